@@ -1,0 +1,37 @@
+//! The library behind the `explore` command: data input, weight tables, loss sweeps and surfaces,
+//! reports and plots. The binary in `main.rs` is thin glue over these functions, and the examples
+//! use them too.
+
+pub mod cli;
+pub mod data;
+pub mod device;
+pub mod output;
+pub mod plot;
+pub mod report;
+pub mod spec;
+pub mod sweep;
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `explore`, each message one line that says what and where.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad data: a CSV file or a `--point`. `at` is `FILE:LINE:COLUMN` or the flag.
+    #[error("{at}: {msg}")]
+    Data { at: String, msg: String },
+    /// A file that could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A device that was asked for and is not there.
+    #[error("{0}")]
+    Device(String),
+    #[error("plot: {0}")]
+    Plot(String),
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

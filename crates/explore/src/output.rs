@@ -1,0 +1,48 @@
+//! Writing files so that a failure never leaves half a file behind: write to a temporary file in
+//! the same folder, then rename it over the destination in one step.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::{Error, Result};
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let wrap = |source| write_error(path, source);
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes).map_err(wrap)?;
+    tmp.as_file().sync_all().map_err(wrap)?;
+    tmp.persist(path).map_err(|e| wrap(e.error))?;
+    Ok(())
+}
+
+/// Checks that `path` can be written, before any long computation: it is not a folder, and its
+/// folder exists and takes a new file. Nothing is left behind.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(write_error(
+            path,
+            std::io::Error::other("it is a directory"),
+        ));
+    }
+    temp_beside(path).map(drop)
+}
+
+/// A temporary file in the folder of `path`, removed when dropped unless persisted.
+fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".slope-")
+        .tempfile_in(dir)
+        .map_err(|e| write_error(path, e))
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}

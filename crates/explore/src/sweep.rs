@@ -1,0 +1,204 @@
+//! Evaluating the loss of the line over a table of `(weight, bias)` pairs, either directly (the
+//! model on every point for every pair, in chunks that fit a memory budget) or from the data's
+//! sufficient statistics (one pass over the data, then a closed formula per pair).
+
+use candle_core::{DType, Device, Tensor};
+
+use crate::data::Dataset;
+use crate::Result;
+
+/// How sweep and surface losses are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Method {
+    /// `moments` for a line under MSE (always, here), kept as the default so that a future model
+    /// without a closed form falls back to `direct`.
+    #[default]
+    Auto,
+    /// Evaluate the model on every point for every weight: works for any model.
+    Direct,
+    /// Use the data's sufficient statistics: MSE of a line is a quadratic in (A, b).
+    Moments,
+}
+
+/// Memory the direct method may use for its `(chunk, N)` temporaries.
+pub const DIRECT_BUDGET_BYTES: usize = 256 << 20;
+
+/// The loss at each pair `(weights[k], biases[k])`.
+///
+/// `progress` is called with the number of pairs finished after each chunk.
+pub fn losses(
+    data: &Dataset,
+    weights: &[f64],
+    biases: &[f64],
+    method: Method,
+    dtype: DType,
+    device: &Device,
+    progress: &dyn Fn(usize),
+) -> Result<Vec<f64>> {
+    assert_eq!(weights.len(), biases.len(), "one bias per weight");
+    match method {
+        Method::Auto | Method::Moments => {
+            let m = data.moments();
+            let out = weights
+                .iter()
+                .zip(biases)
+                .map(|(&w, &b)| m.loss(w, b))
+                .collect();
+            progress(weights.len());
+            Ok(out)
+        }
+        Method::Direct => {
+            let (x, y) = data.tensors(dtype, device)?;
+            direct(&x, &y, weights, biases, DIRECT_BUDGET_BYTES, progress)
+        }
+    }
+}
+
+/// The direct method on tensors `x`, `y` `(N,)`: the weight table goes through the model as one
+/// `(chunk, N)` prediction per chunk, the chunk sized so that its temporaries fit `budget_bytes`.
+pub fn direct(
+    x: &Tensor,
+    y: &Tensor,
+    weights: &[f64],
+    biases: &[f64],
+    budget_bytes: usize,
+    progress: &dyn Fn(usize),
+) -> Result<Vec<f64>> {
+    let n = x.dims1()?;
+    // The prediction, the residual and its square each hold chunk × N values at once.
+    let per_pair = 3 * n.max(1) * x.dtype().size_in_bytes();
+    let chunk = (budget_bytes / per_pair).clamp(1, weights.len().max(1));
+    let mut out = Vec::with_capacity(weights.len());
+    for (ws, bs) in weights.chunks(chunk).zip(biases.chunks(chunk)) {
+        let to_tensor = |v: &[f64]| Tensor::new(v, x.device())?.to_dtype(x.dtype());
+        let pred = model::predict_table(&to_tensor(ws)?, Some(&to_tensor(bs)?), x)?;
+        let rows = loss::mse_rows(&pred, y)?;
+        out.extend(rows.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+        progress(out.len());
+    }
+    Ok(out)
+}
+
+/// The pairs of a `weights × biases` grid in weight-major order: all biases for the first
+/// weight, then all for the second, and so on.
+pub fn grid(weights: &[f64], biases: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    weights
+        .iter()
+        .flat_map(|&w| biases.iter().map(move |&b| (w, b)))
+        .unzip()
+}
+
+/// Index of the smallest loss, ignoring NaN; the first one on ties.
+pub fn argmin(losses: &[f64]) -> Option<usize> {
+    losses
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_nan())
+        .fold(None, |best: Option<(usize, f64)>, (i, &l)| match best {
+            Some((_, b)) if b <= l => best,
+            _ => Some((i, l)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// The closed-form optimum as a summary line: `A = -1 (loss 0)`, or why there is none.
+pub fn describe_optimum(
+    optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
+    with_bias: bool,
+) -> String {
+    use crate::report::human;
+    match optimum {
+        Ok(o) if with_bias => format!(
+            "closed-form optimum: A = {}, b = {} (loss {})",
+            human(o.weight),
+            human(o.bias),
+            human(o.loss)
+        ),
+        Ok(o) => format!(
+            "closed-form optimum: A = {} (loss {})",
+            human(o.weight),
+            human(o.loss)
+        ),
+        Err(why) => format!("closed-form optimum: none ({why})"),
+    }
+}
+
+/// JSON for an optimum: `{weight, bias, loss}`, or `null`.
+pub fn optimum_json(
+    optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
+) -> serde_json::Value {
+    match optimum {
+        Ok(o) => serde_json::json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// The report of a sweep over weights with the bias fixed at `bias`.
+pub fn sweep_report(
+    weights: &[f64],
+    losses: &[f64],
+    bias: f64,
+    moments: &model::Moments,
+    dtype: DType,
+) -> crate::report::Report {
+    use crate::report::human;
+    let minimum = argmin(losses);
+    let optimum = moments.least_squares(model::BiasFit::Fixed(bias));
+    let found = match minimum {
+        Some(i) => format!(
+            "minimum at A = {} (loss {})",
+            human(weights[i]),
+            human(losses[i])
+        ),
+        None => "no minimum: every loss is NaN".to_string(),
+    };
+    let mut json = serde_json::Map::new();
+    json.insert("bias".into(), serde_json::json!(bias));
+    json.insert("optimum".into(), optimum_json(&optimum));
+    crate::report::Report {
+        columns: vec!["weight", "loss"],
+        values: vec![weights.to_vec(), losses.to_vec()],
+        minimum,
+        dtype,
+        summary: vec![format!("{found}; {}", describe_optimum(&optimum, false))],
+        json,
+    }
+}
+
+/// The plot of a sweep: the exact loss curve (from the moments) over the table's range, the
+/// evaluated losses as dots, the table's minimum and the closed-form optimum.
+pub fn sweep_figure(
+    title: String,
+    weights: &[f64],
+    losses: &[f64],
+    bias: f64,
+    moments: &model::Moments,
+) -> crate::plot::LossCurve {
+    let (lo, hi) = weights
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
+            (lo.min(w), hi.max(w))
+        });
+    let curve = crate::spec::linspace(lo, hi, if hi > lo { 400 } else { 1 })
+        .into_iter()
+        .map(|w| (w, moments.loss(w, bias)))
+        .collect();
+    let minimum = argmin(losses).map(|i| (weights[i], losses[i]));
+    let optimum = moments
+        .least_squares(model::BiasFit::Fixed(bias))
+        .ok()
+        .map(|o| (o.weight, o.loss));
+    crate::plot::LossCurve {
+        title,
+        x_label: "weight A".into(),
+        curve,
+        points: weights
+            .iter()
+            .copied()
+            .zip(losses.iter().copied())
+            .collect(),
+        minimum,
+        optimum,
+        path: Vec::new(),
+    }
+}

@@ -1,0 +1,133 @@
+//! The closed-form optimum and the moments that give the loss, gradient and curvature.
+
+use model::{BiasFit, Moments, NoOptimum};
+use proptest::prelude::*;
+
+fn direct_loss(x: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
+    x.iter()
+        .zip(y)
+        .map(|(x, y)| (y - a * x - b).powi(2))
+        .sum::<f64>()
+        / x.len() as f64
+}
+
+#[test]
+fn seed_point_optimum_is_minus_one() {
+    let m = Moments::from_points(&[-3.0], &[3.0]);
+    let opt = m.least_squares(BiasFit::Fixed(0.0)).unwrap();
+    assert_eq!((opt.weight, opt.bias, opt.loss), (-1.0, 0.0, 0.0));
+    // With one point and a learnable bias, every line through it fits: no unique optimum.
+    assert_eq!(
+        m.least_squares(BiasFit::Learn),
+        Err(NoOptimum::ConstantX(-3.0))
+    );
+    assert_eq!(m.loss(-3.0, 0.0), 36.0);
+    assert_eq!(m.loss(0.0, 0.0), 9.0);
+    assert_eq!(m.loss(1.0, 0.0), 36.0);
+}
+
+#[test]
+fn exact_line_is_recovered() {
+    let x = [-2.0, -1.0, 0.5, 3.0, 7.0];
+    let y: Vec<f64> = x.iter().map(|x| 2.5 * x - 4.0).collect();
+    let opt = Moments::from_points(&x, &y)
+        .least_squares(BiasFit::Learn)
+        .unwrap();
+    assert!((opt.weight - 2.5).abs() < 1e-12 && (opt.bias + 4.0).abs() < 1e-12);
+    assert!(opt.loss < 1e-20);
+}
+
+#[test]
+fn known_small_fit() {
+    // x = 0,1,2,3; y = 1,3,2,5: Sxx = 5, Sxy = 5.5, so A = 1.1 and b = 2.75 − 1.1·1.5 = 1.1.
+    let x = [0.0, 1.0, 2.0, 3.0];
+    let y = [1.0, 3.0, 2.0, 5.0];
+    let m = Moments::from_points(&x, &y);
+    let opt = m.least_squares(BiasFit::Learn).unwrap();
+    assert!((opt.weight - 1.1).abs() < 1e-12, "{opt:?}");
+    assert!((opt.bias - 1.1).abs() < 1e-12, "{opt:?}");
+    assert!((opt.loss - direct_loss(&x, &y, 1.1, 1.1)).abs() < 1e-12);
+    // Bias held at 0: A = Σxy / Σx² = 19 / 14.
+    let pinned = m.least_squares(BiasFit::Fixed(0.0)).unwrap();
+    assert!((pinned.weight - 19.0 / 14.0).abs() < 1e-12);
+}
+
+#[test]
+fn no_optimum_cases_are_reported() {
+    assert_eq!(
+        Moments::from_points(&[], &[]).least_squares(BiasFit::Learn),
+        Err(NoOptimum::NoPoints)
+    );
+    let flat = Moments::from_points(&[0.1, 0.1, 0.1], &[1.0, 2.0, 3.0]);
+    assert_eq!(
+        flat.least_squares(BiasFit::Learn),
+        Err(NoOptimum::ConstantX(0.1))
+    );
+    let zeros = Moments::from_points(&[0.0, 0.0], &[1.0, 2.0]);
+    assert_eq!(
+        zeros.least_squares(BiasFit::Fixed(0.0)),
+        Err(NoOptimum::AllXZero)
+    );
+}
+
+#[test]
+fn closed_form_equals_a_fine_sweeps_minimum() {
+    let x = [-4.0, -1.5, 0.0, 2.0, 2.5, 6.0];
+    let y = [-7.0, -2.0, 1.5, 2.0, 6.5, 9.0];
+    let m = Moments::from_points(&x, &y);
+    let opt = m.least_squares(BiasFit::Fixed(0.5)).unwrap();
+    let step = 1e-4;
+    let best = (0..=40_000)
+        .map(|i| -2.0 + i as f64 * step)
+        .min_by(|a, b| direct_loss(&x, &y, *a, 0.5).total_cmp(&direct_loss(&x, &y, *b, 0.5)))
+        .unwrap();
+    assert!(
+        (best - opt.weight).abs() <= step,
+        "sweep {best} vs closed form {}",
+        opt.weight
+    );
+}
+
+#[test]
+fn hessian_bound_for_the_seed_point() {
+    // Pinned bias: H = 2·mean(x²) = 18, so gradient descent is stable for lr < 2/18.
+    let m = Moments::from_points(&[-3.0], &[3.0]);
+    assert_eq!(m.max_curvature(false), 18.0);
+    assert!((m.max_stable_lr(false) - 1.0 / 9.0).abs() < 1e-15);
+    // Learnable bias: H = 2·[[9, -3], [-3, 1]], eigenvalues 0 and 20.
+    assert!((m.max_curvature(true) - 20.0).abs() < 1e-12);
+}
+
+proptest! {
+    #[test]
+    fn moments_loss_and_grad_match_direct(
+        pts in prop::collection::vec((-50.0f64..50.0, -50.0f64..50.0), 1..40),
+        a in -5.0f64..5.0,
+        b in -5.0f64..5.0,
+    ) {
+        let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+        let m = Moments::from_points(&x, &y);
+        let direct = direct_loss(&x, &y, a, b);
+        prop_assert!((m.loss(a, b) - direct).abs() <= 1e-9 * direct.max(1.0));
+        // Central finite differences of the direct loss.
+        let h = 1e-5;
+        let fd_a = (direct_loss(&x, &y, a + h, b) - direct_loss(&x, &y, a - h, b)) / (2.0 * h);
+        let fd_b = (direct_loss(&x, &y, a, b + h) - direct_loss(&x, &y, a, b - h)) / (2.0 * h);
+        let (ga, gb) = m.grad(a, b);
+        prop_assert!((ga - fd_a).abs() <= 1e-5 * fd_a.abs().max(1.0), "dA {} vs {}", ga, fd_a);
+        prop_assert!((gb - fd_b).abs() <= 1e-5 * fd_b.abs().max(1.0), "db {} vs {}", gb, fd_b);
+    }
+
+    #[test]
+    fn the_optimum_is_a_minimum(pts in prop::collection::vec((-20.0f64..20.0, -20.0f64..20.0), 2..30)) {
+        let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+        let m = Moments::from_points(&x, &y);
+        if let Ok(o) = m.least_squares(BiasFit::Learn) {
+            let (ga, gb) = m.grad(o.weight, o.bias);
+            prop_assert!(ga.abs() < 1e-6 * (1.0 + m.mean_xx()) && gb.abs() < 1e-6 * (1.0 + m.mean_xx()));
+            for (da, db) in [(1e-3, 0.0), (-1e-3, 0.0), (0.0, 1e-3), (0.0, -1e-3)] {
+                prop_assert!(direct_loss(&x, &y, o.weight + da, o.bias + db) >= o.loss - 1e-9);
+            }
+        }
+    }
+}
