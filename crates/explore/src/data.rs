@@ -190,3 +190,12 @@ pub fn from_points(points: &[String]) -> Result<Dataset> {
     let (x, y) = parsed.into_iter().unzip();
     Ok(Dataset { x, y, source })
 }
+
+/// The data set as CSV text with an `x,y` header, every value in full precision.
+pub fn to_csv(data: &Dataset) -> String {
+    let mut text = String::from("x,y\n");
+    for (x, y) in data.x.iter().zip(&data.y) {
+        text.push_str(&format!("{x},{y}\n"));
+    }
+    text
+}

@@ -3,10 +3,13 @@
 //! use them too.
 
 pub mod cli;
+pub mod contour;
 pub mod data;
 pub mod device;
+pub mod gen;
 pub mod output;
 pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod spec;
 pub mod sweep;

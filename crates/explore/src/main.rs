@@ -1,1 +1,351 @@
-fn main() {}
+//! `explore`: the loss of a line `y = A·x + b` over a table of weights, over an (A, b) grid, and
+//! gradient descent on it, with tables, CSV, JSON and plots. Glue over the `explore` library.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use candle_core::{DType, Device};
+use clap::{Args, Parser, Subcommand};
+use explore::data::{self, Dataset};
+use explore::device::{self, DTypeChoice, DeviceChoice};
+use explore::plot::{self, PlotPath};
+use explore::progress::Progress;
+use explore::report::{Format, Report};
+use explore::spec::Spec;
+use explore::sweep::{self, Method};
+use explore::{gen, output};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(
+    name = "explore",
+    version,
+    about = "Loss landscapes and gradient descent for a line y = A·x + b",
+    long_about = "Loss landscapes and gradient descent for a line y = A·x + b.\n\n\
+                  With no subcommand, runs the lesson: `explore sweep --point -3,3`, the loss \
+                  (3 + 3A)² of one point with the bias pinned at 0, smallest at A = -1."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Loss over a table of weights A, with the bias fixed.
+    Sweep(SweepArgs),
+    /// Loss over a grid of weights A × biases b: a heat map with contours.
+    Surface(SurfaceArgs),
+    /// Write a data set: x = x_scale·N(0,1), y = slope·x + intercept + noise·N(0,1).
+    Gen(GenArgs),
+}
+
+/// Where the points come from: a CSV file or `--point` flags, not both.
+#[derive(Args, Clone, Default)]
+struct DataArgs {
+    /// A CSV file whose header names an `x` and a `y` column.
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<PathBuf>,
+    /// A point X,Y; repeat for more points (e.g. --point -3,3 --point 1,2).
+    #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true)]
+    points: Vec<String>,
+}
+
+impl DataArgs {
+    fn load(&self) -> Result<Dataset> {
+        let loaded = match (&self.data, self.points.is_empty()) {
+            (Some(_), false) => Err(explore::Error::Data {
+                at: "--data and --point".into(),
+                msg: "give one or the other, not both".into(),
+            }),
+            (Some(path), true) => data::read_csv(path),
+            (None, false) => data::from_points(&self.points),
+            (None, true) => Err(explore::Error::Data {
+                at: "no data".into(),
+                msg: "give --data FILE.csv or --point X,Y".into(),
+            }),
+        };
+        Ok(loaded?)
+    }
+}
+
+/// Options every evaluating command shares.
+#[derive(Args, Clone, Default)]
+struct Common {
+    /// Where to compute: auto picks CUDA when built with `--features cuda` and a GPU answers.
+    #[arg(long, value_enum, default_value_t)]
+    device: DeviceChoice,
+    /// Floating-point type of the tensors (statistics are always accumulated in f64).
+    #[arg(long, value_enum, default_value_t)]
+    dtype: DTypeChoice,
+    /// Output on stdout: an aligned table, or CSV / JSON for other programs.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Also draw a plot to this file (.png or .svg).
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    plot: Option<PlotPath>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Clone, Default)]
+struct SweepArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Weights to try: START:END:COUNT (inclusive) or a comma list. Default: 21 values around
+    /// the closed-form optimum.
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    weights: Option<Spec>,
+    /// The fixed bias b.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    bias: f64,
+    /// direct evaluates the model on every point for every weight; moments uses the data's
+    /// sufficient statistics (MSE of a line is quadratic in A and b); auto picks moments.
+    #[arg(long, value_enum, default_value_t)]
+    method: Method,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Clone)]
+struct SurfaceArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Weights A: START:END:COUNT or a comma list. Default: 81 values around the optimum.
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    weights: Option<Spec>,
+    /// Biases b: START:END:COUNT or a comma list. Default: 81 values around the optimum.
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    biases: Option<Spec>,
+    /// direct, moments, or auto (moments), as for `sweep`.
+    #[arg(long, value_enum, default_value_t)]
+    method: Method,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Clone)]
+struct GenArgs {
+    /// Number of points.
+    #[arg(long, default_value_t = 100)]
+    n: usize,
+    /// Seed of the random generator: the same seed gives the same file everywhere.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// True slope of the line.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    slope: f64,
+    /// True intercept of the line.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    intercept: f64,
+    /// Standard deviation of the noise added to y.
+    #[arg(long, default_value_t = 3.0)]
+    noise: f64,
+    /// Standard deviation of x.
+    #[arg(long, default_value_t = 10.0)]
+    x_scale: f64,
+    /// Write the CSV here instead of stdout.
+    #[arg(long, value_name = "FILE.csv")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli: Cli = explore::cli::parse();
+    explore::cli::exit(run(cli))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => sweep(SweepArgs {
+            data: DataArgs {
+                points: vec!["-3,3".into()],
+                ..DataArgs::default()
+            },
+            ..SweepArgs::default()
+        }),
+        Some(Command::Sweep(args)) => sweep(args),
+        Some(Command::Surface(args)) => surface(args),
+        Some(Command::Gen(args)) => generate(args),
+    }
+}
+
+/// What every evaluating command does first: load the data, check the plot can be written
+/// (before any long computation), open the device.
+fn prepare(data: &DataArgs, common: &Common) -> Result<(Dataset, Device)> {
+    let data = data.load()?;
+    if let Some(plot) = &common.plot {
+        output::check_writable(plot.as_path())?;
+    }
+    let device = device::select(common.device)?;
+    eprintln!("device: {}", device::name(&device));
+    Ok((data, device))
+}
+
+fn resolve(method: Method) -> Method {
+    match method {
+        Method::Auto => Method::Moments,
+        m => m,
+    }
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Direct => "direct",
+        _ => "moments",
+    }
+}
+
+fn dtype_name(dtype: DType) -> &'static str {
+    dtype.as_str()
+}
+
+fn sweep(args: SweepArgs) -> Result<()> {
+    let (data, device) = prepare(&args.data, &args.common)?;
+    let dtype = args.common.dtype.dtype();
+    let moments = data.moments();
+    let weights = match args.weights {
+        Some(Spec(w)) => w,
+        None => sweep::default_weights(&moments, model::BiasFit::Fixed(args.bias), 21),
+    };
+    let biases = vec![args.bias; weights.len()];
+    let method = resolve(args.method);
+    let progress = Progress::new(weights.len(), "sweep", args.common.quiet);
+    let losses = sweep::losses(&data, &weights, &biases, method, dtype, &device, &|d| {
+        progress.update(d)
+    })?;
+    drop(progress);
+
+    let mut report = sweep::sweep_report(&weights, &losses, args.bias, &moments, dtype);
+    let heading = format!(
+        "sweep of {}: loss of {} (bias fixed), method {}, {}",
+        data.describe(),
+        sweep::formula(args.bias),
+        method_name(method),
+        dtype_name(dtype)
+    );
+    annotate(&mut report, &data, &device, dtype, method);
+    print(&report, args.common.format, &heading)?;
+
+    if let Some(path) = &args.common.plot {
+        let title = format!(
+            "MSE of {} on {}",
+            sweep::formula(args.bias),
+            data.describe()
+        );
+        plot::save(
+            &sweep::sweep_figure(title, &weights, &losses, args.bias, &moments),
+            path,
+        )?;
+        eprintln!("wrote plot: {}", path.as_path().display());
+    }
+    Ok(())
+}
+
+fn surface(args: SurfaceArgs) -> Result<()> {
+    let (data, device) = prepare(&args.data, &args.common)?;
+    let dtype = args.common.dtype.dtype();
+    let moments = data.moments();
+    let (default_w, default_b) = sweep::default_grid(&moments, 81);
+    let weights = args.weights.map_or(default_w, |s| s.0);
+    let biases = args.biases.map_or(default_b, |s| s.0);
+    let cells = weights.len().saturating_mul(biases.len());
+    if cells > explore::spec::MAX_COUNT {
+        anyhow::bail!(
+            "--weights × --biases: {} × {} = {cells} grid points is too many: at most {}",
+            weights.len(),
+            biases.len(),
+            explore::spec::MAX_COUNT
+        );
+    }
+    let (grid_w, grid_b) = sweep::grid(&weights, &biases);
+    let method = resolve(args.method);
+    let progress = Progress::new(grid_w.len(), "surface", args.common.quiet);
+    let losses = sweep::losses(&data, &grid_w, &grid_b, method, dtype, &device, &|d| {
+        progress.update(d)
+    })?;
+    drop(progress);
+
+    let mut report = sweep::surface_report(&grid_w, &grid_b, &losses, &moments, dtype);
+    let heading = format!(
+        "surface of {}: loss of y = A·x + b over {} × {} (A, b), method {}, {}",
+        data.describe(),
+        weights.len(),
+        biases.len(),
+        method_name(method),
+        dtype_name(dtype)
+    );
+    annotate(&mut report, &data, &device, dtype, method);
+    print(&report, args.common.format, &heading)?;
+
+    if let Some(path) = &args.common.plot {
+        let title = format!("MSE of y = A·x + b on {}", data.describe());
+        let figure = sweep::surface_figure(title, &weights, &biases, &losses, &moments);
+        plot::save(&figure, path)?;
+        eprintln!("wrote plot: {}", path.as_path().display());
+    }
+    Ok(())
+}
+
+fn generate(args: GenArgs) -> Result<()> {
+    for (name, value) in [("--noise", args.noise), ("--x-scale", args.x_scale)] {
+        if !(value.is_finite() && value >= 0.0) {
+            anyhow::bail!("{name} {value}: give a finite number ≥ 0");
+        }
+    }
+    for (name, value) in [("--slope", args.slope), ("--intercept", args.intercept)] {
+        if !value.is_finite() {
+            anyhow::bail!("{name} {value}: give a finite number");
+        }
+    }
+    let data = gen::line(&gen::LineSpec {
+        n: args.n,
+        seed: args.seed,
+        slope: args.slope,
+        intercept: args.intercept,
+        noise: args.noise,
+        x_scale: args.x_scale,
+    });
+    let text = data::to_csv(&data);
+    match &args.out {
+        Some(path) => {
+            output::write_atomic(path, text.as_bytes())?;
+            eprintln!("wrote {} points to {}", data.len(), path.display());
+        }
+        None => write_stdout(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+/// The settings of a run, in the JSON output.
+fn annotate(report: &mut Report, data: &Dataset, device: &Device, dtype: DType, method: Method) {
+    report.json.insert("data".into(), json!(data.source));
+    report.json.insert("n".into(), json!(data.len()));
+    report
+        .json
+        .insert("device".into(), json!(device::name(device)));
+    report.json.insert("dtype".into(), json!(dtype_name(dtype)));
+    report
+        .json
+        .insert("method".into(), json!(method_name(method)));
+}
+
+/// The report on stdout; the table gets a heading line, CSV and JSON stay clean.
+fn print(report: &Report, format: Format, heading: &str) -> Result<()> {
+    let mut text = Vec::new();
+    if format == Format::Table {
+        writeln!(text, "{heading}")?;
+    }
+    report.write(&mut text, format)?;
+    write_stdout(&text)
+}
+
+/// Writes to stdout; a reader that closed the pipe early (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to stdout"),
+    }
+}

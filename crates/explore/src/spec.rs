@@ -82,3 +82,35 @@ impl std::str::FromStr for Spec {
         parse(s).map(Spec)
     }
 }
+
+/// About `count` round values (multiples of 1, 2 or 5 × 10^k) covering `centre ± radius`, for
+/// default tables that read like the lesson's: -3, -2.5, -2, … rather than -1.08705, -0.869636.
+pub fn nice_range(centre: f64, radius: f64, count: usize) -> Vec<f64> {
+    let (lo, hi) = (centre - radius, centre + radius);
+    if !(radius > 0.0 && lo.is_finite() && hi.is_finite()) || count < 2 {
+        return linspace(lo, hi, count.max(1));
+    }
+    let raw = (hi - lo) / (count - 1) as f64;
+    let mut exp = raw.log10().floor() as i32;
+    // The round step nearest to the even one, on a log scale.
+    let distance = |m: i64| ((m as f64 * 10f64.powi(exp)) / raw).ln().abs();
+    let mut mult = [1i64, 2, 5, 10]
+        .into_iter()
+        .min_by(|&a, &b| distance(a).total_cmp(&distance(b)))
+        .unwrap_or(1);
+    if mult == 10 {
+        (mult, exp) = (1, exp + 1);
+    }
+    // value(k) = k·mult·10^exp, computed from integers so that 0.6 prints as 0.6.
+    let value = |k: i64| {
+        let units = (k * mult) as f64;
+        if exp < 0 {
+            units / 10f64.powi(-exp)
+        } else {
+            units * 10f64.powi(exp)
+        }
+    };
+    let step = mult as f64 * 10f64.powi(exp);
+    let (first, last) = ((lo / step).floor() as i64, (hi / step).ceil() as i64);
+    (first..=last).map(value).collect()
+}

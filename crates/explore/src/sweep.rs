@@ -202,3 +202,101 @@ pub fn sweep_figure(
         path: Vec::new(),
     }
 }
+
+/// About `count` round weights around the closed-form optimum for `fit`, reaching twice its
+/// distance from 0 (at least ±2), so the minimum sits well inside the table.
+pub fn default_weights(moments: &model::Moments, fit: model::BiasFit, count: usize) -> Vec<f64> {
+    let centre = moments.least_squares(fit).map_or(0.0, |o| o.weight);
+    crate::spec::nice_range(centre, 2.0 * centre.abs().max(1.0), count)
+}
+
+/// About `count × count` round weights and biases around the optimum. The bias range is the
+/// weight range scaled by `sqrt(mean(x²))`, where a change in b costs as much loss as that
+/// change in A, so the contours come out round rather than as thin stripes.
+pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f64>) {
+    let (weight, bias) = match moments.least_squares(model::BiasFit::Learn) {
+        Ok(o) => (o.weight, o.bias),
+        // No unique optimum (all x equal): centre on the pinned-bias fit, through the mean.
+        Err(_) => {
+            let w = moments
+                .least_squares(model::BiasFit::Fixed(0.0))
+                .map_or(0.0, |o| o.weight);
+            (w, moments.mean_y - w * moments.mean_x)
+        }
+    };
+    let w_radius = 2.0 * weight.abs().max(1.0);
+    let b_radius = (w_radius * moments.mean_xx().sqrt())
+        .max(2.0 * bias.abs())
+        .max(1.0);
+    (
+        crate::spec::nice_range(weight, w_radius, count),
+        crate::spec::nice_range(bias, b_radius, count),
+    )
+}
+
+/// The report of a surface: rows `weight, bias, loss` in weight-major order.
+pub fn surface_report(
+    weights: &[f64],
+    biases: &[f64],
+    losses: &[f64],
+    moments: &model::Moments,
+    dtype: DType,
+) -> crate::report::Report {
+    use crate::report::human;
+    let minimum = argmin(losses);
+    let optimum = moments.least_squares(model::BiasFit::Learn);
+    let found = match minimum {
+        Some(i) => format!(
+            "minimum at A = {}, b = {} (loss {})",
+            human(weights[i]),
+            human(biases[i]),
+            human(losses[i])
+        ),
+        None => "no minimum: every loss is NaN".to_string(),
+    };
+    let mut json = serde_json::Map::new();
+    json.insert("optimum".into(), optimum_json(&optimum));
+    crate::report::Report {
+        columns: vec!["weight", "bias", "loss"],
+        values: vec![weights.to_vec(), biases.to_vec(), losses.to_vec()],
+        minimum,
+        dtype,
+        summary: vec![format!("{found}; {}", describe_optimum(&optimum, true))],
+        json,
+    }
+}
+
+/// The heat map of a surface over `weights × biases`, with the grid minimum and the optimum.
+pub fn surface_figure(
+    title: String,
+    weights: &[f64],
+    biases: &[f64],
+    losses: &[f64],
+    moments: &model::Moments,
+) -> crate::plot::Heatmap {
+    let nb = biases.len();
+    let minimum = argmin(losses).map(|i| (weights[i / nb], biases[i % nb], losses[i]));
+    let optimum = moments
+        .least_squares(model::BiasFit::Learn)
+        .ok()
+        .map(|o| (o.weight, o.bias, o.loss));
+    crate::plot::Heatmap {
+        title,
+        weights: weights.to_vec(),
+        biases: biases.to_vec(),
+        losses: losses.to_vec(),
+        minimum,
+        optimum,
+        path: Vec::new(),
+    }
+}
+
+/// The formula of the line with the bias fixed: `y = A·x`, `y = A·x + 0.5`, `y = A·x − 2`.
+pub fn formula(bias: f64) -> String {
+    use crate::report::human;
+    match bias {
+        b if b == 0.0 => "y = A·x".to_string(),
+        b if b < 0.0 => format!("y = A·x − {}", human(-b)),
+        b => format!("y = A·x + {}", human(b)),
+    }
+}

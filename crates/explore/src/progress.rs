@@ -1,0 +1,59 @@
+//! A progress bar on stderr for long evaluations: it appears only after a second of work, only
+//! when stderr is a terminal, and never with `--quiet`, so piped output stays clean.
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Work of `total` units that may be worth a progress bar.
+pub struct Progress {
+    total: u64,
+    label: &'static str,
+    enabled: bool,
+    start: Instant,
+    bar: OnceLock<ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(total: usize, label: &'static str, quiet: bool) -> Self {
+        Self {
+            total: total as u64,
+            label,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            start: Instant::now(),
+            bar: OnceLock::new(),
+        }
+    }
+
+    /// Records that `done` units are finished.
+    pub fn update(&self, done: usize) {
+        if !self.enabled {
+            return;
+        }
+        let bar = match self.bar.get() {
+            Some(bar) => bar,
+            None if self.start.elapsed() >= Duration::from_secs(1) => self.bar.get_or_init(|| {
+                let bar = ProgressBar::new(self.total);
+                let style = ProgressStyle::with_template(
+                    "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+                bar.set_style(style);
+                bar.set_message(self.label);
+                bar
+            }),
+            None => return,
+        };
+        bar.set_position(done as u64);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
+    }
+}
