@@ -35,6 +35,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
+    explore::output::check_writable(args.plot.as_path())?;
     let device = device::select(args.device)?;
     eprintln!("device: {}", device::name(&device));
     let (px, py) = (-3.0, 3.0);

@@ -22,11 +22,12 @@ pub enum Error {
     /// Bad data: a CSV file or a `--point`. `at` is `FILE:LINE:COLUMN` or the flag.
     #[error("{at}: {msg}")]
     Data { at: String, msg: String },
-    /// A file that could not be written.
-    #[error("cannot write {}: {source}", path.display())]
+    /// A file that could not be written. `reason` is not a `source`, so that a chain of causes
+    /// printed on one line does not repeat it.
+    #[error("cannot write {}: {reason}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// A device that was asked for and is not there.
     #[error("{0}")]

@@ -141,10 +141,10 @@ struct GenArgs {
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     intercept: f64,
     /// Standard deviation of the noise added to y.
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 3.0, allow_negative_numbers = true)]
     noise: f64,
     /// Standard deviation of x.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     x_scale: f64,
     /// Write the CSV here instead of stdout.
     #[arg(long, value_name = "FILE.csv")]

@@ -40,9 +40,13 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         .map_err(|e| write_error(path, e))
 }
 
-fn write_error(path: &Path, source: std::io::Error) -> Error {
+fn write_error(path: &Path, reason: std::io::Error) -> Error {
+    // tempfile appends the name of its own random file (` at path "…/.slope-x1y2"`), which
+    // means nothing to the user; the OS reason before it is what they can act on.
+    let text = reason.to_string();
+    let plain = text.split(" at path ").next().unwrap_or(&text).to_string();
     Error::Write {
         path: path.to_path_buf(),
-        source,
+        reason: std::io::Error::new(reason.kind(), plain),
     }
 }

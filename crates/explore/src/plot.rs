@@ -501,3 +501,30 @@ impl Figure for Heatmap {
         Ok(())
     }
 }
+
+/// What a PNG holds, to check a plot was really drawn: its size and how many distinct colours
+/// it uses (a blank image has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PngSummary {
+    pub width: u32,
+    pub height: u32,
+    pub colours: usize,
+}
+
+/// Decodes a PNG file and summarises it.
+pub fn inspect_png(path: &Path) -> Result<PngSummary> {
+    let file = std::fs::File::open(path).map_err(plot_error)?;
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .map_err(plot_error)?;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let info = reader.next_frame(&mut buf).map_err(plot_error)?;
+    let bytes = &buf[..info.buffer_size()];
+    let pixel = info.color_type.samples() * (info.bit_depth as usize).div_ceil(8);
+    let colours: std::collections::HashSet<&[u8]> = bytes.chunks(pixel).collect();
+    Ok(PngSummary {
+        width: info.width,
+        height: info.height,
+        colours: colours.len(),
+    })
+}

@@ -294,9 +294,11 @@ pub fn surface_figure(
 /// The formula of the line with the bias fixed: `y = A·x`, `y = A·x + 0.5`, `y = A·x − 2`.
 pub fn formula(bias: f64) -> String {
     use crate::report::human;
-    match bias {
-        b if b == 0.0 => "y = A·x".to_string(),
-        b if b < 0.0 => format!("y = A·x − {}", human(-b)),
-        b => format!("y = A·x + {}", human(b)),
+    if bias == 0.0 {
+        "y = A·x".to_string()
+    } else if bias < 0.0 {
+        format!("y = A·x − {}", human(-bias))
+    } else {
+        format!("y = A·x + {}", human(bias))
     }
 }

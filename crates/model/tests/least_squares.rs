@@ -47,9 +47,9 @@ fn known_small_fit() {
     assert!((opt.weight - 1.1).abs() < 1e-12, "{opt:?}");
     assert!((opt.bias - 1.1).abs() < 1e-12, "{opt:?}");
     assert!((opt.loss - direct_loss(&x, &y, 1.1, 1.1)).abs() < 1e-12);
-    // Bias held at 0: A = Σxy / Σx² = 19 / 14.
+    // Bias held at 0: A = Σxy / Σx² = (0 + 3 + 4 + 15) / (0 + 1 + 4 + 9) = 22 / 14.
     let pinned = m.least_squares(BiasFit::Fixed(0.0)).unwrap();
-    assert!((pinned.weight - 19.0 / 14.0).abs() < 1e-12);
+    assert!((pinned.weight - 22.0 / 14.0).abs() < 1e-12);
 }
 
 #[test]

@@ -1,0 +1,59 @@
+//! The CSV reader and `--point` parser: good files read right, and no input makes them panic.
+
+use explore::data::{from_points, parse_point, read_csv, to_csv};
+use proptest::prelude::*;
+
+#[test]
+fn reads_columns_by_name_in_any_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.csv");
+    std::fs::write(&path, "\u{feff}id,Y,X\r\na,1.5,-2\r\nb,2.5,4e1\r\n").unwrap();
+    let data = read_csv(&path).unwrap();
+    assert_eq!(data.x, [-2.0, 40.0]);
+    assert_eq!(data.y, [1.5, 2.5]);
+    assert!(data.describe().ends_with("d.csv (2 points)"));
+    // And back: to_csv round-trips exactly.
+    std::fs::write(&path, to_csv(&data)).unwrap();
+    assert_eq!(read_csv(&path).unwrap().x, data.x);
+}
+
+#[test]
+fn points_from_flags() {
+    assert_eq!(parse_point("-3,3").unwrap(), (-3.0, 3.0));
+    assert_eq!(parse_point(" 1e-3 , -0 ").unwrap(), (0.001, -0.0));
+    let d = from_points(&["-3,3".into()]).unwrap();
+    assert_eq!(d.describe(), "point (-3, 3) (1 point)");
+    assert!(from_points(&[]).is_err());
+    assert!(parse_point("1,2,3")
+        .unwrap_err()
+        .to_string()
+        .contains("`2,3` is not a number"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn no_bytes_make_the_reader_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fuzz.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok(d) = read_csv(&path) {
+            prop_assert!(!d.is_empty());
+            prop_assert!(d.x.iter().chain(&d.y).all(|v| v.is_finite()));
+        }
+    }
+
+    #[test]
+    fn csv_like_text_never_panics(text in "(x|y|,|[0-9]|\\.|-|e|\\n|\"| |N|a){0,80}") {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fuzz.csv");
+        std::fs::write(&path, format!("x,y\n{text}")).unwrap();
+        let _ = read_csv(&path);
+    }
+
+    #[test]
+    fn no_point_text_panics(s in "\\PC*") {
+        let _ = parse_point(&s);
+    }
+}

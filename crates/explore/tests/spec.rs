@@ -1,0 +1,78 @@
+//! SPEC parsing: linspace and comma lists, the errors, round default ranges, and no panics.
+
+use explore::spec::{linspace, nice_range, parse, MAX_COUNT};
+use proptest::prelude::*;
+
+#[test]
+fn linspace_is_inclusive_like_numpy() {
+    assert_eq!(
+        parse("-3:1:9").unwrap(),
+        [-3.0, -2.5, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0]
+    );
+    assert_eq!(parse("1:-1:3").unwrap(), [1.0, 0.0, -1.0]);
+    assert_eq!(parse(" 2 : 2 : 1 ").unwrap(), [2.0]);
+    // numpy.linspace(0, 1, 11)[-1] == 1.0 exactly, and so is ours.
+    assert_eq!(*linspace(0.0, 1.0, 11).last().unwrap(), 1.0);
+    assert_eq!(linspace(0.0, 1.0, 11)[3], 0.30000000000000004);
+}
+
+#[test]
+fn comma_lists() {
+    assert_eq!(parse("-3,-2,-1,0,1").unwrap(), [-3.0, -2.0, -1.0, 0.0, 1.0]);
+    assert_eq!(parse("0.5").unwrap(), [0.5]);
+    assert_eq!(parse("1e-3, 2").unwrap(), [0.001, 2.0]);
+}
+
+#[test]
+fn errors_say_what_is_wrong() {
+    let err = |s| parse(s).unwrap_err();
+    assert!(err("1:2").contains("START:END:COUNT"));
+    assert!(err("1:2:3:4").contains("4 part(s)"));
+    assert!(err("a:b:3").contains("`a` is not a number"));
+    assert!(err("0:1:0").contains("COUNT is 0"));
+    assert!(err("0:1:2.5").contains("not a whole number"));
+    let huge = format!("0:1:{}", MAX_COUNT + 1);
+    assert!(err(&huge).contains("too large"));
+    assert!(err("0:1:18446744073709551616").contains("not a whole number"));
+    assert!(err("").contains("is not a number"));
+    assert!(err("1,,2").contains("is not a number"));
+    assert!(err("nan,1").contains("not a finite number"));
+}
+
+#[test]
+fn nice_ranges_are_round_and_cover_the_centre() {
+    assert_eq!(nice_range(-1.0, 2.0, 21).len(), 21);
+    assert_eq!(nice_range(-1.0, 2.0, 21)[0], -3.0);
+    let r = nice_range(1.087, 2.174, 21);
+    assert_eq!(r[0], -1.2);
+    assert!(r.contains(&0.6) && r.contains(&1.0), "{r:?}");
+    assert!(*r.last().unwrap() >= 1.087 + 2.174);
+    let b = nice_range(-0.07, 21.76, 81);
+    assert!(
+        b.contains(&0.0) && b.contains(&-22.0) && b.contains(&22.0),
+        "{b:?}"
+    );
+}
+
+proptest! {
+    #[test]
+    fn no_string_panics(s in "\\PC*") {
+        let _ = parse(&s);
+    }
+
+    #[test]
+    fn specs_made_of_parts_never_panic(a in "[-0-9.eainf]{0,6}", b in "[-0-9.e]{0,6}", c in "[-0-9]{0,22}") {
+        let _ = parse(&format!("{a}:{b}:{c}"));
+    }
+
+    #[test]
+    fn linspace_spec_has_count_values_from_start_to_end(
+        start in -1e6f64..1e6, end in -1e6f64..1e6, count in 2usize..500,
+    ) {
+        prop_assume!(start != end);
+        let v = parse(&format!("{start}:{end}:{count}")).unwrap();
+        prop_assert_eq!(v.len(), count);
+        prop_assert_eq!(v[0], start);
+        prop_assert_eq!(v[count - 1], end);
+    }
+}
