@@ -1,31 +1,10 @@
 //! The seed lesson example, run as a user runs it: its printed table, its summary line and the
 //! plot it writes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
+use common::example;
 use explore::plot::inspect_png;
-
-/// Runs `cargo run --example NAME -- args` the quick way: the example is built by `cargo test`
-/// beside this test's own binary.
-pub fn example(name: &str, args: &[&str]) -> Output {
-    let mut path: PathBuf = std::env::current_exe().unwrap();
-    path.pop(); // the test binary
-    if path.ends_with("deps") {
-        path.pop();
-    }
-    let binary = path.join("examples").join(name);
-    if !binary.exists() {
-        // Built on demand when the test runs alone (`cargo test --test single_point`).
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", name])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-    Command::new(binary).args(args).output().unwrap()
-}
 
 #[test]
 fn prints_the_lesson_table_and_writes_the_plot() {

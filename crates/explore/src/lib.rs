@@ -13,6 +13,7 @@ pub mod progress;
 pub mod report;
 pub mod spec;
 pub mod sweep;
+pub mod train;
 
 use std::path::PathBuf;
 

@@ -15,6 +15,7 @@ use explore::report::{Format, Report};
 use explore::spec::Spec;
 use explore::sweep::{self, Method};
 use explore::{gen, output};
+use model::{Bias, Linear};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -37,6 +38,8 @@ enum Command {
     Sweep(SweepArgs),
     /// Loss over a grid of weights A × biases b: a heat map with contours.
     Surface(SurfaceArgs),
+    /// Train the line by gradient descent (full-batch SGD with candle's autograd).
+    Train(TrainArgs),
     /// Write a data set: x = x_scale·N(0,1), y = slope·x + intercept + noise·N(0,1).
     Gen(GenArgs),
 }
@@ -127,6 +130,48 @@ struct SurfaceArgs {
 }
 
 #[derive(Args, Clone)]
+struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Learning rate. Default: 1/λmax(H), half the largest stable rate for this data. A fixed
+    /// rate such as the classic 0.01 sits at the edge of stability on data/linear.csv
+    /// (λmax ≈ 200, so 2/λmax ≈ 0.0099) and diverges on data with larger x; half the bound
+    /// converges on any data.
+    #[arg(long, allow_negative_numbers = true)]
+    lr: Option<f64>,
+    /// Number of full-batch updates; rows 0..=EPOCHS are reported.
+    #[arg(long, default_value_t = 100)]
+    epochs: usize,
+    /// Starting weight A.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    init_weight: f64,
+    /// Starting bias b.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        allow_negative_numbers = true,
+        conflicts_with = "no_bias"
+    )]
+    init_bias: f64,
+    /// Pin the bias at 0: it is not a parameter and is never updated.
+    #[arg(long)]
+    no_bias: bool,
+    /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
+    #[arg(long, value_name = "FILE.safetensors")]
+    save: Option<PathBuf>,
+    /// Start from parameters saved with --save (a file without a bias trains with it pinned).
+    #[arg(
+        long,
+        visible_alias = "load",
+        value_name = "FILE.safetensors",
+        conflicts_with_all = ["init_weight", "init_bias"]
+    )]
+    init_from: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Clone)]
 struct GenArgs {
     /// Number of points.
     #[arg(long, default_value_t = 100)]
@@ -167,6 +212,7 @@ fn run(cli: Cli) -> Result<()> {
         }),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Surface(args)) => surface(args),
+        Some(Command::Train(args)) => train(args),
         Some(Command::Gen(args)) => generate(args),
     }
 }
@@ -225,7 +271,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         method_name(method),
         dtype_name(dtype)
     );
-    annotate(&mut report, &data, &device, dtype, method);
+    annotate(&mut report, &data, &device, dtype, Some(method));
     print(&report, args.common.format, &heading)?;
 
     if let Some(path) = &args.common.plot {
@@ -276,7 +322,7 @@ fn surface(args: SurfaceArgs) -> Result<()> {
         method_name(method),
         dtype_name(dtype)
     );
-    annotate(&mut report, &data, &device, dtype, method);
+    annotate(&mut report, &data, &device, dtype, Some(method));
     print(&report, args.common.format, &heading)?;
 
     if let Some(path) = &args.common.plot {
@@ -284,6 +330,87 @@ fn surface(args: SurfaceArgs) -> Result<()> {
         let figure = sweep::surface_figure(title, &weights, &biases, &losses, &moments);
         plot::save(&figure, path)?;
         eprintln!("wrote plot: {}", path.as_path().display());
+    }
+    Ok(())
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    let (data, device) = prepare(&args.data, &args.common)?;
+    if let Some(path) = &args.save {
+        output::check_writable(path)?;
+    }
+    let dtype = args.common.dtype.dtype();
+    let (init_weight, init_bias) = match &args.init_from {
+        Some(path) => explore::train::load_line(path)?,
+        None => (args.init_weight, Some(args.init_bias)),
+    };
+    let bias = match init_bias {
+        Some(b) if !args.no_bias => Bias::Learnable(b),
+        _ => Bias::Zero,
+    };
+    let learn_bias = bias != Bias::Zero;
+    let moments = data.moments();
+    let bound = moments.max_stable_lr(learn_bias);
+    let lr = match args.lr {
+        Some(lr) if lr.is_finite() && lr > 0.0 => lr,
+        Some(lr) => anyhow::bail!("--lr {lr}: give a learning rate > 0"),
+        // A flat loss (every x is 0 with the bias pinned) has no bound: any rate is stable.
+        None if bound.is_finite() => bound / 2.0,
+        None => 0.01,
+    };
+    let human = explore::report::human;
+    eprintln!(
+        "learning rate {} (largest stable rate 2/λmax(H) = {} for this data)",
+        human(lr),
+        human(bound)
+    );
+    if lr >= bound {
+        eprintln!(
+            "warning: --lr {} is at or above the stable bound {}: gradient descent will not converge",
+            human(lr),
+            human(bound)
+        );
+    }
+
+    let model = Linear::line(init_weight, bias, dtype, &device)?;
+    let (x, y) = data.tensors(dtype, &device)?;
+    let progress = Progress::new(args.epochs + 1, "train", args.common.quiet);
+    let trajectory = explore::train::train(&model, &x, &y, lr, args.epochs, |s| {
+        progress.update(s.epoch + 1)
+    })?;
+    drop(progress);
+
+    // What was asked for is written even when training diverged: the rows so far and the plot.
+    let mut report = explore::train::train_report(&trajectory, &moments, learn_bias, dtype);
+    annotate(&mut report, &data, &device, dtype, None);
+    report.json.insert("lr".into(), json!(lr));
+    let heading = format!(
+        "gradient descent on {}: {}, lr {}, {} epochs, {}",
+        data.describe(),
+        if learn_bias {
+            "y = A·x + b"
+        } else {
+            "y = A·x (bias pinned at 0)"
+        },
+        human(lr),
+        args.epochs,
+        dtype_name(dtype)
+    );
+    print(&report, args.common.format, &heading)?;
+    if let Some(path) = &args.common.plot {
+        let figure =
+            explore::train::train_figure(&trajectory, &moments, learn_bias, &data.describe());
+        plot::save(&figure, path)?;
+        eprintln!("wrote plot: {}", path.as_path().display());
+    }
+    if let Some(diverged) = &trajectory.diverged {
+        anyhow::bail!(explore::train::divergence_message(
+            diverged, &moments, learn_bias
+        ));
+    }
+    if let Some(path) = &args.save {
+        explore::train::save_line(&model, path)?;
+        eprintln!("saved parameters to {}", path.display());
     }
     Ok(())
 }
@@ -319,16 +446,24 @@ fn generate(args: GenArgs) -> Result<()> {
 }
 
 /// The settings of a run, in the JSON output.
-fn annotate(report: &mut Report, data: &Dataset, device: &Device, dtype: DType, method: Method) {
+fn annotate(
+    report: &mut Report,
+    data: &Dataset,
+    device: &Device,
+    dtype: DType,
+    method: Option<Method>,
+) {
     report.json.insert("data".into(), json!(data.source));
     report.json.insert("n".into(), json!(data.len()));
     report
         .json
         .insert("device".into(), json!(device::name(device)));
     report.json.insert("dtype".into(), json!(dtype_name(dtype)));
-    report
-        .json
-        .insert("method".into(), json!(method_name(method)));
+    if let Some(method) = method {
+        report
+            .json
+            .insert("method".into(), json!(method_name(method)));
+    }
 }
 
 /// The report on stdout; the table gets a heading line, CSV and JSON stay clean.

@@ -16,6 +16,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes `path` atomically with a writer that only takes a path (candle's safetensors `save`):
+/// `write` fills a temporary file beside `path`, which then replaces it.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&Path) -> candle_core::Result<()>,
+) -> Result<()> {
+    let tmp = temp_beside(path)?;
+    write(tmp.path())?;
+    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
+    Ok(())
+}
+
 /// Checks that `path` can be written, before any long computation: it is not a folder, and its
 /// folder exists and takes a new file. Nothing is left behind.
 pub fn check_writable(path: &Path) -> Result<()> {

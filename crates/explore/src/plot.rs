@@ -77,6 +77,11 @@ pub trait Figure {
         &self,
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String>;
+
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
 }
 
 /// Renders `figure` and writes it atomically to `path` as PNG or SVG.
@@ -86,12 +91,12 @@ pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
         // The bundled font is known-good; if this ever failed, text would be missing, not wrong.
         let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
     });
-    let (w, h) = SIZE;
+    let (w, h) = figure.size();
     let bytes = match path.format {
         PlotFormat::Png => {
             let mut rgb = vec![255u8; (w * h * 3) as usize];
             {
-                let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
                 figure.draw(&root).map_err(Error::Plot)?;
                 root.present().map_err(plot_error)?;
             }
@@ -100,7 +105,7 @@ pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
         PlotFormat::Svg => {
             let mut svg = String::new();
             {
-                let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
                 figure.draw(&root).map_err(Error::Plot)?;
                 root.present().map_err(plot_error)?;
             }
@@ -151,7 +156,7 @@ pub struct LossCurve {
     pub path: Vec<(f64, f64)>,
 }
 
-fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+pub(crate) fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     values
         .filter(|v| v.is_finite())
         .fold(None, |acc, v| match acc {
@@ -161,7 +166,7 @@ fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 }
 
 /// Widens `(lo, hi)` by `frac` of its width on each side, and an empty range to a unit one.
-fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
+pub(crate) fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
     let width = hi - lo;
     if width > 0.0 {
         (lo - frac * width, hi + frac * width)
@@ -358,7 +363,8 @@ impl Figure for Heatmap {
         }
         let (lo, hi) = span(self.losses.iter().copied()).ok_or("every loss is NaN or infinite")?;
         let root = root.titled(&self.title, (FAMILY, 24)).map_err(msg)?;
-        let (main, bar) = root.split_horizontally(SIZE.0 - 150);
+        let width = root.dim_in_pixel().0;
+        let (main, bar) = root.split_horizontally(width.saturating_sub(150));
 
         let (we, be) = (cell_edges(&self.weights), cell_edges(&self.biases));
         let x_range =
@@ -527,4 +533,128 @@ pub fn inspect_png(path: &Path) -> Result<PngSummary> {
         height: info.height,
         colours: colours.len(),
     })
+}
+
+/// Loss against epoch, with the closed-form optimum's loss as a dashed line.
+#[derive(Debug, Clone, Default)]
+pub struct LossHistory {
+    pub title: String,
+    /// `(epoch, loss)`.
+    pub losses: Vec<(f64, f64)>,
+    pub optimum_loss: Option<f64>,
+}
+
+impl Figure for LossHistory {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(msg)?;
+        let x_span = span(self.losses.iter().map(|p| p.0)).ok_or("no epochs to plot")?;
+        let y_span =
+            span(self.losses.iter().map(|p| p.1).chain(self.optimum_loss)).ok_or("no losses")?;
+        // Gradient descent on a quadratic shrinks the loss geometrically: on a log axis that is
+        // a straight line, so use one when the loss falls by more than a hundredfold.
+        let log = y_span.0 > 0.0 && y_span.1 / y_span.0 > 100.0;
+        let to_axis = |l: f64| if log { l.log10() } else { l };
+        let (x_lo, x_hi) = pad(x_span, 0.02);
+        let (y_lo, y_hi) = if log {
+            pad((y_span.0.log10(), y_span.1.log10()), 0.03)
+        } else {
+            pad((y_span.0.min(0.0), y_span.1), 0.03)
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FAMILY, 22))
+            .margin(24)
+            .x_label_area_size(56)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+            .map_err(msg)?;
+        let y_label = |v: &f64| {
+            if log {
+                human(round_to_2_digits(10f64.powf(*v)))
+            } else {
+                human(*v)
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc(if log {
+                "loss (MSE, log scale)"
+            } else {
+                "loss (MSE)"
+            })
+            .label_style((FAMILY, 16))
+            .axis_desc_style((FAMILY, 18))
+            .x_label_formatter(&|v| human(*v))
+            .y_label_formatter(&y_label)
+            .light_line_style(RGBColor(240, 240, 240))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .draw()
+            .map_err(msg)?;
+        chart
+            .draw_series(LineSeries::new(
+                self.losses.iter().map(|&(e, l)| (e, to_axis(l))),
+                PATH.stroke_width(3),
+            ))
+            .map_err(msg)?
+            .label("training loss")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(3)));
+        if let Some(l) = self.optimum_loss.filter(|&l| !log || l > 0.0) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x_lo, to_axis(l)), (x_hi, to_axis(l))],
+                    8,
+                    6,
+                    OPTIMUM.stroke_width(2),
+                ))
+                .map_err(msg)?
+                .label(format!("closed-form optimum, loss {}", human(l)))
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FAMILY, 16))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()
+            .map_err(msg)?;
+        Ok(())
+    }
+}
+
+/// Where a descent is drawn: on the loss curve (bias pinned) or on the (A, b) heat map.
+#[derive(Debug, Clone)]
+pub enum Landscape {
+    Curve(LossCurve),
+    Map(Heatmap),
+}
+
+/// A training run: the path over the landscape on the left, loss against epoch on the right.
+#[derive(Debug, Clone)]
+pub struct TrainFigure {
+    pub landscape: Landscape,
+    pub history: LossHistory,
+}
+
+impl Figure for TrainFigure {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        let (left, right) = root.split_horizontally(SIZE.0);
+        match &self.landscape {
+            Landscape::Curve(curve) => curve.draw(&left)?,
+            Landscape::Map(map) => map.draw(&left)?,
+        }
+        self.history.draw(&right)
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (SIZE.0 + 600, SIZE.1)
+    }
 }

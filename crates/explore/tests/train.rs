@@ -1,0 +1,241 @@
+//! Training with candle's autograd: gradients against the analytic formula and finite
+//! differences, SGD step for step against PyTorch, convergence to the closed form, and a pinned
+//! bias that never moves.
+
+use candle_core::{DType, Device, Tensor};
+use explore::gen::{line, LineSpec};
+use explore::train::{load_line, save_line, train};
+use model::{Bias, BiasFit, Linear, Moments};
+use proptest::prelude::*;
+
+fn tensors(x: &[f64], y: &[f64], dtype: DType) -> (Tensor, Tensor) {
+    let t = |v: &[f64]| {
+        Tensor::new(v, &Device::Cpu)
+            .unwrap()
+            .to_dtype(dtype)
+            .unwrap()
+    };
+    (t(x), t(y))
+}
+
+fn direct_loss(x: &[f64], y: &[f64], a: f64, b: f64) -> f64 {
+    x.iter()
+        .zip(y)
+        .map(|(x, y)| (y - a * x - b).powi(2))
+        .sum::<f64>()
+        / x.len() as f64
+}
+
+proptest! {
+    #[test]
+    fn autograd_gradient_is_analytic_and_finite_difference(
+        pts in prop::collection::vec((-10.0f64..10.0, -10.0f64..10.0), 1..50),
+        a in -3.0f64..3.0,
+        b in -3.0f64..3.0,
+    ) {
+        let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+        let model = Linear::line(a, Bias::Learnable(b), DType::F64, &Device::Cpu).unwrap();
+        let (xt, yt) = tensors(&x, &y, DType::F64);
+        let step = train(&model, &xt, &yt, 0.1, 0, |_| {}).unwrap().steps[0];
+        // dL/dA = -2·mean(x·(y − A·x − b)), dL/db = -2·mean(y − A·x − b).
+        let n = x.len() as f64;
+        let resid: Vec<f64> = x.iter().zip(&y).map(|(x, y)| y - a * x - b).collect();
+        let ga = -2.0 * x.iter().zip(&resid).map(|(x, r)| x * r).sum::<f64>() / n;
+        let gb = -2.0 * resid.iter().sum::<f64>() / n;
+        let tol = |g: f64| 1e-9 * g.abs().max(1.0);
+        prop_assert!((step.grad_weight - ga).abs() <= tol(ga), "dA {} vs {}", step.grad_weight, ga);
+        prop_assert!((step.grad_bias - gb).abs() <= tol(gb), "db {} vs {}", step.grad_bias, gb);
+        // Central finite differences: exact for a quadratic up to rounding.
+        let h = 1e-4;
+        let fa = (direct_loss(&x, &y, a + h, b) - direct_loss(&x, &y, a - h, b)) / (2.0 * h);
+        let fb = (direct_loss(&x, &y, a, b + h) - direct_loss(&x, &y, a, b - h)) / (2.0 * h);
+        prop_assert!((step.grad_weight - fa).abs() <= 1e-6 * fa.abs().max(1.0));
+        prop_assert!((step.grad_bias - fb).abs() <= 1e-6 * fb.abs().max(1.0));
+        prop_assert!((step.loss - direct_loss(&x, &y, a, b)).abs() <= 1e-9 * step.loss.max(1.0));
+    }
+}
+
+// Computed once with PyTorch 2.15:
+//
+//   x = torch.tensor([-2.0, -0.5, 1.0, 2.5, 4.0], dtype=dt).reshape(-1, 1)
+//   y = torch.tensor([-3.1, -0.4, 1.7, 3.2, 6.9], dtype=dt).reshape(-1, 1)
+//   model = torch.nn.Linear(1, 1).to(dt)
+//   with torch.no_grad(): model.weight.fill_(-0.5); model.bias.fill_(2.0)
+//   opt = torch.optim.SGD(model.parameters(), lr=0.05)
+//   for epoch in range(6):
+//       loss = torch.nn.MSELoss()(model(x), y)
+//       print(epoch, model.weight.item(), model.bias.item(), loss.item())
+//       opt.zero_grad(); loss.backward(); opt.step()
+const TORCH_F64: [(f64, f64, f64); 6] = [
+    (-0.5, 2.0, 19.576999999999998),
+    (0.44900000000000007, 2.016, 6.5437895),
+    (0.8744500000000001, 1.9355, 3.72755561375),
+    (1.0739525, 1.820505, 2.8533007944593747),
+    (1.175228125, 1.6970592500000001, 2.3900355856439615),
+    (1.2331467312500002, 1.5758305125, 2.048119865721866),
+];
+const TORCH_F32: [(f64, f64, f64); 6] = [
+    (-0.5, 2.0, 19.57699966430664),
+    (0.4490000009536743, 2.0160000324249268, 6.543788909912109),
+    (0.8744500279426575, 1.9355000257492065, 3.727555513381958),
+    (1.073952555656433, 1.8205050230026245, 2.8533005714416504),
+    (1.1752281188964844, 1.6970592737197876, 2.3900351524353027),
+    (1.2331467866897583, 1.5758305788040161, 2.0481200218200684),
+];
+
+#[test]
+fn sgd_matches_pytorch_step_for_step() {
+    let x = [-2.0, -0.5, 1.0, 2.5, 4.0];
+    let y = [-3.1, -0.4, 1.7, 3.2, 6.9];
+    for (dtype, reference) in [(DType::F64, TORCH_F64), (DType::F32, TORCH_F32)] {
+        let model = Linear::line(-0.5, Bias::Learnable(2.0), dtype, &Device::Cpu).unwrap();
+        let (xt, yt) = tensors(&x, &y, dtype);
+        let run = train(&model, &xt, &yt, 0.05, 5, |_| {}).unwrap();
+        assert_eq!(run.steps.len(), 6);
+        for (step, (a, b, l)) in run.steps.iter().zip(reference) {
+            let close = |got: f64, want: f64| (got - want).abs() <= 1e-5 * want.abs().max(1.0);
+            assert!(
+                close(step.weight, a) && close(step.bias, b) && close(step.loss, l),
+                "{dtype:?} epoch {}: {step:?} vs ({a}, {b}, {l})",
+                step.epoch
+            );
+        }
+    }
+}
+
+#[test]
+fn seed_lesson_steps_match_pytorch() {
+    // PyTorch: w = torch.tensor([2.0], requires_grad=True); SGD([w], lr=0.01) on ((w*-3 - 3)**2).mean()
+    //   0 2.0 grad 54.0 loss 81.0
+    //   1 1.46 grad 44.28 loss 54.4644
+    //   2 1.0172 grad 36.3096 loss 36.62186256
+    //   3 0.654104 grad 29.773872 loss 24.624540385343998
+    let model = Linear::line(2.0, Bias::Zero, DType::F64, &Device::Cpu).unwrap();
+    let (x, y) = tensors(&[-3.0], &[3.0], DType::F64);
+    let run = train(&model, &x, &y, 0.01, 3, |_| {}).unwrap();
+    let want = [
+        (2.0, 54.0, 81.0),
+        (1.46, 44.28, 54.4644),
+        (1.0172, 36.3096, 36.62186256),
+        (0.654104, 29.773872, 24.624540385343998),
+    ];
+    for (s, (a, g, l)) in run.steps.iter().zip(want) {
+        assert!(
+            (s.weight - a).abs() < 1e-12
+                && (s.grad_weight - g).abs() < 1e-10
+                && (s.loss - l).abs() < 1e-10,
+            "{s:?}"
+        );
+        // The lesson's formula: dL/dA = 18·(A + 1).
+        assert!((s.grad_weight - 18.0 * (s.weight + 1.0)).abs() < 1e-10);
+        assert_eq!((s.bias, s.grad_bias), (0.0, 0.0));
+    }
+}
+
+#[test]
+fn many_epochs_reach_the_closed_form() {
+    let data = line(&LineSpec {
+        n: 200,
+        seed: 3,
+        slope: -1.5,
+        intercept: 2.0,
+        noise: 0.5,
+        x_scale: 1.0,
+    });
+    let m = Moments::from_points(&data.x, &data.y);
+    let opt = m.least_squares(BiasFit::Learn).unwrap();
+    let model = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
+    let (x, y) = tensors(&data.x, &data.y, DType::F64);
+    let run = train(&model, &x, &y, 1.0 / m.max_curvature(true), 2000, |_| {}).unwrap();
+    let last = run.steps.last().unwrap();
+    assert_eq!(last.epoch, 2000);
+    assert!(
+        (last.weight - opt.weight).abs() < 1e-4 && (last.bias - opt.bias).abs() < 1e-4,
+        "{last:?} vs {opt:?}"
+    );
+    assert!((last.loss - opt.loss).abs() < 1e-8);
+}
+
+#[test]
+fn a_pinned_bias_stays_exactly_zero() {
+    let data = line(&LineSpec {
+        n: 50,
+        seed: 9,
+        slope: 2.0,
+        intercept: 5.0,
+        noise: 1.0,
+        x_scale: 2.0,
+    });
+    let model = Linear::line(0.3, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
+    assert_eq!(model.parameters().len(), 1);
+    let (x, y) = tensors(&data.x, &data.y, DType::F32);
+    let run = train(&model, &x, &y, 0.01, 200, |_| {}).unwrap();
+    assert!(run
+        .steps
+        .iter()
+        .all(|s| s.bias == 0.0 && s.grad_bias == 0.0));
+    assert!(model.bias().is_none());
+    assert_eq!(model.line_values().unwrap().1, 0.0);
+    // And it converges to the pinned-bias optimum, not the free one.
+    let opt = data.moments().least_squares(BiasFit::Fixed(0.0)).unwrap();
+    assert!(
+        (run.steps[200].weight - opt.weight).abs() < 1e-4,
+        "{:?} vs {opt:?}",
+        run.steps[200]
+    );
+}
+
+#[test]
+fn divergence_stops_at_the_first_non_finite_loss() {
+    let m = Moments::from_points(&[-3.0], &[3.0]);
+    let lr = 1.5 * m.max_stable_lr(false);
+    let model = Linear::line(2.0, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
+    let (x, y) = tensors(&[-3.0], &[3.0], DType::F32);
+    let run = train(&model, &x, &y, lr, 10_000, |_| {}).unwrap();
+    let d = run.diverged.expect("diverges");
+    assert_eq!(run.steps.len(), d.epoch);
+    assert!(run.steps.iter().all(|s| s.loss.is_finite()));
+    assert!(d.epoch < 1000, "{d:?}");
+    let msg = explore::train::divergence_message(&d, &m, false);
+    assert!(
+        msg.contains(&format!("epoch {}", d.epoch)) && msg.contains("0.111111"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn saved_parameters_continue_training_exactly() {
+    let data = line(&LineSpec {
+        n: 30,
+        seed: 5,
+        slope: 0.5,
+        intercept: -1.0,
+        noise: 0.3,
+        x_scale: 1.0,
+    });
+    let (x, y) = tensors(&data.x, &data.y, DType::F64);
+    let straight = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
+    let whole = train(&straight, &x, &y, 0.1, 40, |_| {}).unwrap();
+
+    let first = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
+    train(&first, &x, &y, 0.1, 20, |_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.safetensors");
+    save_line(&first, &path).unwrap();
+    let (w, b) = load_line(&path).unwrap();
+    let second = Linear::line(w, Bias::Learnable(b.unwrap()), DType::F64, &Device::Cpu).unwrap();
+    let rest = train(&second, &x, &y, 0.1, 20, |_| {}).unwrap();
+    assert_eq!(rest.steps[20].weight, whole.steps[40].weight);
+    assert_eq!(rest.steps[20].bias, whole.steps[40].bias);
+
+    // A pinned bias is saved as no bias at all.
+    let pinned = Linear::line(1.25, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
+    save_line(&pinned, &path).unwrap();
+    assert_eq!(load_line(&path).unwrap(), (1.25, None));
+    assert!(load_line(dir.path()).is_err());
+    std::fs::write(&path, b"not safetensors").unwrap();
+    assert!(load_line(&path)
+        .unwrap_err()
+        .to_string()
+        .contains("cannot read parameters"));
+}
