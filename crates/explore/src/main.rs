@@ -135,7 +135,7 @@ struct TrainArgs {
     data: DataArgs,
     /// Learning rate. Default: 1/λmax(H), half the largest stable rate for this data. A fixed
     /// rate such as the classic 0.01 sits at the edge of stability on data/linear.csv
-    /// (λmax ≈ 200, so 2/λmax ≈ 0.0099) and diverges on data with larger x; half the bound
+    /// (λmax ≈ 194, so 2/λmax ≈ 0.0103) and diverges on data with larger x; half the bound
     /// converges on any data.
     #[arg(long, allow_negative_numbers = true)]
     lr: Option<f64>,
@@ -255,12 +255,17 @@ fn sweep(args: SweepArgs) -> Result<()> {
         Some(Spec(w)) => w,
         None => sweep::default_weights(&moments, model::BiasFit::Fixed(args.bias), 21),
     };
-    let biases = vec![args.bias; weights.len()];
     let method = resolve(args.method);
     let progress = Progress::new(weights.len(), "sweep", args.common.quiet);
-    let losses = sweep::losses(&data, &weights, &biases, method, dtype, &device, &|d| {
-        progress.update(d)
-    })?;
+    let losses = sweep::losses(
+        &data,
+        &weights,
+        &[args.bias],
+        method,
+        dtype,
+        &device,
+        &|d| progress.update(d),
+    )?;
     drop(progress);
 
     let mut report = sweep::sweep_report(&weights, &losses, args.bias, &moments, dtype);
@@ -305,13 +310,13 @@ fn surface(args: SurfaceArgs) -> Result<()> {
             explore::spec::MAX_COUNT
         );
     }
-    let (grid_w, grid_b) = sweep::grid(&weights, &biases);
     let method = resolve(args.method);
-    let progress = Progress::new(grid_w.len(), "surface", args.common.quiet);
-    let losses = sweep::losses(&data, &grid_w, &grid_b, method, dtype, &device, &|d| {
+    let progress = Progress::new(cells, "surface", args.common.quiet);
+    let losses = sweep::losses(&data, &weights, &biases, method, dtype, &device, &|d| {
         progress.update(d)
     })?;
     drop(progress);
+    let (grid_w, grid_b) = sweep::grid(&weights, &biases);
 
     let mut report = sweep::surface_report(&grid_w, &grid_b, &losses, &moments, dtype);
     let heading = format!(

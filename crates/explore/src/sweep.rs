@@ -20,12 +20,10 @@ pub enum Method {
     Moments,
 }
 
-/// Memory the direct method may use for its `(chunk, N)` temporaries.
-pub const DIRECT_BUDGET_BYTES: usize = 256 << 20;
-
-/// The loss at each pair `(weights[k], biases[k])`.
+/// The loss at every `(weight, bias)` of the grid `weights × biases`, weight-major: entry
+/// `i · biases.len() + j` is the loss at `(weights[i], biases[j])`.
 ///
-/// `progress` is called with the number of pairs finished after each chunk.
+/// `progress` is called with the number of grid points finished.
 pub fn losses(
     data: &Dataset,
     weights: &[f64],
@@ -35,45 +33,39 @@ pub fn losses(
     device: &Device,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<f64>> {
-    assert_eq!(weights.len(), biases.len(), "one bias per weight");
     match method {
         Method::Auto | Method::Moments => {
             let m = data.moments();
-            let out = weights
+            let out: Vec<f64> = weights
                 .iter()
-                .zip(biases)
-                .map(|(&w, &b)| m.loss(w, b))
+                .flat_map(|&w| biases.iter().map(move |&b| m.loss(w, b)))
                 .collect();
-            progress(weights.len());
+            progress(out.len());
             Ok(out)
         }
         Method::Direct => {
             let (x, y) = data.tensors(dtype, device)?;
-            direct(&x, &y, weights, biases, DIRECT_BUDGET_BYTES, progress)
+            direct(&x, &y, weights, biases, progress)
         }
     }
 }
 
-/// The direct method on tensors `x`, `y` `(N,)`: the weight table goes through the model as one
-/// `(chunk, N)` prediction per chunk, the chunk sized so that its temporaries fit `budget_bytes`.
+/// The direct method on tensors `x`, `y` `(N,)`: the model on every point for every grid
+/// point, through [`loss::line_sweep`] (one fused pass on the CPU, bounded-memory candle ops
+/// elsewhere). The weights go in about 50 parts only so that `progress` can be told.
 pub fn direct(
     x: &Tensor,
     y: &Tensor,
     weights: &[f64],
     biases: &[f64],
-    budget_bytes: usize,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<f64>> {
-    let n = x.dims1()?;
-    // The prediction, the residual and its square each hold chunk × N values at once.
-    let per_pair = 3 * n.max(1) * x.dtype().size_in_bytes();
-    let chunk = (budget_bytes / per_pair).clamp(1, weights.len().max(1));
-    let mut out = Vec::with_capacity(weights.len());
-    for (ws, bs) in weights.chunks(chunk).zip(biases.chunks(chunk)) {
-        let to_tensor = |v: &[f64]| Tensor::new(v, x.device())?.to_dtype(x.dtype());
-        let pred = model::predict_table(&to_tensor(ws)?, Some(&to_tensor(bs)?), x)?;
-        let rows = loss::mse_rows(&pred, y)?;
-        out.extend(rows.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+    // Parts of at least 64 weights, so every part keeps the kernel's weight blocks full.
+    let part = weights.len().div_ceil(50).max(64);
+    let mut out = Vec::with_capacity(weights.len() * biases.len());
+    for ws in weights.chunks(part) {
+        let grid = loss::line_sweep(x, y, ws, biases)?;
+        out.extend(grid.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
         progress(out.len());
     }
     Ok(out)

@@ -29,25 +29,15 @@ const PYTORCH: [(f64, f64, f64); 5] = [
 
 #[test]
 fn matches_pytorch_for_every_method_and_dtype() {
-    let weights: Vec<f64> = PYTORCH.iter().map(|r| r.0).collect();
-    let biases: Vec<f64> = PYTORCH.iter().map(|r| r.1).collect();
     for method in [Method::Direct, Method::Moments, Method::Auto] {
         for (dtype, tol) in [(DType::F64, 1e-12), (DType::F32, 1e-6)] {
-            let got = losses(
-                &small(),
-                &weights,
-                &biases,
-                method,
-                dtype,
-                &Device::Cpu,
-                &|_| {},
-            )
-            .unwrap();
-            for (g, r) in got.iter().zip(PYTORCH) {
+            for (w, b, want) in PYTORCH {
+                let got =
+                    losses(&small(), &[w], &[b], method, dtype, &Device::Cpu, &|_| {}).unwrap();
                 assert!(
-                    (g - r.2).abs() <= tol * r.2,
-                    "{method:?} {dtype:?}: {g} vs {}",
-                    r.2
+                    (got[0] - want).abs() <= tol * want,
+                    "{method:?} {dtype:?}: {} vs {want}",
+                    got[0]
                 );
             }
         }
@@ -55,21 +45,38 @@ fn matches_pytorch_for_every_method_and_dtype() {
 }
 
 #[test]
-fn chunks_give_the_same_answer_as_one_pass() {
+fn grids_are_weight_major_and_progress_reaches_the_end() {
     let d = small();
+    let weights: Vec<f64> = (0..200).map(|i| -2.0 + i as f64 * 0.02).collect();
+    let biases = [-1.0, 0.5, 2.0];
     let (x, y) = d.tensors(DType::F64, &Device::Cpu).unwrap();
-    let (w, b) = grid(&[-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 7.0], &[-1.0, 0.5, 2.0]);
-    let whole = direct(&x, &y, &w, &b, usize::MAX, &|_| {}).unwrap();
     let done = std::cell::Cell::new(0);
-    // A budget of one pair per chunk: 21 chunks, each reported.
-    let chunked = direct(&x, &y, &w, &b, 1, &|n| done.set(n)).unwrap();
-    assert_eq!(whole, chunked);
-    assert_eq!(done.get(), 21);
-    assert_eq!(w.len(), 21);
-    assert_eq!(
-        (w[0], b[0], w[1], b[1], w[3], b[3]),
-        (-1.0, -1.0, -1.0, 0.5, 0.0, -1.0)
-    );
+    let direct = direct(&x, &y, &weights, &biases, &|n| done.set(n)).unwrap();
+    assert_eq!(done.get(), 600);
+    let moments = losses(
+        &d,
+        &weights,
+        &biases,
+        Method::Moments,
+        DType::F64,
+        &Device::Cpu,
+        &|_| {},
+    )
+    .unwrap();
+    let m = d.moments();
+    for (i, &w) in weights.iter().enumerate() {
+        for (j, &b) in biases.iter().enumerate() {
+            let k = i * 3 + j;
+            assert_eq!(moments[k], m.loss(w, b));
+            assert!(
+                (direct[k] - moments[k]).abs() <= 1e-12 * moments[k],
+                "({w}, {b})"
+            );
+        }
+    }
+    let (gw, gb) = grid(&[1.0, 2.0], &[-1.0, 0.5, 2.0]);
+    assert_eq!(gw, [1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
+    assert_eq!(gb, [-1.0, 0.5, 2.0, -1.0, 0.5, 2.0]);
 }
 
 #[test]
@@ -80,29 +87,32 @@ fn argmin_skips_nan_and_takes_the_first_tie() {
 }
 
 #[test]
-fn direct_runs_on_any_tensor_device_path() {
-    // The direct path is the model + loss crates: check it against them on one row.
+fn direct_agrees_with_the_model_and_loss_crates() {
+    // The direct path's fused kernel computes what model::predict_table + loss::mse_rows do.
     let d = small();
     let (x, y) = d.tensors(DType::F32, &Device::Cpu).unwrap();
-    let pred =
-        model::predict_table(&Tensor::new(&[0.5f32], &Device::Cpu).unwrap(), None, &x).unwrap();
-    let want = loss::mse_rows(&pred, &y).unwrap().to_vec1::<f32>().unwrap()[0] as f64;
-    let got = direct(&x, &y, &[0.5], &[0.0], 1 << 20, &|_| {}).unwrap();
-    assert_eq!(got, [want]);
+    let table = Tensor::new(&[0.5f32, -1.25], &Device::Cpu).unwrap();
+    let pred = model::predict_table(&table, None, &x).unwrap();
+    let want = loss::mse_rows(&pred, &y).unwrap().to_vec1::<f32>().unwrap();
+    let got = direct(&x, &y, &[0.5, -1.25], &[0.0], &|_| {}).unwrap();
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w as f64).abs() <= 1e-6 * w as f64, "{g} vs {w}");
+    }
 }
 
 proptest! {
     #[test]
     fn direct_equals_moments_on_random_data(
         pts in prop::collection::vec((-100.0f64..100.0, -100.0f64..100.0), 1..200),
-        pairs in prop::collection::vec((-10.0f64..10.0, -50.0f64..50.0), 1..20),
+        weights in prop::collection::vec(-10.0f64..10.0, 1..20),
+        biases in prop::collection::vec(-50.0f64..50.0, 1..4),
     ) {
         let (x, y) = pts.into_iter().unzip();
         let data = Dataset { x, y, source: "random".into() };
-        let (w, b): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
-        let moments = losses(&data, &w, &b, Method::Moments, DType::F64, &Device::Cpu, &|_| {}).unwrap();
+        let moments = losses(&data, &weights, &biases, Method::Moments, DType::F64, &Device::Cpu, &|_| {}).unwrap();
         for (dtype, tol) in [(DType::F64, 1e-10), (DType::F32, 1e-5)] {
-            let direct = losses(&data, &w, &b, Method::Direct, dtype, &Device::Cpu, &|_| {}).unwrap();
+            let direct = losses(&data, &weights, &biases, Method::Direct, dtype, &Device::Cpu, &|_| {}).unwrap();
+            prop_assert_eq!(direct.len(), moments.len());
             for (d, m) in direct.iter().zip(&moments) {
                 prop_assert!((d - m).abs() <= tol * m.max(1e-3), "{:?}: {} vs {}", dtype, d, m);
             }

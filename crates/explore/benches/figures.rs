@@ -1,0 +1,135 @@
+//! The performance figures of the project, each beside the plain-candle way of doing the same
+//! work, so ratios are read off one run. `scripts/bench.sh` runs this and prints the table.
+//!
+//! Group names carry the rayon thread count (`RAYON_NUM_THREADS`), so single-thread runs are
+//! recorded beside multi-thread ones.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::optim::{Optimizer, SGD};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use explore::gen::{line, LineSpec};
+use loss::{line_mse, line_sweep, mse, plain, Reduction};
+use model::{Bias, Linear, Moments};
+
+fn threads() -> usize {
+    rayon::current_num_threads()
+}
+
+fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let d = line(&LineSpec {
+        n,
+        seed: 1,
+        slope: 1.0,
+        intercept: 0.0,
+        noise: 3.0,
+        x_scale: 10.0,
+    });
+    (d.x, d.y)
+}
+
+fn tensors(x: &[f64], y: &[f64]) -> (Tensor, Tensor) {
+    let t = |v: &[f64]| {
+        Tensor::new(v, &Device::Cpu)
+            .unwrap()
+            .to_dtype(DType::F32)
+            .unwrap()
+    };
+    (t(x), t(y))
+}
+
+/// Direct sweep, N = 1,000,000 points: fused over 1,000 weights, plain over 20 (it is ~100×
+/// slower); throughput is point-weight evaluations per second.
+fn sweep(c: &mut Criterion) {
+    let n = 1_000_000;
+    let (xs, ys) = data(n);
+    let (x, y) = tensors(&xs, &ys);
+    let mut g = c.benchmark_group(format!("sweep_1e6/threads={}", threads()));
+    g.sample_size(10);
+    for (name, k) in [("fused", 1000usize), ("plain", 20)] {
+        let weights: Vec<f64> = (0..k).map(|i| -1.0 + 3.0 * i as f64 / k as f64).collect();
+        g.throughput(Throughput::Elements((n * k) as u64));
+        g.bench_function(BenchmarkId::new(name, k), |b| {
+            b.iter(|| match name {
+                "fused" => line_sweep(&x, &y, &weights, &[0.0]).unwrap(),
+                _ => plain::line_sweep(&x, &y, &weights, &[0.0]).unwrap(),
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Surface 501 × 501 over N = 1,000,000 by moments: one pass for the statistics, then a
+/// closed formula per grid point.
+fn surface(c: &mut Criterion) {
+    let (xs, ys) = data(1_000_000);
+    let grid: Vec<f64> = (0..501).map(|i| -2.0 + 6.0 * i as f64 / 500.0).collect();
+    let mut g = c.benchmark_group(format!("surface_501x501_1e6/threads={}", threads()));
+    g.sample_size(20);
+    g.bench_function("moments", |b| {
+        b.iter(|| {
+            let m = Moments::from_points(&xs, &ys);
+            let mut out = Vec::with_capacity(501 * 501);
+            for &w in &grid {
+                out.extend(grid.iter().map(|&bias| m.loss(w, bias)));
+            }
+            out
+        })
+    });
+    g.finish();
+}
+
+/// One full-batch epoch (forward, loss, backward, SGD step) with a learnable bias, the fused
+/// op against plain candle ops (broadcast and, for the small case, matmul).
+fn epoch(c: &mut Criterion) {
+    for n in [1_000_000usize, 100] {
+        let (xs, ys) = data(n);
+        let (x, y) = tensors(&xs, &ys);
+        let x2 = x.unsqueeze(1).unwrap();
+        let y2 = y.unsqueeze(1).unwrap();
+        let mut g = c.benchmark_group(format!("epoch_{n}/threads={}", threads()));
+        if n > 1000 {
+            g.sample_size(20);
+        }
+        let model = Linear::line(0.0, Bias::Learnable(0.0), DType::F32, &Device::Cpu).unwrap();
+        let mut sgd = SGD::new(model.parameters(), 1e-4).unwrap();
+        g.bench_function("fused", |b| {
+            b.iter(|| {
+                let loss = line_mse(
+                    &x,
+                    &y,
+                    model.weight().as_tensor(),
+                    model.bias().map(|v| v.as_tensor()),
+                )
+                .unwrap();
+                sgd.backward_step(&loss).unwrap();
+            })
+        });
+        g.bench_function("plain", |b| {
+            b.iter(|| {
+                let loss = mse(&model.forward(&x).unwrap(), &y, Reduction::Mean).unwrap();
+                sgd.backward_step(&loss).unwrap();
+            })
+        });
+        if n <= 1000 {
+            g.bench_function("plain_matmul", |b| {
+                b.iter(|| {
+                    let loss = mse(&model.forward(&x2).unwrap(), &y2, Reduction::Mean).unwrap();
+                    sgd.backward_step(&loss).unwrap();
+                })
+            });
+        }
+        // The whole training loop as `explore train` runs it, rows recorded, per epoch.
+        let epochs = if n > 1000 { 20 } else { 1000 };
+        g.throughput(Throughput::Elements(epochs as u64));
+        g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
+            b.iter(|| {
+                let m = Linear::line(0.0, Bias::Learnable(0.0), DType::F32, &Device::Cpu).unwrap();
+                explore::train::train(&m, &x, &y, 1e-4, epochs - 1, |_| {}).unwrap()
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, sweep, surface, epoch);
+criterion_main!(benches);
