@@ -131,5 +131,45 @@ fn epoch(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sweep, surface, epoch);
+/// The landscape of an MLP 1-16-16-1 on 200 sine points: grid points per second on a
+/// 21 × 21 plane, the one model updated in place at each point.
+fn landscape(c: &mut Criterion) {
+    use explore::landscape::{plane, random_direction, ModelKind, Net, Normalization, Params};
+    let data = explore::gen::sine(&LineSpec {
+        n: 200,
+        seed: 1,
+        slope: 1.0,
+        intercept: 0.0,
+        noise: 0.1,
+        x_scale: 3.0,
+    });
+    let (x, y) = tensors(&data.x, &data.y);
+    let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());
+    let net = Net::new(ModelKind::Mlp, &[16, 16], 1, DType::F32, &Device::Cpu).unwrap();
+    let loss = |_: &candle_nn::VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
+    let center = Params::of(&net.varmap).unwrap();
+    let d1 = random_direction(&center, 2, Normalization::Filter, false).unwrap();
+    let d2 = random_direction(&center, 3, Normalization::Filter, false).unwrap();
+    let axis: Vec<f64> = (0..21).map(|i| -1.0 + i as f64 / 10.0).collect();
+    let mut g = c.benchmark_group(format!("landscape_mlp16x16_200/threads={}", threads()));
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(21 * 21));
+    g.bench_function("plane_21x21", |b| {
+        b.iter(|| {
+            plane(
+                &net.varmap,
+                &loss,
+                &center,
+                (&d1, &d2),
+                &axis,
+                &axis,
+                &|_| {},
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, sweep, surface, epoch, landscape);
 criterion_main!(benches);

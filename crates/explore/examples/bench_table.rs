@@ -181,6 +181,9 @@ fn main() {
                 }
             }
         }
+        if let Some(l) = get("landscape_mlp16x16_200/threads={t}/plane_21x21") {
+            println!("| landscape plane 21 × 21, MLP 1-16-16-1, N = 200 | {t} | {:.0} points/s | — | — | |", 441.0 / (l / 1e9));
+        }
     }
     let explore = root.join("release/explore");
     match sweep_peak_memory(&explore) {

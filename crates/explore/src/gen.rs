@@ -1,7 +1,7 @@
 //! Making data sets from a seeded generator, so that the same flags give the same file on every
 //! machine: ChaCha8 is specified bit for bit, and the crate versions are pinned by Cargo.lock.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -32,5 +32,46 @@ pub fn line(spec: &LineSpec) -> Dataset {
         x,
         y,
         source: format!("gen seed {}", spec.seed),
+    }
+}
+
+/// The shape of a generated data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Kind {
+    /// A line: `x = x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`.
+    #[default]
+    Line,
+    /// A sine wave for non-linear models: `x = x_scale·U(-1,1)`,
+    /// `y = slope·sin(x) + intercept + noise·N(0,1)`.
+    Sine,
+}
+
+impl Kind {
+    /// Default `(noise, x_scale)`: a noisy line over a wide range, a gentle sine over one period.
+    pub fn defaults(self) -> (f64, f64) {
+        match self {
+            Kind::Line => (3.0, 10.0),
+            Kind::Sine => (0.1, 3.0),
+        }
+    }
+}
+
+/// The sine data set of [`Kind::Sine`], drawn like [`line`]: per point `x`, then the noise.
+pub fn sine(spec: &LineSpec) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let (x, y) = (0..spec.n)
+        .map(|_| {
+            let x = spec.x_scale * rng.random_range(-1.0..1.0);
+            let e: f64 = StandardNormal.sample(&mut rng);
+            (
+                x,
+                spec.slope * f64::sin(x) + spec.intercept + spec.noise * e,
+            )
+        })
+        .unzip();
+    Dataset {
+        x,
+        y,
+        source: format!("gen sine seed {}", spec.seed),
     }
 }

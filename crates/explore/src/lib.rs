@@ -7,6 +7,7 @@ pub mod contour;
 pub mod data;
 pub mod device;
 pub mod gen;
+pub mod landscape;
 pub mod output;
 pub mod plot;
 pub mod progress;

@@ -9,6 +9,7 @@ use candle_core::{DType, Device};
 use clap::{Args, Parser, Subcommand};
 use explore::data::{self, Dataset};
 use explore::device::{self, DTypeChoice, DeviceChoice};
+use explore::landscape::{self, ModelKind, Normalization};
 use explore::plot::{self, PlotPath};
 use explore::progress::Progress;
 use explore::report::{Format, Report};
@@ -40,7 +41,9 @@ enum Command {
     Surface(SurfaceArgs),
     /// Train the line by gradient descent (full-batch SGD with candle's autograd).
     Train(TrainArgs),
-    /// Write a data set: x = x_scale·N(0,1), y = slope·x + intercept + noise·N(0,1).
+    /// Train a small model and draw its loss landscape on a plane with the training path.
+    Landscape(LandscapeArgs),
+    /// Write a data set: a noisy line (or a sine wave with --kind sine).
     Gen(GenArgs),
 }
 
@@ -172,25 +175,85 @@ struct TrainArgs {
 }
 
 #[derive(Args, Clone)]
+struct LandscapeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The model to train: the lesson's line, or an MLP with tanh activations.
+    #[arg(long, value_enum, default_value_t)]
+    model: ModelKind,
+    /// Hidden layer sizes of the MLP, comma separated.
+    #[arg(
+        long,
+        value_name = "SIZES",
+        default_value = "16,16",
+        value_delimiter = ','
+    )]
+    hidden: Vec<usize>,
+    /// Full-batch Adam steps before the landscape is drawn around the result.
+    #[arg(long, default_value_t = 500)]
+    epochs: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    lr: f64,
+    /// The plane's directions: two random Gaussian ones, or the two principal components of
+    /// the training path.
+    #[arg(long, value_enum, default_value_t)]
+    directions: Directions,
+    /// How random directions are scaled to the model (filter: per row of each weight matrix).
+    #[arg(long, value_enum, default_value_t)]
+    normalization: Normalization,
+    /// Keep 1-D parameters (biases) in random directions, normalised per tensor; by default
+    /// they are zero, as in Li et al.
+    #[arg(long)]
+    keep_1d: bool,
+    /// Grid points along each direction.
+    #[arg(long, default_value_t = 41)]
+    steps: usize,
+    /// Half-width of the grid in units of the directions. Default: 1 for random directions;
+    /// 1.25 × the path's extent for PCA ones.
+    #[arg(long, allow_negative_numbers = true)]
+    distance: Option<f64>,
+    /// Seed of the model's initial parameters and of the random directions.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Where the plane's directions come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+enum Directions {
+    /// Two Gaussian directions, normalised to the model (--normalization).
+    #[default]
+    Random,
+    /// The principal components of the recorded training path.
+    Pca,
+}
+
+#[derive(Args, Clone)]
 struct GenArgs {
+    /// The shape of the data: a line, or a sine wave for non-linear models.
+    #[arg(long, value_enum, default_value_t)]
+    kind: gen::Kind,
     /// Number of points.
     #[arg(long, default_value_t = 100)]
     n: usize,
     /// Seed of the random generator: the same seed gives the same file everywhere.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// True slope of the line.
+    /// True slope of the line (the amplitude of the sine).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     slope: f64,
-    /// True intercept of the line.
+    /// True intercept.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     intercept: f64,
-    /// Standard deviation of the noise added to y.
-    #[arg(long, default_value_t = 3.0, allow_negative_numbers = true)]
-    noise: f64,
-    /// Standard deviation of x.
-    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
-    x_scale: f64,
+    /// Standard deviation of the noise added to y. Default: 3 for a line, 0.1 for a sine.
+    #[arg(long, allow_negative_numbers = true)]
+    noise: Option<f64>,
+    /// Spread of x: its standard deviation for a line (default 10), its half-range for a sine
+    /// (default 3).
+    #[arg(long, allow_negative_numbers = true)]
+    x_scale: Option<f64>,
     /// Write the CSV here instead of stdout.
     #[arg(long, value_name = "FILE.csv")]
     out: Option<PathBuf>,
@@ -213,6 +276,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Surface(args)) => surface(args),
         Some(Command::Train(args)) => train(args),
+        Some(Command::Landscape(args)) => landscape(args),
         Some(Command::Gen(args)) => generate(args),
     }
 }
@@ -420,8 +484,165 @@ fn train(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
+fn landscape(args: LandscapeArgs) -> Result<()> {
+    if args.steps < 2 || args.steps > 2001 {
+        anyhow::bail!(
+            "--steps {}: give 2 to 2001 grid points per direction",
+            args.steps
+        );
+    }
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        anyhow::bail!("--lr {}: give a learning rate > 0", args.lr);
+    }
+    if args.model == ModelKind::Mlp && (args.hidden.is_empty() || args.hidden.contains(&0)) {
+        anyhow::bail!("--hidden: give layer sizes ≥ 1, e.g. --hidden 16,16");
+    }
+    if let Some(d) = args.distance.filter(|d| !(d.is_finite() && *d > 0.0)) {
+        anyhow::bail!("--distance {d}: give a half-width > 0");
+    }
+    let (data, device) = prepare(&args.data, &args.common)?;
+    let dtype = args.common.dtype.dtype();
+    let (x, y) = data.tensors(dtype, &device)?;
+    let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
+    let net = landscape::Net::new(args.model, &args.hidden, args.seed, dtype, &device)?;
+    let loss = |_: &candle_nn::VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
+
+    let run = landscape::train_recorded(&net.varmap, &loss, args.lr, args.epochs, 100)?;
+    let center = run
+        .points
+        .last()
+        .expect("the start is always recorded")
+        .clone();
+    let (d1, d2) = match args.directions {
+        Directions::Random => (
+            landscape::random_direction(
+                &center,
+                args.seed.wrapping_add(1),
+                args.normalization,
+                args.keep_1d,
+            )?,
+            landscape::random_direction(
+                &center,
+                args.seed.wrapping_add(2),
+                args.normalization,
+                args.keep_1d,
+            )?,
+        ),
+        Directions::Pca => landscape::pca_directions(&run.points, &center)?,
+    };
+    let path = landscape::project(&run.points, &center, (&d1, &d2))?;
+    let path_losses = landscape::path_losses(&net.varmap, &loss, &run.points)?;
+    let extent = path
+        .iter()
+        .fold(0.0f64, |m, p| m.max(p.0.abs()).max(p.1.abs()));
+    let distance = match (args.distance, args.directions) {
+        (Some(d), _) => d,
+        (None, Directions::Random) => 1.0,
+        (None, Directions::Pca) => 1.25 * extent.max(1e-6),
+    };
+    let axis = explore::spec::linspace(-distance, distance, args.steps);
+    let progress = Progress::new(args.steps * args.steps, "landscape", args.common.quiet);
+    let grid = landscape::plane(
+        &net.varmap,
+        &loss,
+        &center,
+        (&d1, &d2),
+        &axis,
+        &axis,
+        &|d| progress.update(d),
+    )?;
+    drop(progress);
+
+    let (ga, gb) = sweep::grid(&axis, &axis);
+    let minimum = sweep::argmin(&grid);
+    let human = explore::report::human;
+    let model = net.describe(args.model);
+    let end_loss = path_losses.last().copied().unwrap_or(f64::NAN);
+    let mut summary = vec![format!(
+        "trained {model} ({} parameters) on {} for {} epochs: loss {} → {}",
+        net.parameter_count(),
+        data.describe(),
+        args.epochs,
+        human(path_losses[0]),
+        human(end_loss)
+    )];
+    if let Some(i) = minimum {
+        summary.push(format!(
+            "grid minimum at α = {}, β = {} (loss {}); the trained model sits at α = 0, β = 0 (loss {})",
+            human(ga[i]),
+            human(gb[i]),
+            human(grid[i]),
+            human(end_loss)
+        ));
+    }
+    let trajectory: Vec<serde_json::Value> = run
+        .epochs
+        .iter()
+        .zip(&path)
+        .zip(&path_losses)
+        .map(|((e, (a, b)), l)| json!({"epoch": e, "alpha": a, "beta": b, "loss": l}))
+        .collect();
+    let mut report = Report {
+        columns: vec!["alpha", "beta", "loss"],
+        values: vec![ga, gb, grid.clone()],
+        minimum,
+        dtype,
+        summary,
+        json: serde_json::Map::new(),
+    };
+    annotate(&mut report, &data, &device, dtype, None);
+    for (key, value) in [
+        ("model", json!(model)),
+        ("parameters", json!(net.parameter_count())),
+        (
+            "directions",
+            json!(format!("{:?}", args.directions).to_lowercase()),
+        ),
+        (
+            "normalization",
+            json!(format!("{:?}", args.normalization).to_lowercase()),
+        ),
+        ("distance", json!(distance)),
+        ("trajectory", json!(trajectory)),
+    ] {
+        report.json.insert(key.into(), value);
+    }
+    let heading = format!(
+        "loss landscape of {model} on {} around the trained parameters: {} directions, {} × {} grid",
+        data.describe(),
+        format!("{:?}", args.directions).to_lowercase(),
+        args.steps,
+        args.steps
+    );
+    print(&report, args.common.format, &heading)?;
+    if let Some(plot_path) = &args.common.plot {
+        let figure = plot::Heatmap {
+            title: format!("loss landscape of {model} on {}", data.describe()),
+            x_label: "direction 1 (α)".into(),
+            y_label: "direction 2 (β)".into(),
+            weights: axis.clone(),
+            biases: axis,
+            losses: grid,
+            minimum: minimum.map(|i| {
+                (
+                    report.values[0][i],
+                    report.values[1][i],
+                    report.values[2][i],
+                )
+            }),
+            optimum: None,
+            path,
+        };
+        plot::save(&figure, plot_path)?;
+        eprintln!("wrote plot: {}", plot_path.as_path().display());
+    }
+    Ok(())
+}
+
 fn generate(args: GenArgs) -> Result<()> {
-    for (name, value) in [("--noise", args.noise), ("--x-scale", args.x_scale)] {
+    let (noise, x_scale) = args.kind.defaults();
+    let (noise, x_scale) = (args.noise.unwrap_or(noise), args.x_scale.unwrap_or(x_scale));
+    for (name, value) in [("--noise", noise), ("--x-scale", x_scale)] {
         if !(value.is_finite() && value >= 0.0) {
             anyhow::bail!("{name} {value}: give a finite number ≥ 0");
         }
@@ -431,14 +652,18 @@ fn generate(args: GenArgs) -> Result<()> {
             anyhow::bail!("{name} {value}: give a finite number");
         }
     }
-    let data = gen::line(&gen::LineSpec {
+    let spec = gen::LineSpec {
         n: args.n,
         seed: args.seed,
         slope: args.slope,
         intercept: args.intercept,
-        noise: args.noise,
-        x_scale: args.x_scale,
-    });
+        noise,
+        x_scale,
+    };
+    let data = match args.kind {
+        gen::Kind::Line => gen::line(&spec),
+        gen::Kind::Sine => gen::sine(&spec),
+    };
     let text = data::to_csv(&data);
     match &args.out {
         Some(path) => {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -139,6 +140,51 @@ const MINIMUM: RGBColor = RGBColor(214, 39, 40);
 const OPTIMUM: RGBColor = RGBColor(44, 160, 44);
 const PATH: RGBColor = RGBColor(255, 127, 14);
 
+/// An axis label: `v` as [`human`] writes it, but 0 for values that are zero up to the
+/// rounding of the tick arithmetic (plotters can land on -2.2e-16 for the tick at 0).
+fn tick(v: f64, lo: f64, hi: f64) -> String {
+    if v.abs() <= 1e-9 * (hi - lo).abs() {
+        "0".to_string()
+    } else {
+        human(v)
+    }
+}
+
+/// A 2-D chart with f64 axes, as every figure here draws.
+type Chart<'a, 'b, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A descent path: its steps joined and dotted, the start a triangle and the end a square,
+/// each in the legend with `at` describing the point.
+fn draw_path<DB: DrawingBackend>(
+    chart: &mut Chart<'_, '_, DB>,
+    path: &[(f64, f64)],
+    dot: i32,
+    at: &dyn Fn((f64, f64)) -> String,
+) -> std::result::Result<(), String> {
+    let (Some(&start), Some(&end)) = (path.first(), path.last()) else {
+        return Ok(());
+    };
+    chart
+        .draw_series(LineSeries::new(path.iter().copied(), PATH.stroke_width(2)))
+        .map_err(msg)?
+        .label(format!("descent ({} steps)", path.len() - 1))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(2)));
+    chart
+        .draw_series(path.iter().map(|&p| Circle::new(p, dot, PATH.filled())))
+        .map_err(msg)?;
+    chart
+        .draw_series([TriangleMarker::new(start, 9, PATH.filled())])
+        .map_err(msg)?
+        .label(format!("start {}", at(start)))
+        .legend(|(x, y)| TriangleMarker::new((x + 12, y), 7, PATH.filled()));
+    chart
+        .draw_series([EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], PATH.filled())])
+        .map_err(msg)?
+        .label(format!("end {}", at(end)))
+        .legend(|(x, y)| Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], PATH.filled()));
+    Ok(())
+}
+
 /// Loss against one parameter: a smooth curve, the evaluated table as dots, the table's minimum
 /// and the closed-form optimum marked. Optionally a path of points (gradient-descent steps).
 #[derive(Debug, Clone, Default)]
@@ -201,8 +247,8 @@ impl Figure for LossCurve {
             .y_desc("loss (MSE)")
             .label_style((FAMILY, 16))
             .axis_desc_style((FAMILY, 18))
-            .x_label_formatter(&|v| human(*v))
-            .y_label_formatter(&|v| human(*v))
+            .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
+            .y_label_formatter(&|v| tick(*v, y_lo, y_hi))
             .light_line_style(RGBColor(240, 240, 240))
             .bold_line_style(RGBColor(215, 215, 215))
             .draw()
@@ -251,25 +297,9 @@ impl Figure for LossCurve {
                     PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
                 });
         }
-        if !self.path.is_empty() {
-            chart
-                .draw_series(LineSeries::new(
-                    self.path.iter().copied(),
-                    PATH.stroke_width(2),
-                ))
-                .map_err(msg)?
-                .label(format!("descent ({} steps)", self.path.len() - 1))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(2)));
-            chart
-                .draw_series(self.path.iter().map(|&p| Circle::new(p, 3, PATH.filled())))
-                .map_err(msg)?;
-            let start = self.path[0];
-            chart
-                .draw_series([TriangleMarker::new(start, 9, PATH.filled())])
-                .map_err(msg)?
-                .label(format!("start A = {}", human(start.0)))
-                .legend(|(x, y)| TriangleMarker::new((x + 12, y), 7, PATH.filled()));
-        }
+        draw_path(&mut chart, &self.path, 3, &|p| {
+            format!("A = {}", human(p.0))
+        })?;
         if let Some(min) = self.minimum {
             chart
                 .draw_series([Circle::new(min, 8, MINIMUM.filled())])
@@ -298,6 +328,9 @@ impl Figure for LossCurve {
 #[derive(Debug, Clone, Default)]
 pub struct Heatmap {
     pub title: String,
+    /// The axes' names, e.g. "weight A" and "bias b".
+    pub x_label: String,
+    pub y_label: String,
     pub weights: Vec<f64>,
     pub biases: Vec<f64>,
     /// `losses[i * biases.len() + j]` is the loss at `(weights[i], biases[j])`: weight-major.
@@ -380,12 +413,12 @@ impl Figure for Heatmap {
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_desc("weight A")
-            .y_desc("bias b")
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
             .label_style((FAMILY, 16))
             .axis_desc_style((FAMILY, 18))
-            .x_label_formatter(&|v| human(*v))
-            .y_label_formatter(&|v| human(*v))
+            .x_label_formatter(&|v| tick(*v, x_range.0, x_range.1))
+            .y_label_formatter(&|v| tick(*v, y_range.0, y_range.1))
             .draw()
             .map_err(msg)?;
         let cells = (0..nw).flat_map(|i| (0..nb).map(move |j| (i, j)));
@@ -410,35 +443,15 @@ impl Figure for Heatmap {
                 )
                 .map_err(msg)?;
         }
-        if !self.path.is_empty() {
-            chart
-                .draw_series(LineSeries::new(
-                    self.path.iter().copied(),
-                    PATH.stroke_width(2),
-                ))
-                .map_err(msg)?
-                .label(format!("descent ({} steps)", self.path.len() - 1))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(2)));
-            chart
-                .draw_series(self.path.iter().map(|&p| Circle::new(p, 2, PATH.filled())))
-                .map_err(msg)?;
-            let start = self.path[0];
-            chart
-                .draw_series([TriangleMarker::new(start, 9, PATH.filled())])
-                .map_err(msg)?
-                .label(format!(
-                    "start A = {}, b = {}",
-                    human(start.0),
-                    human(start.1)
-                ))
-                .legend(|(x, y)| TriangleMarker::new((x + 12, y), 7, PATH.filled()));
-        }
+        draw_path(&mut chart, &self.path, 2, &|p| {
+            format!("({}, {})", human(p.0), human(p.1))
+        })?;
         if let Some((w, b, l)) = self.minimum {
             chart
                 .draw_series([Circle::new((w, b), 7, MINIMUM.filled())])
                 .map_err(msg)?
                 .label(format!(
-                    "grid minimum A = {}, b = {}, loss {}",
+                    "grid minimum ({}, {}), loss {}",
                     human(w),
                     human(b),
                     human(l)
@@ -587,7 +600,7 @@ impl Figure for LossHistory {
             })
             .label_style((FAMILY, 16))
             .axis_desc_style((FAMILY, 18))
-            .x_label_formatter(&|v| human(*v))
+            .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
             .y_label_formatter(&y_label)
             .light_line_style(RGBColor(240, 240, 240))
             .bold_line_style(RGBColor(215, 215, 215))

@@ -274,6 +274,8 @@ pub fn surface_figure(
         .map(|o| (o.weight, o.bias, o.loss));
     crate::plot::Heatmap {
         title,
+        x_label: "weight A".into(),
+        y_label: "bias b".into(),
         weights: weights.to_vec(),
         biases: biases.to_vec(),
         losses: losses.to_vec(),

@@ -211,6 +211,8 @@ pub fn train_figure(
             .collect();
         Landscape::Map(Heatmap {
             title,
+            x_label: "weight A".into(),
+            y_label: "bias b".into(),
             weights,
             biases,
             losses,

@@ -168,9 +168,13 @@ pub mod plain {
                     .to_dtype(x.dtype())?
                     .unsqueeze(1)
             };
-            let pred = column(|p| p.0)?
-                .broadcast_mul(&x.unsqueeze(0)?)?
-                .broadcast_add(&column(|p| p.1)?)?;
+            let pred = column(|p| p.0)?.broadcast_mul(&x.unsqueeze(0)?)?;
+            // A bias of exactly zero adds nothing: skip the pass, as plain code would.
+            let pred = if part.iter().all(|p| p.1 == 0.0) {
+                pred
+            } else {
+                pred.broadcast_add(&column(|p| p.1)?)?
+            };
             rows.push(mse_rows(&pred, y)?);
         }
         if rows.is_empty() {
