@@ -46,10 +46,13 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    tempfile::Builder::new()
-        .prefix(".slope-")
-        .tempfile_in(dir)
-        .map_err(|e| write_error(path, e))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".slope-");
+    // tempfile makes private (0600) files; the result should be an ordinary file, 0666 less
+    // the user's umask, like any other program's output.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir).map_err(|e| write_error(path, e))
 }
 
 fn write_error(path: &Path, reason: std::io::Error) -> Error {

@@ -240,6 +240,13 @@ fn plots_are_written_as_png_and_svg() {
     assert!(text.starts_with("<svg") && text.contains("weight A") && text.contains("bias b"));
     // Nothing else was left in the folder (no temporary files).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    // An ordinary file, readable by others (0666 less the umask), not tempfile's private 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&png).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o044, 0o044, "mode {mode:o}");
+    }
 }
 
 #[test]
