@@ -35,7 +35,8 @@ impl Progress {
         let bar = match self.bar.get() {
             Some(bar) => bar,
             None if self.start.elapsed() >= Duration::from_secs(1) => self.bar.get_or_init(|| {
-                let bar = ProgressBar::new(self.total);
+                // Counted from the start of the work, not from when the bar appears.
+                let bar = ProgressBar::new(self.total).with_elapsed(self.start.elapsed());
                 let style = ProgressStyle::with_template(
                     "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
                 )
