@@ -151,12 +151,28 @@ fn tick(v: f64, lo: f64, hi: f64) -> String {
 }
 
 /// A 2-D chart with f64 axes, as every figure here draws.
-type Chart<'a, 'b, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The legend of a chart's labelled series, on a translucent white box.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(msg)
+}
 
 /// A descent path: its steps joined and dotted, the start a triangle and the end a square,
 /// each in the legend with `at` describing the point.
 fn draw_path<DB: DrawingBackend>(
-    chart: &mut Chart<'_, '_, DB>,
+    chart: &mut Chart<'_, DB>,
     path: &[(f64, f64)],
     dot: i32,
     at: &dyn Fn((f64, f64)) -> String,
@@ -311,14 +327,7 @@ impl Figure for LossCurve {
                 ))
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperMiddle)
-            .label_font((FAMILY, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(msg)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle, 16)?;
         Ok(())
     }
 }
@@ -470,14 +479,7 @@ impl Figure for Heatmap {
                 ))
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FAMILY, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(msg)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
 
         // The colour bar: a strip in the colour's scale, labelled at round losses placed where
         // their colour is (the scale is not linear in loss).
@@ -628,14 +630,7 @@ impl Figure for LossHistory {
                     PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FAMILY, 16))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .draw()
-            .map_err(msg)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
         Ok(())
     }
 }
