@@ -224,7 +224,9 @@ fn evaluate(
     result.map(|()| out)
 }
 
-/// The loss along `from + α·(to − from)` for each `α` (0 is `from`, 1 is `to`).
+/// The loss along `from + α·(to − from)` for each `α` (0 is `from`, 1 is `to`): between a
+/// start and a trained model, or from a point along a direction `d` with
+/// `to = from.add_scaled(&d, 1.0)` (e.g. `d` from [`random_direction`]).
 pub fn line(
     varmap: &VarMap,
     loss: &LossFn,
