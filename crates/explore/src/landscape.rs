@@ -501,3 +501,85 @@ pub fn train_recorded(
     }
     Ok(rec)
 }
+
+/// A computed landscape: the loss over the plane around the trained parameters, with the
+/// training run projected onto it.
+#[derive(Debug, Clone)]
+pub struct LossPlane {
+    /// "line" or "mlp 1-16-16-1", and its number of parameters.
+    pub model: String,
+    pub parameters: usize,
+    /// The grid's values along each direction (the same for α and β).
+    pub axis: Vec<f64>,
+    /// The loss at every `(α, β)` of `axis × axis`, α-major.
+    pub losses: Vec<f64>,
+    /// The recorded epochs, their `(α, β)` on the plane and their true losses.
+    pub epochs: Vec<usize>,
+    pub path: Vec<(f64, f64)>,
+    pub path_losses: Vec<f64>,
+}
+
+impl LossPlane {
+    /// Rows `alpha, beta, loss`, the grid minimum, a summary, and the trajectory in the JSON.
+    pub fn report(&self, source: &str, dtype: DType) -> crate::report::Report {
+        use crate::report::human;
+        let (ga, gb) = crate::sweep::grid(&self.axis, &self.axis);
+        let minimum = crate::sweep::argmin(&self.losses);
+        let first = self.path_losses.first().copied().unwrap_or(f64::NAN);
+        let last = self.path_losses.last().copied().unwrap_or(f64::NAN);
+        let mut summary = vec![format!(
+            "trained {} ({} parameters) on {source} for {} epochs: loss {} → {}",
+            self.model,
+            self.parameters,
+            self.epochs.last().copied().unwrap_or(0),
+            human(first),
+            human(last)
+        )];
+        if let Some(i) = minimum {
+            summary.push(format!(
+                "grid minimum at α = {}, β = {} (loss {}); the trained model sits at α = 0, β = 0 (loss {})",
+                human(ga[i]),
+                human(gb[i]),
+                human(self.losses[i]),
+                human(last)
+            ));
+        }
+        let trajectory: Vec<serde_json::Value> = self
+            .epochs
+            .iter()
+            .zip(&self.path)
+            .zip(&self.path_losses)
+            .map(|((e, (a, b)), l)| serde_json::json!({"epoch": e, "alpha": a, "beta": b, "loss": l}))
+            .collect();
+        let mut json = serde_json::Map::new();
+        json.insert("model".into(), serde_json::json!(self.model));
+        json.insert("parameters".into(), serde_json::json!(self.parameters));
+        json.insert("trajectory".into(), serde_json::json!(trajectory));
+        crate::report::Report {
+            columns: vec!["alpha", "beta", "loss"],
+            values: vec![ga, gb, self.losses.clone()],
+            minimum,
+            dtype,
+            summary,
+            json,
+        }
+    }
+
+    /// The heat map of the plane with the projected run, its start and end marked.
+    pub fn figure(&self, source: &str) -> crate::plot::Heatmap {
+        let n = self.axis.len();
+        let minimum = crate::sweep::argmin(&self.losses)
+            .map(|i| (self.axis[i / n], self.axis[i % n], self.losses[i]));
+        crate::plot::Heatmap {
+            title: format!("loss landscape of {} on {source}", self.model),
+            x_label: "direction 1 (α)".into(),
+            y_label: "direction 2 (β)".into(),
+            weights: self.axis.clone(),
+            biases: self.axis.clone(),
+            losses: self.losses.clone(),
+            minimum,
+            optimum: None,
+            path: self.path.clone(),
+        }
+    }
+}

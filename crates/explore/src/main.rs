@@ -293,24 +293,6 @@ fn prepare(data: &DataArgs, common: &Common) -> Result<(Dataset, Device)> {
     Ok((data, device))
 }
 
-fn resolve(method: Method) -> Method {
-    match method {
-        Method::Auto => Method::Moments,
-        m => m,
-    }
-}
-
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Direct => "direct",
-        _ => "moments",
-    }
-}
-
-fn dtype_name(dtype: DType) -> &'static str {
-    dtype.as_str()
-}
-
 fn sweep(args: SweepArgs) -> Result<()> {
     let (data, device) = prepare(&args.data, &args.common)?;
     let dtype = args.common.dtype.dtype();
@@ -319,7 +301,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         Some(Spec(w)) => w,
         None => sweep::default_weights(&moments, model::BiasFit::Fixed(args.bias), 21),
     };
-    let method = resolve(args.method);
+    let method = args.method.resolve();
     let progress = Progress::new(weights.len(), "sweep", args.common.quiet);
     let losses = sweep::losses(
         &data,
@@ -337,8 +319,8 @@ fn sweep(args: SweepArgs) -> Result<()> {
         "sweep of {}: loss of {} (bias fixed), method {}, {}",
         data.describe(),
         sweep::formula(args.bias),
-        method_name(method),
-        dtype_name(dtype)
+        method.name(),
+        dtype.as_str()
     );
     annotate(&mut report, &data, &device, dtype, Some(method));
     print(&report, args.common.format, &heading)?;
@@ -374,7 +356,7 @@ fn surface(args: SurfaceArgs) -> Result<()> {
             explore::spec::MAX_COUNT
         );
     }
-    let method = resolve(args.method);
+    let method = args.method.resolve();
     let progress = Progress::new(cells, "surface", args.common.quiet);
     let losses = sweep::losses(&data, &weights, &biases, method, dtype, &device, &|d| {
         progress.update(d)
@@ -388,8 +370,8 @@ fn surface(args: SurfaceArgs) -> Result<()> {
         data.describe(),
         weights.len(),
         biases.len(),
-        method_name(method),
-        dtype_name(dtype)
+        method.name(),
+        dtype.as_str()
     );
     annotate(&mut report, &data, &device, dtype, Some(method));
     print(&report, args.common.format, &heading)?;
@@ -463,7 +445,7 @@ fn train(args: TrainArgs) -> Result<()> {
         },
         human(lr),
         args.epochs,
-        dtype_name(dtype)
+        dtype.as_str()
     );
     print(&report, args.common.format, &heading)?;
     if let Some(path) = &args.common.plot {
@@ -553,90 +535,45 @@ fn landscape(args: LandscapeArgs) -> Result<()> {
     )?;
     drop(progress);
 
-    let (ga, gb) = sweep::grid(&axis, &axis);
-    let minimum = sweep::argmin(&grid);
-    let human = explore::report::human;
-    let model = net.describe(args.model);
-    let end_loss = path_losses.last().copied().unwrap_or(f64::NAN);
-    let mut summary = vec![format!(
-        "trained {model} ({} parameters) on {} for {} epochs: loss {} → {}",
-        net.parameter_count(),
-        data.describe(),
-        args.epochs,
-        human(path_losses[0]),
-        human(end_loss)
-    )];
-    if let Some(i) = minimum {
-        summary.push(format!(
-            "grid minimum at α = {}, β = {} (loss {}); the trained model sits at α = 0, β = 0 (loss {})",
-            human(ga[i]),
-            human(gb[i]),
-            human(grid[i]),
-            human(end_loss)
-        ));
-    }
-    let trajectory: Vec<serde_json::Value> = run
-        .epochs
-        .iter()
-        .zip(&path)
-        .zip(&path_losses)
-        .map(|((e, (a, b)), l)| json!({"epoch": e, "alpha": a, "beta": b, "loss": l}))
-        .collect();
-    let mut report = Report {
-        columns: vec!["alpha", "beta", "loss"],
-        values: vec![ga, gb, grid.clone()],
-        minimum,
-        dtype,
-        summary,
-        json: serde_json::Map::new(),
+    let plane = landscape::LossPlane {
+        model: net.describe(args.model),
+        parameters: net.parameter_count(),
+        axis,
+        losses: grid,
+        epochs: run.epochs,
+        path,
+        path_losses,
     };
+
+    let mut report = plane.report(&data.describe(), dtype);
     annotate(&mut report, &data, &device, dtype, None);
-    for (key, value) in [
-        ("model", json!(model)),
-        ("parameters", json!(net.parameter_count())),
-        (
-            "directions",
-            json!(format!("{:?}", args.directions).to_lowercase()),
-        ),
-        (
-            "normalization",
-            json!(format!("{:?}", args.normalization).to_lowercase()),
-        ),
-        ("distance", json!(distance)),
-        ("trajectory", json!(trajectory)),
-    ] {
-        report.json.insert(key.into(), value);
-    }
+    let directions = value_name(args.directions);
+    report.json.insert("directions".into(), json!(directions));
+    report.json.insert(
+        "normalization".into(),
+        json!(value_name(args.normalization)),
+    );
+    report.json.insert("distance".into(), json!(distance));
     let heading = format!(
-        "loss landscape of {model} on {} around the trained parameters: {} directions, {} × {} grid",
+        "loss landscape of {} on {} around the trained parameters: {directions} directions, {} × {} grid",
+        plane.model,
         data.describe(),
-        format!("{:?}", args.directions).to_lowercase(),
         args.steps,
         args.steps
     );
     print(&report, args.common.format, &heading)?;
-    if let Some(plot_path) = &args.common.plot {
-        let figure = plot::Heatmap {
-            title: format!("loss landscape of {model} on {}", data.describe()),
-            x_label: "direction 1 (α)".into(),
-            y_label: "direction 2 (β)".into(),
-            weights: axis.clone(),
-            biases: axis,
-            losses: grid,
-            minimum: minimum.map(|i| {
-                (
-                    report.values[0][i],
-                    report.values[1][i],
-                    report.values[2][i],
-                )
-            }),
-            optimum: None,
-            path,
-        };
-        plot::save(&figure, plot_path)?;
-        eprintln!("wrote plot: {}", plot_path.as_path().display());
+    if let Some(path) = &args.common.plot {
+        plot::save(&plane.figure(&data.describe()), path)?;
+        eprintln!("wrote plot: {}", path.as_path().display());
     }
     Ok(())
+}
+
+/// The name a user types for a `clap::ValueEnum` value, e.g. `pca`.
+fn value_name(value: impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
 }
 
 fn generate(args: GenArgs) -> Result<()> {
@@ -688,11 +625,9 @@ fn annotate(
     report
         .json
         .insert("device".into(), json!(device::name(device)));
-    report.json.insert("dtype".into(), json!(dtype_name(dtype)));
+    report.json.insert("dtype".into(), json!(dtype.as_str()));
     if let Some(method) = method {
-        report
-            .json
-            .insert("method".into(), json!(method_name(method)));
+        report.json.insert("method".into(), json!(method.name()));
     }
 }
 

@@ -20,6 +20,24 @@ pub enum Method {
     Moments,
 }
 
+impl Method {
+    /// The method `Auto` stands for: `Moments`, since every model here is a line under MSE.
+    pub fn resolve(self) -> Method {
+        match self {
+            Method::Auto => Method::Moments,
+            m => m,
+        }
+    }
+
+    /// `direct` or `moments`, for messages and JSON.
+    pub fn name(self) -> &'static str {
+        match self.resolve() {
+            Method::Direct => "direct",
+            _ => "moments",
+        }
+    }
+}
+
 /// The loss at every `(weight, bias)` of the grid `weights × biases`, weight-major: entry
 /// `i · biases.len() + j` is the loss at `(weights[i], biases[j])`.
 ///
@@ -33,7 +51,7 @@ pub fn losses(
     device: &Device,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<f64>> {
-    match method {
+    match method.resolve() {
         Method::Auto | Method::Moments => {
             let m = data.moments();
             let out: Vec<f64> = weights
