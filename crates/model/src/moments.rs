@@ -56,6 +56,8 @@ pub enum NoOptimum {
     ConstantX(f64),
     #[error("every x is 0, so the weight does not change the loss")]
     AllXZero,
+    #[error("the data's sums of squares overflow f64")]
+    Overflow,
 }
 
 impl Moments {
@@ -147,11 +149,11 @@ impl Moments {
                 (mean_x_resid / self.mean_xx(), b)
             }
         };
-        Ok(Optimum {
-            weight,
-            bias,
-            loss: self.loss(weight, bias),
-        })
+        let loss = self.loss(weight, bias);
+        if !(weight.is_finite() && bias.is_finite() && loss.is_finite()) {
+            return Err(NoOptimum::Overflow);
+        }
+        Ok(Optimum { weight, bias, loss })
     }
 
     /// The Hessian of the loss, `2·[[mean(x²), x̄], [x̄, 1]]`, as `[[hAA, hAb], [hAb, hbb]]`.

@@ -68,6 +68,8 @@ fn no_optimum_cases_are_reported() {
         zeros.least_squares(BiasFit::Fixed(0.0)),
         Err(NoOptimum::AllXZero)
     );
+    let huge = Moments::from_points(&[1e300, -1e300], &[1e300, 2.0]);
+    assert_eq!(huge.least_squares(BiasFit::Learn), Err(NoOptimum::Overflow));
 }
 
 #[test]
