@@ -110,11 +110,23 @@ proptest! {
         let (x, y) = pts.into_iter().unzip();
         let data = Dataset { x, y, source: "random".into() };
         let moments = losses(&data, &weights, &biases, Method::Moments, DType::F64, &Device::Cpu, &|_| {}).unwrap();
+        // In f32 the inputs themselves are rounded, which moves each residual r = y − w·x − b
+        // by about eps·(|y| + |w·x| + |b|); near an exact fit (tiny loss) that, not the
+        // method, bounds the agreement, so the f32 check allows 2·|r|·δr on top of 1e-5.
+        let rounding = |w: f64, b: f64| {
+            let n = data.len() as f64;
+            data.x.iter().zip(&data.y).map(|(x, y)| {
+                let r = (y - w * x - b).abs();
+                2.0 * r * 1.2e-7 * (y.abs() + (w * x).abs() + b.abs())
+            }).sum::<f64>() / n
+        };
+        let (gw, gb) = explore::sweep::grid(&weights, &biases);
         for (dtype, tol) in [(DType::F64, 1e-10), (DType::F32, 1e-5)] {
             let direct = losses(&data, &weights, &biases, Method::Direct, dtype, &Device::Cpu, &|_| {}).unwrap();
             prop_assert_eq!(direct.len(), moments.len());
-            for (d, m) in direct.iter().zip(&moments) {
-                prop_assert!((d - m).abs() <= tol * m.max(1e-3), "{:?}: {} vs {}", dtype, d, m);
+            for (k, (d, m)) in direct.iter().zip(&moments).enumerate() {
+                let slack = if dtype == DType::F32 { rounding(gw[k], gb[k]) } else { 0.0 };
+                prop_assert!((d - m).abs() <= tol * m.max(1e-9) + slack, "{:?}: {} vs {}", dtype, d, m);
             }
         }
     }
