@@ -153,6 +153,38 @@ fn tick(v: f64, lo: f64, hi: f64) -> String {
 /// A 2-D chart with f64 axes, as every figure here draws.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// A chart over `x × y` with a caption, a light grid and labelled axes, as the loss curve and
+/// the loss history draw it; `y_label` writes the y ticks.
+fn line_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    (title, size): (&str, u32),
+    (x_lo, x_hi): (f64, f64),
+    (y_lo, y_hi): (f64, f64),
+    (x_desc, y_desc): (&str, &str),
+    y_label: &dyn Fn(&f64) -> String,
+) -> std::result::Result<Chart<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, size))
+        .margin(24)
+        .x_label_area_size(56)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FAMILY, 16))
+        .axis_desc_style((FAMILY, 18))
+        .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
+        .y_label_formatter(y_label)
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(msg)?;
+    Ok(chart)
+}
+
 /// The legend of a chart's labelled series, on a translucent white box.
 fn draw_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
@@ -250,25 +282,14 @@ impl Figure for LossCurve {
         let (x_lo, x_hi) = pad(x_span, 0.02);
         // A loss is never negative: start the axis at zero, with a sliver of room below it.
         let (y_lo, y_hi) = pad((y_lo.min(0.0), y_hi), 0.03);
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FAMILY, 24))
-            .margin(24)
-            .x_label_area_size(56)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-            .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
-            .y_desc("loss (MSE)")
-            .label_style((FAMILY, 16))
-            .axis_desc_style((FAMILY, 18))
-            .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
-            .y_label_formatter(&|v| tick(*v, y_lo, y_hi))
-            .light_line_style(RGBColor(240, 240, 240))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(msg)?;
+        let mut chart = line_chart(
+            root,
+            (&self.title, 24),
+            (x_lo, x_hi),
+            (y_lo, y_hi),
+            (&self.x_label, "loss (MSE)"),
+            &|v| tick(*v, y_lo, y_hi),
+        )?;
         if !self.curve.is_empty() {
             chart
                 .draw_series(LineSeries::new(
@@ -578,13 +599,6 @@ impl Figure for LossHistory {
         } else {
             pad((y_span.0.min(0.0), y_span.1), 0.03)
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FAMILY, 22))
-            .margin(24)
-            .x_label_area_size(56)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
-            .map_err(msg)?;
         let y_label = |v: &f64| {
             if log {
                 human(round_to_2_digits(10f64.powf(*v)))
@@ -592,22 +606,19 @@ impl Figure for LossHistory {
                 human(*v)
             }
         };
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .y_desc(if log {
-                "loss (MSE, log scale)"
-            } else {
-                "loss (MSE)"
-            })
-            .label_style((FAMILY, 16))
-            .axis_desc_style((FAMILY, 18))
-            .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
-            .y_label_formatter(&y_label)
-            .light_line_style(RGBColor(240, 240, 240))
-            .bold_line_style(RGBColor(215, 215, 215))
-            .draw()
-            .map_err(msg)?;
+        let y_desc = if log {
+            "loss (MSE, log scale)"
+        } else {
+            "loss (MSE)"
+        };
+        let mut chart = line_chart(
+            root,
+            (&self.title, 22),
+            (x_lo, x_hi),
+            (y_lo, y_hi),
+            ("epoch", y_desc),
+            &y_label,
+        )?;
         chart
             .draw_series(LineSeries::new(
                 self.losses.iter().map(|&(e, l)| (e, to_axis(l))),
