@@ -57,16 +57,6 @@ impl FromStr for PlotPath {
 }
 
 impl PlotPath {
-    /// The same format at another path, e.g. a second panel beside the first.
-    pub fn with_suffix(&self, suffix: &str) -> PlotPath {
-        let stem = self.path.file_stem().unwrap_or_default().to_string_lossy();
-        let ext = self.path.extension().unwrap_or_default().to_string_lossy();
-        PlotPath {
-            path: self.path.with_file_name(format!("{stem}{suffix}.{ext}")),
-            format: self.format,
-        }
-    }
-
     pub fn as_path(&self) -> &Path {
         &self.path
     }

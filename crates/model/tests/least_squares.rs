@@ -27,6 +27,22 @@ fn seed_point_optimum_is_minus_one() {
 }
 
 #[test]
+fn moments_from_tensors_equal_moments_from_slices() {
+    let x = [-2.0f32, 0.5, 1.0, 4.0];
+    let y = [1.0f32, -0.5, 2.0, 3.5];
+    let dev = candle_core::Device::Cpu;
+    let t = Moments::from_tensors(
+        &candle_core::Tensor::new(&x, &dev).unwrap(),
+        &candle_core::Tensor::new(&y, &dev).unwrap(),
+    )
+    .unwrap();
+    let wide = |v: &[f32]| v.iter().map(|&a| a as f64).collect::<Vec<_>>();
+    assert_eq!(t, Moments::from_points(&wide(&x), &wide(&y)));
+    let short = candle_core::Tensor::new(&[1.0f32], &dev).unwrap();
+    assert!(Moments::from_tensors(&short, &candle_core::Tensor::new(&y, &dev).unwrap()).is_err());
+}
+
+#[test]
 fn exact_line_is_recovered() {
     let x = [-2.0, -1.0, 0.5, 3.0, 7.0];
     let y: Vec<f64> = x.iter().map(|x| 2.5 * x - 4.0).collect();
