@@ -13,19 +13,21 @@ use anyhow::Result;
 use candle_core::{DType, Tensor};
 use clap::Parser;
 use explore::device::{self, DeviceChoice};
+use explore::optim::{Kind, Optimizer, Settings, Sgd};
 use explore::plot::{self, PlotPath};
 use explore::report::{human, Format, Report};
-use explore::train::{self, Step};
+use explore::train::{Diverged, LineRun, Row, Trajectory};
+use loss::{mse, Reduction};
 use model::{Bias, Linear, Moments};
 
 #[derive(Parser)]
 #[command(about = "Gradient descent on the seed lesson's loss (3 + 3A)², with candle's autograd")]
 struct Args {
     /// Starting weight A.
-    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 2.0, allow_hyphen_values = true, value_parser = explore::cli::finite)]
     init_weight: f64,
     /// Learning rate; stable below 2/18 ≈ 0.111.
-    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: f64,
     /// Number of steps.
     #[arg(long, default_value_t = 100)]
@@ -39,16 +41,13 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    explore::cli::exit(run(explore::cli::parse::<Args>()))
+    explore::cli::run(run)
 }
 
 fn run(args: Args) -> Result<()> {
-    if !(args.lr.is_finite() && args.lr > 0.0) {
-        anyhow::bail!("--lr {}: give a learning rate > 0", args.lr);
-    }
-    explore::output::check_writable(args.plot.as_path())?;
+    explore::io::check_writable(args.plot.as_path())?;
     let device = device::select(args.device)?;
-    eprintln!("device: {}", device::name(&device));
+    explore::cli::say(&format!("device: {}", device::name(&device)));
 
     let (px, py) = (-3.0, 3.0);
     let moments = Moments::from_points(&[px], &[py]);
@@ -65,50 +64,77 @@ fn run(args: Args) -> Result<()> {
     );
     println!();
 
-    // The model y = A·x with no bias parameter, and the data as tensors.
+    // The model y = A·x with no bias parameter, the data as tensors, and the optimizer.
     let model = Linear::line(args.init_weight, Bias::Zero, DType::F32, &device)?;
     let x = Tensor::new(&[px as f32], &device)?;
     let y = Tensor::new(&[py as f32], &device)?;
-    let trajectory = train::train(&model, &x, &y, args.lr, args.epochs, |_| {})?;
+    let mut sgd = Sgd::new(model.parameters(), args.lr)?;
 
-    let steps = &trajectory.steps;
-    let column = |f: fn(&Step) -> f64| steps.iter().map(f).collect::<Vec<f64>>();
-    let last = steps.last().copied();
-    let report = Report {
-        columns: vec!["step", "A", "dL/dA", "loss"],
-        values: vec![
-            column(|s| s.epoch as f64),
-            column(|s| s.weight),
-            column(|s| s.grad_weight),
-            column(|s| s.loss),
+    // The loop: forward, loss, backward, step. Row `step` is A after `step` updates.
+    let (mut rows, mut diverged) = (Vec::new(), None);
+    for step in 0..=args.epochs {
+        let pred = model.forward(&x)?; // A·x
+        let loss = mse(&pred, &y, Reduction::Mean)?; // (3 + 3A)²
+        let grads = loss.backward()?; // dL/dA, by candle's autograd
+        let (weight, loss) = (model::scalar(model.weight())?, model::scalar(&loss)?);
+        if !loss.is_finite() {
+            diverged = Some(Diverged {
+                epoch: step,
+                lr: args.lr,
+            });
+            break;
+        }
+        let grad_weight = grads.get(model.weight()).map_or(Ok(0.0), model::scalar)?;
+        rows.push(Row {
+            epoch: step,
+            weight,
+            bias: 0.0,
+            loss,
+            grad_weight,
+            grad_bias: 0.0,
+        });
+        if step < args.epochs {
+            sgd.step(&grads)?; // A ← A − lr·dL/dA
+        }
+    }
+
+    let column = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+    let mut report = Report::new(
+        vec!["step", "A", "dL/dA", "loss"],
+        vec![
+            column(|r| r.epoch as f64),
+            column(|r| r.weight),
+            column(|r| r.grad_weight),
+            column(|r| r.loss),
         ],
-        minimum: None,
-        dtype: DType::F32,
-        summary: last
-            .map(|s| {
-                format!(
-                    "after {} steps: A = {} (loss {}); closed-form optimum: A = -1 (loss 0)",
-                    s.epoch,
-                    human(s.weight),
-                    human(s.loss)
-                )
-            })
-            .into_iter()
-            .collect(),
-        json: Default::default(),
-    };
+        DType::F32,
+    );
+    if let Some(last) = rows.last() {
+        report = report.summary(format!(
+            "after {} steps: A = {} (loss {}); closed-form optimum: A = -1 (loss 0)",
+            last.epoch,
+            human(last.weight),
+            human(last.loss)
+        ));
+    }
     report.write(&mut std::io::stdout().lock(), Format::Table)?;
 
-    let figure = train::train_figure(
-        &trajectory,
-        &moments,
-        false,
-        "the point (-3, 3), bias pinned",
-    );
-    plot::save(&figure, &args.plot)?;
+    let run = LineRun {
+        trajectory: Trajectory { rows, diverged },
+        moments,
+        learn_bias: false,
+        settings: Settings {
+            kind: Kind::Sgd,
+            lr: args.lr,
+        },
+        epochs: args.epochs,
+        source: "the point (-3, 3), bias pinned".into(),
+        dtype: DType::F32,
+    };
+    plot::save(&run.figure(), &args.plot)?;
     println!("wrote plot: {}", args.plot.as_path().display());
-    if let Some(d) = &trajectory.diverged {
-        anyhow::bail!(train::divergence_message(d, &moments, false));
+    match run.divergence_message() {
+        Some(message) => anyhow::bail!(message),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -11,10 +11,10 @@ use anyhow::Result;
 use candle_core::{DType, Tensor};
 use clap::Parser;
 use explore::device::{self, DeviceChoice};
-use explore::plot::{self, PlotPath};
+use explore::grid::Spec;
+use explore::plot::{self, LossCurve, PlotPath};
 use explore::report::Format;
-use explore::spec::Spec;
-use explore::sweep;
+use explore::sweep::{Method, Sweep};
 
 #[derive(Parser)]
 #[command(about = "The seed lesson: the loss (3 + 3A)² of one point, tried over a table of A")]
@@ -31,17 +31,14 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
-    explore::cli::exit(run(explore::cli::parse::<Args>()))
+    explore::cli::run(run)
 }
 
 fn run(args: Args) -> Result<()> {
-    explore::output::check_writable(args.plot.as_path())?;
+    explore::io::check_writable(args.plot.as_path())?;
     let device = device::select(args.device)?;
-    eprintln!("device: {}", device::name(&device));
+    explore::cli::say(&format!("device: {}", device::name(&device)));
     let (px, py) = (-3.0, 3.0);
-    println!("The lesson: fit the line y = A·x + b to the point ({px}, {py}), with the bias pinned at b = 0.");
-    println!("loss(A) = (y − A·x)² = (3 + 3A)²");
-    println!();
 
     // The model evaluated for the whole table of A at once: predictions (K, 1), then the mean
     // squared error of each row, (K,).
@@ -52,12 +49,27 @@ fn run(args: Args) -> Result<()> {
     let pred = model::predict_table(&table, None, &x)?;
     let losses: Vec<f64> = loss::mse_rows(&pred, &y)?.to_dtype(DType::F64)?.to_vec1()?;
 
-    let moments = model::Moments::from_points(&[px], &[py]);
-    let report = sweep::sweep_report(weights, &losses, 0.0, &moments, DType::F32);
+    // The table beside the closed-form optimum, and the curve, as `explore sweep` shows them.
+    let sweep = Sweep {
+        weights: weights.clone(),
+        bias: 0.0,
+        losses,
+        method: Method::Direct,
+        dtype: DType::F32,
+        moments: model::Moments::from_points(&[px], &[py]),
+        source: "the point (-3, 3)".into(),
+    };
+    let heading = format!(
+        "The lesson: fit the line y = A·x + b to the point ({px}, {py}), with the bias pinned at b = 0.\n\
+         loss(A) = (y − A·x)² = (3 + 3A)²\n"
+    );
+    let report = sweep.report().title(heading);
     report.write(&mut std::io::stdout().lock(), Format::Table)?;
 
-    let title = "loss(A) = (3 + 3A)² for the point (-3, 3), bias pinned at 0".to_string();
-    let figure = sweep::sweep_figure(title, weights, &losses, 0.0, &moments);
+    let figure = LossCurve {
+        title: "loss(A) = (3 + 3A)² for the point (-3, 3), bias pinned at 0".into(),
+        ..sweep.figure()
+    };
     plot::save(&figure, &args.plot)?;
     println!("wrote plot: {}", args.plot.path.display());
     Ok(())

@@ -7,8 +7,10 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::optim::{Optimizer, SGD};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use explore::gen::{line, LineSpec};
-use loss::{line_mse, line_sweep, mse, plain, Reduction};
+use explore::data::gen::{line, LineSpec};
+use explore::optim::{Kind, Settings};
+use loss::line::plain;
+use loss::{line_mse, line_sweep, mse, Reduction};
 use model::{Bias, Linear, Moments};
 
 fn threads() -> usize {
@@ -124,7 +126,11 @@ fn epoch(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
             b.iter(|| {
                 let m = Linear::line(0.0, Bias::Learnable(0.0), DType::F32, &Device::Cpu).unwrap();
-                explore::train::train(&m, &x, &y, 1e-4, epochs - 1, |_| {}).unwrap()
+                let sgd = Settings {
+                    kind: Kind::Sgd,
+                    lr: 1e-4,
+                };
+                explore::train::fit_line(&m, &x, &y, sgd, epochs - 1, |_| {}).unwrap()
             })
         });
         g.finish();
@@ -134,8 +140,8 @@ fn epoch(c: &mut Criterion) {
 /// The landscape of an MLP 1-16-16-1 on 200 sine points: grid points per second on a
 /// 21 × 21 plane, the one model updated in place at each point.
 fn landscape(c: &mut Criterion) {
-    use explore::landscape::{plane, random_direction, ModelKind, Net, Normalization, Params};
-    let data = explore::gen::sine(&LineSpec {
+    use explore::landscape::{plane, random_direction, Model, ModelKind, Normalization, Params};
+    let data = explore::data::gen::sine(&LineSpec {
         n: 200,
         seed: 1,
         slope: 1.0,
@@ -145,9 +151,9 @@ fn landscape(c: &mut Criterion) {
     });
     let (x, y) = tensors(&data.x, &data.y);
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());
-    let net = Net::new(ModelKind::Mlp, &[16, 16], 1, DType::F32, &Device::Cpu).unwrap();
+    let net = Model::new(ModelKind::Mlp, &[16, 16], 1, DType::F32, &Device::Cpu).unwrap();
     let loss = |_: &candle_nn::VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
-    let center = Params::of(&net.varmap).unwrap();
+    let center = Params::of(net.varmap()).unwrap();
     let d1 = random_direction(&center, 2, Normalization::Filter, false).unwrap();
     let d2 = random_direction(&center, 3, Normalization::Filter, false).unwrap();
     let axis: Vec<f64> = (0..21).map(|i| -1.0 + i as f64 / 10.0).collect();
@@ -157,13 +163,13 @@ fn landscape(c: &mut Criterion) {
     g.bench_function("plane_21x21", |b| {
         b.iter(|| {
             plane(
-                &net.varmap,
+                net.varmap(),
                 &loss,
                 &center,
                 (&d1, &d2),
                 &axis,
                 &axis,
-                &|_| {},
+                &|_, _| {},
             )
             .unwrap()
         })

@@ -1,55 +1,98 @@
-//! What every program of the project does with its command line and its errors: a usage error is
-//! one line and exit code 2, any other error one line and exit code 1, never a panic trace.
+//! What every program of the project does with its command line and its errors (the `cli`
+//! feature, on by default): a usage error is one line and exit code 2, before any work; any
+//! other error one line and exit code 1; never a panic trace. The value parsers here are the one
+//! place a flag's number is checked, for the `explore` binary and the examples alike.
 
-use std::fmt::Display;
 use std::process::ExitCode;
 
-/// Parses the command line into `T`; on a usage error prints one line and exits with code 2.
-/// `--help` and `--version` print as usual.
-pub fn parse<T: clap::Parser>() -> T {
-    match T::try_parse() {
+use crate::number::parse_finite;
+
+/// Runs a program: parses `T` from the command line, calls `main` with it, and turns the
+/// outcome into an exit code, printing any error as one line on stderr. `--help` and
+/// `--version` print as usual and exit 0.
+pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitCode {
+    let args = match T::try_parse() {
         Ok(args) => args,
+        Err(e) => return clap_exit(e),
+    };
+    match main(args) {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(
-                e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-            ) {
-                e.exit();
-            }
-            eprintln!("{}", usage_line(&e.render().to_string()));
-            std::process::exit(2);
+            let usage = matches!(e.downcast_ref(), Some(crate::Error::Usage(_)));
+            // `{:#}` prints an anyhow error's whole chain of causes on one line.
+            say(&format!("error: {}", one_line(&format!("{e:#}"))));
+            ExitCode::from(if usage { 2 } else { 1 })
         }
     }
 }
 
-/// clap's error message up to its usage block, folded onto one line.
-fn usage_line(rendered: &str) -> String {
+/// A usage error found after parsing (flags that contradict each other): exit code 2.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    crate::Error::Usage(message.into()).into()
+}
+
+/// clap's own outcome: help and version on stdout (exit 0), a usage error as one line (exit 2).
+fn clap_exit(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    say(&one_line(&usage_text(&e.render().to_string())));
+    ExitCode::from(2)
+}
+
+/// clap's error message up to its usage block.
+fn usage_text(rendered: &str) -> String {
     rendered
         .lines()
         .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join("\n")
 }
 
-/// The exit code for a program's result, printing an error as one line on stderr.
-pub fn exit<E: Display>(result: Result<(), E>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            // `{:#}` prints an anyhow error's whole chain of causes on one line.
-            let text = format!("{e:#}");
-            let line: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
-            eprintln!("error: {}", line.join("; "));
-            ExitCode::FAILURE
+/// A message folded onto one line: its lines trimmed and joined with `; `, or with a space
+/// after a line that ends in a colon (clap's "were not provided:" and its list).
+fn one_line(text: &str) -> String {
+    let mut line = String::new();
+    for part in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !line.is_empty() {
+            line.push_str(if line.ends_with(':') { " " } else { "; " });
         }
+        line.push_str(part);
+    }
+    line
+}
+
+/// Writes a line to stderr. A closed stderr (`2>&1 | head -1`) drops it quietly, as a closed
+/// stdout does, instead of panicking as `eprintln!` would.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// A flag's value that must be a finite number.
+pub fn finite(text: &str) -> Result<f64, String> {
+    parse_finite(text).map_err(|e| e.to_string())
+}
+
+/// A flag's value that must be a finite number > 0 (a learning rate, a distance).
+pub fn positive(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        v if v > 0.0 => Ok(v),
+        v => Err(format!("{v} is not > 0")),
+    }
+}
+
+/// A flag's value that must be a finite number ≥ 0 (a noise level, a spread).
+pub fn non_negative(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        v if v >= 0.0 => Ok(v),
+        v => Err(format!("{v} is negative; give a number ≥ 0")),
     }
 }

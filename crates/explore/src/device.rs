@@ -5,7 +5,8 @@ use candle_core::{DType, Device};
 use crate::{Error, Result};
 
 /// Which device to run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DeviceChoice {
     /// CUDA if this build has it and a GPU answers, else the CPU.
     #[default]
@@ -16,7 +17,8 @@ pub enum DeviceChoice {
 }
 
 /// The floating-point type of the tensors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum DTypeChoice {
     #[default]
     F32,

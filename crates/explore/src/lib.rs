@@ -1,18 +1,31 @@
-//! The library behind the `explore` command: data input, weight tables, loss sweeps and surfaces,
-//! reports and plots. The binary in `main.rs` is thin glue over these functions, and the examples
-//! use them too.
+//! The library behind the `explore` command, one module per idea:
+//!
+//! | question | module |
+//! |---|---|
+//! | where do the points come from? | [`data`] (files, `--point`, [`data::gen`]) |
+//! | which weights are tried? | [`grid`] |
+//! | what is the loss over a table or a grid? | [`sweep`] |
+//! | how is a model trained? | [`train`] (one loop) with an optimizer from [`optim`] |
+//! | what does the loss look like around a trained network? | [`landscape`] |
+//! | how are results printed and drawn? | [`report`], [`plot`] (one file per figure) |
+//! | files, devices, progress | [`io`], [`device`], [`progress`] |
+//!
+//! The model and the loss themselves live in the `model` and `loss` crates. Nothing here knows
+//! the command line except [`cli`], behind the default `cli` feature; the binary
+//! (`src/bin/explore`) parses the flags and calls these functions.
 
+#[cfg(feature = "cli")]
 pub mod cli;
-pub mod contour;
 pub mod data;
 pub mod device;
-pub mod gen;
+pub mod grid;
+pub mod io;
 pub mod landscape;
-pub mod output;
+pub mod number;
+pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod report;
-pub mod spec;
 pub mod sweep;
 pub mod train;
 
@@ -21,7 +34,11 @@ use std::path::PathBuf;
 /// Everything that can go wrong in `explore`, each message one line that says what and where.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Bad data: a CSV file or a `--point`. `at` is `FILE:LINE:COLUMN` or the flag.
+    /// Settings that cannot work together, found only once the data is known (a grid too large
+    /// for the default of the other axis, say). The command line reports it as a usage error.
+    #[error("{0}")]
+    Usage(String),
+    /// Bad data: a file or a `--point`. `at` is `FILE:LINE:COLUMN` or the flag.
     #[error("{at}: {msg}")]
     Data { at: String, msg: String },
     /// A file that could not be written. `reason` is not a `source`, so that a chain of causes
@@ -40,4 +57,5 @@ pub enum Error {
     Candle(#[from] candle_core::Error),
 }
 
+/// The result of every fallible function here.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Work of `total` units that may be worth a progress bar.
+/// Work that may be worth a progress bar.
+#[derive(Debug)]
 pub struct Progress {
-    total: u64,
     label: &'static str,
     enabled: bool,
     start: Instant,
@@ -17,9 +17,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(total: usize, label: &'static str, quiet: bool) -> Self {
+    /// Work called `label`, with no bar at all when `quiet`.
+    pub fn new(label: &'static str, quiet: bool) -> Self {
         Self {
-            total: total as u64,
             label,
             enabled: !quiet && std::io::stderr().is_terminal(),
             start: Instant::now(),
@@ -27,8 +27,8 @@ impl Progress {
         }
     }
 
-    /// Records that `done` units are finished.
-    pub fn update(&self, done: usize) {
+    /// Records that `done` units of `total` are finished.
+    pub fn update(&self, done: usize, total: usize) {
         if !self.enabled {
             return;
         }
@@ -36,7 +36,7 @@ impl Progress {
             Some(bar) => bar,
             None if self.start.elapsed() >= Duration::from_secs(1) => self.bar.get_or_init(|| {
                 // Counted from the start of the work, not from when the bar appears.
-                let bar = ProgressBar::new(self.total).with_elapsed(self.start.elapsed());
+                let bar = ProgressBar::new(total as u64).with_elapsed(self.start.elapsed());
                 let style = ProgressStyle::with_template(
                     "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
                 )
@@ -47,6 +47,7 @@ impl Progress {
             }),
             None => return,
         };
+        bar.set_length(total as u64);
         bar.set_position(done as u64);
     }
 }

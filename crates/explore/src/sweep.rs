@@ -1,14 +1,19 @@
-//! Evaluating the loss of the line over a table of `(weight, bias)` pairs, either directly (the
-//! model on every point for every pair, in chunks that fit a memory budget) or from the data's
-//! sufficient statistics (one pass over the data, then a closed formula per pair).
+//! The loss of the line over a table of weights (`explore sweep`) and over an `(A, b)` grid
+//! (`explore surface`), evaluated either directly (the model on every point for every pair) or
+//! from the data's sufficient statistics (one pass over the data, then a closed formula per
+//! pair), with the report and the figure of each.
 
 use candle_core::{DType, Device, Tensor};
 
 use crate::data::Dataset;
+use crate::grid::{argmin, grid};
+use crate::plot::{Heatmap, LossCurve};
+use crate::report::{describe_optimum, human, Report};
 use crate::Result;
 
 /// How sweep and surface losses are computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Method {
     /// `moments` for a line under MSE (always, here), kept as the default so that a future model
     /// without a closed form falls back to `direct`.
@@ -41,7 +46,7 @@ impl Method {
 /// The loss at every `(weight, bias)` of the grid `weights × biases`, weight-major: entry
 /// `i · biases.len() + j` is the loss at `(weights[i], biases[j])`.
 ///
-/// `progress` is called with the number of grid points finished.
+/// `progress` is called with the number of grid points finished and the total.
 pub fn losses(
     data: &Dataset,
     weights: &[f64],
@@ -49,7 +54,7 @@ pub fn losses(
     method: Method,
     dtype: DType,
     device: &Device,
-    progress: &dyn Fn(usize),
+    progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<f64>> {
     match method.resolve() {
         Method::Auto | Method::Moments => {
@@ -58,7 +63,7 @@ pub fn losses(
                 .iter()
                 .flat_map(|&w| biases.iter().map(move |&b| m.loss(w, b)))
                 .collect();
-            progress(out.len());
+            progress(out.len(), out.len());
             Ok(out)
         }
         Method::Direct => {
@@ -76,236 +81,235 @@ pub fn direct(
     y: &Tensor,
     weights: &[f64],
     biases: &[f64],
-    progress: &dyn Fn(usize),
+    progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<f64>> {
     // Parts of at least 64 weights, so every part keeps the kernel's weight blocks full.
     let part = weights.len().div_ceil(50).max(64);
-    let mut out = Vec::with_capacity(weights.len() * biases.len());
+    let total = weights.len() * biases.len();
+    let mut out = Vec::with_capacity(total);
     for ws in weights.chunks(part) {
         let grid = loss::line_sweep(x, y, ws, biases)?;
         out.extend(grid.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
-        progress(out.len());
+        progress(out.len(), total);
     }
     Ok(out)
 }
 
-/// The pairs of a `weights × biases` grid in weight-major order: all biases for the first
-/// weight, then all for the second, and so on.
-pub fn grid(weights: &[f64], biases: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    weights
-        .iter()
-        .flat_map(|&w| biases.iter().map(move |&b| (w, b)))
-        .unzip()
+/// A sweep over weights with the bias fixed: the table's losses beside the closed-form optimum.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    pub weights: Vec<f64>,
+    pub bias: f64,
+    pub losses: Vec<f64>,
+    pub method: Method,
+    pub dtype: DType,
+    /// The data's statistics: the exact curve and the optimum.
+    pub moments: model::Moments,
+    /// "data/linear.csv (100 points)".
+    pub source: String,
 }
 
-/// Index of the smallest loss, ignoring NaN; the first one on ties.
-pub fn argmin(losses: &[f64]) -> Option<usize> {
-    losses
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !l.is_nan())
-        .fold(None, |best: Option<(usize, f64)>, (i, &l)| match best {
-            Some((_, b)) if b <= l => best,
-            _ => Some((i, l)),
-        })
-        .map(|(i, _)| i)
-}
-
-/// The closed-form optimum as a summary line: `A = -1 (loss 0)`, or why there is none.
-pub fn describe_optimum(
-    optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
-    with_bias: bool,
-) -> String {
-    use crate::report::human;
-    match optimum {
-        Ok(o) if with_bias => format!(
-            "closed-form optimum: A = {}, b = {} (loss {})",
-            human(o.weight),
-            human(o.bias),
-            human(o.loss)
-        ),
-        Ok(o) => format!(
-            "closed-form optimum: A = {} (loss {})",
-            human(o.weight),
-            human(o.loss)
-        ),
-        Err(why) => format!("closed-form optimum: none ({why})"),
-    }
-}
-
-/// JSON for an optimum: `{weight, bias, loss}`, or `null`.
-pub fn optimum_json(
-    optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
-) -> serde_json::Value {
-    match optimum {
-        Ok(o) => serde_json::json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}),
-        Err(_) => serde_json::Value::Null,
-    }
-}
-
-/// The report of a sweep over weights with the bias fixed at `bias`.
-pub fn sweep_report(
-    weights: &[f64],
-    losses: &[f64],
-    bias: f64,
-    moments: &model::Moments,
-    dtype: DType,
-) -> crate::report::Report {
-    use crate::report::human;
-    let minimum = argmin(losses);
-    let optimum = moments.least_squares(model::BiasFit::Fixed(bias));
-    let found = match minimum {
-        Some(i) => format!(
-            "minimum at A = {} (loss {})",
-            human(weights[i]),
-            human(losses[i])
-        ),
-        None => "no minimum: every loss is NaN".to_string(),
-    };
-    let mut json = serde_json::Map::new();
-    json.insert("bias".into(), serde_json::json!(bias));
-    json.insert("optimum".into(), optimum_json(&optimum));
-    crate::report::Report {
-        columns: vec!["weight", "loss"],
-        values: vec![weights.to_vec(), losses.to_vec()],
-        minimum,
-        dtype,
-        summary: vec![format!("{found}; {}", describe_optimum(&optimum, false))],
-        json,
-    }
-}
-
-/// The plot of a sweep: the exact loss curve (from the moments) over the table's range, the
-/// evaluated losses as dots, the table's minimum and the closed-form optimum.
-pub fn sweep_figure(
-    title: String,
-    weights: &[f64],
-    losses: &[f64],
-    bias: f64,
-    moments: &model::Moments,
-) -> crate::plot::LossCurve {
-    let (lo, hi) = weights
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
-            (lo.min(w), hi.max(w))
+impl Sweep {
+    /// The loss at each of `weights` (default: 21 round values around the optimum) with the bias
+    /// held at `bias`. `progress` is told how many of how many weights are done.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        data: &Dataset,
+        weights: Option<Vec<f64>>,
+        bias: f64,
+        method: Method,
+        dtype: DType,
+        device: &Device,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self> {
+        let moments = data.moments();
+        let weights = weights.unwrap_or_else(|| {
+            crate::grid::default_weights(&moments, model::BiasFit::Fixed(bias), 21)
         });
-    let curve = crate::spec::linspace(lo, hi, if hi > lo { 400 } else { 1 })
-        .into_iter()
-        .map(|w| (w, moments.loss(w, bias)))
-        .collect();
-    let minimum = argmin(losses).map(|i| (weights[i], losses[i]));
-    let optimum = moments
-        .least_squares(model::BiasFit::Fixed(bias))
-        .ok()
-        .map(|o| (o.weight, o.loss));
-    crate::plot::LossCurve {
-        title,
-        x_label: "weight A".into(),
-        curve,
-        points: weights
-            .iter()
-            .copied()
-            .zip(losses.iter().copied())
-            .collect(),
-        minimum,
-        optimum,
-        path: Vec::new(),
+        let losses = losses(data, &weights, &[bias], method, dtype, device, progress)?;
+        Ok(Self {
+            weights,
+            bias,
+            losses,
+            method: method.resolve(),
+            dtype,
+            moments,
+            source: data.describe(),
+        })
     }
-}
 
-/// About `count` round weights around the closed-form optimum for `fit`, reaching twice its
-/// distance from 0 (at least ±2), so the minimum sits well inside the table.
-pub fn default_weights(moments: &model::Moments, fit: model::BiasFit, count: usize) -> Vec<f64> {
-    let centre = moments.least_squares(fit).map_or(0.0, |o| o.weight);
-    crate::spec::nice_range(centre, 2.0 * centre.abs().max(1.0), count)
-}
-
-/// About `count × count` round weights and biases around the optimum. The bias range is the
-/// weight range scaled by `sqrt(mean(x²))`, where a change in b costs as much loss as that
-/// change in A, so the contours come out round rather than as thin stripes.
-pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f64>) {
-    let (weight, bias) = match moments.least_squares(model::BiasFit::Learn) {
-        Ok(o) => (o.weight, o.bias),
-        // No unique optimum (all x equal): centre on the pinned-bias fit, through the mean.
-        Err(_) => {
-            let w = moments
-                .least_squares(model::BiasFit::Fixed(0.0))
-                .map_or(0.0, |o| o.weight);
-            (w, moments.mean_y - w * moments.mean_x)
+    /// Rows `weight, loss`, the table's minimum marked, and the closed-form optimum beside it.
+    pub fn report(&self) -> Report {
+        let minimum = argmin(&self.losses);
+        let optimum = self.moments.least_squares(model::BiasFit::Fixed(self.bias));
+        let found = match minimum {
+            Some(i) => format!(
+                "minimum at A = {} (loss {})",
+                human(self.weights[i]),
+                human(self.losses[i])
+            ),
+            None => "no minimum: every loss is NaN".to_string(),
+        };
+        let title = format!(
+            "sweep of {}: loss of {} (bias fixed), method {}, {}",
+            self.source,
+            formula(self.bias),
+            self.method.name(),
+            self.dtype.as_str()
+        );
+        #[derive(serde::Serialize)]
+        struct Details {
+            bias: f64,
         }
-    };
-    let w_radius = 2.0 * weight.abs().max(1.0);
-    let b_radius = (w_radius * moments.mean_xx().sqrt())
-        .max(2.0 * bias.abs())
-        .max(1.0);
-    (
-        crate::spec::nice_range(weight, w_radius, count),
-        crate::spec::nice_range(bias, b_radius, count),
-    )
-}
+        Report::new(
+            vec!["weight", "loss"],
+            vec![self.weights.clone(), self.losses.clone()],
+            self.dtype,
+        )
+        .title(title)
+        .minimum(minimum)
+        .optimum(optimum.ok())
+        .summary(format!("{found}; {}", describe_optimum(&optimum, false)))
+        .details(&Details { bias: self.bias })
+    }
 
-/// The report of a surface: rows `weight, bias, loss` in weight-major order.
-pub fn surface_report(
-    weights: &[f64],
-    biases: &[f64],
-    losses: &[f64],
-    moments: &model::Moments,
-    dtype: DType,
-) -> crate::report::Report {
-    use crate::report::human;
-    let minimum = argmin(losses);
-    let optimum = moments.least_squares(model::BiasFit::Learn);
-    let found = match minimum {
-        Some(i) => format!(
-            "minimum at A = {}, b = {} (loss {})",
-            human(weights[i]),
-            human(biases[i]),
-            human(losses[i])
-        ),
-        None => "no minimum: every loss is NaN".to_string(),
-    };
-    let mut json = serde_json::Map::new();
-    json.insert("optimum".into(), optimum_json(&optimum));
-    crate::report::Report {
-        columns: vec!["weight", "bias", "loss"],
-        values: vec![weights.to_vec(), biases.to_vec(), losses.to_vec()],
-        minimum,
-        dtype,
-        summary: vec![format!("{found}; {}", describe_optimum(&optimum, true))],
-        json,
+    /// The exact loss curve (from the moments) over the table's range, the evaluated losses as
+    /// dots, the table's minimum and the closed-form optimum.
+    pub fn figure(&self) -> LossCurve {
+        let (weights, losses, bias, moments) =
+            (&self.weights, &self.losses, self.bias, &self.moments);
+        let (lo, hi) = weights
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
+                (lo.min(w), hi.max(w))
+            });
+        let curve = crate::grid::linspace(lo, hi, if hi > lo { 400 } else { 1 })
+            .into_iter()
+            .map(|w| (w, moments.loss(w, bias)))
+            .collect();
+        let minimum = argmin(losses).map(|i| (weights[i], losses[i]));
+        let optimum = moments
+            .least_squares(model::BiasFit::Fixed(bias))
+            .ok()
+            .map(|o| (o.weight, o.loss));
+        LossCurve {
+            title: format!("MSE of {} on {}", formula(self.bias), self.source),
+            x_label: "weight A".into(),
+            curve,
+            points: weights
+                .iter()
+                .copied()
+                .zip(losses.iter().copied())
+                .collect(),
+            minimum,
+            optimum,
+            path: Vec::new(),
+        }
     }
 }
 
-/// The heat map of a surface over `weights × biases`, with the grid minimum and the optimum.
-pub fn surface_figure(
-    title: String,
-    weights: &[f64],
-    biases: &[f64],
-    losses: &[f64],
-    moments: &model::Moments,
-) -> crate::plot::Heatmap {
-    let nb = biases.len();
-    let minimum = argmin(losses).map(|i| (weights[i / nb], biases[i % nb], losses[i]));
-    let optimum = moments
-        .least_squares(model::BiasFit::Learn)
-        .ok()
-        .map(|o| (o.weight, o.bias, o.loss));
-    crate::plot::Heatmap {
-        title,
-        x_label: "weight A".into(),
-        y_label: "bias b".into(),
-        weights: weights.to_vec(),
-        biases: biases.to_vec(),
-        losses: losses.to_vec(),
-        minimum,
-        optimum,
-        path: Vec::new(),
+/// A surface: the loss over the grid `weights × biases`, weight-major.
+#[derive(Debug, Clone)]
+pub struct Surface {
+    pub weights: Vec<f64>,
+    pub biases: Vec<f64>,
+    /// `losses[i * biases.len() + j]` is the loss at `(weights[i], biases[j])`.
+    pub losses: Vec<f64>,
+    pub method: Method,
+    pub dtype: DType,
+    pub moments: model::Moments,
+    pub source: String,
+}
+
+impl Surface {
+    /// The loss over `weights × biases` (default: 81 round values of each around the optimum).
+    /// `progress` is told how many of how many grid points are done.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run(
+        data: &Dataset,
+        weights: Option<Vec<f64>>,
+        biases: Option<Vec<f64>>,
+        method: Method,
+        dtype: DType,
+        device: &Device,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self> {
+        let moments = data.moments();
+        let (default_w, default_b) = crate::grid::default_grid(&moments, 81);
+        let weights = weights.unwrap_or(default_w);
+        let biases = biases.unwrap_or(default_b);
+        crate::grid::check_grid_size(weights.len(), biases.len()).map_err(crate::Error::Usage)?;
+        let losses = losses(data, &weights, &biases, method, dtype, device, progress)?;
+        Ok(Self {
+            weights,
+            biases,
+            losses,
+            method: method.resolve(),
+            dtype,
+            moments,
+            source: data.describe(),
+        })
+    }
+
+    /// Rows `weight, bias, loss` in weight-major order, the grid's minimum and the optimum.
+    pub fn report(&self) -> Report {
+        let (weights, biases) = grid(&self.weights, &self.biases);
+        let minimum = argmin(&self.losses);
+        let optimum = self.moments.least_squares(model::BiasFit::Learn);
+        let found = match minimum {
+            Some(i) => format!(
+                "minimum at A = {}, b = {} (loss {})",
+                human(weights[i]),
+                human(biases[i]),
+                human(self.losses[i])
+            ),
+            None => "no minimum: every loss is NaN".to_string(),
+        };
+        let title = format!(
+            "surface of {}: loss of y = A·x + b over {} × {} (A, b), method {}, {}",
+            self.source,
+            self.weights.len(),
+            self.biases.len(),
+            self.method.name(),
+            self.dtype.as_str()
+        );
+        Report::new(
+            vec!["weight", "bias", "loss"],
+            vec![weights, biases, self.losses.clone()],
+            self.dtype,
+        )
+        .title(title)
+        .minimum(minimum)
+        .optimum(optimum.ok())
+        .summary(format!("{found}; {}", describe_optimum(&optimum, true)))
+    }
+
+    /// The heat map with contours, the grid minimum and the closed-form optimum.
+    pub fn figure(&self) -> Heatmap {
+        let nb = self.biases.len();
+        let minimum = argmin(&self.losses)
+            .map(|i| (self.weights[i / nb], self.biases[i % nb], self.losses[i]));
+        let optimum = self
+            .moments
+            .least_squares(model::BiasFit::Learn)
+            .ok()
+            .map(|o| (o.weight, o.bias, o.loss));
+        Heatmap {
+            title: format!("MSE of y = A·x + b on {}", self.source),
+            x_label: "weight A".into(),
+            y_label: "bias b".into(),
+            weights: self.weights.clone(),
+            biases: self.biases.clone(),
+            losses: self.losses.clone(),
+            minimum,
+            optimum,
+            path: Vec::new(),
+        }
     }
 }
 
 /// The formula of the line with the bias fixed: `y = A·x`, `y = A·x + 0.5`, `y = A·x − 2`.
 pub fn formula(bias: f64) -> String {
-    use crate::report::human;
     if bias == 0.0 {
         "y = A·x".to_string()
     } else if bias < 0.0 {

@@ -90,7 +90,7 @@ fn malformed_specs_are_usage_errors() {
             "--biases",
             "0:1:5000",
         ],
-        1,
+        2,
         "too many",
     );
 }
@@ -233,19 +233,28 @@ fn bad_data_files_name_the_file_line_and_column() {
 
 #[test]
 fn bad_points_and_conflicting_sources() {
-    fails(&["sweep", "--point", "-3"], 1, "--point -3: expected X,Y");
-    fails(&["sweep", "--point", "a,3"], 1, "X `a` is not a number");
+    // All usage errors, found before any data is read: exit 2.
+    fails(
+        &["sweep", "--point", "-3"],
+        2,
+        "invalid value '-3' for '--point <X,Y>': expected X,Y",
+    );
+    fails(&["sweep", "--point", "a,3"], 2, "X `a` is not a number");
     fails(
         &["sweep", "--point", "1,nan"],
-        1,
+        2,
         "Y `nan` is not a finite number",
     );
     fails(
         &["sweep", "--data", "data/linear.csv", "--point", "1,2"],
-        1,
-        "--data and --point: give one or the other",
+        2,
+        "'--data <FILE.csv>' cannot be used with '--point <X,Y>'",
     );
-    fails(&["sweep"], 1, "give --data FILE.csv or --point X,Y");
+    fails(
+        &["sweep"],
+        2,
+        "required arguments were not provided: <--data <FILE.csv>|--point <X,Y>>",
+    );
     fails(
         &["sweep", "--point", "1,2", "--bogus"],
         2,
@@ -259,8 +268,8 @@ fn gen_refuses_bad_settings_and_leaves_no_file() {
     let out = dir.path().join("d.csv");
     fails(
         &["gen", "--noise", "-1", "--out", out.to_str().unwrap()],
-        1,
-        "--noise -1",
+        2,
+        "invalid value '-1' for '--noise <NOISE>'",
     );
     fails(
         &["gen", "--out", "/nonexistent-dir/d.csv"],

@@ -101,20 +101,24 @@ fn bad_landscape_flags() {
     for (args, needle) in [
         (
             vec!["landscape", "--point", "1,2", "--steps", "1"],
-            "--steps 1",
+            "invalid value '1' for '--steps <STEPS>': 1 is not in 2..=2001",
         ),
         (
-            vec!["landscape", "--point", "1,2", "--hidden", "0"],
-            "--hidden",
+            vec!["landscape", "--point", "1,2", "--hidden", "16,0"],
+            "invalid value '0' for '--hidden <SIZES>'",
         ),
         (
             vec!["landscape", "--point", "1,2", "--distance", "-1"],
-            "--distance -1",
+            "invalid value '-1' for '--distance <DISTANCE>': -1 is not > 0",
         ),
-        (vec!["landscape", "--point", "1,2", "--lr", "0"], "--lr 0"),
+        (
+            vec!["landscape", "--point", "1,2", "--lr", "0"],
+            "invalid value '0' for '--lr <LR>': 0 is not > 0",
+        ),
     ] {
+        // Usage errors: exit 2, before any work.
         let out = explore(&args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }

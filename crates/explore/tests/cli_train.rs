@@ -76,7 +76,7 @@ fn table_shows_start_end_and_optimum() {
         out.lines()
             .next()
             .unwrap()
-            .contains("y = A·x + b, lr 0.05, 500 epochs, f32"),
+            .contains("y = A·x + b, sgd lr 0.05, 500 epochs, f32"),
         "{out}"
     );
 }
@@ -204,10 +204,14 @@ fn bad_training_flags() {
     };
     check(
         &["train", "--point", "1,2", "--lr", "0"],
-        1,
-        "--lr 0: give a learning rate > 0",
+        2,
+        "invalid value '0' for '--lr <LR>': 0 is not > 0",
     );
-    check(&["train", "--point", "1,2", "--lr", "-0.1"], 1, "--lr -0.1");
+    check(
+        &["train", "--point", "1,2", "--lr", "-0.1"],
+        2,
+        "invalid value '-0.1' for '--lr <LR>'",
+    );
     check(
         &[
             "train",

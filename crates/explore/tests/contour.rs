@@ -1,6 +1,6 @@
 //! Contour lines by marching squares.
 
-use explore::contour::segments;
+use explore::plot::contour::segments;
 
 #[test]
 fn circle_contours_lie_on_the_circle() {

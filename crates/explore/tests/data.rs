@@ -1,6 +1,6 @@
 //! The CSV reader and `--point` parser: good files read right, and no input makes them panic.
 
-use explore::data::{from_points, parse_point, read_csv, to_csv};
+use explore::data::{parse_point, read_csv, to_csv, Dataset};
 use proptest::prelude::*;
 
 #[test]
@@ -21,9 +21,12 @@ fn reads_columns_by_name_in_any_order() {
 fn points_from_flags() {
     assert_eq!(parse_point("-3,3").unwrap(), (-3.0, 3.0));
     assert_eq!(parse_point(" 1e-3 , -0 ").unwrap(), (0.001, -0.0));
-    let d = from_points(&["-3,3".into()]).unwrap();
+    let d = Dataset::from_points(&[parse_point("-3,3").unwrap()]);
     assert_eq!(d.describe(), "point (-3, 3) (1 point)");
-    assert!(from_points(&[]).is_err());
+    assert_eq!(
+        Dataset::from_points(&[(1.0, 2.0), (3.0, 4.0)]).describe(),
+        "--point (2 points)"
+    );
     assert!(parse_point("1,2,3")
         .unwrap_err()
         .to_string()

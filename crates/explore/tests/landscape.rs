@@ -3,12 +3,13 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
+use explore::data::gen::{line, sine, LineSpec};
 use explore::data::Dataset;
-use explore::gen::{line, sine, LineSpec};
 use explore::landscape::{
     line as line_loss, path_losses, pca_directions, plane, project, random_direction,
-    train_recorded, ModelKind, Net, Normalization, Params,
+    train_recorded, Model, ModelKind, Normalization, Params,
 };
+use explore::optim::{Kind, Settings};
 use explore::sweep::{losses, Method};
 use loss::{mse, Reduction};
 
@@ -24,8 +25,16 @@ fn sine_data() -> Dataset {
 }
 
 /// A model on `data` and its loss closure's inputs, `(N, 1)`.
-fn setup(kind: ModelKind, data: &Dataset) -> (Net, Tensor, Tensor) {
-    let net = Net::new(kind, &[8, 8], 7, DType::F64, &Device::Cpu).unwrap();
+/// Adam at `lr`, as `explore landscape` trains.
+fn adam(lr: f64) -> Settings {
+    Settings {
+        kind: Kind::Adam,
+        lr,
+    }
+}
+
+fn setup(kind: ModelKind, data: &Dataset) -> (Model, Tensor, Tensor) {
+    let net = Model::new(kind, &[8, 8], 7, DType::F64, &Device::Cpu).unwrap();
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     (net, x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap())
 }
@@ -47,21 +56,21 @@ fn line_plane_with_unit_directions_equals_surface() {
     let (net, x, y) = setup(ModelKind::Line, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
     // Parameters sort as layer0.bias, layer0.weight: center (b, w) = (0.5, 1.0).
-    let center = Params::of(&net.varmap).unwrap();
-    assert_eq!(center.names, ["layer0.bias", "layer0.weight"]);
+    let center = Params::of(net.varmap()).unwrap();
+    assert_eq!(center.names, ["bias", "weight"]);
     let center = center.unflatten(&[0.5, 1.0]).unwrap();
     let unit_weight = center.unflatten(&[0.0, 1.0]).unwrap();
     let unit_bias = center.unflatten(&[1.0, 0.0]).unwrap();
     let alphas = [-1.0, -0.25, 0.0, 0.5, 2.0];
     let betas = [-3.0, 0.0, 1.5];
     let grid = plane(
-        &net.varmap,
+        net.varmap(),
         &loss,
         &center,
         (&unit_weight, &unit_bias),
         &alphas,
         &betas,
-        &|_| {},
+        &|_, _| {},
     )
     .unwrap();
     let weights: Vec<f64> = alphas.iter().map(|a| 1.0 + a).collect();
@@ -74,7 +83,7 @@ fn line_plane_with_unit_directions_equals_surface() {
             method,
             DType::F64,
             &Device::Cpu,
-            &|_| {},
+            &|_, _| {},
         )
         .unwrap();
         for (g, s) in grid.iter().zip(&surface) {
@@ -85,9 +94,9 @@ fn line_plane_with_unit_directions_equals_surface() {
         }
     }
     // The model is left at the center afterwards, and the line between two points agrees too.
-    assert_eq!(values(&Params::of(&net.varmap).unwrap()), [0.5, 1.0]);
+    assert_eq!(values(&Params::of(net.varmap()).unwrap()), [0.5, 1.0]);
     let to = center.unflatten(&[2.5, -1.0]).unwrap();
-    let along = line_loss(&net.varmap, &loss, &center, &to, &[0.0, 0.5, 1.0]).unwrap();
+    let along = line_loss(net.varmap(), &loss, &center, &to, &[0.0, 0.5, 1.0]).unwrap();
     let m = data.moments();
     for (l, (w, b)) in along.iter().zip([(1.0, 0.5), (0.0, 1.5), (-1.0, 2.5)]) {
         assert!((l - m.loss(w, b)).abs() <= 1e-12 * l);
@@ -126,7 +135,7 @@ fn norm(t: &Tensor) -> f64 {
 #[test]
 fn filter_normalised_directions_match_the_model_filters() {
     let (net, _, _) = setup(ModelKind::Mlp, &sine_data());
-    let center = Params::of(&net.varmap).unwrap();
+    let center = Params::of(net.varmap()).unwrap();
     let d = random_direction(&center, 11, Normalization::Filter, false).unwrap();
     let mut matrices = 0;
     for (theta, dir) in center.tensors.iter().zip(&d.tensors) {
@@ -164,22 +173,43 @@ fn directions_and_grids_are_reproducible() {
     let data = sine_data();
     let (net, x, y) = setup(ModelKind::Mlp, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
-    let center = Params::of(&net.varmap).unwrap();
+    let center = Params::of(net.varmap()).unwrap();
     let a = random_direction(&center, 5, Normalization::Filter, false).unwrap();
     let b = random_direction(&center, 5, Normalization::Filter, false).unwrap();
     let c = random_direction(&center, 6, Normalization::Filter, false).unwrap();
     assert_eq!(values(&a), values(&b));
     assert_ne!(values(&a), values(&c));
     let axis = [-1.0, 0.0, 1.0];
-    let g1 = plane(&net.varmap, &loss, &center, (&a, &c), &axis, &axis, &|_| {}).unwrap();
-    let g2 = plane(&net.varmap, &loss, &center, (&b, &c), &axis, &axis, &|_| {}).unwrap();
+    let g1 = plane(
+        net.varmap(),
+        &loss,
+        &center,
+        (&a, &c),
+        &axis,
+        &axis,
+        &|_, _| {},
+    )
+    .unwrap();
+    let g2 = plane(
+        net.varmap(),
+        &loss,
+        &center,
+        (&b, &c),
+        &axis,
+        &axis,
+        &|_, _| {},
+    )
+    .unwrap();
     assert_eq!(g1, g2);
     // The centre of the grid is the model itself.
-    let here = loss(&net.varmap).unwrap().to_scalar::<f64>().unwrap();
+    let here = loss(net.varmap()).unwrap().to_scalar::<f64>().unwrap();
     assert_eq!(g1[4], here);
     // And a second model built with the same seed starts at the same parameters.
     let (again, _, _) = setup(ModelKind::Mlp, &data);
-    assert_eq!(values(&Params::of(&again.varmap).unwrap()), values(&center));
+    assert_eq!(
+        values(&Params::of(again.varmap()).unwrap()),
+        values(&center)
+    );
 }
 
 #[test]
@@ -187,14 +217,14 @@ fn projected_trajectory_keeps_its_true_losses() {
     let data = sine_data();
     let (net, x, y) = setup(ModelKind::Mlp, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
-    let run = train_recorded(&net.varmap, &loss, 0.02, 60, 20).unwrap();
+    let run = train_recorded(net.varmap(), &loss, adam(0.02), 60, 20).unwrap();
     assert_eq!(run.epochs.first(), Some(&0));
     assert_eq!(run.epochs.last(), Some(&60));
     assert_eq!(run.epochs.len(), run.points.len());
-    let recorded = path_losses(&net.varmap, &loss, &run.points).unwrap();
+    let recorded = path_losses(net.varmap(), &loss, &run.points).unwrap();
     for (p, l) in run.points.iter().zip(&recorded) {
-        p.set_into(&net.varmap).unwrap();
-        let direct = loss(&net.varmap).unwrap().to_scalar::<f64>().unwrap();
+        p.set_into(net.varmap()).unwrap();
+        let direct = loss(net.varmap()).unwrap().to_scalar::<f64>().unwrap();
         assert_eq!(*l, direct);
     }
     assert!(
@@ -232,7 +262,7 @@ fn pca_directions_are_orthonormal_and_span_a_line_models_path() {
     });
     let (net, x, y) = setup(ModelKind::Line, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
-    let run = train_recorded(&net.varmap, &loss, 0.05, 80, 40).unwrap();
+    let run = train_recorded(net.varmap(), &loss, adam(0.05), 80, 40).unwrap();
     let center = run.points.last().unwrap().clone();
     let (d1, d2) = pca_directions(&run.points, &center).unwrap();
     assert!((d1.dot(&d1).unwrap() - 1.0).abs() < 1e-9 && (d2.dot(&d2).unwrap() - 1.0).abs() < 1e-9);

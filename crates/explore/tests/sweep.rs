@@ -2,7 +2,8 @@
 
 use candle_core::{DType, Device, Tensor};
 use explore::data::Dataset;
-use explore::sweep::{argmin, direct, grid, losses, Method};
+use explore::grid::{argmin, grid};
+use explore::sweep::{direct, losses, Method};
 use proptest::prelude::*;
 
 fn small() -> Dataset {
@@ -32,8 +33,16 @@ fn matches_pytorch_for_every_method_and_dtype() {
     for method in [Method::Direct, Method::Moments, Method::Auto] {
         for (dtype, tol) in [(DType::F64, 1e-12), (DType::F32, 1e-6)] {
             for (w, b, want) in PYTORCH {
-                let got =
-                    losses(&small(), &[w], &[b], method, dtype, &Device::Cpu, &|_| {}).unwrap();
+                let got = losses(
+                    &small(),
+                    &[w],
+                    &[b],
+                    method,
+                    dtype,
+                    &Device::Cpu,
+                    &|_, _| {},
+                )
+                .unwrap();
                 assert!(
                     (got[0] - want).abs() <= tol * want,
                     "{method:?} {dtype:?}: {} vs {want}",
@@ -51,7 +60,7 @@ fn grids_are_weight_major_and_progress_reaches_the_end() {
     let biases = [-1.0, 0.5, 2.0];
     let (x, y) = d.tensors(DType::F64, &Device::Cpu).unwrap();
     let done = std::cell::Cell::new(0);
-    let direct = direct(&x, &y, &weights, &biases, &|n| done.set(n)).unwrap();
+    let direct = direct(&x, &y, &weights, &biases, &|n, _| done.set(n)).unwrap();
     assert_eq!(done.get(), 600);
     let moments = losses(
         &d,
@@ -60,7 +69,7 @@ fn grids_are_weight_major_and_progress_reaches_the_end() {
         Method::Moments,
         DType::F64,
         &Device::Cpu,
-        &|_| {},
+        &|_, _| {},
     )
     .unwrap();
     let m = d.moments();
@@ -94,7 +103,7 @@ fn direct_agrees_with_the_model_and_loss_crates() {
     let table = Tensor::new(&[0.5f32, -1.25], &Device::Cpu).unwrap();
     let pred = model::predict_table(&table, None, &x).unwrap();
     let want = loss::mse_rows(&pred, &y).unwrap().to_vec1::<f32>().unwrap();
-    let got = direct(&x, &y, &[0.5, -1.25], &[0.0], &|_| {}).unwrap();
+    let got = direct(&x, &y, &[0.5, -1.25], &[0.0], &|_, _| {}).unwrap();
     for (g, w) in got.iter().zip(want) {
         assert!((g - w as f64).abs() <= 1e-6 * w as f64, "{g} vs {w}");
     }
@@ -109,7 +118,7 @@ proptest! {
     ) {
         let (x, y) = pts.into_iter().unzip();
         let data = Dataset { x, y, source: "random".into() };
-        let moments = losses(&data, &weights, &biases, Method::Moments, DType::F64, &Device::Cpu, &|_| {}).unwrap();
+        let moments = losses(&data, &weights, &biases, Method::Moments, DType::F64, &Device::Cpu, &|_, _| {}).unwrap();
         // In f32 the inputs themselves are rounded, which moves each residual r = y − w·x − b
         // by about eps·(|y| + |w·x| + |b|); near an exact fit (tiny loss) that, not the
         // method, bounds the agreement, so the f32 check allows 2·|r|·δr on top of 1e-5.
@@ -120,9 +129,9 @@ proptest! {
                 2.0 * r * 1.2e-7 * (y.abs() + (w * x).abs() + b.abs())
             }).sum::<f64>() / n
         };
-        let (gw, gb) = explore::sweep::grid(&weights, &biases);
+        let (gw, gb) = grid(&weights, &biases);
         for (dtype, tol) in [(DType::F64, 1e-10), (DType::F32, 1e-5)] {
-            let direct = losses(&data, &weights, &biases, Method::Direct, dtype, &Device::Cpu, &|_| {}).unwrap();
+            let direct = losses(&data, &weights, &biases, Method::Direct, dtype, &Device::Cpu, &|_, _| {}).unwrap();
             prop_assert_eq!(direct.len(), moments.len());
             for (k, (d, m)) in direct.iter().zip(&moments).enumerate() {
                 let slack = if dtype == DType::F32 { rounding(gw[k], gb[k]) } else { 0.0 };

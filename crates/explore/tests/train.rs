@@ -3,10 +3,19 @@
 //! bias that never moves.
 
 use candle_core::{DType, Device, Tensor};
-use explore::gen::{line, LineSpec};
-use explore::train::{load_line, save_line, train};
+use explore::data::gen::{line, LineSpec};
+use explore::optim::{Kind, Settings};
+use explore::train::{fit_line, load_line, save_line};
 use model::{Bias, BiasFit, Linear, Moments};
 use proptest::prelude::*;
+
+/// Plain gradient descent at `lr`, as `explore train` runs it by default.
+fn sgd(lr: f64) -> Settings {
+    Settings {
+        kind: Kind::Sgd,
+        lr,
+    }
+}
 
 fn tensors(x: &[f64], y: &[f64], dtype: DType) -> (Tensor, Tensor) {
     let t = |v: &[f64]| {
@@ -36,7 +45,7 @@ proptest! {
         let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
         let model = Linear::line(a, Bias::Learnable(b), DType::F64, &Device::Cpu).unwrap();
         let (xt, yt) = tensors(&x, &y, DType::F64);
-        let step = train(&model, &xt, &yt, 0.1, 0, |_| {}).unwrap().steps[0];
+        let step = fit_line(&model, &xt, &yt, sgd(0.1), 0, |_| {}).unwrap().rows[0];
         // dL/dA = -2·mean(x·(y − A·x − b)), dL/db = -2·mean(y − A·x − b).
         let n = x.len() as f64;
         let resid: Vec<f64> = x.iter().zip(&y).map(|(x, y)| y - a * x - b).collect();
@@ -90,9 +99,9 @@ fn sgd_matches_pytorch_step_for_step() {
     for (dtype, reference) in [(DType::F64, TORCH_F64), (DType::F32, TORCH_F32)] {
         let model = Linear::line(-0.5, Bias::Learnable(2.0), dtype, &Device::Cpu).unwrap();
         let (xt, yt) = tensors(&x, &y, dtype);
-        let run = train(&model, &xt, &yt, 0.05, 5, |_| {}).unwrap();
-        assert_eq!(run.steps.len(), 6);
-        for (step, (a, b, l)) in run.steps.iter().zip(reference) {
+        let run = fit_line(&model, &xt, &yt, sgd(0.05), 5, |_| {}).unwrap();
+        assert_eq!(run.rows.len(), 6);
+        for (step, (a, b, l)) in run.rows.iter().zip(reference) {
             let close = |got: f64, want: f64| (got - want).abs() <= 1e-5 * want.abs().max(1.0);
             assert!(
                 close(step.weight, a) && close(step.bias, b) && close(step.loss, l),
@@ -112,14 +121,14 @@ fn seed_lesson_steps_match_pytorch() {
     //   3 0.654104 grad 29.773872 loss 24.624540385343998
     let model = Linear::line(2.0, Bias::Zero, DType::F64, &Device::Cpu).unwrap();
     let (x, y) = tensors(&[-3.0], &[3.0], DType::F64);
-    let run = train(&model, &x, &y, 0.01, 3, |_| {}).unwrap();
+    let run = fit_line(&model, &x, &y, sgd(0.01), 3, |_| {}).unwrap();
     let want = [
         (2.0, 54.0, 81.0),
         (1.46, 44.28, 54.4644),
         (1.0172, 36.3096, 36.62186256),
         (0.654104, 29.773872, 24.624540385343998),
     ];
-    for (s, (a, g, l)) in run.steps.iter().zip(want) {
+    for (s, (a, g, l)) in run.rows.iter().zip(want) {
         assert!(
             (s.weight - a).abs() < 1e-12
                 && (s.grad_weight - g).abs() < 1e-10
@@ -146,8 +155,16 @@ fn many_epochs_reach_the_closed_form() {
     let opt = m.least_squares(BiasFit::Learn).unwrap();
     let model = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
     let (x, y) = tensors(&data.x, &data.y, DType::F64);
-    let run = train(&model, &x, &y, 1.0 / m.max_curvature(true), 2000, |_| {}).unwrap();
-    let last = run.steps.last().unwrap();
+    let run = fit_line(
+        &model,
+        &x,
+        &y,
+        sgd(1.0 / m.max_curvature(true)),
+        2000,
+        |_| {},
+    )
+    .unwrap();
+    let last = run.rows.last().unwrap();
     assert_eq!(last.epoch, 2000);
     assert!(
         (last.weight - opt.weight).abs() < 1e-4 && (last.bias - opt.bias).abs() < 1e-4,
@@ -169,19 +186,16 @@ fn a_pinned_bias_stays_exactly_zero() {
     let model = Linear::line(0.3, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     assert_eq!(model.parameters().len(), 1);
     let (x, y) = tensors(&data.x, &data.y, DType::F32);
-    let run = train(&model, &x, &y, 0.01, 200, |_| {}).unwrap();
-    assert!(run
-        .steps
-        .iter()
-        .all(|s| s.bias == 0.0 && s.grad_bias == 0.0));
+    let run = fit_line(&model, &x, &y, sgd(0.01), 200, |_| {}).unwrap();
+    assert!(run.rows.iter().all(|s| s.bias == 0.0 && s.grad_bias == 0.0));
     assert!(model.bias().is_none());
     assert_eq!(model.line_values().unwrap().1, 0.0);
     // And it converges to the pinned-bias optimum, not the free one.
     let opt = data.moments().least_squares(BiasFit::Fixed(0.0)).unwrap();
     assert!(
-        (run.steps[200].weight - opt.weight).abs() < 1e-4,
+        (run.rows[200].weight - opt.weight).abs() < 1e-4,
         "{:?} vs {opt:?}",
-        run.steps[200]
+        run.rows[200]
     );
 }
 
@@ -191,12 +205,22 @@ fn divergence_stops_at_the_first_non_finite_loss() {
     let lr = 1.5 * m.max_stable_lr(false);
     let model = Linear::line(2.0, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     let (x, y) = tensors(&[-3.0], &[3.0], DType::F32);
-    let run = train(&model, &x, &y, lr, 10_000, |_| {}).unwrap();
+    let run = fit_line(&model, &x, &y, sgd(lr), 10_000, |_| {}).unwrap();
     let d = run.diverged.expect("diverges");
-    assert_eq!(run.steps.len(), d.epoch);
-    assert!(run.steps.iter().all(|s| s.loss.is_finite()));
+    assert_eq!(run.rows.len(), d.epoch);
+    assert!(run.rows.iter().all(|s| s.loss.is_finite()));
     assert!(d.epoch < 1000, "{d:?}");
-    let msg = explore::train::divergence_message(&d, &m, false);
+    let msg = explore::train::LineRun {
+        trajectory: run,
+        moments: m,
+        learn_bias: false,
+        settings: sgd(lr),
+        epochs: 10_000,
+        source: "the point".into(),
+        dtype: DType::F32,
+    }
+    .divergence_message()
+    .expect("a message for a run that diverged");
     assert!(
         msg.contains(&format!("epoch {}", d.epoch)) && msg.contains("0.111111"),
         "{msg}"
@@ -215,18 +239,18 @@ fn saved_parameters_continue_training_exactly() {
     });
     let (x, y) = tensors(&data.x, &data.y, DType::F64);
     let straight = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    let whole = train(&straight, &x, &y, 0.1, 40, |_| {}).unwrap();
+    let whole = fit_line(&straight, &x, &y, sgd(0.1), 40, |_| {}).unwrap();
 
     let first = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    train(&first, &x, &y, 0.1, 20, |_| {}).unwrap();
+    fit_line(&first, &x, &y, sgd(0.1), 20, |_| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("line.safetensors");
     save_line(&first, &path).unwrap();
     let (w, b) = load_line(&path).unwrap();
     let second = Linear::line(w, Bias::Learnable(b.unwrap()), DType::F64, &Device::Cpu).unwrap();
-    let rest = train(&second, &x, &y, 0.1, 20, |_| {}).unwrap();
-    assert_eq!(rest.steps[20].weight, whole.steps[40].weight);
-    assert_eq!(rest.steps[20].bias, whole.steps[40].bias);
+    let rest = fit_line(&second, &x, &y, sgd(0.1), 20, |_| {}).unwrap();
+    assert_eq!(rest.rows[20].weight, whole.rows[40].weight);
+    assert_eq!(rest.rows[20].bias, whole.rows[40].bias);
 
     // A pinned bias is saved as no bias at all.
     let pinned = Linear::line(1.25, Bias::Zero, DType::F32, &Device::Cpu).unwrap();

@@ -1,7 +1,8 @@
 //! The fused CPU kernels equal the plain candle ops, for values and gradients, at awkward sizes.
 
 use candle_core::{DType, Device, Tensor, Var};
-use loss::{line_mse, line_sweep, plain};
+use loss::line::plain;
+use loss::{line_mse, line_sweep};
 use proptest::prelude::*;
 
 /// A deterministic spread of values (no RNG needed): a scrambled sequence in [-scale, scale].

@@ -1,5 +1,6 @@
-//! Parsing a SPEC: a table of values given as `START:END:COUNT` (evenly spaced, inclusive, like
-//! numpy's `linspace`) or as a comma list `-3,-2,-1,0,1`.
+//! Tables and grids of parameter values: a SPEC as the user types it (`START:END:COUNT`, evenly
+//! spaced and inclusive like numpy's `linspace`, or a comma list `-3,-2,-1,0,1`), the round
+//! defaults around the closed-form optimum, the weight-major `(A, b)` grid, and its minimum.
 
 /// More values than this is refused: each value keeps its loss in memory and a row in the output.
 pub const MAX_COUNT: usize = 10_000_000;
@@ -23,14 +24,10 @@ pub fn linspace(start: f64, end: f64, count: usize) -> Vec<f64> {
 pub fn parse(spec: &str) -> Result<Vec<f64>, String> {
     let spec = spec.trim();
     let number = |s: &str| -> Result<f64, String> {
-        let v: f64 = s
-            .trim()
-            .parse()
-            .map_err(|_| format!("`{}` is not a number; {EXAMPLE}", s.trim()))?;
-        if !v.is_finite() {
-            return Err(format!("`{}` is not a finite number", s.trim()));
-        }
-        Ok(v)
+        crate::number::parse_finite(s).map_err(|e| match e {
+            crate::number::BadNumber::NotANumber(_) => format!("{e}; {EXAMPLE}"),
+            crate::number::BadNumber::NotFinite(_) => e.to_string(),
+        })
     };
     if spec.contains(':') {
         let parts: Vec<&str> = spec.split(':').collect();
@@ -83,6 +80,18 @@ impl std::str::FromStr for Spec {
     }
 }
 
+/// Refuses a `weights × biases` grid of more than [`MAX_COUNT`] points, with a message that
+/// names the flags.
+pub fn check_grid_size(weights: usize, biases: usize) -> Result<(), String> {
+    let cells = weights.saturating_mul(biases);
+    if cells > MAX_COUNT {
+        return Err(format!(
+            "--weights × --biases: {weights} × {biases} = {cells} grid points is too many: at most {MAX_COUNT}"
+        ));
+    }
+    Ok(())
+}
+
 /// About `count` round values (multiples of 1, 2 or 5 × 10^k) covering `centre ± radius`, for
 /// default tables that read like the lesson's: -3, -2.5, -2, … rather than -1.08705, -0.869636.
 pub fn nice_range(centre: f64, radius: f64, count: usize) -> Vec<f64> {
@@ -113,4 +122,57 @@ pub fn nice_range(centre: f64, radius: f64, count: usize) -> Vec<f64> {
     let step = mult as f64 * 10f64.powi(exp);
     let (first, last) = ((lo / step).floor() as i64, (hi / step).ceil() as i64);
     (first..=last).map(value).collect()
+}
+
+/// The pairs of a `weights × biases` grid in weight-major order: all biases for the first
+/// weight, then all for the second, and so on.
+pub fn grid(weights: &[f64], biases: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    weights
+        .iter()
+        .flat_map(|&w| biases.iter().map(move |&b| (w, b)))
+        .unzip()
+}
+
+/// Index of the smallest loss, ignoring NaN; the first one on ties.
+pub fn argmin(losses: &[f64]) -> Option<usize> {
+    losses
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_nan())
+        .fold(None, |best: Option<(usize, f64)>, (i, &l)| match best {
+            Some((_, b)) if b <= l => best,
+            _ => Some((i, l)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// About `count` round weights around the closed-form optimum for `fit`, reaching twice its
+/// distance from 0 (at least ±2), so the minimum sits well inside the table.
+pub fn default_weights(moments: &model::Moments, fit: model::BiasFit, count: usize) -> Vec<f64> {
+    let centre = moments.least_squares(fit).map_or(0.0, |o| o.weight);
+    nice_range(centre, 2.0 * centre.abs().max(1.0), count)
+}
+
+/// About `count × count` round weights and biases around the optimum. The bias range is the
+/// weight range scaled by `sqrt(mean(x²))`, where a change in b costs as much loss as that
+/// change in A, so the contours come out round rather than as thin stripes.
+pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f64>) {
+    let (weight, bias) = match moments.least_squares(model::BiasFit::Learn) {
+        Ok(o) => (o.weight, o.bias),
+        // No unique optimum (all x equal): centre on the pinned-bias fit, through the mean.
+        Err(_) => {
+            let w = moments
+                .least_squares(model::BiasFit::Fixed(0.0))
+                .map_or(0.0, |o| o.weight);
+            (w, moments.mean_y - w * moments.mean_x)
+        }
+    };
+    let w_radius = 2.0 * weight.abs().max(1.0);
+    let b_radius = (w_radius * moments.mean_xx().sqrt())
+        .max(2.0 * bias.abs())
+        .max(1.0);
+    (
+        nice_range(weight, w_radius, count),
+        nice_range(bias, b_radius, count),
+    )
 }

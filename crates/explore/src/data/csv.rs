@@ -1,52 +1,10 @@
-//! The points a line is fitted to: read from a CSV file with `x` and `y` columns, or given as
-//! `--point X,Y` flags. Every problem is reported with the file, line and column it is at.
+//! Reading and writing the points as CSV: a header naming `x` and `y` columns (any order, any
+//! case, other columns ignored), one point per row.
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Tensor};
-use model::Moments;
-
+use super::Dataset;
 use crate::{Error, Result};
-
-/// A data set of `(x, y)` points and where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Dataset {
-    pub x: Vec<f64>,
-    pub y: Vec<f64>,
-    /// The file name, or a description of the `--point` flags, for titles and messages.
-    pub source: String,
-}
-
-impl Dataset {
-    pub fn len(&self) -> usize {
-        self.x.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.x.is_empty()
-    }
-
-    /// `x` and `y` as `(N,)` tensors of `dtype` on `device`.
-    pub fn tensors(&self, dtype: DType, device: &Device) -> Result<(Tensor, Tensor)> {
-        let to_tensor = |v: &[f64]| Tensor::new(v, device)?.to_dtype(dtype);
-        Ok((to_tensor(&self.x)?, to_tensor(&self.y)?))
-    }
-
-    /// The sufficient statistics for MSE of a line, in `f64`.
-    pub fn moments(&self) -> Moments {
-        Moments::from_points(&self.x, &self.y)
-    }
-
-    /// "data/linear.csv (100 points)".
-    pub fn describe(&self) -> String {
-        let n = self.len();
-        format!(
-            "{} ({n} point{})",
-            self.source,
-            if n == 1 { "" } else { "s" }
-        )
-    }
-}
 
 /// Reads a CSV file whose header names an `x` and a `y` column (any order, other columns
 /// ignored), one point per row, finite numbers only.
@@ -123,20 +81,10 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
             ));
         }
         let cell = |i: usize, name: &str| -> Result<f64> {
-            let at = format!("{file}:{line}:{}", i + 1);
-            let v: f64 = record[i].parse().map_err(|_| {
-                err(
-                    at.clone(),
-                    format!("`{}` in column {name} is not a number", &record[i]),
-                )
-            })?;
-            if !v.is_finite() {
-                return Err(err(
-                    at,
-                    format!("`{}` in column {name} is not a finite number", &record[i]),
-                ));
-            }
-            Ok(v)
+            crate::number::parse_finite(&record[i]).map_err(|e| {
+                let msg = format!("`{}` in column {name} is {}", e.text(), e.reason());
+                err(format!("{file}:{line}:{}", i + 1), msg)
+            })
         };
         x.push(cell(xi, "x")?);
         y.push(cell(yi, "y")?);
@@ -145,50 +93,6 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
         return Err(err(file, "no data rows after the header".into()));
     }
     Ok(Dataset { x, y, source: file })
-}
-
-/// Parses the `X,Y` of a `--point` flag.
-pub fn parse_point(text: &str) -> Result<(f64, f64)> {
-    let bad = |msg: String| Error::Data {
-        at: format!("--point {text}"),
-        msg,
-    };
-    let Some((xs, ys)) = text.split_once(',') else {
-        return Err(bad("expected X,Y (e.g. --point -3,3)".into()));
-    };
-    let number = |s: &str, name: &str| -> Result<f64> {
-        let v: f64 = s.trim().parse().map_err(|_| {
-            bad(format!(
-                "{name} `{}` is not a number; expected X,Y (e.g. --point -3,3)",
-                s.trim()
-            ))
-        })?;
-        if !v.is_finite() {
-            return Err(bad(format!("{name} `{}` is not a finite number", s.trim())));
-        }
-        Ok(v)
-    };
-    Ok((number(xs, "X")?, number(ys, "Y")?))
-}
-
-/// The data set given by `--point` flags.
-pub fn from_points(points: &[String]) -> Result<Dataset> {
-    let parsed = points
-        .iter()
-        .map(|p| parse_point(p))
-        .collect::<Result<Vec<_>>>()?;
-    let source = match &parsed[..] {
-        [] => {
-            return Err(Error::Data {
-                at: "--point".into(),
-                msg: "no points given".into(),
-            })
-        }
-        [(x, y)] => format!("point ({x}, {y})"),
-        _ => "--point".to_string(),
-    };
-    let (x, y) = parsed.into_iter().unzip();
-    Ok(Dataset { x, y, source })
 }
 
 /// The data set as CSV text with an `x,y` header, every value in full precision.

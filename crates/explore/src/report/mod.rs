@@ -1,13 +1,16 @@
-//! Printing results: an aligned table for people (minimum row marked), or CSV and JSON for
-//! other programs. Every command reports what it found beside the closed-form optimum.
+//! Printing results: an aligned table for people (minimum row marked, a heading, the closed-form
+//! optimum beside what was found), or CSV and JSON for other programs. Every command builds one
+//! [`Report`] and writes it in the format asked for.
 
 use std::io::Write;
 
 use candle_core::DType;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 /// The output format of a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// Aligned columns for reading, with the minimum marked and a summary.
     #[default]
@@ -18,24 +21,100 @@ pub enum Format {
     Json,
 }
 
-/// A table of results: named columns of numbers, with the row of the smallest loss marked.
+/// Where a result came from, in the JSON output: the data, the device, the precision and, for
+/// the sweeps, the method.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunInfo {
+    /// The file name, or a description of the `--point` flags.
+    pub data: String,
+    /// The number of points.
+    pub n: usize,
+    /// `cpu` or `cuda:0`.
+    pub device: String,
+    /// `f32` or `f64`.
+    pub dtype: &'static str,
+    /// `direct` or `moments`, for sweeps and surfaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<&'static str>,
+}
+
+/// A table of results: named columns of numbers, with the row of the smallest loss marked, a
+/// heading and summary lines for people, and the closed-form optimum and the run's settings for
+/// programs. Built with [`Report::new`] and the methods after it.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Column names, e.g. `["weight", "loss"]`; the CSV header.
-    pub columns: Vec<&'static str>,
-    /// The values, one `Vec` per column, all of the same length.
-    pub values: Vec<Vec<f64>>,
-    /// The row to mark as the minimum.
-    pub minimum: Option<usize>,
-    /// The precision the numbers were computed in: CSV and JSON print them in it.
-    pub dtype: DType,
-    /// Lines printed after the table, e.g. the minimum beside the closed-form optimum.
-    pub summary: Vec<String>,
-    /// Extra top-level JSON fields: `optimum`, `data`, settings.
-    pub json: Map<String, Value>,
+    title: String,
+    columns: Vec<&'static str>,
+    values: Vec<Vec<f64>>,
+    minimum: Option<usize>,
+    dtype: DType,
+    summary: Vec<String>,
+    optimum: Option<model::Optimum>,
+    run: Option<RunInfo>,
+    details: Map<String, Value>,
 }
 
 impl Report {
+    /// A report of `columns`, one `Vec` of values per column, all of the same length, computed
+    /// in `dtype` (CSV and JSON print them in it).
+    pub fn new(columns: Vec<&'static str>, values: Vec<Vec<f64>>, dtype: DType) -> Self {
+        Self {
+            title: String::new(),
+            columns,
+            values,
+            minimum: None,
+            dtype,
+            summary: Vec::new(),
+            optimum: None,
+            run: None,
+            details: Map::new(),
+        }
+    }
+
+    /// The heading printed above the table (not in CSV or JSON).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Marks row `row` as the minimum (`← minimum` in the table, `minimum` in the JSON).
+    pub fn minimum(mut self, row: Option<usize>) -> Self {
+        self.minimum = row;
+        self
+    }
+
+    /// The closed-form optimum, the JSON's `optimum` (`null` when there is none).
+    pub fn optimum(mut self, optimum: Option<model::Optimum>) -> Self {
+        self.optimum = optimum;
+        self
+    }
+
+    /// A line printed after the table.
+    pub fn summary(mut self, line: impl Into<String>) -> Self {
+        self.summary.push(line.into());
+        self
+    }
+
+    /// The run's data, device and precision, in the JSON.
+    pub fn run(mut self, run: RunInfo) -> Self {
+        self.run = Some(run);
+        self
+    }
+
+    /// A command's own settings and results, as top-level JSON fields: the fields of `details`,
+    /// a struct that derives `Serialize`.
+    pub fn details(mut self, details: &impl Serialize) -> Self {
+        if let Ok(Value::Object(fields)) = serde_json::to_value(details) {
+            self.details.extend(fields);
+        }
+        self
+    }
+
+    /// The summary lines.
+    pub fn summary_lines(&self) -> &[String] {
+        &self.summary
+    }
+
     fn rows(&self) -> usize {
         self.values.first().map_or(0, Vec::len)
     }
@@ -49,7 +128,7 @@ impl Report {
         )
     }
 
-    /// Writes the report in `format`.
+    /// Writes the report in `format`; the table has the heading line, CSV and JSON stay clean.
     pub fn write(&self, out: &mut dyn Write, format: Format) -> std::io::Result<()> {
         match format {
             Format::Table => self.write_table(out),
@@ -59,6 +138,9 @@ impl Report {
     }
 
     fn write_table(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if !self.title.is_empty() {
+            writeln!(out, "{}", self.title)?;
+        }
         let cells: Vec<Vec<String>> = self
             .values
             .iter()
@@ -115,14 +197,44 @@ impl Report {
     }
 
     fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let mut doc = self.json.clone();
+        let mut doc = match self.run.as_ref().map(serde_json::to_value) {
+            Some(Ok(Value::Object(run))) => run,
+            _ => Map::new(),
+        };
+        doc.extend(self.details.clone());
         let rows: Vec<Value> = (0..self.rows()).map(|r| self.row_object(r)).collect();
         doc.insert("rows".into(), Value::Array(rows));
         let minimum = self.minimum.map_or(Value::Null, |r| self.row_object(r));
         doc.insert("minimum".into(), minimum);
-        doc.entry("optimum").or_insert(Value::Null);
+        let optimum = self.optimum.map_or(
+            Value::Null,
+            |o| json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}),
+        );
+        doc.insert("optimum".into(), optimum);
         serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
         writeln!(out)
+    }
+}
+
+/// The closed-form optimum as a summary line: `closed-form optimum: A = -1 (loss 0)`, with
+/// `b = …` when the bias is learnt, or why there is none.
+pub fn describe_optimum(
+    optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
+    with_bias: bool,
+) -> String {
+    match optimum {
+        Ok(o) if with_bias => format!(
+            "closed-form optimum: A = {}, b = {} (loss {})",
+            human(o.weight),
+            human(o.bias),
+            human(o.loss)
+        ),
+        Ok(o) => format!(
+            "closed-form optimum: A = {} (loss {})",
+            human(o.weight),
+            human(o.loss)
+        ),
+        Err(why) => format!("closed-form optimum: none ({why})"),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Writing files so that a failure never leaves half a file behind: write to a temporary file in
-//! the same folder, then rename it over the destination in one step.
+//! Writing results: files so that a failure never leaves half a file behind (write to a
+//! temporary file in the same folder, then rename it over the destination in one step), and
+//! stdout so that a reader who closes the pipe early is no error.
 
 use std::io::Write;
 use std::path::Path;
@@ -63,5 +64,18 @@ fn write_error(path: &Path, reason: std::io::Error) -> Error {
     Error::Write {
         path: path.to_path_buf(),
         reason: std::io::Error::new(reason.kind(), plain),
+    }
+}
+
+/// Writes to stdout; a reader that closed the pipe early (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Write {
+            path: "stdout".into(),
+            reason: e,
+        }),
+        Ok(()) => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 //! SPEC parsing: linspace and comma lists, the errors, round default ranges, and no panics.
 
-use explore::spec::{linspace, nice_range, parse, MAX_COUNT};
+use explore::grid::{linspace, nice_range, parse, MAX_COUNT};
 use proptest::prelude::*;
 
 #[test]

@@ -36,7 +36,8 @@ pub fn line(spec: &LineSpec) -> Dataset {
 }
 
 /// The shape of a generated data set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Kind {
     /// A line: `x = x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`.
     #[default]
@@ -56,7 +57,7 @@ impl Kind {
     }
 }
 
-/// The sine data set of [`Kind::Sine`], drawn like [`line`]: per point `x`, then the noise.
+/// The sine data set of [`Kind::Sine`], drawn like [`line()`]: per point `x`, then the noise.
 pub fn sine(spec: &LineSpec) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let (x, y) = (0..spec.n)

@@ -1,0 +1,125 @@
+//! What the evaluating commands share: where the points come from (`--data` or `--point`), and
+//! the device, precision, output format and plot flags.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use candle_core::{DType, Device};
+use explore::cli::say;
+use explore::data::{self, Dataset};
+use explore::device::{self, DTypeChoice, DeviceChoice};
+use explore::plot::{self, Figure, PlotPath};
+use explore::progress::Progress;
+use explore::report::{Format, Report, RunInfo};
+
+/// Where the points come from: a CSV file or `--point` flags, exactly one of them.
+#[derive(clap::Args, Clone, Default)]
+#[group(required = true, multiple = false)]
+pub struct DataArgs {
+    /// A CSV file whose header names an `x` and a `y` column.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: Option<PathBuf>,
+    /// A point X,Y; repeat for more points (e.g. --point -3,3 --point 1,2).
+    #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
+    pub points: Vec<(f64, f64)>,
+}
+
+fn parse_point(text: &str) -> Result<(f64, f64), String> {
+    data::parse_point(text).map_err(|e| match e {
+        explore::Error::Data { msg, .. } => msg,
+        other => other.to_string(),
+    })
+}
+
+impl DataArgs {
+    fn load(&self) -> Result<Dataset> {
+        Ok(match &self.data {
+            Some(path) => data::read_csv(path)?,
+            None => Dataset::from_points(&self.points),
+        })
+    }
+}
+
+/// Options every evaluating command shares.
+#[derive(clap::Args, Clone, Default)]
+pub struct Common {
+    /// Where to compute: auto picks CUDA when built with `--features cuda` and a GPU answers.
+    #[arg(long, value_enum, default_value_t)]
+    pub device: DeviceChoice,
+    /// Floating-point type of the tensors (statistics are always accumulated in f64).
+    #[arg(long, value_enum, default_value_t)]
+    pub dtype: DTypeChoice,
+    /// Output on stdout: an aligned table, or CSV / JSON for other programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Also draw a plot to this file (.png or .svg).
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    pub plot: Option<PlotPath>,
+    /// No progress bar and no notes on stderr; errors are still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A command's data and device, opened once its flags are known to be good.
+pub struct Run {
+    pub data: Dataset,
+    pub device: Device,
+    pub dtype: DType,
+    common: Common,
+}
+
+impl Run {
+    /// Loads the data, checks the plot can be written (before any long computation), and opens
+    /// the device.
+    pub fn open(data: &DataArgs, common: &Common) -> Result<Self> {
+        let data = data.load()?;
+        if let Some(plot) = &common.plot {
+            explore::io::check_writable(plot.as_path())?;
+        }
+        let device = device::select(common.device)?;
+        let run = Self {
+            data,
+            device,
+            dtype: common.dtype.dtype(),
+            common: common.clone(),
+        };
+        run.note(&format!("device: {}", device::name(&run.device)));
+        Ok(run)
+    }
+
+    /// A note on stderr for people, silent with `--quiet`.
+    pub fn note(&self, line: &str) {
+        if !self.common.quiet {
+            say(line);
+        }
+    }
+
+    /// A progress bar for the work called `label`.
+    pub fn progress(&self, label: &'static str) -> Progress {
+        Progress::new(label, self.common.quiet)
+    }
+
+    /// The data, device and precision, for the JSON output.
+    pub fn info(&self, method: Option<&'static str>) -> RunInfo {
+        RunInfo {
+            data: self.data.source.clone(),
+            n: self.data.len(),
+            device: device::name(&self.device),
+            dtype: self.dtype.as_str(),
+            method,
+        }
+    }
+
+    /// Prints `report` on stdout in the chosen format and draws `figure` if a plot was asked
+    /// for.
+    pub fn finish<F: Figure>(&self, report: Report, figure: impl FnOnce() -> F) -> Result<()> {
+        let mut text = Vec::new();
+        report.write(&mut text, self.common.format)?;
+        explore::io::write_stdout(&text)?;
+        if let Some(path) = &self.common.plot {
+            plot::save(&figure(), path)?;
+            self.note(&format!("wrote plot: {}", path.as_path().display()));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,46 @@
+//! `explore surface`: the loss over a grid of weights A × biases b, drawn as a heat map.
+
+use anyhow::Result;
+use explore::grid::Spec;
+use explore::sweep::{Method, Surface};
+
+use crate::common::{Common, DataArgs, Run};
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Weights A: START:END:COUNT or a comma list. Default: about 81 round values around the
+    /// optimum.
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    weights: Option<Spec>,
+    /// Biases b: START:END:COUNT or a comma list. Default: about 81 round values around the
+    /// optimum.
+    #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
+    biases: Option<Spec>,
+    /// direct, moments, or auto (moments), as for `sweep`.
+    #[arg(long, value_enum, default_value_t)]
+    method: Method,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if let (Some(w), Some(b)) = (&args.weights, &args.biases) {
+        explore::grid::check_grid_size(w.0.len(), b.0.len()).map_err(explore::cli::usage)?;
+    }
+    let run = Run::open(&args.data, &args.common)?;
+    let progress = run.progress("surface");
+    let surface = Surface::run(
+        &run.data,
+        args.weights.map(|s| s.0),
+        args.biases.map(|s| s.0),
+        args.method,
+        run.dtype,
+        &run.device,
+        &|done, total| progress.update(done, total),
+    )?;
+    drop(progress);
+    let report = surface.report().run(run.info(Some(surface.method.name())));
+    run.finish(report, || surface.figure())
+}

@@ -1,0 +1,386 @@
+//! Loss landscapes of any candle model whose parameters live in a `VarMap`: the loss along a
+//! line between two parameter sets, over a plane spanned by two directions (random with filter
+//! or layer normalisation, after Li et al. 2018, or the principal components of a training
+//! run), and a training trajectory projected onto that plane with its true losses.
+//!
+//! [`LossPlane::run`] is the whole pipeline of `explore landscape` for the built-in models
+//! (the line and the MLP); the pieces ([`Params`], [`random_direction`], [`pca_directions`],
+//! [`plane`], [`project`]) work for any `VarMap` model and a loss closure.
+//!
+//! The model is never rebuilt: every point is evaluated by writing parameters into the same
+//! `Var`s in place and calling the caller's loss closure.
+
+mod directions;
+mod evaluate;
+mod params;
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device, Result, Tensor};
+use candle_nn::optim::Optimizer;
+use candle_nn::{Module, VarMap};
+use model::{Bias, Linear, Mlp};
+
+use crate::data::Dataset;
+use crate::grid::{argmin, grid, linspace};
+use crate::optim::{AnyOptimizer, Settings};
+use crate::plot::Heatmap;
+use crate::report::{human, Report};
+use crate::train::{train, Ended};
+
+pub use directions::{pca_directions, random_direction, Directions, Normalization};
+pub use evaluate::{line, path_losses, plane, project};
+pub use params::Params;
+
+/// A loss closure: reads the model's parameters from the `VarMap` and returns a scalar loss.
+pub type LossFn<'a> = dyn Fn(&VarMap) -> Result<Tensor> + 'a;
+
+/// The small models `explore landscape` builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum ModelKind {
+    /// The lesson's line `y = A·x + b` (weight and bias start at 0).
+    Line,
+    /// A multi-layer perceptron with tanh activations.
+    #[default]
+    Mlp,
+}
+
+/// A built-in model with its parameters in a `VarMap`: `model::Linear` for the line,
+/// `model::Mlp` for the network. Inputs are `(N, 1)`.
+pub struct Model {
+    varmap: VarMap,
+    module: Box<dyn Module>,
+    name: String,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model").field("name", &self.name).finish()
+    }
+}
+
+impl Model {
+    /// The line at `(0, 0)`, or the MLP `1-hidden…-1` seeded with `seed`.
+    pub fn new(
+        kind: ModelKind,
+        hidden: &[usize],
+        seed: u64,
+        dtype: DType,
+        device: &Device,
+    ) -> Result<Self> {
+        match kind {
+            ModelKind::Line => {
+                let line = Linear::line(0.0, Bias::Learnable(0.0), dtype, device)?;
+                let varmap = VarMap::new();
+                line.register(&varmap)?;
+                Ok(Self {
+                    varmap,
+                    module: Box::new(line),
+                    name: "line".into(),
+                })
+            }
+            ModelKind::Mlp => {
+                let sizes: Vec<usize> = std::iter::once(1)
+                    .chain(hidden.iter().copied())
+                    .chain([1])
+                    .collect();
+                let mlp = Mlp::new(&sizes, seed, dtype, device)?;
+                Ok(Self {
+                    varmap: mlp.varmap().clone(),
+                    name: mlp.describe(),
+                    module: Box::new(mlp),
+                })
+            }
+        }
+    }
+
+    /// Predictions for inputs `(N, 1)`: `(N, 1)`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        self.module.forward(x)
+    }
+
+    /// The parameters.
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+
+    /// "line" or "mlp 1-16-16-1".
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of trainable values.
+    pub fn parameter_count(&self) -> usize {
+        params::sorted_vars(&self.varmap)
+            .iter()
+            .map(|(_, v)| v.elem_count())
+            .sum()
+    }
+}
+
+/// A training run recorded for projection: parameters every few epochs, start and end included.
+#[derive(Debug)]
+pub struct Recording {
+    pub epochs: Vec<usize>,
+    pub points: Vec<Params>,
+}
+
+/// Trains the model in `varmap` on `loss` with the optimizer of `settings` for `epochs` full
+/// batch steps, recording the parameters about `records` times.
+pub fn train_recorded(
+    varmap: &VarMap,
+    loss: &LossFn<'_>,
+    settings: Settings,
+    epochs: usize,
+    records: usize,
+) -> Result<Recording> {
+    let vars = params::sorted_vars(varmap)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    let mut optimizer = AnyOptimizer::new(vars, settings)?;
+    let every = (epochs / records.max(1)).max(1);
+    let mut rec = Recording {
+        epochs: Vec::new(),
+        points: Vec::new(),
+    };
+    let ended = train(
+        &mut optimizer,
+        || loss(varmap),
+        epochs,
+        |step| {
+            if step.epoch % every == 0 || step.epoch == epochs {
+                rec.epochs.push(step.epoch);
+                rec.points.push(Params::of(varmap)?);
+            }
+            Ok(ControlFlow::Continue(()))
+        },
+    )?;
+    if let Ended::NonFinite { epoch } = ended {
+        candle_core::bail!(
+            "landscape: the training loss became non-finite at epoch {epoch}: lower --lr"
+        );
+    }
+    Ok(rec)
+}
+
+/// What `explore landscape` does: the model, its training, and the plane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub model: ModelKind,
+    /// Hidden layer sizes of the MLP.
+    pub hidden: Vec<usize>,
+    /// The optimizer and learning rate of the training run.
+    pub optimizer: Settings,
+    pub epochs: usize,
+    pub directions: Directions,
+    pub normalization: Normalization,
+    /// Keep 1-D parameters (biases) in random directions.
+    pub keep_1d: bool,
+    /// Grid points along each direction.
+    pub steps: usize,
+    /// Half-width of the grid; `None`: 1 for random directions, 1.25 × the path's extent for
+    /// PCA ones.
+    pub distance: Option<f64>,
+    /// Seed of the model's start and of the random directions (`seed + 1`, `seed + 2`).
+    pub seed: u64,
+}
+
+/// How many times a run's parameters are recorded for its path.
+pub const RECORDS: usize = 100;
+
+/// A computed landscape: the loss over the plane around the trained parameters, with the
+/// training run projected onto it.
+#[derive(Debug, Clone)]
+pub struct LossPlane {
+    /// "line" or "mlp 1-16-16-1", and its number of parameters.
+    pub model: String,
+    pub parameters: usize,
+    /// The grid's values along each direction (the same for α and β).
+    pub axis: Vec<f64>,
+    /// The loss at every `(α, β)` of `axis × axis`, α-major.
+    pub losses: Vec<f64>,
+    /// The recorded epochs, their `(α, β)` on the plane and their true losses.
+    pub epochs: Vec<usize>,
+    pub path: Vec<(f64, f64)>,
+    pub path_losses: Vec<f64>,
+    pub directions: Directions,
+    pub normalization: Normalization,
+    /// The grid's half-width.
+    pub distance: f64,
+    /// "data/sine.csv (200 points)".
+    pub source: String,
+    pub dtype: DType,
+}
+
+impl LossPlane {
+    /// Builds the model of `config`, trains it on `data` while recording its path, and
+    /// evaluates the loss over the plane around where it ended. `progress` is told how many
+    /// of how many grid points are done.
+    pub fn run(
+        data: &Dataset,
+        config: &Config,
+        dtype: DType,
+        device: &Device,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self> {
+        let (x, y) = data
+            .tensors(dtype, device)
+            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+        let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
+        let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+        let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
+
+        let run = train_recorded(
+            net.varmap(),
+            &loss,
+            config.optimizer,
+            config.epochs,
+            RECORDS,
+        )?;
+        let Some(center) = run.points.last().cloned() else {
+            candle_core::bail!("landscape: the training run recorded no parameters");
+        };
+        let (d1, d2) = match config.directions {
+            Directions::Random => {
+                let random = |k| {
+                    let seed = config.seed.wrapping_add(k);
+                    random_direction(&center, seed, config.normalization, config.keep_1d)
+                };
+                (random(1)?, random(2)?)
+            }
+            Directions::Pca => pca_directions(&run.points, &center)?,
+        };
+        let path = project(&run.points, &center, (&d1, &d2))?;
+        let path_losses = path_losses(net.varmap(), &loss, &run.points)?;
+        let extent = path
+            .iter()
+            .fold(0.0f64, |m, p| m.max(p.0.abs()).max(p.1.abs()));
+        let distance = match (config.distance, config.directions) {
+            (Some(d), _) => d,
+            (None, Directions::Random) => 1.0,
+            (None, Directions::Pca) => 1.25 * extent.max(1e-6),
+        };
+        let axis = linspace(-distance, distance, config.steps);
+        let losses = plane(
+            net.varmap(),
+            &loss,
+            &center,
+            (&d1, &d2),
+            &axis,
+            &axis,
+            progress,
+        )?;
+        Ok(Self {
+            model: net.name().to_string(),
+            parameters: net.parameter_count(),
+            axis,
+            losses,
+            epochs: run.epochs,
+            path,
+            path_losses,
+            directions: config.directions,
+            normalization: config.normalization,
+            distance,
+            source: data.describe(),
+            dtype,
+        })
+    }
+
+    /// Rows `alpha, beta, loss`, the grid minimum, a summary, and the trajectory in the JSON.
+    pub fn report(&self) -> Report {
+        let (ga, gb) = grid(&self.axis, &self.axis);
+        let minimum = argmin(&self.losses);
+        let first = self.path_losses.first().copied().unwrap_or(f64::NAN);
+        let last = self.path_losses.last().copied().unwrap_or(f64::NAN);
+        let n = self.axis.len();
+        let title = format!(
+            "loss landscape of {} on {} around the trained parameters: {} directions, {n} × {n} grid",
+            self.model,
+            self.source,
+            self.directions.name(),
+        );
+        #[derive(serde::Serialize)]
+        struct Point {
+            epoch: usize,
+            alpha: f64,
+            beta: f64,
+            loss: f64,
+        }
+        #[derive(serde::Serialize)]
+        struct Details<'a> {
+            model: &'a str,
+            parameters: usize,
+            directions: &'static str,
+            normalization: &'static str,
+            distance: f64,
+            trajectory: Vec<Point>,
+        }
+        let trajectory = self
+            .epochs
+            .iter()
+            .zip(&self.path)
+            .zip(&self.path_losses)
+            .map(|((&epoch, &(alpha, beta)), &loss)| Point {
+                epoch,
+                alpha,
+                beta,
+                loss,
+            })
+            .collect();
+        let details = Details {
+            model: &self.model,
+            parameters: self.parameters,
+            directions: self.directions.name(),
+            normalization: self.normalization.name(),
+            distance: self.distance,
+            trajectory,
+        };
+        let mut report = Report::new(
+            vec!["alpha", "beta", "loss"],
+            vec![ga.clone(), gb.clone(), self.losses.clone()],
+            self.dtype,
+        )
+        .title(title)
+        .minimum(minimum)
+        .details(&details)
+        .summary(format!(
+            "trained {} ({} parameters) on {} for {} epochs: loss {} → {}",
+            self.model,
+            self.parameters,
+            self.source,
+            self.epochs.last().copied().unwrap_or(0),
+            human(first),
+            human(last)
+        ));
+        if let Some(i) = minimum {
+            report = report.summary(format!(
+                "grid minimum at α = {}, β = {} (loss {}); the trained model sits at α = 0, β = 0 (loss {})",
+                human(ga[i]),
+                human(gb[i]),
+                human(self.losses[i]),
+                human(last)
+            ));
+        }
+        report
+    }
+
+    /// The heat map of the plane with the projected run, its start and end marked.
+    pub fn figure(&self) -> Heatmap {
+        let n = self.axis.len();
+        let minimum =
+            argmin(&self.losses).map(|i| (self.axis[i / n], self.axis[i % n], self.losses[i]));
+        Heatmap {
+            title: format!("loss landscape of {} on {}", self.model, self.source),
+            x_label: "direction 1 (α)".into(),
+            y_label: "direction 2 (β)".into(),
+            weights: self.axis.clone(),
+            biases: self.axis.clone(),
+            losses: self.losses.clone(),
+            minimum,
+            optimum: None,
+            path: self.path.clone(),
+        }
+    }
+}

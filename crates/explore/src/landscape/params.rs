@@ -1,0 +1,119 @@
+//! A point (or a direction) in a model's parameter space: a copy of every variable of a
+//! `VarMap`, in name order, with the vector arithmetic the landscapes need.
+
+use candle_core::{DType, Result, Tensor};
+use candle_nn::VarMap;
+
+/// A point (or a direction) in parameter space: one tensor per variable, in name order.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub names: Vec<String>,
+    pub tensors: Vec<Tensor>,
+}
+
+/// The variables of `varmap` sorted by name, so that every walk over them has one order.
+pub(crate) fn sorted_vars(varmap: &VarMap) -> Vec<(String, candle_core::Var)> {
+    let data = varmap
+        .data()
+        .lock()
+        .expect("the VarMap lock is never poisoned");
+    let mut vars: Vec<_> = data.iter().map(|(n, v)| (n.clone(), v.clone())).collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    vars
+}
+
+impl Params {
+    /// A copy of the current parameters of `varmap`.
+    pub fn of(varmap: &VarMap) -> Result<Self> {
+        let (names, tensors) = sorted_vars(varmap)
+            .into_iter()
+            .map(|(n, v)| Ok((n, v.as_tensor().copy()?)))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        Ok(Self { names, tensors })
+    }
+
+    /// Writes these values into the variables of `varmap`, in place.
+    pub fn set_into(&self, varmap: &VarMap) -> Result<()> {
+        let vars = sorted_vars(varmap);
+        if vars.len() != self.names.len() || vars.iter().zip(&self.names).any(|(v, n)| &v.0 != n) {
+            candle_core::bail!("landscape: these parameters do not belong to this VarMap");
+        }
+        for ((_, var), t) in vars.iter().zip(&self.tensors) {
+            var.set(t)?;
+        }
+        Ok(())
+    }
+
+    fn zip_with(
+        &self,
+        other: &Params,
+        f: impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+    ) -> Result<Params> {
+        if self.names != other.names {
+            candle_core::bail!("landscape: parameter sets of different models");
+        }
+        let tensors = self
+            .tensors
+            .iter()
+            .zip(&other.tensors)
+            .map(|(a, b)| f(a, b))
+            .collect::<Result<_>>()?;
+        Ok(Params {
+            names: self.names.clone(),
+            tensors,
+        })
+    }
+
+    /// `self + a·d`.
+    pub fn add_scaled(&self, d: &Params, a: f64) -> Result<Params> {
+        self.zip_with(d, |x, d| x + d.affine(a, 0.0)?)
+    }
+
+    /// `self − other`.
+    pub fn sub(&self, other: &Params) -> Result<Params> {
+        self.zip_with(other, |a, b| a - b)
+    }
+
+    /// The dot product over every parameter, in f64.
+    pub fn dot(&self, other: &Params) -> Result<f64> {
+        let mut sum = 0.0;
+        for (a, b) in self.tensors.iter().zip(&other.tensors) {
+            let (a, b) = (a.to_dtype(DType::F64)?, b.to_dtype(DType::F64)?);
+            sum += (a * b)?.sum_all()?.to_scalar::<f64>()?;
+        }
+        Ok(sum)
+    }
+
+    /// Every value in one `f64` vector, in name order.
+    pub fn flatten(&self) -> Result<Vec<f64>> {
+        let mut out = Vec::new();
+        for t in &self.tensors {
+            out.extend(t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+        }
+        Ok(out)
+    }
+
+    /// Parameters shaped like `self` holding the values of `flat` (in name order).
+    pub fn unflatten(&self, flat: &[f64]) -> Result<Params> {
+        let mut at = 0;
+        let mut tensors = Vec::with_capacity(self.tensors.len());
+        for t in &self.tensors {
+            let n = t.elem_count();
+            let part = flat
+                .get(at..at + n)
+                .ok_or_else(|| candle_core::Error::Msg("landscape: too few values".into()))?;
+            tensors.push(
+                Tensor::new(part, t.device())?
+                    .to_dtype(t.dtype())?
+                    .reshape(t.shape())?,
+            );
+            at += n;
+        }
+        Ok(Params {
+            names: self.names.clone(),
+            tensors,
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! Loss against one parameter: the sweep's curve, and the path of a descent with the bias pinned.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    draw_legend, draw_path, line_chart, msg, pad, span, tick, Figure, CURVE, MINIMUM, OPTIMUM,
+};
+use crate::report::human;
+
+/// Loss against one parameter: a smooth curve, the evaluated table as dots, the table's minimum
+/// and the closed-form optimum marked. Optionally a path of points (gradient-descent steps).
+#[derive(Debug, Clone, Default)]
+pub struct LossCurve {
+    pub title: String,
+    /// The parameter's name on the x axis, e.g. "weight A".
+    pub x_label: String,
+    /// The loss, densely sampled, drawn as a line.
+    pub curve: Vec<(f64, f64)>,
+    /// The evaluated values, drawn as dots.
+    pub points: Vec<(f64, f64)>,
+    pub minimum: Option<(f64, f64)>,
+    pub optimum: Option<(f64, f64)>,
+    /// Steps to draw over the curve, joined in order, start and end marked.
+    pub path: Vec<(f64, f64)>,
+}
+
+impl Figure for LossCurve {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(msg)?;
+        let all = || self.curve.iter().chain(&self.points).chain(&self.path);
+        let x_span = span(all().map(|p| p.0)).ok_or("nothing to plot")?;
+        let (y_lo, y_hi) = span(all().map(|p| p.1)).ok_or("nothing to plot")?;
+        let (x_lo, x_hi) = pad(x_span, 0.02);
+        // A loss is never negative: start the axis at zero, with a sliver of room below it.
+        let (y_lo, y_hi) = pad((y_lo.min(0.0), y_hi), 0.03);
+        let mut chart = line_chart(
+            root,
+            (&self.title, 24),
+            (x_lo, x_hi),
+            (y_lo, y_hi),
+            (&self.x_label, "loss (MSE)"),
+            &|v| tick(*v, y_lo, y_hi),
+        )?;
+        if !self.curve.is_empty() {
+            chart
+                .draw_series(LineSeries::new(
+                    self.curve.iter().copied(),
+                    CURVE.stroke_width(3),
+                ))
+                .map_err(msg)?
+                .label("loss (exact)")
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], CURVE.stroke_width(3))
+                });
+        }
+        if !self.points.is_empty() {
+            chart
+                .draw_series(
+                    self.points
+                        .iter()
+                        .map(|&p| Circle::new(p, 4, CURVE.filled())),
+                )
+                .map_err(msg)?
+                .label("evaluated")
+                .legend(|(x, y)| Circle::new((x + 12, y), 4, CURVE.filled()));
+        }
+        if let Some(opt) = self.optimum {
+            let inside = opt.0 >= x_lo && opt.0 <= x_hi;
+            let label = format!(
+                "closed-form optimum A = {}, loss {}{}",
+                human(opt.0),
+                human(opt.1),
+                if inside { "" } else { " (off the plot)" }
+            );
+            let series = if inside {
+                vec![(opt.0, y_lo), (opt.0, y_hi)]
+            } else {
+                Vec::new()
+            };
+            chart
+                .draw_series(DashedLineSeries::new(series, 8, 6, OPTIMUM.stroke_width(2)))
+                .map_err(msg)?
+                .label(label)
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
+                });
+        }
+        draw_path(&mut chart, &self.path, 3, &|p| {
+            format!("A = {}", human(p.0))
+        })?;
+        if let Some(min) = self.minimum {
+            chart
+                .draw_series([Circle::new(min, 8, MINIMUM.filled())])
+                .map_err(msg)?
+                .label(format!(
+                    "grid minimum A = {}, loss {}",
+                    human(min.0),
+                    human(min.1)
+                ))
+                .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle, 16)?;
+        Ok(())
+    }
+}

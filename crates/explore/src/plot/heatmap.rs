@@ -1,0 +1,192 @@
+//! Loss over a grid as a heat map: the surface, the training path over it, and the landscape
+//! planes of a network.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{
+    contour, draw_legend, draw_path, msg, round_to_2_digits, span, tick, Figure, FAMILY, MINIMUM,
+};
+use crate::report::human;
+
+/// Loss over an (A, b) grid as a heat map with contour lines and a colour bar, the grid minimum
+/// and the closed-form optimum marked, and optionally a descent path drawn over it.
+#[derive(Debug, Clone, Default)]
+pub struct Heatmap {
+    pub title: String,
+    /// The axes' names, e.g. "weight A" and "bias b".
+    pub x_label: String,
+    pub y_label: String,
+    pub weights: Vec<f64>,
+    pub biases: Vec<f64>,
+    /// `losses[i * biases.len() + j]` is the loss at `(weights[i], biases[j])`: weight-major.
+    pub losses: Vec<f64>,
+    pub minimum: Option<(f64, f64, f64)>,
+    pub optimum: Option<(f64, f64, f64)>,
+    /// `(A, b)` steps to draw over the map, start and end marked.
+    pub path: Vec<(f64, f64)>,
+}
+
+/// Colours follow `sqrt((L − Lmin) / (Lmax − Lmin))`: for a quadratic bowl that is proportional
+/// to the distance from the minimum, so the rings of colour are evenly spaced.
+fn colour_position(loss: f64, lo: f64, hi: f64) -> f64 {
+    if hi > lo {
+        ((loss - lo) / (hi - lo)).clamp(0.0, 1.0).sqrt()
+    } else {
+        0.0
+    }
+}
+
+fn colour_at(t: f64) -> RGBColor {
+    ViridisRGB.get_color(t as f32)
+}
+
+/// Cell edges: half-way between neighbouring grid values, half a step beyond the ends.
+fn cell_edges(centres: &[f64]) -> Vec<f64> {
+    match centres {
+        [] => Vec::new(),
+        [c] => vec![c - 0.5, c + 0.5],
+        _ => {
+            let mut edges = Vec::with_capacity(centres.len() + 1);
+            edges.push(centres[0] - 0.5 * (centres[1] - centres[0]));
+            edges.extend(centres.windows(2).map(|w| 0.5 * (w[0] + w[1])));
+            let n = centres.len();
+            edges.push(centres[n - 1] + 0.5 * (centres[n - 1] - centres[n - 2]));
+            edges
+        }
+    }
+}
+
+impl Figure for Heatmap {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(msg)?;
+        let (nw, nb) = (self.weights.len(), self.biases.len());
+        if nw * nb != self.losses.len() || nw == 0 || nb == 0 {
+            return Err(format!(
+                "heat map: {} losses for a {nw} × {nb} grid",
+                self.losses.len()
+            ));
+        }
+        let (lo, hi) = span(self.losses.iter().copied()).ok_or("every loss is NaN or infinite")?;
+        let root = root.titled(&self.title, (FAMILY, 24)).map_err(msg)?;
+        let width = root.dim_in_pixel().0;
+        let (main, bar) = root.split_horizontally(width.saturating_sub(150));
+
+        let (we, be) = (cell_edges(&self.weights), cell_edges(&self.biases));
+        let x_range =
+            span(we.iter().copied().chain(self.path.iter().map(|p| p.0))).unwrap_or((0.0, 1.0));
+        let y_range =
+            span(be.iter().copied().chain(self.path.iter().map(|p| p.1))).unwrap_or((0.0, 1.0));
+        let mut chart = ChartBuilder::on(&main)
+            .margin(16)
+            .x_label_area_size(56)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+            .map_err(msg)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style((FAMILY, 16))
+            .axis_desc_style((FAMILY, 18))
+            .x_label_formatter(&|v| tick(*v, x_range.0, x_range.1))
+            .y_label_formatter(&|v| tick(*v, y_range.0, y_range.1))
+            .draw()
+            .map_err(msg)?;
+        let cells = (0..nw).flat_map(|i| (0..nb).map(move |j| (i, j)));
+        chart
+            .draw_series(cells.filter_map(|(i, j)| {
+                let l = self.losses[i * nb + j];
+                l.is_finite().then(|| {
+                    let colour = colour_at(colour_position(l, lo, hi));
+                    Rectangle::new([(we[i], be[j]), (we[i + 1], be[j + 1])], colour.filled())
+                })
+            }))
+            .map_err(msg)?;
+        // Ten contour levels, evenly spaced in the colour's square-root scale.
+        for k in 1..=10 {
+            let level = lo + (hi - lo) * (k as f64 / 11.0).powi(2);
+            let lines = contour::segments(&self.weights, &self.biases, &self.losses, level);
+            chart
+                .draw_series(
+                    lines
+                        .into_iter()
+                        .map(|s| PathElement::new(s.to_vec(), WHITE.mix(0.7))),
+                )
+                .map_err(msg)?;
+        }
+        draw_path(&mut chart, &self.path, 2, &|p| {
+            format!("({}, {})", human(p.0), human(p.1))
+        })?;
+        if let Some((w, b, l)) = self.minimum {
+            chart
+                .draw_series([Circle::new((w, b), 7, MINIMUM.filled())])
+                .map_err(msg)?
+                .label(format!(
+                    "grid minimum ({}, {}), loss {}",
+                    human(w),
+                    human(b),
+                    human(l)
+                ))
+                .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
+        }
+        if let Some((w, b, l)) = self.optimum {
+            chart
+                .draw_series([Cross::new((w, b), 9, WHITE.stroke_width(3))])
+                .map_err(msg)?
+                .label(format!(
+                    "closed-form optimum A = {}, b = {}, loss {}",
+                    human(w),
+                    human(b),
+                    human(l)
+                ))
+                .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+
+        // The colour bar: a strip in the colour's scale, labelled at round losses placed where
+        // their colour is (the scale is not linear in loss).
+        let mut scale = ChartBuilder::on(&bar)
+            .caption("loss (MSE)", (FAMILY, 16))
+            .margin_top(8)
+            .margin_bottom(72)
+            .margin_left(8)
+            .build_cartesian_2d(0.0..3.0, 0.0..1.0)
+            .map_err(msg)?;
+        let steps = 200;
+        scale
+            .draw_series((0..steps).map(|s| {
+                let (t0, t1) = (s as f64 / steps as f64, (s + 1) as f64 / steps as f64);
+                Rectangle::new([(0.0, t0), (1.0, t1)], colour_at(0.5 * (t0 + t1)).filled())
+            }))
+            .map_err(msg)?;
+        let mut ticks: Vec<f64> = (0..=6)
+            .map(|k| round_to_2_digits(lo + (hi - lo) * (k as f64 / 6.0).powi(2)))
+            .filter(|&l| l >= lo && l <= hi)
+            .collect();
+        ticks.dedup();
+        let style =
+            TextStyle::from((FAMILY, 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        let at = |tick: f64| colour_position(tick, lo, hi);
+        scale
+            .draw_series(
+                ticks
+                    .iter()
+                    .map(|&l| PathElement::new(vec![(1.0, at(l)), (1.25, at(l))], BLACK)),
+            )
+            .map_err(msg)?;
+        scale
+            .draw_series(
+                ticks
+                    .iter()
+                    .map(|&l| Text::new(human(l), (1.35, at(l)), style.clone())),
+            )
+            .map_err(msg)?;
+        Ok(())
+    }
+}

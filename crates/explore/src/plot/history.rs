@@ -1,0 +1,82 @@
+//! Loss against epoch: how a training run went.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{draw_legend, line_chart, msg, pad, round_to_2_digits, span, Figure, OPTIMUM, PATH};
+use crate::report::human;
+
+/// Loss against epoch, with the closed-form optimum's loss as a dashed line.
+#[derive(Debug, Clone, Default)]
+pub struct LossHistory {
+    pub title: String,
+    /// `(epoch, loss)`.
+    pub losses: Vec<(f64, f64)>,
+    pub optimum_loss: Option<f64>,
+}
+
+impl Figure for LossHistory {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(msg)?;
+        let x_span = span(self.losses.iter().map(|p| p.0)).ok_or("no epochs to plot")?;
+        let y_span =
+            span(self.losses.iter().map(|p| p.1).chain(self.optimum_loss)).ok_or("no losses")?;
+        // Gradient descent on a quadratic shrinks the loss geometrically: on a log axis that is
+        // a straight line, so use one when the loss falls by more than a hundredfold.
+        let log = y_span.0 > 0.0 && y_span.1 / y_span.0 > 100.0;
+        let to_axis = |l: f64| if log { l.log10() } else { l };
+        let (x_lo, x_hi) = pad(x_span, 0.02);
+        let (y_lo, y_hi) = if log {
+            pad((y_span.0.log10(), y_span.1.log10()), 0.03)
+        } else {
+            pad((y_span.0.min(0.0), y_span.1), 0.03)
+        };
+        let y_label = |v: &f64| {
+            if log {
+                human(round_to_2_digits(10f64.powf(*v)))
+            } else {
+                human(*v)
+            }
+        };
+        let y_desc = if log {
+            "loss (MSE, log scale)"
+        } else {
+            "loss (MSE)"
+        };
+        let mut chart = line_chart(
+            root,
+            (&self.title, 22),
+            (x_lo, x_hi),
+            (y_lo, y_hi),
+            ("epoch", y_desc),
+            &y_label,
+        )?;
+        chart
+            .draw_series(LineSeries::new(
+                self.losses.iter().map(|&(e, l)| (e, to_axis(l))),
+                PATH.stroke_width(3),
+            ))
+            .map_err(msg)?
+            .label("training loss")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(3)));
+        if let Some(l) = self.optimum_loss.filter(|&l| !log || l > 0.0) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x_lo, to_axis(l)), (x_hi, to_axis(l))],
+                    8,
+                    6,
+                    OPTIMUM.stroke_width(2),
+                ))
+                .map_err(msg)?
+                .label(format!("closed-form optimum, loss {}", human(l)))
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,294 @@
+//! Plots as PNG or SVG, one file per figure: the loss against a weight ([`LossCurve`]), a heat
+//! map with contours ([`Heatmap`]), the loss per epoch ([`LossHistory`]), and a training run
+//! ([`TrainFigure`]). This file holds what they share: the [`Figure`] trait, saving, colours,
+//! axes, legends and the drawing of a path. Text is drawn with a bundled DejaVu Sans, so PNGs
+//! need no system font libraries.
+
+pub mod contour;
+mod curve;
+mod heatmap;
+mod history;
+mod train;
+
+pub use curve::LossCurve;
+pub use heatmap::Heatmap;
+pub use history::LossHistory;
+pub use train::{Landscape, TrainFigure};
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Once;
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::io::write_atomic;
+use crate::report::human;
+use crate::{Error, Result};
+
+/// The bundled font (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`).
+const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+const SIZE: (u32, u32) = (960, 640);
+
+/// A file format for plots, chosen by the file's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlotFormat {
+    Png,
+    Svg,
+}
+
+/// Where to write a plot, with its format; parsing refuses an unknown extension up front.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotPath {
+    pub path: PathBuf,
+    pub format: PlotFormat,
+}
+
+impl FromStr for PlotPath {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let path = PathBuf::from(s);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let format = match ext.as_deref() {
+            Some("png") => PlotFormat::Png,
+            Some("svg") => PlotFormat::Svg,
+            Some(other) => {
+                return Err(format!(
+                    "unknown plot extension `.{other}`: use a .png or .svg file"
+                ))
+            }
+            None => return Err(format!("`{s}` has no extension: use a .png or .svg file")),
+        };
+        Ok(PlotPath { path, format })
+    }
+}
+
+impl PlotPath {
+    pub fn as_path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// A picture that can be drawn on any plotters backend.
+pub trait Figure {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String>;
+
+    /// Width and height in pixels.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+}
+
+/// Renders `figure` and writes it atomically to `path` as PNG or SVG.
+pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The bundled font is known-good; if this ever failed, text would be missing, not wrong.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+    let (w, h) = figure.size();
+    let bytes = match path.format {
+        PlotFormat::Png => {
+            let mut rgb = vec![255u8; (w * h * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+                figure.draw(&root).map_err(Error::Plot)?;
+                root.present().map_err(plot_error)?;
+            }
+            encode_png(&rgb, w, h)?
+        }
+        PlotFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                figure.draw(&root).map_err(Error::Plot)?;
+                root.present().map_err(plot_error)?;
+            }
+            svg.into_bytes()
+        }
+    };
+    write_atomic(&path.path, &bytes)
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(plot_error)?;
+    writer.write_image_data(rgb).map_err(plot_error)?;
+    writer.finish().map_err(plot_error)?;
+    Ok(bytes)
+}
+
+fn plot_error(e: impl std::fmt::Display) -> Error {
+    Error::Plot(e.to_string())
+}
+
+fn msg(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+const CURVE: RGBColor = RGBColor(31, 119, 180);
+const MINIMUM: RGBColor = RGBColor(214, 39, 40);
+const OPTIMUM: RGBColor = RGBColor(44, 160, 44);
+const PATH: RGBColor = RGBColor(255, 127, 14);
+
+/// An axis label: `v` as [`human`] writes it, but 0 for values that are zero up to the
+/// rounding of the tick arithmetic (plotters can land on -2.2e-16 for the tick at 0).
+fn tick(v: f64, lo: f64, hi: f64) -> String {
+    if v.abs() <= 1e-9 * (hi - lo).abs() {
+        "0".to_string()
+    } else {
+        human(v)
+    }
+}
+
+/// A 2-D chart with f64 axes, as every figure here draws.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart over `x × y` with a caption, a light grid and labelled axes, as the loss curve and
+/// the loss history draw it; `y_label` writes the y ticks.
+fn line_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    (title, size): (&str, u32),
+    (x_lo, x_hi): (f64, f64),
+    (y_lo, y_hi): (f64, f64),
+    (x_desc, y_desc): (&str, &str),
+    y_label: &dyn Fn(&f64) -> String,
+) -> std::result::Result<Chart<'a, DB>, String> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FAMILY, size))
+        .margin(24)
+        .x_label_area_size(56)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
+        .map_err(msg)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FAMILY, 16))
+        .axis_desc_style((FAMILY, 18))
+        .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
+        .y_label_formatter(y_label)
+        .light_line_style(RGBColor(240, 240, 240))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(msg)?;
+    Ok(chart)
+}
+
+/// The legend of a chart's labelled series, on a translucent white box.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> std::result::Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .draw()
+        .map_err(msg)
+}
+
+/// A descent path: its steps joined and dotted, the start a triangle and the end a square,
+/// each in the legend with `at` describing the point.
+fn draw_path<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    path: &[(f64, f64)],
+    dot: i32,
+    at: &dyn Fn((f64, f64)) -> String,
+) -> std::result::Result<(), String> {
+    let (Some(&start), Some(&end)) = (path.first(), path.last()) else {
+        return Ok(());
+    };
+    chart
+        .draw_series(LineSeries::new(path.iter().copied(), PATH.stroke_width(2)))
+        .map_err(msg)?
+        .label(format!("descent ({} steps)", path.len() - 1))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(2)));
+    chart
+        .draw_series(path.iter().map(|&p| Circle::new(p, dot, PATH.filled())))
+        .map_err(msg)?;
+    chart
+        .draw_series([TriangleMarker::new(start, 9, PATH.filled())])
+        .map_err(msg)?
+        .label(format!("start {}", at(start)))
+        .legend(|(x, y)| TriangleMarker::new((x + 12, y), 7, PATH.filled()));
+    chart
+        .draw_series([EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], PATH.filled())])
+        .map_err(msg)?
+        .label(format!("end {}", at(end)))
+        .legend(|(x, y)| Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], PATH.filled()));
+    Ok(())
+}
+
+pub(crate) fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// Widens `(lo, hi)` by `frac` of its width on each side, and an empty range to a unit one.
+pub(crate) fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
+    let width = hi - lo;
+    if width > 0.0 {
+        (lo - frac * width, hi + frac * width)
+    } else {
+        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        (lo - d, hi + d)
+    }
+}
+
+/// What a PNG holds, to check a plot was really drawn: its size and how many distinct colours
+/// it uses (a blank image has one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PngSummary {
+    pub width: u32,
+    pub height: u32,
+    pub colours: usize,
+}
+
+/// Decodes a PNG file and summarises it.
+pub fn inspect_png(path: &Path) -> Result<PngSummary> {
+    let file = std::fs::File::open(path).map_err(plot_error)?;
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .map_err(plot_error)?;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let info = reader.next_frame(&mut buf).map_err(plot_error)?;
+    let bytes = &buf[..info.buffer_size()];
+    let pixel = info.color_type.samples() * (info.bit_depth as usize).div_ceil(8);
+    let colours: std::collections::HashSet<&[u8]> = bytes.chunks(pixel).collect();
+    Ok(PngSummary {
+        width: info.width,
+        height: info.height,
+        colours: colours.len(),
+    })
+}
+
+/// `v` rounded to two significant digits (rounded towards the inside of the range at the ends
+/// is not needed: ticks outside it are dropped).
+fn round_to_2_digits(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(1 - v.abs().log10().floor() as i32);
+    (v * scale).round() / scale
+}

@@ -1,0 +1,131 @@
+//! The candle custom ops around the fused kernels.
+
+use std::sync::OnceLock;
+
+use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Storage, Tensor};
+
+use super::kernels::{self, Elem};
+
+/// A contiguous slice of `storage` as `T`.
+fn slice<'a, T: candle_core::WithDType>(
+    storage: &'a CpuStorage,
+    layout: &Layout,
+) -> Result<&'a [T]> {
+    let data = storage.as_slice::<T>()?;
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => candle_core::bail!("fused line kernels need contiguous tensors"),
+    }
+}
+
+pub(crate) struct LineSweep {
+    pub weights: Vec<f64>,
+    pub biases: Vec<f64>,
+}
+
+impl CustomOp2 for LineSweep {
+    fn name(&self) -> &'static str {
+        "line-sweep"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let shape = Shape::from((self.weights.len(), self.biases.len()));
+        let storage = match (s1, s2) {
+            (CpuStorage::F32(_), CpuStorage::F32(_)) => {
+                let out = kernels::sweep::<f32>(
+                    slice(s1, l1)?,
+                    slice(s2, l2)?,
+                    &self.weights,
+                    &self.biases,
+                );
+                CpuStorage::F32(out.into_iter().map(|v| v as f32).collect())
+            }
+            (CpuStorage::F64(_), CpuStorage::F64(_)) => CpuStorage::F64(kernels::sweep::<f64>(
+                slice(s1, l1)?,
+                slice(s2, l2)?,
+                &self.weights,
+                &self.biases,
+            )),
+            _ => candle_core::bail!("line_sweep: x and y must both be f32 or both f64"),
+        };
+        Ok((storage, shape))
+    }
+}
+
+/// The loss of the line at `(weight, bias)`; the data rides in the op, and the gradients
+/// computed by the forward pass wait in `grads` for the backward pass.
+pub(crate) struct LineMse {
+    pub x: Tensor,
+    pub y: Tensor,
+    pub grads: OnceLock<(f64, f64)>,
+}
+
+impl LineMse {
+    fn run<T: Elem + candle_core::WithDType>(
+        &self,
+        w: &CpuStorage,
+        lw: &Layout,
+        b: &CpuStorage,
+        lb: &Layout,
+    ) -> Result<f64> {
+        let (w, b) = (slice::<T>(w, lw)?[0].widen(), slice::<T>(b, lb)?[0].widen());
+        let (xs, xl) = self.x.storage_and_layout();
+        let (ys, yl) = self.y.storage_and_layout();
+        let (Storage::Cpu(xs), Storage::Cpu(ys)) = (&*xs, &*ys) else {
+            candle_core::bail!("line_mse: the data must be on the CPU for the fused kernel");
+        };
+        let x = slice::<T>(xs, xl)?;
+        let [s2, s1, sx] = kernels::stats(x, slice::<T>(ys, yl)?, w, b);
+        let n = x.len() as f64;
+        // dL/dw = −2·mean(x·r), dL/db = −2·mean(r).
+        let _ = self.grads.set((-2.0 * sx / n, -2.0 * s1 / n));
+        Ok(s2 / n)
+    }
+}
+
+impl CustomOp2 for LineMse {
+    fn name(&self) -> &'static str {
+        "line-mse"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let storage = match (s1, s2) {
+            (CpuStorage::F32(_), CpuStorage::F32(_)) => {
+                CpuStorage::F32(vec![self.run::<f32>(s1, l1, s2, l2)? as f32])
+            }
+            (CpuStorage::F64(_), CpuStorage::F64(_)) => {
+                CpuStorage::F64(vec![self.run::<f64>(s1, l1, s2, l2)?])
+            }
+            _ => candle_core::bail!(
+                "line_mse: weight and bias must both be f32 or both f64, like the data"
+            ),
+        };
+        Ok((storage, Shape::from(())))
+    }
+
+    fn bwd(
+        &self,
+        weight: &Tensor,
+        bias: &Tensor,
+        _res: &Tensor,
+        grad_res: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let Some(&(gw, gb)) = self.grads.get() else {
+            candle_core::bail!("line_mse: backward before forward");
+        };
+        let grad = |g: f64, like: &Tensor| grad_res.affine(g, 0.0)?.reshape(like.shape());
+        Ok((Some(grad(gw, weight)?), Some(grad(gb, bias)?)))
+    }
+}

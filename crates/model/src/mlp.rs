@@ -1,0 +1,96 @@
+//! A small multi-layer perceptron with tanh between its layers: the non-linear model whose loss
+//! landscape `explore landscape` draws. Its parameters live in a `VarMap`, seeded reproducibly.
+
+use candle_core::{DType, Device, Result, Tensor};
+use candle_nn::{Module, VarBuilder, VarMap};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// `sizes[0]` inputs, hidden layers of `sizes[1..n-1]`, `sizes[n-1]` outputs; tanh after every
+/// layer but the last. Layer `i` is named `layer{i}` (`layer0.weight`, `layer0.bias`, …).
+pub struct Mlp {
+    varmap: VarMap,
+    layers: Vec<candle_nn::Linear>,
+}
+
+impl Mlp {
+    /// Builds the network with each layer drawn from `U(−1/√fan_in, 1/√fan_in)` (PyTorch's
+    /// `nn.Linear` default) by a ChaCha8 generator seeded with `seed`, since candle's CPU
+    /// generator cannot be seeded: the same seed gives the same network on every machine.
+    pub fn new(sizes: &[usize], seed: u64, dtype: DType, device: &Device) -> Result<Self> {
+        if sizes.len() < 2 || sizes.contains(&0) {
+            candle_core::bail!(
+                "Mlp: give at least an input and an output size, each ≥ 1, got {sizes:?}"
+            );
+        }
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, dtype, device);
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| candle_nn::linear(w[0], w[1], vb.pp(format!("layer{i}"))))
+            .collect::<Result<Vec<_>>>()?;
+        let mut vars: Vec<(String, candle_core::Var)> = varmap
+            .data()
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("Mlp: the VarMap lock is poisoned".into()))?
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        // Drawn in name order, so that the values do not depend on a hash map's order.
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for (name, var) in &vars {
+            // A layer's weight and bias share its fan-in: the layer's input size.
+            let layer: usize = name
+                .strip_prefix("layer")
+                .and_then(|rest| rest.split('.').next())
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(0);
+            let bound = 1.0 / (sizes[layer] as f64).sqrt();
+            let values: Vec<f64> = (0..var.elem_count())
+                .map(|_| rng.random_range(-bound..bound))
+                .collect();
+            let init = Tensor::new(values.as_slice(), device)?
+                .to_dtype(dtype)?
+                .reshape(var.shape())?;
+            var.set(&init)?;
+        }
+        Ok(Self { varmap, layers })
+    }
+
+    /// The parameters, for an optimizer or a landscape.
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+
+    /// The number of trainable values.
+    pub fn parameter_count(&self) -> usize {
+        self.varmap.all_vars().iter().map(|v| v.elem_count()).sum()
+    }
+
+    /// The layer sizes, e.g. `mlp 1-16-16-1`.
+    pub fn describe(&self) -> String {
+        let mut sizes = vec![self
+            .layers
+            .first()
+            .map_or(0, |l| l.weight().dims().get(1).copied().unwrap_or(0))];
+        sizes.extend(self.layers.iter().map(|l| l.weight().dims()[0]));
+        let sizes: Vec<String> = sizes.iter().map(usize::to_string).collect();
+        format!("mlp {}", sizes.join("-"))
+    }
+}
+
+impl Module for Mlp {
+    /// Predictions for inputs `(N, in)`: `(N, out)`.
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let mut h = x.clone();
+        for (i, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(&h)?;
+            if i + 1 < self.layers.len() {
+                h = h.tanh()?;
+            }
+        }
+        Ok(h)
+    }
+}
