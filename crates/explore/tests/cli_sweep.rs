@@ -238,6 +238,28 @@ fn plots_are_written_as_png_and_svg() {
     }
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("weight A") && text.contains("bias b"));
+    // The legend names the closed-form optimum with its values, and the map marks it (a white
+    // cross, two strokes) and the grid minimum (a red dot).
+    let data = explore::data::read_csv(&root().join("data/linear.csv")).unwrap();
+    let opt = data.moments().least_squares(BiasFit::Learn).unwrap();
+    let human = explore::report::human;
+    let legend = format!(
+        "closed-form optimum A = {}, b = {}, loss {}",
+        human(opt.weight),
+        human(opt.bias),
+        human(opt.loss)
+    );
+    assert!(text.contains(&legend), "no `{legend}` in the SVG");
+    assert!(
+        text.contains("grid minimum ("),
+        "no grid minimum in the legend"
+    );
+    let cross = r##"stroke="#FFFFFF" stroke-width="3""##;
+    assert_eq!(text.matches(cross).count(), 2, "the optimum's cross");
+    assert!(
+        text.contains(r##"r="7" opacity="1" fill="#D62728""##),
+        "the minimum's dot"
+    );
     // Nothing else was left in the folder (no temporary files).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     // An ordinary file, readable by others (0666 less the umask), not tempfile's private 0600.

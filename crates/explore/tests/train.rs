@@ -263,3 +263,42 @@ fn saved_parameters_continue_training_exactly() {
         .to_string()
         .contains("cannot read parameters"));
 }
+
+/// candle-nn's own `sgd_linear_regression` test (tests/optim.rs), ported through the project's
+/// pieces: `model::Linear` with two inputs, `loss::mse` with `Sum`, the one training loop and
+/// `optim::Sgd`. y = 3x₁ + x₂ − 2, lr 0.004, 1000 steps from zero: candle pins the result bit for
+/// bit, and so does slope.
+#[test]
+fn candle_sgd_linear_regression_reproduced_exactly() -> candle_core::Result<()> {
+    use explore::optim::{Optimizer, Sgd};
+    use loss::{mse, Reduction};
+    use std::ops::ControlFlow;
+
+    let dev = Device::Cpu;
+    let xs = Tensor::new(&[[2f32, 1.], [7., 4.], [-4., 12.], [5., 8.]], &dev)?;
+    let truth = Linear::from_tensors(
+        Tensor::new(&[[3f32, 1.]], &dev)?,
+        Some(Tensor::new(&[-2f32], &dev)?),
+    )?;
+    let ys = truth.forward(&xs)?;
+    let model = Linear::from_tensors(
+        Tensor::zeros((1, 2), DType::F32, &dev)?,
+        Some(Tensor::zeros(1, DType::F32, &dev)?),
+    )?;
+    let mut sgd = Sgd::new(model.parameters(), 0.004)?;
+    // 1000 updates: the loop sees the loss at epochs 0..=1000 and steps after all but the last.
+    let ended = explore::train::train(
+        &mut sgd,
+        || mse(&model.forward(&xs)?, &ys, Reduction::Sum),
+        1000,
+        |_| Ok(ControlFlow::Continue(())),
+    )?;
+    assert_eq!(ended, explore::train::Ended::Completed);
+    assert_eq!(
+        model.weight().as_tensor().to_vec2::<f32>()?,
+        [[2.9983196, 0.99790204]]
+    );
+    let bias = model.bias().expect("a learnable bias");
+    assert_eq!(bias.as_tensor().to_vec1::<f32>()?, [-1.9796902]);
+    Ok(())
+}
