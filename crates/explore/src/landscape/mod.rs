@@ -12,14 +12,14 @@
 
 mod directions;
 mod evaluate;
+mod model;
 mod params;
 
 use std::ops::ControlFlow;
 
 use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::optim::Optimizer;
-use candle_nn::{Module, VarMap};
-use model::{Bias, Linear, Mlp};
+use candle_nn::VarMap;
 
 use crate::data::Dataset;
 use crate::grid::{argmin, grid, linspace};
@@ -30,94 +30,11 @@ use crate::train::{train, Ended};
 
 pub use directions::{pca_directions, random_direction, Directions, Normalization};
 pub use evaluate::{line, path_losses, plane, project};
+pub use model::{Model, ModelKind};
 pub use params::Params;
 
 /// A loss closure: reads the model's parameters from the `VarMap` and returns a scalar loss.
 pub type LossFn<'a> = dyn Fn(&VarMap) -> Result<Tensor> + 'a;
-
-/// The small models `explore landscape` builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum ModelKind {
-    /// The lesson's line `y = A·x + b` (weight and bias start at 0).
-    Line,
-    /// A multi-layer perceptron with tanh activations.
-    #[default]
-    Mlp,
-}
-
-/// A built-in model with its parameters in a `VarMap`: `model::Linear` for the line,
-/// `model::Mlp` for the network. Inputs are `(N, 1)`.
-pub struct Model {
-    varmap: VarMap,
-    module: Box<dyn Module>,
-    name: String,
-}
-
-impl std::fmt::Debug for Model {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Model").field("name", &self.name).finish()
-    }
-}
-
-impl Model {
-    /// The line at `(0, 0)`, or the MLP `1-hidden…-1` seeded with `seed`.
-    pub fn new(
-        kind: ModelKind,
-        hidden: &[usize],
-        seed: u64,
-        dtype: DType,
-        device: &Device,
-    ) -> Result<Self> {
-        match kind {
-            ModelKind::Line => {
-                let line = Linear::line(0.0, Bias::Learnable(0.0), dtype, device)?;
-                let varmap = VarMap::new();
-                line.register(&varmap)?;
-                Ok(Self {
-                    varmap,
-                    module: Box::new(line),
-                    name: "line".into(),
-                })
-            }
-            ModelKind::Mlp => {
-                let sizes: Vec<usize> = std::iter::once(1)
-                    .chain(hidden.iter().copied())
-                    .chain([1])
-                    .collect();
-                let mlp = Mlp::new(&sizes, seed, dtype, device)?;
-                Ok(Self {
-                    varmap: mlp.varmap().clone(),
-                    name: mlp.describe(),
-                    module: Box::new(mlp),
-                })
-            }
-        }
-    }
-
-    /// Predictions for inputs `(N, 1)`: `(N, 1)`.
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        self.module.forward(x)
-    }
-
-    /// The parameters.
-    pub fn varmap(&self) -> &VarMap {
-        &self.varmap
-    }
-
-    /// "line" or "mlp 1-16-16-1".
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The number of trainable values.
-    pub fn parameter_count(&self) -> usize {
-        params::sorted_vars(&self.varmap)
-            .iter()
-            .map(|(_, v)| v.elem_count())
-            .sum()
-    }
-}
 
 /// A training run recorded for projection: parameters every few epochs, start and end included.
 #[derive(Debug)]
