@@ -11,6 +11,13 @@ use crate::number::parse_finite;
 /// outcome into an exit code, printing any error as one line on stderr. `--help` and
 /// `--version` print as usual and exit 0.
 pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitCode {
+    // Errors are one line even with RUST_BACKTRACE=1: candle attaches a backtrace to its errors
+    // whenever the standard library would capture one, and RUST_LIB_BACKTRACE=0 turns that off
+    // for library code while panics still follow RUST_BACKTRACE. Set before any thread starts.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
+    crate::io::clean_up_on_interrupt();
     let args = match T::try_parse() {
         Ok(args) => args,
         Err(e) => return clap_exit(e),

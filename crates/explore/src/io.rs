@@ -1,20 +1,22 @@
-//! Writing results: files so that a failure never leaves half a file behind (write to a
-//! temporary file in the same folder, then rename it over the destination in one step), and
-//! stdout so that a reader who closes the pipe early is no error.
+//! Writing results: files so that a failure or an interrupt never leaves half a file or a
+//! temporary file behind (write to a temporary file in the same folder, then rename it over the
+//! destination in one step), never over an input of the same run, and through a symlink to its
+//! target; and stdout so that a reader who closes the pipe early is no error.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::{Error, Result};
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = link_target(path);
     let wrap = |source| write_error(path, source);
-    let mut tmp = temp_beside(path)?;
-    tmp.write_all(bytes).map_err(wrap)?;
-    tmp.as_file().sync_all().map_err(wrap)?;
-    tmp.persist(path).map_err(|e| wrap(e.error))?;
-    Ok(())
+    let mut tmp = Temp::beside(&target, path)?;
+    tmp.file().write_all(bytes).map_err(wrap)?;
+    tmp.file().as_file().sync_all().map_err(wrap)?;
+    tmp.persist(&target, path)
 }
 
 /// Writes `path` atomically with a writer that only takes a path (candle's safetensors `save`):
@@ -23,37 +25,149 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&Path) -> candle_core::Result<()>,
 ) -> Result<()> {
-    let tmp = temp_beside(path)?;
+    let target = link_target(path);
+    let tmp = Temp::beside(&target, path)?;
     write(tmp.path())?;
-    tmp.persist(path).map_err(|e| write_error(path, e.error))?;
-    Ok(())
+    tmp.persist(&target, path)
 }
 
 /// Checks that `path` can be written, before any long computation: it is not a folder, and its
 /// folder exists and takes a new file. Nothing is left behind.
 pub fn check_writable(path: &Path) -> Result<()> {
-    if path.is_dir() {
+    let target = link_target(path);
+    if target.is_dir() {
         return Err(write_error(
             path,
             std::io::Error::other("it is a directory"),
         ));
     }
-    temp_beside(path).map(drop)
+    Temp::beside(&target, path).map(drop)
 }
 
-/// A temporary file in the folder of `path`, removed when dropped unless persisted.
-fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".slope-");
-    // tempfile makes private (0600) files; the result should be an ordinary file, 0666 less
-    // the user's umask, like any other program's output.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir).map_err(|e| write_error(path, e))
+/// Refuses outputs that would replace an input of the same run, or each other: `outputs` and
+/// `inputs` are `(flag, path)` pairs, and the message names both flags.
+pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<()> {
+    // Only existing files can be the same file; canonical paths see through links and `..`.
+    let canonical = |p: &Path| std::fs::canonicalize(link_target(p)).ok();
+    for (i, (flag, out)) in outputs.iter().enumerate() {
+        let Some(resolved) = canonical(out) else {
+            // A new file: it can still clash with another output given the same way.
+            if let Some((other, _)) = outputs[..i].iter().find(|(_, o)| o == out) {
+                return Err(clash(flag, out, other, "another output"));
+            }
+            continue;
+        };
+        for (other, input) in inputs {
+            if canonical(input).as_ref() == Some(&resolved) {
+                return Err(clash(flag, out, other, "an input of this run"));
+            }
+        }
+        if let Some((other, _)) = outputs[..i]
+            .iter()
+            .find(|(_, o)| canonical(o).as_ref() == Some(&resolved))
+        {
+            return Err(clash(flag, out, other, "another output"));
+        }
+    }
+    Ok(())
+}
+
+fn clash(flag: &str, path: &Path, other: &str, what: &str) -> Error {
+    Error::Usage(format!(
+        "{flag} {}: that file is also {other}, {what}; give a different file",
+        path.display()
+    ))
+}
+
+/// The file a write to `path` goes to: the target of a symlink (so that the link stays a link),
+/// else `path` itself.
+fn link_target(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => match std::fs::read_link(path) {
+            Ok(target) if target.is_absolute() => link_target(&target),
+            Ok(target) => link_target(&path.parent().unwrap_or(Path::new("")).join(target)),
+            Err(_) => path.to_path_buf(),
+        },
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The temporary files of writes in progress, for the interrupt handler to remove.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// On Ctrl-C (SIGINT) or SIGTERM, removes the temporary file of any write in progress and exits
+/// with code 130, so that an interrupt leaves neither a partial output nor a temporary file.
+/// Call once, at the start of a program.
+pub fn clean_up_on_interrupt() {
+    // A second handler (a test harness's, say) is not an error worth stopping for.
+    let _ = ctrlc::set_handler(|| {
+        for path in pending().iter() {
+            let _ = std::fs::remove_file(path);
+        }
+        std::process::exit(130);
+    });
+}
+
+/// A temporary file beside the destination, registered for removal on an interrupt and removed
+/// when dropped unless persisted.
+struct Temp {
+    file: Option<tempfile::NamedTempFile>,
+}
+
+impl Temp {
+    /// A temporary file in the folder of `target`; errors name `shown`, the path as given.
+    fn beside(target: &Path, shown: &Path) -> Result<Self> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".slope-");
+        // tempfile makes private (0600) files; the result should be an ordinary file, 0666 less
+        // the user's umask, like any other program's output.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        // Created and registered under the lock, so that the handler knows of it at once.
+        let mut pending = pending();
+        let file = builder
+            .tempfile_in(dir)
+            .map_err(|e| write_error(shown, e))?;
+        pending.push(file.path().to_path_buf());
+        Ok(Self { file: Some(file) })
+    }
+
+    fn file(&mut self) -> &mut tempfile::NamedTempFile {
+        self.file.as_mut().expect("present until persisted")
+    }
+
+    fn path(&self) -> &Path {
+        self.file.as_ref().expect("present until persisted").path()
+    }
+
+    /// Renames the file over `target`, under the lock, so that an interrupt sees either the
+    /// temporary file or the finished output, never neither.
+    fn persist(mut self, target: &Path, shown: &Path) -> Result<()> {
+        let file = self.file.take().expect("present until persisted");
+        let mut pending = pending();
+        pending.retain(|p| p != file.path());
+        file.persist(target)
+            .map(drop)
+            .map_err(|e| write_error(shown, e.error))
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            let mut pending = pending();
+            pending.retain(|p| p != file.path());
+            drop(file);
+        }
+    }
+}
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn write_error(path: &Path, reason: std::io::Error) -> Error {

@@ -6,40 +6,48 @@ use std::path::Path;
 use super::Dataset;
 use crate::{Error, Result};
 
+/// The longest line a data file may have: a real row is a few dozen bytes, and a file without
+/// line breaks (`/dev/zero`, a binary file) must fail quickly rather than fill the memory.
+pub const MAX_LINE: usize = 1 << 20;
+
 /// Reads a CSV file whose header names an `x` and a `y` column (any order, other columns
-/// ignored), one point per row, finite numbers only.
+/// ignored), one point per row, finite numbers only. The file is read as a stream, one record
+/// at a time, with lines of at most [`MAX_LINE`] bytes.
 pub fn read_csv(path: &Path) -> Result<Dataset> {
     let file = path.display().to_string();
     let err = |at: String, msg: String| Error::Data { at, msg };
     if path.is_dir() {
         return Err(err(file, "is a directory, not a CSV file".into()));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(file.clone(), format!("cannot read: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        err(format!("{file}:{line}"), "not UTF-8 text".into())
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    if text.trim().is_empty() {
+    let opened =
+        std::fs::File::open(path).map_err(|e| err(file.clone(), format!("cannot read: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(LineCap::new(std::io::BufReader::new(opened)));
+    // Every problem the csv reader meets, as `file:line: what`.
+    let read_error = |e: csv::Error| {
+        let line = e.position().map_or(0, |p| p.line());
+        match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => err(format!("{file}:{line}"), "not UTF-8 text".into()),
+            csv::ErrorKind::Io(io) => {
+                match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                    Some(long) => err(format!("{file}:{}", long.line), long.to_string()),
+                    None => err(file.clone(), format!("cannot read: {io}")),
+                }
+            }
+            _ => err(format!("{file}:{line}"), e.to_string()),
+        }
+    };
+    let mut header = csv::StringRecord::new();
+    let has_header = reader.read_record(&mut header).map_err(read_error)?;
+    if !has_header || header.iter().all(str::is_empty) {
         return Err(err(
             file,
             "the file is empty; expected a header line naming columns x and y".into(),
         ));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(err(format!("{file}:1"), e.to_string())),
-        None => return Err(err(file, "the file has no header line".into())),
-    };
     let column = |name: &str| -> Result<usize> {
         let found: Vec<usize> = (0..header.len())
             .filter(|&i| header[i].eq_ignore_ascii_case(name))
@@ -61,11 +69,9 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
     };
     let (xi, yi) = (column("x")?, column("y")?);
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    for record in records {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            err(format!("{file}:{line}"), e.to_string())
-        })?;
+    // One record, reused for every row.
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(read_error)? {
         let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line
@@ -102,4 +108,57 @@ pub fn to_csv(data: &Dataset) -> String {
         text.push_str(&format!("{x},{y}\n"));
     }
     text
+}
+
+/// A line longer than [`MAX_LINE`].
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line longer than {} MiB", MAX_LINE >> 20)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// A reader that fails once a line grows past [`MAX_LINE`] bytes.
+struct LineCap<R> {
+    inner: R,
+    /// The line being read, from 1, and its length so far.
+    line: u64,
+    len: usize,
+}
+
+impl<R> LineCap<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            line: 1,
+            len: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut rest = &buf[..n];
+        while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+            if self.len + at > MAX_LINE {
+                break;
+            }
+            self.line += 1;
+            self.len = 0;
+            rest = &rest[at + 1..];
+        }
+        self.len += rest.len();
+        if self.len > MAX_LINE {
+            let long = LineTooLong { line: self.line };
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, long));
+        }
+        Ok(n)
+    }
 }

@@ -1,7 +1,7 @@
 //! What the evaluating commands share: where the points come from (`--data` or `--point`), and
 //! the device, precision, output format and plot flags.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use candle_core::{DType, Device};
@@ -69,13 +69,23 @@ pub struct Run {
 }
 
 impl Run {
-    /// Loads the data, checks the plot can be written (before any long computation), and opens
-    /// the device.
-    pub fn open(data: &DataArgs, common: &Common) -> Result<Self> {
-        let data = data.load()?;
-        if let Some(plot) = &common.plot {
-            explore::io::check_writable(plot.as_path())?;
+    /// Checks the outputs (the plot and `outputs`) can be written and replace no input (the data
+    /// and `inputs`), before any long computation; then loads the data and opens the device.
+    pub fn open(
+        data: &DataArgs,
+        common: &Common,
+        outputs: &[(&str, &Path)],
+        inputs: &[(&str, &Path)],
+    ) -> Result<Self> {
+        let plot = common.plot.as_ref().map(|p| ("--plot", p.as_path()));
+        let outputs: Vec<(&str, &Path)> = plot.into_iter().chain(outputs.iter().copied()).collect();
+        let file = data.data.as_deref().map(|d| ("--data", d));
+        let inputs: Vec<(&str, &Path)> = file.into_iter().chain(inputs.iter().copied()).collect();
+        explore::io::check_outputs(&outputs, &inputs)?;
+        for (_, path) in &outputs {
+            explore::io::check_writable(path)?;
         }
+        let data = data.load()?;
         let device = device::select(common.device)?;
         let run = Self {
             data,

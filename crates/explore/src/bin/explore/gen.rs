@@ -1,6 +1,6 @@
 //! `explore gen`: a reproducible data set, a noisy line or a sine wave, as CSV.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use explore::cli::{finite, non_negative, say};
@@ -30,12 +30,16 @@ pub struct Args {
     /// sine (default 3).
     #[arg(long, allow_hyphen_values = true, value_parser = non_negative)]
     x_scale: Option<f64>,
-    /// Write the CSV here instead of stdout.
+    /// Write the CSV to this file instead of stdout (`-` is stdout too).
     #[arg(long, value_name = "FILE.csv")]
     out: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let out = args.out.as_deref().filter(|p| *p != Path::new("-"));
+    if let Some(path) = out {
+        explore::io::check_writable(path)?;
+    }
     let (noise, x_scale) = args.kind.defaults();
     let spec = LineSpec {
         n: args.n,
@@ -50,7 +54,7 @@ pub fn run(args: Args) -> Result<()> {
         Kind::Sine => gen::sine(&spec),
     };
     let text = explore::data::to_csv(&data);
-    match &args.out {
+    match out {
         Some(path) => {
             explore::io::write_atomic(path, text.as_bytes())?;
             say(&format!(

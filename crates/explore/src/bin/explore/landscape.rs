@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         distance: args.distance,
         seed: args.seed,
     };
-    let run = Run::open(&args.data, &args.common)?;
+    let run = Run::open(&args.data, &args.common, &[], &[])?;
     let progress = run.progress("landscape");
     let plane = LossPlane::run(
         &run.data,

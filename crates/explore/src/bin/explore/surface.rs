@@ -29,7 +29,7 @@ pub fn run(args: Args) -> Result<()> {
     if let (Some(w), Some(b)) = (&args.weights, &args.biases) {
         explore::grid::check_grid_size(w.0.len(), b.0.len()).map_err(explore::cli::usage)?;
     }
-    let run = Run::open(&args.data, &args.common)?;
+    let run = Run::open(&args.data, &args.common, &[], &[])?;
     let progress = run.progress("surface");
     let surface = Surface::run(
         &run.data,

@@ -39,7 +39,7 @@ impl Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let run = Run::open(&args.data, &args.common)?;
+    let run = Run::open(&args.data, &args.common, &[], &[])?;
     let weights = args.weights.map(|s| s.0);
     let progress = run.progress("sweep");
     let sweep = Sweep::run(

@@ -54,10 +54,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let run = Run::open(&args.data, &args.common)?;
-    if let Some(path) = &args.save {
-        explore::io::check_writable(path)?;
-    }
+    let save = args.save.as_deref().map(|p| ("--save", p));
+    let init = args.init_from.as_deref().map(|p| ("--init-from", p));
+    let run = Run::open(&args.data, &args.common, save.as_slice(), init.as_slice())?;
     let (init_weight, init_bias) = match &args.init_from {
         Some(path) => load_line(path)?,
         None => (args.init_weight, Some(args.init_bias)),
