@@ -26,7 +26,10 @@ fn prints_each_step_and_converges_to_minus_one() {
         })
         .filter(|r| r.len() == 4)
         .collect();
-    assert_eq!(rows.len(), 101, "{text}");
+    // 101 rows (steps 0..=100): the first and last six are shown, and the count.
+    assert_eq!(rows.len(), 12, "{text}");
+    assert!(text.contains("(12 of 101 rows shown;"), "{text}");
+    assert_eq!((rows[5][0], rows[6][0], rows[11][0]), (5.0, 95.0, 100.0));
     // Start A = 2, lr 0.01: the first steps, as PyTorch's SGD gives them.
     let want = [
         (2.0, 54.0, 81.0),
@@ -43,7 +46,7 @@ fn prints_each_step_and_converges_to_minus_one() {
             "{r:?}"
         );
     }
-    assert_eq!(rows[100][1], -1.0);
+    assert_eq!(rows[11][1], -1.0);
     assert!(text.contains("after 100 steps: A = -1"), "{text}");
     assert!(inspect_png(&plot).unwrap().colours > 50);
 }

@@ -12,10 +12,21 @@ pub fn linspace(start: f64, end: f64, count: usize) -> Vec<f64> {
     if count == 1 {
         return vec![start];
     }
-    let step = (end - start) / (count - 1) as f64;
+    let last = (count - 1) as f64;
+    let step = (end - start) / last;
     // Computing each value from the start, not by adding steps, keeps rounding from piling up;
-    // the last is set exactly so the user's END appears as typed.
-    let mut values: Vec<f64> = (0..count).map(|i| start + i as f64 * step).collect();
+    // the last is set exactly so the user's END appears as typed. When the span overflows
+    // (-1e308 to 1e308), the weighted form stays finite: -1e308, 0, 1e308.
+    let mut values: Vec<f64> = if step.is_finite() {
+        (0..count).map(|i| start + i as f64 * step).collect()
+    } else {
+        (0..count)
+            .map(|i| {
+                let t = i as f64 / last;
+                start * (1.0 - t) + end * t
+            })
+            .collect()
+    };
     values[count - 1] = end;
     values
 }
@@ -92,8 +103,9 @@ pub fn check_grid_size(weights: usize, biases: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// About `count` round values (multiples of 1, 2 or 5 × 10^k) covering `centre ± radius`, for
-/// default tables that read like the lesson's: -3, -2.5, -2, … rather than -1.08705, -0.869636.
+/// `count` round values (multiples of 1, 2 or 5 × 10^k) centred on `centre`, about `2·radius`
+/// wide, for default tables that read like the lesson's: -3, -2.5, -2, … rather than -1.08705,
+/// -0.869636. The step is the round number nearest to `2·radius / (count − 1)`.
 pub fn nice_range(centre: f64, radius: f64, count: usize) -> Vec<f64> {
     let (lo, hi) = (centre - radius, centre + radius);
     if !(radius > 0.0 && lo.is_finite() && hi.is_finite()) || count < 2 {
@@ -120,8 +132,13 @@ pub fn nice_range(centre: f64, radius: f64, count: usize) -> Vec<f64> {
         }
     };
     let step = mult as f64 * 10f64.powi(exp);
-    let (first, last) = ((lo / step).floor() as i64, (hi / step).ceil() as i64);
-    (first..=last).map(value).collect()
+    let middle = (centre / step).round();
+    // Past 2^53 steps from zero, multiples of the step are no longer distinct numbers.
+    if middle.abs() > 9.0e15 {
+        return linspace(lo, hi, count);
+    }
+    let first = middle as i64 - (count as i64 - 1) / 2;
+    (first..first + count as i64).map(value).collect()
 }
 
 /// The pairs of a `weights × biases` grid in weight-major order: all biases for the first
@@ -164,7 +181,7 @@ pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f6
             let w = moments
                 .least_squares(model::BiasFit::Fixed(0.0))
                 .map_or(0.0, |o| o.weight);
-            (w, moments.mean_y - w * moments.mean_x)
+            (w, moments.mean_y() - w * moments.mean_x())
         }
     };
     let w_radius = 2.0 * weight.abs().max(1.0);

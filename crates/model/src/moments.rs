@@ -8,26 +8,58 @@
 //! ```
 //!
 //! so five numbers, gathered in one pass over the data, give the loss everywhere. Centred moments
-//! are used rather than raw sums of squares so that data far from the origin loses no precision.
+//! are used rather than raw sums of squares so that data far from the origin loses no precision,
+//! and they are taken of the data scaled by powers of two (exactly) so that no square overflows:
+//! data near f64's limits gives exact answers, or `inf` where the true loss is beyond f64, never
+//! a plausible wrong number.
 
 use candle_core::{DType, Result, Tensor};
 
 /// The statistics of `(x, y)` that determine MSE for a line, accumulated in `f64`.
+///
+/// Internally every `x` is multiplied by `2^-ex` and every `y` by `2^-ey`, so that the largest of
+/// each is below 1 in magnitude; results are scaled back on the way out.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Moments {
-    /// Number of points.
-    pub n: usize,
-    pub mean_x: f64,
-    pub mean_y: f64,
-    /// `mean((x − x̄)²)`.
-    pub var_x: f64,
-    /// `mean((x − x̄)(y − ȳ))`.
-    pub cov_xy: f64,
+    n: usize,
+    /// The powers of two the data was divided by.
+    ex: i32,
+    ey: i32,
+    /// Of the scaled data: the means, `mean((x − x̄)²)`, `mean((x − x̄)(y − ȳ))`,
     /// `mean((y − ȳ)²)`.
-    pub var_y: f64,
+    mean_x: f64,
+    mean_y: f64,
+    var_x: f64,
+    cov_xy: f64,
+    var_y: f64,
     /// Smallest and largest `x`, to tell "all x equal" exactly rather than by a tolerance.
-    pub min_x: f64,
-    pub max_x: f64,
+    min_x: f64,
+    max_x: f64,
+}
+
+/// `v · 2^e`, exact unless the result is beyond f64, in steps of at most `2^±1000` so that no
+/// factor itself overflows.
+fn times_pow2(mut v: f64, mut e: i32) -> f64 {
+    const STEP: i32 = 1000;
+    while e > STEP {
+        v *= 2f64.powi(STEP);
+        e -= STEP;
+    }
+    while e < -STEP {
+        v *= 2f64.powi(-STEP);
+        e += STEP;
+    }
+    v * 2f64.powi(e)
+}
+
+/// The exponent `e` with `max|v| < 2^e`, so that `v · 2^-e` lies in (-1, 1); 0 for all zeros.
+fn exponent(values: &[f64]) -> i32 {
+    let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if largest > 0.0 && largest.is_finite() {
+        largest.log2().floor() as i32 + 1
+    } else {
+        0
+    }
 }
 
 /// How the bias is treated when solving for the optimum.
@@ -61,7 +93,7 @@ pub enum NoOptimum {
 }
 
 impl Moments {
-    /// Two passes over the points: the means, then the centred second moments.
+    /// Two passes over the scaled points: the means, then the centred second moments.
     pub fn from_points(x: &[f64], y: &[f64]) -> Self {
         assert_eq!(
             x.len(),
@@ -70,11 +102,13 @@ impl Moments {
         );
         let n = x.len();
         let nf = n.max(1) as f64;
-        let mean_x = x.iter().sum::<f64>() / nf;
-        let mean_y = y.iter().sum::<f64>() / nf;
+        let (ex, ey) = (exponent(x), exponent(y));
+        let (sx, sy) = (|v: f64| times_pow2(v, -ex), |v: f64| times_pow2(v, -ey));
+        let mean_x = x.iter().map(|&v| sx(v)).sum::<f64>() / nf;
+        let mean_y = y.iter().map(|&v| sy(v)).sum::<f64>() / nf;
         let (mut var_x, mut cov_xy, mut var_y) = (0.0, 0.0, 0.0);
         for (&xi, &yi) in x.iter().zip(y) {
-            let (dx, dy) = (xi - mean_x, yi - mean_y);
+            let (dx, dy) = (sx(xi) - mean_x, sy(yi) - mean_y);
             var_x += dx * dx;
             cov_xy += dx * dy;
             var_y += dy * dy;
@@ -86,6 +120,8 @@ impl Moments {
             });
         Self {
             n,
+            ex,
+            ey,
             mean_x,
             mean_y,
             var_x: var_x / nf,
@@ -106,25 +142,63 @@ impl Moments {
         Ok(Self::from_points(&x, &y))
     }
 
-    /// `mean(x²)`.
+    /// The number of points.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// `mean(x)`.
+    pub fn mean_x(&self) -> f64 {
+        times_pow2(self.mean_x, self.ex)
+    }
+
+    /// `mean(y)`.
+    pub fn mean_y(&self) -> f64 {
+        times_pow2(self.mean_y, self.ey)
+    }
+
+    /// `mean(x²)`: infinite when it is beyond f64.
     pub fn mean_xx(&self) -> f64 {
+        times_pow2(self.mean_xx_scaled(), 2 * self.ex)
+    }
+
+    fn mean_xx_scaled(&self) -> f64 {
         self.var_x + self.mean_x * self.mean_x
     }
 
-    /// The mean squared error of the line `y = weight·x + bias` on this data.
-    pub fn loss(&self, weight: f64, bias: f64) -> f64 {
-        let offset = self.mean_y - weight * self.mean_x - bias;
-        let spread = self.var_y - 2.0 * weight * self.cov_xy + weight * weight * self.var_x;
+    /// `(weight, bias)` in the scaled units: `w' = w·2^(ex−ey)`, `b' = b·2^−ey`.
+    fn to_scaled(&self, weight: f64, bias: f64) -> (f64, f64) {
+        (
+            times_pow2(weight, self.ex - self.ey),
+            times_pow2(bias, -self.ey),
+        )
+    }
+
+    /// The loss in the scaled units, at scaled `(w, b)`.
+    fn loss_scaled(&self, w: f64, b: f64) -> f64 {
+        let offset = self.mean_y - w * self.mean_x - b;
+        let spread = self.var_y - 2.0 * w * self.cov_xy + w * w * self.var_x;
         // `spread` is a variance of residuals; rounding can push an exact fit a hair below zero.
         spread.max(0.0) + offset * offset
     }
 
+    /// The mean squared error of the line `y = weight·x + bias` on this data: `inf` when it is
+    /// beyond f64.
+    pub fn loss(&self, weight: f64, bias: f64) -> f64 {
+        let (w, b) = self.to_scaled(weight, bias);
+        times_pow2(self.loss_scaled(w, b), 2 * self.ey)
+    }
+
     /// The gradient `(dL/dA, dL/db)` at `(weight, bias)`.
     pub fn grad(&self, weight: f64, bias: f64) -> (f64, f64) {
+        let (w, b) = self.to_scaled(weight, bias);
         // dL/db = −2·mean(r), dL/dA = −2·mean(x·r) with r = y − A·x − b, written in moments.
-        let mean_r = self.mean_y - weight * self.mean_x - bias;
-        let mean_xr = self.cov_xy - weight * self.var_x + self.mean_x * mean_r;
-        (-2.0 * mean_xr, -2.0 * mean_r)
+        let mean_r = self.mean_y - w * self.mean_x - b;
+        let mean_xr = self.cov_xy - w * self.var_x + self.mean_x * mean_r;
+        (
+            times_pow2(-2.0 * mean_xr, self.ex + self.ey),
+            times_pow2(-2.0 * mean_r, self.ey),
+        )
     }
 
     /// The least-squares line: `A = cov(x, y) / var(x)`, `b = ȳ − A·x̄` when the bias is learnt;
@@ -133,23 +207,29 @@ impl Moments {
         if self.n == 0 {
             return Err(NoOptimum::NoPoints);
         }
-        let (weight, bias) = match bias {
+        let (w, b) = match bias {
             BiasFit::Learn => {
                 if self.min_x == self.max_x {
                     return Err(NoOptimum::ConstantX(self.min_x));
                 }
-                let weight = self.cov_xy / self.var_x;
-                (weight, self.mean_y - weight * self.mean_x)
+                let w = self.cov_xy / self.var_x;
+                (w, self.mean_y - w * self.mean_x)
             }
             BiasFit::Fixed(b) => {
                 if self.min_x == 0.0 && self.max_x == 0.0 {
                     return Err(NoOptimum::AllXZero);
                 }
+                let b = times_pow2(b, -self.ey);
                 let mean_x_resid = self.cov_xy + self.mean_x * (self.mean_y - b);
-                (mean_x_resid / self.mean_xx(), b)
+                (mean_x_resid / self.mean_xx_scaled(), b)
             }
         };
-        let loss = self.loss(weight, bias);
+        let loss = times_pow2(self.loss_scaled(w, b), 2 * self.ey);
+        let weight = times_pow2(w, self.ey - self.ex);
+        let bias = match bias {
+            BiasFit::Fixed(b) => b,
+            BiasFit::Learn => times_pow2(b, self.ey),
+        };
         if !(weight.is_finite() && bias.is_finite() && loss.is_finite()) {
             return Err(NoOptimum::Overflow);
         }
@@ -159,13 +239,13 @@ impl Moments {
     /// The Hessian of the loss, `2·[[mean(x²), x̄], [x̄, 1]]`, as `[[hAA, hAb], [hAb, hbb]]`.
     pub fn hessian(&self) -> [[f64; 2]; 2] {
         [
-            [2.0 * self.mean_xx(), 2.0 * self.mean_x],
-            [2.0 * self.mean_x, 2.0],
+            [2.0 * self.mean_xx(), 2.0 * self.mean_x()],
+            [2.0 * self.mean_x(), 2.0],
         ]
     }
 
     /// The largest eigenvalue of the Hessian: of the 2×2 matrix when the bias is learnt, the
-    /// scalar `2·mean(x²)` when it is not.
+    /// scalar `2·mean(x²)` when it is not. Infinite when `mean(x²)` is beyond f64.
     pub fn max_curvature(&self, learn_bias: bool) -> f64 {
         let [[a, c], [_, d]] = self.hessian();
         if !learn_bias {
@@ -173,11 +253,12 @@ impl Moments {
         }
         let half_trace = 0.5 * (a + d);
         let half_gap = 0.5 * (a - d);
-        half_trace + (half_gap * half_gap + c * c).sqrt()
+        half_trace + half_gap.hypot(c)
     }
 
     /// Gradient descent with a fixed step on a quadratic converges only for `lr < 2 / λmax(H)`.
-    /// Infinite when the loss is flat (all x zero with a pinned bias).
+    /// Infinite when the loss is flat (all x zero with a pinned bias); 0 when the curvature is
+    /// beyond f64 (x near f64's limits), where no step size is stable.
     pub fn max_stable_lr(&self, learn_bias: bool) -> f64 {
         2.0 / self.max_curvature(learn_bias)
     }

@@ -84,8 +84,41 @@ fn no_optimum_cases_are_reported() {
         zeros.least_squares(BiasFit::Fixed(0.0)),
         Err(NoOptimum::AllXZero)
     );
+    // A slope of 1e600 is beyond f64: said so, not a wrong number.
+    let steep = Moments::from_points(&[1e-300, -1e-300], &[1e300, -1e300]);
+    assert_eq!(steep.least_squares(BiasFit::Learn), Err(NoOptimum::Overflow));
+}
+
+/// Data near f64's limits: squares of the raw values overflow, but the scaled moments give the
+/// exact answers, or `inf` where the true loss is beyond f64.
+#[test]
+fn extreme_data_is_exact_or_infinite() {
+    // Through (1e300, 1e300) and (-1e300, 2): A = 0.5, b = 5e299 + 1, loss 0.
     let huge = Moments::from_points(&[1e300, -1e300], &[1e300, 2.0]);
-    assert_eq!(huge.least_squares(BiasFit::Learn), Err(NoOptimum::Overflow));
+    let o = huge.least_squares(BiasFit::Learn).unwrap();
+    assert_eq!((o.weight, o.loss), (0.5, 0.0));
+    assert!((o.bias / 5e299 - 1.0).abs() < 1e-15, "{o:?}");
+
+    // (1e308, 1e308), (-1e308, -1e308): the loss of A = 0 is mean(y²) = 1e616, beyond f64;
+    // A = 1 fits exactly.
+    let edge = Moments::from_points(&[1e308, -1e308], &[1e308, -1e308]);
+    assert_eq!(edge.loss(0.0, 0.0), f64::INFINITY);
+    assert_eq!(edge.loss(1.0, 0.0), 0.0);
+    assert_eq!(edge.loss(2.0, 0.0), f64::INFINITY);
+    let o = edge.least_squares(BiasFit::Fixed(0.0)).unwrap();
+    assert_eq!((o.weight, o.loss), (1.0, 0.0));
+    // Its curvature 2·mean(x²) is beyond f64: no step size is stable, and the bound says 0.
+    assert_eq!(edge.max_stable_lr(true), 0.0);
+
+    // (1e300, 1), (2e300, 2): y = 1e-300·x. The loss of A = 0 is (1 + 4)/2 = 2.5.
+    let tilted = Moments::from_points(&[1e300, 2e300], &[1.0, 2.0]);
+    assert_eq!(tilted.loss(0.0, 0.0), 2.5);
+    let o = tilted.least_squares(BiasFit::Learn).unwrap();
+    assert!((o.weight / 1e-300 - 1.0).abs() < 1e-14, "{o:?}");
+    // b = 0 and loss 0, up to f64's rounding at the scale of y (about 1).
+    assert!(o.bias.abs() < 1e-15 && o.loss < 1e-15, "{o:?}");
+    let pinned = tilted.least_squares(BiasFit::Fixed(0.0)).unwrap();
+    assert!((pinned.weight / 1e-300 - 1.0).abs() < 1e-14, "{pinned:?}");
 }
 
 #[test]

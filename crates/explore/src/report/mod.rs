@@ -137,14 +137,31 @@ impl Report {
         }
     }
 
+    /// The rows the table shows: all of a short table; of a long one the first and last few,
+    /// and those around the minimum.
+    fn shown_rows(&self) -> Vec<usize> {
+        let n = self.rows();
+        if n <= TABLE_ROWS {
+            return (0..n).collect();
+        }
+        let mut rows: Vec<usize> = (0..EXCERPT).chain(n - EXCERPT..n).collect();
+        if let Some(m) = self.minimum {
+            rows.extend(m.saturating_sub(EXCERPT / 2)..(m + EXCERPT / 2 + 1).min(n));
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        rows
+    }
+
     fn write_table(&self, out: &mut dyn Write) -> std::io::Result<()> {
         if !self.title.is_empty() {
             writeln!(out, "{}", self.title)?;
         }
+        let shown = self.shown_rows();
         let cells: Vec<Vec<String>> = self
             .values
             .iter()
-            .map(|col| col.iter().map(|&v| human(v)).collect())
+            .map(|col| shown.iter().map(|&r| human(col[r])).collect())
             .collect();
         let widths: Vec<usize> = self
             .columns
@@ -152,8 +169,8 @@ impl Report {
             .zip(&cells)
             .map(|(name, col)| {
                 col.iter()
-                    .map(String::len)
-                    .chain([name.len()])
+                    .map(|c| c.chars().count())
+                    .chain([name.chars().count()])
                     .max()
                     .unwrap_or(0)
             })
@@ -166,13 +183,24 @@ impl Report {
             writeln!(out, "{text}{mark}")
         };
         line(out, &mut self.columns.iter().copied(), "")?;
-        for row in 0..self.rows() {
+        for (i, &row) in shown.iter().enumerate() {
+            if i > 0 && shown[i - 1] + 1 != row {
+                line(out, &mut self.columns.iter().map(|_| "..."), "")?;
+            }
             let mark = if Some(row) == self.minimum {
                 "   ← minimum"
             } else {
                 ""
             };
-            line(out, &mut cells.iter().map(|c| c[row].as_str()), mark)?;
+            line(out, &mut cells.iter().map(|c| c[i].as_str()), mark)?;
+        }
+        if shown.len() < self.rows() {
+            writeln!(
+                out,
+                "({} of {} rows shown; --format csv or --format json has every one)",
+                shown.len(),
+                self.rows()
+            )?;
         }
         if !self.summary.is_empty() {
             writeln!(out)?;
@@ -237,6 +265,11 @@ pub fn describe_optimum(
         Err(why) => format!("closed-form optimum: none ({why})"),
     }
 }
+
+/// A table longer than this many rows is shown as an excerpt.
+const TABLE_ROWS: usize = 40;
+/// Rows at each end of an excerpt, and around its minimum.
+const EXCERPT: usize = 6;
 
 /// A number in the precision it was computed in, as JSON (`null` when not finite).
 pub fn number(v: f64, dtype: DType) -> Value {
