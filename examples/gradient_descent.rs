@@ -9,14 +9,17 @@
 //! cargo run --release --example gradient_descent [-- --init-weight 2 --lr 0.01 --epochs 100]
 //! ```
 
+use std::io::Write;
+
 use anyhow::Result;
 use candle_core::{DType, Tensor};
 use clap::Parser;
 use explore::device::{self, DeviceChoice};
+use explore::io::Stdout;
 use explore::optim::{Kind, Optimizer, Settings, Sgd};
 use explore::plot::{self, PlotPath};
-use explore::report::{human, Format, Report};
-use explore::train::{Diverged, LineRun, Row, Trajectory};
+use explore::report::{human, Format, Report, Sink};
+use explore::train::{Fit, LineRun, Row};
 use loss::{mse, Reduction};
 use model::{Bias, Linear, Moments};
 
@@ -29,8 +32,8 @@ struct Args {
     /// Learning rate; stable below 2/18 ≈ 0.111.
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: f64,
-    /// Number of steps.
-    #[arg(long, default_value_t = 100)]
+    /// Number of steps, at most 10⁹ (the table shows the first and last).
+    #[arg(long, default_value_t = 100, value_parser = epochs)]
     epochs: usize,
     /// Where to write the plot of the steps on the loss curve (.png or .svg).
     #[arg(long, default_value = "gradient_descent.png")]
@@ -38,6 +41,18 @@ struct Args {
     /// Where to compute: cpu, cuda, or auto (CUDA if built with it and a GPU answers).
     #[arg(long, value_enum, default_value_t)]
     device: DeviceChoice,
+}
+
+/// The table's columns.
+const COLUMNS: [&str; 4] = ["step", "A", "dL/dA", "loss"];
+
+fn epochs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n <= 1_000_000_000 => Ok(n),
+        _ => Err(format!(
+            "`{text}` is not a number of steps from 0 to 1000000000"
+        )),
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -51,18 +66,21 @@ fn run(args: Args) -> Result<()> {
 
     let (px, py) = (-3.0, 3.0);
     let moments = Moments::from_points(&[px], &[py]);
-    println!(
+    let mut out = Stdout::new();
+    writeln!(
+        out,
         "Gradient descent on loss(A) = (3 + 3A)² for the point ({px}, {py}), bias pinned at 0."
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "dL/dA = 18·(A + 1); each step: A ← A − lr·dL/dA, with lr = {}.",
         human(args.lr)
-    );
-    println!(
-        "Stable for lr < 2/λ = 2/18 = {}.",
+    )?;
+    writeln!(
+        out,
+        "Stable for lr < 2/λ = 2/18 = {}.\n",
         human(moments.max_stable_lr(false))
-    );
-    println!();
+    )?;
 
     // The model y = A·x with no bias parameter, the data as tensors, and the optimizer.
     let model = Linear::line(args.init_weight, Bias::Zero, DType::F32, &device)?;
@@ -70,46 +88,28 @@ fn run(args: Args) -> Result<()> {
     let y = Tensor::new(&[py as f32], &device)?;
     let mut sgd = Sgd::new(model.parameters(), args.lr)?;
 
-    // The loop: forward, loss, backward, step. Row `step` is A after `step` updates.
-    let (mut rows, mut diverged) = (Vec::new(), None);
+    // The loop: forward, loss, backward, step. Row `step` is A after `step` updates; `fit`
+    // stops the loop if the loss blows up.
+    let (mut fit, mut table) = (
+        Fit::default(),
+        Sink::new(&mut out, Format::Table, COLUMNS.to_vec(), DType::F32)?,
+    );
     for step in 0..=args.epochs {
         let pred = model.forward(&x)?; // A·x
         let loss = mse(&pred, &y, Reduction::Mean)?; // (3 + 3A)²
         let grads = loss.backward()?; // dL/dA, by candle's autograd
-        let (weight, loss) = (model::scalar(model.weight())?, model::scalar(&loss)?);
-        if !loss.is_finite() {
-            diverged = Some(Diverged {
-                epoch: step,
-                lr: args.lr,
-            });
+        let row = Row::of(step, &model, model::scalar(&loss)?, &grads)?;
+        if fit.push(row).is_break() {
             break;
         }
-        let grad_weight = grads.get(model.weight()).map_or(Ok(0.0), model::scalar)?;
-        rows.push(Row {
-            epoch: step,
-            weight,
-            bias: 0.0,
-            loss,
-            grad_weight,
-            grad_bias: 0.0,
-        });
+        table.row(&[row.epoch as f64, row.weight, row.grad_weight, row.loss])?;
         if step < args.epochs {
             sgd.step(&grads)?; // A ← A − lr·dL/dA
         }
     }
 
-    let column = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
-    let mut report = Report::new(
-        vec!["step", "A", "dL/dA", "loss"],
-        vec![
-            column(|r| r.epoch as f64),
-            column(|r| r.weight),
-            column(|r| r.grad_weight),
-            column(|r| r.loss),
-        ],
-        DType::F32,
-    );
-    if let Some(last) = rows.last() {
+    let mut report = Report::new(COLUMNS.to_vec(), Vec::new(), DType::F32);
+    if let Some(last) = fit.last {
         report = report.summary(format!(
             "after {} steps: A = {} (loss {}); closed-form optimum: A = -1 (loss 0)",
             last.epoch,
@@ -117,10 +117,10 @@ fn run(args: Args) -> Result<()> {
             human(last.loss)
         ));
     }
-    report.write(&mut std::io::stdout().lock(), Format::Table)?;
+    table.finish(&report)?;
 
     let run = LineRun {
-        trajectory: Trajectory { rows, diverged },
+        fit,
         moments,
         learn_bias: false,
         settings: Settings {
@@ -132,7 +132,7 @@ fn run(args: Args) -> Result<()> {
         dtype: DType::F32,
     };
     plot::save(&run.figure(), &args.plot)?;
-    println!("wrote plot: {}", args.plot.as_path().display());
+    writeln!(out, "wrote plot: {}", args.plot.as_path().display())?;
     match run.divergence_message() {
         Some(message) => anyhow::bail!(message),
         None => Ok(()),

@@ -26,10 +26,13 @@ fn prints_each_step_and_converges_to_minus_one() {
         })
         .filter(|r| r.len() == 4)
         .collect();
-    // 101 rows (steps 0..=100): the first and last six are shown, and the count.
-    assert_eq!(rows.len(), 12, "{text}");
-    assert!(text.contains("(12 of 101 rows shown;"), "{text}");
-    assert_eq!((rows[5][0], rows[6][0], rows[11][0]), (5.0, 95.0, 100.0));
+    // 101 rows (steps 0..=100): the first and last six are shown, and those around the first
+    // smallest loss (step 84, where f32 can get no closer to -1), with the count.
+    assert!(text.contains("(19 of 101 rows shown)"), "{text}");
+    let steps: Vec<f64> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(steps[..6], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(steps[12..], [95.0, 96.0, 97.0, 98.0, 99.0, 100.0]);
+    assert!(text.contains("84        -1  2.86102e-6  2.27374e-13   ← minimum"), "{text}");
     // Start A = 2, lr 0.01: the first steps, as PyTorch's SGD gives them.
     let want = [
         (2.0, 54.0, 81.0),
@@ -46,7 +49,7 @@ fn prints_each_step_and_converges_to_minus_one() {
             "{r:?}"
         );
     }
-    assert_eq!(rows[11][1], -1.0);
+    assert_eq!(rows[17][1], -1.0);
     assert!(text.contains("after 100 steps: A = -1"), "{text}");
     assert!(inspect_png(&plot).unwrap().colours > 50);
 }
@@ -68,8 +71,12 @@ fn a_learning_rate_above_the_bound_diverges_with_one_error() {
     );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
+    // Each step multiplies the distance to -1 by 1 − 18·0.12 = −1.16, the loss by 1.3456: it
+    // passes a million times its start at step 47 (1.3456^47 ≈ 1.15e6), and says so.
     assert!(
-        err.contains("error: the loss became non-finite at epoch") && err.contains("0.111111"),
+        err.contains("error: the loss grew from 81 to 9.2797e7")
+            && err.contains("by epoch 47")
+            && err.contains("0.111111"),
         "{err}"
     );
     assert!(plot.exists(), "the steps so far are still drawn");

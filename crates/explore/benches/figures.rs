@@ -130,7 +130,10 @@ fn epoch(c: &mut Criterion) {
                     kind: Kind::Sgd,
                     lr: 1e-4,
                 };
-                explore::train::fit_line(&m, &x, &y, sgd, epochs - 1, |_| {}).unwrap()
+                explore::train::fit_line(&m, &x, &y, sgd, epochs - 1, |_| {
+                    std::ops::ControlFlow::Continue(())
+                })
+                .unwrap()
             })
         });
         g.finish();

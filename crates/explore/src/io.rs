@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::{Error, Result};
@@ -181,15 +182,75 @@ fn write_error(path: &Path, reason: std::io::Error) -> Error {
     }
 }
 
-/// Writes to stdout; a reader that closed the pipe early (`| head`) is not an error.
+/// Set once a reader closed stdout early.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the reader of stdout has gone (`explore train … | head`): long work can stop, since
+/// nothing more can be seen.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Standard output, buffered, for results. A reader that closes the pipe early (`| head`) is no
+/// error: the rest is dropped, and [`stdout_closed`] says so.
+#[derive(Debug)]
+pub struct Stdout {
+    inner: std::io::BufWriter<std::io::Stdout>,
+}
+
+impl Stdout {
+    pub fn new() -> Self {
+        Self {
+            inner: std::io::BufWriter::with_capacity(64 << 10, std::io::stdout()),
+        }
+    }
+
+    fn quietly<T>(result: std::io::Result<T>, or: T) -> std::io::Result<T> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                STDOUT_CLOSED.store(true, Ordering::Relaxed);
+                Ok(or)
+            }
+            other => other,
+        }
+    }
+}
+
+impl Default for Stdout {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if stdout_closed() {
+            return Ok(buf.len());
+        }
+        Self::quietly(self.inner.write(buf), buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if stdout_closed() {
+            return Ok(());
+        }
+        Self::quietly(self.inner.flush(), ())
+    }
+}
+
+impl Drop for Stdout {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
+/// Writes `bytes` to stdout (see [`Stdout`]).
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::Write {
+    let mut out = Stdout::new();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Write {
             path: "stdout".into(),
             reason: e,
-        }),
-        Ok(()) => Ok(()),
-    }
+        })
 }

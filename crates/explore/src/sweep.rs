@@ -167,7 +167,6 @@ impl Sweep {
             self.dtype,
         )
         .title(title)
-        .minimum(minimum)
         .optimum(optimum.ok())
         .summary(format!("{found}; {}", describe_optimum(&optimum, false)))
         .details(&Details { bias: self.bias })
@@ -204,6 +203,7 @@ impl Sweep {
             minimum,
             optimum,
             path: Vec::new(),
+            path_steps: None,
         }
     }
 }
@@ -279,7 +279,6 @@ impl Surface {
             self.dtype,
         )
         .title(title)
-        .minimum(minimum)
         .optimum(optimum.ok())
         .summary(format!("{found}; {}", describe_optimum(&optimum, true)))
     }
@@ -304,6 +303,7 @@ impl Surface {
             minimum,
             optimum,
             path: Vec::new(),
+            path_steps: None,
         }
     }
 }

@@ -5,9 +5,31 @@
 use candle_core::{DType, Device, Tensor};
 use explore::data::gen::{line, LineSpec};
 use explore::optim::{Kind, Settings};
-use explore::train::{fit_line, load_line, save_line};
+use explore::train::{fit_line, load_line, save_line, Diverged, Fit, Row};
 use model::{Bias, BiasFit, Linear, Moments};
 use proptest::prelude::*;
+
+/// A run with every row kept, for the tests to look at.
+struct Collected {
+    rows: Vec<Row>,
+    diverged: Option<Diverged>,
+    fit: Fit,
+}
+
+/// `fit_line`, collecting the rows it streams.
+fn collect(model: &Linear, x: &Tensor, y: &Tensor, settings: Settings, epochs: usize) -> Collected {
+    let mut rows = Vec::new();
+    let fit = fit_line(model, x, y, settings, epochs, |row| {
+        rows.push(*row);
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    Collected {
+        rows,
+        diverged: fit.diverged,
+        fit,
+    }
+}
 
 /// Plain gradient descent at `lr`, as `explore train` runs it by default.
 fn sgd(lr: f64) -> Settings {
@@ -45,7 +67,7 @@ proptest! {
         let (x, y): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
         let model = Linear::line(a, Bias::Learnable(b), DType::F64, &Device::Cpu).unwrap();
         let (xt, yt) = tensors(&x, &y, DType::F64);
-        let step = fit_line(&model, &xt, &yt, sgd(0.1), 0, |_| {}).unwrap().rows[0];
+        let step = collect(&model, &xt, &yt, sgd(0.1), 0).rows[0];
         // dL/dA = -2·mean(x·(y − A·x − b)), dL/db = -2·mean(y − A·x − b).
         let n = x.len() as f64;
         let resid: Vec<f64> = x.iter().zip(&y).map(|(x, y)| y - a * x - b).collect();
@@ -99,7 +121,7 @@ fn sgd_matches_pytorch_step_for_step() {
     for (dtype, reference) in [(DType::F64, TORCH_F64), (DType::F32, TORCH_F32)] {
         let model = Linear::line(-0.5, Bias::Learnable(2.0), dtype, &Device::Cpu).unwrap();
         let (xt, yt) = tensors(&x, &y, dtype);
-        let run = fit_line(&model, &xt, &yt, sgd(0.05), 5, |_| {}).unwrap();
+        let run = collect(&model, &xt, &yt, sgd(0.05), 5);
         assert_eq!(run.rows.len(), 6);
         for (step, (a, b, l)) in run.rows.iter().zip(reference) {
             let close = |got: f64, want: f64| (got - want).abs() <= 1e-5 * want.abs().max(1.0);
@@ -121,7 +143,7 @@ fn seed_lesson_steps_match_pytorch() {
     //   3 0.654104 grad 29.773872 loss 24.624540385343998
     let model = Linear::line(2.0, Bias::Zero, DType::F64, &Device::Cpu).unwrap();
     let (x, y) = tensors(&[-3.0], &[3.0], DType::F64);
-    let run = fit_line(&model, &x, &y, sgd(0.01), 3, |_| {}).unwrap();
+    let run = collect(&model, &x, &y, sgd(0.01), 3);
     let want = [
         (2.0, 54.0, 81.0),
         (1.46, 44.28, 54.4644),
@@ -155,15 +177,7 @@ fn many_epochs_reach_the_closed_form() {
     let opt = m.least_squares(BiasFit::Learn).unwrap();
     let model = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
     let (x, y) = tensors(&data.x, &data.y, DType::F64);
-    let run = fit_line(
-        &model,
-        &x,
-        &y,
-        sgd(1.0 / m.max_curvature(true)),
-        2000,
-        |_| {},
-    )
-    .unwrap();
+    let run = collect(&model, &x, &y, sgd(1.0 / m.max_curvature(true)), 2000);
     let last = run.rows.last().unwrap();
     assert_eq!(last.epoch, 2000);
     assert!(
@@ -186,7 +200,7 @@ fn a_pinned_bias_stays_exactly_zero() {
     let model = Linear::line(0.3, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     assert_eq!(model.parameters().len(), 1);
     let (x, y) = tensors(&data.x, &data.y, DType::F32);
-    let run = fit_line(&model, &x, &y, sgd(0.01), 200, |_| {}).unwrap();
+    let run = collect(&model, &x, &y, sgd(0.01), 200);
     assert!(run.rows.iter().all(|s| s.bias == 0.0 && s.grad_bias == 0.0));
     assert!(model.bias().is_none());
     assert_eq!(model.line_values().unwrap().1, 0.0);
@@ -200,18 +214,22 @@ fn a_pinned_bias_stays_exactly_zero() {
 }
 
 #[test]
-fn divergence_stops_at_the_first_non_finite_loss() {
+fn divergence_stops_once_the_loss_grows_a_millionfold() {
+    // lr = 1.5 × the bound 2/18: each step multiplies the error by 1 − 18·lr = −2, the loss by
+    // 4. From 81 at A = 2 the loss passes 81·10⁶ at the first e with 4^e > 10⁶: e = 10.
     let m = Moments::from_points(&[-3.0], &[3.0]);
     let lr = 1.5 * m.max_stable_lr(false);
     let model = Linear::line(2.0, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     let (x, y) = tensors(&[-3.0], &[3.0], DType::F32);
-    let run = fit_line(&model, &x, &y, sgd(lr), 10_000, |_| {}).unwrap();
+    let run = collect(&model, &x, &y, sgd(lr), 10_000);
     let d = run.diverged.expect("diverges");
-    assert_eq!(run.rows.len(), d.epoch);
+    assert_eq!((d.epoch, d.start), (10, 81.0));
+    assert_eq!(d.loss, 81.0 * 4f64.powi(10));
+    assert_eq!(run.rows.len(), 10);
+    assert_eq!(run.fit.rows, 10);
     assert!(run.rows.iter().all(|s| s.loss.is_finite()));
-    assert!(d.epoch < 1000, "{d:?}");
     let msg = explore::train::LineRun {
-        trajectory: run,
+        fit: run.fit,
         moments: m,
         learn_bias: false,
         settings: sgd(lr),
@@ -222,7 +240,9 @@ fn divergence_stops_at_the_first_non_finite_loss() {
     .divergence_message()
     .expect("a message for a run that diverged");
     assert!(
-        msg.contains(&format!("epoch {}", d.epoch)) && msg.contains("0.111111"),
+        msg.contains("the loss grew from 81 to 8.49347e7")
+            && msg.contains("by epoch 10")
+            && msg.contains("0.111111"),
         "{msg}"
     );
 }
@@ -239,16 +259,16 @@ fn saved_parameters_continue_training_exactly() {
     });
     let (x, y) = tensors(&data.x, &data.y, DType::F64);
     let straight = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    let whole = fit_line(&straight, &x, &y, sgd(0.1), 40, |_| {}).unwrap();
+    let whole = collect(&straight, &x, &y, sgd(0.1), 40);
 
     let first = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    fit_line(&first, &x, &y, sgd(0.1), 20, |_| {}).unwrap();
+    collect(&first, &x, &y, sgd(0.1), 20);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("line.safetensors");
     save_line(&first, &path).unwrap();
     let (w, b) = load_line(&path).unwrap();
     let second = Linear::line(w, Bias::Learnable(b.unwrap()), DType::F64, &Device::Cpu).unwrap();
-    let rest = fit_line(&second, &x, &y, sgd(0.1), 20, |_| {}).unwrap();
+    let rest = collect(&second, &x, &y, sgd(0.1), 20);
     assert_eq!(rest.rows[20].weight, whole.rows[40].weight);
     assert_eq!(rest.rows[20].bias, whole.rows[40].bias);
 

@@ -167,7 +167,7 @@ impl Moments {
     }
 
     /// `(weight, bias)` in the scaled units: `w' = w·2^(ex−ey)`, `b' = b·2^−ey`.
-    fn to_scaled(&self, weight: f64, bias: f64) -> (f64, f64) {
+    fn scaled(&self, weight: f64, bias: f64) -> (f64, f64) {
         (
             times_pow2(weight, self.ex - self.ey),
             times_pow2(bias, -self.ey),
@@ -185,13 +185,13 @@ impl Moments {
     /// The mean squared error of the line `y = weight·x + bias` on this data: `inf` when it is
     /// beyond f64.
     pub fn loss(&self, weight: f64, bias: f64) -> f64 {
-        let (w, b) = self.to_scaled(weight, bias);
+        let (w, b) = self.scaled(weight, bias);
         times_pow2(self.loss_scaled(w, b), 2 * self.ey)
     }
 
     /// The gradient `(dL/dA, dL/db)` at `(weight, bias)`.
     pub fn grad(&self, weight: f64, bias: f64) -> (f64, f64) {
-        let (w, b) = self.to_scaled(weight, bias);
+        let (w, b) = self.scaled(weight, bias);
         // dL/db = −2·mean(r), dL/dA = −2·mean(x·r) with r = y − A·x − b, written in moments.
         let mean_r = self.mean_y - w * self.mean_x - b;
         let mean_xr = self.cov_xy - w * self.var_x + self.mean_x * mean_r;

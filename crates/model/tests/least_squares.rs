@@ -86,7 +86,10 @@ fn no_optimum_cases_are_reported() {
     );
     // A slope of 1e600 is beyond f64: said so, not a wrong number.
     let steep = Moments::from_points(&[1e-300, -1e-300], &[1e300, -1e300]);
-    assert_eq!(steep.least_squares(BiasFit::Learn), Err(NoOptimum::Overflow));
+    assert_eq!(
+        steep.least_squares(BiasFit::Learn),
+        Err(NoOptimum::Overflow)
+    );
 }
 
 /// Data near f64's limits: squares of the raw values overflow, but the scaled moments give the

@@ -35,6 +35,29 @@ impl Dataset {
         Ok((to_tensor(&self.x)?, to_tensor(&self.y)?))
     }
 
+    /// Refuses data that `dtype` cannot hold, rather than letting it become infinite: in f32, a
+    /// value beyond ±3.4e38.
+    pub fn check_dtype(&self, dtype: DType) -> Result<()> {
+        if dtype != DType::F32 {
+            return Ok(());
+        }
+        let beyond = |v: &f64| v.abs() > f64::from(f32::MAX);
+        let found = [("x", &self.x), ("y", &self.y)]
+            .into_iter()
+            .find_map(|(name, col)| col.iter().position(beyond).map(|i| (name, i, col[i])));
+        match found {
+            Some((name, i, v)) => Err(Error::Data {
+                at: self.source.clone(),
+                msg: format!(
+                    "{name} = {v:e} (point {}) is beyond f32's range (±3.4e38) and would become \
+                     infinite: use --dtype f64",
+                    i + 1
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The sufficient statistics for MSE of a line, in `f64`.
     pub fn moments(&self) -> Moments {
         Moments::from_points(&self.x, &self.y)

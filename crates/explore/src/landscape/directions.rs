@@ -42,6 +42,9 @@ pub enum Directions {
     Random,
     /// The principal components of the recorded training path.
     Pca,
+    /// The model's own two parameters as the axes: for the line, the (A, b) plane, with
+    /// α = A − A* and β = b − b*. Only for a model with exactly two parameters.
+    Axes,
 }
 
 impl Directions {
@@ -50,6 +53,17 @@ impl Directions {
         match self {
             Directions::Random => "random",
             Directions::Pca => "pca",
+            Directions::Axes => "axes",
+        }
+    }
+
+    /// What a model with `parameters` values is drawn along unless told: its own axes when it
+    /// has two (the line), random directions otherwise.
+    pub fn default_for(parameters: usize) -> Self {
+        if parameters == 2 {
+            Directions::Axes
+        } else {
+            Directions::Random
         }
     }
 }
@@ -159,4 +173,32 @@ pub fn pca_directions(points: &[Params], center: &Params) -> Result<(Params, Par
     let d2 = directions.pop().expect("two directions");
     let d1 = directions.pop().expect("two directions");
     Ok((d1, d2))
+}
+
+/// The unit directions along a two-parameter model's own axes: `d1` along its weight (the
+/// tensor whose name says so, else the first value), `d2` along the other value.
+pub fn axes_directions(center: &Params) -> Result<(Params, Params)> {
+    let values = center.flatten()?;
+    if values.len() != 2 {
+        candle_core::bail!(
+            "landscape: --directions axes needs a model with exactly two parameters (the line); \
+             this one has {}: use --directions random or pca",
+            values.len()
+        );
+    }
+    // The flat position of the weight: the first value of the tensor named like one.
+    let mut at = 0;
+    let mut weight = 0;
+    for (name, t) in center.names.iter().zip(&center.tensors) {
+        if name.contains("weight") {
+            weight = at;
+        }
+        at += t.elem_count();
+    }
+    let unit = |i: usize| {
+        let mut v = vec![0.0; 2];
+        v[i] = 1.0;
+        center.unflatten(&v)
+    };
+    Ok((unit(weight)?, unit(1 - weight)?))
 }

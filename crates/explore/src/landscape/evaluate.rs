@@ -84,7 +84,10 @@ pub fn project(
     let (g11, g12, g22) = (d1.dot(d1)?, d1.dot(d2)?, d2.dot(d2)?);
     let det = g11 * g22 - g12 * g12;
     if det.abs() <= 1e-300 || det.is_nan() {
-        candle_core::bail!("landscape: the two directions are parallel or zero");
+        candle_core::bail!(
+            "landscape: the two directions are parallel or zero (random directions leave biases \
+             at zero): try --directions pca, or --keep-1d"
+        );
     }
     points
         .iter()

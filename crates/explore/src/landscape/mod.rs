@@ -28,7 +28,9 @@ use crate::plot::Heatmap;
 use crate::report::{human, Report};
 use crate::train::{train, Ended};
 
-pub use directions::{pca_directions, random_direction, Directions, Normalization};
+pub use directions::{
+    axes_directions, pca_directions, random_direction, Directions, Normalization,
+};
 pub use evaluate::{line, path_losses, plane, project};
 pub use model::{Model, ModelKind};
 pub use params::Params;
@@ -91,7 +93,8 @@ pub struct Config {
     /// The optimizer and learning rate of the training run.
     pub optimizer: Settings,
     pub epochs: usize,
-    pub directions: Directions,
+    /// The plane's directions; `None`: [`Directions::default_for`] the model.
+    pub directions: Option<Directions>,
     pub normalization: Normalization,
     /// Keep 1-D parameters (biases) in random directions.
     pub keep_1d: bool,
@@ -106,6 +109,44 @@ pub struct Config {
 
 /// How many times a run's parameters are recorded for its path.
 pub const RECORDS: usize = 100;
+
+/// The most memory the recorded path of a landscape's training run may take.
+pub const BUDGET_BYTES: usize = 2 << 30;
+
+impl Config {
+    /// The number of parameters of the model: the line's 2, or the MLP's weights and biases.
+    pub fn parameters(&self) -> usize {
+        match self.model {
+            ModelKind::Line => 2,
+            ModelKind::Mlp => std::iter::once(1)
+                .chain(self.hidden.iter().copied())
+                .chain([1])
+                .collect::<Vec<usize>>()
+                .windows(2)
+                .fold(0usize, |n, w| {
+                    n.saturating_add(w[0].saturating_mul(w[1]).saturating_add(w[1]))
+                }),
+        }
+    }
+
+    /// Refuses a model too large to train and record here, before anything is allocated: its
+    /// path keeps [`RECORDS`] copies of the parameters, the optimizer a few more.
+    pub fn check_size(&self, dtype: DType) -> std::result::Result<(), String> {
+        let copies = RECORDS + 8;
+        let per = copies * dtype.size_in_bytes();
+        let parameters = self.parameters();
+        if parameters.saturating_mul(per) > BUDGET_BYTES {
+            return Err(format!(
+                "--hidden: this MLP has {parameters} parameters, and recording its training \
+                 takes {copies} copies of them: at most {} parameters fit in {} GiB in {}",
+                BUDGET_BYTES / per,
+                BUDGET_BYTES >> 30,
+                dtype.as_str()
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// A computed landscape: the loss over the plane around the trained parameters, with the
 /// training run projected onto it.
@@ -159,7 +200,10 @@ impl LossPlane {
         let Some(center) = run.points.last().cloned() else {
             candle_core::bail!("landscape: the training run recorded no parameters");
         };
-        let (d1, d2) = match config.directions {
+        let directions = config
+            .directions
+            .unwrap_or_else(|| Directions::default_for(net.parameter_count()));
+        let (d1, d2) = match directions {
             Directions::Random => {
                 let random = |k| {
                     let seed = config.seed.wrapping_add(k);
@@ -168,16 +212,17 @@ impl LossPlane {
                 (random(1)?, random(2)?)
             }
             Directions::Pca => pca_directions(&run.points, &center)?,
+            Directions::Axes => axes_directions(&center)?,
         };
         let path = project(&run.points, &center, (&d1, &d2))?;
         let path_losses = path_losses(net.varmap(), &loss, &run.points)?;
         let extent = path
             .iter()
             .fold(0.0f64, |m, p| m.max(p.0.abs()).max(p.1.abs()));
-        let distance = match (config.distance, config.directions) {
+        let distance = match (config.distance, directions) {
             (Some(d), _) => d,
             (None, Directions::Random) => 1.0,
-            (None, Directions::Pca) => 1.25 * extent.max(1e-6),
+            (None, Directions::Pca | Directions::Axes) => 1.25 * extent.max(1e-6),
         };
         let axis = linspace(-distance, distance, config.steps);
         let losses = plane(
@@ -197,7 +242,7 @@ impl LossPlane {
             epochs: run.epochs,
             path,
             path_losses,
-            directions: config.directions,
+            directions,
             normalization: config.normalization,
             distance,
             source: data.describe(),
@@ -260,7 +305,6 @@ impl LossPlane {
             self.dtype,
         )
         .title(title)
-        .minimum(minimum)
         .details(&details)
         .summary(format!(
             "trained {} ({} parameters) on {} for {} epochs: loss {} → {}",
@@ -290,14 +334,21 @@ impl LossPlane {
             argmin(&self.losses).map(|i| (self.axis[i / n], self.axis[i % n], self.losses[i]));
         Heatmap {
             title: format!("loss landscape of {} on {}", self.model, self.source),
-            x_label: "direction 1 (α)".into(),
-            y_label: "direction 2 (β)".into(),
+            x_label: match self.directions {
+                Directions::Axes => "α = weight A − A*".into(),
+                _ => "direction 1 (α)".into(),
+            },
+            y_label: match self.directions {
+                Directions::Axes => "β = bias b − b*".into(),
+                _ => "direction 2 (β)".into(),
+            },
             weights: self.axis.clone(),
             biases: self.axis.clone(),
             losses: self.losses.clone(),
             minimum,
             optimum: None,
             path: self.path.clone(),
+            path_steps: self.epochs.last().copied(),
         }
     }
 }

@@ -4,7 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    draw_legend, draw_path, line_chart, msg, pad, span, tick, Figure, CURVE, MINIMUM, OPTIMUM,
+    clipped_lines, draw_legend, draw_path, line_chart, msg, pad, span, tick, Figure, CURVE,
+    MINIMUM, OPTIMUM,
 };
 use crate::report::human;
 
@@ -23,6 +24,8 @@ pub struct LossCurve {
     pub optimum: Option<(f64, f64)>,
     /// Steps to draw over the curve, joined in order, start and end marked.
     pub path: Vec<(f64, f64)>,
+    /// How many updates the path stands for, when it is thinned; else one per point.
+    pub path_steps: Option<usize>,
 }
 
 impl Figure for LossCurve {
@@ -46,11 +49,9 @@ impl Figure for LossCurve {
             &|v| tick(*v, y_lo, y_hi),
         )?;
         if !self.curve.is_empty() {
+            let lines = clipped_lines(&chart, self.curve.iter().copied(), CURVE.stroke_width(3));
             chart
-                .draw_series(LineSeries::new(
-                    self.curve.iter().copied(),
-                    CURVE.stroke_width(3),
-                ))
+                .draw_series(lines)
                 .map_err(msg)?
                 .label("loss (exact)")
                 .legend(|(x, y)| {
@@ -89,7 +90,8 @@ impl Figure for LossCurve {
                     PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
                 });
         }
-        draw_path(&mut chart, &self.path, 3, &|p| {
+        let steps = self.path_steps.unwrap_or(self.path.len().saturating_sub(1));
+        draw_path(&mut chart, &self.path, steps, 3, &|p| {
             format!("A = {}", human(p.0))
         })?;
         if let Some(min) = self.minimum {

@@ -26,6 +26,8 @@ pub struct Heatmap {
     pub optimum: Option<(f64, f64, f64)>,
     /// `(A, b)` steps to draw over the map, start and end marked.
     pub path: Vec<(f64, f64)>,
+    /// How many updates the path stands for, when it is thinned; else one per point.
+    pub path_steps: Option<usize>,
 }
 
 /// Colours follow `sqrt((L − Lmin) / (Lmax − Lmin))`: for a quadratic bowl that is proportional
@@ -71,12 +73,26 @@ impl Figure for Heatmap {
                 self.losses.len()
             ));
         }
-        let (lo, hi) = span(self.losses.iter().copied()).ok_or("every loss is NaN or infinite")?;
+        // Cells and contours need each axis in increasing order; a grid given as an unsorted
+        // list (`--weights 3,1,2,0`) is sorted here, its losses moved along.
+        let order = |v: &[f64]| {
+            let mut idx: Vec<usize> = (0..v.len()).collect();
+            idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+            idx
+        };
+        let (wi, bi) = (order(&self.weights), order(&self.biases));
+        let weights: Vec<f64> = wi.iter().map(|&i| self.weights[i]).collect();
+        let biases: Vec<f64> = bi.iter().map(|&j| self.biases[j]).collect();
+        let losses: Vec<f64> = wi
+            .iter()
+            .flat_map(|&i| bi.iter().map(move |&j| self.losses[i * nb + j]))
+            .collect();
+        let (lo, hi) = span(losses.iter().copied()).ok_or("every loss is NaN or infinite")?;
         let root = root.titled(&self.title, (FAMILY, 24)).map_err(msg)?;
         let width = root.dim_in_pixel().0;
         let (main, bar) = root.split_horizontally(width.saturating_sub(150));
 
-        let (we, be) = (cell_edges(&self.weights), cell_edges(&self.biases));
+        let (we, be) = (cell_edges(&weights), cell_edges(&biases));
         let x_range =
             span(we.iter().copied().chain(self.path.iter().map(|p| p.0))).unwrap_or((0.0, 1.0));
         let y_range =
@@ -101,7 +117,7 @@ impl Figure for Heatmap {
         let cells = (0..nw).flat_map(|i| (0..nb).map(move |j| (i, j)));
         chart
             .draw_series(cells.filter_map(|(i, j)| {
-                let l = self.losses[i * nb + j];
+                let l = losses[i * nb + j];
                 l.is_finite().then(|| {
                     let colour = colour_at(colour_position(l, lo, hi));
                     Rectangle::new([(we[i], be[j]), (we[i + 1], be[j + 1])], colour.filled())
@@ -111,7 +127,7 @@ impl Figure for Heatmap {
         // Ten contour levels, evenly spaced in the colour's square-root scale.
         for k in 1..=10 {
             let level = lo + (hi - lo) * (k as f64 / 11.0).powi(2);
-            let lines = contour::segments(&self.weights, &self.biases, &self.losses, level);
+            let lines = contour::segments(&weights, &biases, &losses, level);
             chart
                 .draw_series(
                     lines
@@ -120,7 +136,8 @@ impl Figure for Heatmap {
                 )
                 .map_err(msg)?;
         }
-        draw_path(&mut chart, &self.path, 2, &|p| {
+        let steps = self.path_steps.unwrap_or(self.path.len().saturating_sub(1));
+        draw_path(&mut chart, &self.path, steps, 2, &|p| {
             format!("({}, {})", human(p.0), human(p.1))
         })?;
         if let Some((w, b, l)) = self.minimum {

@@ -3,7 +3,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_legend, line_chart, msg, pad, round_to_2_digits, span, Figure, OPTIMUM, PATH};
+use super::{
+    clipped_lines, draw_legend, line_chart, msg, pad, round_to_2_digits, span, Figure, OPTIMUM,
+    PATH,
+};
 use crate::report::human;
 
 /// Loss against epoch, with the closed-form optimum's loss as a dashed line.
@@ -54,11 +57,10 @@ impl Figure for LossHistory {
             ("epoch", y_desc),
             &y_label,
         )?;
+        let points = self.losses.iter().map(|&(e, l)| (e, to_axis(l)));
+        let lines = clipped_lines(&chart, points, PATH.stroke_width(3));
         chart
-            .draw_series(LineSeries::new(
-                self.losses.iter().map(|&(e, l)| (e, to_axis(l))),
-                PATH.stroke_width(3),
-            ))
+            .draw_series(lines)
             .map_err(msg)?
             .label("training loss")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(3)));

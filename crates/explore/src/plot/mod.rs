@@ -204,32 +204,130 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
         .map_err(msg)
 }
 
+/// The part of the segment `a`–`b` inside `[x0, x1] × [y0, y1]` (Liang–Barsky), if any.
+fn clip_segment(
+    (a, b): ((f64, f64), (f64, f64)),
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+) -> Option<((f64, f64), (f64, f64))> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - x0),
+        (dx, x1 - a.0),
+        (-dy, a.1 - y0),
+        (dy, y1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+        }
+    }
+    (t0 <= t1 && t0.is_finite() && t1.is_finite()).then(|| {
+        let at = |t: f64| (a.0 + t * dx, a.1 + t * dy);
+        (at(t0), at(t1))
+    })
+}
+
+/// `points` as lines for [`ChartContext::draw_series`], clipped to the chart's plotting area.
+/// Plotters joins thick lines with unlimited mitres, so a sharp turn (a zig-zagging descent)
+/// would draw a spike across the whole figure: the line is broken at every turn of more than
+/// 90° on the screen, and where it leaves the area.
+fn clipped_lines<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    points: impl IntoIterator<Item = (f64, f64)>,
+    style: ShapeStyle,
+) -> Vec<PathElement<(f64, f64)>> {
+    let (xr, yr) = (chart.x_range(), chart.y_range());
+    let bounds = ((xr.start, xr.end), (yr.start, yr.end));
+    let pixel = |p: (f64, f64)| {
+        let (x, y) = chart.backend_coord(&p);
+        (f64::from(x), f64::from(y))
+    };
+    let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut previous: Option<(f64, f64)> = None;
+    for point in points {
+        if !(point.0.is_finite() && point.1.is_finite()) {
+            previous = None;
+            continue;
+        }
+        let Some(from) = previous.replace(point) else {
+            continue;
+        };
+        let Some((a, b)) = clip_segment((from, point), bounds.0, bounds.1) else {
+            continue;
+        };
+        let joins = lines.last().is_some_and(|line| {
+            let n = line.len();
+            if line[n - 1] != a || n < 2 {
+                return false;
+            }
+            let (p, q, r) = (pixel(line[n - 2]), pixel(a), pixel(b));
+            (q.0 - p.0) * (r.0 - q.0) + (q.1 - p.1) * (r.1 - q.1) >= 0.0
+        });
+        match lines.last_mut() {
+            Some(line) if joins => line.push(b),
+            _ => lines.push(vec![a, b]),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|line| PathElement::new(line, style))
+        .collect()
+}
+
+/// Whether `p` lies in the chart's plotting area.
+fn inside<DB: DrawingBackend>(chart: &Chart<'_, DB>, p: (f64, f64)) -> bool {
+    chart.x_range().contains(&p.0) && chart.y_range().contains(&p.1)
+        || (p.0 == chart.x_range().end || p.1 == chart.y_range().end)
+            && chart.x_range().start <= p.0
+            && p.0 <= chart.x_range().end
+            && chart.y_range().start <= p.1
+            && p.1 <= chart.y_range().end
+}
+
 /// A descent path: its steps joined and dotted, the start a triangle and the end a square,
 /// each in the legend with `at` describing the point.
 fn draw_path<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     path: &[(f64, f64)],
+    steps: usize,
     dot: i32,
     at: &dyn Fn((f64, f64)) -> String,
 ) -> std::result::Result<(), String> {
     let (Some(&start), Some(&end)) = (path.first(), path.last()) else {
         return Ok(());
     };
+    let lines = clipped_lines(chart, path.iter().copied(), PATH.stroke_width(2));
+    let dots: Vec<_> = path
+        .iter()
+        .filter(|&&p| inside(chart, p))
+        .map(|&p| Circle::new(p, dot, PATH.filled()))
+        .collect();
     chart
-        .draw_series(LineSeries::new(path.iter().copied(), PATH.stroke_width(2)))
+        .draw_series(lines)
         .map_err(msg)?
-        .label(format!("descent ({} steps)", path.len() - 1))
+        .label(format!("descent ({steps} steps)"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(2)));
+    chart.draw_series(dots).map_err(msg)?;
+    let start_marker = inside(chart, start).then(|| TriangleMarker::new(start, 9, PATH.filled()));
     chart
-        .draw_series(path.iter().map(|&p| Circle::new(p, dot, PATH.filled())))
-        .map_err(msg)?;
-    chart
-        .draw_series([TriangleMarker::new(start, 9, PATH.filled())])
+        .draw_series(start_marker)
         .map_err(msg)?
         .label(format!("start {}", at(start)))
         .legend(|(x, y)| TriangleMarker::new((x + 12, y), 7, PATH.filled()));
+    let end_marker = inside(chart, end)
+        .then(|| EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], PATH.filled()));
     chart
-        .draw_series([EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], PATH.filled())])
+        .draw_series(end_marker)
         .map_err(msg)?
         .label(format!("end {}", at(end)))
         .legend(|(x, y)| Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], PATH.filled()));
@@ -253,6 +351,64 @@ pub(crate) fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
     } else {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
         (lo - d, hi + d)
+    }
+}
+
+/// At most about `2 × cap` items of a sequence of any length, evenly spaced: every `k`-th item
+/// is kept, and `k` doubles (dropping every other kept item) whenever `2 × cap` are held; the
+/// last item is always kept. A million-epoch path draws the same picture from a few thousand
+/// points, in bounded memory.
+#[derive(Debug, Clone)]
+pub struct Thinned<T> {
+    cap: usize,
+    every: usize,
+    seen: usize,
+    /// The kept items with their positions in the sequence, and the latest item.
+    kept: Vec<(usize, T)>,
+    last: Option<(usize, T)>,
+}
+
+impl<T: Clone> Thinned<T> {
+    /// Keeps between `cap` and `2 × cap` items (`cap` ≥ 1).
+    pub fn new(cap: usize) -> Self {
+        Self {
+            cap: cap.max(1),
+            every: 1,
+            seen: 0,
+            kept: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// The next item of the sequence.
+    pub fn push(&mut self, item: T) {
+        let index = self.seen;
+        self.seen += 1;
+        if index % self.every == 0 {
+            self.kept.push((index, item.clone()));
+            if self.kept.len() >= 2 * self.cap {
+                self.every *= 2;
+                let every = self.every;
+                self.kept.retain(|(i, _)| i % every == 0);
+            }
+        }
+        self.last = Some((index, item));
+    }
+
+    /// How many items were pushed.
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
+    /// The kept items in order, the last item of the sequence included.
+    pub fn items(&self) -> Vec<T> {
+        let last_kept = self.kept.last().map(|(i, _)| *i);
+        let last = self.last.iter().filter(|(i, _)| Some(*i) != last_kept);
+        self.kept
+            .iter()
+            .chain(last)
+            .map(|(_, t)| t.clone())
+            .collect()
     }
 }
 

@@ -1,7 +1,9 @@
 //! Printing results: an aligned table for people (minimum row marked, a heading, the closed-form
-//! optimum beside what was found), or CSV and JSON for other programs. Every command builds one
-//! [`Report`] and writes it in the format asked for.
+//! optimum beside what was found, an excerpt of a long table), or CSV and JSON with every row for
+//! other programs. A command builds one [`Report`] and writes it; a run too long to hold in
+//! memory streams its rows through a [`Sink`] and finishes it with the report of the rest.
 
+use std::collections::VecDeque;
 use std::io::Write;
 
 use candle_core::DType;
@@ -38,48 +40,50 @@ pub struct RunInfo {
     pub method: Option<&'static str>,
 }
 
-/// A table of results: named columns of numbers, with the row of the smallest loss marked, a
-/// heading and summary lines for people, and the closed-form optimum and the run's settings for
-/// programs. Built with [`Report::new`] and the methods after it.
+/// The results of a command: named columns of numbers (the last is the loss, whose smallest row
+/// is marked), a heading and summary lines for people, and the closed-form optimum and the run's
+/// settings for programs. Built with [`Report::new`] and the methods after it.
 #[derive(Debug, Clone)]
 pub struct Report {
     title: String,
     columns: Vec<&'static str>,
     values: Vec<Vec<f64>>,
-    minimum: Option<usize>,
     dtype: DType,
     summary: Vec<String>,
     optimum: Option<model::Optimum>,
     run: Option<RunInfo>,
     details: Map<String, Value>,
+    /// Where the rows a long table leaves out can be had, e.g. "--format csv".
+    elsewhere: Option<String>,
 }
 
 impl Report {
     /// A report of `columns`, one `Vec` of values per column, all of the same length, computed
-    /// in `dtype` (CSV and JSON print them in it).
+    /// in `dtype` (CSV and JSON print them in it). The last column is the loss. A report whose
+    /// rows were streamed through a [`Sink`] has no values here.
     pub fn new(columns: Vec<&'static str>, values: Vec<Vec<f64>>, dtype: DType) -> Self {
         Self {
             title: String::new(),
             columns,
             values,
-            minimum: None,
             dtype,
             summary: Vec::new(),
             optimum: None,
             run: None,
             details: Map::new(),
+            elsewhere: None,
         }
+    }
+
+    /// Where every row can be had when a long table shows an excerpt (a flag, say).
+    pub fn elsewhere(mut self, hint: impl Into<String>) -> Self {
+        self.elsewhere = Some(hint.into());
+        self
     }
 
     /// The heading printed above the table (not in CSV or JSON).
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = title.into();
-        self
-    }
-
-    /// Marks row `row` as the minimum (`← minimum` in the table, `minimum` in the JSON).
-    pub fn minimum(mut self, row: Option<usize>) -> Self {
-        self.minimum = row;
         self
     }
 
@@ -115,62 +119,225 @@ impl Report {
         &self.summary
     }
 
-    fn rows(&self) -> usize {
-        self.values.first().map_or(0, Vec::len)
+    /// Whether the report is in f32 and holds values beyond f32's range, which CSV and JSON
+    /// print as `inf` and `null` (a loss that overflows f32 while it would fit in f64).
+    pub fn beyond_f32(&self) -> bool {
+        self.dtype == DType::F32
+            && self
+                .values
+                .iter()
+                .flatten()
+                .any(|v| v.abs() > f64::from(f32::MAX))
     }
 
-    fn row_object(&self, row: usize) -> Value {
-        let fields = self.columns.iter().zip(&self.values);
+    /// Writes the report in `format`: its rows through a [`Sink`], then the rest.
+    pub fn write(&self, out: &mut dyn Write, format: Format) -> std::io::Result<()> {
+        let mut sink = Sink::new(out, format, self.columns.clone(), self.dtype)?;
+        let rows = self.values.first().map_or(0, Vec::len);
+        let mut row = vec![0.0; self.values.len()];
+        for r in 0..rows {
+            for (cell, column) in row.iter_mut().zip(&self.values) {
+                *cell = column[r];
+            }
+            sink.row(&row)?;
+        }
+        sink.finish(self)
+    }
+}
+
+/// Writes rows as they are made: CSV and JSON straight out, one row at a time; the table keeps
+/// only what it will show (a short table whole; of a long one the first and last rows and those
+/// around the minimum) and prints it at [`Sink::finish`]. Memory stays bounded however many
+/// rows pass through.
+pub struct Sink<'a> {
+    out: &'a mut dyn Write,
+    format: Format,
+    columns: Vec<&'static str>,
+    dtype: DType,
+    count: usize,
+    /// Every row while the table is short; `None` once it is long.
+    all: Option<Vec<(usize, Vec<f64>)>>,
+    head: Vec<(usize, Vec<f64>)>,
+    tail: VecDeque<(usize, Vec<f64>)>,
+    /// The rows around the smallest loss so far, and how many rows after it are still wanted.
+    best: Option<(usize, f64)>,
+    around_best: Vec<(usize, Vec<f64>)>,
+    wanted_after: usize,
+    recent: VecDeque<(usize, Vec<f64>)>,
+}
+
+impl std::fmt::Debug for Sink<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sink")
+            .field("format", &self.format)
+            .field("columns", &self.columns)
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+impl<'a> Sink<'a> {
+    /// Starts writing rows of `columns` (the last is the loss) in `format`.
+    pub fn new(
+        out: &'a mut dyn Write,
+        format: Format,
+        columns: Vec<&'static str>,
+        dtype: DType,
+    ) -> std::io::Result<Self> {
+        match format {
+            Format::Csv => writeln!(out, "{}", columns.join(","))?,
+            Format::Json => write!(out, "{{\n  \"rows\": [")?,
+            Format::Table => {}
+        }
+        Ok(Self {
+            out,
+            format,
+            columns,
+            dtype,
+            count: 0,
+            all: Some(Vec::new()),
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            best: None,
+            around_best: Vec::new(),
+            wanted_after: 0,
+            recent: VecDeque::new(),
+        })
+    }
+
+    /// The next row, one value per column.
+    pub fn row(&mut self, values: &[f64]) -> std::io::Result<()> {
+        let index = self.count;
+        self.count += 1;
+        match self.format {
+            Format::Csv => {
+                let fields: Vec<String> = values.iter().map(|&v| exact(v, self.dtype)).collect();
+                writeln!(self.out, "{}", fields.join(","))?;
+            }
+            Format::Json => {
+                let sep = if index == 0 { "" } else { "," };
+                let row = self.row_object(values);
+                write!(self.out, "{sep}\n    {row}")?;
+            }
+            Format::Table => {}
+        }
+        self.keep(index, values);
+        Ok(())
+    }
+
+    /// Remembers what the table and the JSON's `minimum` need of row `index`.
+    fn keep(&mut self, index: usize, values: &[f64]) {
+        let row = (index, values.to_vec());
+        let loss = values.last().copied().unwrap_or(f64::NAN);
+        if let Some(all) = &mut self.all {
+            all.push(row.clone());
+            if all.len() > TABLE_ROWS {
+                self.all = None;
+            }
+        }
+        if self.head.len() < EXCERPT {
+            self.head.push(row.clone());
+        }
+        self.tail.push_back(row.clone());
+        if self.tail.len() > EXCERPT {
+            self.tail.pop_front();
+        }
+        // The first smallest loss, ignoring NaN, with the rows just before and after it.
+        let better = !loss.is_nan() && self.best.is_none_or(|(_, b)| loss < b);
+        if better {
+            self.best = Some((index, loss));
+            self.around_best = self.recent.iter().cloned().collect();
+            self.around_best.push(row.clone());
+            self.wanted_after = EXCERPT / 2;
+        } else if self.wanted_after > 0 {
+            self.around_best.push(row.clone());
+            self.wanted_after -= 1;
+        }
+        self.recent.push_back(row);
+        if self.recent.len() > EXCERPT / 2 {
+            self.recent.pop_front();
+        }
+    }
+
+    fn row_object(&self, values: &[f64]) -> Value {
+        let fields = self.columns.iter().zip(values);
         Value::Object(
             fields
-                .map(|(c, v)| (c.to_string(), number(v[row], self.dtype)))
+                .map(|(c, &v)| (c.to_string(), number(v, self.dtype)))
                 .collect(),
         )
     }
 
-    /// Writes the report in `format`; the table has the heading line, CSV and JSON stay clean.
-    pub fn write(&self, out: &mut dyn Write, format: Format) -> std::io::Result<()> {
-        match format {
-            Format::Table => self.write_table(out),
-            Format::Csv => self.write_csv(out),
-            Format::Json => self.write_json(out),
-        }
-    }
-
-    /// The rows the table shows: all of a short table; of a long one the first and last few,
-    /// and those around the minimum.
-    fn shown_rows(&self) -> Vec<usize> {
-        let n = self.rows();
-        if n <= TABLE_ROWS {
-            return (0..n).collect();
-        }
-        let mut rows: Vec<usize> = (0..EXCERPT).chain(n - EXCERPT..n).collect();
-        if let Some(m) = self.minimum {
-            rows.extend(m.saturating_sub(EXCERPT / 2)..(m + EXCERPT / 2 + 1).min(n));
-        }
-        rows.sort_unstable();
-        rows.dedup();
-        rows
-    }
-
-    fn write_table(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        if !self.title.is_empty() {
-            writeln!(out, "{}", self.title)?;
-        }
-        let shown = self.shown_rows();
-        let cells: Vec<Vec<String>> = self
-            .values
+    /// The row with the smallest loss.
+    fn minimum(&self) -> Option<&Vec<f64>> {
+        let (index, _) = self.best?;
+        self.around_best
             .iter()
-            .map(|col| shown.iter().map(|&r| human(col[r])).collect())
+            .find(|(i, _)| *i == index)
+            .map(|(_, v)| v)
+    }
+
+    /// Ends the output with what `report` says besides its rows: the table with its heading and
+    /// summary, or the JSON's `minimum`, `optimum` and settings.
+    pub fn finish(self, report: &Report) -> std::io::Result<()> {
+        match self.format {
+            Format::Csv => Ok(()),
+            Format::Json => self.finish_json(report),
+            Format::Table => self.finish_table(report),
+        }
+    }
+
+    fn finish_json(self, report: &Report) -> std::io::Result<()> {
+        let mut doc = match report.run.as_ref().map(serde_json::to_value) {
+            Some(Ok(Value::Object(run))) => run,
+            _ => Map::new(),
+        };
+        doc.extend(report.details.clone());
+        let minimum = self.minimum().map_or(Value::Null, |v| self.row_object(v));
+        doc.insert("minimum".into(), minimum);
+        let optimum = report.optimum.map_or(
+            Value::Null,
+            |o| json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}),
+        );
+        doc.insert("optimum".into(), optimum);
+        let rest = serde_json::to_string_pretty(&Value::Object(doc))?;
+        // `rest` is `{\n  "key": …\n}`: its fields follow the rows.
+        let fields = rest
+            .strip_prefix('{')
+            .and_then(|r| r.strip_suffix('}'))
+            .unwrap_or("")
+            .trim_end();
+        let close = if self.count == 0 { "]" } else { "\n  ]" };
+        writeln!(self.out, "{close},{fields}\n}}")
+    }
+
+    fn finish_table(self, report: &Report) -> std::io::Result<()> {
+        let mut shown: Vec<(usize, Vec<f64>)> = match self.all {
+            Some(all) => all,
+            None => self
+                .head
+                .into_iter()
+                .chain(self.around_best)
+                .chain(self.tail)
+                .collect(),
+        };
+        shown.sort_by_key(|(i, _)| *i);
+        shown.dedup_by_key(|(i, _)| *i);
+        let minimum = self.best.map(|(i, _)| i);
+        let out = self.out;
+        if !report.title.is_empty() {
+            writeln!(out, "{}", report.title)?;
+        }
+        let cells: Vec<Vec<String>> = shown
+            .iter()
+            .map(|(_, row)| row.iter().map(|&v| human(v)).collect())
             .collect();
-        let widths: Vec<usize> = self
-            .columns
-            .iter()
-            .zip(&cells)
-            .map(|(name, col)| {
-                col.iter()
-                    .map(|c| c.chars().count())
-                    .chain([name.chars().count()])
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|c| {
+                cells
+                    .iter()
+                    .map(|row| row[c].chars().count())
+                    .chain([self.columns[c].chars().count()])
                     .max()
                     .unwrap_or(0)
             })
@@ -183,64 +350,36 @@ impl Report {
             writeln!(out, "{text}{mark}")
         };
         line(out, &mut self.columns.iter().copied(), "")?;
-        for (i, &row) in shown.iter().enumerate() {
-            if i > 0 && shown[i - 1] + 1 != row {
+        for (k, (index, _)) in shown.iter().enumerate() {
+            if k > 0 && shown[k - 1].0 + 1 != *index {
                 line(out, &mut self.columns.iter().map(|_| "..."), "")?;
             }
-            let mark = if Some(row) == self.minimum {
+            let mark = if Some(*index) == minimum {
                 "   ← minimum"
             } else {
                 ""
             };
-            line(out, &mut cells.iter().map(|c| c[i].as_str()), mark)?;
+            line(out, &mut cells[k].iter().map(String::as_str), mark)?;
         }
-        if shown.len() < self.rows() {
+        if shown.len() < self.count {
+            let elsewhere = report
+                .elsewhere
+                .as_ref()
+                .map_or(String::new(), |e| format!("; {e}"));
             writeln!(
                 out,
-                "({} of {} rows shown; --format csv or --format json has every one)",
+                "({} of {} rows shown{elsewhere})",
                 shown.len(),
-                self.rows()
+                self.count
             )?;
         }
-        if !self.summary.is_empty() {
+        if !report.summary.is_empty() {
             writeln!(out)?;
         }
-        for s in &self.summary {
+        for s in &report.summary {
             writeln!(out, "{s}")?;
         }
         Ok(())
-    }
-
-    fn write_csv(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        writeln!(out, "{}", self.columns.join(","))?;
-        for row in 0..self.rows() {
-            let fields: Vec<String> = self
-                .values
-                .iter()
-                .map(|c| exact(c[row], self.dtype))
-                .collect();
-            writeln!(out, "{}", fields.join(","))?;
-        }
-        Ok(())
-    }
-
-    fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        let mut doc = match self.run.as_ref().map(serde_json::to_value) {
-            Some(Ok(Value::Object(run))) => run,
-            _ => Map::new(),
-        };
-        doc.extend(self.details.clone());
-        let rows: Vec<Value> = (0..self.rows()).map(|r| self.row_object(r)).collect();
-        doc.insert("rows".into(), Value::Array(rows));
-        let minimum = self.minimum.map_or(Value::Null, |r| self.row_object(r));
-        doc.insert("minimum".into(), minimum);
-        let optimum = self.optimum.map_or(
-            Value::Null,
-            |o| json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}),
-        );
-        doc.insert("optimum".into(), optimum);
-        serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
-        writeln!(out)
     }
 }
 

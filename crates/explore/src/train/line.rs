@@ -1,15 +1,17 @@
-//! The line of the lesson trained with the one loop: its rows, its stable learning rate, its
-//! report and its figure, and its parameters saved and loaded as safetensors.
+//! The line of the lesson trained with the one loop: its rows as they are made, the rule that
+//! calls a run diverged, its stable learning rate, its report and figure, and its parameters
+//! saved and loaded as safetensors.
 
 use std::ops::ControlFlow;
 
 use candle_core::backprop::GradStore;
-use candle_core::{DType, Result, Tensor};
+use candle_core::{DType, Result, Tensor, Var};
 use candle_nn::optim::Optimizer;
 use model::{Linear, Moments};
 
 use super::{train, Ended};
 use crate::optim::{AnyOptimizer, Settings};
+use crate::plot::Thinned;
 use crate::report::{describe_optimum, human, Report};
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
@@ -25,23 +27,96 @@ pub struct Row {
     pub grad_bias: f64,
 }
 
-/// Why training stopped before its last epoch.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Diverged {
-    /// The epoch whose loss was not finite (NaN or infinite).
-    pub epoch: usize,
-    pub lr: f64,
+impl Row {
+    /// The row of `model` at `epoch`, whose loss there is `loss` with gradients `grads`.
+    pub fn of(epoch: usize, model: &Linear, loss: f64, grads: &GradStore) -> Result<Self> {
+        let grad = |var: Option<&Var>| match var.and_then(|v| grads.get(v.as_tensor())) {
+            Some(g) => model::scalar(g),
+            None => Ok(0.0),
+        };
+        let (weight, bias) = model.line_values()?;
+        Ok(Self {
+            epoch,
+            weight,
+            bias,
+            loss,
+            grad_weight: grad(Some(model.weight()))?,
+            grad_bias: grad(model.bias())?,
+        })
+    }
+
+    /// The row's values under [`LineRun::COLUMNS`]: `epoch, weight, bias, loss`.
+    pub fn values(&self) -> [f64; 4] {
+        [self.epoch as f64, self.weight, self.bias, self.loss]
+    }
 }
 
-/// The rows of a run, `0..=epochs` or up to the last finite loss, and whether it diverged.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Trajectory {
-    pub rows: Vec<Row>,
+/// A run is called diverged once its loss grows past this many times its starting loss (or is
+/// no longer a finite number). Gradient descent on a quadratic with a stable step only ever
+/// lowers the loss, and the adaptive methods never climb a millionfold on the way down.
+pub const GROWTH_LIMIT: f64 = 1e6;
+
+/// Why a run was stopped as diverged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Diverged {
+    /// The epoch whose loss broke the rule.
+    pub epoch: usize,
+    /// That loss: NaN or infinite, or past [`GROWTH_LIMIT`] × the start.
+    pub loss: f64,
+    /// The loss at the start.
+    pub start: f64,
+}
+
+/// How a line's run went, without holding its rows: how many there were, the first and last,
+/// a bounded, evenly thinned path for the figure, and whether it diverged.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// Rows made, `epochs + 1` for a run that completed.
+    pub rows: usize,
+    pub first: Option<Row>,
+    pub last: Option<Row>,
+    /// Every row, thinned to a few thousand.
+    pub path: Thinned<Row>,
     pub diverged: Option<Diverged>,
 }
 
+impl Default for Fit {
+    fn default() -> Self {
+        Self {
+            rows: 0,
+            first: None,
+            last: None,
+            path: Thinned::new(2000),
+            diverged: None,
+        }
+    }
+}
+
+impl Fit {
+    /// Records the next row, or, if its loss breaks the divergence rule, records why and says
+    /// to stop.
+    pub fn push(&mut self, row: Row) -> ControlFlow<()> {
+        let start = self.first.map_or(row.loss, |f| f.loss);
+        let grew = start > 0.0 && row.loss > GROWTH_LIMIT * start;
+        if !row.loss.is_finite() || grew {
+            self.diverged = Some(Diverged {
+                epoch: row.epoch,
+                loss: row.loss,
+                start,
+            });
+            return ControlFlow::Break(());
+        }
+        self.rows += 1;
+        self.first.get_or_insert(row);
+        self.last = Some(row);
+        self.path.push(row);
+        ControlFlow::Continue(())
+    }
+}
+
 /// Trains the line `model` on `x`, `y` (both `(N,)`), full batch, with the optimizer of
-/// `settings`, for `epochs` updates. `on_row` sees every row as it is made (for progress).
+/// `settings`, for `epochs` updates. `on_row` sees every row as it is made (to write it out);
+/// it may stop the run with `Break`. The run stops too when it diverges ([`Fit::push`]).
 ///
 /// The loss is `loss::line_mse`: the same value and gradients as
 /// `mse(&model.forward(x)?, y, Mean)`, from one fused pass over the data on the CPU.
@@ -51,50 +126,39 @@ pub fn fit_line(
     y: &Tensor,
     settings: Settings,
     epochs: usize,
-    mut on_row: impl FnMut(&Row),
-) -> Result<Trajectory> {
+    mut on_row: impl FnMut(&Row) -> ControlFlow<()>,
+) -> Result<Fit> {
     let mut optimizer = AnyOptimizer::new(model.parameters(), settings)?;
     let bias = model.bias().map(|b| b.as_tensor());
     let loss = || loss::line_mse(x, y, model.weight().as_tensor(), bias);
-    let mut rows = Vec::with_capacity(epochs.saturating_add(1).min(1 << 20));
-    let grad = |grads: &GradStore, var: Option<&candle_core::Var>| match var
-        .and_then(|v| grads.get(v.as_tensor()))
-    {
-        Some(g) => model::scalar(g),
-        None => Ok(0.0),
-    };
+    let mut fit = Fit::default();
     let ended = train(&mut optimizer, loss, epochs, |step| {
-        let (weight, bias) = model.line_values()?;
-        let row = Row {
-            epoch: step.epoch,
-            weight,
-            bias,
-            loss: step.loss,
-            grad_weight: grad(step.grads, Some(model.weight()))?,
-            grad_bias: grad(step.grads, model.bias())?,
-        };
-        on_row(&row);
-        rows.push(row);
-        Ok(ControlFlow::Continue(()))
+        let row = Row::of(step.epoch, model, step.loss, step.grads)?;
+        match fit.push(row) {
+            ControlFlow::Continue(()) => Ok(on_row(&row)),
+            stop => Ok(stop),
+        }
     })?;
-    let diverged = match ended {
-        Ended::NonFinite { epoch } => Some(Diverged {
+    if let Ended::NonFinite { epoch } = ended {
+        fit.diverged = Some(Diverged {
             epoch,
-            lr: settings.lr,
-        }),
-        _ => None,
-    };
-    Ok(Trajectory { rows, diverged })
+            loss: f64::NAN,
+            start: fit.first.map_or(f64::NAN, |f| f.loss),
+        });
+    }
+    Ok(fit)
 }
 
-/// The learning rate `explore train` uses when none is given: half the largest stable rate
-/// `2/λmax(H)`, which converges on any data (a fixed rate such as the classic 0.01 sits at the
-/// edge of stability on data/linear.csv and diverges on data with larger x). A flat loss (every
-/// x is 0 with the bias pinned) has no bound: any rate is stable, and 0.01 is used.
+/// The learning rate `explore train` uses when none is given: a quarter of the largest stable
+/// rate `2/λmax(H)`, `1/(2·λmax)`. Each step then halves the error along the stiffest direction
+/// (the lesson's few visible steps, where half the bound, `1/λmax`, would be an exact Newton step
+/// that lands in one), while the flat directions, the bias on data far from 0, creep: the lesson
+/// of conditioning. Any rate below the bound converges, on any data. A flat loss (every x is 0
+/// with the bias pinned) has no bound: any rate is stable, and 0.01 is used.
 pub fn default_lr(moments: &Moments, learn_bias: bool) -> f64 {
     let bound = moments.max_stable_lr(learn_bias);
     if bound.is_finite() {
-        bound / 2.0
+        bound / 4.0
     } else {
         0.01
     }
@@ -103,7 +167,7 @@ pub fn default_lr(moments: &Moments, learn_bias: bool) -> f64 {
 /// A training run of the line, with what its report and figure need.
 #[derive(Debug, Clone)]
 pub struct LineRun {
-    pub trajectory: Trajectory,
+    pub fit: Fit,
     /// The data's statistics: the exact landscape, the optimum and the stable bound.
     pub moments: Moments,
     pub learn_bias: bool,
@@ -116,7 +180,10 @@ pub struct LineRun {
 }
 
 impl LineRun {
-    fn fit(&self) -> model::BiasFit {
+    /// The columns of a run's rows, as [`Row::values`] gives them.
+    pub const COLUMNS: [&'static str; 4] = ["epoch", "weight", "bias", "loss"];
+
+    fn bias_fit(&self) -> model::BiasFit {
         if self.learn_bias {
             model::BiasFit::Learn
         } else {
@@ -124,26 +191,34 @@ impl LineRun {
         }
     }
 
-    /// The one-line message for a run that diverged, with the learning rate and its stable
-    /// bound; `None` when it did not.
+    /// The one-line message for a run that diverged: where, why, the learning rate and its
+    /// stable bound; `None` when it did not diverge.
     pub fn divergence_message(&self) -> Option<String> {
-        let d = self.trajectory.diverged?;
+        let d = self.fit.diverged?;
+        let what = if d.loss.is_finite() {
+            format!(
+                "the loss grew from {} to {} (more than {}× its start) by epoch {}",
+                human(d.start),
+                human(d.loss),
+                human(GROWTH_LIMIT),
+                d.epoch
+            )
+        } else {
+            format!("the loss became non-finite at epoch {}", d.epoch)
+        };
         Some(format!(
-            "the loss became non-finite at epoch {}: learning rate {} is too large; gradient \
-             descent is stable only for lr < 2/λmax(H) = {} on this data",
-            d.epoch,
-            human(d.lr),
+            "{what}: learning rate {} is too large; gradient descent is stable only for \
+             lr < 2/λmax(H) = {} on this data",
+            human(self.settings.lr),
             human(self.moments.max_stable_lr(self.learn_bias))
         ))
     }
 
-    /// Rows `epoch, weight, bias, loss`, the lowest loss marked, and the last row beside the
-    /// closed-form optimum.
+    /// The report of the run besides its rows (which are streamed as they are made): the
+    /// heading, the last row beside the closed-form optimum, and the settings and whether it
+    /// diverged in the JSON.
     pub fn report(&self) -> Report {
-        let rows = &self.trajectory.rows;
-        let column = |f: fn(&Row) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
-        let losses = column(|r| r.loss);
-        let optimum = self.moments.least_squares(self.fit());
+        let optimum = self.moments.least_squares(self.bias_fit());
         let title = format!(
             "gradient descent on {}: {}, {} lr {}, {} epochs, {}",
             self.source,
@@ -162,27 +237,21 @@ impl LineRun {
             lr: f64,
             optimizer: &'static str,
             max_stable_lr: f64,
+            diverged: bool,
+            diverged_epoch: Option<usize>,
         }
         let details = Details {
             lr: self.settings.lr,
             optimizer: self.settings.kind.name(),
             max_stable_lr: self.moments.max_stable_lr(self.learn_bias),
+            diverged: self.fit.diverged.is_some(),
+            diverged_epoch: self.fit.diverged.map(|d| d.epoch),
         };
-        let mut report = Report::new(
-            vec!["epoch", "weight", "bias", "loss"],
-            vec![
-                column(|r| r.epoch as f64),
-                column(|r| r.weight),
-                column(|r| r.bias),
-                losses.clone(),
-            ],
-            self.dtype,
-        )
-        .title(title)
-        .minimum(crate::grid::argmin(&losses))
-        .optimum(optimum.ok())
-        .details(&details);
-        if let Some(last) = rows.last() {
+        let mut report = Report::new(Self::COLUMNS.to_vec(), Vec::new(), self.dtype)
+            .title(title)
+            .optimum(optimum.ok())
+            .details(&details);
+        if let Some(last) = self.fit.last {
             let params = if self.learn_bias {
                 format!("A = {}, b = {}", human(last.weight), human(last.bias))
             } else {
@@ -202,14 +271,10 @@ impl LineRun {
     /// is pinned, the (A, b) heat map when it is learnt), and its loss against epoch.
     pub fn figure(&self) -> crate::plot::TrainFigure {
         use crate::plot::{pad, span, Heatmap, Landscape, LossCurve, LossHistory, TrainFigure};
-        let steps = &self.trajectory.rows;
+        let steps = self.fit.path.items();
         let (moments, learn_bias) = (&self.moments, self.learn_bias);
-        let fit = if learn_bias {
-            model::BiasFit::Learn
-        } else {
-            model::BiasFit::Fixed(0.0)
-        };
-        let optimum = moments.least_squares(fit).ok();
+        let optimum = moments.least_squares(self.bias_fit()).ok();
+        let path_steps = Some(self.fit.rows.saturating_sub(1));
         // The view covers the whole path and the optimum, with a margin.
         let around = |values: &mut dyn Iterator<Item = f64>| {
             let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
@@ -250,6 +315,7 @@ impl LineRun {
                 minimum: None,
                 optimum: optimum.map(|o| (o.weight, o.bias, o.loss)),
                 path: steps.iter().map(|s| (s.weight, s.bias)).collect(),
+                path_steps,
             })
         } else {
             Landscape::Curve(LossCurve {
@@ -260,9 +326,10 @@ impl LineRun {
                 minimum: None,
                 optimum: optimum.map(|o| (o.weight, o.loss)),
                 path: steps.iter().map(|s| (s.weight, s.loss)).collect(),
+                path_steps,
             })
         };
-        let diverged = if self.trajectory.diverged.is_some() {
+        let diverged = if self.fit.diverged.is_some() {
             " (diverged)"
         } else {
             ""

@@ -9,7 +9,9 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
-pub use line::{default_lr, fit_line, load_line, save_line, Diverged, LineRun, Row, Trajectory};
+pub use line::{
+    default_lr, fit_line, load_line, save_line, Diverged, Fit, LineRun, Row, GROWTH_LIMIT,
+};
 
 /// What the loop shows `on_step` at each epoch: the loss at the current parameters and its
 /// gradients, before the update.

@@ -1,6 +1,7 @@
 //! What the evaluating commands share: where the points come from (`--data` or `--point`), and
 //! the device, precision, output format and plot flags.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -8,9 +9,10 @@ use candle_core::{DType, Device};
 use explore::cli::say;
 use explore::data::{self, Dataset};
 use explore::device::{self, DTypeChoice, DeviceChoice};
+use explore::io::Stdout;
 use explore::plot::{self, Figure, PlotPath};
 use explore::progress::Progress;
-use explore::report::{Format, Report, RunInfo};
+use explore::report::{Format, Report, RunInfo, Sink};
 
 /// Where the points come from: a CSV file or `--point` flags, exactly one of them.
 #[derive(clap::Args, Clone, Default)]
@@ -86,6 +88,7 @@ impl Run {
             explore::io::check_writable(path)?;
         }
         let data = data.load()?;
+        data.check_dtype(common.dtype.dtype())?;
         let device = device::select(common.device)?;
         let run = Self {
             data,
@@ -109,23 +112,44 @@ impl Run {
         Progress::new(label, self.common.quiet)
     }
 
-    /// The data, device and precision, for the JSON output.
-    pub fn info(&self, method: Option<&'static str>) -> RunInfo {
-        RunInfo {
-            data: self.data.source.clone(),
-            n: self.data.len(),
-            device: device::name(&self.device),
-            dtype: self.dtype.as_str(),
-            method,
-        }
+    /// `report` with the run's data, device and precision (and `method`) for the JSON, and
+    /// where a table's left-out rows are.
+    pub fn annotate(&self, report: Report, method: Option<&'static str>) -> Report {
+        report
+            .run(RunInfo {
+                data: self.data.source.clone(),
+                n: self.data.len(),
+                device: device::name(&self.device),
+                dtype: self.dtype.as_str(),
+                method,
+            })
+            .elsewhere("--format csv or --format json has every one")
     }
 
     /// Prints `report` on stdout in the chosen format and draws `figure` if a plot was asked
     /// for.
     pub fn finish<F: Figure>(&self, report: Report, figure: impl FnOnce() -> F) -> Result<()> {
-        let mut text = Vec::new();
-        report.write(&mut text, self.common.format)?;
-        explore::io::write_stdout(&text)?;
+        let mut out = Stdout::new();
+        report.write(&mut out, self.common.format)?;
+        out.flush()?;
+        if report.beyond_f32() {
+            say("warning: some values are beyond f32's range (±3.4e38): CSV and JSON print them as inf and null; use --dtype f64");
+        }
+        self.draw(figure)
+    }
+
+    /// A sink for rows made one at a time (a training run), on `out`.
+    pub fn sink<'a>(&self, out: &'a mut Stdout, columns: &[&'static str]) -> Result<Sink<'a>> {
+        Ok(Sink::new(
+            out,
+            self.common.format,
+            columns.to_vec(),
+            self.dtype,
+        )?)
+    }
+
+    /// Draws `figure` if a plot was asked for.
+    pub fn draw<F: Figure>(&self, figure: impl FnOnce() -> F) -> Result<()> {
         if let Some(path) = &self.common.plot {
             plot::save(&figure(), path)?;
             self.note(&format!("wrote plot: {}", path.as_path().display()));

@@ -20,7 +20,7 @@ pub struct Args {
         value_name = "SIZES",
         default_value = "16,16",
         value_delimiter = ',',
-        value_parser = clap::value_parser!(u32).range(1..=4096)
+        value_parser = clap::value_parser!(u32).range(1..)
     )]
     hidden: Vec<u32>,
     /// Full-batch Adam steps before the landscape is drawn around the result.
@@ -29,10 +29,11 @@ pub struct Args {
     /// Adam's learning rate.
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: f64,
-    /// The plane's directions: two random Gaussian ones, or the two principal components of
-    /// the training path.
-    #[arg(long, value_enum, default_value_t)]
-    directions: Directions,
+    /// The plane's directions: two random Gaussian ones, the two principal components of the
+    /// training path, or the model's own two parameters (the line's (A, b) plane). Default:
+    /// axes for the line, random for the MLP.
+    #[arg(long, value_enum)]
+    directions: Option<Directions>,
     /// How random directions are scaled to the model (filter: per row of each weight matrix).
     #[arg(long, value_enum, default_value_t)]
     normalization: Normalization,
@@ -70,6 +71,9 @@ pub fn run(args: Args) -> Result<()> {
         distance: args.distance,
         seed: args.seed,
     };
+    config
+        .check_size(args.common.dtype.dtype())
+        .map_err(explore::cli::usage)?;
     let run = Run::open(&args.data, &args.common, &[], &[])?;
     let progress = run.progress("landscape");
     let plane = LossPlane::run(
@@ -80,5 +84,5 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    run.finish(plane.report().run(run.info(None)), || plane.figure())
+    run.finish(run.annotate(plane.report(), None), || plane.figure())
 }

@@ -41,6 +41,6 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    let report = surface.report().run(run.info(Some(surface.method.name())));
+    let report = run.annotate(surface.report(), Some(surface.method.name()));
     run.finish(report, || surface.figure())
 }

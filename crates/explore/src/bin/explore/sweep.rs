@@ -52,6 +52,6 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    let report = sweep.report().run(run.info(Some(sweep.method.name())));
+    let report = run.annotate(sweep.report(), Some(sweep.method.name()));
     run.finish(report, || sweep.figure())
 }

@@ -1,5 +1,7 @@
 //! `explore train`: the line trained by gradient descent, its path drawn over the landscape.
 
+use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -8,21 +10,25 @@ use explore::report::human;
 use explore::train::{default_lr, fit_line, load_line, save_line, LineRun};
 use model::{Bias, Linear};
 
+use explore::io::Stdout;
+
 use crate::common::{Common, DataArgs, Run};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
-    /// Learning rate. Default: 1/λmax(H), half the largest stable rate for this data. A fixed
-    /// rate such as the classic 0.01 sits at the edge of stability on data/linear.csv
-    /// (λmax ≈ 194, so 2/λmax ≈ 0.0103) and diverges on data with larger x; half the bound
-    /// converges on any data.
+    /// Learning rate. Default: 1/(2·λmax(H)), a quarter of the largest stable rate for this
+    /// data: each step halves the error along the stiffest direction, so the descent shows a few
+    /// visible steps (1/λmax would land in one), while flatter directions creep, and it
+    /// converges on any data. A fixed rate such as the classic 0.01 sits at the edge of stability
+    /// on data/linear.csv (λmax ≈ 194, so 2/λmax ≈ 0.0103) and diverges on data with larger x.
     #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: Option<f64>,
-    /// Number of full-batch updates; rows 0..=EPOCHS are reported.
-    #[arg(long, default_value_t = 100)]
-    epochs: usize,
+    /// Number of full-batch updates, at most 10⁹; rows 0..=EPOCHS are written as they are
+    /// made, so memory stays flat however many there are.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    epochs: u64,
     /// Starting weight A.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = explore::cli::finite)]
     init_weight: f64,
@@ -68,6 +74,32 @@ pub fn run(args: Args) -> Result<()> {
     let learn_bias = bias != Bias::Zero;
     let moments = run.data.moments();
     let bound = moments.max_stable_lr(learn_bias);
+    if bound == 0.0 {
+        anyhow::bail!(explore::Error::Data {
+            at: run.data.source.clone(),
+            msg: "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate \
+                  is stable: rescale x (divide it by a power of ten)"
+                .into()
+        });
+    }
+    let start = moments.loss(init_weight, init_bias.filter(|_| learn_bias).unwrap_or(0.0));
+    let limit = match run.dtype {
+        candle_core::DType::F32 => f64::from(f32::MAX),
+        _ => f64::MAX,
+    };
+    if !(start <= limit) {
+        return Err(explore::cli::usage(format!(
+            "the loss at the start (A = {}) is beyond {}'s range: start nearer the data \
+             (--init-weight, --init-bias){}",
+            human(init_weight),
+            run.dtype.as_str(),
+            if start.is_finite() {
+                " or use --dtype f64"
+            } else {
+                ""
+            }
+        )));
+    }
     let lr = args.lr.unwrap_or_else(|| default_lr(&moments, learn_bias));
     run.note(&format!(
         "learning rate {} (largest stable rate 2/λmax(H) = {} for this data)",
@@ -89,22 +121,40 @@ pub fn run(args: Args) -> Result<()> {
         kind: optim::Kind::Sgd,
         lr,
     };
+    let epochs = args.epochs as usize;
+    // The rows go out as they are made, so memory stays flat for any number of epochs.
+    let mut out = Stdout::new();
+    let mut sink = run.sink(&mut out, &LineRun::COLUMNS)?;
+    let mut failed = None;
     let progress = run.progress("train");
-    let trajectory = fit_line(&model, &x, &y, settings, args.epochs, |row| {
-        progress.update(row.epoch + 1, args.epochs + 1)
+    let fit = fit_line(&model, &x, &y, settings, epochs, |row| {
+        progress.update(row.epoch + 1, epochs + 1);
+        if let Err(e) = sink.row(&row.values()) {
+            failed = Some(e);
+        }
+        if failed.is_some() || explore::io::stdout_closed() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     })?;
     drop(progress);
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     let line_run = LineRun {
-        trajectory,
+        fit,
         moments,
         learn_bias,
         settings,
-        epochs: args.epochs,
+        epochs,
         source: run.data.describe(),
         dtype: run.dtype,
     };
     // What was asked for is written even when training diverged: the rows so far and the plot.
-    run.finish(line_run.report().run(run.info(None)), || line_run.figure())?;
+    sink.finish(&run.annotate(line_run.report(), None))?;
+    out.flush()?;
+    run.draw(|| line_run.figure())?;
     if let Some(message) = line_run.divergence_message() {
         anyhow::bail!(message);
     }
