@@ -32,7 +32,10 @@ fn prints_each_step_and_converges_to_minus_one() {
     let steps: Vec<f64> = rows.iter().map(|r| r[0]).collect();
     assert_eq!(steps[..6], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
     assert_eq!(steps[12..], [95.0, 96.0, 97.0, 98.0, 99.0, 100.0]);
-    assert!(text.contains("84        -1  2.86102e-6  2.27374e-13   ← minimum"), "{text}");
+    assert!(
+        text.contains("84        -1  2.86102e-6  2.27374e-13   ← minimum"),
+        "{text}"
+    );
     // Start A = 2, lr 0.01: the first steps, as PyTorch's SGD gives them.
     let want = [
         (2.0, 54.0, 81.0),

@@ -232,8 +232,18 @@ fn clip_segment(
         }
     }
     (t0 <= t1 && t0.is_finite() && t1.is_finite()).then(|| {
-        let at = |t: f64| (a.0 + t * dx, a.1 + t * dy);
-        (at(t0), at(t1))
+        // The ends themselves where nothing is cut, so that neighbouring segments still meet.
+        let from = if t0 == 0.0 {
+            a
+        } else {
+            (a.0 + t0 * dx, a.1 + t0 * dy)
+        };
+        let to = if t1 == 1.0 {
+            b
+        } else {
+            (a.0 + t1 * dx, a.1 + t1 * dy)
+        };
+        (from, to)
     })
 }
 

@@ -87,7 +87,7 @@ pub fn run(args: Args) -> Result<()> {
         candle_core::DType::F32 => f64::from(f32::MAX),
         _ => f64::MAX,
     };
-    if !(start <= limit) {
+    if start.is_nan() || start > limit {
         return Err(explore::cli::usage(format!(
             "the loss at the start (A = {}) is beyond {}'s range: start nearer the data \
              (--init-weight, --init-bias){}",
