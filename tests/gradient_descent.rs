@@ -84,3 +84,21 @@ fn a_learning_rate_above_the_bound_diverges_with_one_error() {
     );
     assert!(plot.exists(), "the steps so far are still drawn");
 }
+
+#[test]
+fn sizes_that_cannot_fit_and_divergence_at_the_default_length() {
+    let out = example("gradient_descent", &["--epochs", "1000000000000"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not a number of steps from 0 to 1000000000"), "{err}");
+    // Above the bound at the default 100 steps: it used to end at loss 6e14 with exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("gd.png");
+    let out = example(
+        "gradient_descent",
+        &["--lr", "0.12", "--plot", plot.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("by epoch 47"), "{err}");
+}
