@@ -16,10 +16,10 @@ use candle_core::{DType, Tensor};
 use clap::Parser;
 use explore::device::{self, DeviceChoice};
 use explore::io::Stdout;
-use explore::optim::{Kind, Optimizer, Settings, Sgd};
+use explore::optim::{Kind, Optim, Optimizer, Settings, Sgd};
 use explore::plot::{self, PlotPath};
 use explore::report::{human, Format, Report, Sink};
-use explore::train::{Fit, LineRun, Row};
+use explore::train::{Fit, LineRun, Plan, Row};
 use loss::{mse, Reduction};
 use model::{Bias, Linear, Moments};
 
@@ -86,7 +86,7 @@ fn run(args: Args) -> Result<()> {
     let model = Linear::line(args.init_weight, Bias::Zero, DType::F32, &device)?;
     let x = Tensor::new(&[px as f32], &device)?;
     let y = Tensor::new(&[py as f32], &device)?;
-    let mut sgd = Sgd::new(model.parameters(), args.lr)?;
+    let mut sgd = Optim::<Sgd>::with_lr(model.parameters(), args.lr)?;
 
     // The loop: forward, loss, backward, step. Row `step` is A after `step` updates; `fit`
     // stops the loop if the loss blows up.
@@ -123,11 +123,8 @@ fn run(args: Args) -> Result<()> {
         fit,
         moments,
         learn_bias: false,
-        settings: Settings {
-            kind: Kind::Sgd,
-            lr: args.lr,
-        },
-        epochs: args.epochs,
+        settings: Settings::new(Kind::Sgd, args.lr),
+        plan: Plan::full_batch(args.epochs),
         source: "the point (-3, 3), bias pinned".into(),
         dtype: DType::F32,
     };

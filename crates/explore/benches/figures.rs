@@ -125,12 +125,10 @@ fn epoch(c: &mut Criterion) {
         g.throughput(Throughput::Elements(epochs as u64));
         g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
             b.iter(|| {
-                let m = Linear::line(0.0, Bias::Learnable(0.0), DType::F32, &Device::Cpu).unwrap();
-                let sgd = Settings {
-                    kind: Kind::Sgd,
-                    lr: 1e-4,
-                };
-                explore::train::fit_line(&m, &x, &y, sgd, epochs - 1, |_| {
+                let sgd = Settings::new(Kind::Sgd, 1e-4);
+                let plan = explore::train::Plan::full_batch(epochs - 1);
+                let start = (0.0, Bias::Learnable(0.0));
+                explore::train::fit_line(&x, &y, start, sgd, &plan, |_| {
                     std::ops::ControlFlow::Continue(())
                 })
                 .unwrap()

@@ -44,7 +44,7 @@ fn defaults_on_linear_converge_and_report_the_bound() {
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("largest stable rate 2/λmax(H) = 0.0102849"),
+        err.contains("sgd is stable for lr < 0.0102849 on this data"),
         "{err}"
     );
     assert!(!err.contains("warning"), "{err}");

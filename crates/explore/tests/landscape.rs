@@ -27,10 +27,7 @@ fn sine_data() -> Dataset {
 /// A model on `data` and its loss closure's inputs, `(N, 1)`.
 /// Adam at `lr`, as `explore landscape` trains.
 fn adam(lr: f64) -> Settings {
-    Settings {
-        kind: Kind::Adam,
-        lr,
-    }
+    Settings::new(Kind::Adam, lr)
 }
 
 fn setup(kind: ModelKind, data: &Dataset) -> (Model, Tensor, Tensor) {

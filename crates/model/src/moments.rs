@@ -157,6 +157,11 @@ impl Moments {
         times_pow2(self.mean_y, self.ey)
     }
 
+    /// The standard deviation of x, `sqrt(mean((x − x̄)²))`.
+    pub fn std_x(&self) -> f64 {
+        times_pow2(self.var_x.sqrt(), self.ex)
+    }
+
     /// `mean(x²)`: infinite when it is beyond f64.
     pub fn mean_xx(&self) -> f64 {
         times_pow2(self.mean_xx_scaled(), 2 * self.ex)

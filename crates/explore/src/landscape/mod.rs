@@ -66,17 +66,17 @@ pub fn train_recorded(
     };
     let ended = train(
         &mut optimizer,
-        || loss(varmap),
+        |_| loss(varmap),
         epochs,
         |step| {
-            if step.epoch % every == 0 || step.epoch == epochs {
-                rec.epochs.push(step.epoch);
+            if step.step % every == 0 || step.step == epochs {
+                rec.epochs.push(step.step);
                 rec.points.push(Params::of(varmap)?);
             }
             Ok(ControlFlow::Continue(()))
         },
     )?;
-    if let Ended::NonFinite { epoch } = ended {
+    if let Ended::NonFinite { step: epoch } = ended {
         candle_core::bail!(
             "landscape: the training loss became non-finite at epoch {epoch}: lower --lr"
         );

@@ -1,37 +1,246 @@
-//! Optimizers, one file each, every one a `candle_nn::Optimizer` that the training loop
-//! ([`crate::train::train`]) or any candle code can drive. [`AnyOptimizer`] is the one chosen at
-//! run time by its [`Kind`] (`--optimizer`).
+//! Optimizers, one file each, with PyTorch's update rules and defaults (`torch.optim`). Each is
+//! a [`Rule`]: the per-parameter state and the update, written once over plain numbers; wrapped
+//! as [`Optim`], each is a `candle_nn::Optimizer` that the training loop
+//! ([`crate::train::train`]) or any candle code can drive: `Optim::<Adam>::new(vars, settings)`.
+//! [`AnyOptimizer`] is the one chosen at run time by its [`Kind`] (`--optimizer`).
 //!
-//! A new optimizer is a file here with a type that implements `candle_nn::Optimizer` and
-//! [`FromSettings`], plus one line in the `register!` list below.
+//! A new optimizer is a file here with a type that implements [`Rule`], plus one line in the
+//! `register!` list below.
 
+mod adagrad;
 mod adam;
+mod adamw;
+mod momentum;
+mod nesterov;
+mod rmsprop;
 mod sgd;
 
-pub use adam::{Adam, ParamsAdam};
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use adamw::AdamW;
 pub use candle_nn::optim::Optimizer;
+pub use momentum::Momentum;
+pub use nesterov::Nesterov;
+pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use candle_core::backprop::GradStore;
-use candle_core::{Result, Var};
+use candle_core::{DType, Result, Tensor, Var};
+use num_traits::Float;
 
-/// The settings an optimizer is built from, whichever it is: each takes what it uses.
+/// The settings an optimizer is built from, whichever it is: each takes what it uses
+/// ([`Kind::uses`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
     pub kind: Kind,
     /// The learning rate.
     pub lr: f64,
+    /// The momentum μ of `momentum` and `nesterov` (PyTorch's SGD `momentum`, dampening 0).
+    pub momentum: f64,
+    /// Adam's running-average factors (β1, β2).
+    pub betas: (f64, f64),
+    /// The ε added to denominators; `None`: the optimizer's PyTorch default.
+    pub eps: Option<f64>,
+    /// The weight decay; `None`: the optimizer's PyTorch default (0, or 0.01 for AdamW).
+    pub weight_decay: Option<f64>,
 }
 
-/// How an optimizer takes its configuration from the common [`Settings`].
-pub trait FromSettings: Optimizer {
-    fn config(settings: &Settings) -> Self::Config;
+impl Settings {
+    /// `kind` at learning rate `lr`, every other setting at its PyTorch default.
+    pub fn new(kind: Kind, lr: f64) -> Self {
+        Self {
+            kind,
+            lr,
+            momentum: 0.9,
+            betas: (0.9, 0.999),
+            eps: None,
+            weight_decay: None,
+        }
+    }
+
+    /// ε, or the optimizer's default.
+    pub fn eps(&self) -> f64 {
+        self.eps.unwrap_or(self.kind.default_eps())
+    }
+
+    /// The weight decay, or the optimizer's default.
+    pub fn weight_decay(&self) -> f64 {
+        self.weight_decay
+            .unwrap_or(self.kind.default_weight_decay())
+    }
 }
 
-/// Defines [`Kind`] (the names a user picks from) and [`AnyOptimizer`] (the optimizer chosen at
-/// run time) from one list, so that registering an optimizer is one line.
+/// A setting some optimizers take and others do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hyper {
+    Momentum,
+    Betas,
+    Eps,
+    WeightDecay,
+}
+
+impl Hyper {
+    /// The flag that sets it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Hyper::Momentum => "--momentum",
+            Hyper::Betas => "--betas",
+            Hyper::Eps => "--eps",
+            Hyper::WeightDecay => "--weight-decay",
+        }
+    }
+}
+
+/// The numbers an update is computed in: the parameter's own dtype, as PyTorch does.
+pub trait Real: Float + Send + Sync + std::fmt::Debug + 'static {
+    /// `v` in this type.
+    fn of(v: f64) -> Self;
+}
+
+impl Real for f32 {
+    fn of(v: f64) -> Self {
+        v as f32
+    }
+}
+
+impl Real for f64 {
+    fn of(v: f64) -> Self {
+        v
+    }
+}
+
+/// An optimizer's update rule: the state it keeps for each parameter, and one step.
+pub trait Rule: Sized + 'static {
+    /// The state of one parameter of `F` values (a momentum buffer, running averages).
+    type State<F: Real>: Send + std::fmt::Debug;
+    /// The settings this optimizer takes besides the learning rate.
+    const USES: &'static [Hyper];
+    /// ε when not given (PyTorch's default), for those that use one.
+    const EPS: f64 = 0.0;
+    /// The weight decay when not given (PyTorch's default).
+    const WEIGHT_DECAY: f64 = 0.0;
+
+    /// ε as given in `s`, or this optimizer's default.
+    fn eps(s: &Settings) -> f64 {
+        s.eps.unwrap_or(Self::EPS)
+    }
+
+    /// The weight decay as given in `s`, or this optimizer's default.
+    fn weight_decay(s: &Settings) -> f64 {
+        s.weight_decay.unwrap_or(Self::WEIGHT_DECAY)
+    }
+
+    /// Fresh state for a parameter of `len` values.
+    fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F>;
+
+    /// Step `t` (counted from 1): moves `theta` given its gradient `grad`.
+    fn step<F: Real>(state: &mut Self::State<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings);
+
+    /// The largest learning rate at which this method is stable on a quadratic whose largest
+    /// curvature is `lambda`, where that is known; `None` for adaptive methods.
+    fn stable_lr(_lambda: f64, _s: &Settings) -> Option<f64> {
+        None
+    }
+
+    /// The learning rate when none is given: PyTorch's default where it has one; for the plain
+    /// methods (PyTorch has none), a quarter of the stable bound for SGD, `1/(2·λmax)`.
+    fn default_lr(lambda: f64, s: &Settings) -> f64;
+}
+
+/// A parameter and its state, in the parameter's dtype.
+#[derive(Debug)]
+enum Param<R: Rule> {
+    F32(Var, R::State<f32>),
+    F64(Var, R::State<f64>),
+}
+
+/// The `candle_nn::Optimizer` of a [`Rule`]: at each step every parameter with a gradient is
+/// read out, updated in its own dtype, and written back.
+#[derive(Debug)]
+pub struct Optim<R: Rule> {
+    params: Vec<Param<R>>,
+    settings: Settings,
+    t: u64,
+}
+
+fn update<R: Rule, F: Real + candle_core::WithDType>(
+    var: &Var,
+    state: &mut R::State<F>,
+    grad: &Tensor,
+    t: u64,
+    s: &Settings,
+) -> Result<()> {
+    let mut theta: Vec<F> = var.as_tensor().flatten_all()?.to_vec1()?;
+    let grad: Vec<F> = grad.flatten_all()?.to_vec1()?;
+    R::step(state, &mut theta, &grad, t, s);
+    let new = Tensor::from_vec(theta, var.shape(), var.device())?;
+    var.set(&new)
+}
+
+impl<R: Rule> Optim<R> {
+    /// The optimizer over `vars` at learning rate `lr`, its other settings PyTorch's defaults.
+    pub fn with_lr(vars: Vec<Var>, lr: f64) -> Result<Self> {
+        Self::new(vars, Settings::new(Kind::default(), lr))
+    }
+}
+
+impl<R: Rule> Optimizer for Optim<R> {
+    type Config = Settings;
+
+    fn new(vars: Vec<Var>, settings: Settings) -> Result<Self> {
+        let params = vars
+            .into_iter()
+            .filter_map(|var| match var.dtype() {
+                DType::F32 => Some(Param::F32(
+                    var.clone(),
+                    R::state(var.elem_count(), &settings),
+                )),
+                DType::F64 => Some(Param::F64(
+                    var.clone(),
+                    R::state(var.elem_count(), &settings),
+                )),
+                _ => None,
+            })
+            .collect();
+        Ok(Self {
+            params,
+            settings,
+            t: 0,
+        })
+    }
+
+    fn step(&mut self, grads: &GradStore) -> Result<()> {
+        self.t += 1;
+        for param in &mut self.params {
+            match param {
+                Param::F32(var, state) => {
+                    if let Some(g) = grads.get(var) {
+                        update::<R, f32>(var, state, g, self.t, &self.settings)?;
+                    }
+                }
+                Param::F64(var, state) => {
+                    if let Some(g) = grads.get(var) {
+                        update::<R, f64>(var, state, g, self.t, &self.settings)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.settings.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f64) {
+        self.settings.lr = lr;
+    }
+}
+
+/// Defines [`Kind`] (the names a user picks from) and [`Any`] (the rule chosen at run time)
+/// from one list, so that registering an optimizer is one line.
 macro_rules! register {
-    ($($(#[$doc:meta])* $variant:ident => $optimizer:ty, $name:literal;)*) => {
+    ($($(#[$doc:meta])* $variant:ident => $rule:ty, $name:literal;)*) => {
         /// Which optimizer to train with.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
         #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
@@ -40,47 +249,73 @@ macro_rules! register {
         }
 
         impl Kind {
+            /// Every optimizer, in the order of the list.
+            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+
             /// The name a user types, e.g. `adam`.
             pub fn name(self) -> &'static str {
                 match self {
                     $(Kind::$variant => $name,)*
                 }
             }
+
+            /// The settings it takes besides the learning rate.
+            pub fn uses(self) -> &'static [Hyper] {
+                match self {
+                    $(Kind::$variant => <$rule as Rule>::USES,)*
+                }
+            }
+
+            fn default_eps(self) -> f64 {
+                match self {
+                    $(Kind::$variant => <$rule as Rule>::EPS,)*
+                }
+            }
+
+            fn default_weight_decay(self) -> f64 {
+                match self {
+                    $(Kind::$variant => <$rule as Rule>::WEIGHT_DECAY,)*
+                }
+            }
+
         }
 
-        /// Any of the optimizers, chosen by [`Settings::kind`].
+        /// The state of whichever rule [`Settings::kind`] names.
         #[derive(Debug)]
-        pub enum AnyOptimizer {
-            $($variant($optimizer),)*
+        pub enum AnyState<F: Real> {
+            $($variant(<$rule as Rule>::State<F>),)*
         }
 
-        impl Optimizer for AnyOptimizer {
-            type Config = Settings;
+        /// The rule that [`Settings::kind`] names, chosen at run time: [`AnyOptimizer`] is
+        /// `Optim<Any>`.
+        #[derive(Debug, Clone, Copy)]
+        pub struct Any;
 
-            fn new(vars: Vec<Var>, settings: Settings) -> Result<Self> {
-                Ok(match settings.kind {
-                    $(Kind::$variant => Self::$variant(<$optimizer>::new(
-                        vars,
-                        <$optimizer as FromSettings>::config(&settings),
-                    )?),)*
-                })
-            }
+        impl Rule for Any {
+            type State<F: Real> = AnyState<F>;
+            const USES: &'static [Hyper] = &[];
 
-            fn step(&mut self, grads: &GradStore) -> Result<()> {
-                match self {
-                    $(Self::$variant(o) => o.step(grads),)*
+            fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F> {
+                match s.kind {
+                    $(Kind::$variant => AnyState::$variant(<$rule as Rule>::state::<F>(len, s)),)*
                 }
             }
 
-            fn learning_rate(&self) -> f64 {
-                match self {
-                    $(Self::$variant(o) => o.learning_rate(),)*
+            fn step<F: Real>(state: &mut Self::State<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
+                match state {
+                    $(AnyState::$variant(inner) => <$rule as Rule>::step(inner, theta, grad, t, s),)*
                 }
             }
 
-            fn set_learning_rate(&mut self, lr: f64) {
-                match self {
-                    $(Self::$variant(o) => o.set_learning_rate(lr),)*
+            fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
+                match s.kind {
+                    $(Kind::$variant => <$rule as Rule>::stable_lr(lambda, s),)*
+                }
+            }
+
+            fn default_lr(lambda: f64, s: &Settings) -> f64 {
+                match s.kind {
+                    $(Kind::$variant => <$rule as Rule>::default_lr(lambda, s),)*
                 }
             }
         }
@@ -88,9 +323,36 @@ macro_rules! register {
 }
 
 register! {
-    /// Plain gradient descent: θ ← θ − lr·∇L.
+    /// Plain gradient descent: θ ← θ − lr·∇L (torch.optim.SGD).
     #[default]
     Sgd => Sgd, "sgd";
-    /// Adam (Kingma & Ba), PyTorch's defaults: betas (0.9, 0.999), eps 1e-8.
+    /// Heavy-ball momentum: v ← μ·v + ∇L, θ ← θ − lr·v (SGD with momentum, dampening 0).
+    Momentum => Momentum, "momentum";
+    /// Nesterov momentum: θ ← θ − lr·(∇L + μ·v) (SGD with nesterov=True).
+    Nesterov => Nesterov, "nesterov";
+    /// RMSprop: divides by the root of a running mean square (alpha 0.99, eps 1e-8).
+    Rmsprop => RmsProp, "rmsprop";
+    /// Adagrad: divides by the root of the summed squared gradients (eps 1e-10).
+    Adagrad => Adagrad, "adagrad";
+    /// Adam: bias-corrected running mean over root running mean square (betas 0.9, 0.999).
     Adam => Adam, "adam";
+    /// AdamW: Adam with decoupled weight decay (default 0.01).
+    Adamw => AdamW, "adamw";
+}
+
+/// The optimizer chosen at run time by [`Settings::kind`].
+pub type AnyOptimizer = Optim<Any>;
+
+impl Settings {
+    /// The largest stable learning rate of this optimizer on a quadratic whose largest
+    /// curvature is `lambda`, where one is known: `2/λ` for SGD, `2(1 + μ)/λ` for heavy-ball
+    /// momentum, `2(1 + μ)/((1 + 2μ)·λ)` for Nesterov; `None` for the adaptive methods.
+    pub fn stable_lr(&self, lambda: f64) -> Option<f64> {
+        Any::stable_lr(lambda, self)
+    }
+
+    /// The learning rate this optimizer uses when none is given (see [`Rule::default_lr`]).
+    pub fn default_lr(&self, lambda: f64) -> f64 {
+        Any::default_lr(lambda, self)
+    }
 }

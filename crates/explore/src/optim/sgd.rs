@@ -1,47 +1,42 @@
 //! Plain gradient descent, the lesson's update: every parameter steps against its gradient,
-//! `θ ← θ − lr·∇L`.
+//! `θ ← θ − lr·∇L` (`torch.optim.SGD(lr)`; with weight decay, `∇L + wd·θ`).
 
-use candle_core::backprop::GradStore;
-use candle_core::{Result, Var};
-use candle_nn::optim::Optimizer;
+use super::{Hyper, Real, Rule, Settings};
 
-use super::{FromSettings, Settings};
+/// Stochastic gradient descent without momentum.
+#[derive(Debug, Clone, Copy)]
+pub struct Sgd;
 
-/// Stochastic gradient descent without momentum (PyTorch's `torch.optim.SGD(lr=lr)`).
-#[derive(Debug)]
-pub struct Sgd {
-    vars: Vec<Var>,
-    lr: f64,
-}
+impl Rule for Sgd {
+    type State<F: Real> = ();
+    const USES: &'static [Hyper] = &[Hyper::WeightDecay];
 
-impl Optimizer for Sgd {
-    /// The learning rate.
-    type Config = f64;
+    fn state<F: Real>(_len: usize, _s: &Settings) {}
 
-    fn new(vars: Vec<Var>, lr: f64) -> Result<Self> {
-        Ok(Self { vars, lr })
-    }
-
-    fn step(&mut self, grads: &GradStore) -> Result<()> {
-        for var in &self.vars {
-            if let Some(grad) = grads.get(var) {
-                var.set(&var.sub(&(grad * self.lr)?)?)?;
-            }
+    fn step<F: Real>(_: &mut (), theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
+        let (lr, wd) = (F::of(s.lr), Self::weight_decay(s));
+        for (p, &g) in theta.iter_mut().zip(grad) {
+            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
+            *p = *p - g * lr;
         }
-        Ok(())
     }
 
-    fn learning_rate(&self) -> f64 {
-        self.lr
+    fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
+        Some(2.0 / (lambda + Self::weight_decay(s)))
     }
 
-    fn set_learning_rate(&mut self, lr: f64) {
-        self.lr = lr;
+    fn default_lr(lambda: f64, s: &Settings) -> f64 {
+        quarter_of_bound(lambda + Self::weight_decay(s))
     }
 }
 
-impl FromSettings for Sgd {
-    fn config(settings: &Settings) -> f64 {
-        settings.lr
+/// A quarter of plain gradient descent's bound, `1/(2·λ)`: each step halves the error along the
+/// stiffest direction. 0.01 for a flat loss (λ = 0), where every rate is stable.
+pub(super) fn quarter_of_bound(lambda: f64) -> f64 {
+    let bound = 2.0 / lambda;
+    if bound.is_finite() {
+        bound / 4.0
+    } else {
+        0.01
     }
 }

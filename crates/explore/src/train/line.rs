@@ -7,7 +7,10 @@ use std::ops::ControlFlow;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Result, Tensor, Var};
 use candle_nn::optim::Optimizer;
-use model::{Linear, Moments};
+use model::{Bias, Linear, Moments};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
 use crate::optim::{AnyOptimizer, Settings};
@@ -68,7 +71,8 @@ pub struct Diverged {
 }
 
 /// How a line's run went, without holding its rows: how many there were, the first and last,
-/// a bounded, evenly thinned path for the figure, and whether it diverged.
+/// bounded, evenly thinned records of the rows (one an epoch) and of the parameters at every
+/// update for the figure, and whether it diverged. Everything is in the data's own units.
 #[derive(Debug, Clone)]
 pub struct Fit {
     /// Rows made, `epochs + 1` for a run that completed.
@@ -76,7 +80,9 @@ pub struct Fit {
     pub first: Option<Row>,
     pub last: Option<Row>,
     /// Every row, thinned to a few thousand.
-    pub path: Thinned<Row>,
+    pub history: Thinned<Row>,
+    /// `(weight, bias)` before every update (mini-batches too), thinned to a few thousand.
+    pub path: Thinned<(f64, f64)>,
     pub diverged: Option<Diverged>,
 }
 
@@ -86,6 +92,7 @@ impl Default for Fit {
             rows: 0,
             first: None,
             last: None,
+            history: Thinned::new(2000),
             path: Thinned::new(2000),
             diverged: None,
         }
@@ -93,8 +100,8 @@ impl Default for Fit {
 }
 
 impl Fit {
-    /// Records the next row, or, if its loss breaks the divergence rule, records why and says
-    /// to stop.
+    /// Records the next row (one an epoch), or, if its loss breaks the divergence rule, records
+    /// why and says to stop.
     pub fn push(&mut self, row: Row) -> ControlFlow<()> {
         let start = self.first.map_or(row.loss, |f| f.loss);
         let grew = start > 0.0 && row.loss > GROWTH_LIMIT * start;
@@ -109,39 +116,175 @@ impl Fit {
         self.rows += 1;
         self.first.get_or_insert(row);
         self.last = Some(row);
-        self.path.push(row);
+        self.history.push(row);
+        self.path.push((row.weight, row.bias));
         ControlFlow::Continue(())
+    }
+
+    /// Records the parameters before an update inside an epoch (a mini-batch's; the first
+    /// update of each epoch is its row's, recorded by [`Fit::push`]).
+    pub fn update(&mut self, weight: f64, bias: f64) {
+        self.path.push((weight, bias));
     }
 }
 
-/// Trains the line `model` on `x`, `y` (both `(N,)`), full batch, with the optimizer of
-/// `settings`, for `epochs` updates. `on_row` sees every row as it is made (to write it out);
-/// it may stop the run with `Break`. The run stops too when it diverges ([`Fit::push`]).
+/// Standardized units: the line trains on `x' = (x − mean)/std`, where its parameters `(w', b')`
+/// stand for `w = w'/std`, `b = b' − w'·mean/std` in the data's own units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standardize {
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Standardize {
+    /// The units of `moments`' x; `None` when every x is the same (std 0).
+    pub fn of(moments: &Moments) -> Option<Self> {
+        let std = moments.std_x();
+        (std > 0.0 && std.is_finite()).then(|| Self {
+            mean: moments.mean_x(),
+            std,
+        })
+    }
+
+    /// `(w', b')` for `(w, b)`.
+    pub fn to_standard(&self, weight: f64, bias: f64) -> (f64, f64) {
+        (weight * self.std, bias + weight * self.mean)
+    }
+
+    /// `(w, b)` for `(w', b')`.
+    pub fn to_original(&self, weight: f64, bias: f64) -> (f64, f64) {
+        (weight / self.std, bias - weight * self.mean / self.std)
+    }
+
+    /// A row in the data's own units: its parameters, and its gradient by the chain rule,
+    /// `dL/dw = std·dL/dw' + mean·dL/db'`, `dL/db = dL/db'`.
+    pub fn row(&self, row: Row) -> Row {
+        let (weight, bias) = self.to_original(row.weight, row.bias);
+        Row {
+            weight,
+            bias,
+            grad_weight: self.std * row.grad_weight + self.mean * row.grad_bias,
+            ..row
+        }
+    }
+}
+
+/// How the line is trained besides its optimizer: how long, in which batches, in which units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub epochs: usize,
+    /// Points per update; `None`: the whole data set (full batch). The last batch of an epoch
+    /// may be smaller, as with PyTorch's `DataLoader(drop_last=False)`.
+    pub batch_size: Option<usize>,
+    /// Reshuffle the points before every epoch, from `seed`; else file order.
+    pub shuffle: bool,
+    pub seed: u64,
+    /// Train on standardized x, reporting in the data's own units.
+    pub standardize: Option<Standardize>,
+}
+
+impl Plan {
+    /// Full-batch training for `epochs` epochs, in the data's own units.
+    pub fn full_batch(epochs: usize) -> Self {
+        Self {
+            epochs,
+            batch_size: None,
+            shuffle: false,
+            seed: 0,
+            standardize: None,
+        }
+    }
+}
+
+/// Trains the line `y = A·x + b` on `x`, `y` (both `(N,)`) from `weight` and `bias` (in the
+/// data's own units), with the optimizer of `settings` as `plan` says: `plan.epochs` epochs,
+/// each visiting every point once in batches, one update a batch on that batch's mean loss.
+/// `on_row` sees the row of every epoch as it is made (to write it out: the parameters then
+/// and the loss on the whole data); it may stop the run with `Break`, and so does divergence
+/// ([`Fit::push`]).
 ///
 /// The loss is `loss::line_mse`: the same value and gradients as
 /// `mse(&model.forward(x)?, y, Mean)`, from one fused pass over the data on the CPU.
 pub fn fit_line(
-    model: &Linear,
     x: &Tensor,
     y: &Tensor,
+    (weight, bias): (f64, Bias),
     settings: Settings,
-    epochs: usize,
+    plan: &Plan,
     mut on_row: impl FnMut(&Row) -> ControlFlow<()>,
 ) -> Result<Fit> {
+    let units = plan.standardize;
+    let (x, weight, bias) = match units {
+        Some(u) => {
+            let b = match bias {
+                Bias::Learnable(b) => b,
+                Bias::Zero => candle_core::bail!(
+                    "fit_line: standardizing x needs a learnt bias (the centring moves it)"
+                ),
+            };
+            let (w, b) = u.to_standard(weight, b);
+            (
+                x.affine(1.0 / u.std, -u.mean / u.std)?,
+                w,
+                Bias::Learnable(b),
+            )
+        }
+        None => (x.clone(), weight, bias),
+    };
+    let model = Linear::line(weight, bias, x.dtype(), x.device())?;
     let mut optimizer = AnyOptimizer::new(model.parameters(), settings)?;
-    let bias = model.bias().map(|b| b.as_tensor());
-    let loss = || loss::line_mse(x, y, model.weight().as_tensor(), bias);
+    let n = x.dims1()?;
+    let size = plan.batch_size.unwrap_or(n).clamp(1, n.max(1));
+    let batches = n.div_ceil(size).max(1);
+    let full = batches == 1;
+    let steps = plan.epochs.saturating_mul(batches);
+    let (w, b) = (model.weight().as_tensor(), model.bias().map(Var::as_tensor));
+    // The data in this epoch's order: shuffled before each epoch's first batch.
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
+    let mut epoch_data = (x.clone(), y.clone());
+    let loss = |step: usize| {
+        if full {
+            return loss::line_mse(&x, y, w, b);
+        }
+        let batch = step % batches;
+        if batch == 0 && plan.shuffle && step < steps {
+            order.shuffle(&mut rng);
+            let index = Tensor::new(order.as_slice(), x.device())?;
+            epoch_data = (x.index_select(&index, 0)?, y.index_select(&index, 0)?);
+        }
+        let start = batch * size;
+        let len = size.min(n - start);
+        let (xs, ys) = (&epoch_data.0, &epoch_data.1);
+        loss::line_mse(&xs.narrow(0, start, len)?, &ys.narrow(0, start, len)?, w, b)
+    };
+    let in_units = |row: Row| units.map_or(row, |u| u.row(row));
     let mut fit = Fit::default();
-    let ended = train(&mut optimizer, loss, epochs, |step| {
-        let row = Row::of(step.epoch, model, step.loss, step.grads)?;
+    let ended = train(&mut optimizer, loss, steps, |step| {
+        if step.step % batches != 0 {
+            let (w_now, b_now) = model.line_values()?;
+            let (w_now, b_now) = units.map_or((w_now, b_now), |u| u.to_original(w_now, b_now));
+            fit.update(w_now, b_now);
+            return Ok(ControlFlow::Continue(()));
+        }
+        let epoch = step.step / batches;
+        let row = if full {
+            Row::of(epoch, &model, step.loss, step.grads)?
+        } else {
+            // The row's loss and gradient are the whole data's, not the batch's.
+            let whole = loss::line_mse(&x, y, w, b)?;
+            let grads = whole.backward()?;
+            Row::of(epoch, &model, model::scalar(&whole)?, &grads)?
+        };
+        let row = in_units(row);
         match fit.push(row) {
             ControlFlow::Continue(()) => Ok(on_row(&row)),
             stop => Ok(stop),
         }
     })?;
-    if let Ended::NonFinite { epoch } = ended {
+    if let Ended::NonFinite { step } = ended {
         fit.diverged = Some(Diverged {
-            epoch,
+            epoch: step / batches,
             loss: f64::NAN,
             start: fit.first.map_or(f64::NAN, |f| f.loss),
         });
@@ -149,18 +292,14 @@ pub fn fit_line(
     Ok(fit)
 }
 
-/// The learning rate `explore train` uses when none is given: a quarter of the largest stable
-/// rate `2/λmax(H)`, `1/(2·λmax)`. Each step then halves the error along the stiffest direction
-/// (the lesson's few visible steps, where half the bound, `1/λmax`, would be an exact Newton step
-/// that lands in one), while the flat directions, the bias on data far from 0, creep: the lesson
-/// of conditioning. Any rate below the bound converges, on any data. A flat loss (every x is 0
-/// with the bias pinned) has no bound: any rate is stable, and 0.01 is used.
-pub fn default_lr(moments: &Moments, learn_bias: bool) -> f64 {
-    let bound = moments.max_stable_lr(learn_bias);
-    if bound.is_finite() {
-        bound / 4.0
+/// The largest curvature `λmax` of the loss in the units the line trains in: the data's
+/// Hessian `2·[[mean x², x̄], [x̄, 1]]` (`2·mean x²` with the bias pinned), or, on standardized
+/// x (mean 0, variance 1), `2·I`, so 2.
+pub fn curvature(moments: &Moments, learn_bias: bool, standardized: bool) -> f64 {
+    if standardized {
+        2.0
     } else {
-        0.01
+        moments.max_curvature(learn_bias)
     }
 }
 
@@ -172,8 +311,7 @@ pub struct LineRun {
     pub moments: Moments,
     pub learn_bias: bool,
     pub settings: Settings,
-    /// The number of epochs asked for.
-    pub epochs: usize,
+    pub plan: Plan,
     /// "data/linear.csv (100 points)".
     pub source: String,
     pub dtype: DType,
@@ -191,6 +329,16 @@ impl LineRun {
         }
     }
 
+    /// The largest stable learning rate of the run's optimizer, where one is known.
+    pub fn stable_lr(&self) -> Option<f64> {
+        let lambda = curvature(
+            &self.moments,
+            self.learn_bias,
+            self.plan.standardize.is_some(),
+        );
+        self.settings.stable_lr(lambda)
+    }
+
     /// The one-line message for a run that diverged: where, why, the learning rate and its
     /// stable bound; `None` when it did not diverge.
     pub fn divergence_message(&self) -> Option<String> {
@@ -206,11 +354,14 @@ impl LineRun {
         } else {
             format!("the loss became non-finite at epoch {}", d.epoch)
         };
+        let name = self.settings.kind.name();
+        let bound = match self.stable_lr() {
+            Some(b) => format!("; {name} is stable only for lr < {} on this data", human(b)),
+            None => format!(" for {name} on this data"),
+        };
         Some(format!(
-            "{what}: learning rate {} is too large; gradient descent is stable only for \
-             lr < 2/λmax(H) = {} on this data",
-            human(self.settings.lr),
-            human(self.moments.max_stable_lr(self.learn_bias))
+            "{what}: learning rate {} is too large{bound}",
+            human(self.settings.lr)
         ))
     }
 
@@ -219,8 +370,13 @@ impl LineRun {
     /// diverged in the JSON.
     pub fn report(&self) -> Report {
         let optimum = self.moments.least_squares(self.bias_fit());
+        let batches = match self.plan.batch_size {
+            Some(b) if self.plan.shuffle => format!(", shuffled batches of {b}"),
+            Some(b) => format!(", batches of {b} in file order"),
+            None => String::new(),
+        };
         let title = format!(
-            "gradient descent on {}: {}, {} lr {}, {} epochs, {}",
+            "gradient descent on {}: {}, {} lr {}{batches}{}, {} epochs, {}",
             self.source,
             if self.learn_bias {
                 "y = A·x + b"
@@ -229,21 +385,30 @@ impl LineRun {
             },
             self.settings.kind.name(),
             human(self.settings.lr),
-            self.epochs,
+            if self.plan.standardize.is_some() {
+                ", standardized x"
+            } else {
+                ""
+            },
+            self.plan.epochs,
             self.dtype.as_str()
         );
         #[derive(serde::Serialize)]
         struct Details {
             lr: f64,
             optimizer: &'static str,
-            max_stable_lr: f64,
+            max_stable_lr: Option<f64>,
+            batch_size: Option<usize>,
+            standardized: bool,
             diverged: bool,
             diverged_epoch: Option<usize>,
         }
         let details = Details {
             lr: self.settings.lr,
             optimizer: self.settings.kind.name(),
-            max_stable_lr: self.moments.max_stable_lr(self.learn_bias),
+            max_stable_lr: self.stable_lr(),
+            batch_size: self.plan.batch_size,
+            standardized: self.plan.standardize.is_some(),
             diverged: self.fit.diverged.is_some(),
             diverged_epoch: self.fit.diverged.map(|d| d.epoch),
         };
@@ -251,6 +416,13 @@ impl LineRun {
             .title(title)
             .optimum(optimum.ok())
             .details(&details);
+        if let Some(u) = self.plan.standardize {
+            report = report.summary(format!(
+                "trained on x' = (x − {})/{}; weights and biases are shown in the data's own units",
+                human(u.mean),
+                human(u.std)
+            ));
+        }
         if let Some(last) = self.fit.last {
             let params = if self.learn_bias {
                 format!("A = {}, b = {}", human(last.weight), human(last.bias))
@@ -271,25 +443,20 @@ impl LineRun {
     /// is pinned, the (A, b) heat map when it is learnt), and its loss against epoch.
     pub fn figure(&self) -> crate::plot::TrainFigure {
         use crate::plot::{pad, span, Heatmap, Landscape, LossCurve, LossHistory, TrainFigure};
-        let steps = self.fit.path.items();
+        let steps = self.fit.history.items();
+        let path = self.fit.path.items();
         let (moments, learn_bias) = (&self.moments, self.learn_bias);
         let optimum = moments.least_squares(self.bias_fit()).ok();
-        let path_steps = Some(self.fit.rows.saturating_sub(1));
+        let path_steps = Some(self.fit.path.seen().saturating_sub(1));
         // The view covers the whole path and the optimum, with a margin.
         let around = |values: &mut dyn Iterator<Item = f64>| {
             let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
             crate::grid::linspace(lo, hi, 121)
         };
-        let weights = around(
-            &mut steps
-                .iter()
-                .map(|s| s.weight)
-                .chain(optimum.map(|o| o.weight)),
-        );
+        let weights = around(&mut path.iter().map(|p| p.0).chain(optimum.map(|o| o.weight)));
         let title = format!("gradient descent on {}", self.source);
         let landscape = if learn_bias {
-            let mut biases =
-                around(&mut steps.iter().map(|s| s.bias).chain(optimum.map(|o| o.bias)));
+            let mut biases = around(&mut path.iter().map(|p| p.1).chain(optimum.map(|o| o.bias)));
             // As in `sweep::default_grid`: give b the range where it costs as much loss as A does
             // over its range, so the bowl reads as a bowl rather than as stripes.
             let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
@@ -314,7 +481,7 @@ impl LineRun {
                 losses,
                 minimum: None,
                 optimum: optimum.map(|o| (o.weight, o.bias, o.loss)),
-                path: steps.iter().map(|s| (s.weight, s.bias)).collect(),
+                path: path.clone(),
                 path_steps,
             })
         } else {
@@ -325,7 +492,10 @@ impl LineRun {
                 points: Vec::new(),
                 minimum: None,
                 optimum: optimum.map(|o| (o.weight, o.loss)),
-                path: steps.iter().map(|s| (s.weight, s.loss)).collect(),
+                path: path
+                    .iter()
+                    .map(|&(w, _)| (w, moments.loss(w, 0.0)))
+                    .collect(),
                 path_steps,
             })
         };
@@ -345,13 +515,22 @@ impl LineRun {
     }
 }
 
-/// Saves the line's parameters as safetensors: `weight` `(1, 1)` and, when learnable, `bias`
-/// `(1,)`, the shapes of PyTorch's `nn.Linear(1, 1)`.
-pub fn save_line(model: &Linear, path: &std::path::Path) -> crate::Result<()> {
+/// Saves the line's parameters as safetensors in `dtype`: `weight` `(1, 1)` and, when
+/// learnable, `bias` `(1,)`, the shapes of PyTorch's `nn.Linear(1, 1)`.
+pub fn save_line(
+    (weight, bias): (f64, Option<f64>),
+    dtype: DType,
+    path: &std::path::Path,
+) -> crate::Result<()> {
+    let cpu = candle_core::Device::Cpu;
     let mut tensors = std::collections::HashMap::new();
-    tensors.insert("weight".to_string(), model.weight().as_tensor().clone());
-    if let Some(b) = model.bias() {
-        tensors.insert("bias".to_string(), b.as_tensor().clone());
+    let w = Tensor::new(&[[weight]], &cpu)?.to_dtype(dtype)?;
+    tensors.insert("weight".to_string(), w);
+    if let Some(b) = bias {
+        tensors.insert(
+            "bias".to_string(),
+            Tensor::new(&[b], &cpu)?.to_dtype(dtype)?,
+        );
     }
     crate::io::write_atomic_with(path, |tmp| candle_core::safetensors::save(&tensors, tmp))
 }

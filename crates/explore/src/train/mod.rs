@@ -10,15 +10,16 @@ use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
 pub use line::{
-    default_lr, fit_line, load_line, save_line, Diverged, Fit, LineRun, Row, GROWTH_LIMIT,
+    curvature, fit_line, load_line, save_line, Diverged, Fit, LineRun, Plan, Row, Standardize,
+    GROWTH_LIMIT,
 };
 
-/// What the loop shows `on_step` at each epoch: the loss at the current parameters and its
-/// gradients, before the update.
+/// What the loop shows `on_step` before each update: the loss at the current parameters and
+/// its gradients.
 #[derive(Debug)]
 pub struct Step<'a> {
     /// How many updates came before: 0 is the start.
-    pub epoch: usize,
+    pub step: usize,
     pub loss: f64,
     pub grads: &'a GradStore,
 }
@@ -26,43 +27,44 @@ pub struct Step<'a> {
 /// How a training run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ended {
-    /// Every epoch ran.
+    /// Every update ran.
     Completed,
-    /// The loss at `epoch` was NaN or infinite; `on_step` did not see it.
-    NonFinite { epoch: usize },
-    /// `on_step` asked to stop at `epoch`.
-    Stopped { epoch: usize },
+    /// The loss at `step` was NaN or infinite; `on_step` did not see it.
+    NonFinite { step: usize },
+    /// `on_step` asked to stop at `step`.
+    Stopped { step: usize },
 }
 
-/// Gradient descent: for each epoch `0..=epochs`, the loss at the current parameters, its
+/// Gradient descent: for each step `0..=steps`, the loss at the current parameters, its
 /// gradients by `backward`, `on_step`, then an update by `optimizer` (which holds the
-/// parameters) — except after the last epoch, so that epoch `e` sees the parameters after `e`
+/// parameters) — except after the last, so that step `s` sees the parameters after `s`
 /// updates. Stops at the first non-finite loss, or when `on_step` says `Break`.
 ///
-/// `loss` is any closure that computes a scalar loss from the parameters: `mse` of a model's
-/// forward pass, or a fused kernel such as `loss::line_mse` when speed matters.
+/// `loss(s)` is any closure that computes a scalar loss from the parameters: the whole data
+/// set's (full batch: a step is an epoch) or the batch that update `s` trains on; `mse` of a
+/// model's forward pass, or a fused kernel such as `loss::line_mse` when speed matters.
 pub fn train<O: Optimizer>(
     optimizer: &mut O,
-    mut loss: impl FnMut() -> Result<Tensor>,
-    epochs: usize,
+    mut loss: impl FnMut(usize) -> Result<Tensor>,
+    steps: usize,
     mut on_step: impl FnMut(&Step<'_>) -> Result<ControlFlow<()>>,
 ) -> Result<Ended> {
-    for epoch in 0..=epochs {
-        let loss = loss()?;
+    for step in 0..=steps {
+        let loss = loss(step)?;
         let grads = loss.backward()?;
         let value = model::scalar(&loss)?;
         if !value.is_finite() {
-            return Ok(Ended::NonFinite { epoch });
+            return Ok(Ended::NonFinite { step });
         }
-        let step = Step {
-            epoch,
+        let seen = Step {
+            step,
             loss: value,
             grads: &grads,
         };
-        if on_step(&step)?.is_break() {
-            return Ok(Ended::Stopped { epoch });
+        if on_step(&seen)?.is_break() {
+            return Ok(Ended::Stopped { step });
         }
-        if epoch < epochs {
+        if step < steps {
             optimizer.step(&grads)?;
         }
     }

@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 use explore::landscape::{Config, Directions, LossPlane, ModelKind, Normalization};
-use explore::optim::{self, Settings};
+use explore::optim::{Kind, Settings};
 
-use crate::common::{Common, DataArgs, Run};
+use crate::common::{Common, DataArgs, OptimArgs, Run};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -23,12 +23,11 @@ pub struct Args {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     hidden: Vec<u32>,
-    /// Full-batch Adam steps before the landscape is drawn around the result.
+    /// Full-batch training steps before the landscape is drawn around the result.
     #[arg(long, default_value_t = 500)]
     epochs: usize,
-    /// Adam's learning rate.
-    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
-    lr: f64,
+    #[command(flatten)]
+    optim: OptimArgs,
     /// The plane's directions: two random Gaussian ones, the two principal components of the
     /// training path, or the model's own two parameters (the line's (A, b) plane). Default:
     /// axes for the line, random for the MLP.
@@ -60,8 +59,8 @@ pub fn run(args: Args) -> Result<()> {
         model: args.model,
         hidden: args.hidden.iter().map(|&h| h as usize).collect(),
         optimizer: Settings {
-            kind: optim::Kind::Adam,
-            lr: args.lr,
+            lr: args.optim.lr.unwrap_or(0.01),
+            ..args.optim.settings(Kind::Adam)?
         },
         epochs: args.epochs,
         directions: args.directions,

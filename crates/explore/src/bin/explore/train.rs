@@ -1,43 +1,56 @@
-//! `explore train`: the line trained by gradient descent, its path drawn over the landscape.
+//! `explore train`: the line trained by gradient descent with any optimizer, full batch or in
+//! mini-batches, its path drawn over the landscape.
 
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use explore::optim::{self, Settings};
-use explore::report::human;
-use explore::train::{default_lr, fit_line, load_line, save_line, LineRun};
-use model::{Bias, Linear};
-
+use explore::cli::{finite, say, usage};
 use explore::io::Stdout;
+use explore::optim::Kind;
+use explore::report::human;
+use explore::train::{curvature, fit_line, load_line, save_line, LineRun, Plan, Standardize};
+use model::Bias;
 
-use crate::common::{Common, DataArgs, Run};
+use crate::common::{Common, DataArgs, OptimArgs, Run};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
-    /// Learning rate. Default: 1/(2·λmax(H)), a quarter of the largest stable rate for this
-    /// data: each step halves the error along the stiffest direction, so the descent shows a few
-    /// visible steps (1/λmax would land in one), while flatter directions creep, and it
-    /// converges on any data. A fixed rate such as the classic 0.01 sits at the edge of stability
-    /// on data/linear.csv (λmax ≈ 194, so 2/λmax ≈ 0.0103) and diverges on data with larger x.
-    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::positive)]
-    lr: Option<f64>,
-    /// Number of full-batch updates, at most 10⁹; rows 0..=EPOCHS are written as they are
-    /// made, so memory stays flat however many there are.
+    #[command(flatten)]
+    optim: OptimArgs,
+    /// Points per update: each epoch visits every point once in batches of this size (the last
+    /// may be smaller). Default: the whole data set (full batch).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
+    /// Reshuffle the points before every epoch (the default), from --seed.
+    #[arg(long, overrides_with = "no_shuffle")]
+    shuffle: bool,
+    /// Keep the points in file order in every epoch.
+    #[arg(long)]
+    no_shuffle: bool,
+    /// Seed of the shuffling: the same seed gives the same run on any machine.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Train on standardized x, (x − mean)/std, and report the weight and bias in the data's
+    /// own units: the cure for x far from zero.
+    #[arg(long, conflicts_with = "no_bias")]
+    standardize: bool,
+    /// Number of epochs, at most 10⁹; rows 0..=EPOCHS are written as they are made, so memory
+    /// stays flat however many there are.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     epochs: u64,
     /// Starting weight A.
-    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = explore::cli::finite)]
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = finite)]
     init_weight: f64,
     /// Starting bias b.
     #[arg(
         long,
         default_value_t = 0.0,
         allow_hyphen_values = true,
-        value_parser = explore::cli::finite,
+        value_parser = finite,
         conflicts_with = "no_bias"
     )]
     init_bias: f64,
@@ -60,6 +73,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let mut settings = args.optim.settings(Kind::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
     let init = args.init_from.as_deref().map(|p| ("--init-from", p));
     let run = Run::open(&args.data, &args.common, save.as_slice(), init.as_slice())?;
@@ -73,12 +87,21 @@ pub fn run(args: Args) -> Result<()> {
     };
     let learn_bias = bias != Bias::Zero;
     let moments = run.data.moments();
-    let bound = moments.max_stable_lr(learn_bias);
-    if bound == 0.0 {
+    let standardize = match args.standardize {
+        false => None,
+        true => Some(
+            Standardize::of(&moments).ok_or_else(|| explore::Error::Data {
+                at: run.data.source.clone(),
+                msg: "every x is the same, so x cannot be standardized".into(),
+            })?,
+        ),
+    };
+    let lambda = curvature(&moments, learn_bias, standardize.is_some());
+    if !lambda.is_finite() {
         anyhow::bail!(explore::Error::Data {
             at: run.data.source.clone(),
             msg: "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate \
-                  is stable: rescale x (divide it by a power of ten)"
+                  is stable: rescale x (divide it by a power of ten), or use --standardize"
                 .into()
         });
     }
@@ -88,7 +111,7 @@ pub fn run(args: Args) -> Result<()> {
         _ => f64::MAX,
     };
     if start.is_nan() || start > limit {
-        return Err(explore::cli::usage(format!(
+        return Err(usage(format!(
             "the loss at the start (A = {}) is beyond {}'s range: start nearer the data \
              (--init-weight, --init-bias){}",
             human(init_weight),
@@ -100,34 +123,45 @@ pub fn run(args: Args) -> Result<()> {
             }
         )));
     }
-    let lr = args.lr.unwrap_or_else(|| default_lr(&moments, learn_bias));
-    run.note(&format!(
-        "learning rate {} (largest stable rate 2/λmax(H) = {} for this data)",
-        human(lr),
-        human(bound)
-    ));
-    if lr >= bound {
-        // A warning, so not silenced by --quiet.
-        explore::cli::say(&format!(
-            "warning: --lr {} is at or above the stable bound {}: gradient descent will not converge",
-            human(lr),
-            human(bound)
-        ));
+    settings.lr = args.optim.lr.unwrap_or_else(|| settings.default_lr(lambda));
+    let name = settings.kind.name();
+    match settings.stable_lr(lambda) {
+        Some(bound) => {
+            run.note(&format!(
+                "learning rate {} ({name} is stable for lr < {} on this data)",
+                human(settings.lr),
+                human(bound)
+            ));
+            if settings.lr >= bound {
+                // A warning, so not silenced by --quiet.
+                say(&format!(
+                    "warning: --lr {} is at or above the stable bound {}: {name} will not converge",
+                    human(settings.lr),
+                    human(bound)
+                ));
+            }
+        }
+        None => run.note(&format!(
+            "learning rate {} ({name} adapts its steps: no fixed bound applies)",
+            human(settings.lr)
+        )),
     }
 
-    let model = Linear::line(init_weight, bias, run.dtype, &run.device)?;
     let (x, y) = run.data.tensors(run.dtype, &run.device)?;
-    let settings = Settings {
-        kind: optim::Kind::Sgd,
-        lr,
+    let plan = Plan {
+        epochs: args.epochs as usize,
+        batch_size: args.batch_size.map(|b| b as usize),
+        shuffle: !args.no_shuffle,
+        seed: args.seed,
+        standardize,
     };
-    let epochs = args.epochs as usize;
     // The rows go out as they are made, so memory stays flat for any number of epochs.
     let mut out = Stdout::new();
     let mut sink = run.sink(&mut out, &LineRun::COLUMNS)?;
     let mut failed = None;
     let progress = run.progress("train");
-    let fit = fit_line(&model, &x, &y, settings, epochs, |row| {
+    let epochs = plan.epochs;
+    let fit = fit_line(&x, &y, (init_weight, bias), settings, &plan, |row| {
         progress.update(row.epoch + 1, epochs + 1);
         if let Err(e) = sink.row(&row.values()) {
             failed = Some(e);
@@ -147,7 +181,7 @@ pub fn run(args: Args) -> Result<()> {
         moments,
         learn_bias,
         settings,
-        epochs,
+        plan,
         source: run.data.describe(),
         dtype: run.dtype,
     };
@@ -158,8 +192,12 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(message) = line_run.divergence_message() {
         anyhow::bail!(message);
     }
-    if let Some(path) = &args.save {
-        save_line(&model, path)?;
+    if let (Some(path), Some(last)) = (&args.save, line_run.fit.last) {
+        save_line(
+            (last.weight, learn_bias.then_some(last.bias)),
+            run.dtype,
+            path,
+        )?;
         run.note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())

@@ -1,0 +1,38 @@
+//! Nesterov momentum: the velocity as for heavy ball, `v ← μ·v + ∇L`, but the step looks ahead
+//! along it, `θ ← θ − lr·(∇L + μ·v)` (`torch.optim.SGD(lr, momentum=μ, nesterov=True)`).
+
+use super::sgd::quarter_of_bound;
+use super::{Hyper, Real, Rule, Settings};
+
+/// SGD with Nesterov momentum.
+#[derive(Debug, Clone, Copy)]
+pub struct Nesterov;
+
+impl Rule for Nesterov {
+    /// The velocity `v`.
+    type State<F: Real> = Vec<F>;
+    const USES: &'static [Hyper] = &[Hyper::Momentum, Hyper::WeightDecay];
+
+    fn state<F: Real>(len: usize, _s: &Settings) -> Vec<F> {
+        vec![F::zero(); len]
+    }
+
+    fn step<F: Real>(v: &mut Vec<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
+        let (lr, mu, wd) = (F::of(s.lr), F::of(s.momentum), Self::weight_decay(s));
+        for ((p, &g), v) in theta.iter_mut().zip(grad).zip(v.iter_mut()) {
+            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
+            *v = if t == 1 { g } else { *v * mu + g };
+            *p = *p - (g + *v * mu) * lr;
+        }
+    }
+
+    /// On a quadratic, Nesterov's method is stable for `lr < 2(1 + μ)/((1 + 2μ)·λ)`.
+    fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
+        let mu = s.momentum;
+        Some(2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * (lambda + Self::weight_decay(s))))
+    }
+
+    fn default_lr(lambda: f64, s: &Settings) -> f64 {
+        quarter_of_bound(lambda + Self::weight_decay(s))
+    }
+}
