@@ -202,8 +202,7 @@ impl Sweep {
                 .collect(),
             minimum,
             optimum,
-            path: Vec::new(),
-            path_steps: None,
+            tracks: Vec::new(),
         }
     }
 }
@@ -302,8 +301,7 @@ impl Surface {
             losses: self.losses.clone(),
             minimum,
             optimum,
-            path: Vec::new(),
-            path_steps: None,
+            tracks: Vec::new(),
         }
     }
 }

@@ -24,7 +24,7 @@ use candle_nn::VarMap;
 use crate::data::Dataset;
 use crate::grid::{argmin, grid, linspace};
 use crate::optim::{AnyOptimizer, Settings};
-use crate::plot::Heatmap;
+use crate::plot::{Heatmap, Track};
 use crate::report::{human, Report};
 use crate::train::{train, Ended};
 
@@ -347,8 +347,11 @@ impl LossPlane {
             losses: self.losses.clone(),
             minimum,
             optimum: None,
-            path: self.path.clone(),
-            path_steps: self.epochs.last().copied(),
+            tracks: vec![Track {
+                label: "descent".into(),
+                points: self.path.clone(),
+                steps: self.epochs.last().copied().unwrap_or(0),
+            }],
         }
     }
 }

@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, draw_path, line_chart, msg, pad, span, tick, Figure, CURVE,
-    MINIMUM, OPTIMUM,
+    clipped_lines, draw_legend, draw_tracks, line_chart, msg, pad, span, tick, Figure, Track,
+    CURVE, MINIMUM, OPTIMUM,
 };
 use crate::report::human;
 
@@ -22,10 +22,8 @@ pub struct LossCurve {
     pub points: Vec<(f64, f64)>,
     pub minimum: Option<(f64, f64)>,
     pub optimum: Option<(f64, f64)>,
-    /// Steps to draw over the curve, joined in order, start and end marked.
-    pub path: Vec<(f64, f64)>,
-    /// How many updates the path stands for, when it is thinned; else one per point.
-    pub path_steps: Option<usize>,
+    /// Descents to draw over the curve, `(A, loss)` joined in order, start and end marked.
+    pub tracks: Vec<Track>,
 }
 
 impl Figure for LossCurve {
@@ -34,7 +32,8 @@ impl Figure for LossCurve {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
-        let all = || self.curve.iter().chain(&self.points).chain(&self.path);
+        let tracked = self.tracks.iter().flat_map(|t| &t.points);
+        let all = || self.curve.iter().chain(&self.points).chain(tracked.clone());
         let x_span = span(all().map(|p| p.0)).ok_or("nothing to plot")?;
         let (y_lo, y_hi) = span(all().map(|p| p.1)).ok_or("nothing to plot")?;
         let (x_lo, x_hi) = pad(x_span, 0.02);
@@ -90,8 +89,7 @@ impl Figure for LossCurve {
                     PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
                 });
         }
-        let steps = self.path_steps.unwrap_or(self.path.len().saturating_sub(1));
-        draw_path(&mut chart, &self.path, steps, 3, &|p| {
+        draw_tracks(&mut chart, &self.tracks, 3, &|p| {
             format!("A = {}", human(p.0))
         })?;
         if let Some(min) = self.minimum {

@@ -6,7 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    contour, draw_legend, draw_path, msg, round_to_2_digits, span, tick, Figure, FAMILY, MINIMUM,
+    contour, draw_legend, draw_tracks, msg, round_to_2_digits, span, tick, Figure, Track, FAMILY,
+    MINIMUM,
 };
 use crate::report::human;
 
@@ -24,10 +25,8 @@ pub struct Heatmap {
     pub losses: Vec<f64>,
     pub minimum: Option<(f64, f64, f64)>,
     pub optimum: Option<(f64, f64, f64)>,
-    /// `(A, b)` steps to draw over the map, start and end marked.
-    pub path: Vec<(f64, f64)>,
-    /// How many updates the path stands for, when it is thinned; else one per point.
-    pub path_steps: Option<usize>,
+    /// Descents to draw over the map, `(A, b)` joined in order, start and end marked.
+    pub tracks: Vec<Track>,
 }
 
 /// Colours follow `sqrt((L − Lmin) / (Lmax − Lmin))`: for a quadratic bowl that is proportional
@@ -93,10 +92,9 @@ impl Figure for Heatmap {
         let (main, bar) = root.split_horizontally(width.saturating_sub(150));
 
         let (we, be) = (cell_edges(&weights), cell_edges(&biases));
-        let x_range =
-            span(we.iter().copied().chain(self.path.iter().map(|p| p.0))).unwrap_or((0.0, 1.0));
-        let y_range =
-            span(be.iter().copied().chain(self.path.iter().map(|p| p.1))).unwrap_or((0.0, 1.0));
+        let tracked = || self.tracks.iter().flat_map(|t| &t.points);
+        let x_range = span(we.iter().copied().chain(tracked().map(|p| p.0))).unwrap_or((0.0, 1.0));
+        let y_range = span(be.iter().copied().chain(tracked().map(|p| p.1))).unwrap_or((0.0, 1.0));
         let mut chart = ChartBuilder::on(&main)
             .margin(16)
             .x_label_area_size(56)
@@ -136,8 +134,7 @@ impl Figure for Heatmap {
                 )
                 .map_err(msg)?;
         }
-        let steps = self.path_steps.unwrap_or(self.path.len().saturating_sub(1));
-        draw_path(&mut chart, &self.path, steps, 2, &|p| {
+        draw_tracks(&mut chart, &self.tracks, 2, &|p| {
             format!("({}, {})", human(p.0), human(p.1))
         })?;
         if let Some((w, b, l)) = self.minimum {

@@ -4,17 +4,25 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, line_chart, msg, pad, round_to_2_digits, span, Figure, OPTIMUM,
-    PATH,
+    clipped_lines, draw_legend, line_chart, msg, pad, round_to_2_digits, span, track_colour,
+    Figure, OPTIMUM,
 };
 use crate::report::human;
 
-/// Loss against epoch, with the closed-form optimum's loss as a dashed line.
+/// One run's loss against epoch, named in the legend.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    pub label: String,
+    /// `(epoch, loss)`.
+    pub losses: Vec<(f64, f64)>,
+}
+
+/// Loss against epoch of one run or several, with the closed-form optimum's loss as a dashed
+/// line.
 #[derive(Debug, Clone, Default)]
 pub struct LossHistory {
     pub title: String,
-    /// `(epoch, loss)`.
-    pub losses: Vec<(f64, f64)>,
+    pub series: Vec<Series>,
     pub optimum_loss: Option<f64>,
 }
 
@@ -24,9 +32,9 @@ impl Figure for LossHistory {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
-        let x_span = span(self.losses.iter().map(|p| p.0)).ok_or("no epochs to plot")?;
-        let y_span =
-            span(self.losses.iter().map(|p| p.1).chain(self.optimum_loss)).ok_or("no losses")?;
+        let all = || self.series.iter().flat_map(|s| &s.losses);
+        let x_span = span(all().map(|p| p.0)).ok_or("no epochs to plot")?;
+        let y_span = span(all().map(|p| p.1).chain(self.optimum_loss)).ok_or("no losses")?;
         // Gradient descent on a quadratic shrinks the loss geometrically: on a log axis that is
         // a straight line, so use one when the loss falls by more than a hundredfold.
         let log = y_span.0 > 0.0 && y_span.1 / y_span.0 > 100.0;
@@ -57,13 +65,18 @@ impl Figure for LossHistory {
             ("epoch", y_desc),
             &y_label,
         )?;
-        let points = self.losses.iter().map(|&(e, l)| (e, to_axis(l)));
-        let lines = clipped_lines(&chart, points, PATH.stroke_width(3));
-        chart
-            .draw_series(lines)
-            .map_err(msg)?
-            .label("training loss")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(3)));
+        for (i, series) in self.series.iter().enumerate() {
+            let colour = track_colour(i, self.series.len());
+            let points = series.losses.iter().map(|&(e, l)| (e, to_axis(l)));
+            let lines = clipped_lines(&chart, points, colour.stroke_width(3));
+            chart
+                .draw_series(lines)
+                .map_err(msg)?
+                .label(series.label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                });
+        }
         if let Some(l) = self.optimum_loss.filter(|&l| !log || l > 0.0) {
             chart
                 .draw_series(DashedLineSeries::new(

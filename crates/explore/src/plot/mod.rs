@@ -12,7 +12,7 @@ mod train;
 
 pub use curve::LossCurve;
 pub use heatmap::Heatmap;
-pub use history::LossHistory;
+pub use history::{LossHistory, Series};
 pub use train::{Landscape, TrainFigure};
 
 use std::path::{Path, PathBuf};
@@ -304,43 +304,98 @@ fn inside<DB: DrawingBackend>(chart: &Chart<'_, DB>, p: (f64, f64)) -> bool {
             && p.1 <= chart.y_range().end
 }
 
-/// A descent path: its steps joined and dotted, the start a triangle and the end a square,
-/// each in the legend with `at` describing the point.
-fn draw_path<DB: DrawingBackend>(
+/// A descent drawn over a figure: its points in order (thinned, perhaps), how many updates
+/// they stand for, and its name in the legend.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Track {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+    pub steps: usize,
+}
+
+impl Track {
+    /// A track named `label` of `points`, one update between each two.
+    pub fn new(label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        let steps = points.len().saturating_sub(1);
+        Self {
+            label: label.into(),
+            points,
+            steps,
+        }
+    }
+}
+
+/// Colours for several tracks at once, each clear on the viridis heat map and on white.
+const TRACKS: [RGBColor; 8] = [
+    PATH,
+    RGBColor(227, 26, 28),
+    RGBColor(255, 255, 255),
+    RGBColor(255, 0, 255),
+    RGBColor(0, 0, 0),
+    RGBColor(0, 200, 255),
+    RGBColor(255, 215, 0),
+    RGBColor(140, 86, 75),
+];
+
+/// The colour of track `i` of `n`: one track is orange, several take the palette in turn.
+fn track_colour(i: usize, n: usize) -> RGBColor {
+    if n == 1 {
+        PATH
+    } else {
+        TRACKS[i % TRACKS.len()]
+    }
+}
+
+/// Descents: each track's steps joined and dotted, its end a square; the start a triangle. With
+/// one track the legend names its start and end with `at` describing the point; with several,
+/// it names each track.
+fn draw_tracks<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
-    path: &[(f64, f64)],
-    steps: usize,
+    tracks: &[Track],
     dot: i32,
     at: &dyn Fn((f64, f64)) -> String,
 ) -> std::result::Result<(), String> {
-    let (Some(&start), Some(&end)) = (path.first(), path.last()) else {
-        return Ok(());
-    };
-    let lines = clipped_lines(chart, path.iter().copied(), PATH.stroke_width(2));
-    let dots: Vec<_> = path
-        .iter()
-        .filter(|&&p| inside(chart, p))
-        .map(|&p| Circle::new(p, dot, PATH.filled()))
-        .collect();
-    chart
-        .draw_series(lines)
-        .map_err(msg)?
-        .label(format!("descent ({steps} steps)"))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], PATH.stroke_width(2)));
-    chart.draw_series(dots).map_err(msg)?;
-    let start_marker = inside(chart, start).then(|| TriangleMarker::new(start, 9, PATH.filled()));
-    chart
-        .draw_series(start_marker)
-        .map_err(msg)?
-        .label(format!("start {}", at(start)))
-        .legend(|(x, y)| TriangleMarker::new((x + 12, y), 7, PATH.filled()));
-    let end_marker = inside(chart, end)
-        .then(|| EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], PATH.filled()));
-    chart
-        .draw_series(end_marker)
-        .map_err(msg)?
-        .label(format!("end {}", at(end)))
-        .legend(|(x, y)| Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], PATH.filled()));
+    let n = tracks.len();
+    for (i, track) in tracks.iter().enumerate() {
+        let (Some(&start), Some(&end)) = (track.points.first(), track.points.last()) else {
+            continue;
+        };
+        let colour = track_colour(i, n);
+        let lines = clipped_lines(chart, track.points.iter().copied(), colour.stroke_width(2));
+        let dots: Vec<_> = track
+            .points
+            .iter()
+            .filter(|&&p| inside(chart, p))
+            .map(|&p| Circle::new(p, dot, colour.filled()))
+            .collect();
+        chart
+            .draw_series(lines)
+            .map_err(msg)?
+            .label(format!("{} ({} steps)", track.label, track.steps))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+            });
+        chart.draw_series(dots).map_err(msg)?;
+        if i == 0 {
+            let marker =
+                inside(chart, start).then(|| TriangleMarker::new(start, 9, colour.filled()));
+            chart
+                .draw_series(marker)
+                .map_err(msg)?
+                .label(format!("start {}", at(start)))
+                .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 7, colour.filled()));
+        }
+        let marker = inside(chart, end)
+            .then(|| EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], colour.filled()));
+        let series = chart.draw_series(marker).map_err(msg)?;
+        if n == 1 {
+            series
+                .label(format!("end {}", at(end)))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], colour.filled())
+                });
+        }
+    }
     Ok(())
 }
 

@@ -14,7 +14,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
 use crate::optim::{AnyOptimizer, Settings};
-use crate::plot::Thinned;
+use crate::plot::{
+    pad, span, Heatmap, Landscape, LossCurve, LossHistory, Series, Thinned, Track, TrainFigure,
+};
 use crate::report::{describe_optimum, human, Report};
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
@@ -441,77 +443,23 @@ impl LineRun {
 
     /// The picture of the run: its path over the exact loss landscape (the curve when the bias
     /// is pinned, the (A, b) heat map when it is learnt), and its loss against epoch.
-    pub fn figure(&self) -> crate::plot::TrainFigure {
-        use crate::plot::{pad, span, Heatmap, Landscape, LossCurve, LossHistory, TrainFigure};
-        let steps = self.fit.history.items();
-        let path = self.fit.path.items();
-        let (moments, learn_bias) = (&self.moments, self.learn_bias);
-        let optimum = moments.least_squares(self.bias_fit()).ok();
-        let path_steps = Some(self.fit.path.seen().saturating_sub(1));
-        // The view covers the whole path and the optimum, with a margin.
-        let around = |values: &mut dyn Iterator<Item = f64>| {
-            let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
-            crate::grid::linspace(lo, hi, 121)
-        };
-        let weights = around(&mut path.iter().map(|p| p.0).chain(optimum.map(|o| o.weight)));
-        let title = format!("gradient descent on {}", self.source);
-        let landscape = if learn_bias {
-            let mut biases = around(&mut path.iter().map(|p| p.1).chain(optimum.map(|o| o.bias)));
-            // As in `sweep::default_grid`: give b the range where it costs as much loss as A does
-            // over its range, so the bowl reads as a bowl rather than as stripes.
-            let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
-            let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
-            let half = 0.5 * (w_hi - w_lo) * moments.mean_xx().sqrt();
-            if half > 0.5 * (b_hi - b_lo) {
-                let mid = 0.5 * (b_lo + b_hi);
-                biases = crate::grid::linspace(mid - half, mid + half, biases.len());
-            }
-            let (gw, gb) = crate::grid::grid(&weights, &biases);
-            let losses = gw
-                .iter()
-                .zip(&gb)
-                .map(|(&w, &b)| moments.loss(w, b))
-                .collect();
-            Landscape::Map(Heatmap {
-                title,
-                x_label: "weight A".into(),
-                y_label: "bias b".into(),
-                weights,
-                biases,
-                losses,
-                minimum: None,
-                optimum: optimum.map(|o| (o.weight, o.bias, o.loss)),
-                path: path.clone(),
-                path_steps,
-            })
-        } else {
-            Landscape::Curve(LossCurve {
-                title,
-                x_label: "weight A".into(),
-                curve: weights.iter().map(|&w| (w, moments.loss(w, 0.0))).collect(),
-                points: Vec::new(),
-                minimum: None,
-                optimum: optimum.map(|o| (o.weight, o.loss)),
-                path: path
-                    .iter()
-                    .map(|&(w, _)| (w, moments.loss(w, 0.0)))
-                    .collect(),
-                path_steps,
-            })
-        };
+    pub fn figure(&self) -> TrainFigure {
         let diverged = if self.fit.diverged.is_some() {
             " (diverged)"
         } else {
             ""
         };
-        TrainFigure {
-            landscape,
-            history: LossHistory {
-                title: format!("loss per epoch{diverged}"),
-                losses: steps.iter().map(|s| (s.epoch as f64, s.loss)).collect(),
-                optimum_loss: optimum.map(|o| o.loss),
-            },
+        let mut figure = figure(
+            &[("descent", &self.fit)],
+            &self.moments,
+            self.learn_bias,
+            &self.source,
+        );
+        figure.history.title = format!("loss per epoch{diverged}");
+        if let Some(series) = figure.history.series.first_mut() {
+            series.label = "training loss".into();
         }
+        figure
     }
 }
 
@@ -573,4 +521,105 @@ pub fn load_line(path: &std::path::Path) -> crate::Result<(f64, Option<f64>)> {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
+}
+
+/// The picture of one run or several on the same data (the race): each path over the exact loss
+/// landscape (the curve when the bias is pinned, the (A, b) heat map when it is learnt), and the
+/// losses against epoch, each named by its label.
+pub fn figure(
+    runs: &[(&str, &Fit)],
+    moments: &Moments,
+    learn_bias: bool,
+    source: &str,
+) -> TrainFigure {
+    let fit = if learn_bias {
+        model::BiasFit::Learn
+    } else {
+        model::BiasFit::Fixed(0.0)
+    };
+    let optimum = moments.least_squares(fit).ok();
+    let paths: Vec<Vec<(f64, f64)>> = runs.iter().map(|(_, f)| f.path.items()).collect();
+    let all = || paths.iter().flatten();
+    // The view covers every path and the optimum, with a margin.
+    let around = |values: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
+        crate::grid::linspace(lo, hi, 121)
+    };
+    let weights = around(&mut all().map(|p| p.0).chain(optimum.map(|o| o.weight)));
+    let track = |(label, fit): &(&str, &Fit), points: Vec<(f64, f64)>| Track {
+        label: label.to_string(),
+        points,
+        steps: fit.path.seen().saturating_sub(1),
+    };
+    let title = format!("gradient descent on {source}");
+    let landscape = if learn_bias {
+        let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
+        // As in `grid::default_grid`: give b the range where it costs as much loss as A does
+        // over its range, so the bowl reads as a bowl rather than as stripes.
+        let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
+        let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
+        let half = 0.5 * (w_hi - w_lo) * moments.mean_xx().sqrt();
+        if half > 0.5 * (b_hi - b_lo) {
+            let mid = 0.5 * (b_lo + b_hi);
+            biases = crate::grid::linspace(mid - half, mid + half, biases.len());
+        }
+        let (gw, gb) = crate::grid::grid(&weights, &biases);
+        let losses = gw
+            .iter()
+            .zip(&gb)
+            .map(|(&w, &b)| moments.loss(w, b))
+            .collect();
+        Landscape::Map(Heatmap {
+            title,
+            x_label: "weight A".into(),
+            y_label: "bias b".into(),
+            weights,
+            biases,
+            losses,
+            minimum: None,
+            optimum: optimum.map(|o| (o.weight, o.bias, o.loss)),
+            tracks: runs
+                .iter()
+                .zip(&paths)
+                .map(|(run, path)| track(run, path.clone()))
+                .collect(),
+        })
+    } else {
+        Landscape::Curve(LossCurve {
+            title,
+            x_label: "weight A".into(),
+            curve: weights.iter().map(|&w| (w, moments.loss(w, 0.0))).collect(),
+            points: Vec::new(),
+            minimum: None,
+            optimum: optimum.map(|o| (o.weight, o.loss)),
+            tracks: runs
+                .iter()
+                .zip(&paths)
+                .map(|(run, path)| {
+                    let on_curve = path.iter().map(|&(w, _)| (w, moments.loss(w, 0.0)));
+                    track(run, on_curve.collect())
+                })
+                .collect(),
+        })
+    };
+    let series = runs
+        .iter()
+        .map(|(label, fit)| Series {
+            label: label.to_string(),
+            losses: fit
+                .history
+                .items()
+                .iter()
+                .map(|r| (r.epoch as f64, r.loss))
+                .collect(),
+        })
+        .collect();
+    TrainFigure {
+        landscape,
+        history: LossHistory {
+            title: "loss per epoch".into(),
+            series,
+            optimum_loss: optimum.map(|o| o.loss),
+        },
+    }
 }
