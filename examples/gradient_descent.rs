@@ -33,8 +33,8 @@ struct Args {
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: f64,
     /// Number of steps, at most 10⁹ (the table shows the first and last).
-    #[arg(long, default_value_t = 100, value_parser = epochs)]
-    epochs: usize,
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    epochs: u64,
     /// Where to write the plot of the steps on the loss curve (.png or .svg).
     #[arg(long, default_value = "gradient_descent.png")]
     plot: PlotPath,
@@ -45,15 +45,6 @@ struct Args {
 
 /// The table's columns.
 const COLUMNS: [&str; 4] = ["step", "A", "dL/dA", "loss"];
-
-fn epochs(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(n) if n <= 1_000_000_000 => Ok(n),
-        _ => Err(format!(
-            "`{text}` is not a number of steps from 0 to 1000000000"
-        )),
-    }
-}
 
 fn main() -> std::process::ExitCode {
     explore::cli::run(run)
@@ -94,7 +85,7 @@ fn run(args: Args) -> Result<()> {
         Fit::default(),
         Sink::new(&mut out, Format::Table, COLUMNS.to_vec(), DType::F32)?,
     );
-    for step in 0..=args.epochs {
+    for step in 0..=args.epochs as usize {
         let pred = model.forward(&x)?; // A·x
         let loss = mse(&pred, &y, Reduction::Mean)?; // (3 + 3A)²
         let grads = loss.backward()?; // dL/dA, by candle's autograd
@@ -103,7 +94,7 @@ fn run(args: Args) -> Result<()> {
             break;
         }
         table.row(&[row.epoch as f64, row.weight, row.grad_weight, row.loss])?;
-        if step < args.epochs {
+        if step < args.epochs as usize {
             sgd.step(&grads)?; // A ← A − lr·dL/dA
         }
     }
@@ -124,7 +115,7 @@ fn run(args: Args) -> Result<()> {
         moments,
         learn_bias: false,
         settings: Settings::new(Kind::Sgd, args.lr),
-        plan: Plan::full_batch(args.epochs),
+        plan: Plan::full_batch(args.epochs as usize),
         source: "the point (-3, 3), bias pinned".into(),
         dtype: DType::F32,
     };

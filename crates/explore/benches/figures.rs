@@ -25,6 +25,7 @@ fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
         intercept: 0.0,
         noise: 3.0,
         x_scale: 10.0,
+        x_mean: 0.0,
     });
     (d.x, d.y)
 }
@@ -149,6 +150,7 @@ fn landscape(c: &mut Criterion) {
         intercept: 0.0,
         noise: 0.1,
         x_scale: 3.0,
+        x_mean: 0.0,
     });
     let (x, y) = tensors(&data.x, &data.y);
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());

@@ -150,12 +150,12 @@ pub fn grid(weights: &[f64], biases: &[f64]) -> (Vec<f64>, Vec<f64>) {
         .unzip()
 }
 
-/// Index of the smallest loss, ignoring NaN; the first one on ties.
+/// Index of the smallest finite loss; the first one on ties; `None` when none is finite.
 pub fn argmin(losses: &[f64]) -> Option<usize> {
     losses
         .iter()
         .enumerate()
-        .filter(|(_, l)| !l.is_nan())
+        .filter(|(_, l)| l.is_finite())
         .fold(None, |best: Option<(usize, f64)>, (i, &l)| match best {
             Some((_, b)) if b <= l => best,
             _ => Some((i, l)),
@@ -167,7 +167,26 @@ pub fn argmin(losses: &[f64]) -> Option<usize> {
 /// distance from 0 (at least ±2), so the minimum sits well inside the table.
 pub fn default_weights(moments: &model::Moments, fit: model::BiasFit, count: usize) -> Vec<f64> {
     let centre = moments.least_squares(fit).map_or(0.0, |o| o.weight);
-    nice_range(centre, 2.0 * centre.abs().max(1.0), count)
+    nice_range(centre, weight_radius(moments, centre), count)
+}
+
+/// How far a default table reaches from `centre`: twice its distance from 0, and at least twice
+/// the data's own scale of slopes, `rms(y)/rms(x)` (1 where that is not a number), so that data
+/// at any scale gets a table on its scale.
+pub fn weight_radius(moments: &model::Moments, centre: f64) -> f64 {
+    let scale = moments.rms_y() / moments.rms_x();
+    let scale = if scale > 0.0 && scale.is_finite() {
+        scale
+    } else {
+        1.0
+    };
+    2.0 * centre.abs().max(scale)
+}
+
+/// The half-width of a bias range that costs as much loss as `w_radius` does in the weight:
+/// `w_radius·sqrt(mean(x²))`. Drawn over such ranges a bowl reads as a bowl, not as stripes.
+pub fn bias_radius(moments: &model::Moments, w_radius: f64) -> f64 {
+    w_radius * moments.rms_x()
 }
 
 /// About `count × count` round weights and biases around the optimum. The bias range is the
@@ -184,10 +203,9 @@ pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f6
             (w, moments.mean_y() - w * moments.mean_x())
         }
     };
-    let w_radius = 2.0 * weight.abs().max(1.0);
-    let b_radius = (w_radius * moments.mean_xx().sqrt())
-        .max(2.0 * bias.abs())
-        .max(1.0);
+    let w_radius = weight_radius(moments, weight);
+    let b_radius = bias_radius(moments, w_radius).max(2.0 * bias.abs());
+    let b_radius = if b_radius > 0.0 { b_radius } else { 1.0 };
     (
         nice_range(weight, w_radius, count),
         nice_range(bias, b_radius, count),

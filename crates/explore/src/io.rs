@@ -12,10 +12,23 @@ use crate::{Error, Result};
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let target = link_target(path);
+    write_atomic_stream(path, |out| out.write_all(bytes))
+}
+
+/// Writes `path` atomically with `write`, which streams into a buffered temporary file beside
+/// it (so that a large output needs no memory).
+pub fn write_atomic_stream(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let target = link_target(path)?;
     let wrap = |source| write_error(path, source);
     let mut tmp = Temp::beside(&target, path)?;
-    tmp.file().write_all(bytes).map_err(wrap)?;
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.file());
+        write(&mut buffered).map_err(wrap)?;
+        buffered.flush().map_err(wrap)?;
+    }
     tmp.file().as_file().sync_all().map_err(wrap)?;
     tmp.persist(&target, path)
 }
@@ -26,7 +39,7 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&Path) -> candle_core::Result<()>,
 ) -> Result<()> {
-    let target = link_target(path);
+    let target = link_target(path)?;
     let tmp = Temp::beside(&target, path)?;
     write(tmp.path())?;
     tmp.persist(&target, path)
@@ -35,7 +48,7 @@ pub fn write_atomic_with(
 /// Checks that `path` can be written, before any long computation: it is not a folder, and its
 /// folder exists and takes a new file. Nothing is left behind.
 pub fn check_writable(path: &Path) -> Result<()> {
-    let target = link_target(path);
+    let target = link_target(path)?;
     if target.is_dir() {
         return Err(write_error(
             path,
@@ -49,7 +62,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
 /// `inputs` are `(flag, path)` pairs, and the message names both flags.
 pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<()> {
     // Only existing files can be the same file; canonical paths see through links and `..`.
-    let canonical = |p: &Path| std::fs::canonicalize(link_target(p)).ok();
+    let canonical = |p: &Path| std::fs::canonicalize(link_target(p).ok()?).ok();
     for (i, (flag, out)) in outputs.iter().enumerate() {
         let Some(resolved) = canonical(out) else {
             // A new file: it can still clash with another output given the same way.
@@ -80,17 +93,27 @@ fn clash(flag: &str, path: &Path, other: &str, what: &str) -> Error {
     ))
 }
 
-/// The file a write to `path` goes to: the target of a symlink (so that the link stays a link),
-/// else `path` itself.
-fn link_target(path: &Path) -> PathBuf {
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => match std::fs::read_link(path) {
-            Ok(target) if target.is_absolute() => link_target(&target),
-            Ok(target) => link_target(&path.parent().unwrap_or(Path::new("")).join(target)),
-            Err(_) => path.to_path_buf(),
-        },
-        _ => path.to_path_buf(),
+/// The file a write to `path` goes to: the target of a symlink, followed link by link (so that
+/// the link stays a link), else `path` itself. A loop of links is an error.
+fn link_target(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    // The limit of links the kernel itself follows.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => match std::fs::read_link(&current) {
+                Ok(target) if target.is_absolute() => current = target,
+                Ok(target) => {
+                    current = current.parent().unwrap_or(Path::new("")).join(target);
+                }
+                Err(_) => return Ok(current),
+            },
+            _ => return Ok(current),
+        }
     }
+    Err(write_error(
+        path,
+        std::io::Error::other("too many levels of symbolic links (a loop?)"),
+    ))
 }
 
 /// The temporary files of writes in progress, for the interrupt handler to remove.
@@ -244,13 +267,18 @@ impl Drop for Stdout {
     }
 }
 
+/// An error writing results to stdout, as one that names it.
+pub fn stdout_error(reason: std::io::Error) -> Error {
+    Error::Write {
+        path: "stdout".into(),
+        reason,
+    }
+}
+
 /// Writes `bytes` to stdout (see [`Stdout`]).
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = Stdout::new();
     out.write_all(bytes)
         .and_then(|()| out.flush())
-        .map_err(|e| Error::Write {
-            path: "stdout".into(),
-            reason: e,
-        })
+        .map_err(stdout_error)
 }

@@ -81,12 +81,14 @@ fn a_closed_stderr_is_no_panic() {
 #[test]
 fn errors_stay_one_line_with_rust_backtrace_set() {
     let out = Command::new(env!("CARGO_BIN_EXE_explore"))
+        // A line on the point (0, 0) from (0, 0) never moves: its path spans no plane, and
+        // candle's error (with a backtrace attached when RUST_BACKTRACE is set) says so.
         .args([
             "landscape",
             "--point",
-            "1,1",
-            "--epochs",
-            "0",
+            "0,0",
+            "--model",
+            "line",
             "--directions",
             "pca",
         ])
@@ -181,8 +183,20 @@ fn non_finite_flags_and_untrainable_starts_are_refused() {
             "--init-weight",
             "1e300",
         ],
-        2,
-        "the loss at the start (A = 1e300) is beyond f32's range: start nearer the data",
+        1,
+        "at the start (A = 1e300, b = 0) the squared errors are beyond f64's range: start nearer the data (--init-weight, --init-bias)",
+    );
+    // Beyond f32 per point while f64 would hold them: f64 is the cure.
+    one_line_error(
+        &[
+            "train",
+            "--data",
+            "data/linear.csv",
+            "--init-weight",
+            "1e18",
+        ],
+        1,
+        "beyond f32's range: start nearer the data (--init-weight, --init-bias) or use --dtype f64",
     );
     // Data whose curvature overflows: the bound 2/λmax is 0, and the data is to blame.
     let dir = tempfile::tempdir().unwrap();
@@ -211,7 +225,10 @@ fn divergence_is_reported_as_soon_as_it_holds() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc["diverged"], true);
     let epoch = doc["diverged_epoch"].as_u64().unwrap();
-    assert_eq!(doc["rows"].as_array().unwrap().len() as u64, epoch);
+    // The rows up to and including the one that broke the rule, its loss the evidence.
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, epoch + 1);
+    assert_eq!(rows.last().unwrap()["epoch"], epoch);
     assert!(stderr(&out).contains(&format!("by epoch {epoch}: learning rate 0.011")));
 }
 
@@ -529,4 +546,110 @@ fn the_default_rate_shows_steps_not_one_jump() {
     let (_, rows) = parse_csv(&csv);
     let weights: Vec<f64> = rows.iter().map(|r| r[1]).collect();
     assert_eq!(weights, [2.0, 0.5, -0.25, -0.625]);
+}
+
+/// What an independent review found after the first round of fixes.
+#[test]
+fn second_round_of_hostile_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    // A loop of symlinks as the output: one line, no stack overflow.
+    #[cfg(unix)]
+    {
+        let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        one_line_error(
+            &["sweep", "--point", "1,1", "--plot", a.to_str().unwrap()],
+            1,
+            "too many levels of symbolic links",
+        );
+    }
+    // Weights so large that the moments' terms overflow: inf, never 0, and no minimum.
+    let csv = ok(&[
+        "sweep",
+        "--point",
+        "1,1",
+        "--point",
+        "-1,-1",
+        "--weights=1e308,1.7e308",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(csv, "weight,loss\n1e308,inf\n1.7e308,inf\n");
+    // x near 1e300: the default surface is on the data's scale, not NaN.
+    let tilted = write(dir.path(), "tilted.csv", "x,y\n1e300,1\n2e300,2\n");
+    let (_, rows) = parse_csv(&ok(&[
+        "surface", "--data", &tilted, "--dtype", "f64", "--format", "csv",
+    ]));
+    assert!(rows.iter().all(|r| r.iter().all(|v| !v.is_nan())));
+    assert!(
+        rows.iter().any(|r| r[2] < 1e-10),
+        "the optimum's neighbourhood is on the grid"
+    );
+    // Inputs that never end, and counts that cannot fit.
+    if Path::new("/dev/zero").exists() {
+        one_line_error(
+            &["train", "--point", "1,1", "--init-from", "/dev/zero"],
+            1,
+            "is not a regular file",
+        );
+    }
+    one_line_error(
+        &["gen", "--n", "100000000000000"],
+        2,
+        "100000000000000 is not in 0..=1000000000",
+    );
+    // Figures of huge grids stay small: evenly thinned dots and cells.
+    let svg = dir.path().join("big.svg");
+    ok(&[
+        "sweep",
+        "--point",
+        "1,2",
+        "--weights",
+        "0:2:1000000",
+        "--plot",
+        svg.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    assert!(std::fs::metadata(&svg).unwrap().len() < 2 << 20);
+    ok(&[
+        "surface",
+        "--point",
+        "1,2",
+        "--point",
+        "2,3",
+        "--weights",
+        "0:2:4",
+        "--biases",
+        "0:2:200000",
+        "--plot",
+        svg.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    assert!(std::fs::metadata(&svg).unwrap().len() < 4 << 20);
+    // Landscape settings that cannot work are usage errors, before the data is read.
+    for (args, needle) in [
+        (
+            vec!["--directions", "axes"],
+            "--directions axes needs a model with exactly two",
+        ),
+        (
+            vec!["--model", "line", "--directions", "random"],
+            "use --directions",
+        ),
+        (
+            vec!["--directions", "pca", "--epochs", "0"],
+            "give --epochs 2 or more",
+        ),
+    ] {
+        let mut args = [vec!["landscape", "--data", "/nonexistent.csv"], args].concat();
+        args.push("--quiet");
+        one_line_error(&args, 2, needle);
+    }
 }

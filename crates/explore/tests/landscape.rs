@@ -21,6 +21,7 @@ fn sine_data() -> Dataset {
         intercept: 0.0,
         noise: 0.1,
         x_scale: 3.0,
+        x_mean: 0.0,
     })
 }
 
@@ -49,6 +50,7 @@ fn line_plane_with_unit_directions_equals_surface() {
         intercept: -1.0,
         noise: 2.0,
         x_scale: 3.0,
+        x_mean: 0.0,
     });
     let (net, x, y) = setup(ModelKind::Line, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
@@ -256,6 +258,7 @@ fn pca_directions_are_orthonormal_and_span_a_line_models_path() {
         intercept: 1.0,
         noise: 0.5,
         x_scale: 1.0,
+        x_mean: 0.0,
     });
     let (net, x, y) = setup(ModelKind::Line, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);

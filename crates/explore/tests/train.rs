@@ -176,6 +176,7 @@ fn many_epochs_reach_the_closed_form() {
         intercept: 2.0,
         noise: 0.5,
         x_scale: 1.0,
+        x_mean: 0.0,
     });
     let m = Moments::from_points(&data.x, &data.y);
     let opt = m.least_squares(BiasFit::Learn).unwrap();
@@ -200,6 +201,7 @@ fn a_pinned_bias_stays_exactly_zero() {
         intercept: 5.0,
         noise: 1.0,
         x_scale: 2.0,
+        x_mean: 0.0,
     });
     let model = Linear::line(0.3, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     assert_eq!(model.parameters().len(), 1);
@@ -227,8 +229,8 @@ fn divergence_stops_once_the_loss_grows_a_millionfold() {
     let d = run.diverged.expect("diverges");
     assert_eq!((d.epoch, d.start), (10, 81.0));
     assert_eq!(d.loss, 81.0 * 4f64.powi(10));
-    assert_eq!(run.rows.len(), 10);
-    assert_eq!(run.fit.rows, 10);
+    assert_eq!(run.rows.len(), 11);
+    assert_eq!(run.fit.rows, 11);
     assert!(run.rows.iter().all(|s| s.loss.is_finite()));
     let msg = explore::train::LineRun {
         fit: run.fit,
@@ -258,6 +260,7 @@ fn saved_parameters_continue_training_exactly() {
         intercept: -1.0,
         noise: 0.3,
         x_scale: 1.0,
+        x_mean: 0.0,
     });
     let (x, y) = tensors(&data.x, &data.y, DType::F64);
     let straight = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();

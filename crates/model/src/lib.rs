@@ -26,7 +26,7 @@ mod table;
 use candle_core::{DType, Result, Tensor};
 
 pub use linear::{Bias, Linear};
-pub use mlp::Mlp;
+pub use mlp::{mlp_sizes, Mlp};
 pub use moments::{BiasFit, Moments, NoOptimum, Optimum};
 pub use table::predict_table;
 

@@ -59,6 +59,13 @@ impl Mlp {
         Ok(Self { varmap, layers })
     }
 
+    /// The number of weights and biases of an MLP of `sizes`, without building it (saturating).
+    pub fn parameters_of(sizes: &[usize]) -> usize {
+        sizes.windows(2).fold(0usize, |n, w| {
+            n.saturating_add(w[0].saturating_mul(w[1]).saturating_add(w[1]))
+        })
+    }
+
     /// The parameters, for an optimizer or a landscape.
     pub fn varmap(&self) -> &VarMap {
         &self.varmap
@@ -93,4 +100,12 @@ impl Module for Mlp {
         }
         Ok(h)
     }
+}
+
+/// The layer sizes of a one-input, one-output MLP with `hidden` layers: `1-hidden…-1`.
+pub fn mlp_sizes(hidden: &[usize]) -> Vec<usize> {
+    std::iter::once(1)
+        .chain(hidden.iter().copied())
+        .chain([1])
+        .collect()
 }

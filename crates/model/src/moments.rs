@@ -162,6 +162,16 @@ impl Moments {
         times_pow2(self.var_x.sqrt(), self.ex)
     }
 
+    /// `sqrt(mean(x²))`, finite even where `mean(x²)` is beyond f64.
+    pub fn rms_x(&self) -> f64 {
+        times_pow2(self.mean_xx_scaled().sqrt(), self.ex)
+    }
+
+    /// `sqrt(mean(y²))`, finite even where `mean(y²)` is beyond f64.
+    pub fn rms_y(&self) -> f64 {
+        times_pow2((self.var_y + self.mean_y * self.mean_y).sqrt(), self.ey)
+    }
+
     /// `mean(x²)`: infinite when it is beyond f64.
     pub fn mean_xx(&self) -> f64 {
         times_pow2(self.mean_xx_scaled(), 2 * self.ex)
@@ -183,8 +193,15 @@ impl Moments {
     fn loss_scaled(&self, w: f64, b: f64) -> f64 {
         let offset = self.mean_y - w * self.mean_x - b;
         let spread = self.var_y - 2.0 * w * self.cov_xy + w * w * self.var_x;
-        // `spread` is a variance of residuals; rounding can push an exact fit a hair below zero.
-        spread.max(0.0) + offset * offset
+        // `spread` is the variance of the residuals y − w·x, at least (|w|·σx − σy)²: when its
+        // terms overflow (inf − inf) it is beyond f64, so infinite, never the 0 that `max` would
+        // make of a NaN. Rounding can push an exact fit a hair below zero.
+        let spread = if spread.is_nan() {
+            f64::INFINITY
+        } else {
+            spread.max(0.0)
+        };
+        spread + offset * offset
     }
 
     /// The mean squared error of the line `y = weight·x + bias` on this data: `inf` when it is

@@ -101,13 +101,26 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
     Ok(Dataset { x, y, source: file })
 }
 
-/// The data set as CSV text with an `x,y` header, every value in full precision.
-pub fn to_csv(data: &Dataset) -> String {
-    let mut text = String::from("x,y\n");
-    for (x, y) in data.x.iter().zip(&data.y) {
-        text.push_str(&format!("{x},{y}\n"));
+/// Writes points as CSV with an `x,y` header, every value in full precision.
+pub fn write_csv(
+    points: impl Iterator<Item = (f64, f64)>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let exact = |v: f64| crate::report::exact(v, candle_core::DType::F64);
+    writeln!(out, "x,y")?;
+    for (x, y) in points {
+        writeln!(out, "{},{}", exact(x), exact(y))?;
     }
-    text
+    Ok(())
+}
+
+/// The data set as CSV text (see [`write_csv`]).
+pub fn to_csv(data: &Dataset) -> String {
+    let mut text = Vec::new();
+    let points = data.x.iter().copied().zip(data.y.iter().copied());
+    // Writing to memory cannot fail.
+    let _ = write_csv(points, &mut text);
+    String::from_utf8(text).unwrap_or_default()
 }
 
 /// A line longer than [`MAX_LINE`].

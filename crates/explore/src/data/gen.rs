@@ -1,5 +1,6 @@
 //! Making data sets from a seeded generator, so that the same flags give the same file on every
 //! machine: ChaCha8 is specified bit for bit, and the crate versions are pinned by Cargo.lock.
+//! The points come one at a time, so a data set of any size can be written in constant memory.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,22 +17,21 @@ pub struct LineSpec {
     pub intercept: f64,
     pub noise: f64,
     pub x_scale: f64,
+    /// The centre of x (0 by default): 2000 for house sizes in square feet, say.
+    pub x_mean: f64,
 }
 
-/// `x = x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`, drawn in that order per point.
-pub fn line(spec: &LineSpec) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let mut normal = || -> f64 { StandardNormal.sample(&mut rng) };
-    let (x, y) = (0..spec.n)
-        .map(|_| {
-            let x = spec.x_scale * normal();
-            (x, spec.slope * x + spec.intercept + spec.noise * normal())
-        })
-        .unzip();
-    Dataset {
-        x,
-        y,
-        source: format!("gen seed {}", spec.seed),
+impl Default for LineSpec {
+    fn default() -> Self {
+        Self {
+            n: 100,
+            seed: 1,
+            slope: 1.0,
+            intercept: 0.0,
+            noise: 3.0,
+            x_scale: 10.0,
+            x_mean: 0.0,
+        }
     }
 }
 
@@ -39,10 +39,10 @@ pub fn line(spec: &LineSpec) -> Dataset {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Kind {
-    /// A line: `x = x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`.
+    /// A line: `x = x_mean + x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`.
     #[default]
     Line,
-    /// A sine wave for non-linear models: `x = x_scale·U(-1,1)`,
+    /// A sine wave for non-linear models: `x = x_mean + x_scale·U(-1,1)`,
     /// `y = slope·sin(x) + intercept + noise·N(0,1)`.
     Sine,
 }
@@ -57,22 +57,39 @@ impl Kind {
     }
 }
 
-/// The sine data set of [`Kind::Sine`], drawn like [`line()`]: per point `x`, then the noise.
-pub fn sine(spec: &LineSpec) -> Dataset {
+/// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise.
+pub fn points(kind: Kind, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let (x, y) = (0..spec.n)
-        .map(|_| {
-            let x = spec.x_scale * rng.random_range(-1.0..1.0);
+    let spec = spec.clone();
+    (0..spec.n).map(move |_| match kind {
+        Kind::Line => {
+            let spread: f64 = StandardNormal.sample(&mut rng);
+            let x = spec.x_mean + spec.x_scale * spread;
+            let e: f64 = StandardNormal.sample(&mut rng);
+            (x, spec.slope * x + spec.intercept + spec.noise * e)
+        }
+        Kind::Sine => {
+            let x = spec.x_mean + spec.x_scale * rng.random_range(-1.0..1.0);
             let e: f64 = StandardNormal.sample(&mut rng);
             (
                 x,
                 spec.slope * f64::sin(x) + spec.intercept + spec.noise * e,
             )
-        })
-        .unzip();
-    Dataset {
-        x,
-        y,
-        source: format!("gen sine seed {}", spec.seed),
-    }
+        }
+    })
+}
+
+/// The data set of [`Kind::Line`].
+pub fn line(spec: &LineSpec) -> Dataset {
+    collect(Kind::Line, spec, format!("gen seed {}", spec.seed))
+}
+
+/// The data set of [`Kind::Sine`].
+pub fn sine(spec: &LineSpec) -> Dataset {
+    collect(Kind::Sine, spec, format!("gen sine seed {}", spec.seed))
+}
+
+fn collect(kind: Kind, spec: &LineSpec, source: String) -> Dataset {
+    let (x, y) = points(kind, spec).unzip();
+    Dataset { x, y, source }
 }

@@ -27,6 +27,7 @@ use crate::optim::{AnyOptimizer, Settings};
 use crate::plot::{Heatmap, Track};
 use crate::report::{human, Report};
 use crate::train::{train, Ended};
+use ::model::Mlp;
 
 pub use directions::{
     axes_directions, pca_directions, random_direction, Directions, Normalization,
@@ -118,20 +119,43 @@ impl Config {
     pub fn parameters(&self) -> usize {
         match self.model {
             ModelKind::Line => 2,
-            ModelKind::Mlp => std::iter::once(1)
-                .chain(self.hidden.iter().copied())
-                .chain([1])
-                .collect::<Vec<usize>>()
-                .windows(2)
-                .fold(0usize, |n, w| {
-                    n.saturating_add(w[0].saturating_mul(w[1]).saturating_add(w[1]))
-                }),
+            ModelKind::Mlp => Mlp::parameters_of(&::model::mlp_sizes(&self.hidden)),
         }
     }
 
-    /// Refuses a model too large to train and record here, before anything is allocated: its
-    /// path keeps [`RECORDS`] copies of the parameters, the optimizer a few more.
-    pub fn check_size(&self, dtype: DType) -> std::result::Result<(), String> {
+    /// Refuses settings that cannot work, before any work: directions the model cannot have,
+    /// and a model too large to train and record here (its path keeps [`RECORDS`] copies of the
+    /// parameters, the optimizer a few more).
+    pub fn check(&self, dtype: DType) -> std::result::Result<(), String> {
+        let parameters = self.parameters();
+        match self.directions {
+            Some(Directions::Axes) if parameters != 2 => {
+                return Err(format!(
+                    "--directions axes needs a model with exactly two parameters (the line); \
+                     this one has {parameters}: use --directions random or pca"
+                ))
+            }
+            Some(Directions::Random) if self.model == ModelKind::Line && !self.keep_1d => {
+                return Err(
+                    "--directions random on the line: random directions leave the \
+                            bias at zero, so both would lie along the weight; use --directions \
+                            axes (the line's default) or pca, or add --keep-1d"
+                        .into(),
+                )
+            }
+            Some(Directions::Pca) if self.epochs < 2 => {
+                return Err(format!(
+                    "--directions pca needs a training path that spans a plane: give \
+                     --epochs 2 or more (got {})",
+                    self.epochs
+                ))
+            }
+            _ => {}
+        }
+        self.check_size(dtype)
+    }
+
+    fn check_size(&self, dtype: DType) -> std::result::Result<(), String> {
         let copies = RECORDS + 8;
         let per = copies * dtype.size_in_bytes();
         let parameters = self.parameters();

@@ -53,11 +53,7 @@ impl Model {
                 })
             }
             ModelKind::Mlp => {
-                let sizes: Vec<usize> = std::iter::once(1)
-                    .chain(hidden.iter().copied())
-                    .chain([1])
-                    .collect();
-                let mlp = Mlp::new(&sizes, seed, dtype, device)?;
+                let mlp = Mlp::new(&model::mlp_sizes(hidden), seed, dtype, device)?;
                 Ok(Self {
                     varmap: mlp.varmap().clone(),
                     name: mlp.describe(),

@@ -29,6 +29,10 @@ pub struct Heatmap {
     pub tracks: Vec<Track>,
 }
 
+/// The most cells drawn along each axis: finer grids are drawn from evenly spaced rows and
+/// columns (their minimum is still marked where it is).
+const MAX_CELLS: usize = 400;
+
 /// Colours follow `sqrt((L − Lmin) / (Lmax − Lmin))`: for a quadratic bowl that is proportional
 /// to the distance from the minimum, so the rings of colour are evenly spaced.
 fn colour_position(loss: f64, lo: f64, hi: f64) -> f64 {
@@ -79,7 +83,14 @@ impl Figure for Heatmap {
             idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
             idx
         };
-        let (wi, bi) = (order(&self.weights), order(&self.biases));
+        // A grid finer than the picture is drawn from evenly spaced rows and columns of it.
+        let thin = |idx: Vec<usize>| -> Vec<usize> {
+            super::evenly(idx.len(), MAX_CELLS)
+                .into_iter()
+                .map(|k| idx[k])
+                .collect()
+        };
+        let (wi, bi) = (thin(order(&self.weights)), thin(order(&self.biases)));
         let weights: Vec<f64> = wi.iter().map(|&i| self.weights[i]).collect();
         let biases: Vec<f64> = bi.iter().map(|&j| self.biases[j]).collect();
         let losses: Vec<f64> = wi
@@ -112,6 +123,7 @@ impl Figure for Heatmap {
             .y_label_formatter(&|v| tick(*v, y_range.0, y_range.1))
             .draw()
             .map_err(msg)?;
+        let (nw, nb) = (weights.len(), biases.len());
         let cells = (0..nw).flat_map(|i| (0..nb).map(move |j| (i, j)));
         chart
             .draw_series(cells.filter_map(|(i, j)| {

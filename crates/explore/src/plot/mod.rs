@@ -419,6 +419,22 @@ pub(crate) fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
     }
 }
 
+/// At most `max` evenly spaced indices of `0..n`, the first and the last included: what a figure
+/// draws of a grid too fine to show every value (a 10⁷-point sweep would be a 1 GB SVG).
+pub fn evenly(n: usize, max: usize) -> Vec<usize> {
+    if n <= max {
+        return (0..n).collect();
+    }
+    if max < 2 {
+        return (0..max).collect();
+    }
+    let mut picked: Vec<usize> = (0..max)
+        .map(|k| ((k as f64) * (n - 1) as f64 / (max - 1) as f64).round() as usize)
+        .collect();
+    picked.dedup();
+    picked
+}
+
 /// At most about `2 × cap` items of a sequence of any length, evenly spaced: every `k`-th item
 /// is kept, and `k` doubles (dropping every other kept item) whenever `2 × cap` are held; the
 /// last item is always kept. A million-epoch path draws the same picture from a few thousand

@@ -263,7 +263,14 @@ impl<'a> Sink<'a> {
         let fields = self.columns.iter().zip(values);
         Value::Object(
             fields
-                .map(|(c, &v)| (c.to_string(), number(v, self.dtype)))
+                .map(|(&c, &v)| {
+                    let value = if COUNTS.contains(&c) && v.fract() == 0.0 {
+                        json!(v as u64)
+                    } else {
+                        number(v, self.dtype)
+                    };
+                    (c.to_string(), value)
+                })
                 .collect(),
         )
     }
@@ -405,6 +412,9 @@ pub fn describe_optimum(
     }
 }
 
+/// Columns that count (epochs, steps): whole numbers in JSON, not `3.0`.
+const COUNTS: [&str; 2] = ["epoch", "step"];
+
 /// A table longer than this many rows is shown as an excerpt.
 const TABLE_ROWS: usize = 40;
 /// Rows at each end of an excerpt, and around its minimum.
@@ -424,11 +434,26 @@ pub fn number(v: f64, dtype: DType) -> Value {
     }
 }
 
-/// The shortest text that reads back to the same value in `dtype`: for CSV.
+/// The shortest text that reads back to the same value in `dtype`: for CSV. Very large and
+/// very small numbers take an exponent (`1e300`, not three hundred digits).
 pub fn exact(v: f64, dtype: DType) -> String {
     match dtype {
-        DType::F32 => (v as f32).to_string(),
-        _ => v.to_string(),
+        DType::F32 => shortest(
+            f64::from(v as f32),
+            (v as f32).to_string(),
+            format!("{:e}", v as f32),
+        ),
+        _ => shortest(v, v.to_string(), format!("{v:e}")),
+    }
+}
+
+/// `plain` where it is short, `exponent` past 1e16 or below 1e-5.
+fn shortest(v: f64, plain: String, exponent: String) -> String {
+    let magnitude = v.abs();
+    if magnitude != 0.0 && magnitude.is_finite() && !(1e-5..1e16).contains(&magnitude) {
+        exponent
+    } else {
+        plain
     }
 }
 

@@ -61,6 +61,12 @@ impl Row {
 /// lowers the loss, and the adaptive methods never climb a millionfold on the way down.
 pub const GROWTH_LIMIT: f64 = 1e6;
 
+/// Whether a loss breaks the divergence rule: not finite, or past [`GROWTH_LIMIT`] times the
+/// starting loss `start`.
+pub fn diverging(start: f64, loss: f64) -> bool {
+    !loss.is_finite() || (start > 0.0 && loss > GROWTH_LIMIT * start)
+}
+
 /// Why a run was stopped as diverged.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Diverged {
@@ -102,12 +108,19 @@ impl Default for Fit {
 }
 
 impl Fit {
-    /// Records the next row (one an epoch), or, if its loss breaks the divergence rule, records
-    /// why and says to stop.
+    /// Records the next row (one an epoch) if its loss is finite; if it breaks the divergence
+    /// rule ([`diverging`]), records why and says to stop (a finite row that broke it is kept:
+    /// it is the evidence).
     pub fn push(&mut self, row: Row) -> ControlFlow<()> {
         let start = self.first.map_or(row.loss, |f| f.loss);
-        let grew = start > 0.0 && row.loss > GROWTH_LIMIT * start;
-        if !row.loss.is_finite() || grew {
+        if row.loss.is_finite() {
+            self.rows += 1;
+            self.first.get_or_insert(row);
+            self.last = Some(row);
+            self.history.push(row);
+            self.path.push((row.weight, row.bias));
+        }
+        if diverging(start, row.loss) {
             self.diverged = Some(Diverged {
                 epoch: row.epoch,
                 loss: row.loss,
@@ -115,11 +128,6 @@ impl Fit {
             });
             return ControlFlow::Break(());
         }
-        self.rows += 1;
-        self.first.get_or_insert(row);
-        self.last = Some(row);
-        self.history.push(row);
-        self.path.push((row.weight, row.bias));
         ControlFlow::Continue(())
     }
 
@@ -279,10 +287,14 @@ pub fn fit_line(
             Row::of(epoch, &model, model::scalar(&whole)?, &grads)?
         };
         let row = in_units(row);
-        match fit.push(row) {
-            ControlFlow::Continue(()) => Ok(on_row(&row)),
-            stop => Ok(stop),
-        }
+        let verdict = fit.push(row);
+        // The row that broke the rule is written too, when finite: it is the evidence.
+        let written = if row.loss.is_finite() {
+            on_row(&row)
+        } else {
+            ControlFlow::Continue(())
+        };
+        Ok(if verdict.is_break() { verdict } else { written })
     })?;
     if let Ended::NonFinite { step } = ended {
         fit.diverged = Some(Diverged {
@@ -490,8 +502,22 @@ pub fn load_line(path: &std::path::Path) -> crate::Result<(f64, Option<f64>)> {
         at: at.clone(),
         msg,
     };
-    if path.is_dir() {
-        return Err(bad("is a directory, not a .safetensors file".into()));
+    // A line's parameters are a few hundred bytes: refuse a folder, a device or a stream
+    // (`/dev/zero`), or anything large, before reading it.
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(bad("is a directory, not a .safetensors file".into()))
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(bad("is not a regular file, not a .safetensors file".into()))
+        }
+        Ok(meta) if meta.len() > 1 << 20 => {
+            return Err(bad(format!(
+                "is {} bytes, too large for a line's parameters (at most 1 MiB)",
+                meta.len()
+            )))
+        }
+        _ => {}
     }
     let tensors = candle_core::safetensors::load(path, &candle_core::Device::Cpu).map_err(|e| {
         bad(format!(
@@ -554,11 +580,10 @@ pub fn figure(
     let title = format!("gradient descent on {source}");
     let landscape = if learn_bias {
         let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
-        // As in `grid::default_grid`: give b the range where it costs as much loss as A does
-        // over its range, so the bowl reads as a bowl rather than as stripes.
+        // At least the bias range that costs as much loss as the weight's range does.
         let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
         let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
-        let half = 0.5 * (w_hi - w_lo) * moments.mean_xx().sqrt();
+        let half = crate::grid::bias_radius(moments, 0.5 * (w_hi - w_lo));
         if half > 0.5 * (b_hi - b_lo) {
             let mid = 0.5 * (b_lo + b_hi);
             biases = crate::grid::linspace(mid - half, mid + half, biases.len());

@@ -10,8 +10,8 @@ use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
 pub use line::{
-    curvature, fit_line, load_line, save_line, Diverged, Fit, LineRun, Plan, Row, Standardize,
-    GROWTH_LIMIT,
+    curvature, diverging, fit_line, load_line, save_line, Diverged, Fit, LineRun, Plan, Row,
+    Standardize, GROWTH_LIMIT,
 };
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and

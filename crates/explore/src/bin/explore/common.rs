@@ -9,7 +9,7 @@ use candle_core::{DType, Device};
 use explore::cli::{finite, non_negative, positive, say, usage};
 use explore::data::{self, Dataset};
 use explore::device::{self, DTypeChoice, DeviceChoice};
-use explore::io::Stdout;
+use explore::io::{stdout_error, Stdout};
 use explore::optim::{Hyper, Kind, Settings};
 use explore::plot::{self, Figure, PlotPath};
 use explore::progress::Progress;
@@ -131,8 +131,10 @@ impl Run {
     /// for.
     pub fn finish<F: Figure>(&self, report: Report, figure: impl FnOnce() -> F) -> Result<()> {
         let mut out = Stdout::new();
-        report.write(&mut out, self.common.format)?;
-        out.flush()?;
+        report
+            .write(&mut out, self.common.format)
+            .and_then(|()| out.flush())
+            .map_err(stdout_error)?;
         if report.beyond_f32() {
             say("warning: some values are beyond f32's range (±3.4e38): CSV and JSON print them as inf and null; use --dtype f64");
         }

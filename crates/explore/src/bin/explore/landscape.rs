@@ -71,7 +71,7 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
     };
     config
-        .check_size(args.common.dtype.dtype())
+        .check(args.common.dtype.dtype())
         .map_err(explore::cli::usage)?;
     let run = Run::open(&args.data, &args.common, &[], &[])?;
     let progress = run.progress("landscape");

@@ -10,11 +10,11 @@ use crate::common::{Common, DataArgs, Run};
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
-    /// Weights A: START:END:COUNT or a comma list. Default: about 81 round values around the
+    /// Weights A: START:END:COUNT or a comma list. Default: 81 round values around the
     /// optimum.
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     weights: Option<Spec>,
-    /// Biases b: START:END:COUNT or a comma list. Default: about 81 round values around the
+    /// Biases b: START:END:COUNT or a comma list. Default: 81 round values around the
     /// optimum.
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     biases: Option<Spec>,
@@ -26,9 +26,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if let (Some(w), Some(b)) = (&args.weights, &args.biases) {
-        explore::grid::check_grid_size(w.0.len(), b.0.len()).map_err(explore::cli::usage)?;
-    }
+    // The default axes have 81 values each, so the grid's size is known before any work.
+    let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
+    explore::grid::check_grid_size(count(&args.weights), count(&args.biases))
+        .map_err(explore::cli::usage)?;
     let run = Run::open(&args.data, &args.common, &[], &[])?;
     let progress = run.progress("surface");
     let surface = Surface::run(

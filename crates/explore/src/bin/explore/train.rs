@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use explore::cli::{finite, say, usage};
+use explore::cli::{finite, say};
 use explore::io::Stdout;
 use explore::optim::Kind;
 use explore::report::human;
@@ -105,23 +105,39 @@ pub fn run(args: Args) -> Result<()> {
                 .into()
         });
     }
-    let start = moments.loss(init_weight, init_bias.filter(|_| learn_bias).unwrap_or(0.0));
+    // Every point's squared residual at the start must fit the dtype the kernels square it in;
+    // else the first loss is infinite and the learning rate is not to blame.
+    let start_bias = init_bias.filter(|_| learn_bias).unwrap_or(0.0);
+    let worst = run
+        .data
+        .x
+        .iter()
+        .zip(&run.data.y)
+        .map(|(x, y)| (y - init_weight * x - start_bias).abs())
+        .fold(0.0, f64::max);
     let limit = match run.dtype {
         candle_core::DType::F32 => f64::from(f32::MAX),
         _ => f64::MAX,
     };
-    if start.is_nan() || start > limit {
-        return Err(usage(format!(
-            "the loss at the start (A = {}) is beyond {}'s range: start nearer the data \
-             (--init-weight, --init-bias){}",
-            human(init_weight),
-            run.dtype.as_str(),
-            if start.is_finite() {
-                " or use --dtype f64"
-            } else {
-                ""
-            }
-        )));
+    if !(worst * worst <= limit) {
+        let flags = if args.init_from.is_some() {
+            "another --init-from"
+        } else {
+            "--init-weight, --init-bias"
+        };
+        // Beyond f32 only: f64 is a cure too.
+        let f64_would = worst * worst <= f64::MAX && run.dtype != candle_core::DType::F64;
+        anyhow::bail!(explore::Error::Data {
+            at: run.data.source.clone(),
+            msg: format!(
+                "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: start \
+                 nearer the data ({flags}){}",
+                human(init_weight),
+                human(start_bias),
+                if f64_would { run.dtype.as_str() } else { "f64" },
+                if f64_would { " or use --dtype f64" } else { "" }
+            ),
+        });
     }
     settings.lr = args.optim.lr.unwrap_or_else(|| settings.default_lr(lambda));
     let name = settings.kind.name();
@@ -174,7 +190,7 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     drop(progress);
     if let Some(e) = failed {
-        return Err(e.into());
+        return Err(explore::io::stdout_error(e).into());
     }
     let line_run = LineRun {
         fit,
@@ -186,8 +202,9 @@ pub fn run(args: Args) -> Result<()> {
         dtype: run.dtype,
     };
     // What was asked for is written even when training diverged: the rows so far and the plot.
-    sink.finish(&run.annotate(line_run.report(), None))?;
-    out.flush()?;
+    sink.finish(&run.annotate(line_run.report(), None))
+        .and_then(|()| out.flush())
+        .map_err(explore::io::stdout_error)?;
     run.draw(|| line_run.figure())?;
     if let Some(message) = line_run.divergence_message() {
         anyhow::bail!(message);
