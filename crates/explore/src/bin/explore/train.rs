@@ -119,7 +119,7 @@ pub fn run(args: Args) -> Result<()> {
         candle_core::DType::F32 => f64::from(f32::MAX),
         _ => f64::MAX,
     };
-    if !(worst * worst <= limit) {
+    if worst.is_nan() || worst * worst > limit {
         let flags = if args.init_from.is_some() {
             "another --init-from"
         } else {
