@@ -329,12 +329,12 @@ impl Track {
 const TRACKS: [RGBColor; 8] = [
     PATH,
     RGBColor(227, 26, 28),
-    RGBColor(255, 255, 255),
     RGBColor(255, 0, 255),
     RGBColor(0, 0, 0),
     RGBColor(0, 200, 255),
     RGBColor(255, 215, 0),
     RGBColor(140, 86, 75),
+    RGBColor(50, 205, 50),
 ];
 
 /// The colour of track `i` of `n`: one track is orange, several take the palette in turn.

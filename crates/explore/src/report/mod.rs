@@ -55,6 +55,8 @@ pub struct Report {
     details: Map<String, Value>,
     /// Where the rows a long table leaves out can be had, e.g. "--format csv".
     elsewhere: Option<String>,
+    /// A first column of names, one a row (the optimizers of a race).
+    labels: Option<(&'static str, Vec<String>)>,
 }
 
 impl Report {
@@ -72,7 +74,14 @@ impl Report {
             run: None,
             details: Map::new(),
             elsewhere: None,
+            labels: None,
         }
+    }
+
+    /// A first column `name` holding a text for each row.
+    pub fn labels(mut self, name: &'static str, labels: Vec<String>) -> Self {
+        self.labels = Some((name, labels));
+        self
     }
 
     /// Where every row can be had when a long table shows an excerpt (a flag, say).
@@ -132,14 +141,18 @@ impl Report {
 
     /// Writes the report in `format`: its rows through a [`Sink`], then the rest.
     pub fn write(&self, out: &mut dyn Write, format: Format) -> std::io::Result<()> {
-        let mut sink = Sink::new(out, format, self.columns.clone(), self.dtype)?;
+        let label = self.labels.as_ref().map(|(name, _)| *name);
+        let mut sink = Sink::labelled(out, format, label, self.columns.clone(), self.dtype)?;
         let rows = self.values.first().map_or(0, Vec::len);
         let mut row = vec![0.0; self.values.len()];
         for r in 0..rows {
             for (cell, column) in row.iter_mut().zip(&self.values) {
                 *cell = column[r];
             }
-            sink.row(&row)?;
+            match &self.labels {
+                Some((_, labels)) => sink.row_labelled(&labels[r], &row)?,
+                None => sink.row(&row)?,
+            }
         }
         sink.finish(self)
     }
@@ -164,6 +177,10 @@ pub struct Sink<'a> {
     around_best: Vec<(usize, Vec<f64>)>,
     wanted_after: usize,
     recent: VecDeque<(usize, Vec<f64>)>,
+    /// The name of a first column of texts, and the text of each row so far (a labelled report
+    /// is a short one: a race's optimizers).
+    label: Option<&'static str>,
+    labels: Vec<String>,
 }
 
 impl std::fmt::Debug for Sink<'_> {
@@ -184,8 +201,21 @@ impl<'a> Sink<'a> {
         columns: Vec<&'static str>,
         dtype: DType,
     ) -> std::io::Result<Self> {
+        Self::labelled(out, format, None, columns, dtype)
+    }
+
+    /// As [`Sink::new`], with a first column `label` of texts, given row by row with
+    /// [`Sink::row_labelled`].
+    pub fn labelled(
+        out: &'a mut dyn Write,
+        format: Format,
+        label: Option<&'static str>,
+        columns: Vec<&'static str>,
+        dtype: DType,
+    ) -> std::io::Result<Self> {
+        let header: Vec<&str> = label.into_iter().chain(columns.iter().copied()).collect();
         match format {
-            Format::Csv => writeln!(out, "{}", columns.join(","))?,
+            Format::Csv => writeln!(out, "{}", header.join(","))?,
             Format::Json => write!(out, "{{\n  \"rows\": [")?,
             Format::Table => {}
         }
@@ -202,7 +232,15 @@ impl<'a> Sink<'a> {
             around_best: Vec::new(),
             wanted_after: 0,
             recent: VecDeque::new(),
+            label,
+            labels: Vec::new(),
         })
+    }
+
+    /// The next row of a labelled sink: its text, then one value per column.
+    pub fn row_labelled(&mut self, label: &str, values: &[f64]) -> std::io::Result<()> {
+        self.labels.push(label.to_string());
+        self.row(values)
     }
 
     /// The next row, one value per column.
@@ -211,12 +249,16 @@ impl<'a> Sink<'a> {
         self.count += 1;
         match self.format {
             Format::Csv => {
-                let fields: Vec<String> = values.iter().map(|&v| exact(v, self.dtype)).collect();
+                let text = self.labels.get(index).cloned();
+                let fields: Vec<String> = text
+                    .into_iter()
+                    .chain(values.iter().map(|&v| exact(v, self.dtype)))
+                    .collect();
                 writeln!(self.out, "{}", fields.join(","))?;
             }
             Format::Json => {
                 let sep = if index == 0 { "" } else { "," };
-                let row = self.row_object(values);
+                let row = self.row_object(index, values);
                 write!(self.out, "{sep}\n    {row}")?;
             }
             Format::Table => {}
@@ -259,29 +301,34 @@ impl<'a> Sink<'a> {
         }
     }
 
-    fn row_object(&self, values: &[f64]) -> Value {
+    fn row_object(&self, index: usize, values: &[f64]) -> Value {
         let fields = self.columns.iter().zip(values);
+        let label = self
+            .label
+            .zip(self.labels.get(index))
+            .map(|(name, text)| (name.to_string(), json!(text)));
         Value::Object(
-            fields
-                .map(|(&c, &v)| {
+            label
+                .into_iter()
+                .chain(fields.map(|(&c, &v)| {
                     let value = if COUNTS.contains(&c) && v.fract() == 0.0 {
                         json!(v as u64)
                     } else {
                         number(v, self.dtype)
                     };
                     (c.to_string(), value)
-                })
+                }))
                 .collect(),
         )
     }
 
-    /// The row with the smallest loss.
-    fn minimum(&self) -> Option<&Vec<f64>> {
+    /// The row with the smallest loss, and its index.
+    fn minimum(&self) -> Option<(usize, &Vec<f64>)> {
         let (index, _) = self.best?;
         self.around_best
             .iter()
             .find(|(i, _)| *i == index)
-            .map(|(_, v)| v)
+            .map(|(i, v)| (*i, v))
     }
 
     /// Ends the output with what `report` says besides its rows: the table with its heading and
@@ -300,7 +347,9 @@ impl<'a> Sink<'a> {
             _ => Map::new(),
         };
         doc.extend(report.details.clone());
-        let minimum = self.minimum().map_or(Value::Null, |v| self.row_object(v));
+        let minimum = self
+            .minimum()
+            .map_or(Value::Null, |(i, v)| self.row_object(i, v));
         doc.insert("minimum".into(), minimum);
         let optimum = report.optimum.map_or(
             Value::Null,
@@ -335,16 +384,26 @@ impl<'a> Sink<'a> {
         if !report.title.is_empty() {
             writeln!(out, "{}", report.title)?;
         }
+        let columns: Vec<&str> = self
+            .label
+            .into_iter()
+            .chain(self.columns.iter().copied())
+            .collect();
         let cells: Vec<Vec<String>> = shown
             .iter()
-            .map(|(_, row)| row.iter().map(|&v| human(v)).collect())
+            .map(|(i, row)| {
+                let text = self.label.and(self.labels.get(*i).cloned());
+                text.into_iter()
+                    .chain(row.iter().map(|&v| human(v)))
+                    .collect()
+            })
             .collect();
-        let widths: Vec<usize> = (0..self.columns.len())
+        let widths: Vec<usize> = (0..columns.len())
             .map(|c| {
                 cells
                     .iter()
                     .map(|row| row[c].chars().count())
-                    .chain([self.columns[c].chars().count()])
+                    .chain([columns[c].chars().count()])
                     .max()
                     .unwrap_or(0)
             })
@@ -356,10 +415,10 @@ impl<'a> Sink<'a> {
             }
             writeln!(out, "{text}{mark}")
         };
-        line(out, &mut self.columns.iter().copied(), "")?;
+        line(out, &mut columns.iter().copied(), "")?;
         for (k, (index, _)) in shown.iter().enumerate() {
             if k > 0 && shown[k - 1].0 + 1 != *index {
-                line(out, &mut self.columns.iter().map(|_| "..."), "")?;
+                line(out, &mut columns.iter().map(|_| "..."), "")?;
             }
             let mark = if Some(*index) == minimum {
                 "   ← minimum"

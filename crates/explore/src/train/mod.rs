@@ -2,6 +2,7 @@
 //! the line of the lesson trained with it ([`fit_line`], [`LineRun`]).
 
 mod line;
+mod race;
 
 use std::ops::ControlFlow;
 
@@ -10,9 +11,10 @@ use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
 pub use line::{
-    curvature, diverging, fit_line, load_line, save_line, Diverged, Fit, LineRun, Plan, Row,
-    Standardize, GROWTH_LIMIT,
+    curvature, diverging, figure, fit_line, load_line, save_line, Diverged, Fit, LineRun, Plan,
+    Row, Standardize, GROWTH_LIMIT,
 };
+pub use race::{Lane, Race};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

@@ -161,7 +161,7 @@ impl Run {
     }
 }
 
-/// The optimizer and its settings, for every command that trains.
+/// The optimizer and its settings, for `train` and `landscape`.
 #[derive(clap::Args, Clone, Default)]
 pub struct OptimArgs {
     /// The optimizer, with PyTorch's update rule and defaults [default: sgd for train, adam for
@@ -177,6 +177,13 @@ pub struct OptimArgs {
     /// as in PyTorch; `landscape` uses 0.01.
     #[arg(long, allow_hyphen_values = true, value_parser = positive)]
     pub lr: Option<f64>,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
+}
+
+/// The optimizers' settings besides the learning rate, each used by those that have it.
+#[derive(clap::Args, Clone, Default)]
+pub struct HyperArgs {
     /// Momentum μ of momentum and nesterov [default: 0.9].
     #[arg(long, allow_hyphen_values = true, value_parser = non_negative)]
     pub momentum: Option<f64>,
@@ -203,21 +210,20 @@ fn parse_betas(text: &str) -> Result<(f64, f64), String> {
     Ok((beta(b1)?, beta(b2)?))
 }
 
-impl OptimArgs {
-    /// The settings of the chosen optimizer (`default` if none was), refusing a setting it
-    /// does not take; the learning rate is left for the caller.
-    pub fn settings(&self, default: Kind) -> Result<Settings> {
-        let kind = self.optimizer.unwrap_or(default);
+impl HyperArgs {
+    /// `kind`'s settings at `lr` with the settings given here; with `strict`, a setting `kind`
+    /// does not take is a usage error (for one optimizer; a race passes each what it takes).
+    pub fn settings(&self, kind: Kind, lr: f64, strict: bool) -> Result<Settings> {
         let given = [
             (Hyper::Momentum, self.momentum.is_some()),
             (Hyper::Betas, self.betas.is_some()),
             (Hyper::Eps, self.eps.is_some()),
             (Hyper::WeightDecay, self.weight_decay.is_some()),
         ];
-        if let Some((hyper, _)) = given
+        let unused = given
             .iter()
-            .find(|(h, given)| *given && !kind.uses().contains(h))
-        {
+            .find(|(h, given)| *given && !kind.uses().contains(h));
+        if let (true, Some((hyper, _))) = (strict, unused) {
             let takes: Vec<&str> = kind.uses().iter().map(|h| h.flag()).collect();
             return Err(usage(format!(
                 "{} is not a setting of --optimizer {} (it takes --lr {})",
@@ -226,11 +232,25 @@ impl OptimArgs {
                 takes.join(" ")
             )));
         }
-        let mut settings = Settings::new(kind, self.lr.unwrap_or(0.0));
-        settings.momentum = self.momentum.unwrap_or(settings.momentum);
-        settings.betas = self.betas.unwrap_or(settings.betas);
-        settings.eps = self.eps;
-        settings.weight_decay = self.weight_decay;
+        let uses = |h: Hyper| kind.uses().contains(&h);
+        let mut settings = Settings::new(kind, lr);
+        if uses(Hyper::Momentum) {
+            settings.momentum = self.momentum.unwrap_or(settings.momentum);
+        }
+        if uses(Hyper::Betas) {
+            settings.betas = self.betas.unwrap_or(settings.betas);
+        }
+        settings.eps = self.eps.filter(|_| uses(Hyper::Eps));
+        settings.weight_decay = self.weight_decay.filter(|_| uses(Hyper::WeightDecay));
         Ok(settings)
+    }
+}
+
+impl OptimArgs {
+    /// The settings of the chosen optimizer (`default` if none was), refusing a setting it
+    /// does not take; the learning rate, when not given, is left for the caller.
+    pub fn settings(&self, default: Kind) -> Result<Settings> {
+        let kind = self.optimizer.unwrap_or(default);
+        self.hyper.settings(kind, self.lr.unwrap_or(0.0), true)
     }
 }

@@ -5,6 +5,7 @@
 mod common;
 mod gen;
 mod landscape;
+mod race;
 mod surface;
 mod sweep;
 mod train;
@@ -31,8 +32,10 @@ enum Command {
     Sweep(sweep::Args),
     /// Loss over a grid of weights A × biases b: a heat map with contours.
     Surface(surface::Args),
-    /// Train the line by gradient descent with candle's autograd.
+    /// Train the line by gradient descent with candle's autograd, with any optimizer.
     Train(train::Args),
+    /// Race optimizers from the same start: all paths on one landscape, one table.
+    Race(race::Args),
     /// Train a small model and draw its loss landscape on a plane with the training path.
     Landscape(landscape::Args),
     /// Write a data set: a noisy line (or a sine wave with --kind sine).
@@ -45,6 +48,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Surface(args)) => surface::run(args),
         Some(Command::Train(args)) => train::run(args),
+        Some(Command::Race(args)) => race::run(args),
         Some(Command::Landscape(args)) => landscape::run(args),
         Some(Command::Gen(args)) => gen::run(args),
     })

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use explore::cli::{finite, say};
@@ -21,6 +21,18 @@ pub struct Args {
     data: DataArgs,
     #[command(flatten)]
     optim: OptimArgs,
+    #[command(flatten)]
+    fit: FitArgs,
+    /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
+    #[arg(long, value_name = "FILE.safetensors")]
+    save: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// How the line is trained, whatever the optimizer: for `train` and `race`.
+#[derive(clap::Args, Clone)]
+pub struct FitArgs {
     /// Points per update: each epoch visits every point once in batches of this size (the last
     /// may be smaller). Default: the whole data set (full batch).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -57,9 +69,6 @@ pub struct Args {
     /// Pin the bias at 0: it is not a parameter and is never updated.
     #[arg(long)]
     no_bias: bool,
-    /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
-    #[arg(long, value_name = "FILE.safetensors")]
-    save: Option<PathBuf>,
     /// Start from parameters saved with --save (a file without a bias trains with it pinned).
     #[arg(
         long,
@@ -68,80 +77,125 @@ pub struct Args {
         conflicts_with_all = ["init_weight", "init_bias"]
     )]
     init_from: Option<PathBuf>,
-    #[command(flatten)]
-    common: Common,
+}
+
+/// What a training run starts from, checked against the data.
+pub struct Prepared {
+    pub start: (f64, Bias),
+    pub learn_bias: bool,
+    pub moments: model::Moments,
+    /// The largest curvature in the units trained in (for the bound and the default rate).
+    pub lambda: f64,
+    pub plan: Plan,
+}
+
+impl FitArgs {
+    /// The files this run reads besides the data.
+    pub fn inputs(&self) -> Vec<(&'static str, &Path)> {
+        self.init_from
+            .as_deref()
+            .map(|p| ("--init-from", p))
+            .into_iter()
+            .collect()
+    }
+
+    /// The start, the plan and the curvature, refusing data and starts that cannot be trained:
+    /// a curvature beyond f64, or squared errors at the start beyond the dtype.
+    pub fn prepare(&self, run: &Run) -> Result<Prepared> {
+        let (init_weight, init_bias) = match &self.init_from {
+            Some(path) => load_line(path)?,
+            None => (self.init_weight, Some(self.init_bias)),
+        };
+        let bias = match init_bias {
+            Some(b) if !self.no_bias => Bias::Learnable(b),
+            _ => Bias::Zero,
+        };
+        let learn_bias = bias != Bias::Zero;
+        let moments = run.data.moments();
+        let standardize = match self.standardize {
+            false => None,
+            true => Some(
+                Standardize::of(&moments).ok_or_else(|| explore::Error::Data {
+                    at: run.data.source.clone(),
+                    msg: "every x is the same, so x cannot be standardized".into(),
+                })?,
+            ),
+        };
+        let lambda = curvature(&moments, learn_bias, standardize.is_some());
+        if !lambda.is_finite() {
+            anyhow::bail!(explore::Error::Data {
+                at: run.data.source.clone(),
+                msg: "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate \
+                      is stable: rescale x (divide it by a power of ten), or use --standardize"
+                    .into()
+            });
+        }
+        // Every point's squared residual at the start must fit the dtype the kernels square it
+        // in; else the first loss is infinite and the learning rate is not to blame.
+        let start_bias = init_bias.filter(|_| learn_bias).unwrap_or(0.0);
+        let worst = run
+            .data
+            .x
+            .iter()
+            .zip(&run.data.y)
+            .map(|(x, y)| (y - init_weight * x - start_bias).abs())
+            .fold(0.0, f64::max);
+        let limit = match run.dtype {
+            candle_core::DType::F32 => f64::from(f32::MAX),
+            _ => f64::MAX,
+        };
+        if worst.is_nan() || worst * worst > limit {
+            let flags = if self.init_from.is_some() {
+                "another --init-from"
+            } else {
+                "--init-weight, --init-bias"
+            };
+            // Beyond f32 only: f64 is a cure too.
+            let f64_would = worst * worst <= f64::MAX && run.dtype != candle_core::DType::F64;
+            anyhow::bail!(explore::Error::Data {
+                at: run.data.source.clone(),
+                msg: format!(
+                    "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: \
+                     start nearer the data ({flags}){}",
+                    human(init_weight),
+                    human(start_bias),
+                    if f64_would { run.dtype.as_str() } else { "f64" },
+                    if f64_would { " or use --dtype f64" } else { "" }
+                ),
+            });
+        }
+        Ok(Prepared {
+            start: (init_weight, bias),
+            learn_bias,
+            moments,
+            lambda,
+            plan: Plan {
+                epochs: self.epochs as usize,
+                batch_size: self.batch_size.map(|b| b as usize),
+                shuffle: !self.no_shuffle,
+                seed: self.seed,
+                standardize,
+            },
+        })
+    }
 }
 
 pub fn run(args: Args) -> Result<()> {
     let mut settings = args.optim.settings(Kind::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
-    let init = args.init_from.as_deref().map(|p| ("--init-from", p));
-    let run = Run::open(&args.data, &args.common, save.as_slice(), init.as_slice())?;
-    let (init_weight, init_bias) = match &args.init_from {
-        Some(path) => load_line(path)?,
-        None => (args.init_weight, Some(args.init_bias)),
-    };
-    let bias = match init_bias {
-        Some(b) if !args.no_bias => Bias::Learnable(b),
-        _ => Bias::Zero,
-    };
-    let learn_bias = bias != Bias::Zero;
-    let moments = run.data.moments();
-    let standardize = match args.standardize {
-        false => None,
-        true => Some(
-            Standardize::of(&moments).ok_or_else(|| explore::Error::Data {
-                at: run.data.source.clone(),
-                msg: "every x is the same, so x cannot be standardized".into(),
-            })?,
-        ),
-    };
-    let lambda = curvature(&moments, learn_bias, standardize.is_some());
-    if !lambda.is_finite() {
-        anyhow::bail!(explore::Error::Data {
-            at: run.data.source.clone(),
-            msg: "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate \
-                  is stable: rescale x (divide it by a power of ten), or use --standardize"
-                .into()
-        });
-    }
-    // Every point's squared residual at the start must fit the dtype the kernels square it in;
-    // else the first loss is infinite and the learning rate is not to blame.
-    let start_bias = init_bias.filter(|_| learn_bias).unwrap_or(0.0);
-    let worst = run
-        .data
-        .x
-        .iter()
-        .zip(&run.data.y)
-        .map(|(x, y)| (y - init_weight * x - start_bias).abs())
-        .fold(0.0, f64::max);
-    let limit = match run.dtype {
-        candle_core::DType::F32 => f64::from(f32::MAX),
-        _ => f64::MAX,
-    };
-    if worst.is_nan() || worst * worst > limit {
-        let flags = if args.init_from.is_some() {
-            "another --init-from"
-        } else {
-            "--init-weight, --init-bias"
-        };
-        // Beyond f32 only: f64 is a cure too.
-        let f64_would = worst * worst <= f64::MAX && run.dtype != candle_core::DType::F64;
-        anyhow::bail!(explore::Error::Data {
-            at: run.data.source.clone(),
-            msg: format!(
-                "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: start \
-                 nearer the data ({flags}){}",
-                human(init_weight),
-                human(start_bias),
-                if f64_would { run.dtype.as_str() } else { "f64" },
-                if f64_would { " or use --dtype f64" } else { "" }
-            ),
-        });
-    }
-    settings.lr = args.optim.lr.unwrap_or_else(|| settings.default_lr(lambda));
+    let run = Run::open(
+        &args.data,
+        &args.common,
+        save.as_slice(),
+        &args.fit.inputs(),
+    )?;
+    let ready = args.fit.prepare(&run)?;
+    settings.lr = args
+        .optim
+        .lr
+        .unwrap_or_else(|| settings.default_lr(ready.lambda));
     let name = settings.kind.name();
-    match settings.stable_lr(lambda) {
+    match settings.stable_lr(ready.lambda) {
         Some(bound) => {
             run.note(&format!(
                 "learning rate {} ({name} is stable for lr < {} on this data)",
@@ -164,20 +218,13 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let (x, y) = run.data.tensors(run.dtype, &run.device)?;
-    let plan = Plan {
-        epochs: args.epochs as usize,
-        batch_size: args.batch_size.map(|b| b as usize),
-        shuffle: !args.no_shuffle,
-        seed: args.seed,
-        standardize,
-    };
     // The rows go out as they are made, so memory stays flat for any number of epochs.
     let mut out = Stdout::new();
     let mut sink = run.sink(&mut out, &LineRun::COLUMNS)?;
     let mut failed = None;
     let progress = run.progress("train");
-    let epochs = plan.epochs;
-    let fit = fit_line(&x, &y, (init_weight, bias), settings, &plan, |row| {
+    let epochs = ready.plan.epochs;
+    let fit = fit_line(&x, &y, ready.start, settings, &ready.plan, |row| {
         progress.update(row.epoch + 1, epochs + 1);
         if let Err(e) = sink.row(&row.values()) {
             failed = Some(e);
@@ -194,10 +241,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     let line_run = LineRun {
         fit,
-        moments,
-        learn_bias,
+        moments: ready.moments,
+        learn_bias: ready.learn_bias,
         settings,
-        plan,
+        plan: ready.plan,
         source: run.data.describe(),
         dtype: run.dtype,
     };
@@ -210,11 +257,8 @@ pub fn run(args: Args) -> Result<()> {
         anyhow::bail!(message);
     }
     if let (Some(path), Some(last)) = (&args.save, line_run.fit.last) {
-        save_line(
-            (last.weight, learn_bias.then_some(last.bias)),
-            run.dtype,
-            path,
-        )?;
+        let bias = ready.learn_bias.then_some(last.bias);
+        save_line((last.weight, bias), run.dtype, path)?;
         run.note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())

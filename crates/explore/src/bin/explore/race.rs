@@ -1,0 +1,74 @@
+//! `explore race`: several optimizers trained from the same start, their paths on one
+//! landscape and their losses on one axis, with a table of who got there first.
+
+use anyhow::Result;
+use explore::optim::Kind;
+use explore::train::Race;
+
+use crate::common::{Common, DataArgs, HyperArgs, Run};
+use crate::train::FitArgs;
+
+#[derive(clap::Args, Clone)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The optimizers, comma separated, each NAME or NAME=LR (e.g. sgd,momentum,adam=0.5);
+    /// without a rate each takes its default (see `explore train --help`).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "sgd,momentum,nesterov,adam",
+        value_parser = parse_entry
+    )]
+    optimizers: Vec<(Kind, Option<f64>)>,
+    #[command(flatten)]
+    hyper: HyperArgs,
+    #[command(flatten)]
+    fit: FitArgs,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn parse_entry(text: &str) -> Result<(Kind, Option<f64>), String> {
+    let (name, lr) = match text.split_once('=') {
+        Some((name, lr)) => (name, Some(explore::cli::positive(lr)?)),
+        None => (text, None),
+    };
+    let kind = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.name() == name.trim())
+        .ok_or_else(|| {
+            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            format!("`{name}` is not an optimizer: one of {}", names.join(", "))
+        })?;
+    Ok((kind, lr))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let run = Run::open(&args.data, &args.common, &[], &args.fit.inputs())?;
+    let ready = args.fit.prepare(&run)?;
+    let entries = args
+        .optimizers
+        .iter()
+        .map(|&(kind, lr)| {
+            let mut settings = args.hyper.settings(kind, 0.0, false)?;
+            settings.lr = lr.unwrap_or_else(|| settings.default_lr(ready.lambda));
+            Ok(settings)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (x, y) = run.data.tensors(run.dtype, &run.device)?;
+    let progress = run.progress("race");
+    let race = Race::run(
+        &x,
+        &y,
+        ready.start,
+        &entries,
+        &ready.plan,
+        ready.moments,
+        run.data.describe(),
+    )?;
+    drop(progress);
+    run.finish(run.annotate(race.report(), None), || race.figure())
+}

@@ -1,0 +1,169 @@
+//! The race: several optimizers trained on the same data from the same start, side by side —
+//! one table (final loss, epochs to within 1% of the optimum) and one figure (every path on one
+//! landscape, every loss on one log axis).
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Result, Tensor};
+use model::{Bias, Moments};
+
+use super::line::{curvature, figure, fit_line, Fit, Plan};
+use crate::optim::Settings;
+use crate::plot::TrainFigure;
+use crate::report::{describe_optimum, human, Report};
+
+/// One optimizer's run in a race.
+#[derive(Debug, Clone)]
+pub struct Lane {
+    pub settings: Settings,
+    pub fit: Fit,
+    /// The first epoch whose loss was within 1% of the optimum's (see [`Race::target`]).
+    pub within: Option<usize>,
+}
+
+/// A race between optimizers.
+#[derive(Debug, Clone)]
+pub struct Race {
+    pub lanes: Vec<Lane>,
+    pub moments: Moments,
+    pub learn_bias: bool,
+    pub plan: Plan,
+    pub source: String,
+    pub dtype: DType,
+}
+
+impl Race {
+    /// Trains the line with each of `entries` from `start` as `plan` says. A lane that diverges
+    /// stops there; the others go on.
+    pub fn run(
+        x: &Tensor,
+        y: &Tensor,
+        start: (f64, Bias),
+        entries: &[Settings],
+        plan: &Plan,
+        moments: Moments,
+        source: String,
+    ) -> Result<Self> {
+        let learn_bias = start.1 != Bias::Zero;
+        let target = target(&moments, learn_bias);
+        let mut lanes = Vec::with_capacity(entries.len());
+        for &settings in entries {
+            let mut within = None;
+            let fit = fit_line(x, y, start, settings, plan, |row| {
+                if within.is_none() && target.is_some_and(|t| row.loss <= t) {
+                    within = Some(row.epoch);
+                }
+                ControlFlow::Continue(())
+            })?;
+            lanes.push(Lane {
+                settings,
+                fit,
+                within,
+            });
+        }
+        Ok(Self {
+            lanes,
+            moments,
+            learn_bias,
+            plan: *plan,
+            source,
+            dtype: x.dtype(),
+        })
+    }
+
+    fn bias_fit(&self) -> model::BiasFit {
+        if self.learn_bias {
+            model::BiasFit::Learn
+        } else {
+            model::BiasFit::Fixed(0.0)
+        }
+    }
+
+    /// One row per optimizer: its learning rate, the epoch its loss first came within 1% of the
+    /// optimum's, its final loss (the best marked), and whether it diverged.
+    pub fn report(&self) -> Report {
+        let column = |f: &dyn Fn(&Lane) -> f64| self.lanes.iter().map(f).collect::<Vec<f64>>();
+        let optimum = self.moments.least_squares(self.bias_fit());
+        let lambda = curvature(
+            &self.moments,
+            self.learn_bias,
+            self.plan.standardize.is_some(),
+        );
+        let title = format!(
+            "race on {}: {} epochs{}{}, {}",
+            self.source,
+            self.plan.epochs,
+            self.plan
+                .batch_size
+                .map_or(String::new(), |b| format!(", batches of {b}")),
+            if self.plan.standardize.is_some() {
+                ", standardized x"
+            } else {
+                ""
+            },
+            self.dtype.as_str()
+        );
+        let names = self
+            .lanes
+            .iter()
+            .map(|l| l.settings.kind.name().to_string())
+            .collect();
+        let mut report = Report::new(
+            vec![
+                "lr",
+                "stable_below",
+                "epochs_to_1pct",
+                "diverged",
+                "final_loss",
+            ],
+            vec![
+                column(&|l| l.settings.lr),
+                column(&|l| l.settings.stable_lr(lambda).unwrap_or(f64::NAN)),
+                column(&|l| l.within.map_or(f64::NAN, |e| e as f64)),
+                column(&|l| if l.fit.diverged.is_some() { 1.0 } else { 0.0 }),
+                column(&|l| l.fit.last.map_or(f64::NAN, |r| r.loss)),
+            ],
+            self.dtype,
+        )
+        .labels("optimizer", names)
+        .title(title)
+        .optimum(optimum.ok())
+        .summary(describe_optimum(&optimum, self.learn_bias));
+        if let Some(t) = target(&self.moments, self.learn_bias) {
+            report = report.summary(format!(
+                "epochs_to_1pct: the first epoch with loss ≤ {} (within 1% of the optimum's); \
+                 stable_below: the largest stable lr where one is known; nan: none",
+                human(t)
+            ));
+        }
+        report
+    }
+
+    /// Every lane's path on one landscape, and every loss on one axis.
+    pub fn figure(&self) -> TrainFigure {
+        let runs: Vec<(&str, &Fit)> = self
+            .lanes
+            .iter()
+            .map(|l| (l.settings.kind.name(), &l.fit))
+            .collect();
+        let mut figure = figure(&runs, &self.moments, self.learn_bias, &self.source);
+        figure.history.title = "loss per epoch".into();
+        figure
+    }
+}
+
+/// The loss within 1% of the optimum's, `1.01·L*` (a millionth of the data's mean square y when
+/// the fit is exact); `None` when there is no optimum.
+fn target(moments: &Moments, learn_bias: bool) -> Option<f64> {
+    let fit = if learn_bias {
+        model::BiasFit::Learn
+    } else {
+        model::BiasFit::Fixed(0.0)
+    };
+    let best = moments.least_squares(fit).ok()?.loss;
+    Some(if best > 0.0 {
+        1.01 * best
+    } else {
+        1e-6 * moments.rms_y().powi(2)
+    })
+}
