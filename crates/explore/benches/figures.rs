@@ -135,6 +135,21 @@ fn epoch(c: &mut Criterion) {
                 .unwrap()
             })
         });
+        if n > 1000 {
+            // The same loop with Adam: the optimizer step on two values is nothing next to the
+            // pass over the data.
+            g.bench_function(BenchmarkId::new("train_loop_adam", epochs), |b| {
+                b.iter(|| {
+                    let adam = Settings::new(Kind::Adam, 1e-3);
+                    let plan = explore::train::Plan::full_batch(epochs - 1);
+                    let start = (0.0, Bias::Learnable(0.0));
+                    explore::train::fit_line(&x, &y, start, adam, &plan, |_| {
+                        std::ops::ControlFlow::Continue(())
+                    })
+                    .unwrap()
+                })
+            });
+        }
         g.finish();
     }
 }
@@ -180,5 +195,32 @@ fn landscape(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sweep, surface, epoch, landscape);
+/// One epoch of mini-batches of 32 over 1,000,000 points (31,250 updates), shuffled, with SGD:
+/// the loop PyTorch runs with a `DataLoader(batch_size=32, shuffle=True)`.
+fn minibatch(c: &mut Criterion) {
+    let (xs, ys) = data(1_000_000);
+    let (x, y) = tensors(&xs, &ys);
+    let mut g = c.benchmark_group(format!("minibatch_32_1e6/threads={}", threads()));
+    g.sample_size(10);
+    g.bench_function("sgd_epoch", |b| {
+        b.iter(|| {
+            let plan = explore::train::Plan {
+                epochs: 1,
+                batch_size: Some(32),
+                shuffle: true,
+                seed: 1,
+                standardize: None,
+            };
+            let sgd = Settings::new(Kind::Sgd, 1e-4);
+            let start = (0.0, Bias::Learnable(0.0));
+            explore::train::fit_line(&x, &y, start, sgd, &plan, |_| {
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, sweep, surface, epoch, minibatch, landscape);
 criterion_main!(benches);

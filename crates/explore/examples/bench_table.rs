@@ -178,8 +178,14 @@ fn main() {
                 };
                 if let Some(l) = get(&loop_id) {
                     println!("| … the whole `explore train` loop, rows recorded, per epoch | {t} | {} | | | |", seconds(l / epochs));
+                    if let Some(a) = get(&key("train_loop_adam/20")) {
+                        println!("| … the same loop with Adam, per epoch | {t} | {} | SGD's {} | {:.2}× | ≤ 1.2× |", seconds(a / epochs), seconds(l / epochs), a / l);
+                    }
                 }
             }
+        }
+        if let Some(m) = get("minibatch_32_1e6/threads={t}/sgd_epoch") {
+            println!("| mini-batches of 32, N = 1e6, shuffled, one epoch (31,250 updates) | {t} | {} | PyTorch DataLoader: see README | | ≥ 10× |", seconds(m));
         }
         if let Some(l) = get("landscape_mlp16x16_200/threads={t}/plane_21x21") {
             println!("| landscape plane 21 × 21, MLP 1-16-16-1, N = 200 | {t} | {:.0} points/s | — | — | |", 441.0 / (l / 1e9));
