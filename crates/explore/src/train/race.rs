@@ -17,7 +17,7 @@ use crate::report::{describe_optimum, human, Report};
 pub struct Lane {
     pub settings: Settings,
     pub fit: Fit,
-    /// The first epoch whose loss was within 1% of the optimum's (see [`Race::target`]).
+    /// The first epoch whose loss was within 1% of the optimum's: at most `1.01·L*`.
     pub within: Option<usize>,
 }
 
