@@ -19,12 +19,7 @@ impl Rule for Momentum {
     }
 
     fn step<F: Real>(v: &mut Vec<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
-        let (lr, mu, wd) = (F::of(s.lr), F::of(s.momentum), Self::weight_decay(s));
-        for ((p, &g), v) in theta.iter_mut().zip(grad).zip(v.iter_mut()) {
-            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
-            *v = if t == 1 { g } else { *v * mu + g };
-            *p = *p - *v * lr;
-        }
+        momentum_step(v, theta, grad, t, s, (Self::weight_decay(s), false));
     }
 
     /// On a quadratic, heavy ball is stable for `lr < 2(1 + μ)/λ`.
@@ -34,5 +29,25 @@ impl Rule for Momentum {
 
     fn default_lr(lambda: f64, s: &Settings) -> f64 {
         quarter_of_bound(lambda + Self::weight_decay(s))
+    }
+}
+
+/// The step of SGD with momentum μ (dampening 0), as PyTorch takes it: the velocity
+/// `v ← μ·v + g` (`v = g` at the first step, `g` the gradient plus `wd·θ`), then `θ ← θ − lr·v`,
+/// or with `nesterov` `θ ← θ − lr·(g + μ·v)`.
+pub(super) fn momentum_step<F: Real>(
+    v: &mut [F],
+    theta: &mut [F],
+    grad: &[F],
+    t: u64,
+    s: &Settings,
+    (wd, nesterov): (f64, bool),
+) {
+    let (lr, mu) = (F::of(s.lr), F::of(s.momentum));
+    for ((p, &g), v) in theta.iter_mut().zip(grad).zip(v.iter_mut()) {
+        let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
+        *v = if t == 1 { g } else { *v * mu + g };
+        let step = if nesterov { g + *v * mu } else { *v };
+        *p = *p - step * lr;
     }
 }

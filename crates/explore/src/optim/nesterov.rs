@@ -1,6 +1,7 @@
 //! Nesterov momentum: the velocity as for heavy ball, `v ← μ·v + ∇L`, but the step looks ahead
 //! along it, `θ ← θ − lr·(∇L + μ·v)` (`torch.optim.SGD(lr, momentum=μ, nesterov=True)`).
 
+use super::momentum::momentum_step;
 use super::sgd::quarter_of_bound;
 use super::{Hyper, Real, Rule, Settings};
 
@@ -18,12 +19,7 @@ impl Rule for Nesterov {
     }
 
     fn step<F: Real>(v: &mut Vec<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
-        let (lr, mu, wd) = (F::of(s.lr), F::of(s.momentum), Self::weight_decay(s));
-        for ((p, &g), v) in theta.iter_mut().zip(grad).zip(v.iter_mut()) {
-            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
-            *v = if t == 1 { g } else { *v * mu + g };
-            *p = *p - (g + *v * mu) * lr;
-        }
+        momentum_step(v, theta, grad, t, s, (Self::weight_decay(s), true));
     }
 
     /// On a quadratic, Nesterov's method is stable for `lr < 2(1 + μ)/((1 + 2μ)·λ)`.
