@@ -1,6 +1,6 @@
 //! The line of the lesson trained with the one loop: its rows as they are made, the rule that
-//! calls a run diverged, its stable learning rate, its report and figure, and its parameters
-//! saved and loaded as safetensors.
+//! calls a run diverged, mini-batches and standardized units. Its report and figure are in
+//! `run.rs`, its parameters on disk in `params.rs`.
 
 use std::ops::ControlFlow;
 
@@ -14,10 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
 use crate::optim::{AnyOptimizer, Settings};
-use crate::plot::{
-    pad, span, Heatmap, Landscape, LossCurve, LossHistory, Series, Thinned, Track, TrainFigure,
-};
-use crate::report::{describe_optimum, human, Report};
+use crate::plot::Thinned;
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
 /// the gradient there (the one the next update follows).
@@ -306,345 +303,57 @@ pub fn fit_line(
     Ok(fit)
 }
 
-/// The largest curvature `λmax` of the loss in the units the line trains in: the data's
-/// Hessian `2·[[mean x², x̄], [x̄, 1]]` (`2·mean x²` with the bias pinned), or, on standardized
-/// x (mean 0, variance 1), `2·I`, so 2.
-pub fn curvature(moments: &Moments, learn_bias: bool, standardized: bool) -> f64 {
-    if standardized {
-        2.0
-    } else {
-        moments.max_curvature(learn_bias)
-    }
-}
-
-/// A training run of the line, with what its report and figure need.
-#[derive(Debug, Clone)]
-pub struct LineRun {
-    pub fit: Fit,
-    /// The data's statistics: the exact landscape, the optimum and the stable bound.
-    pub moments: Moments,
-    pub learn_bias: bool,
-    pub settings: Settings,
-    pub plan: Plan,
-    /// "data/linear.csv (100 points)".
-    pub source: String,
-    pub dtype: DType,
-}
-
-impl LineRun {
-    /// The columns of a run's rows, as [`Row::values`] gives them.
-    pub const COLUMNS: [&'static str; 4] = ["epoch", "weight", "bias", "loss"];
-
-    fn bias_fit(&self) -> model::BiasFit {
-        if self.learn_bias {
-            model::BiasFit::Learn
-        } else {
-            model::BiasFit::Fixed(0.0)
-        }
-    }
-
-    /// The largest stable learning rate of the run's optimizer, where one is known.
-    pub fn stable_lr(&self) -> Option<f64> {
-        let lambda = curvature(
-            &self.moments,
-            self.learn_bias,
-            self.plan.standardize.is_some(),
-        );
-        self.settings.stable_lr(lambda)
-    }
-
-    /// The one-line message for a run that diverged: where, why, the learning rate and its
-    /// stable bound; `None` when it did not diverge.
-    pub fn divergence_message(&self) -> Option<String> {
-        let d = self.fit.diverged?;
-        let what = if d.loss.is_finite() {
-            format!(
-                "the loss grew from {} to {} (more than {}× its start) by epoch {}",
-                human(d.start),
-                human(d.loss),
-                human(GROWTH_LIMIT),
-                d.epoch
-            )
-        } else {
-            format!("the loss became non-finite at epoch {}", d.epoch)
-        };
-        let name = self.settings.kind.name();
-        let bound = match self.stable_lr() {
-            Some(b) => format!("; {name} is stable only for lr < {} on this data", human(b)),
-            None => format!(" for {name} on this data"),
-        };
-        Some(format!(
-            "{what}: learning rate {} is too large{bound}",
-            human(self.settings.lr)
-        ))
-    }
-
-    /// The report of the run besides its rows (which are streamed as they are made): the
-    /// heading, the last row beside the closed-form optimum, and the settings and whether it
-    /// diverged in the JSON.
-    pub fn report(&self) -> Report {
-        let optimum = self.moments.least_squares(self.bias_fit());
-        let batches = match self.plan.batch_size {
-            Some(b) if self.plan.shuffle => format!(", shuffled batches of {b}"),
-            Some(b) => format!(", batches of {b} in file order"),
-            None => String::new(),
-        };
-        let title = format!(
-            "gradient descent on {}: {}, {} lr {}{batches}{}, {} epochs, {}",
-            self.source,
-            if self.learn_bias {
-                "y = A·x + b"
-            } else {
-                "y = A·x (bias pinned at 0)"
-            },
-            self.settings.kind.name(),
-            human(self.settings.lr),
-            if self.plan.standardize.is_some() {
-                ", standardized x"
-            } else {
-                ""
-            },
-            self.plan.epochs,
-            self.dtype.as_str()
-        );
-        #[derive(serde::Serialize)]
-        struct Details {
-            lr: f64,
-            optimizer: &'static str,
-            max_stable_lr: Option<f64>,
-            batch_size: Option<usize>,
-            standardized: bool,
-            diverged: bool,
-            diverged_epoch: Option<usize>,
-        }
-        let details = Details {
-            lr: self.settings.lr,
-            optimizer: self.settings.kind.name(),
-            max_stable_lr: self.stable_lr(),
-            batch_size: self.plan.batch_size,
-            standardized: self.plan.standardize.is_some(),
-            diverged: self.fit.diverged.is_some(),
-            diverged_epoch: self.fit.diverged.map(|d| d.epoch),
-        };
-        let mut report = Report::new(Self::COLUMNS.to_vec(), Vec::new(), self.dtype)
-            .title(title)
-            .optimum(optimum.ok())
-            .details(&details);
-        if let Some(u) = self.plan.standardize {
-            report = report.summary(format!(
-                "trained on x' = (x − {})/{}; weights and biases are shown in the data's own units",
-                human(u.mean),
-                human(u.std)
-            ));
-        }
-        if let Some(last) = self.fit.last {
-            let params = if self.learn_bias {
-                format!("A = {}, b = {}", human(last.weight), human(last.bias))
-            } else {
-                format!("A = {}", human(last.weight))
-            };
-            report = report.summary(format!(
-                "after {} epochs: {params} (loss {}); {}",
-                last.epoch,
-                human(last.loss),
-                describe_optimum(&optimum, self.learn_bias)
-            ));
-        }
-        report
-    }
-
-    /// The picture of the run: its path over the exact loss landscape (the curve when the bias
-    /// is pinned, the (A, b) heat map when it is learnt), and its loss against epoch.
-    pub fn figure(&self) -> TrainFigure {
-        let diverged = if self.fit.diverged.is_some() {
-            " (diverged)"
-        } else {
-            ""
-        };
-        let mut figure = figure(
-            &[("descent", &self.fit)],
-            &self.moments,
-            self.learn_bias,
-            &self.source,
-        );
-        figure.history.title = format!("loss per epoch{diverged}");
-        if let Some(series) = figure.history.series.first_mut() {
-            series.label = "training loss".into();
-        }
-        figure
-    }
-}
-
-/// Saves the line's parameters as safetensors in `dtype`: `weight` `(1, 1)` and, when
-/// learnable, `bias` `(1,)`, the shapes of PyTorch's `nn.Linear(1, 1)`.
-pub fn save_line(
-    (weight, bias): (f64, Option<f64>),
+/// Refuses a run that cannot train, before it starts, and returns the curvature `λmax` it
+/// trains with ([`super::curvature`]): data whose curvature is beyond f64 (no learning rate is
+/// stable), or a start `(weight, bias)` whose squared errors are beyond `dtype`'s range (the
+/// first loss would be infinite, and the learning rate not to blame). `changes` names what the
+/// user can change about the start.
+pub fn check_start(
+    data: &crate::data::Dataset,
+    moments: &Moments,
+    (weight, bias): (f64, Bias),
+    standardized: bool,
     dtype: DType,
-    path: &std::path::Path,
-) -> crate::Result<()> {
-    let cpu = candle_core::Device::Cpu;
-    let mut tensors = std::collections::HashMap::new();
-    let w = Tensor::new(&[[weight]], &cpu)?.to_dtype(dtype)?;
-    tensors.insert("weight".to_string(), w);
-    if let Some(b) = bias {
-        tensors.insert(
-            "bias".to_string(),
-            Tensor::new(&[b], &cpu)?.to_dtype(dtype)?,
-        );
-    }
-    crate::io::write_atomic_with(path, |tmp| candle_core::safetensors::save(&tensors, tmp))
-}
-
-/// Reads parameters saved by [`save_line`]: the weight, and the bias if the file has one.
-pub fn load_line(path: &std::path::Path) -> crate::Result<(f64, Option<f64>)> {
-    let at = path.display().to_string();
-    let bad = |msg: String| crate::Error::Data {
-        at: at.clone(),
+    changes: &str,
+) -> crate::Result<f64> {
+    let refuse = |msg: String| crate::Error::Data {
+        at: data.source.clone(),
         msg,
     };
-    // A line's parameters are a few hundred bytes: refuse a folder, a device or a stream
-    // (`/dev/zero`), or anything large, before reading it.
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => {
-            return Err(bad("is a directory, not a .safetensors file".into()))
-        }
-        Ok(meta) if !meta.is_file() => {
-            return Err(bad("is not a regular file, not a .safetensors file".into()))
-        }
-        Ok(meta) if meta.len() > 1 << 20 => {
-            return Err(bad(format!(
-                "is {} bytes, too large for a line's parameters (at most 1 MiB)",
-                meta.len()
-            )))
-        }
-        _ => {}
+    let learn_bias = bias != Bias::Zero;
+    let lambda = super::curvature(moments, learn_bias, standardized);
+    if !lambda.is_finite() {
+        return Err(refuse(
+            "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate is \
+             stable: rescale x (divide it by a power of ten), or use --standardize"
+                .into(),
+        ));
     }
-    let tensors = candle_core::safetensors::load(path, &candle_core::Device::Cpu).map_err(|e| {
-        bad(format!(
-            "cannot read parameters: {}",
-            first_line(&e.to_string())
-        ))
-    })?;
-    let value = |name: &str| -> crate::Result<Option<f64>> {
-        let Some(t) = tensors.get(name) else {
-            return Ok(None);
-        };
-        if t.elem_count() != 1 {
-            return Err(bad(format!(
-                "`{name}` has shape {:?}; a line has one value",
-                t.dims()
-            )));
-        }
-        let v = model::scalar(t)?;
-        if !v.is_finite() {
-            return Err(bad(format!("`{name}` is {v}, not a finite number")));
-        }
-        Ok(Some(v))
+    let b = match bias {
+        Bias::Learnable(b) => b,
+        Bias::Zero => 0.0,
     };
-    let weight = value("weight")?.ok_or_else(|| bad("no `weight` tensor in the file".into()))?;
-    Ok((weight, value("bias")?))
-}
-
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
-}
-
-/// The picture of one run or several on the same data (the race): each path over the exact loss
-/// landscape (the curve when the bias is pinned, the (A, b) heat map when it is learnt), and the
-/// losses against epoch, each named by its label.
-pub fn figure(
-    runs: &[(&str, &Fit)],
-    moments: &Moments,
-    learn_bias: bool,
-    source: &str,
-) -> TrainFigure {
-    let fit = if learn_bias {
-        model::BiasFit::Learn
-    } else {
-        model::BiasFit::Fixed(0.0)
-    };
-    let optimum = moments.least_squares(fit).ok();
-    let paths: Vec<Vec<(f64, f64)>> = runs.iter().map(|(_, f)| f.path.items()).collect();
-    let all = || paths.iter().flatten();
-    // The view covers every path and the optimum, with a margin.
-    let around = |values: &mut dyn Iterator<Item = f64>| {
-        let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
-        crate::grid::linspace(lo, hi, 121)
-    };
-    let weights = around(&mut all().map(|p| p.0).chain(optimum.map(|o| o.weight)));
-    let track = |(label, fit): &(&str, &Fit), points: Vec<(f64, f64)>| Track {
-        label: label.to_string(),
-        points,
-        steps: fit.path.seen().saturating_sub(1),
-    };
-    let title = format!("gradient descent on {source}");
-    let landscape = if learn_bias {
-        let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
-        // At least the bias range that costs as much loss as the weight's range does.
-        let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
-        let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
-        let half = crate::grid::bias_radius(moments, 0.5 * (w_hi - w_lo));
-        if half > 0.5 * (b_hi - b_lo) {
-            let mid = 0.5 * (b_lo + b_hi);
-            biases = crate::grid::linspace(mid - half, mid + half, biases.len());
-        }
-        let (gw, gb) = crate::grid::grid(&weights, &biases);
-        let losses = gw
-            .iter()
-            .zip(&gb)
-            .map(|(&w, &b)| moments.loss(w, b))
-            .collect();
-        Landscape::Map(Heatmap {
-            title,
-            x_label: "weight A".into(),
-            y_label: "bias b".into(),
-            weights,
-            biases,
-            losses,
-            minimum: None,
-            optimum: optimum.map(|o| (o.weight, o.bias, o.loss)),
-            tracks: runs
-                .iter()
-                .zip(&paths)
-                .map(|(run, path)| track(run, path.clone()))
-                .collect(),
-        })
-    } else {
-        Landscape::Curve(LossCurve {
-            title,
-            x_label: "weight A".into(),
-            curve: weights.iter().map(|&w| (w, moments.loss(w, 0.0))).collect(),
-            points: Vec::new(),
-            minimum: None,
-            optimum: optimum.map(|o| (o.weight, o.loss)),
-            tracks: runs
-                .iter()
-                .zip(&paths)
-                .map(|(run, path)| {
-                    let on_curve = path.iter().map(|&(w, _)| (w, moments.loss(w, 0.0)));
-                    track(run, on_curve.collect())
-                })
-                .collect(),
-        })
-    };
-    let series = runs
+    let worst = data
+        .x
         .iter()
-        .map(|(label, fit)| Series {
-            label: label.to_string(),
-            losses: fit
-                .history
-                .items()
-                .iter()
-                .map(|r| (r.epoch as f64, r.loss))
-                .collect(),
-        })
-        .collect();
-    TrainFigure {
-        landscape,
-        history: LossHistory {
-            title: "loss per epoch".into(),
-            series,
-            optimum_loss: optimum.map(|o| o.loss),
-        },
+        .zip(&data.y)
+        .map(|(x, y)| (y - weight * x - b).abs())
+        .fold(0.0, f64::max);
+    let limit = match dtype {
+        DType::F32 => f64::from(f32::MAX),
+        _ => f64::MAX,
+    };
+    if worst.is_nan() || worst * worst > limit {
+        // Beyond f32 only: f64 is a cure too.
+        let f64_would = worst * worst <= f64::MAX && dtype != DType::F64;
+        return Err(refuse(format!(
+            "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: start \
+             nearer the data ({changes}){}",
+            crate::report::human(weight),
+            crate::report::human(b),
+            if f64_would { dtype.as_str() } else { "f64" },
+            if f64_would { " or use --dtype f64" } else { "" }
+        )));
     }
+    Ok(lambda)
 }

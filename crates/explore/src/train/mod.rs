@@ -2,7 +2,9 @@
 //! the line of the lesson trained with it ([`fit_line`], [`LineRun`]).
 
 mod line;
+mod params;
 mod race;
+mod run;
 
 use std::ops::ControlFlow;
 
@@ -11,10 +13,11 @@ use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
 pub use line::{
-    curvature, diverging, figure, fit_line, load_line, save_line, Diverged, Fit, LineRun, Plan,
-    Row, Standardize, GROWTH_LIMIT,
+    check_start, diverging, fit_line, Diverged, Fit, Plan, Row, Standardize, GROWTH_LIMIT,
 };
+pub use params::{load_line, save_line};
 pub use race::{Lane, Race};
+pub use run::{curvature, figure, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

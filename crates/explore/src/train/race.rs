@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 use candle_core::{DType, Result, Tensor};
 use model::{Bias, Moments};
 
-use super::line::{curvature, figure, fit_line, Fit, Plan};
+use super::line::{fit_line, Fit, Plan};
+use super::run::{curvature, figure};
 use crate::optim::Settings;
 use crate::plot::TrainFigure;
 use crate::report::{describe_optimum, human, Report};

@@ -10,7 +10,7 @@ use explore::cli::{finite, say};
 use explore::io::Stdout;
 use explore::optim::Kind;
 use explore::report::human;
-use explore::train::{curvature, fit_line, load_line, save_line, LineRun, Plan, Standardize};
+use explore::train::{check_start, fit_line, load_line, save_line, LineRun, Plan, Standardize};
 use model::Bias;
 
 use crate::common::{Common, DataArgs, OptimArgs, Run};
@@ -121,49 +121,19 @@ impl FitArgs {
                 })?,
             ),
         };
-        let lambda = curvature(&moments, learn_bias, standardize.is_some());
-        if !lambda.is_finite() {
-            anyhow::bail!(explore::Error::Data {
-                at: run.data.source.clone(),
-                msg: "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate \
-                      is stable: rescale x (divide it by a power of ten), or use --standardize"
-                    .into()
-            });
-        }
-        // Every point's squared residual at the start must fit the dtype the kernels square it
-        // in; else the first loss is infinite and the learning rate is not to blame.
-        let start_bias = init_bias.filter(|_| learn_bias).unwrap_or(0.0);
-        let worst = run
-            .data
-            .x
-            .iter()
-            .zip(&run.data.y)
-            .map(|(x, y)| (y - init_weight * x - start_bias).abs())
-            .fold(0.0, f64::max);
-        let limit = match run.dtype {
-            candle_core::DType::F32 => f64::from(f32::MAX),
-            _ => f64::MAX,
+        let changes = if self.init_from.is_some() {
+            "another --init-from"
+        } else {
+            "--init-weight, --init-bias"
         };
-        if worst.is_nan() || worst * worst > limit {
-            let flags = if self.init_from.is_some() {
-                "another --init-from"
-            } else {
-                "--init-weight, --init-bias"
-            };
-            // Beyond f32 only: f64 is a cure too.
-            let f64_would = worst * worst <= f64::MAX && run.dtype != candle_core::DType::F64;
-            anyhow::bail!(explore::Error::Data {
-                at: run.data.source.clone(),
-                msg: format!(
-                    "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: \
-                     start nearer the data ({flags}){}",
-                    human(init_weight),
-                    human(start_bias),
-                    if f64_would { run.dtype.as_str() } else { "f64" },
-                    if f64_would { " or use --dtype f64" } else { "" }
-                ),
-            });
-        }
+        let lambda = check_start(
+            &run.data,
+            &moments,
+            (init_weight, bias),
+            standardize.is_some(),
+            run.dtype,
+            changes,
+        )?;
         Ok(Prepared {
             start: (init_weight, bias),
             learn_bias,
