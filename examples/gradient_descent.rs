@@ -41,6 +41,8 @@ struct Args {
     /// Where to compute: cpu, cuda, or auto (CUDA if built with it and a GPU answers).
     #[arg(long, value_enum, default_value_t)]
     device: DeviceChoice,
+    #[command(flatten)]
+    animate: explore::cli::AnimateArgs,
 }
 
 /// The table's columns.
@@ -52,6 +54,9 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> Result<()> {
     explore::io::check_writable(args.plot.as_path())?;
+    if let Some((_, path)) = args.animate.output() {
+        explore::io::check_writable(path)?;
+    }
     let device = device::select(args.device)?;
     explore::cli::say(&format!("device: {}", device::name(&device)));
 
@@ -121,6 +126,9 @@ fn run(args: Args) -> Result<()> {
     };
     plot::save(&run.figure(), &args.plot)?;
     writeln!(out, "wrote plot: {}", args.plot.as_path().display())?;
+    if let Some(path) = args.animate.write(&run.figure(), &[(px, py)])? {
+        writeln!(out, "wrote animation: {}", path.display())?;
+    }
     match run.divergence_message() {
         Some(message) => anyhow::bail!(message),
         None => Ok(()),

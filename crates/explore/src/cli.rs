@@ -3,6 +3,7 @@
 //! other error one line and exit code 1; never a panic trace. The value parsers here are the one
 //! place a flag's number is checked, for the `explore` binary and the examples alike.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::number::parse_finite;
@@ -101,5 +102,47 @@ pub fn non_negative(text: &str) -> Result<f64, String> {
     match finite(text)? {
         v if v >= 0.0 => Ok(v),
         v => Err(format!("{v} is negative; give a number ≥ 0")),
+    }
+}
+
+/// An animation of a training run, for the commands that train.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AnimateArgs {
+    /// Also write an animation of the run to this GIF: the path growing over the landscape,
+    /// the loss per epoch, and the data with the current line.
+    #[arg(long, value_name = "FILE.gif")]
+    pub animate: Option<crate::plot::GifPath>,
+    /// Frames of the animation, the path thinned evenly between them (first and last kept).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(2..=1000))]
+    pub frames: u16,
+    /// Frames a second; the last frame is held a second longer.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u8).range(1..=50))]
+    pub fps: u8,
+}
+
+impl AnimateArgs {
+    /// The animation as an output, to check before any work.
+    pub fn output(&self) -> Option<(&'static str, &Path)> {
+        self.animate.as_ref().map(|g| ("--animate", g.as_path()))
+    }
+
+    /// Writes the animation of `figure` (the whole run) beside `points`, if one was asked
+    /// for, and returns where.
+    pub fn write(
+        &self,
+        figure: &crate::plot::TrainFigure,
+        points: &[(f64, f64)],
+    ) -> crate::Result<Option<&Path>> {
+        let Some(path) = &self.animate else {
+            return Ok(None);
+        };
+        let count = usize::from(self.frames);
+        crate::plot::save_gif(
+            count,
+            u32::from(self.fps),
+            |k| crate::train::animation_frame(figure, points, k, count),
+            path.as_path(),
+        )?;
+        Ok(Some(path.as_path()))
     }
 }

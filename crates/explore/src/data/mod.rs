@@ -74,6 +74,11 @@ impl Dataset {
         Self { x, y, source }
     }
 
+    /// The points as `(x, y)` pairs.
+    pub fn points(&self) -> Vec<(f64, f64)> {
+        self.x.iter().copied().zip(self.y.iter().copied()).collect()
+    }
+
     /// "data/linear.csv (100 points)".
     pub fn describe(&self) -> String {
         let n = self.len();

@@ -24,6 +24,9 @@ pub struct LossHistory {
     pub title: String,
     pub series: Vec<Series>,
     pub optimum_loss: Option<f64>,
+    /// The `(epoch, loss)` extent the axes cover, when fixed (the frames of an animation, whose
+    /// series grow); else the series' own.
+    pub extent: Option<((f64, f64), (f64, f64))>,
 }
 
 impl Figure for LossHistory {
@@ -33,8 +36,13 @@ impl Figure for LossHistory {
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
         let all = || self.series.iter().flat_map(|s| &s.losses);
-        let x_span = span(all().map(|p| p.0)).ok_or("no epochs to plot")?;
-        let y_span = span(all().map(|p| p.1).chain(self.optimum_loss)).ok_or("no losses")?;
+        let (x_span, y_span) = match self.extent {
+            Some(extent) => extent,
+            None => (
+                span(all().map(|p| p.0)).ok_or("no epochs to plot")?,
+                span(all().map(|p| p.1).chain(self.optimum_loss)).ok_or("no losses")?,
+            ),
+        };
         // Gradient descent on a quadratic shrinks the loss geometrically: on a log axis that is
         // a straight line, so use one when the loss falls by more than a hundredfold.
         let log = y_span.0 > 0.0 && y_span.1 / y_span.0 > 100.0;

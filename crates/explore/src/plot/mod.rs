@@ -4,13 +4,17 @@
 //! axes, legends and the drawing of a path. Text is drawn with a bundled DejaVu Sans, so PNGs
 //! need no system font libraries.
 
+mod animation;
 pub mod contour;
 mod curve;
+mod fit;
 mod heatmap;
 mod history;
 mod train;
 
+pub use animation::{save_gif, Frame, GifPath};
 pub use curve::LossCurve;
+pub use fit::DataFit;
 pub use heatmap::Heatmap;
 pub use history::{LossHistory, Series};
 pub use train::{Landscape, TrainFigure};
@@ -90,23 +94,14 @@ pub trait Figure {
 
 /// Renders `figure` and writes it atomically to `path` as PNG or SVG.
 pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        // The bundled font is known-good; if this ever failed, text would be missing, not wrong.
-        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
-    });
-    let (w, h) = figure.size();
     let bytes = match path.format {
         PlotFormat::Png => {
-            let mut rgb = vec![255u8; (w * h * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-                figure.draw(&root).map_err(Error::Plot)?;
-                root.present().map_err(plot_error)?;
-            }
-            encode_png(&rgb, w, h)?
+            let (w, h) = figure.size();
+            encode_png(&render(figure)?, w, h)?
         }
         PlotFormat::Svg => {
+            register_font();
+            let (w, h) = figure.size();
             let mut svg = String::new();
             {
                 let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -117,6 +112,28 @@ pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
         }
     };
     write_atomic(&path.path, &bytes)
+}
+
+/// Makes the bundled font the one plotters draws text with.
+fn register_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The bundled font is known-good; if this ever failed, text would be missing, not wrong.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+/// `figure` drawn into an RGB buffer of its size.
+pub fn render(figure: &impl Figure) -> Result<Vec<u8>> {
+    register_font();
+    let (w, h) = figure.size();
+    let mut rgb = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        figure.draw(&root).map_err(Error::Plot)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(rgb)
 }
 
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>> {

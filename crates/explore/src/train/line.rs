@@ -47,7 +47,8 @@ impl Row {
         })
     }
 
-    /// The row's values under [`LineRun::COLUMNS`]: `epoch, weight, bias, loss`.
+    /// The row's values under [`LineRun::COLUMNS`](super::LineRun::COLUMNS): `epoch, weight,
+    /// bias, loss`.
     pub fn values(&self) -> [f64; 4] {
         [self.epoch as f64, self.weight, self.bias, self.loss]
     }

@@ -17,7 +17,7 @@ pub use line::{
 };
 pub use params::{load_line, save_line};
 pub use race::{Lane, Race};
-pub use run::{curvature, figure, LineRun};
+pub use run::{animation_frame, curvature, figure, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

@@ -6,7 +6,8 @@ use model::Moments;
 use super::line::{Fit, Plan, GROWTH_LIMIT};
 use crate::optim::Settings;
 use crate::plot::{
-    pad, span, Heatmap, Landscape, LossCurve, LossHistory, Series, Track, TrainFigure,
+    pad, span, DataFit, Frame, Heatmap, Landscape, LossCurve, LossHistory, Series, Track,
+    TrainFigure,
 };
 use crate::report::{describe_optimum, human, Report};
 use candle_core::DType;
@@ -276,6 +277,57 @@ pub fn figure(
             title: "loss per epoch".into(),
             series,
             optimum_loss: optimum.map(|o| o.loss),
+            extent: None,
         },
+    }
+}
+
+/// Frame `k` of `count` of a run's animation (`full`, its whole figure): the run up to that
+/// point, the data `points` with the current line(s), and the epoch (and loss, for one run) in
+/// the title. The first frame is the start, the last the end.
+pub fn animation_frame(full: &TrainFigure, points: &[(f64, f64)], k: usize, count: usize) -> Frame {
+    let fraction = if count > 1 {
+        k as f64 / (count - 1) as f64
+    } else {
+        1.0
+    };
+    let train = full.upto(fraction);
+    let last_epoch = full
+        .history
+        .series
+        .iter()
+        .filter_map(|s| s.losses.last())
+        .fold(0.0f64, |m, p| m.max(p.0));
+    let now = train
+        .history
+        .series
+        .iter()
+        .filter_map(|s| s.losses.last().copied())
+        .collect::<Vec<_>>();
+    let epoch = now.iter().fold(0.0f64, |m, p| m.max(p.0));
+    let title = match now[..] {
+        [(_, loss)] => format!(
+            "epoch {} of {}: loss {}",
+            human(epoch),
+            human(last_epoch),
+            human(loss)
+        ),
+        _ => format!("epoch {} of {}", human(epoch), human(last_epoch)),
+    };
+    let shown: Vec<(f64, f64)> = crate::plot::evenly(points.len(), 2000)
+        .into_iter()
+        .map(|i| points[i])
+        .collect();
+    // The data panel's axes hold every line the run passes through, so they stay put.
+    let every_line: Vec<(f64, f64)> = full.all_lines();
+    Frame {
+        title,
+        data: Some(DataFit {
+            title: "the data and the line".into(),
+            extent: DataFit::extent_for(&shown, &every_line),
+            points: shown,
+            lines: train.current_lines(),
+        }),
+        train,
     }
 }

@@ -5,6 +5,8 @@ use anyhow::Result;
 use explore::optim::Kind;
 use explore::train::Race;
 
+use explore::cli::AnimateArgs;
+
 use crate::common::{Common, DataArgs, HyperArgs, Run};
 use crate::train::FitArgs;
 
@@ -27,6 +29,8 @@ pub struct Args {
     #[command(flatten)]
     fit: FitArgs,
     #[command(flatten)]
+    animate: AnimateArgs,
+    #[command(flatten)]
     common: Common,
 }
 
@@ -47,7 +51,8 @@ fn parse_entry(text: &str) -> Result<(Kind, Option<f64>), String> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let run = Run::open(&args.data, &args.common, &[], &args.fit.inputs())?;
+    let outputs: Vec<_> = args.animate.output().into_iter().collect();
+    let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs())?;
     let ready = args.fit.prepare(&run)?;
     let entries = args
         .optimizers
@@ -70,5 +75,9 @@ pub fn run(args: Args) -> Result<()> {
         run.data.describe(),
     )?;
     drop(progress);
-    run.finish(run.annotate(race.report(), None), || race.figure())
+    run.finish(run.annotate(race.report(), None), || race.figure())?;
+    if let Some(path) = args.animate.write(&race.figure(), &run.data.points())? {
+        run.note(&format!("wrote animation: {}", path.display()));
+    }
+    Ok(())
 }

@@ -13,6 +13,8 @@ use explore::report::human;
 use explore::train::{check_start, fit_line, load_line, save_line, LineRun, Plan, Standardize};
 use model::Bias;
 
+use explore::cli::AnimateArgs;
+
 use crate::common::{Common, DataArgs, OptimArgs, Run};
 
 #[derive(clap::Args, Clone)]
@@ -23,6 +25,8 @@ pub struct Args {
     optim: OptimArgs,
     #[command(flatten)]
     fit: FitArgs,
+    #[command(flatten)]
+    animate: AnimateArgs,
     /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
     #[arg(long, value_name = "FILE.safetensors")]
     save: Option<PathBuf>,
@@ -223,6 +227,9 @@ pub fn run(args: Args) -> Result<()> {
         .and_then(|()| out.flush())
         .map_err(explore::io::stdout_error)?;
     run.draw(|| line_run.figure())?;
+    if let Some(path) = args.animate.write(&line_run.figure(), &run.data.points())? {
+        run.note(&format!("wrote animation: {}", path.display()));
+    }
     if let Some(message) = line_run.divergence_message() {
         anyhow::bail!(message);
     }
