@@ -126,7 +126,7 @@ fn run(args: Args) -> Result<()> {
     };
     plot::save(&run.figure(), &args.plot)?;
     writeln!(out, "wrote plot: {}", args.plot.as_path().display())?;
-    if let Some(path) = args.animate.write(&run.figure(), &[(px, py)])? {
+    if let Some(path) = args.animate.write(&run.figure(), Some(&[(px, py)]))? {
         writeln!(out, "wrote animation: {}", path.display())?;
     }
     match run.divergence_message() {

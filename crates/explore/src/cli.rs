@@ -126,12 +126,12 @@ impl AnimateArgs {
         self.animate.as_ref().map(|g| ("--animate", g.as_path()))
     }
 
-    /// Writes the animation of `figure` (the whole run) beside `points`, if one was asked
-    /// for, and returns where.
+    /// Writes the animation of `figure` (the whole run), beside the data `points` for the
+    /// line, if one was asked for, and returns where.
     pub fn write(
         &self,
         figure: &crate::plot::TrainFigure,
-        points: &[(f64, f64)],
+        points: Option<&[(f64, f64)]>,
     ) -> crate::Result<Option<&Path>> {
         let Some(path) = &self.animate else {
             return Ok(None);

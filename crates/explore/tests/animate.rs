@@ -115,3 +115,26 @@ fn bad_animation_flags_are_usage_errors() {
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_landscape_animates_its_training_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let gif = dir.path().join("land.gif");
+    ok(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--epochs",
+        "40",
+        "--steps",
+        "9",
+        "--animate",
+        gif.to_str().unwrap(),
+        "--frames",
+        "4",
+        "--quiet",
+    ]);
+    let (count, w, _, _) = frames(&gif);
+    // The plane and the loss; no data panel for a network.
+    assert_eq!((count, w), (4, 960 + 600));
+}

@@ -351,6 +351,28 @@ impl LossPlane {
         report
     }
 
+    /// The plane with the run beside its loss per recorded epoch: what an animation draws.
+    pub fn train_figure(&self) -> crate::plot::TrainFigure {
+        use crate::plot::{Landscape, LossHistory, Series, TrainFigure};
+        TrainFigure {
+            landscape: Landscape::Map(self.figure()),
+            history: LossHistory {
+                title: "loss per epoch".into(),
+                series: vec![Series {
+                    label: "training loss".into(),
+                    losses: self
+                        .epochs
+                        .iter()
+                        .zip(&self.path_losses)
+                        .map(|(&e, &l)| (e as f64, l))
+                        .collect(),
+                }],
+                optimum_loss: None,
+                extent: None,
+            },
+        }
+    }
+
     /// The heat map of the plane with the projected run, its start and end marked.
     pub fn figure(&self) -> Heatmap {
         let n = self.axis.len();

@@ -283,9 +283,14 @@ pub fn figure(
 }
 
 /// Frame `k` of `count` of a run's animation (`full`, its whole figure): the run up to that
-/// point, the data `points` with the current line(s), and the epoch (and loss, for one run) in
-/// the title. The first frame is the start, the last the end.
-pub fn animation_frame(full: &TrainFigure, points: &[(f64, f64)], k: usize, count: usize) -> Frame {
+/// point, the data `points` with the current line(s) when the run is the line's, and the epoch
+/// (and loss, for one run) in the title. The first frame is the start, the last the end.
+pub fn animation_frame(
+    full: &TrainFigure,
+    points: Option<&[(f64, f64)]>,
+    k: usize,
+    count: usize,
+) -> Frame {
     let fraction = if count > 1 {
         k as f64 / (count - 1) as f64
     } else {
@@ -314,20 +319,19 @@ pub fn animation_frame(full: &TrainFigure, points: &[(f64, f64)], k: usize, coun
         ),
         _ => format!("epoch {} of {}", human(epoch), human(last_epoch)),
     };
-    let shown: Vec<(f64, f64)> = crate::plot::evenly(points.len(), 2000)
-        .into_iter()
-        .map(|i| points[i])
-        .collect();
-    // The data panel's axes hold every line the run passes through, so they stay put.
-    let every_line: Vec<(f64, f64)> = full.all_lines();
-    Frame {
-        title,
-        data: Some(DataFit {
+    let data = points.map(|points| {
+        let shown: Vec<(f64, f64)> = crate::plot::evenly(points.len(), 2000)
+            .into_iter()
+            .map(|i| points[i])
+            .collect();
+        // The data panel's axes hold every line the run passes through, so they stay put.
+        let every_line: Vec<(f64, f64)> = full.all_lines();
+        DataFit {
             title: "the data and the line".into(),
             extent: DataFit::extent_for(&shown, &every_line),
             points: shown,
             lines: train.current_lines(),
-        }),
-        train,
-    }
+        }
+    });
+    Frame { title, data, train }
 }

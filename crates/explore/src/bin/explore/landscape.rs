@@ -5,6 +5,8 @@ use anyhow::Result;
 use explore::landscape::{Config, Directions, LossPlane, ModelKind, Normalization};
 use explore::optim::{Kind, Settings};
 
+use explore::cli::AnimateArgs;
+
 use crate::common::{Common, DataArgs, OptimArgs, Run};
 
 #[derive(clap::Args, Clone)]
@@ -51,6 +53,8 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[command(flatten)]
+    animate: AnimateArgs,
+    #[command(flatten)]
     common: Common,
 }
 
@@ -73,7 +77,8 @@ pub fn run(args: Args) -> Result<()> {
     config
         .check(args.common.dtype.dtype())
         .map_err(explore::cli::usage)?;
-    let run = Run::open(&args.data, &args.common, &[], &[])?;
+    let outputs: Vec<_> = args.animate.output().into_iter().collect();
+    let run = Run::open(&args.data, &args.common, &outputs, &[])?;
     let progress = run.progress("landscape");
     let plane = LossPlane::run(
         &run.data,
@@ -83,5 +88,9 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    run.finish(run.annotate(plane.report(), None), || plane.figure())
+    run.finish(run.annotate(plane.report(), None), || plane.figure())?;
+    if let Some(path) = args.animate.write(&plane.train_figure(), None)? {
+        run.note(&format!("wrote animation: {}", path.display()));
+    }
+    Ok(())
 }

@@ -76,7 +76,10 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     drop(progress);
     run.finish(run.annotate(race.report(), None), || race.figure())?;
-    if let Some(path) = args.animate.write(&race.figure(), &run.data.points())? {
+    if let Some(path) = args
+        .animate
+        .write(&race.figure(), Some(&run.data.points()))?
+    {
         run.note(&format!("wrote animation: {}", path.display()));
     }
     Ok(())

@@ -227,7 +227,10 @@ pub fn run(args: Args) -> Result<()> {
         .and_then(|()| out.flush())
         .map_err(explore::io::stdout_error)?;
     run.draw(|| line_run.figure())?;
-    if let Some(path) = args.animate.write(&line_run.figure(), &run.data.points())? {
+    if let Some(path) = args
+        .animate
+        .write(&line_run.figure(), Some(&run.data.points()))?
+    {
         run.note(&format!("wrote animation: {}", path.display()));
     }
     if let Some(message) = line_run.divergence_message() {
