@@ -306,6 +306,13 @@ impl Surface {
     }
 }
 
+impl Surface {
+    /// The surface in 3-D, seen from `angle` (azimuth, elevation in degrees).
+    pub fn figure3d(&self, angle: (f64, f64)) -> crate::plot::Surface3d {
+        crate::plot::Surface3d::of(&self.figure(), angle, &|_, _| f64::NAN)
+    }
+}
+
 /// The formula of the line with the bias fixed: `y = A·x`, `y = A·x + 0.5`, `y = A·x − 2`.
 pub fn formula(bias: f64) -> String {
     if bias == 0.0 {

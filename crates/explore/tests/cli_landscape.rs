@@ -132,3 +132,30 @@ fn gen_sine_reproduces_the_shipped_data() {
         .iter()
         .all(|r| r[0].abs() <= 3.0 && (r[1] - r[0].sin()).abs() < 0.5));
 }
+
+#[test]
+fn the_landscape_in_3d_and_its_angle() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("l.png");
+    ok(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--epochs",
+        "30",
+        "--steps",
+        "9",
+        "--view",
+        "3d",
+        "--angle",
+        "-20,40",
+        "--plot",
+        png.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(inspect_png(&png).unwrap().colours > 50);
+    for angle in ["35", "35,91", "a,b"] {
+        let out = explore(&["landscape", "--point", "1,1", "--angle", angle]);
+        assert_eq!(out.status.code(), Some(2), "--angle {angle}");
+    }
+}

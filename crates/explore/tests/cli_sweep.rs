@@ -333,3 +333,89 @@ fn csv_output_is_clean_and_messages_go_to_stderr() {
     assert_eq!(common::stdout(&out), "weight,loss\n-1,0\n0,9\n");
     assert!(stderr(&out).contains("device: cpu"));
 }
+
+/// The 3-D view: drawn, and the optimum's cross sits on the surface's lowest cells.
+#[test]
+fn the_surface_in_3d_marks_the_optimum_at_the_bottom_of_the_bowl() {
+    let dir = tempfile::tempdir().unwrap();
+    let (png, svg) = (dir.path().join("s.png"), dir.path().join("s.svg"));
+    for path in [&png, &svg] {
+        ok(&[
+            "surface",
+            "--data",
+            "data/linear.csv",
+            "--view",
+            "3d",
+            "--angle",
+            "35,25",
+            "--plot",
+            path.to_str().unwrap(),
+            "--quiet",
+        ]);
+    }
+    let summary = inspect_png(&png).unwrap();
+    assert!(summary.colours > 50, "{summary:?}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("closed-form optimum (1.08794, -0.0701473), loss 9.2073"),
+        "the legend names the optimum"
+    );
+    // The cross: two black strokes of width 3; its centre in pixels.
+    let numbers = |line: &str, keys: &[&str]| -> Vec<f64> {
+        keys.iter()
+            .map(|k| {
+                let at = line.find(&format!(" {k}=\"")).unwrap() + k.len() + 3;
+                line[at..].split('"').next().unwrap().parse().unwrap()
+            })
+            .collect()
+    };
+    let cross: Vec<Vec<f64>> = text
+        .lines()
+        .filter(|l| l.contains(r##"stroke="#000000" stroke-width="3""##))
+        .map(|l| numbers(l, &["x1", "y1", "x2", "y2"]))
+        .collect();
+    assert_eq!(cross.len(), 2);
+    let centre = (
+        (cross[0][0] + cross[0][2]) / 2.0,
+        (cross[0][1] + cross[0][3]) / 2.0,
+    );
+    // The surface's darkest cells (the lowest losses, viridis' end) and where they are drawn.
+    let cells: Vec<(u32, (f64, f64))> = text
+        .lines()
+        .filter(|l| l.starts_with("<polygon opacity=\"0.95\""))
+        .map(|l| {
+            let fill = l.split("fill=\"#").nth(1).unwrap();
+            let rgb = u32::from_str_radix(&fill[..6], 16).unwrap();
+            let brightness = (rgb >> 16) + ((rgb >> 8) & 0xff) + (rgb & 0xff);
+            let points = l
+                .split("points=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            let xy: Vec<(f64, f64)> = points
+                .split_whitespace()
+                .map(|p| {
+                    let (x, y) = p.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            let n = xy.len() as f64;
+            let c = xy
+                .iter()
+                .fold((0.0, 0.0), |a, p| (a.0 + p.0 / n, a.1 + p.1 / n));
+            (brightness, c)
+        })
+        .collect();
+    let darkest = cells.iter().map(|c| c.0).min().unwrap();
+    let near = cells
+        .iter()
+        .filter(|c| c.0 == darkest)
+        .map(|c| ((c.1 .0 - centre.0).powi(2) + (c.1 .1 - centre.1).powi(2)).sqrt())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        near < 15.0,
+        "the cross at {centre:?} is {near} px from the lowest cells"
+    );
+}

@@ -351,6 +351,14 @@ impl LossPlane {
         report
     }
 
+    /// The plane in 3-D, seen from `angle` (azimuth, elevation in degrees), the run drawn on
+    /// it at its true losses.
+    pub fn figure3d(&self, angle: (f64, f64)) -> crate::plot::Surface3d {
+        crate::plot::Surface3d::of(&self.figure(), angle, &|_, k| {
+            self.path_losses.get(k).copied().unwrap_or(f64::NAN)
+        })
+    }
+
     /// The plane with the run beside its loss per recorded epoch: what an animation draws.
     pub fn train_figure(&self) -> crate::plot::TrainFigure {
         use crate::plot::{Landscape, LossHistory, Series, TrainFigure};

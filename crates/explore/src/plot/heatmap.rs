@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    contour, draw_legend, draw_tracks, msg, round_to_2_digits, span, tick, Figure, Track, FAMILY,
-    MINIMUM,
+    colour_at, colour_position, contour, draw_legend, draw_tracks, msg, round_to_2_digits, span,
+    tick, Figure, Track, FAMILY, MINIMUM,
 };
 use crate::report::human;
 
@@ -32,20 +32,6 @@ pub struct Heatmap {
 /// The most cells drawn along each axis: finer grids are drawn from evenly spaced rows and
 /// columns (their minimum is still marked where it is).
 const MAX_CELLS: usize = 400;
-
-/// Colours follow `sqrt((L − Lmin) / (Lmax − Lmin))`: for a quadratic bowl that is proportional
-/// to the distance from the minimum, so the rings of colour are evenly spaced.
-fn colour_position(loss: f64, lo: f64, hi: f64) -> f64 {
-    if hi > lo {
-        ((loss - lo) / (hi - lo)).clamp(0.0, 1.0).sqrt()
-    } else {
-        0.0
-    }
-}
-
-fn colour_at(t: f64) -> RGBColor {
-    ViridisRGB.get_color(t as f32)
-}
 
 /// Cell edges: half-way between neighbouring grid values, half a step beyond the ends.
 fn cell_edges(centres: &[f64]) -> Vec<f64> {

@@ -10,6 +10,7 @@ mod curve;
 mod fit;
 mod heatmap;
 mod history;
+mod surface3d;
 mod train;
 
 pub use animation::{save_gif, Frame, GifPath};
@@ -17,6 +18,7 @@ pub use curve::LossCurve;
 pub use fit::DataFit;
 pub use heatmap::Heatmap;
 pub use history::{LossHistory, Series};
+pub use surface3d::{Surface3d, Track3, View};
 pub use train::{Landscape, TrainFigure};
 
 use std::path::{Path, PathBuf};
@@ -535,6 +537,20 @@ pub fn inspect_png(path: &Path) -> Result<PngSummary> {
         height: info.height,
         colours: colours.len(),
     })
+}
+
+/// Colours follow `sqrt((L − Lmin) / (Lmax − Lmin))`: for a quadratic bowl that is proportional
+/// to the distance from the minimum, so the rings of colour are evenly spaced.
+fn colour_position(loss: f64, lo: f64, hi: f64) -> f64 {
+    if hi > lo {
+        ((loss - lo) / (hi - lo)).clamp(0.0, 1.0).sqrt()
+    } else {
+        0.0
+    }
+}
+
+fn colour_at(t: f64) -> RGBColor {
+    ViridisRGB.get_color(t as f32)
 }
 
 /// `v` rounded to two significant digits (rounded towards the inside of the range at the ends

@@ -254,3 +254,36 @@ impl OptimArgs {
         self.hyper.settings(kind, self.lr.unwrap_or(0.0), true)
     }
 }
+
+/// How a grid of losses is drawn, for `surface` and `landscape`.
+#[derive(clap::Args, Clone, Default)]
+pub struct ViewArgs {
+    /// The plot: a heat map with contours, or a shaded 3-D surface (with the path on it).
+    #[arg(long, value_enum, default_value_t)]
+    pub view: ViewKind,
+    /// The 3-D view's AZIMUTH,ELEVATION in degrees.
+    #[arg(long, value_name = "AZIMUTH,ELEVATION", default_value = "35,25", allow_hyphen_values = true, value_parser = parse_angle)]
+    pub angle: (f64, f64),
+}
+
+/// A heat map or a 3-D surface.
+#[derive(clap::ValueEnum, Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub enum ViewKind {
+    /// A heat map with contour lines.
+    #[default]
+    Map,
+    /// A shaded 3-D surface.
+    #[value(name = "3d")]
+    Solid,
+}
+
+fn parse_angle(text: &str) -> Result<(f64, f64), String> {
+    let (a, e) = text
+        .split_once(',')
+        .ok_or_else(|| format!("`{text}`: expected AZIMUTH,ELEVATION in degrees (e.g. 35,25)"))?;
+    let elevation = finite(e)?;
+    if !(-90.0..=90.0).contains(&elevation) {
+        return Err(format!("elevation {elevation} is not in [-90, 90]"));
+    }
+    Ok((finite(a)?, elevation))
+}

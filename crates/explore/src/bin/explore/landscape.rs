@@ -7,7 +7,9 @@ use explore::optim::{Kind, Settings};
 
 use explore::cli::AnimateArgs;
 
-use crate::common::{Common, DataArgs, OptimArgs, Run};
+use explore::plot::View;
+
+use crate::common::{Common, DataArgs, OptimArgs, Run, ViewArgs, ViewKind};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -53,6 +55,8 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[command(flatten)]
+    view: ViewArgs,
+    #[command(flatten)]
     animate: AnimateArgs,
     #[command(flatten)]
     common: Common,
@@ -88,7 +92,12 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    run.finish(run.annotate(plane.report(), None), || plane.figure())?;
+    run.finish(run.annotate(plane.report(), None), || {
+        match args.view.view {
+            ViewKind::Map => View::Map(plane.figure()),
+            ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
+        }
+    })?;
     if let Some(path) = args.animate.write(&plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }

@@ -4,7 +4,9 @@ use anyhow::Result;
 use explore::grid::Spec;
 use explore::sweep::{Method, Surface};
 
-use crate::common::{Common, DataArgs, Run};
+use explore::plot::View;
+
+use crate::common::{Common, DataArgs, Run, ViewArgs, ViewKind};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -21,6 +23,8 @@ pub struct Args {
     /// direct, moments, or auto (moments), as for `sweep`.
     #[arg(long, value_enum, default_value_t)]
     method: Method,
+    #[command(flatten)]
+    view: ViewArgs,
     #[command(flatten)]
     common: Common,
 }
@@ -43,5 +47,8 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     drop(progress);
     let report = run.annotate(surface.report(), Some(surface.method.name()));
-    run.finish(report, || surface.figure())
+    run.finish(report, || match args.view.view {
+        ViewKind::Map => View::Map(surface.figure()),
+        ViewKind::Solid => View::Surface(surface.figure3d(args.view.angle)),
+    })
 }
