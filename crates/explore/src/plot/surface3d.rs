@@ -36,6 +36,9 @@ pub struct Surface3d {
     pub angle: (f64, f64),
 }
 
+/// A cell of the mesh, a quadrilateral in data coordinates.
+type Cell = Polygon<(f64, f64, f64)>;
+
 /// The most cells along each axis of the mesh: finer grids are drawn from evenly spaced rows.
 const MESH: usize = 60;
 
@@ -95,7 +98,7 @@ impl Figure for Surface3d {
             .draw()
             .map_err(msg)?;
         // The cells, far ones first so that near ones cover them.
-        let mut cells: Vec<(i32, Polygon<(f64, f64, f64)>)> = Vec::new();
+        let mut cells: Vec<(i32, Cell)> = Vec::new();
         for a in 0..xs.len() - 1 {
             for b in 0..zs.len() - 1 {
                 let corners = [(a, b), (a + 1, b), (a + 1, b + 1), (a, b + 1)];
