@@ -359,6 +359,23 @@ impl LossPlane {
         })
     }
 
+    /// The interactive page of the plane: the surface and the heat map, the run on them with
+    /// its true losses and epochs, the loss per epoch.
+    pub fn page(&self) -> crate::plot::Page {
+        let epochs: Vec<f64> = self.epochs.iter().map(|&e| e as f64).collect();
+        let mut page = crate::plot::Page::of_map(
+            &self.figure(),
+            &[self.path_losses.clone()],
+            &[epochs.clone()],
+        );
+        page.history = vec![crate::plot::PageHistory {
+            label: "training loss".into(),
+            epoch: epochs,
+            loss: self.path_losses.clone(),
+        }];
+        page
+    }
+
     /// The plane with the run beside its loss per recorded epoch: what an animation draws.
     pub fn train_figure(&self) -> crate::plot::TrainFigure {
         use crate::plot::{Landscape, LossHistory, Series, TrainFigure};

@@ -10,6 +10,7 @@ mod curve;
 mod fit;
 mod heatmap;
 mod history;
+mod html;
 mod surface3d;
 mod train;
 
@@ -18,6 +19,7 @@ pub use curve::LossCurve;
 pub use fit::DataFit;
 pub use heatmap::Heatmap;
 pub use history::{LossHistory, Series};
+pub use html::{save_html, Page, PageHistory, PageTrack};
 pub use surface3d::{Surface3d, Track3, View};
 pub use train::{Landscape, TrainFigure};
 
@@ -43,6 +45,8 @@ const SIZE: (u32, u32) = (960, 640);
 pub enum PlotFormat {
     Png,
     Svg,
+    /// An interactive page (see [`save_html`]).
+    Html,
 }
 
 /// Where to write a plot, with its format; parsing refuses an unknown extension up front.
@@ -64,12 +68,17 @@ impl FromStr for PlotPath {
         let format = match ext.as_deref() {
             Some("png") => PlotFormat::Png,
             Some("svg") => PlotFormat::Svg,
+            Some("html") | Some("htm") => PlotFormat::Html,
             Some(other) => {
                 return Err(format!(
-                    "unknown plot extension `.{other}`: use a .png or .svg file"
+                    "unknown plot extension `.{other}`: use a .png, .svg or .html file"
                 ))
             }
-            None => return Err(format!("`{s}` has no extension: use a .png or .svg file")),
+            None => {
+                return Err(format!(
+                    "`{s}` has no extension: use a .png, .svg or .html file"
+                ))
+            }
         };
         Ok(PlotPath { path, format })
     }
@@ -111,6 +120,11 @@ pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
                 root.present().map_err(plot_error)?;
             }
             svg.into_bytes()
+        }
+        PlotFormat::Html => {
+            return Err(Error::Plot(
+                "an HTML page is drawn from the run's data: use plot::save_html".into(),
+            ))
         }
     };
     write_atomic(&path.path, &bytes)

@@ -11,7 +11,7 @@ use explore::data::{self, Dataset};
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::{stdout_error, Stdout};
 use explore::optim::{Hyper, Kind, Settings};
-use explore::plot::{self, Figure, PlotPath};
+use explore::plot::{self, Figure, Page, PlotFormat, PlotPath};
 use explore::progress::Progress;
 use explore::report::{Format, Report, RunInfo, Sink};
 
@@ -55,8 +55,10 @@ pub struct Common {
     /// Output on stdout: an aligned table, or CSV / JSON for other programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-    /// Also draw a plot to this file (.png or .svg).
-    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    /// Also draw a plot to this file: .png or .svg, or .html for an interactive page (a 3-D
+    /// surface and a heat map, the path with an epoch slider, the data with the current line;
+    /// one self-contained file that works offline).
+    #[arg(long, value_name = "FILE.png|FILE.svg|FILE.html")]
     pub plot: Option<PlotPath>,
     /// No progress bar and no notes on stderr; errors are still printed.
     #[arg(long, short)]
@@ -127,9 +129,14 @@ impl Run {
             .elsewhere("--format csv or --format json has every one")
     }
 
-    /// Prints `report` on stdout in the chosen format and draws `figure` if a plot was asked
-    /// for.
-    pub fn finish<F: Figure>(&self, report: Report, figure: impl FnOnce() -> F) -> Result<()> {
+    /// Prints `report` on stdout in the chosen format and, if a plot was asked for, draws
+    /// `figure` (PNG, SVG) or `page` (HTML).
+    pub fn finish<F: Figure>(
+        &self,
+        report: Report,
+        figure: impl FnOnce() -> F,
+        page: impl FnOnce() -> Page,
+    ) -> Result<()> {
         let mut out = Stdout::new();
         report
             .write(&mut out, self.common.format)
@@ -138,7 +145,7 @@ impl Run {
         if report.beyond_f32() {
             say("warning: some values are beyond f32's range (±3.4e38): CSV and JSON print them as inf and null; use --dtype f64");
         }
-        self.draw(figure)
+        self.draw(figure, page)
     }
 
     /// A sink for rows made one at a time (a training run), on `out`.
@@ -151,10 +158,17 @@ impl Run {
         )?)
     }
 
-    /// Draws `figure` if a plot was asked for.
-    pub fn draw<F: Figure>(&self, figure: impl FnOnce() -> F) -> Result<()> {
+    /// Draws `figure` (PNG, SVG) or `page` (HTML) if a plot was asked for.
+    pub fn draw<F: Figure>(
+        &self,
+        figure: impl FnOnce() -> F,
+        page: impl FnOnce() -> Page,
+    ) -> Result<()> {
         if let Some(path) = &self.common.plot {
-            plot::save(&figure(), path)?;
+            match path.format {
+                PlotFormat::Html => plot::save_html(&page(), path.as_path())?,
+                _ => plot::save(&figure(), path)?,
+            }
             self.note(&format!("wrote plot: {}", path.as_path().display()));
         }
         Ok(())

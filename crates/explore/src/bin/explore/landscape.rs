@@ -92,12 +92,11 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    run.finish(run.annotate(plane.report(), None), || {
-        match args.view.view {
-            ViewKind::Map => View::Map(plane.figure()),
-            ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
-        }
-    })?;
+    let view = || match args.view.view {
+        ViewKind::Map => View::Map(plane.figure()),
+        ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
+    };
+    run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
     if let Some(path) = args.animate.write(&plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use explore::optim::Kind;
+use explore::plot::Page;
 use explore::train::Race;
 
 use explore::cli::AnimateArgs;
@@ -75,7 +76,16 @@ pub fn run(args: Args) -> Result<()> {
         run.data.describe(),
     )?;
     drop(progress);
-    run.finish(run.annotate(race.report(), None), || race.figure())?;
+    let moments = &race.moments;
+    run.finish(
+        run.annotate(race.report(), None),
+        || race.figure(),
+        || {
+            Page::of_training(&race.figure(), &run.data.points(), &|w, b| {
+                moments.loss(w, b)
+            })
+        },
+    )?;
     if let Some(path) = args
         .animate
         .write(&race.figure(), Some(&run.data.points()))?

@@ -4,7 +4,7 @@ use anyhow::Result;
 use explore::grid::Spec;
 use explore::sweep::{Method, Surface};
 
-use explore::plot::View;
+use explore::plot::{Page, View};
 
 use crate::common::{Common, DataArgs, Run, ViewArgs, ViewKind};
 
@@ -47,8 +47,9 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     drop(progress);
     let report = run.annotate(surface.report(), Some(surface.method.name()));
-    run.finish(report, || match args.view.view {
+    let view = || match args.view.view {
         ViewKind::Map => View::Map(surface.figure()),
         ViewKind::Solid => View::Surface(surface.figure3d(args.view.angle)),
-    })
+    };
+    run.finish(report, view, || Page::of_map(&surface.figure(), &[], &[]))
 }

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use explore::grid::Spec;
+use explore::plot::Page;
 use explore::sweep::{Method, Sweep};
 
 use crate::common::{Common, DataArgs, Run};
@@ -53,5 +54,9 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     drop(progress);
     let report = run.annotate(sweep.report(), Some(sweep.method.name()));
-    run.finish(report, || sweep.figure())
+    run.finish(
+        report,
+        || sweep.figure(),
+        || Page::of_curve(&sweep.figure(), &[]),
+    )
 }

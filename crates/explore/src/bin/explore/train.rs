@@ -9,6 +9,7 @@ use anyhow::Result;
 use explore::cli::{finite, say};
 use explore::io::Stdout;
 use explore::optim::Kind;
+use explore::plot::Page;
 use explore::report::human;
 use explore::train::{check_start, fit_line, load_line, save_line, LineRun, Plan, Standardize};
 use model::Bias;
@@ -226,7 +227,15 @@ pub fn run(args: Args) -> Result<()> {
     sink.finish(&run.annotate(line_run.report(), None))
         .and_then(|()| out.flush())
         .map_err(explore::io::stdout_error)?;
-    run.draw(|| line_run.figure())?;
+    let moments = &line_run.moments;
+    run.draw(
+        || line_run.figure(),
+        || {
+            Page::of_training(&line_run.figure(), &run.data.points(), &|w, b| {
+                moments.loss(w, b)
+            })
+        },
+    )?;
     if let Some(path) = args
         .animate
         .write(&line_run.figure(), Some(&run.data.points()))?

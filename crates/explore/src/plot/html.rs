@@ -1,0 +1,287 @@
+//! The interactive page (`--plot FILE.html`): one self-contained file that works offline — the
+//! vendored Plotly (MIT, `assets/plotly/LICENSE`), a small script of our own, and the run's
+//! data as JSON. A rotatable 3-D surface and a heat map (or the loss curve), the training paths
+//! with their epochs on hover, the loss per epoch, and for the line the data with the current
+//! line, moved together by an epoch slider with play and pause.
+
+use serde::Serialize;
+
+use super::{Heatmap, Landscape, LossCurve, TrainFigure};
+use crate::io::write_atomic;
+use crate::Result;
+
+/// The vendored chart library, and our page script.
+const PLOTLY: &str = include_str!("../../assets/plotly/plotly.min.js");
+const SCRIPT: &str = include_str!("../../assets/page.js");
+
+/// A training path on the page: its points (`z`: the bias, or the second direction), their
+/// losses and epochs.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PageTrack {
+    pub label: String,
+    pub x: Vec<f64>,
+    pub z: Vec<f64>,
+    pub loss: Vec<f64>,
+    pub epoch: Vec<f64>,
+}
+
+/// A loss per epoch on the page.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PageHistory {
+    pub label: String,
+    pub epoch: Vec<f64>,
+    pub loss: Vec<f64>,
+}
+
+/// Everything the page shows, as the script reads it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Page {
+    pub title: String,
+    /// `grid` (a surface and a heat map over `xs × zs`) or `curve` (loss against one weight).
+    pub kind: &'static str,
+    pub x_label: String,
+    pub z_label: String,
+    pub xs: Vec<f64>,
+    pub zs: Vec<f64>,
+    /// `losses[j][i]` at `(xs[i], zs[j])`: Plotly's layout.
+    pub losses: Vec<Vec<f64>>,
+    pub curve_x: Vec<f64>,
+    pub curve_loss: Vec<f64>,
+    pub points_x: Option<Vec<f64>>,
+    pub points_loss: Option<Vec<f64>>,
+    pub tracks: Vec<PageTrack>,
+    /// `{x, z, loss}` of the closed-form optimum.
+    pub optimum: Option<serde_json::Value>,
+    pub history: Vec<PageHistory>,
+    pub log_history: bool,
+    /// The data `{x, y}`, for the line: the page draws the current line over it.
+    pub data: Option<serde_json::Value>,
+}
+
+/// The most points a path or a grid axis keeps on the page.
+const MAX: usize = 2000;
+const MAX_AXIS: usize = 200;
+
+impl Page {
+    /// The page of a heat map (a surface or a landscape plane): its grid, its tracks with
+    /// `epochs` and `losses` at each point (`None`: the grid's own, looked up), its optimum.
+    pub fn of_map(map: &Heatmap, track_losses: &[Vec<f64>], track_epochs: &[Vec<f64>]) -> Self {
+        let order = |v: &[f64]| {
+            let mut idx: Vec<usize> = (0..v.len()).collect();
+            idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+            super::evenly(idx.len(), MAX_AXIS)
+                .into_iter()
+                .map(|k| idx[k])
+                .collect::<Vec<_>>()
+        };
+        let (xi, zi) = (order(&map.weights), order(&map.biases));
+        let nz = map.biases.len();
+        Page {
+            title: map.title.clone(),
+            kind: "grid",
+            x_label: map.x_label.clone(),
+            z_label: map.y_label.clone(),
+            xs: xi.iter().map(|&i| map.weights[i]).collect(),
+            zs: zi.iter().map(|&j| map.biases[j]).collect(),
+            losses: zi
+                .iter()
+                .map(|&j| xi.iter().map(|&i| map.losses[i * nz + j]).collect())
+                .collect(),
+            tracks: map
+                .tracks
+                .iter()
+                .enumerate()
+                .map(|(t, track)| {
+                    let keep = super::evenly(track.points.len(), MAX);
+                    let pick = |v: &[f64]| {
+                        keep.iter()
+                            .map(|&k| v.get(k).copied().unwrap_or(f64::NAN))
+                            .collect()
+                    };
+                    PageTrack {
+                        label: track.label.clone(),
+                        x: keep.iter().map(|&k| track.points[k].0).collect(),
+                        z: keep.iter().map(|&k| track.points[k].1).collect(),
+                        loss: pick(track_losses.get(t).map_or(&[][..], |v| v)),
+                        epoch: pick(track_epochs.get(t).map_or(&[][..], |v| v)),
+                    }
+                })
+                .collect(),
+            optimum: map
+                .optimum
+                .map(|(x, z, loss)| serde_json::json!({"x": x, "z": z, "loss": loss})),
+            ..Page::default()
+        }
+    }
+
+    /// The page of a loss curve (a sweep, or training with the bias pinned).
+    pub fn of_curve(curve: &LossCurve, track_epochs: &[Vec<f64>]) -> Self {
+        let (cx, cl) = curve.curve.iter().copied().unzip();
+        let points = (!curve.points.is_empty()).then(|| curve.points.iter().copied().unzip());
+        let (points_x, points_loss) = match points {
+            Some((x, l)) => (Some(x), Some(l)),
+            None => (None, None),
+        };
+        Page {
+            title: curve.title.clone(),
+            kind: "curve",
+            x_label: curve.x_label.clone(),
+            curve_x: cx,
+            curve_loss: cl,
+            points_x,
+            points_loss,
+            tracks: curve
+                .tracks
+                .iter()
+                .enumerate()
+                .map(|(t, track)| {
+                    let keep = super::evenly(track.points.len(), MAX);
+                    let epochs = track_epochs.get(t).map_or(&[][..], |v| v);
+                    PageTrack {
+                        label: track.label.clone(),
+                        x: keep.iter().map(|&k| track.points[k].0).collect(),
+                        z: Vec::new(),
+                        loss: keep.iter().map(|&k| track.points[k].1).collect(),
+                        epoch: keep
+                            .iter()
+                            .map(|&k| epochs.get(k).copied().unwrap_or(k as f64))
+                            .collect(),
+                    }
+                })
+                .collect(),
+            optimum: curve
+                .optimum
+                .map(|(x, loss)| serde_json::json!({"x": x, "z": 0.0, "loss": loss})),
+            ..Page::default()
+        }
+    }
+
+    /// The page of a training run or a race: its landscape and tracks, its loss per epoch, and
+    /// the data `points` for the line. `loss_at(w, b)` gives a track point's true loss.
+    pub fn of_training(
+        figure: &TrainFigure,
+        points: &[(f64, f64)],
+        loss_at: &dyn Fn(f64, f64) -> f64,
+    ) -> Self {
+        // A track's points stand evenly for its epochs: point k of n at epoch k·E/(n − 1).
+        let last_epoch = figure
+            .history
+            .series
+            .iter()
+            .filter_map(|s| s.losses.last())
+            .fold(0.0f64, |m, p| m.max(p.0));
+        let epochs_of = |n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|k| {
+                    if n > 1 {
+                        (k as f64 * last_epoch / (n - 1) as f64).round()
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        };
+        let mut page = match &figure.landscape {
+            Landscape::Map(map) => {
+                let losses: Vec<Vec<f64>> = map
+                    .tracks
+                    .iter()
+                    .map(|t| t.points.iter().map(|&(w, b)| loss_at(w, b)).collect())
+                    .collect();
+                let epochs: Vec<Vec<f64>> = map
+                    .tracks
+                    .iter()
+                    .map(|t| epochs_of(t.points.len()))
+                    .collect();
+                Page::of_map(map, &losses, &epochs)
+            }
+            Landscape::Curve(curve) => {
+                let epochs: Vec<Vec<f64>> = curve
+                    .tracks
+                    .iter()
+                    .map(|t| epochs_of(t.points.len()))
+                    .collect();
+                Page::of_curve(curve, &epochs)
+            }
+        };
+        page.history = figure
+            .history
+            .series
+            .iter()
+            .map(|s| PageHistory {
+                label: s.label.clone(),
+                epoch: s.losses.iter().map(|p| p.0).collect(),
+                loss: s.losses.iter().map(|p| p.1).collect(),
+            })
+            .collect();
+        let (lo, hi) = page
+            .history
+            .iter()
+            .flat_map(|h| &h.loss)
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| {
+                (lo.min(l), hi.max(l))
+            });
+        page.log_history = lo > 0.0 && hi / lo > 100.0;
+        let shown: Vec<usize> = super::evenly(points.len(), MAX);
+        page.data = Some(serde_json::json!({
+            "x": shown.iter().map(|&i| points[i].0).collect::<Vec<_>>(),
+            "y": shown.iter().map(|&i| points[i].1).collect::<Vec<_>>(),
+        }));
+        page
+    }
+}
+
+/// Writes `page` as one self-contained HTML file, atomically.
+pub fn save_html(page: &Page, path: &std::path::Path) -> Result<()> {
+    // JSON cannot end the script element early once every `</` is `<\/`.
+    let data = serde_json::to_string(page)
+        .map_err(|e| crate::Error::Plot(e.to_string()))?
+        .replace("</", "<\\/");
+    let title = html_escape(&page.title);
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+  body {{ font-family: sans-serif; margin: 12px; }}
+  #controls {{ margin: 8px 0; display: flex; gap: 12px; align-items: center; }}
+  #frame {{ flex: 1; }}
+  .row {{ display: flex; flex-wrap: wrap; gap: 8px; }}
+  #surface, #map {{ width: 820px; height: 600px; }}
+  #history, #data {{ width: 520px; height: 380px; }}
+  #state {{ display: none; }}
+</style>
+</head>
+<body>
+<div id="controls">
+  <button id="play">play</button>
+  <input id="frame" type="range" min="0" max="0" value="0" step="1">
+  <span id="label"></span>
+  <button id="view">heat map</button>
+</div>
+<div class="row">
+  <div id="surface"></div>
+  <div id="map"></div>
+  <div>
+    <div id="history"></div>
+    <div id="data"></div>
+  </div>
+</div>
+<pre id="state"></pre>
+<script>{PLOTLY}</script>
+<script type="application/json" id="slope-data">{data}</script>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"#
+    );
+    write_atomic(path, html.as_bytes())
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

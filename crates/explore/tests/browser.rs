@@ -1,0 +1,165 @@
+//! The interactive page in a real browser: headless Chromium loads it, the screenshot is not
+//! blank, the slider moves the point (the page's state read back through its DOM), and the
+//! console shows no error. Needs Chromium: `cargo test -p slope-explore --test browser --
+//! --ignored` (`.ci/run` installs Chromium and runs it); without one the test says so and fails.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::ok;
+use explore::plot::inspect_png;
+
+/// The Chromium on this machine, or a one-line failure saying how to get one.
+fn chromium() -> PathBuf {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+            let path = dir.join(name);
+            if path.is_file() {
+                return path;
+            }
+        }
+    }
+    panic!("no Chromium found: install it (apt-get install -y chromium); .ci/run does");
+}
+
+/// Runs headless Chromium on `url` with `args`; returns (stdout, stderr).
+fn browse(url: &str, args: &[&str]) -> (String, String) {
+    let out = Command::new(chromium())
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+        ])
+        .args([
+            "--virtual-time-budget=10000",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("Chromium runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The page's state after it loaded at `#frame=K`.
+fn state(page: &Path, frame: usize) -> (serde_json::Value, String) {
+    let url = format!("file://{}#frame={frame}", page.display());
+    let (dom, log) = browse(&url, &["--dump-dom"]);
+    let start = dom
+        .find("<pre id=\"state\">")
+        .expect("the page has its state")
+        + 16;
+    let end = start + dom[start..].find("</pre>").unwrap();
+    let json = dom[start..end].replace("&quot;", "\"");
+    (serde_json::from_str(&json).expect("the state is JSON"), log)
+}
+
+#[test]
+#[ignore = "needs Chromium: .ci/run installs it and runs this test"]
+fn the_page_works_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("train.html");
+    ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--epochs",
+        "60",
+        "--plot",
+        page.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: no script or style is fetched.
+    assert!(
+        !html.contains("<script src") && !html.contains("<link"),
+        "the page loads nothing"
+    );
+
+    // The slider moves the point: frame 0 is the start, frame 40 further down the path.
+    let (start, log) = state(&page, 0);
+    assert_eq!(start["frame"], 0);
+    assert_eq!(
+        (
+            start["points"][0]["x"].as_f64(),
+            start["points"][0]["z"].as_f64()
+        ),
+        (Some(0.0), Some(0.0))
+    );
+    let (later, _) = state(&page, 40);
+    assert_eq!(later["frame"], 40);
+    let w = later["points"][0]["x"].as_f64().unwrap();
+    assert!(
+        w > 0.5 && w < 1.2,
+        "the weight moved towards 1.088: {later}"
+    );
+    assert!(
+        later["points"][0]["loss"].as_f64().unwrap() < start["points"][0]["loss"].as_f64().unwrap()
+    );
+
+    // No error on the console.
+    for line in log.lines().filter(|l| l.contains("CONSOLE")) {
+        assert!(
+            !line.contains("Uncaught") && !line.to_lowercase().contains("error"),
+            "console: {line}"
+        );
+    }
+
+    // The screenshot is a picture, not a blank page.
+    let shot = dir.path().join("shot.png");
+    let url = format!("file://{}#frame=20", page.display());
+    browse(
+        &url,
+        &[
+            "--window-size=1400,1000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let summary = inspect_png(&shot).unwrap();
+    assert!(summary.colours > 200, "the page looks blank: {summary:?}");
+}
+
+#[test]
+#[ignore = "needs Chromium: .ci/run installs it and runs this test"]
+fn every_command_writes_a_page_that_loads_without_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 4] = [
+        &["sweep", "--data", "data/linear.csv"],
+        &["surface", "--data", "data/linear.csv"],
+        &[
+            "race",
+            "--data",
+            "data/linear.csv",
+            "--optimizers",
+            "sgd,adam=0.5",
+            "--epochs",
+            "30",
+        ],
+        &[
+            "landscape",
+            "--data",
+            "data/sine.csv",
+            "--epochs",
+            "30",
+            "--steps",
+            "9",
+        ],
+    ];
+    for (k, args) in runs.iter().enumerate() {
+        let page = dir.path().join(format!("page{k}.html"));
+        let args = [*args, &["--plot", page.to_str().unwrap(), "--quiet"]].concat();
+        ok(&args);
+        let (st, log) = state(&page, 3);
+        assert!(st.get("frame").is_some(), "{args:?}: {st}");
+        for line in log.lines().filter(|l| l.contains("CONSOLE")) {
+            assert!(!line.contains("Uncaught"), "{args:?}: {line}");
+        }
+    }
+}
