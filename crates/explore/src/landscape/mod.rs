@@ -365,8 +365,8 @@ impl LossPlane {
         let epochs: Vec<f64> = self.epochs.iter().map(|&e| e as f64).collect();
         let mut page = crate::plot::Page::of_map(
             &self.figure(),
-            &[self.path_losses.clone()],
-            &[epochs.clone()],
+            std::slice::from_ref(&self.path_losses),
+            std::slice::from_ref(&epochs),
         );
         page.history = vec![crate::plot::PageHistory {
             label: "training loss".into(),
