@@ -17,7 +17,7 @@ use clap::Parser;
 use explore::device::{self, DeviceChoice};
 use explore::io::Stdout;
 use explore::optim::{Kind, Optim, Optimizer, Settings, Sgd};
-use explore::plot::{self, PlotPath};
+use explore::plot::{self, Page, PlotPath};
 use explore::report::{human, Format, Report, Sink};
 use explore::train::{Fit, LineRun, Plan, Row};
 use loss::{mse, Reduction};
@@ -35,7 +35,8 @@ struct Args {
     /// Number of steps, at most 10⁹ (the table shows the first and last).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     epochs: u64,
-    /// Where to write the plot of the steps on the loss curve (.png or .svg).
+    /// Where to write the plot of the steps on the loss curve (.png, .svg, or .html for an
+    /// interactive page).
     #[arg(long, default_value = "gradient_descent.png")]
     plot: PlotPath,
     /// Where to compute: cpu, cuda, or auto (CUDA if built with it and a GPU answers).
@@ -124,7 +125,12 @@ fn run(args: Args) -> Result<()> {
         source: "the point (-3, 3), bias pinned".into(),
         dtype: DType::F32,
     };
-    plot::save(&run.figure(), &args.plot)?;
+    let loss = |w: f64, _| run.moments.loss(w, 0.0);
+    plot::save_plot(
+        &args.plot,
+        || run.figure(),
+        || Page::of_training(&run.figure(), &[(px, py)], &loss),
+    )?;
     writeln!(out, "wrote plot: {}", args.plot.as_path().display())?;
     if let Some(path) = args.animate.write(&run.figure(), Some(&[(px, py)]))? {
         writeln!(out, "wrote animation: {}", path.display())?;

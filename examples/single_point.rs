@@ -12,7 +12,7 @@ use candle_core::{DType, Tensor};
 use clap::Parser;
 use explore::device::{self, DeviceChoice};
 use explore::grid::Spec;
-use explore::plot::{self, LossCurve, PlotPath};
+use explore::plot::{self, LossCurve, Page, PlotPath};
 use explore::report::Format;
 use explore::sweep::{Method, Sweep};
 
@@ -22,7 +22,7 @@ struct Args {
     /// The weights A to try: START:END:COUNT (inclusive) or a comma list.
     #[arg(long, default_value = "-3:1:9", allow_hyphen_values = true)]
     weights: Spec,
-    /// Where to write the plot of loss against A (.png or .svg).
+    /// Where to write the plot of loss against A (.png, .svg, or .html for an interactive page).
     #[arg(long, default_value = "single_point.png")]
     plot: PlotPath,
     /// Where to compute: cpu, cuda, or auto (CUDA if built with it and a GPU answers).
@@ -70,7 +70,11 @@ fn run(args: Args) -> Result<()> {
         title: "loss(A) = (3 + 3A)² for the point (-3, 3), bias pinned at 0".into(),
         ..sweep.figure()
     };
-    plot::save(&figure, &args.plot)?;
+    plot::save_plot(
+        &args.plot,
+        || figure.clone(),
+        || Page::of_curve(&figure, &[]),
+    )?;
     println!("wrote plot: {}", args.plot.path.display());
     Ok(())
 }

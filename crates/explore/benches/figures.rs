@@ -222,5 +222,37 @@ fn minibatch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sweep, surface, epoch, minibatch, landscape);
+/// The default animation of `explore train --data data/linear.csv`: 100 frames of the run on
+/// its landscape, its loss and the data with the line, encoded as a GIF.
+fn animation(c: &mut Criterion) {
+    let data = line(&LineSpec::default());
+    let (x, y) = tensors(&data.x, &data.y);
+    let moments = Moments::from_points(&data.x, &data.y);
+    let plan = explore::train::Plan::full_batch(100);
+    let sgd = Settings::new(Kind::Sgd, 1.0 / (2.0 * moments.max_curvature(true)));
+    let fit = explore::train::fit_line(&x, &y, (0.0, Bias::Learnable(0.0)), sgd, &plan, |_| {
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    let figure = explore::train::figure(&[("descent", &fit)], &moments, true, "bench");
+    let points = data.points();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.gif");
+    let mut g = c.benchmark_group(format!("animation/threads={}", threads()));
+    g.sample_size(10);
+    g.bench_function("train_gif_100_frames", |b| {
+        b.iter(|| {
+            explore::plot::save_gif(
+                100,
+                12,
+                |k| explore::train::animation_frame(&figure, Some(&points), k, 100),
+                &path,
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, sweep, surface, epoch, minibatch, landscape, animation);
 criterion_main!(benches);

@@ -130,6 +130,19 @@ pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
     write_atomic(&path.path, &bytes)
 }
 
+/// Writes the plot `path` asks for: `figure` as PNG or SVG, or `page` as an interactive HTML
+/// page (each built only if it is the one needed).
+pub fn save_plot<F: Figure>(
+    path: &PlotPath,
+    figure: impl FnOnce() -> F,
+    page: impl FnOnce() -> Page,
+) -> Result<()> {
+    match path.format {
+        PlotFormat::Html => save_html(&page(), path.as_path()),
+        _ => save(&figure(), path),
+    }
+}
+
 /// Makes the bundled font the one plotters draws text with.
 fn register_font() {
     static REGISTER: Once = Once::new();

@@ -11,7 +11,7 @@ use explore::data::{self, Dataset};
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::{stdout_error, Stdout};
 use explore::optim::{Hyper, Kind, Settings};
-use explore::plot::{self, Figure, Page, PlotFormat, PlotPath};
+use explore::plot::{self, Figure, Page, PlotPath};
 use explore::progress::Progress;
 use explore::report::{Format, Report, RunInfo, Sink};
 
@@ -165,10 +165,7 @@ impl Run {
         page: impl FnOnce() -> Page,
     ) -> Result<()> {
         if let Some(path) = &self.common.plot {
-            match path.format {
-                PlotFormat::Html => plot::save_html(&page(), path.as_path())?,
-                _ => plot::save(&figure(), path)?,
-            }
+            plot::save_plot(path, figure, page)?;
             self.note(&format!("wrote plot: {}", path.as_path().display()));
         }
         Ok(())
