@@ -66,7 +66,8 @@ fn bare_explore_runs_the_lesson() {
 }
 
 fn linear_moments() -> Moments {
-    let data = explore::data::read_csv(&root().join("data/linear.csv")).unwrap();
+    let data =
+        explore::data::read_csv(&root().join("data/linear.csv"), &Default::default()).unwrap();
     data.moments()
 }
 
@@ -240,7 +241,8 @@ fn plots_are_written_as_png_and_svg() {
     assert!(text.starts_with("<svg") && text.contains("weight A") && text.contains("bias b"));
     // The legend names the closed-form optimum with its values, and the map marks it (a white
     // cross, two strokes) and the grid minimum (a red dot).
-    let data = explore::data::read_csv(&root().join("data/linear.csv")).unwrap();
+    let data =
+        explore::data::read_csv(&root().join("data/linear.csv"), &Default::default()).unwrap();
     let opt = data.moments().least_squares(BiasFit::Learn).unwrap();
     let human = explore::report::human;
     let legend = format!(
@@ -418,4 +420,51 @@ fn the_surface_in_3d_marks_the_optimum_at_the_bottom_of_the_bowl() {
         near < 15.0,
         "the cross at {centre:?} is {near} px from the lowest cells"
     );
+}
+
+/// The same sweep from standard input, from other column names and from semicolons.
+#[test]
+fn data_from_stdin_and_from_other_columns() {
+    use std::io::Write;
+    let want = ok(&["sweep", "--data", "data/linear.csv", "--format", "csv"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_explore"))
+        .args(["sweep", "--data", "-", "--format", "csv"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(root().join("data/linear.csv")).unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
+    // sqft;price with the columns swapped in place and renamed.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.csv");
+    let renamed: String = std::str::from_utf8(&text)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let (x, y) = l.split_once(',').unwrap();
+            if i == 0 {
+                "price;sqft\n".to_string()
+            } else {
+                format!("{y};{x}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&other, renamed).unwrap();
+    let got = ok(&[
+        "sweep",
+        "--data",
+        other.to_str().unwrap(),
+        "--x",
+        "sqft",
+        "--y",
+        "price",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(got, want);
 }

@@ -1,6 +1,6 @@
 //! The CSV reader and `--point` parser: good files read right, and no input makes them panic.
 
-use explore::data::{parse_point, read_csv, to_csv, Dataset};
+use explore::data::{parse_point, read_csv, to_csv, Columns, Dataset};
 use proptest::prelude::*;
 
 #[test]
@@ -8,13 +8,13 @@ fn reads_columns_by_name_in_any_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("d.csv");
     std::fs::write(&path, "\u{feff}id,Y,X\r\na,1.5,-2\r\nb,2.5,4e1\r\n").unwrap();
-    let data = read_csv(&path).unwrap();
+    let data = read_csv(&path, &Columns::default()).unwrap();
     assert_eq!(data.x, [-2.0, 40.0]);
     assert_eq!(data.y, [1.5, 2.5]);
     assert!(data.describe().ends_with("d.csv (2 points)"));
     // And back: to_csv round-trips exactly.
     std::fs::write(&path, to_csv(&data)).unwrap();
-    assert_eq!(read_csv(&path).unwrap().x, data.x);
+    assert_eq!(read_csv(&path, &Columns::default()).unwrap().x, data.x);
 }
 
 #[test]
@@ -41,7 +41,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fuzz.csv");
         std::fs::write(&path, &bytes).unwrap();
-        if let Ok(d) = read_csv(&path) {
+        if let Ok(d) = read_csv(&path, &Columns::default()) {
             prop_assert!(!d.is_empty());
             prop_assert!(d.x.iter().chain(&d.y).all(|v| v.is_finite()));
         }
@@ -52,11 +52,52 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fuzz.csv");
         std::fs::write(&path, format!("x,y\n{text}")).unwrap();
-        let _ = read_csv(&path);
+        let _ = read_csv(&path, &Columns::default());
     }
 
     #[test]
     fn no_point_text_panics(s in "\\PC*") {
         let _ = parse_point(&s);
     }
+}
+
+#[test]
+fn columns_by_any_name_and_any_common_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = |x: &str, y: &str| Columns {
+        x: x.into(),
+        y: y.into(),
+        delimiter: None,
+    };
+    // Semicolons, found from the header; columns picked by name, any case.
+    let semi = dir.path().join("houses.csv");
+    std::fs::write(&semi, "id;SqFt;price\n1;1000;200000\n2;2000;350000\n").unwrap();
+    let d = read_csv(&semi, &named("sqft", "PRICE")).unwrap();
+    assert_eq!((d.x, d.y), (vec![1000.0, 2000.0], vec![200000.0, 350000.0]));
+    // A wrong name lists the columns there are.
+    let e = read_csv(&semi, &named("area", "price"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no `area` column (it has: id, SqFt, price)"),
+        "{e}"
+    );
+    // Tabs: by the .tsv extension, and found from the header in a .csv.
+    for name in ["t.tsv", "t.csv"] {
+        let tab = dir.path().join(name);
+        std::fs::write(&tab, "x\ty\n1\t2\n3\t4\n").unwrap();
+        assert_eq!(read_csv(&tab, &Columns::default()).unwrap().y, [2.0, 4.0]);
+    }
+    // A separator given outright wins, and a comma-separated file with a semicolon in a
+    // quoted field stays comma-separated.
+    let quoted = dir.path().join("q.csv");
+    std::fs::write(&quoted, "x,y,note\n1,2,\"a;b\"\n").unwrap();
+    assert_eq!(read_csv(&quoted, &Columns::default()).unwrap().x, [1.0]);
+    let pipes = dir.path().join("p.txt");
+    std::fs::write(&pipes, "x|y\n5|6\n").unwrap();
+    let piped = Columns {
+        delimiter: Some(b'|'),
+        ..Columns::default()
+    };
+    assert_eq!(read_csv(&pipes, &piped).unwrap().y, [6.0]);
 }

@@ -1,6 +1,8 @@
-//! Reading and writing the points as CSV: a header naming `x` and `y` columns (any order, any
-//! case, other columns ignored), one point per row.
+//! Reading and writing the points as CSV: a header naming the x and y columns (`x` and `y` unless
+//! told otherwise; any order, any case, other columns ignored), one point per row, separated by
+//! commas, tabs or semicolons, from a file or from standard input (`-`).
 
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use super::Dataset;
@@ -10,22 +12,84 @@ use crate::{Error, Result};
 /// line breaks (`/dev/zero`, a binary file) must fail quickly rather than fill the memory.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// Reads a CSV file whose header names an `x` and a `y` column (any order, other columns
-/// ignored), one point per row, finite numbers only. The file is read as a stream, one record
-/// at a time, with lines of at most [`MAX_LINE`] bytes.
-pub fn read_csv(path: &Path) -> Result<Dataset> {
-    let file = path.display().to_string();
-    let err = |at: String, msg: String| Error::Data { at, msg };
-    if path.is_dir() {
-        return Err(err(file, "is a directory, not a CSV file".into()));
+/// How to read a CSV: which columns are x and y, and what separates the fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns {
+    /// The names of the x and y columns, matched without regard to case.
+    pub x: String,
+    pub y: String,
+    /// The field separator; `None`: a tab for `.tsv` files, else whichever of comma, tab and
+    /// semicolon the header line has most of (a comma on a tie).
+    pub delimiter: Option<u8>,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Self {
+            x: "x".into(),
+            y: "y".into(),
+            delimiter: None,
+        }
     }
-    let opened =
-        std::fs::File::open(path).map_err(|e| err(file.clone(), format!("cannot read: {e}")))?;
+}
+
+/// The separator the first line of `head` uses most: comma, tab or semicolon (comma on a tie).
+fn sniff(head: &[u8]) -> u8 {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    let count = |c: u8| line.iter().filter(|&&b| b == c).count();
+    [b',', b'\t', b';']
+        .into_iter()
+        .max_by_key(|&c| (count(c), c == b','))
+        .unwrap_or(b',')
+}
+
+/// Reads a CSV file (or standard input, for the path `-`) whose header names the columns of
+/// `columns` (any order, other columns ignored), one point per row, finite numbers only. The
+/// input is read as a stream, one record at a time, with lines of at most [`MAX_LINE`] bytes.
+pub fn read_csv(path: &Path, columns: &Columns) -> Result<Dataset> {
+    let stdin = path == Path::new("-");
+    let file = if stdin {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let err = |at: String, msg: String| Error::Data { at, msg };
+    let source: Box<dyn Read> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        if path.is_dir() {
+            return Err(err(file, "is a directory, not a CSV file".into()));
+        }
+        Box::new(
+            std::fs::File::open(path)
+                .map_err(|e| err(file.clone(), format!("cannot read: {e}")))?,
+        )
+    };
+    let mut buffered = std::io::BufReader::with_capacity(1 << 16, LineCap::new(source));
+    let delimiter = match columns.delimiter {
+        Some(d) => d,
+        None if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv")) =>
+        {
+            b'\t'
+        }
+        None => {
+            let head = buffered.fill_buf().map_err(|e| {
+                match e.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
+                    Some(long) => err(format!("{file}:{}", long.line), long.to_string()),
+                    None => err(file.clone(), format!("cannot read: {e}")),
+                }
+            })?;
+            sniff(head)
+        }
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
-        .from_reader(LineCap::new(std::io::BufReader::new(opened)));
+        .from_reader(buffered);
     // Every problem the csv reader meets, as `file:line: what`.
     let read_error = |e: csv::Error| {
         let line = e.position().map_or(0, |p| p.line());
@@ -57,7 +121,8 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
             [] => Err(err(
                 format!("{file}:1"),
                 format!(
-                    "the header has no `{name}` column (it has: {}); name the columns x and y",
+                    "the header has no `{name}` column (it has: {}); pick the columns with \
+                     --x NAME --y NAME",
                     header.iter().collect::<Vec<_>>().join(", ")
                 ),
             )),
@@ -67,7 +132,7 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
             )),
         }
     };
-    let (xi, yi) = (column("x")?, column("y")?);
+    let (xi, yi) = (column(&columns.x)?, column(&columns.y)?);
     let (mut x, mut y) = (Vec::new(), Vec::new());
     // One record, reused for every row.
     let mut record = csv::StringRecord::new();
@@ -92,8 +157,8 @@ pub fn read_csv(path: &Path) -> Result<Dataset> {
                 err(format!("{file}:{line}:{}", i + 1), msg)
             })
         };
-        x.push(cell(xi, "x")?);
-        y.push(cell(yi, "y")?);
+        x.push(cell(xi, &columns.x)?);
+        y.push(cell(yi, &columns.y)?);
     }
     if x.is_empty() {
         return Err(err(file, "no data rows after the header".into()));

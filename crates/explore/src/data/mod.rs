@@ -9,7 +9,7 @@ use model::Moments;
 
 use crate::{Error, Result};
 
-pub use self::csv::{read_csv, to_csv, write_csv};
+pub use self::csv::{read_csv, to_csv, write_csv, Columns};
 
 /// A data set of `(x, y)` points and where it came from.
 #[derive(Debug, Clone, PartialEq)]

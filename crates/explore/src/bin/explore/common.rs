@@ -17,14 +17,41 @@ use explore::report::{Format, Report, RunInfo, Sink};
 
 /// Where the points come from: a CSV file or `--point` flags, exactly one of them.
 #[derive(clap::Args, Clone, Default)]
-#[group(required = true, multiple = false)]
 pub struct DataArgs {
-    /// A CSV file whose header names an `x` and a `y` column.
-    #[arg(long, value_name = "FILE.csv")]
+    /// A CSV file (`-`: standard input) whose header names the x and y columns; fields
+    /// separated by commas, tabs (`.tsv`) or semicolons.
+    #[arg(
+        long,
+        value_name = "FILE.csv|-",
+        conflicts_with = "points",
+        required_unless_present = "points"
+    )]
     pub data: Option<PathBuf>,
     /// A point X,Y; repeat for more points (e.g. --point -3,3 --point 1,2).
     #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
     pub points: Vec<(f64, f64)>,
+    /// The name of the x column in --data (any case).
+    #[arg(long = "x", value_name = "NAME", default_value = "x")]
+    pub x_column: String,
+    /// The name of the y column in --data (any case).
+    #[arg(long = "y", value_name = "NAME", default_value = "y")]
+    pub y_column: String,
+    /// The field separator of --data: `,` `;` `|` or `tab`. Default: tab for .tsv, else
+    /// whichever of comma, tab and semicolon the header has most of.
+    #[arg(long, value_name = "C", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        "comma" => Ok(b','),
+        "semicolon" => Ok(b';'),
+        t if t.len() == 1 && t.is_ascii() && t != "\"" && t != "\n" => Ok(t.as_bytes()[0]),
+        _ => Err(format!(
+            "`{text}`: give one character such as , ; | or the word tab"
+        )),
+    }
 }
 
 fn parse_point(text: &str) -> Result<(f64, f64), String> {
@@ -37,7 +64,14 @@ fn parse_point(text: &str) -> Result<(f64, f64), String> {
 impl DataArgs {
     fn load(&self) -> Result<Dataset> {
         Ok(match &self.data {
-            Some(path) => data::read_csv(path)?,
+            Some(path) => {
+                let columns = data::Columns {
+                    x: self.x_column.clone(),
+                    y: self.y_column.clone(),
+                    delimiter: self.delimiter,
+                };
+                data::read_csv(path, &columns)?
+            }
             None => Dataset::from_points(&self.points),
         })
     }
