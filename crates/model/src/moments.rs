@@ -71,6 +71,17 @@ pub enum BiasFit {
     Fixed(f64),
 }
 
+impl BiasFit {
+    /// The fit of a line whose bias is learnt, or pinned at zero.
+    pub fn learnt_or_pinned(learn_bias: bool) -> Self {
+        if learn_bias {
+            BiasFit::Learn
+        } else {
+            BiasFit::Fixed(0.0)
+        }
+    }
+}
+
 /// The closed-form least-squares line and its loss.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Optimum {

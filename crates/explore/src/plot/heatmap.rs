@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    colour_at, colour_position, contour, draw_legend, draw_tracks, msg, round_to_2_digits, span,
-    tick, Figure, Track, FAMILY, MINIMUM,
+    axis_order, colour_at, colour_position, contour, draw_legend, draw_tracks, msg,
+    round_to_2_digits, span, tick, Figure, Track, FAMILY, MINIMUM,
 };
 use crate::report::human;
 
@@ -64,19 +64,11 @@ impl Figure for Heatmap {
         }
         // Cells and contours need each axis in increasing order; a grid given as an unsorted
         // list (`--weights 3,1,2,0`) is sorted here, its losses moved along.
-        let order = |v: &[f64]| {
-            let mut idx: Vec<usize> = (0..v.len()).collect();
-            idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-            idx
-        };
         // A grid finer than the picture is drawn from evenly spaced rows and columns of it.
-        let thin = |idx: Vec<usize>| -> Vec<usize> {
-            super::evenly(idx.len(), MAX_CELLS)
-                .into_iter()
-                .map(|k| idx[k])
-                .collect()
-        };
-        let (wi, bi) = (thin(order(&self.weights)), thin(order(&self.biases)));
+        let (wi, bi) = (
+            axis_order(&self.weights, MAX_CELLS),
+            axis_order(&self.biases, MAX_CELLS),
+        );
         let weights: Vec<f64> = wi.iter().map(|&i| self.weights[i]).collect();
         let biases: Vec<f64> = bi.iter().map(|&j| self.biases[j]).collect();
         let losses: Vec<f64> = wi

@@ -66,15 +66,10 @@ impl Page {
     /// The page of a heat map (a surface or a landscape plane): its grid, its tracks with
     /// `epochs` and `losses` at each point (`None`: the grid's own, looked up), its optimum.
     pub fn of_map(map: &Heatmap, track_losses: &[Vec<f64>], track_epochs: &[Vec<f64>]) -> Self {
-        let order = |v: &[f64]| {
-            let mut idx: Vec<usize> = (0..v.len()).collect();
-            idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-            super::evenly(idx.len(), MAX_AXIS)
-                .into_iter()
-                .map(|k| idx[k])
-                .collect::<Vec<_>>()
-        };
-        let (xi, zi) = (order(&map.weights), order(&map.biases));
+        let (xi, zi) = (
+            super::axis_order(&map.weights, MAX_AXIS),
+            super::axis_order(&map.biases, MAX_AXIS),
+        );
         let nz = map.biases.len();
         Page {
             title: map.title.clone(),

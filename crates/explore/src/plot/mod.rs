@@ -481,6 +481,14 @@ pub fn evenly(n: usize, max: usize) -> Vec<usize> {
     picked
 }
 
+/// The indices of `values` in increasing order of value, thinned evenly to at most `max`: the
+/// rows or columns of a grid to draw, whatever order and fineness it was given in.
+pub(crate) fn axis_order(values: &[f64], max: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    evenly(idx.len(), max).into_iter().map(|k| idx[k]).collect()
+}
+
 /// At most about `2 × cap` items of a sequence of any length, evenly spaced: every `k`-th item
 /// is kept, and `k` doubles (dropping every other kept item) whenever `2 × cap` are held; the
 /// last item is always kept. A million-epoch path draws the same picture from a few thousand

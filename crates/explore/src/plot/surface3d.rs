@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    colour_at, colour_position, evenly, msg, span, tick, track_colour, Figure, FAMILY, MINIMUM,
+    axis_order, colour_at, colour_position, msg, span, tick, track_colour, Figure, FAMILY, MINIMUM,
 };
 use crate::report::human;
 
@@ -56,13 +56,7 @@ impl Figure for Surface3d {
             ));
         }
         // Sorted axes, thinned for the mesh, the losses moved along.
-        let order = |v: &[f64]| {
-            let mut idx: Vec<usize> = (0..v.len()).collect();
-            idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-            let keep = evenly(idx.len(), MESH);
-            keep.into_iter().map(|k| idx[k]).collect::<Vec<_>>()
-        };
-        let (xi, zi) = (order(&self.xs), order(&self.zs));
+        let (xi, zi) = (axis_order(&self.xs, MESH), axis_order(&self.zs, MESH));
         let xs: Vec<f64> = xi.iter().map(|&i| self.xs[i]).collect();
         let zs: Vec<f64> = zi.iter().map(|&j| self.zs[j]).collect();
         let loss = |a: usize, b: usize| self.losses[xi[a] * nz + zi[b]];

@@ -72,19 +72,13 @@ impl Race {
         })
     }
 
-    fn bias_fit(&self) -> model::BiasFit {
-        if self.learn_bias {
-            model::BiasFit::Learn
-        } else {
-            model::BiasFit::Fixed(0.0)
-        }
-    }
-
     /// One row per optimizer: its learning rate, the epoch its loss first came within 1% of the
     /// optimum's, its final loss (the best marked), and whether it diverged.
     pub fn report(&self) -> Report {
         let column = |f: &dyn Fn(&Lane) -> f64| self.lanes.iter().map(f).collect::<Vec<f64>>();
-        let optimum = self.moments.least_squares(self.bias_fit());
+        let optimum = self
+            .moments
+            .least_squares(model::BiasFit::learnt_or_pinned(self.learn_bias));
         let lambda = curvature(
             &self.moments,
             self.learn_bias,
@@ -156,11 +150,7 @@ impl Race {
 /// The loss within 1% of the optimum's, `1.01·L*` (a millionth of the data's mean square y when
 /// the fit is exact); `None` when there is no optimum.
 fn target(moments: &Moments, learn_bias: bool) -> Option<f64> {
-    let fit = if learn_bias {
-        model::BiasFit::Learn
-    } else {
-        model::BiasFit::Fixed(0.0)
-    };
+    let fit = model::BiasFit::learnt_or_pinned(learn_bias);
     let best = moments.least_squares(fit).ok()?.loss;
     Some(if best > 0.0 {
         1.01 * best

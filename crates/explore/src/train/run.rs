@@ -41,14 +41,6 @@ impl LineRun {
     /// The columns of a run's rows, as [`Row::values`](super::Row::values) gives them.
     pub const COLUMNS: [&'static str; 4] = ["epoch", "weight", "bias", "loss"];
 
-    fn bias_fit(&self) -> model::BiasFit {
-        if self.learn_bias {
-            model::BiasFit::Learn
-        } else {
-            model::BiasFit::Fixed(0.0)
-        }
-    }
-
     /// The largest stable learning rate of the run's optimizer, where one is known.
     pub fn stable_lr(&self) -> Option<f64> {
         let lambda = curvature(
@@ -89,7 +81,9 @@ impl LineRun {
     /// heading, the last row beside the closed-form optimum, and the settings and whether it
     /// diverged in the JSON.
     pub fn report(&self) -> Report {
-        let optimum = self.moments.least_squares(self.bias_fit());
+        let optimum = self
+            .moments
+            .least_squares(model::BiasFit::learnt_or_pinned(self.learn_bias));
         let batches = match self.plan.batch_size {
             Some(b) if self.plan.shuffle => format!(", shuffled batches of {b}"),
             Some(b) => format!(", batches of {b} in file order"),
@@ -190,11 +184,7 @@ pub fn figure(
     learn_bias: bool,
     source: &str,
 ) -> TrainFigure {
-    let fit = if learn_bias {
-        model::BiasFit::Learn
-    } else {
-        model::BiasFit::Fixed(0.0)
-    };
+    let fit = model::BiasFit::learnt_or_pinned(learn_bias);
     let optimum = moments.least_squares(fit).ok();
     let paths: Vec<Vec<(f64, f64)>> = runs.iter().map(|(_, f)| f.path.items()).collect();
     let all = || paths.iter().flatten();
