@@ -27,7 +27,7 @@ fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
         x_scale: 10.0,
         x_mean: 0.0,
     });
-    (d.x, d.y)
+    d.values().unwrap()
 }
 
 fn tensors(x: &[f64], y: &[f64]) -> (Tensor, Tensor) {
@@ -167,7 +167,7 @@ fn landscape(c: &mut Criterion) {
         x_scale: 3.0,
         x_mean: 0.0,
     });
-    let (x, y) = tensors(&data.x, &data.y);
+    let (x, y) = data.tensors(DType::F32, &Device::Cpu).unwrap();
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());
     let net = Model::new(ModelKind::Mlp, &[16, 16], 1, DType::F32, &Device::Cpu).unwrap();
     let loss = |_: &candle_nn::VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
@@ -226,8 +226,8 @@ fn minibatch(c: &mut Criterion) {
 /// its landscape, its loss and the data with the line, encoded as a GIF.
 fn animation(c: &mut Criterion) {
     let data = line(&LineSpec::default());
-    let (x, y) = tensors(&data.x, &data.y);
-    let moments = Moments::from_points(&data.x, &data.y);
+    let (x, y) = data.tensors(DType::F32, &Device::Cpu).unwrap();
+    let moments = data.moments();
     let plan = explore::train::Plan::full_batch(100);
     let sgd = Settings::new(Kind::Sgd, 1.0 / (2.0 * moments.max_curvature(true)));
     let fit = explore::train::fit_line(&x, &y, (0.0, Bias::Learnable(0.0)), sgd, &plan, |_| {
@@ -235,7 +235,7 @@ fn animation(c: &mut Criterion) {
     })
     .unwrap();
     let figure = explore::train::figure(&[("descent", &fit)], &moments, true, "bench");
-    let points = data.points();
+    let points = data.plot_points();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.gif");
     let mut g = c.benchmark_group(format!("animation/threads={}", threads()));

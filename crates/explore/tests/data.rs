@@ -3,18 +3,25 @@
 use explore::data::{parse_point, read_csv, to_csv, Columns, Dataset};
 use proptest::prelude::*;
 
+/// The points of a data set, as f64.
+fn xy(data: &Dataset) -> (Vec<f64>, Vec<f64>) {
+    data.values().unwrap()
+}
+
 #[test]
 fn reads_columns_by_name_in_any_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("d.csv");
     std::fs::write(&path, "\u{feff}id,Y,X\r\na,1.5,-2\r\nb,2.5,4e1\r\n").unwrap();
     let data = read_csv(&path, &Columns::default()).unwrap();
-    assert_eq!(data.x, [-2.0, 40.0]);
-    assert_eq!(data.y, [1.5, 2.5]);
+    assert_eq!(xy(&data), (vec![-2.0, 40.0], vec![1.5, 2.5]));
     assert!(data.describe().ends_with("d.csv (2 points)"));
     // And back: to_csv round-trips exactly.
-    std::fs::write(&path, to_csv(&data)).unwrap();
-    assert_eq!(read_csv(&path, &Columns::default()).unwrap().x, data.x);
+    std::fs::write(&path, to_csv(&data).unwrap()).unwrap();
+    assert_eq!(
+        xy(&read_csv(&path, &Columns::default()).unwrap()),
+        xy(&data)
+    );
 }
 
 #[test]
@@ -43,7 +50,8 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap();
         if let Ok(d) = read_csv(&path, &Columns::default()) {
             prop_assert!(!d.is_empty());
-            prop_assert!(d.x.iter().chain(&d.y).all(|v| v.is_finite()));
+            let (x, y) = xy(&d);
+            prop_assert!(x.iter().chain(&y).all(|v| v.is_finite()));
         }
     }
 
@@ -73,7 +81,7 @@ fn columns_by_any_name_and_any_common_separator() {
     let semi = dir.path().join("houses.csv");
     std::fs::write(&semi, "id;SqFt;price\n1;1000;200000\n2;2000;350000\n").unwrap();
     let d = read_csv(&semi, &named("sqft", "PRICE")).unwrap();
-    assert_eq!((d.x, d.y), (vec![1000.0, 2000.0], vec![200000.0, 350000.0]));
+    assert_eq!(xy(&d), (vec![1000.0, 2000.0], vec![200000.0, 350000.0]));
     // A wrong name lists the columns there are.
     let e = read_csv(&semi, &named("area", "price"))
         .unwrap_err()
@@ -86,18 +94,24 @@ fn columns_by_any_name_and_any_common_separator() {
     for name in ["t.tsv", "t.csv"] {
         let tab = dir.path().join(name);
         std::fs::write(&tab, "x\ty\n1\t2\n3\t4\n").unwrap();
-        assert_eq!(read_csv(&tab, &Columns::default()).unwrap().y, [2.0, 4.0]);
+        assert_eq!(
+            xy(&read_csv(&tab, &Columns::default()).unwrap()).1,
+            [2.0, 4.0]
+        );
     }
     // A separator given outright wins, and a comma-separated file with a semicolon in a
     // quoted field stays comma-separated.
     let quoted = dir.path().join("q.csv");
     std::fs::write(&quoted, "x,y,note\n1,2,\"a;b\"\n").unwrap();
-    assert_eq!(read_csv(&quoted, &Columns::default()).unwrap().x, [1.0]);
+    assert_eq!(
+        xy(&read_csv(&quoted, &Columns::default()).unwrap()).0,
+        [1.0]
+    );
     let pipes = dir.path().join("p.txt");
     std::fs::write(&pipes, "x|y\n5|6\n").unwrap();
     let piped = Columns {
         delimiter: Some(b'|'),
         ..Columns::default()
     };
-    assert_eq!(read_csv(&pipes, &piped).unwrap().y, [6.0]);
+    assert_eq!(xy(&read_csv(&pipes, &piped).unwrap()).1, [6.0]);
 }

@@ -7,11 +7,13 @@ use explore::sweep::{direct, losses, Method};
 use proptest::prelude::*;
 
 fn small() -> Dataset {
-    Dataset {
-        x: vec![-2.0, -0.5, 1.0, 2.5, 4.0],
-        y: vec![-3.1, -0.4, 1.7, 3.2, 6.9],
-        source: "small".into(),
-    }
+    Dataset::from_points(&[
+        (-2.0, -3.1),
+        (-0.5, -0.4),
+        (1.0, 1.7),
+        (2.5, 3.2),
+        (4.0, 6.9),
+    ])
 }
 
 // Computed once with PyTorch 2.15:
@@ -116,15 +118,15 @@ proptest! {
         weights in prop::collection::vec(-10.0f64..10.0, 1..20),
         biases in prop::collection::vec(-50.0f64..50.0, 1..4),
     ) {
-        let (x, y) = pts.into_iter().unzip();
-        let data = Dataset { x, y, source: "random".into() };
+        let data = Dataset::from_points(&pts);
+        let (dx, dy) = data.values().unwrap();
         let moments = losses(&data, &weights, &biases, Method::Moments, DType::F64, &Device::Cpu, &|_, _| {}).unwrap();
         // In f32 the inputs themselves are rounded, which moves each residual r = y − w·x − b
         // by about eps·(|y| + |w·x| + |b|); near an exact fit (tiny loss) that, not the
         // method, bounds the agreement, so the f32 check allows 2·|r|·δr on top of 1e-5.
         let rounding = |w: f64, b: f64| {
             let n = data.len() as f64;
-            data.x.iter().zip(&data.y).map(|(x, y)| {
+            dx.iter().zip(&dy).map(|(x, y)| {
                 let r = (y - w * x - b).abs();
                 2.0 * r * 1.2e-7 * (y.abs() + (w * x).abs() + b.abs())
             }).sum::<f64>() / n

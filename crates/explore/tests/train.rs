@@ -178,10 +178,10 @@ fn many_epochs_reach_the_closed_form() {
         x_scale: 1.0,
         x_mean: 0.0,
     });
-    let m = Moments::from_points(&data.x, &data.y);
+    let m = data.moments();
     let opt = m.least_squares(BiasFit::Learn).unwrap();
     let model = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    let (x, y) = tensors(&data.x, &data.y, DType::F64);
+    let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     let run = collect(&model, &x, &y, sgd(1.0 / m.max_curvature(true)), 2000);
     let last = run.rows.last().unwrap();
     assert_eq!(last.epoch, 2000);
@@ -205,7 +205,7 @@ fn a_pinned_bias_stays_exactly_zero() {
     });
     let model = Linear::line(0.3, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     assert_eq!(model.parameters().len(), 1);
-    let (x, y) = tensors(&data.x, &data.y, DType::F32);
+    let (x, y) = data.tensors(DType::F32, &Device::Cpu).unwrap();
     let run = collect(&model, &x, &y, sgd(0.01), 200);
     assert!(run.rows.iter().all(|s| s.bias == 0.0 && s.grad_bias == 0.0));
     // And it converges to the pinned-bias optimum, not the free one.
@@ -262,7 +262,7 @@ fn saved_parameters_continue_training_exactly() {
         x_scale: 1.0,
         x_mean: 0.0,
     });
-    let (x, y) = tensors(&data.x, &data.y, DType::F64);
+    let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     let straight = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
     let whole = collect(&straight, &x, &y, sgd(0.1), 40);
 

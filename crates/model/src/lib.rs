@@ -27,7 +27,7 @@ use candle_core::{DType, Result, Tensor};
 
 pub use linear::{Bias, Linear};
 pub use mlp::{mlp_sizes, Mlp};
-pub use moments::{BiasFit, Moments, NoOptimum, Optimum};
+pub use moments::{Accumulator, BiasFit, Moments, NoOptimum, Optimum, GROUP};
 pub use table::predict_table;
 
 /// The value of a one-element tensor (a loss, a gradient, the line's weight) as `f64`, whatever

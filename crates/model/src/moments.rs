@@ -52,6 +52,16 @@ fn times_pow2(mut v: f64, mut e: i32) -> f64 {
     v * 2f64.powi(e)
 }
 
+/// `v ↦ v · 2^e` as [`times_pow2`] computes it, with the factor worked out once when one
+/// factor will do.
+fn scaler(e: i32) -> impl Fn(f64) -> f64 {
+    let factor = (-1000..=1000).contains(&e).then(|| 2f64.powi(e));
+    move |v| match factor {
+        Some(f) => v * f,
+        None => times_pow2(v, e),
+    }
+}
+
 /// The exponent `e` with `max|v| < 2^e`, so that `v · 2^-e` lies in (-1, 1); 0 for all zeros.
 fn exponent(values: &[f64]) -> i32 {
     let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
@@ -103,18 +113,129 @@ pub enum NoOptimum {
     Overflow,
 }
 
+/// The points of one group, [`GROUP`] at most: what [`Moments::from_points`] and an
+/// [`Accumulator`] gather exactly (two passes) before merging it with the groups before.
+pub const GROUP: usize = 1 << 16;
+
+/// Moments gathered one slice of points at a time, in constant memory: a reader can compute the
+/// statistics of a file of any size without holding its points. Every [`GROUP`] points are
+/// taken exactly, in two passes, and merged in order with the groups before (Chan, Golub and
+/// LeVeque's pairwise update), so the result depends only on the points, never on how the
+/// slices were cut, and equals [`Moments::from_points`] on the same points.
+#[derive(Debug, Clone, Default)]
+pub struct Accumulator {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    done: Option<Moments>,
+}
+
+impl Accumulator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the points `(x[i], y[i])`.
+    pub fn push(&mut self, mut x: &[f64], mut y: &[f64]) {
+        assert_eq!(
+            x.len(),
+            y.len(),
+            "Accumulator::push: x and y differ in length"
+        );
+        while !x.is_empty() {
+            let take = (GROUP - self.x.len()).min(x.len());
+            self.x.extend_from_slice(&x[..take]);
+            self.y.extend_from_slice(&y[..take]);
+            (x, y) = (&x[take..], &y[take..]);
+            if self.x.len() == GROUP {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.x.is_empty() {
+            return;
+        }
+        let group = Moments::of_group(&self.x, &self.y);
+        self.done = Some(match self.done {
+            Some(done) => done.merge(&group),
+            None => group,
+        });
+        self.x.clear();
+        self.y.clear();
+    }
+
+    /// The number of points so far.
+    pub fn n(&self) -> usize {
+        self.done.map_or(0, |d| d.n) + self.x.len()
+    }
+
+    /// The moments of every point pushed.
+    pub fn finish(mut self) -> Moments {
+        self.flush();
+        self.done.unwrap_or_else(|| Moments::of_group(&[], &[]))
+    }
+}
+
 impl Moments {
-    /// Two passes over the scaled points: the means, then the centred second moments.
+    /// The statistics of the points `(x[i], y[i])`, gathered as an [`Accumulator`] does.
     pub fn from_points(x: &[f64], y: &[f64]) -> Self {
         assert_eq!(
             x.len(),
             y.len(),
             "Moments::from_points: x and y differ in length"
         );
+        let mut acc = Accumulator::new();
+        acc.push(x, y);
+        acc.finish()
+    }
+
+    /// The moments of `self`'s points followed by `other`'s, in the larger of the two scales.
+    fn merge(&self, other: &Moments) -> Moments {
+        if other.n == 0 {
+            return *self;
+        }
+        if self.n == 0 {
+            return *other;
+        }
+        let (ex, ey) = (self.ex.max(other.ex), self.ey.max(other.ey));
+        // Both in the common scale: a factor 2^(e − e_own) ≤ 1, exact unless it underflows.
+        let rescale = |m: &Moments| {
+            let (fx, fy) = (m.ex - ex, m.ey - ey);
+            (
+                times_pow2(m.mean_x, fx),
+                times_pow2(m.mean_y, fy),
+                times_pow2(m.var_x, 2 * fx),
+                times_pow2(m.cov_xy, fx + fy),
+                times_pow2(m.var_y, 2 * fy),
+            )
+        };
+        let (ax, ay, avx, acxy, avy) = rescale(self);
+        let (bx, by, bvx, bcxy, bvy) = rescale(other);
+        let n = self.n + other.n;
+        let (fa, fb) = (self.n as f64 / n as f64, other.n as f64 / n as f64);
+        let (dx, dy) = (bx - ax, by - ay);
+        Moments {
+            n,
+            ex,
+            ey,
+            mean_x: ax + dx * fb,
+            mean_y: ay + dy * fb,
+            var_x: fa * avx + fb * bvx + fa * fb * dx * dx,
+            cov_xy: fa * acxy + fb * bcxy + fa * fb * dx * dy,
+            var_y: fa * avy + fb * bvy + fa * fb * dy * dy,
+            min_x: self.min_x.min(other.min_x),
+            max_x: self.max_x.max(other.max_x),
+        }
+    }
+
+    /// Two passes over the scaled points of one group: the means, then the centred second
+    /// moments.
+    fn of_group(x: &[f64], y: &[f64]) -> Self {
         let n = x.len();
         let nf = n.max(1) as f64;
         let (ex, ey) = (exponent(x), exponent(y));
-        let (sx, sy) = (|v: f64| times_pow2(v, -ex), |v: f64| times_pow2(v, -ey));
+        let (sx, sy) = (scaler(-ex), scaler(-ey));
         let mean_x = x.iter().map(|&v| sx(v)).sum::<f64>() / nf;
         let mean_y = y.iter().map(|&v| sy(v)).sum::<f64>() / nf;
         let (mut var_x, mut cov_xy, mut var_y) = (0.0, 0.0, 0.0);

@@ -185,3 +185,45 @@ proptest! {
         }
     }
 }
+
+/// Data in groups of [`model::GROUP`]: the merged moments agree with a two-pass sum over all
+/// of it, wherever the slices they were pushed in were cut, and at any scale.
+#[test]
+fn moments_merged_over_groups_equal_one_pass_over_all() {
+    let n = 3 * model::GROUP + 12_345;
+    // A line y = 3x − 2 plus a wobble, x spread over [1e6, 1e6 + 10): far from the origin, so
+    // a careless merge of raw sums would lose every digit of the variance.
+    let x: Vec<f64> = (0..n)
+        .map(|i| 1e6 + (i as f64 * 0.618).fract() * 10.0)
+        .collect();
+    let y: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| 3.0 * x - 2.0 + ((i % 7) as f64 - 3.0) * 0.01)
+        .collect();
+    let whole = Moments::from_points(&x, &y);
+    for cut in [1, 1000, model::GROUP - 1, model::GROUP + 1, n] {
+        let mut acc = model::Accumulator::new();
+        for (xs, ys) in x.chunks(cut).zip(y.chunks(cut)) {
+            acc.push(xs, ys);
+        }
+        assert_eq!(acc.n(), n);
+        assert_eq!(acc.finish(), whole, "slices of {cut}");
+    }
+    let nf = n as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / nf, y.iter().sum::<f64>() / nf);
+    let var_x = x.iter().map(|v| (v - mx).powi(2)).sum::<f64>() / nf;
+    let cov = x
+        .iter()
+        .zip(&y)
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum::<f64>()
+        / nf;
+    let close = |a: f64, b: f64, tol: f64| assert!((a - b).abs() <= tol * b.abs(), "{a} vs {b}");
+    close(whole.mean_x(), mx, 1e-15);
+    close(whole.mean_y(), my, 1e-15);
+    close(whole.std_x(), var_x.sqrt(), 1e-12);
+    let opt = whole.least_squares(BiasFit::Learn).unwrap();
+    close(opt.weight, cov / var_x, 1e-11);
+    close(whole.loss(3.0, -2.0), direct_loss(&x, &y, 3.0, -2.0), 1e-9);
+}

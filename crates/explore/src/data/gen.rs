@@ -6,6 +6,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use candle_core::DType;
+
 use crate::data::Dataset;
 
 /// The settings of `explore gen`.
@@ -90,6 +92,9 @@ pub fn sine(spec: &LineSpec) -> Dataset {
 }
 
 fn collect(kind: Kind, spec: &LineSpec, source: String) -> Dataset {
-    let (x, y) = points(kind, spec).unzip();
-    Dataset { x, y, source }
+    let (x, y): (Vec<f64>, Vec<f64>) = points(kind, spec).unzip();
+    let mut collect = super::Collect::new(source, super::Load::Points(DType::F64), x.len());
+    // f64 takes every point.
+    collect.push(&x, &y).expect("f64 takes every point");
+    collect.finish()
 }

@@ -1,82 +1,148 @@
-//! The points a line is fitted to: read from a file ([`csv`]), given as `--point X,Y` pairs, or
-//! generated ([`gen`]). Every problem is reported with the file, line and column it is at.
+//! The points a line is fitted to: read from a file ([`read`]: CSV, NumPy or Parquet), given as
+//! `--point X,Y` pairs, or generated ([`gen`]). Every problem is reported with the file and,
+//! where the form has them, the line and column (or row) it is at.
+//!
+//! Every reader hands its points, a slice at a time, to one [`Collect`]: it gathers the moments
+//! (always, in f64, in constant memory) and, when the run needs them, the values, once, in the
+//! run's dtype. So every form gives the same numbers, and `--method moments` reads a file of any
+//! size without holding it.
 
 pub mod csv;
 pub mod gen;
+pub mod npy;
+#[cfg(feature = "parquet")]
+pub mod parquet;
+
+use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use model::Moments;
+use model::{Accumulator, Moments};
 
 use crate::{Error, Result};
 
 pub use self::csv::{read_csv, to_csv, write_csv, Columns};
 
-/// A data set of `(x, y)` points and where it came from.
-#[derive(Debug, Clone, PartialEq)]
+/// What a run in a dtype needs of its data. Either way a value beyond the dtype's range is
+/// refused, as the run could not hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// The moments only (a sweep or surface by `--method moments`): the points are not kept.
+    Moments(DType),
+    /// The points too, as `(N,)` tensors of this dtype.
+    Points(DType),
+}
+
+/// A data set of `(x, y)` points and where it came from: its moments, and its points unless it
+/// was read with [`Load::Moments`].
+#[derive(Debug, Clone)]
 pub struct Dataset {
-    pub x: Vec<f64>,
-    pub y: Vec<f64>,
     /// The file name, or a description of the `--point` flags, for titles and messages.
     pub source: String,
+    moments: Moments,
+    /// `x` and `y`, `(N,)` on the CPU in the dtype they were read as.
+    points: Option<(Tensor, Tensor)>,
 }
 
 impl Dataset {
     pub fn len(&self) -> usize {
-        self.x.len()
+        self.moments.n()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.x.is_empty()
+        self.len() == 0
     }
 
-    /// `x` and `y` as `(N,)` tensors of `dtype` on `device`.
-    pub fn tensors(&self, dtype: DType, device: &Device) -> Result<(Tensor, Tensor)> {
-        let to_tensor = |v: &[f64]| Tensor::new(v, device)?.to_dtype(dtype);
-        Ok((to_tensor(&self.x)?, to_tensor(&self.y)?))
-    }
-
-    /// Refuses data that `dtype` cannot hold, rather than letting it become infinite: in f32, a
-    /// value beyond ±3.4e38.
-    pub fn check_dtype(&self, dtype: DType) -> Result<()> {
-        if dtype != DType::F32 {
-            return Ok(());
-        }
-        let beyond = |v: &f64| v.abs() > f64::from(f32::MAX);
-        let found = [("x", &self.x), ("y", &self.y)]
-            .into_iter()
-            .find_map(|(name, col)| col.iter().position(beyond).map(|i| (name, i, col[i])));
-        match found {
-            Some((name, i, v)) => Err(Error::Data {
-                at: self.source.clone(),
-                msg: format!(
-                    "{name} = {v:e} (point {}) is beyond f32's range (±3.4e38) and would become \
-                     infinite: use --dtype f64",
-                    i + 1
-                ),
-            }),
-            None => Ok(()),
-        }
-    }
-
-    /// The sufficient statistics for MSE of a line, in `f64`.
+    /// The sufficient statistics for MSE of a line, accumulated in `f64` from the values as
+    /// written (before any rounding to f32).
     pub fn moments(&self) -> Moments {
-        Moments::from_points(&self.x, &self.y)
+        self.moments
     }
 
-    /// The data set of the given points, described as `point (-3, 3)` for one point and as
-    /// `--point` for several.
+    fn stored(&self) -> Result<&(Tensor, Tensor)> {
+        self.points.as_ref().ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: the points were not kept (read for the moments only)",
+                self.source
+            ))
+        })
+    }
+
+    /// `x` and `y` as `(N,)` tensors of `dtype` on `device`: no copy when they were read in
+    /// that dtype and the device is the CPU.
+    pub fn tensors(&self, dtype: DType, device: &Device) -> Result<(Tensor, Tensor)> {
+        let (x, y) = self.stored()?;
+        let to = |t: &Tensor| t.to_dtype(dtype)?.to_device(device);
+        Ok((to(x)?, to(y)?))
+    }
+
+    /// Calls `f` with the points, as f64, a slice of at most [`model::GROUP`] at a time: in
+    /// bounded memory whatever the size of the data.
+    pub fn for_each_slice(&self, mut f: impl FnMut(&[f64], &[f64])) -> Result<()> {
+        let (x, y) = self.stored()?;
+        let slice = |t: &Tensor, start: usize, len: usize| -> Result<Vec<f64>> {
+            Ok(t.narrow(0, start, len)?
+                .to_dtype(DType::F64)?
+                .to_vec1::<f64>()?)
+        };
+        let n = self.len();
+        for start in (0..n).step_by(model::GROUP) {
+            let len = model::GROUP.min(n - start);
+            f(&slice(x, start, len)?, &slice(y, start, len)?);
+        }
+        Ok(())
+    }
+
+    /// `x` and `y` as f64 vectors.
+    pub fn values(&self) -> Result<(Vec<f64>, Vec<f64>)> {
+        let (mut xs, mut ys) = (
+            Vec::with_capacity(self.len()),
+            Vec::with_capacity(self.len()),
+        );
+        self.for_each_slice(|x, y| {
+            xs.extend_from_slice(x);
+            ys.extend_from_slice(y);
+        })?;
+        Ok((xs, ys))
+    }
+
+    /// The points to draw as `(x, y)` pairs: every one up to [`PLOT_POINTS`], else that many
+    /// spread evenly through the data (a cloud of more is no different to the eye, and the
+    /// picture stays quick to draw and small).
+    pub fn plot_points(&self) -> Vec<(f64, f64)> {
+        let (n, keep) = (self.len(), PLOT_POINTS);
+        let mut points = Vec::with_capacity(n.min(keep));
+        let mut at = 0;
+        // An empty result is the honest answer for points that were not kept.
+        let _ = self.for_each_slice(|x, y| {
+            for i in 0..x.len() {
+                let k = at + i;
+                // Point k is drawn when it is the first of its 1/keep share of the data.
+                if n <= keep || (k * keep) % n < keep {
+                    points.push((x[i], y[i]));
+                }
+            }
+            at += x.len();
+        });
+        points
+    }
+
+    /// The data set of the given points, held in f64, described as `point (-3, 3)` for one
+    /// point and as `--point` for several.
     pub fn from_points(points: &[(f64, f64)]) -> Self {
+        // f64 holds every finite f64.
+        Self::from_points_as(points, Load::Points(DType::F64)).expect("f64 takes every point")
+    }
+
+    /// [`Dataset::from_points`] as `load` asks: in f32, a value beyond its range is refused.
+    pub fn from_points_as(points: &[(f64, f64)], load: Load) -> Result<Self> {
         let source = match points {
             [(x, y)] => format!("point ({x}, {y})"),
             _ => "--point".to_string(),
         };
-        let (x, y) = points.iter().copied().unzip();
-        Self { x, y, source }
-    }
-
-    /// The points as `(x, y)` pairs.
-    pub fn points(&self) -> Vec<(f64, f64)> {
-        self.x.iter().copied().zip(self.y.iter().copied()).collect()
+        let (x, y): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+        let mut collect = Collect::new(source, load, x.len());
+        collect.push(&x, &y)?;
+        Ok(collect.finish())
     }
 
     /// "data/linear.csv (100 points)".
@@ -87,6 +153,148 @@ impl Dataset {
             self.source,
             if n == 1 { "" } else { "s" }
         )
+    }
+}
+
+/// The most points a figure draws of the data; see [`Dataset::plot_points`].
+pub const PLOT_POINTS: usize = 20_000;
+
+/// Where every reader puts its points: the moments always, the values too (once, in the
+/// dtype of the run) when [`Load::Points`] asks for them.
+pub struct Collect {
+    source: String,
+    load: Load,
+    moments: Accumulator,
+    store: Store,
+}
+
+enum Store {
+    None,
+    F32(Vec<f32>, Vec<f32>),
+    F64(Vec<f64>, Vec<f64>),
+}
+
+impl Collect {
+    /// A collection for `source`, with room for `expected` points (a guess is fine: more grow
+    /// the columns as needed).
+    pub fn new(source: String, load: Load, expected: usize) -> Self {
+        // A file's own count is a guess too, and may be wrong: room is made for at most this
+        // many points at first.
+        let expected = expected.min(1 << 24);
+        let store = match load {
+            Load::Moments(_) => Store::None,
+            Load::Points(DType::F64) => {
+                Store::F64(Vec::with_capacity(expected), Vec::with_capacity(expected))
+            }
+            Load::Points(_) => {
+                Store::F32(Vec::with_capacity(expected), Vec::with_capacity(expected))
+            }
+        };
+        Self {
+            source,
+            load,
+            moments: Accumulator::new(),
+            store,
+        }
+    }
+
+    /// The number of points so far.
+    pub fn n(&self) -> usize {
+        self.moments.n()
+    }
+
+    /// Makes room for `total` points in all, in one step, where the columns would otherwise
+    /// double as they fill (and briefly hold three times the data).
+    pub fn expect(&mut self, total: usize) {
+        fn room<T>(v: &mut Vec<T>, total: usize) {
+            if total > v.capacity() {
+                v.reserve_exact(total - v.len());
+            }
+        }
+        match &mut self.store {
+            Store::None => {}
+            Store::F32(x, y) => {
+                room(x, total);
+                room(y, total);
+            }
+            Store::F64(x, y) => {
+                room(x, total);
+                room(y, total);
+            }
+        }
+    }
+
+    /// Adds the points `(x[i], y[i])`, all finite. In f32 a value beyond its range (±3.4e38) is
+    /// refused rather than let become infinite.
+    pub fn push(&mut self, x: &[f64], y: &[f64]) -> Result<()> {
+        let (Load::Moments(dtype) | Load::Points(dtype)) = self.load;
+        if dtype != DType::F64 {
+            let beyond = |v: &f64| v.abs() > f64::from(f32::MAX);
+            let found = [("x", x), ("y", y)]
+                .into_iter()
+                .find_map(|(name, col)| col.iter().position(beyond).map(|i| (name, i, col[i])));
+            if let Some((name, i, v)) = found {
+                return Err(Error::Data {
+                    at: self.source.clone(),
+                    msg: format!(
+                        "{name} = {v:e} (point {}) is beyond f32's range (±3.4e38) and would \
+                         become infinite: use --dtype f64",
+                        self.moments.n() + i + 1
+                    ),
+                });
+            }
+        }
+        if let Store::F32(xs, ys) = &mut self.store {
+            xs.extend(x.iter().map(|&v| v as f32));
+            ys.extend(y.iter().map(|&v| v as f32));
+        } else if let Store::F64(xs, ys) = &mut self.store {
+            xs.extend_from_slice(x);
+            ys.extend_from_slice(y);
+        }
+        self.moments.push(x, y);
+        Ok(())
+    }
+
+    /// The data set, its columns moved into tensors without a copy.
+    pub fn finish(self) -> Dataset {
+        fn tensor<T: candle_core::WithDType>(mut v: Vec<T>) -> Tensor {
+            v.shrink_to_fit();
+            let n = v.len();
+            // A vector of n values is always an (n,) tensor.
+            Tensor::from_vec(v, n, &Device::Cpu).expect("a vector makes a tensor")
+        }
+        let points = match self.store {
+            Store::None => None,
+            Store::F32(x, y) => Some((tensor(x), tensor(y))),
+            Store::F64(x, y) => Some((tensor(x), tensor(y))),
+        };
+        debug_assert!(points.is_some() == matches!(self.load, Load::Points(_)));
+        Dataset {
+            source: self.source,
+            moments: self.moments.finish(),
+            points,
+        }
+    }
+}
+
+/// Reads a data file by its extension: `.npy` and `.npz` ([`npy`]), `.parquet` and `.pq`
+/// ([`parquet`]), anything else (and standard input, `-`) as CSV ([`csv`]).
+pub fn read(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("npy") => npy::read_npy(path, load),
+        Some("npz") => npy::read_npz(path, columns, load),
+        #[cfg(feature = "parquet")]
+        Some("parquet" | "pq") => parquet::read_parquet(path, columns, load),
+        #[cfg(not(feature = "parquet"))]
+        Some("parquet" | "pq") => Err(Error::Data {
+            at: path.display().to_string(),
+            msg: "this build reads no Parquet: build it with the default `parquet` feature".into(),
+        }),
+        _ => csv::read(path, columns, load),
     }
 }
 

@@ -334,12 +334,14 @@ pub fn check_start(
         Bias::Learnable(b) => b,
         Bias::Zero => 0.0,
     };
-    let worst = data
-        .x
-        .iter()
-        .zip(&data.y)
-        .map(|(x, y)| (y - weight * x - b).abs())
-        .fold(0.0, f64::max);
+    let mut worst = 0.0f64;
+    data.for_each_slice(|x, y| {
+        worst = x
+            .iter()
+            .zip(y)
+            .map(|(x, y)| (y - weight * x - b).abs())
+            .fold(worst, f64::max);
+    })?;
     let limit = match dtype {
         DType::F32 => f64::from(f32::MAX),
         _ => f64::MAX,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use candle_core::{DType, Device};
 use explore::cli::{finite, non_negative, positive, say, usage};
-use explore::data::{self, Dataset};
+use explore::data::{self, Dataset, Load};
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::{stdout_error, Stdout};
 use explore::optim::{Hyper, Kind, Settings};
@@ -62,7 +62,7 @@ fn parse_point(text: &str) -> Result<(f64, f64), String> {
 }
 
 impl DataArgs {
-    fn load(&self) -> Result<Dataset> {
+    fn load(&self, load: Load) -> Result<Dataset> {
         Ok(match &self.data {
             Some(path) => {
                 let columns = data::Columns {
@@ -70,9 +70,9 @@ impl DataArgs {
                     y: self.y_column.clone(),
                     delimiter: self.delimiter,
                 };
-                data::read_csv(path, &columns)?
+                data::read(path, &columns, load)?
             }
-            None => Dataset::from_points(&self.points),
+            None => Dataset::from_points_as(&self.points, load)?,
         })
     }
 }
@@ -109,12 +109,14 @@ pub struct Run {
 
 impl Run {
     /// Checks the outputs (the plot and `outputs`) can be written and replace no input (the data
-    /// and `inputs`), before any long computation; then loads the data and opens the device.
+    /// and `inputs`), before any long computation; then loads the data (its points only if
+    /// `points`, else the moments alone) and opens the device.
     pub fn open(
         data: &DataArgs,
         common: &Common,
         outputs: &[(&str, &Path)],
         inputs: &[(&str, &Path)],
+        points: bool,
     ) -> Result<Self> {
         let plot = common.plot.as_ref().map(|p| ("--plot", p.as_path()));
         let outputs: Vec<(&str, &Path)> = plot.into_iter().chain(outputs.iter().copied()).collect();
@@ -124,8 +126,12 @@ impl Run {
         for (_, path) in &outputs {
             explore::io::check_writable(path)?;
         }
-        let data = data.load()?;
-        data.check_dtype(common.dtype.dtype())?;
+        let dtype = common.dtype.dtype();
+        let data = data.load(if points {
+            Load::Points(dtype)
+        } else {
+            Load::Moments(dtype)
+        })?;
         let device = device::select(common.device)?;
         let run = Self {
             data,

@@ -82,7 +82,7 @@ pub fn run(args: Args) -> Result<()> {
         .check(args.common.dtype.dtype())
         .map_err(explore::cli::usage)?;
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
-    let run = Run::open(&args.data, &args.common, &outputs, &[])?;
+    let run = Run::open(&args.data, &args.common, &outputs, &[], true)?;
     let progress = run.progress("landscape");
     let plane = LossPlane::run(
         &run.data,

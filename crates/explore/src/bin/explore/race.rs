@@ -53,7 +53,7 @@ fn parse_entry(text: &str) -> Result<(Kind, Option<f64>), String> {
 
 pub fn run(args: Args) -> Result<()> {
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
-    let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs())?;
+    let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
     let ready = args.fit.prepare(&run)?;
     let entries = args
         .optimizers
@@ -81,14 +81,14 @@ pub fn run(args: Args) -> Result<()> {
         run.annotate(race.report(), None),
         || race.figure(),
         || {
-            Page::of_training(&race.figure(), &run.data.points(), &|w, b| {
+            Page::of_training(&race.figure(), &run.data.plot_points(), &|w, b| {
                 moments.loss(w, b)
             })
         },
     )?;
     if let Some(path) = args
         .animate
-        .write(&race.figure(), Some(&run.data.points()))?
+        .write(&race.figure(), Some(&run.data.plot_points()))?
     {
         run.note(&format!("wrote animation: {}", path.display()));
     }

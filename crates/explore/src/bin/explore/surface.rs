@@ -34,7 +34,13 @@ pub fn run(args: Args) -> Result<()> {
     let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
     explore::grid::check_grid_size(count(&args.weights), count(&args.biases))
         .map_err(explore::cli::usage)?;
-    let run = Run::open(&args.data, &args.common, &[], &[])?;
+    let run = Run::open(
+        &args.data,
+        &args.common,
+        &[],
+        &[],
+        args.method.resolve() == Method::Direct,
+    )?;
     let progress = run.progress("surface");
     let surface = Surface::run(
         &run.data,

@@ -40,7 +40,13 @@ impl Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let run = Run::open(&args.data, &args.common, &[], &[])?;
+    let run = Run::open(
+        &args.data,
+        &args.common,
+        &[],
+        &[],
+        args.method.resolve() == Method::Direct,
+    )?;
     let weights = args.weights.map(|s| s.0);
     let progress = run.progress("sweep");
     let sweep = Sweep::run(

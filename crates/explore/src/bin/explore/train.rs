@@ -163,6 +163,7 @@ pub fn run(args: Args) -> Result<()> {
         &args.common,
         save.as_slice(),
         &args.fit.inputs(),
+        true,
     )?;
     let ready = args.fit.prepare(&run)?;
     settings.lr = args
@@ -231,14 +232,14 @@ pub fn run(args: Args) -> Result<()> {
     run.draw(
         || line_run.figure(),
         || {
-            Page::of_training(&line_run.figure(), &run.data.points(), &|w, b| {
+            Page::of_training(&line_run.figure(), &run.data.plot_points(), &|w, b| {
                 moments.loss(w, b)
             })
         },
     )?;
     if let Some(path) = args
         .animate
-        .write(&line_run.figure(), Some(&run.data.points()))?
+        .write(&line_run.figure(), Some(&run.data.plot_points()))?
     {
         run.note(&format!("wrote animation: {}", path.display()));
     }
