@@ -254,5 +254,87 @@ fn animation(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sweep, surface, epoch, minibatch, landscape, animation);
+/// The data readers on 1,000,000 points of `explore gen` (38 MB as CSV), from the page cache:
+/// CSV for the moments only (what `sweep` needs), CSV into f32 columns (what `train` needs), and
+/// the same points as a .npy and as Parquet. Rows/s; the CSV's MB/s is its size over the time.
+fn read(c: &mut Criterion) {
+    use explore::data::{self, Columns, Load};
+    let n = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("1m.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    let spec = LineSpec {
+        n,
+        ..LineSpec::default()
+    };
+    data::write_csv(data::gen::points(data::gen::Kind::Line, &spec), &mut out).unwrap();
+    drop(out);
+    let bytes = std::fs::metadata(&csv).unwrap().len();
+    let points = data::read(&csv, &Columns::default(), Load::Points(DType::F64)).unwrap();
+    let (x, y) = points.tensors(DType::F64, &Device::Cpu).unwrap();
+    let npy = dir.path().join("1m.npy");
+    Tensor::stack(&[&x, &y], 1)
+        .unwrap()
+        .write_npy(&npy)
+        .unwrap();
+    let mut g = c.benchmark_group(format!("read/threads={}", threads()));
+    g.sample_size(10);
+    let cols = Columns::default();
+    g.throughput(Throughput::Bytes(bytes));
+    g.bench_function("csv_1000000_moments_bytes", |b| {
+        b.iter(|| data::read(&csv, &cols, Load::Moments(DType::F32)).unwrap())
+    });
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("csv_1000000_moments", |b| {
+        b.iter(|| data::read(&csv, &cols, Load::Moments(DType::F32)).unwrap())
+    });
+    g.bench_function("csv_1000000_f32", |b| {
+        b.iter(|| data::read(&csv, &cols, Load::Points(DType::F32)).unwrap())
+    });
+    g.bench_function("npy_1000000_f32", |b| {
+        b.iter(|| data::read(&npy, &cols, Load::Points(DType::F32)).unwrap())
+    });
+    #[cfg(feature = "parquet")]
+    {
+        let parquet = dir.path().join("1m.parquet");
+        write_parquet(&parquet, &points);
+        g.bench_function("parquet_1000000_f32", |b| {
+            b.iter(|| data::read(&parquet, &cols, Load::Points(DType::F32)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// The points as a Parquet file of two double columns, x and y, as polars writes it (zstd).
+#[cfg(feature = "parquet")]
+fn write_parquet(path: &std::path::Path, data: &explore::data::Dataset) {
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::data_type::DoubleType;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let (x, y) = data.values().unwrap();
+    let schema = parquet::schema::parser::parse_message_type(
+        "message m { REQUIRED DOUBLE x; REQUIRED DOUBLE y; }",
+    )
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    for values in [&x, &y] {
+        let mut column = group.next_column().unwrap().unwrap();
+        column
+            .typed::<DoubleType>()
+            .write_batch(values, None, None)
+            .unwrap();
+        column.close().unwrap();
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+}
+
+criterion_group!(benches, sweep, surface, epoch, minibatch, landscape, animation, read);
 criterion_main!(benches);

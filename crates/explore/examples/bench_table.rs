@@ -190,6 +190,28 @@ fn main() {
         if let Some(l) = get("landscape_mlp16x16_200/threads={t}/plane_21x21") {
             println!("| landscape plane 21 × 21, MLP 1-16-16-1, N = 200 | {t} | {:.0} points/s | — | — | |", 441.0 / (l / 1e9));
         }
+        for (id, what) in [
+            (
+                "csv_1000000_moments",
+                "read a CSV of 1e6 points (38 MB), moments only",
+            ),
+            (
+                "csv_1000000_f32",
+                "read a CSV of 1e6 points into f32 columns",
+            ),
+            (
+                "npy_1000000_f32",
+                "read a .npy of 1e6 points into f32 columns",
+            ),
+            (
+                "parquet_1000000_f32",
+                "read a Parquet file of 1e6 points into f32 columns",
+            ),
+        ] {
+            if let Some(r) = get(&format!("read/threads={{t}}/{id}")) {
+                println!("| {what} | {t} | {} ({:.1} M rows/s) | polars, pandas: `scripts/read_bench.py` | | |", seconds(r), 1e6 / (r / 1e9) / 1e6);
+            }
+        }
     }
     let explore = root.join("release/explore");
     match sweep_peak_memory(&explore) {

@@ -248,12 +248,12 @@ fn bad_points_and_conflicting_sources() {
     fails(
         &["sweep", "--data", "data/linear.csv", "--point", "1,2"],
         2,
-        "'--data <FILE.csv|->' cannot be used with '--point <X,Y>'",
+        "'--data <FILE|->' cannot be used with '--point <X,Y>'",
     );
     fails(
         &["sweep"],
         2,
-        "required arguments were not provided: --data <FILE.csv|->",
+        "required arguments were not provided: --data <FILE|->",
     );
     fails(
         &["sweep", "--point", "1,2", "--bogus"],

@@ -15,14 +15,16 @@ use explore::plot::{self, Figure, Page, PlotPath};
 use explore::progress::Progress;
 use explore::report::{Format, Report, RunInfo, Sink};
 
-/// Where the points come from: a CSV file or `--point` flags, exactly one of them.
+/// Where the points come from: a data file or `--point` flags, exactly one of them.
 #[derive(clap::Args, Clone, Default)]
 pub struct DataArgs {
-    /// A CSV file (`-`: standard input) whose header names the x and y columns; fields
-    /// separated by commas, tabs (`.tsv`) or semicolons.
+    /// The data, by extension: a CSV whose header names the x and y columns (fields separated
+    /// by commas, tabs for .tsv, or semicolons; `-` reads standard input); a NumPy .npy of
+    /// shape (N, 2), column 0 x and column 1 y; a .npz with arrays named by --x and --y; a
+    /// .parquet file with columns named by --x and --y.
     #[arg(
         long,
-        value_name = "FILE.csv|-",
+        value_name = "FILE|-",
         conflicts_with = "points",
         required_unless_present = "points"
     )]
@@ -30,10 +32,10 @@ pub struct DataArgs {
     /// A point X,Y; repeat for more points (e.g. --point -3,3 --point 1,2).
     #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
     pub points: Vec<(f64, f64)>,
-    /// The name of the x column in --data (any case).
+    /// The name of the x column (or .npz array) in --data, any case.
     #[arg(long = "x", value_name = "NAME", default_value = "x")]
     pub x_column: String,
-    /// The name of the y column in --data (any case).
+    /// The name of the y column (or .npz array) in --data, any case.
     #[arg(long = "y", value_name = "NAME", default_value = "y")]
     pub y_column: String,
     /// The field separator of --data: `,` `;` `|` or `tab`. Default: tab for .tsv, else
