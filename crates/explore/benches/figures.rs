@@ -192,6 +192,27 @@ fn landscape(c: &mut Criterion) {
             .unwrap()
         })
     });
+    // The batched path `explore landscape` takes for its built-in models, on the plane of the
+    // issue's comparison with PyTorch's vmap: 101 × 101.
+    let (xs, ys) = (x.squeeze(1).unwrap(), y.squeeze(1).unwrap());
+    let layers = explore::landscape::batched::Layers::of(&center).unwrap();
+    let fine = explore::grid::linspace(-1.0, 1.0, 101);
+    g.throughput(Throughput::Elements(101 * 101));
+    g.bench_function("batched_101x101", |b| {
+        b.iter(|| {
+            explore::landscape::batched::plane(
+                &layers,
+                &center,
+                (&d1, &d2),
+                &fine,
+                &fine,
+                &xs,
+                &ys,
+                &|_, _| {},
+            )
+            .unwrap()
+        })
+    });
     g.finish();
 }
 

@@ -159,3 +159,149 @@ fn the_landscape_in_3d_and_its_angle() {
         assert_eq!(out.status.code(), Some(2), "--angle {angle}");
     }
 }
+
+/// The line's loss is a quadratic: its Hessian `2·[[mean x², x̄], [x̄, 1]]` is the same at every
+/// epoch, and `--sharpness` finds its top eigenvalue, the closed form, each time.
+#[test]
+fn the_lines_sharpness_is_its_closed_form_curvature() {
+    let text = ok(&[
+        "landscape",
+        "--model",
+        "line",
+        "--data",
+        "data/linear.csv",
+        "--sharpness",
+        "10",
+        "--epochs",
+        "30",
+        "--lr",
+        "0.001",
+        "--format",
+        "csv",
+    ]);
+    let (header, rows) = parse_csv(&text);
+    assert_eq!(header, ["epoch", "sharpness", "loss"]);
+    assert_eq!(
+        rows.iter().map(|r| r[0]).collect::<Vec<_>>(),
+        [0.0, 10.0, 20.0, 30.0]
+    );
+    let data = explore::data::read(
+        &root().join("data/linear.csv"),
+        &explore::data::Columns::default(),
+        explore::data::Load::Moments(candle_core::DType::F64),
+    )
+    .unwrap();
+    let exact = data.moments().max_curvature(true);
+    for row in &rows {
+        assert!(
+            (row[1] - exact).abs() <= 1e-6 * exact,
+            "{} vs {exact}",
+            row[1]
+        );
+    }
+}
+
+/// The edge of stability on the shipped sine data: full-batch gradient descent at lr 0.1 drives
+/// the MLP's sharpness from about 7.7 up to 2/lr = 20, where it stays.
+#[test]
+fn gradient_descent_drives_the_sharpness_to_two_over_lr() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("sharpness.png");
+    let text = ok(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--sharpness",
+        "50",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "1500",
+        "--format",
+        "json",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["optimizer"], "sgd");
+    assert_eq!(doc["two_over_lr"], 20.0);
+    let sharpness: Vec<f64> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sharpness"].as_f64().unwrap())
+        .collect();
+    assert_eq!(sharpness.len(), 31);
+    assert!(sharpness[0] < 10.0, "starts flat: {}", sharpness[0]);
+    let tail = &sharpness[24..];
+    let mean = tail.iter().sum::<f64>() / tail.len() as f64;
+    assert!((mean - 20.0).abs() < 0.5, "hovers at 2/lr: {tail:?}");
+    assert!(inspect_png(&plot).is_ok());
+}
+
+#[test]
+fn sharpness_flags_that_cannot_work_are_usage_errors() {
+    for (args, needle) in [
+        (
+            vec!["--plot", "s.html"],
+            "--sharpness draws a PNG or SVG figure",
+        ),
+        (vec!["--directions", "pca"], "cannot be used with"),
+        (vec!["--steps", "9"], "cannot be used with"),
+    ] {
+        let mut all = vec!["landscape", "--data", "data/sine.csv", "--sharpness", "5"];
+        all.extend(args);
+        let out = explore(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+}
+
+/// `--view line`: at t = 0 the loss of the start, at t = 1 that of the trained model, the very
+/// values the plane's trajectory records for the same run; both lines meet at t = 1.
+#[test]
+fn the_line_view_passes_the_start_and_the_trained_model() {
+    let common = [
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--epochs",
+        "100",
+        "--format",
+        "json",
+    ];
+    let line: serde_json::Value =
+        serde_json::from_str(&ok(
+            &[&common[..], &["--view", "line", "--steps", "9"]].concat()
+        ))
+        .unwrap();
+    let plane: serde_json::Value =
+        serde_json::from_str(&ok(&[&common[..], &["--steps", "3"]].concat())).unwrap();
+    let rows = line["rows"].as_array().unwrap();
+    let t: Vec<f64> = rows.iter().map(|r| r["t"].as_f64().unwrap()).collect();
+    assert_eq!(t, [-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]);
+    // In f32, as the run computes them (the rows print f32's shortest digits).
+    let f32_of = |v: &serde_json::Value| v.as_f64().unwrap() as f32;
+    let trajectory = plane["trajectory"].as_array().unwrap();
+    let first = f32_of(&trajectory[0]["loss"]);
+    let last = f32_of(&trajectory[trajectory.len() - 1]["loss"]);
+    assert_eq!(f32_of(&rows[2]["loss"]), first);
+    assert_eq!(f32_of(&rows[6]["loss"]), last);
+    assert_eq!(f32_of(&rows[6]["random"]), last);
+    assert_eq!(f32_of(&line["start_loss"]), first);
+    assert_eq!(f32_of(&line["trained_loss"]), last);
+    assert!(last < first / 10.0);
+    for (flags, needle) in [
+        (
+            vec!["--view", "line", "--directions", "pca"],
+            "--directions is for the plane",
+        ),
+        (vec!["--view", "line", "--plot", "l.html"], "PNG or SVG"),
+    ] {
+        let out = explore(&[&common[..], &flags[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+    let out = explore(&["surface", "--data", "data/linear.csv", "--view", "line"]);
+    assert_eq!(out.status.code(), Some(2));
+}

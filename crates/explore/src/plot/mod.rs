@@ -11,6 +11,8 @@ mod fit;
 mod heatmap;
 mod history;
 mod html;
+mod lines;
+mod sharpness;
 mod surface3d;
 mod train;
 
@@ -20,6 +22,8 @@ pub use fit::DataFit;
 pub use heatmap::Heatmap;
 pub use history::{LossHistory, Series};
 pub use html::{save_html, Page, PageHistory, PageTrack};
+pub use lines::LossLines;
+pub use sharpness::SharpnessFigure;
 pub use surface3d::{Surface3d, Track3, View};
 pub use train::{Landscape, TrainFigure};
 

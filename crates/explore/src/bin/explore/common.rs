@@ -311,7 +311,8 @@ impl OptimArgs {
 /// How a grid of losses is drawn, for `surface` and `landscape`.
 #[derive(clap::Args, Clone, Default)]
 pub struct ViewArgs {
-    /// The plot: a heat map with contours, or a shaded 3-D surface (with the path on it).
+    /// The plot: a heat map with contours, a shaded 3-D surface (with the path on it), or for
+    /// `landscape` the 1-D view along a line.
     #[arg(long, value_enum, default_value_t)]
     pub view: ViewKind,
     /// The 3-D view's AZIMUTH,ELEVATION in degrees.
@@ -328,6 +329,9 @@ pub enum ViewKind {
     /// A shaded 3-D surface.
     #[value(name = "3d")]
     Solid,
+    /// `landscape` only: the loss along the straight line from the initial to the trained
+    /// parameters, t from −0.5 to 1.5, beside a random direction through the trained ones.
+    Line,
 }
 
 fn parse_angle(text: &str) -> Result<(f64, f64), String> {

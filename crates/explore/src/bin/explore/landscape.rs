@@ -2,7 +2,9 @@
 //! trained parameters with the training path on it.
 
 use anyhow::Result;
-use explore::landscape::{Config, Directions, LossPlane, ModelKind, Normalization};
+use explore::landscape::{
+    Config, Directions, LossLine, LossPlane, ModelKind, Normalization, Sharpness,
+};
 use explore::optim::{Kind, Settings};
 
 use explore::cli::AnimateArgs;
@@ -54,6 +56,16 @@ pub struct Args {
     /// Seed of the model's initial parameters and of the random directions.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Instead of the plane: the sharpness, the top eigenvalue of the loss's Hessian, every K
+    /// epochs of training (in f64), against the 2/lr bound of gradient descent, with the loss
+    /// (the edge of stability, Cohen et al. 2021). The optimizer defaults to sgd.
+    #[arg(
+        long,
+        value_name = "K",
+        value_parser = clap::value_parser!(u32).range(1..),
+        conflicts_with_all = ["directions", "steps", "distance", "animate", "keep_1d", "view"]
+    )]
+    sharpness: Option<u32>,
     #[command(flatten)]
     view: ViewArgs,
     #[command(flatten)]
@@ -63,12 +75,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let default = if args.sharpness.is_some() {
+        Kind::Sgd
+    } else {
+        Kind::Adam
+    };
     let config = Config {
         model: args.model,
         hidden: args.hidden.iter().map(|&h| h as usize).collect(),
         optimizer: Settings {
             lr: args.optim.lr.unwrap_or(0.01),
-            ..args.optim.settings(Kind::Adam)?
+            ..args.optim.settings(default)?
         },
         epochs: args.epochs,
         directions: args.directions,
@@ -81,6 +98,12 @@ pub fn run(args: Args) -> Result<()> {
     config
         .check(args.common.dtype.dtype())
         .map_err(explore::cli::usage)?;
+    if let Some(every) = args.sharpness {
+        return sharpness(&args, &config, every as usize);
+    }
+    if args.view.view == ViewKind::Line {
+        return along_a_line(&args, &config);
+    }
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
     let run = Run::open(&args.data, &args.common, &outputs, &[], true)?;
     let progress = run.progress("landscape");
@@ -93,7 +116,7 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     drop(progress);
     let view = || match args.view.view {
-        ViewKind::Map => View::Map(plane.figure()),
+        ViewKind::Map | ViewKind::Line => View::Map(plane.figure()),
         ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
     };
     run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
@@ -101,4 +124,66 @@ pub fn run(args: Args) -> Result<()> {
         run.note(&format!("wrote animation: {}", path.display()));
     }
     Ok(())
+}
+
+/// `--sharpness K`: the top Hessian eigenvalue every K epochs, against 2/lr.
+fn sharpness(args: &Args, config: &Config, every: usize) -> Result<()> {
+    if let Some(plot) = &args.common.plot {
+        if plot
+            .as_path()
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+        {
+            return Err(explore::cli::usage(
+                "--sharpness draws a PNG or SVG figure, not an HTML page: use --plot FILE.png",
+            ));
+        }
+    }
+    let run = Run::open(&args.data, &args.common, &[], &[], true)?;
+    if run.dtype != candle_core::DType::F64 {
+        run.note("sharpness: training in f64 (the Hessian-vector products are finite differences)");
+    }
+    let progress = run.progress("sharpness");
+    let result = Sharpness::run(&run.data, config, every, &run.device, &|done, total| {
+        progress.update(done, total)
+    })?;
+    drop(progress);
+    run.finish(
+        run.annotate(result.report(), None),
+        || result.figure(),
+        explore::plot::Page::default,
+    )
+}
+
+/// `--view line`: the loss along the interpolation from the start to the trained parameters and
+/// along a random direction through the trained ones.
+fn along_a_line(args: &Args, config: &Config) -> Result<()> {
+    let given = [
+        ("--directions", args.directions.is_some()),
+        ("--distance", args.distance.is_some()),
+        ("--animate", args.animate.output().is_some()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+        return Err(explore::cli::usage(format!(
+            "{flag} is for the plane; --view line runs t from -0.5 to 1.5 along its two lines"
+        )));
+    }
+    if let Some(plot) = &args.common.plot {
+        if plot
+            .as_path()
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html"))
+        {
+            return Err(explore::cli::usage(
+                "--view line draws a PNG or SVG figure, not an HTML page: use --plot FILE.png",
+            ));
+        }
+    }
+    let run = Run::open(&args.data, &args.common, &[], &[], true)?;
+    let lines = LossLine::run(&run.data, config, run.dtype, &run.device)?;
+    run.finish(
+        run.annotate(lines.report(), None),
+        || lines.figure(),
+        explore::plot::Page::default,
+    )
 }

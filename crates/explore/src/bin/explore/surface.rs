@@ -34,6 +34,11 @@ pub fn run(args: Args) -> Result<()> {
     let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
     explore::grid::check_grid_size(count(&args.weights), count(&args.biases))
         .map_err(explore::cli::usage)?;
+    if args.view.view == ViewKind::Line {
+        return Err(explore::cli::usage(
+            "--view line is landscape's 1-D view; a surface is drawn as map or 3d",
+        ));
+    }
     let run = Run::open(
         &args.data,
         &args.common,
@@ -55,7 +60,7 @@ pub fn run(args: Args) -> Result<()> {
     let report = run.annotate(surface.report(), Some(surface.method.name()));
     let view = || match args.view.view {
         ViewKind::Map => View::Map(surface.figure()),
-        ViewKind::Solid => View::Surface(surface.figure3d(args.view.angle)),
+        ViewKind::Solid | ViewKind::Line => View::Surface(surface.figure3d(args.view.angle)),
     };
     run.finish(report, view, || Page::of_map(&surface.figure(), &[], &[]))
 }

@@ -1,0 +1,210 @@
+//! The edge of stability (Cohen et al. 2021): full-batch gradient descent drives the top
+//! eigenvalue of the loss's Hessian up until it reaches `2/lr`, the bound the lesson prints for
+//! the line, and then hovers there while the loss keeps falling, unsteadily. A run records
+//! `λmax` every few epochs beside the loss.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device, Result};
+use candle_nn::optim::Optimizer;
+use candle_nn::VarMap;
+
+use super::{hessian, params, Config, Model, PowerIteration};
+use crate::data::Dataset;
+use crate::optim::{AnyOptimizer, Kind};
+use crate::plot::{LossHistory, Series, SharpnessFigure};
+use crate::report::{human, Report};
+use crate::train::{train, Ended};
+
+/// A training run with its sharpness every `every` epochs.
+#[derive(Debug, Clone)]
+pub struct Sharpness {
+    /// "mlp 1-16-16-1" and its number of parameters.
+    pub model: String,
+    pub parameters: usize,
+    pub optimizer: Kind,
+    pub lr: f64,
+    /// The epochs at which `λmax` was taken, with it and the loss there.
+    pub epochs: Vec<usize>,
+    pub sharpness: Vec<f64>,
+    pub losses: Vec<f64>,
+    /// The loss at every epoch.
+    pub history: Vec<f64>,
+    pub every: usize,
+    /// "data/sine.csv (200 points)".
+    pub source: String,
+}
+
+impl Sharpness {
+    /// Trains the model of `config` on `data` in f64 (the Hessian-vector products are finite
+    /// differences, which need it) with `config.optimizer`, taking `λmax` of the Hessian every
+    /// `every` epochs and at the end. `progress` is told epochs done of all.
+    pub fn run(
+        data: &Dataset,
+        config: &Config,
+        every: usize,
+        device: &Device,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self> {
+        let dtype = DType::F64;
+        let (x, y) = data
+            .tensors(dtype, device)
+            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+        let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
+        let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+        let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
+        let vars = params::sorted_vars(net.varmap())
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        let mut optimizer = AnyOptimizer::new(vars, config.optimizer)?;
+        let every = every.max(1);
+        let mut run = Self {
+            model: net.name().to_string(),
+            parameters: net.parameter_count(),
+            optimizer: config.optimizer.kind,
+            lr: config.optimizer.lr,
+            epochs: Vec::new(),
+            sharpness: Vec::new(),
+            losses: Vec::new(),
+            history: Vec::new(),
+            every,
+            source: data.describe(),
+        };
+        let mut direction: Option<Vec<f64>> = None;
+        let settings = PowerIteration {
+            seed: config.seed,
+            ..PowerIteration::default()
+        };
+        let epochs = config.epochs;
+        let ended = train(
+            &mut optimizer,
+            |_| loss(net.varmap()),
+            epochs,
+            |step| {
+                run.history.push(step.loss);
+                if step.step % every == 0 || step.step == epochs {
+                    let (lambda, v) = hessian::top_eigenpair(
+                        net.varmap(),
+                        &loss,
+                        settings,
+                        direction.as_deref(),
+                    )?;
+                    direction = Some(v);
+                    run.epochs.push(step.step);
+                    run.sharpness.push(lambda);
+                    run.losses.push(step.loss);
+                    progress(step.step, epochs);
+                }
+                Ok(ControlFlow::Continue(()))
+            },
+        )?;
+        if let Ended::NonFinite { step } = ended {
+            candle_core::bail!(
+                "sharpness: the training loss became non-finite at epoch {step}: lower --lr"
+            );
+        }
+        Ok(run)
+    }
+
+    /// `2/lr`: the largest curvature gradient descent at this rate is stable on.
+    pub fn bound(&self) -> f64 {
+        2.0 / self.lr
+    }
+
+    /// The mean `λmax / (2/lr)` over the last quarter of the recorded epochs.
+    pub fn final_ratio(&self) -> f64 {
+        let n = self.sharpness.len();
+        let tail = &self.sharpness[n - n.div_ceil(4).max(1).min(n)..];
+        tail.iter().sum::<f64>() / tail.len().max(1) as f64 / self.bound()
+    }
+
+    /// Rows `epoch, sharpness, loss`, with `2/lr` and how close the run came to it.
+    pub fn report(&self) -> Report {
+        let epochs: Vec<f64> = self.epochs.iter().map(|&e| e as f64).collect();
+        #[derive(serde::Serialize)]
+        struct Details<'a> {
+            model: &'a str,
+            parameters: usize,
+            optimizer: &'static str,
+            lr: f64,
+            two_over_lr: f64,
+            every: usize,
+        }
+        let peak = self
+            .sharpness
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut report = Report::new(
+            vec!["epoch", "sharpness", "loss"],
+            vec![epochs, self.sharpness.clone(), self.losses.clone()],
+            DType::F64,
+        )
+        .title(format!(
+            "sharpness λmax(H) of {} on {} while training with {} at lr {} (f64)",
+            self.model,
+            self.source,
+            self.optimizer.name(),
+            human(self.lr)
+        ))
+        .details(&Details {
+            model: &self.model,
+            parameters: self.parameters,
+            optimizer: self.optimizer.name(),
+            lr: self.lr,
+            two_over_lr: self.bound(),
+            every: self.every,
+        })
+        .summary(format!(
+            "λmax went from {} to a peak of {}; 2/lr = {}; over the last quarter of the run it \
+             averaged {:.0}% of 2/lr",
+            human(self.sharpness.first().copied().unwrap_or(f64::NAN)),
+            human(peak),
+            human(self.bound()),
+            100.0 * self.final_ratio()
+        ));
+        if self.optimizer != Kind::Sgd {
+            report = report.summary(
+                "2/lr is the bound of plain gradient descent (--optimizer sgd); other \
+                 optimizers have their own"
+                    .to_string(),
+            );
+        }
+        report
+    }
+
+    /// `λmax` per epoch with the `2/lr` line, and the loss below.
+    pub fn figure(&self) -> SharpnessFigure {
+        SharpnessFigure {
+            title: format!(
+                "sharpness of {} on {}: {} at lr {}",
+                self.model,
+                self.source,
+                self.optimizer.name(),
+                human(self.lr)
+            ),
+            sharpness: self
+                .epochs
+                .iter()
+                .zip(&self.sharpness)
+                .map(|(&e, &s)| (e as f64, s))
+                .collect(),
+            bound: self.bound(),
+            loss: LossHistory {
+                title: "loss per epoch".into(),
+                series: vec![Series {
+                    label: "training loss".into(),
+                    losses: self
+                        .history
+                        .iter()
+                        .enumerate()
+                        .map(|(e, &l)| (e as f64, l))
+                        .collect(),
+                }],
+                optimum_loss: None,
+                extent: None,
+            },
+        }
+    }
+}

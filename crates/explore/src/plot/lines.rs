@@ -1,0 +1,81 @@
+//! Loss along a line in parameter space: a few labelled curves against one coordinate, with
+//! the places that matter marked.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    clipped_lines, draw_legend, line_chart, msg, pad, span, tick, track_colour, Figure, Series,
+};
+
+/// Curves of loss against `t`, and vertical marks at named values of `t`.
+#[derive(Debug, Clone, Default)]
+pub struct LossLines {
+    pub title: String,
+    pub x_label: String,
+    /// `(t, loss)` per curve.
+    pub series: Vec<Series>,
+    pub marks: Vec<(f64, String)>,
+}
+
+impl Figure for LossLines {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(msg)?;
+        let all = || self.series.iter().flat_map(|s| &s.losses);
+        let x_span = span(all().map(|p| p.0)).ok_or("nothing to plot")?;
+        let y_span = span(all().map(|p| p.1)).ok_or("nothing to plot")?;
+        let (x_lo, x_hi) = pad(x_span, 0.02);
+        let (y_lo, y_hi) = pad((y_span.0.min(0.0), y_span.1), 0.03);
+        let mut chart = line_chart(
+            root,
+            (&self.title, 22),
+            (x_lo, x_hi),
+            (y_lo, y_hi),
+            (&self.x_label, "loss (MSE)"),
+            &|v| tick(*v, y_lo, y_hi),
+        )?;
+        let grey = RGBColor(150, 150, 150);
+        for (t, label) in &self.marks {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(*t, y_lo), (*t, y_hi)],
+                    6,
+                    6,
+                    grey.stroke_width(1),
+                ))
+                .map_err(msg)?;
+            chart
+                .draw_series([Text::new(
+                    label.clone(),
+                    (*t, y_hi),
+                    (super::FAMILY, 15).into_font().color(&grey),
+                )])
+                .map_err(msg)?;
+        }
+        // Two colours far apart (blue, orange), then the tracks' palette.
+        const PAIR: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
+        for (i, series) in self.series.iter().enumerate() {
+            let colour = match PAIR.get(i) {
+                Some(&c) if self.series.len() <= 2 => c,
+                _ => track_colour(i, self.series.len()),
+            };
+            let lines = clipped_lines(
+                &chart,
+                series.losses.iter().copied(),
+                colour.stroke_width(3),
+            );
+            chart
+                .draw_series(lines)
+                .map_err(msg)?
+                .label(series.label.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::MiddleRight, 16)?;
+        Ok(())
+    }
+}
