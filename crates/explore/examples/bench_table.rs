@@ -188,7 +188,11 @@ fn main() {
             println!("| mini-batches of 32, N = 1e6, shuffled, one epoch (31,250 updates) | {t} | {} | PyTorch DataLoader: see README | | ≥ 10× |", seconds(m));
         }
         if let Some(l) = get("landscape_mlp16x16_200/threads={t}/plane_21x21") {
-            println!("| landscape plane 21 × 21, MLP 1-16-16-1, N = 200 | {t} | {:.0} points/s | — | — | |", 441.0 / (l / 1e9));
+            println!("| landscape plane 21 × 21, MLP 1-16-16-1, N = 200, a point at a time | {t} | {:.0} points/s | — | — | |", 441.0 / (l / 1e9));
+            if let Some(b) = get("landscape_mlp16x16_200/threads={t}/batched_101x101") {
+                let rate = 10201.0 / (b / 1e9);
+                println!("| … batched, plane 101 × 101 | {t} | {rate:.0} points/s | {:.0} points/s, a point at a time | {:.1}× | ≥ 3× PyTorch vmap (`scripts/landscape_vmap.py`) |", 441.0 / (l / 1e9), rate / (441.0 / (l / 1e9)));
+            }
         }
         for (id, what) in [
             (

@@ -305,3 +305,65 @@ fn the_line_view_passes_the_start_and_the_trained_model() {
     let out = explore(&["surface", "--data", "data/linear.csv", "--view", "line"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A trained model saved with --save is drawn again with --init-from and --epochs 0: the same
+/// plane, to the last digit, without training; a model of other sizes is refused.
+#[test]
+fn a_saved_model_draws_the_same_landscape_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("mlp.safetensors");
+    let saved = saved.to_str().unwrap();
+    let plane = |extra: &[&str]| {
+        let args = [
+            &[
+                "landscape",
+                "--data",
+                "data/sine.csv",
+                "--steps",
+                "5",
+                "--format",
+                "csv",
+            ][..],
+            extra,
+        ]
+        .concat();
+        ok(&args)
+    };
+    let trained = plane(&["--epochs", "200", "--save", saved]);
+    assert_eq!(plane(&["--epochs", "0", "--init-from", saved]), trained);
+    // The line view starts from the saved parameters too: at t = 0 and t = 1 both are they.
+    let line = ok(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--epochs",
+        "0",
+        "--init-from",
+        saved,
+        "--view",
+        "line",
+        "--steps",
+        "5",
+        "--format",
+        "csv",
+    ]);
+    let (_, rows) = parse_csv(&line);
+    assert_eq!(rows[1][1], rows[3][1]);
+    let out = explore(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--epochs",
+        "0",
+        "--init-from",
+        saved,
+        "--hidden",
+        "8",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`layer0.bias` has shape [16], this model's has [8]"),
+        "{}",
+        stderr(&out)
+    );
+}

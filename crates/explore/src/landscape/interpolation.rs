@@ -6,7 +6,7 @@
 use candle_core::{DType, Device, Result};
 use candle_nn::VarMap;
 
-use super::{line, random_direction, train_recorded, Config, Model, RECORDS};
+use super::{line, random_direction, train_recorded, Config, RECORDS};
 use crate::data::Dataset;
 use crate::grid::linspace;
 use crate::plot::{LossLines, Series};
@@ -27,6 +27,8 @@ pub struct LossLine {
     /// "data/sine.csv (200 points)".
     pub source: String,
     pub dtype: DType,
+    /// The parameters at the end of the run.
+    pub trained: super::Params,
 }
 
 impl LossLine {
@@ -37,7 +39,7 @@ impl LossLine {
             .tensors(dtype, device)
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
         let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
-        let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+        let net = super::build(config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
         let run = train_recorded(
             net.varmap(),
@@ -74,6 +76,7 @@ impl LossLine {
             epochs: config.epochs,
             source: data.describe(),
             dtype,
+            trained: trained.clone(),
         })
     }
 

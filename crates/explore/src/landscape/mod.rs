@@ -4,8 +4,11 @@
 //! run), and a training trajectory projected onto that plane with its true losses.
 //!
 //! [`LossPlane::run`] is the whole pipeline of `explore landscape` for the built-in models
-//! (the line and the MLP); the pieces ([`Params`], [`random_direction`], [`pca_directions`],
-//! [`plane`], [`project`]) work for any `VarMap` model and a loss closure.
+//! (the line and the MLP), [`LossPlane::around`] the same for a model of your own after
+//! [`train_recorded`]; the pieces ([`Params`], [`random_direction`], [`pca_directions`],
+//! [`plane`], [`project`]) work for any `VarMap` model and a loss closure. [`LossLine`] is the
+//! 1-D view (the interpolation from the start to the trained parameters), [`top_eigenvalue`]
+//! the sharpness of any such loss, and [`Sharpness`] its course over a training run.
 //!
 //! Two ways to evaluate the plane. Any model: every point by writing parameters into the same
 //! `Var`s in place and calling the caller's loss closure ([`plane`]), a dozen small candle ops
@@ -117,6 +120,42 @@ pub struct Config {
     pub distance: Option<f64>,
     /// Seed of the model's start and of the random directions (`seed + 1`, `seed + 2`).
     pub seed: u64,
+    /// Start from these saved parameters ([`Params::save`]) rather than the seeded ones.
+    pub init_from: Option<std::path::PathBuf>,
+}
+
+impl Default for Config {
+    /// What `explore landscape` does without flags: an MLP 1-16-16-1 trained for 500 epochs
+    /// of Adam at lr 0.01, a 41 × 41 plane on the model's default directions, filter
+    /// normalised, seed 1.
+    fn default() -> Self {
+        Self {
+            model: ModelKind::Mlp,
+            hidden: vec![16, 16],
+            optimizer: Settings::new(crate::optim::Kind::Adam, 0.01),
+            epochs: 500,
+            directions: None,
+            normalization: Normalization::default(),
+            keep_1d: false,
+            steps: 41,
+            distance: None,
+            seed: 1,
+            init_from: None,
+        }
+    }
+}
+
+/// The model of `config` in `dtype` on `device`: seeded, or with the parameters of
+/// `config.init_from`.
+pub(crate) fn build(config: &Config, dtype: DType, device: &Device) -> Result<Model> {
+    let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+    if let Some(path) = &config.init_from {
+        Params::of(net.varmap())?
+            .load_like(path)
+            .map_err(|e| candle_core::Error::Msg(e.to_string()))?
+            .set_into(net.varmap())?;
+    }
+    Ok(net)
 }
 
 /// How many times a run's parameters are recorded for its path.
@@ -205,6 +244,8 @@ pub struct LossPlane {
     /// "data/sine.csv (200 points)".
     pub source: String,
     pub dtype: DType,
+    /// The parameters at the end of the run: the plane's centre.
+    pub trained: Params,
 }
 
 impl LossPlane {
@@ -222,7 +263,7 @@ impl LossPlane {
             .tensors(dtype, device)
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
         let (x, y) = (xs.unsqueeze(1)?, ys.unsqueeze(1)?);
-        let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+        let net = build(config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
 
         let run = train_recorded(
@@ -232,12 +273,51 @@ impl LossPlane {
             config.epochs,
             RECORDS,
         )?;
+        let mut plane = Self::around_with(
+            net.varmap(),
+            &loss,
+            &run,
+            config,
+            Some((&xs, &ys)),
+            progress,
+        )?;
+        plane.model = net.name().to_string();
+        plane.source = data.describe();
+        Ok(plane)
+    }
+
+    /// The plane of `config` (its directions, normalisation, steps, distance and seed) around
+    /// the end of a recorded training run of any `VarMap` model, with the run projected onto it:
+    /// what [`LossPlane::run`] does after training, for a model of your own. Every grid point
+    /// is one call of `loss`. Name the model and the data in `model` and `source` for titles.
+    pub fn around(
+        varmap: &VarMap,
+        loss: &LossFn<'_>,
+        run: &Recording,
+        config: &Config,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self> {
+        Self::around_with(varmap, loss, run, config, None, progress)
+    }
+
+    /// [`LossPlane::around`], the grid by [`batched::plane`] when `data` is given and the
+    /// parameters are those of a built-in model.
+    fn around_with(
+        varmap: &VarMap,
+        loss: &LossFn<'_>,
+        run: &Recording,
+        config: &Config,
+        data: Option<(&Tensor, &Tensor)>,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<Self> {
         let Some(center) = run.points.last().cloned() else {
             candle_core::bail!("landscape: the training run recorded no parameters");
         };
+        let parameters: usize = center.tensors.iter().map(Tensor::elem_count).sum();
+        let dtype = center.tensors.first().map_or(DType::F64, Tensor::dtype);
         let directions = config
             .directions
-            .unwrap_or_else(|| Directions::default_for(net.parameter_count()));
+            .unwrap_or_else(|| Directions::default_for(parameters));
         let (d1, d2) = match directions {
             Directions::Random => {
                 let random = |k| {
@@ -250,7 +330,7 @@ impl LossPlane {
             Directions::Axes => axes_directions(&center)?,
         };
         let path = project(&run.points, &center, (&d1, &d2))?;
-        let path_losses = path_losses(net.varmap(), &loss, &run.points)?;
+        let path_losses = path_losses(varmap, loss, &run.points)?;
         let extent = path
             .iter()
             .fold(0.0f64, |m, p| m.max(p.0.abs()).max(p.1.abs()));
@@ -261,40 +341,26 @@ impl LossPlane {
         };
         let axis = linspace(-distance, distance, config.steps);
         // The built-in models many grid points at a time; any other, a point at a time.
-        let losses = match batched::Layers::of(&center) {
-            Some(layers) => batched::plane(
-                &layers,
-                &center,
-                (&d1, &d2),
-                &axis,
-                &axis,
-                &xs,
-                &ys,
-                progress,
-            )?,
-            None => plane(
-                net.varmap(),
-                &loss,
-                &center,
-                (&d1, &d2),
-                &axis,
-                &axis,
-                progress,
-            )?,
+        let losses = match (batched::Layers::of(&center), data) {
+            (Some(layers), Some((x, y))) => {
+                batched::plane(&layers, &center, (&d1, &d2), &axis, &axis, x, y, progress)?
+            }
+            _ => plane(varmap, loss, &center, (&d1, &d2), &axis, &axis, progress)?,
         };
         Ok(Self {
-            model: net.name().to_string(),
-            parameters: net.parameter_count(),
+            model: "model".into(),
+            parameters,
             axis,
             losses,
-            epochs: run.epochs,
+            epochs: run.epochs.clone(),
             path,
             path_losses,
             directions,
             normalization: config.normalization,
             distance,
-            source: data.describe(),
+            source: "data".into(),
             dtype,
+            trained: center,
         })
     }
 

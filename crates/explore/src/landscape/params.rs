@@ -117,3 +117,86 @@ impl Params {
         })
     }
 }
+
+impl Params {
+    /// Saves the parameters as safetensors, each tensor under its name: what
+    /// [`Params::load_like`] reads back, and what candle's `VarMap::load` and the `safetensors`
+    /// package of PyTorch read.
+    pub fn save(&self, path: &std::path::Path) -> crate::Result<()> {
+        let tensors: std::collections::HashMap<String, Tensor> = self
+            .names
+            .iter()
+            .cloned()
+            .zip(self.tensors.iter().cloned())
+            .collect();
+        crate::io::write_atomic_with(path, |tmp| candle_core::safetensors::save(&tensors, tmp))
+    }
+
+    /// Reads parameters saved by [`Params::save`] for a model shaped like `self`: every one of
+    /// its names with its shape, finite, converted to its dtype and device.
+    pub fn load_like(&self, path: &std::path::Path) -> crate::Result<Params> {
+        let at = path.display().to_string();
+        let bad = |msg: String| crate::Error::Data {
+            at: at.clone(),
+            msg,
+        };
+        let values: usize = self.tensors.iter().map(Tensor::elem_count).sum();
+        // Refuse a folder, a device or a stream (`/dev/zero`), or a file far larger than the
+        // model's parameters, before reading it.
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(bad("is a directory, not a .safetensors file".into()))
+            }
+            Ok(meta) if !meta.is_file() => {
+                return Err(bad("is not a regular file, not a .safetensors file".into()))
+            }
+            Ok(meta) if meta.len() > (values as u64 * 8 + (1 << 20)) => {
+                return Err(bad(format!(
+                    "is {} bytes, far more than this model's {values} parameters",
+                    meta.len()
+                )))
+            }
+            _ => {}
+        }
+        let file =
+            candle_core::safetensors::load(path, &candle_core::Device::Cpu).map_err(|e| {
+                let e = e.to_string();
+                bad(format!(
+                    "cannot read parameters: {}",
+                    e.lines().next().unwrap_or("")
+                ))
+            })?;
+        let mut tensors = Vec::with_capacity(self.tensors.len());
+        for (name, like) in self.names.iter().zip(&self.tensors) {
+            let t = file.get(name).ok_or_else(|| {
+                let mut has: Vec<&String> = file.keys().collect();
+                has.sort();
+                bad(format!(
+                    "no `{name}` in the file (it has: {}): give the --model and --hidden it \
+                     was saved with",
+                    has.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            if t.dims() != like.dims() {
+                return Err(bad(format!(
+                    "`{name}` has shape {:?}, this model's has {:?}: give the --model and \
+                     --hidden it was saved with",
+                    t.dims(),
+                    like.dims()
+                )));
+            }
+            let values = t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+                return Err(bad(format!("`{name}` holds {v}, not a finite number")));
+            }
+            tensors.push(t.to_dtype(like.dtype())?.to_device(like.device())?);
+        }
+        Ok(Params {
+            names: self.names.clone(),
+            tensors,
+        })
+    }
+}

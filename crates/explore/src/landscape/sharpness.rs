@@ -9,7 +9,7 @@ use candle_core::{DType, Device, Result};
 use candle_nn::optim::Optimizer;
 use candle_nn::VarMap;
 
-use super::{hessian, params, Config, Model, PowerIteration};
+use super::{hessian, params, Config, PowerIteration};
 use crate::data::Dataset;
 use crate::optim::{AnyOptimizer, Kind};
 use crate::plot::{LossHistory, Series, SharpnessFigure};
@@ -33,6 +33,8 @@ pub struct Sharpness {
     pub every: usize,
     /// "data/sine.csv (200 points)".
     pub source: String,
+    /// The parameters at the end of the run.
+    pub trained: super::Params,
 }
 
 impl Sharpness {
@@ -51,7 +53,7 @@ impl Sharpness {
             .tensors(dtype, device)
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
         let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
-        let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+        let net = super::build(config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
         let vars = params::sorted_vars(net.varmap())
             .into_iter()
@@ -70,6 +72,7 @@ impl Sharpness {
             history: Vec::new(),
             every,
             source: data.describe(),
+            trained: super::Params::of(net.varmap())?,
         };
         let mut direction: Option<Vec<f64>> = None;
         let settings = PowerIteration {
@@ -104,6 +107,7 @@ impl Sharpness {
                 "sharpness: the training loss became non-finite at epoch {step}: lower --lr"
             );
         }
+        run.trained = super::Params::of(net.varmap())?;
         Ok(run)
     }
 

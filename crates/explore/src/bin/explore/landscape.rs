@@ -2,8 +2,10 @@
 //! trained parameters with the training path on it.
 
 use anyhow::Result;
+use std::path::PathBuf;
+
 use explore::landscape::{
-    Config, Directions, LossLine, LossPlane, ModelKind, Normalization, Sharpness,
+    Config, Directions, LossLine, LossPlane, ModelKind, Normalization, Params, Sharpness,
 };
 use explore::optim::{Kind, Settings};
 
@@ -66,6 +68,14 @@ pub struct Args {
         conflicts_with_all = ["directions", "steps", "distance", "animate", "keep_1d", "view"]
     )]
     sharpness: Option<u32>,
+    /// Save the trained model's parameters here (safetensors, PyTorch's names: layer0.weight,
+    /// layer0.bias, …), to draw its landscape again with --init-from and --epochs 0.
+    #[arg(long, value_name = "FILE.safetensors")]
+    save: Option<PathBuf>,
+    /// Start from parameters saved with --save (the same --model and --hidden); with --epochs 0
+    /// the landscape is drawn around them without training.
+    #[arg(long, value_name = "FILE.safetensors")]
+    init_from: Option<PathBuf>,
     #[command(flatten)]
     view: ViewArgs,
     #[command(flatten)]
@@ -94,6 +104,7 @@ pub fn run(args: Args) -> Result<()> {
         steps: usize::from(args.steps),
         distance: args.distance,
         seed: args.seed,
+        init_from: args.init_from.clone(),
     };
     config
         .check(args.common.dtype.dtype())
@@ -104,8 +115,13 @@ pub fn run(args: Args) -> Result<()> {
     if args.view.view == ViewKind::Line {
         return along_a_line(&args, &config);
     }
-    let outputs: Vec<_> = args.animate.output().into_iter().collect();
-    let run = Run::open(&args.data, &args.common, &outputs, &[], true)?;
+    let outputs: Vec<_> = args
+        .animate
+        .output()
+        .into_iter()
+        .chain(args.saved())
+        .collect();
+    let run = Run::open(&args.data, &args.common, &outputs, &args.inputs(), true)?;
     let progress = run.progress("landscape");
     let plane = LossPlane::run(
         &run.data,
@@ -120,6 +136,7 @@ pub fn run(args: Args) -> Result<()> {
         ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
     };
     run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
+    args.save_params(&run, &plane.trained)?;
     if let Some(path) = args.animate.write(&plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }
@@ -139,7 +156,13 @@ fn sharpness(args: &Args, config: &Config, every: usize) -> Result<()> {
             ));
         }
     }
-    let run = Run::open(&args.data, &args.common, &[], &[], true)?;
+    let run = Run::open(
+        &args.data,
+        &args.common,
+        &args.saved(),
+        &args.inputs(),
+        true,
+    )?;
     if run.dtype != candle_core::DType::F64 {
         run.note("sharpness: training in f64 (the Hessian-vector products are finite differences)");
     }
@@ -152,7 +175,8 @@ fn sharpness(args: &Args, config: &Config, every: usize) -> Result<()> {
         run.annotate(result.report(), None),
         || result.figure(),
         explore::plot::Page::default,
-    )
+    )?;
+    args.save_params(&run, &result.trained)
 }
 
 /// `--view line`: the loss along the interpolation from the start to the trained parameters and
@@ -179,11 +203,42 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
             ));
         }
     }
-    let run = Run::open(&args.data, &args.common, &[], &[], true)?;
+    let run = Run::open(
+        &args.data,
+        &args.common,
+        &args.saved(),
+        &args.inputs(),
+        true,
+    )?;
     let lines = LossLine::run(&run.data, config, run.dtype, &run.device)?;
     run.finish(
         run.annotate(lines.report(), None),
         || lines.figure(),
         explore::plot::Page::default,
-    )
+    )?;
+    args.save_params(&run, &lines.trained)
+}
+
+impl Args {
+    /// `--save`, an output.
+    fn saved(&self) -> Vec<(&'static str, &std::path::Path)> {
+        self.save.iter().map(|p| ("--save", p.as_path())).collect()
+    }
+
+    /// `--init-from`, an input no output may replace.
+    fn inputs(&self) -> Vec<(&'static str, &std::path::Path)> {
+        self.init_from
+            .iter()
+            .map(|p| ("--init-from", p.as_path()))
+            .collect()
+    }
+
+    /// Writes the trained parameters to `--save`, if given.
+    fn save_params(&self, run: &Run, trained: &Params) -> Result<()> {
+        if let Some(path) = &self.save {
+            trained.save(path)?;
+            run.note(&format!("saved parameters to {}", path.display()));
+        }
+        Ok(())
+    }
 }
