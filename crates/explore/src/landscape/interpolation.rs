@@ -35,11 +35,7 @@ impl LossLine {
     /// Trains the model of `config` on `data` and evaluates both lines at `config.steps` values
     /// of `t` from −0.5 to 1.5.
     pub fn run(data: &Dataset, config: &Config, dtype: DType, device: &Device) -> Result<Self> {
-        let (x, y) = data
-            .tensors(dtype, device)
-            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
-        let net = super::build(config, dtype, device)?;
+        let (net, x, y) = super::build(data, config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
         let run = train_recorded(
             net.varmap(),

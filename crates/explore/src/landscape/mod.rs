@@ -145,9 +145,17 @@ impl Default for Config {
     }
 }
 
-/// The model of `config` in `dtype` on `device`: seeded, or with the parameters of
-/// `config.init_from`.
-pub(crate) fn build(config: &Config, dtype: DType, device: &Device) -> Result<Model> {
+/// The model of `config` in `dtype` on `device` (seeded, or with the parameters of
+/// `config.init_from`) and the data as its inputs and targets, `(N, 1)`.
+pub(crate) fn build(
+    data: &Dataset,
+    config: &Config,
+    dtype: DType,
+    device: &Device,
+) -> Result<(Model, Tensor, Tensor)> {
+    let (x, y) = data
+        .tensors(dtype, device)
+        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
     let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
     if let Some(path) = &config.init_from {
         Params::of(net.varmap())?
@@ -155,7 +163,7 @@ pub(crate) fn build(config: &Config, dtype: DType, device: &Device) -> Result<Mo
             .map_err(|e| candle_core::Error::Msg(e.to_string()))?
             .set_into(net.varmap())?;
     }
-    Ok(net)
+    Ok((net, x.unsqueeze(1)?, y.unsqueeze(1)?))
 }
 
 /// How many times a run's parameters are recorded for its path.
@@ -259,11 +267,8 @@ impl LossPlane {
         device: &Device,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Self> {
-        let (xs, ys) = data
-            .tensors(dtype, device)
-            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        let (x, y) = (xs.unsqueeze(1)?, ys.unsqueeze(1)?);
-        let net = build(config, dtype, device)?;
+        let (net, x, y) = build(data, config, dtype, device)?;
+        let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
 
         let run = train_recorded(

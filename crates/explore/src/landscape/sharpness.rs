@@ -49,11 +49,7 @@ impl Sharpness {
         progress: &dyn Fn(usize, usize),
     ) -> Result<Self> {
         let dtype = DType::F64;
-        let (x, y) = data
-            .tensors(dtype, device)
-            .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-        let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
-        let net = super::build(config, dtype, device)?;
+        let (net, x, y) = super::build(data, config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
         let vars = params::sorted_vars(net.varmap())
             .into_iter()

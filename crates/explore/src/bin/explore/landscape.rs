@@ -145,24 +145,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// `--sharpness K`: the top Hessian eigenvalue every K epochs, against 2/lr.
 fn sharpness(args: &Args, config: &Config, every: usize) -> Result<()> {
-    if let Some(plot) = &args.common.plot {
-        if plot
-            .as_path()
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("html"))
-        {
-            return Err(explore::cli::usage(
-                "--sharpness draws a PNG or SVG figure, not an HTML page: use --plot FILE.png",
-            ));
-        }
-    }
-    let run = Run::open(
-        &args.data,
-        &args.common,
-        &args.saved(),
-        &args.inputs(),
-        true,
-    )?;
+    let run = args.open_for_figure("--sharpness")?;
     if run.dtype != candle_core::DType::F64 {
         run.note("sharpness: training in f64 (the Hessian-vector products are finite differences)");
     }
@@ -192,24 +175,7 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
             "{flag} is for the plane; --view line runs t from -0.5 to 1.5 along its two lines"
         )));
     }
-    if let Some(plot) = &args.common.plot {
-        if plot
-            .as_path()
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("html"))
-        {
-            return Err(explore::cli::usage(
-                "--view line draws a PNG or SVG figure, not an HTML page: use --plot FILE.png",
-            ));
-        }
-    }
-    let run = Run::open(
-        &args.data,
-        &args.common,
-        &args.saved(),
-        &args.inputs(),
-        true,
-    )?;
+    let run = args.open_for_figure("--view line")?;
     let lines = LossLine::run(&run.data, config, run.dtype, &run.device)?;
     run.finish(
         run.annotate(lines.report(), None),
@@ -220,6 +186,25 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
 }
 
 impl Args {
+    /// The run of a view drawn only as a figure (PNG or SVG): `what` has no HTML page.
+    fn open_for_figure(&self, what: &str) -> Result<Run> {
+        if let Some(plot) = &self.common.plot {
+            let ext = plot.as_path().extension();
+            if ext.is_some_and(|e| e.eq_ignore_ascii_case("html")) {
+                return Err(explore::cli::usage(format!(
+                    "{what} draws a PNG or SVG figure, not an HTML page: use --plot FILE.png"
+                )));
+            }
+        }
+        Run::open(
+            &self.data,
+            &self.common,
+            &self.saved(),
+            &self.inputs(),
+            true,
+        )
+    }
+
     /// `--save`, an output.
     fn saved(&self) -> Vec<(&'static str, &std::path::Path)> {
         self.save.iter().map(|p| ("--save", p.as_path())).collect()
