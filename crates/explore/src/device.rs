@@ -36,10 +36,22 @@ impl DTypeChoice {
 
 /// Opens the device asked for. `Auto` never fails: it falls back to the CPU.
 pub fn select(choice: DeviceChoice) -> Result<Device> {
+    Ok(select_why(choice)?.0)
+}
+
+/// [`select`], and for `Auto` in a CUDA build that found no GPU, why it runs on the CPU (for
+/// a note: "no usable CUDA GPU: …; running on the CPU").
+pub fn select_why(choice: DeviceChoice) -> Result<(Device, Option<String>)> {
     match choice {
-        DeviceChoice::Cpu => Ok(Device::Cpu),
-        DeviceChoice::Cuda => open_cuda(),
-        DeviceChoice::Auto => Ok(open_cuda().unwrap_or(Device::Cpu)),
+        DeviceChoice::Cpu => Ok((Device::Cpu, None)),
+        DeviceChoice::Cuda => Ok((open_cuda()?, None)),
+        DeviceChoice::Auto => match open_cuda() {
+            Ok(device) => Ok((device, None)),
+            Err(e) if cfg!(feature = "cuda") => {
+                Ok((Device::Cpu, Some(format!("{e}; running on the CPU"))))
+            }
+            Err(_) => Ok((Device::Cpu, None)),
+        },
     }
 }
 

@@ -134,13 +134,16 @@ impl Run {
         } else {
             Load::Moments(dtype)
         })?;
-        let device = device::select(common.device)?;
+        let (device, fallback) = device::select_why(common.device)?;
         let run = Self {
             data,
             device,
             dtype: common.dtype.dtype(),
             common: common.clone(),
         };
+        if let Some(why) = fallback {
+            run.note(&format!("device: {why}"));
+        }
         run.note(&format!("device: {}", device::name(&run.device)));
         Ok(run)
     }
