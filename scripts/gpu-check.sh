@@ -9,7 +9,10 @@
 # here with scripts/build-cuda.sh, carry it with this script and data/, and run
 #
 #     scripts/gpu-check.sh [BINARY]        # default: target/cuda/release/explore
+#
+# SLOPE_CHECK_DEVICE=cpu rehearses the whole script where there is no GPU (cpu against cpu).
 set -uo pipefail
+DEV=${SLOPE_CHECK_DEVICE:-cuda}
 cd "$(dirname "$0")/.."
 BIN=${1:-target/cuda/release/explore}
 [ -x "$BIN" ] || { echo "error: no binary at $BIN: build it with scripts/build-cuda.sh" >&2; exit 2; }
@@ -34,7 +37,7 @@ if ldd "$BIN" | grep -q "not found"; then
     ldd "$BIN" | grep "not found" >&2
     exit 2
 fi
-if ! "$BIN" sweep --point -3,3 --device cuda -q > /dev/null; then
+if ! "$BIN" sweep --point -3,3 --device "$DEV" -q > /dev/null; then
     echo "error: no CUDA device answered (see above)" >&2
     exit 2
 fi
@@ -69,7 +72,7 @@ check() {  # check NAME ARGS...: cpu against cuda, f32 and f64
     for dtype in f32 f64; do
         local tol=1e-5; [ "$dtype" = f64 ] && tol=1e-10
         "$BIN" "$@" --dtype "$dtype" --device cpu --format csv -q > "$TMP/cpu.csv" || { rows+=("| $name | $dtype | cpu run failed | |"); status=1; continue; }
-        "$BIN" "$@" --dtype "$dtype" --device cuda --format csv -q > "$TMP/cuda.csv" || { rows+=("| $name | $dtype | cuda run failed | |"); status=1; continue; }
+        "$BIN" "$@" --dtype "$dtype" --device "$DEV" --format csv -q > "$TMP/cuda.csv" || { rows+=("| $name | $dtype | $DEV run failed | |"); status=1; continue; }
         if diff=$(compare "$TMP/cpu.csv" "$TMP/cuda.csv" "$tol"); then
             rows+=("| $name | $dtype | same (largest difference $diff) | ≤ $tol |")
         else
@@ -88,7 +91,7 @@ check "landscape, data/sine.csv, 20 epochs, 21 × 21" landscape --data data/sine
 "$BIN" gen --n 1000000 --out "$TMP/1m.csv" -q
 calc() { python3 -c "print($1)"; }
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null || return 1; t1=$(date +%s.%N); calc "$t1 - $t0"; }
-for device in cpu cuda; do
+for device in cpu "$DEV"; do
     read_s=$(seconds "$BIN" train --data "$TMP/1m.csv" --epochs 0 -q --device "$device")
     sweep_s=$(seconds "$BIN" sweep --data "$TMP/1m.csv" --method direct --weights -3:5:100000 -q --device "$device")
     train_s=$(seconds "$BIN" train --data "$TMP/1m.csv" --epochs 100 -q --device "$device")
