@@ -163,12 +163,23 @@ impl Run {
     /// `report` with the run's data, device and precision (and `method`) for the JSON, and
     /// where a table's left-out rows are.
     pub fn annotate(&self, report: Report, method: Option<&'static str>) -> Report {
+        self.annotate_in(report, method, self.dtype)
+    }
+
+    /// [`Run::annotate`] for work done in `dtype` rather than the run's (the sharpness, always
+    /// in f64).
+    pub fn annotate_in(
+        &self,
+        report: Report,
+        method: Option<&'static str>,
+        dtype: DType,
+    ) -> Report {
         report
             .run(RunInfo {
                 data: self.data.source.clone(),
                 n: self.data.len(),
                 device: device::name(&self.device),
-                dtype: self.dtype.as_str(),
+                dtype: dtype.as_str(),
                 method,
             })
             .elsewhere("--format csv or --format json has every one")

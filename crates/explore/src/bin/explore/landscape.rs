@@ -155,7 +155,7 @@ fn sharpness(args: &Args, config: &Config, every: usize) -> Result<()> {
     })?;
     drop(progress);
     run.finish(
-        run.annotate(result.report(), None),
+        run.annotate_in(result.report(), None, candle_core::DType::F64),
         || result.figure(),
         explore::plot::Page::default,
     )?;
