@@ -367,3 +367,32 @@ fn a_saved_model_draws_the_same_landscape_again() {
         stderr(&out)
     );
 }
+
+/// The line view's start and trained losses are those of t = 0 and t = 1 exactly, whether or
+/// not the grid has them.
+#[test]
+fn the_line_views_ends_are_exact_on_any_grid() {
+    let run = |steps: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&[
+            "landscape",
+            "--data",
+            "data/sine.csv",
+            "--epochs",
+            "50",
+            "--view",
+            "line",
+            "--steps",
+            steps,
+            "--format",
+            "json",
+        ]))
+        .unwrap()
+    };
+    let (four, nine) = (run("4"), run("9"));
+    assert_eq!(four["start_loss"], nine["start_loss"]);
+    assert_eq!(four["trained_loss"], nine["trained_loss"]);
+    assert_eq!(
+        nine["rows"][2]["loss"].as_f64().unwrap() as f32,
+        nine["start_loss"].as_f64().unwrap() as f32
+    );
+}

@@ -361,3 +361,94 @@ fn big_csvs_read_the_same_by_either_reader_and_streamed() {
         "{opt:?}"
     );
 }
+
+/// Where the `csv` crate reads (a quote in the file, or lone `\r` line breaks), errors name the
+/// line as an editor counts it: blank lines, `\r\n` and `\r` breaks all counted. Blank lines
+/// before the header and white-space lines are taken alike by both readers.
+#[test]
+fn both_readers_count_lines_and_blank_lines_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &str); 7] = [
+        (
+            "q1.csv",
+            "\"x\",y\n1,2\n\n\n\n\nbad,7\n",
+            "q1.csv:7:1: `bad` in column x",
+        ),
+        (
+            "q2.csv",
+            "\"x\",y\r\n1,2\r\n3,4\r\nbad,7\r\n",
+            "q2.csv:4:1: `bad`",
+        ),
+        (
+            "q3.csv",
+            "\"x\",y\r\n1,2\r\n\r\n\r\nbad,7\r\n",
+            "q3.csv:5:1: `bad`",
+        ),
+        ("cr.csv", "x,y\r1,2\r3,4\r5,6\rbad,7\r", "cr.csv:5:1: `bad`"),
+        ("plain.csv", "x,y\n1,2\n\n\nbad,7\n", "plain.csv:5:1: `bad`"),
+        // A tab-only line of a TSV is two empty fields, whichever reader reads it.
+        (
+            "t.tsv",
+            "x\ty\n1\t2\n\t\n3\t5\n",
+            "t.tsv:3:1: `` in column x is not a number",
+        ),
+        (
+            "tq.tsv",
+            "\"x\"\ty\n1\t2\n\t\n3\t5\n",
+            "tq.tsv:3:1: `` in column x is not a number",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let e = error(&["sweep", "--data", path.to_str().unwrap()]);
+        assert!(e.contains(want), "{name}: {e}");
+    }
+    // Blank lines (and a line of spaces) before the header, and a line of no-break spaces
+    // among the rows, are skipped by both.
+    for (name, text) in [
+        ("lead.csv", "\n  \nx,y\n1,2\n\u{a0}\n3,5\n"),
+        ("leadq.csv", "\n  \n\"x\",y\n1,2\n\u{a0}\n3,5\n"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let data = read(&path, &Columns::default(), Load::Points(DType::F64)).unwrap();
+        assert_eq!(
+            data.values().unwrap(),
+            (vec![1.0, 3.0], vec![2.0, 5.0]),
+            "{name}"
+        );
+    }
+}
+
+/// Inputs that once crashed the readers: a dtype that is not ASCII, and a file whose size
+/// promises far more rows than it holds (a sparse file of a terabyte).
+#[test]
+fn inputs_that_crashed_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("odd.npy");
+    let header = "{'descr': '\u{e9}4', 'fortran_order': False, 'shape': (2, 2), }";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&[0; 32]);
+    std::fs::write(&npy, bytes).unwrap();
+    assert!(error(&["sweep", "--data", npy.to_str().unwrap()])
+        .contains("dtype `\u{e9}4` is not supported"));
+    let sparse = dir.path().join("sparse.csv");
+    std::fs::write(&sparse, "x,y\n1,2\n3,5\n").unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&sparse)
+        .unwrap()
+        .set_len(1 << 40)
+        .unwrap();
+    let e = error(&[
+        "sweep",
+        "--data",
+        sparse.to_str().unwrap(),
+        "--method",
+        "direct",
+    ]);
+    assert!(e.ends_with("sparse.csv:4: line longer than 1 MiB"), "{e}");
+}

@@ -117,19 +117,29 @@ pub fn read(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
     if needs_csv_crate(&first) {
         return read_quoted(first, input, None, &mut sink, columns, delimiter);
     }
-    // The header: the first line.
-    let end = memchr::memchr(b'\n', &first).unwrap_or(first.len());
-    let Ok(line) = std::str::from_utf8(&first[..end]) else {
-        return Err(err(format!("{file}:1"), "not UTF-8 text".into()));
+    // The header: the first line that is not blank (as the csv crate skips blank lines).
+    let mut skipped = 0;
+    let (line, end) = loop {
+        let end = memchr::memchr(b'\n', &first).unwrap_or(first.len());
+        let at = skipped + 1;
+        let Ok(line) = std::str::from_utf8(&first[..end]) else {
+            return Err(err(format!("{file}:{at}"), "not UTF-8 text".into()));
+        };
+        let line = line.trim_end_matches('\r');
+        if !blank(line.as_bytes(), delimiter) || end == first.len() {
+            break (line.to_string(), end);
+        }
+        first.drain(..end + 1);
+        skipped += 1;
     };
+    sink.line = skipped + 1;
     let names: Vec<String> = line
-        .trim_end_matches('\r')
         .split(delimiter as char)
         .map(|f| f.trim().to_string())
         .collect();
-    let header = Header::new(names, columns, &file)?;
+    let header = Header::new(names, columns, &file, sink.line)?;
     first.drain(..(end + 1).min(first.len()));
-    sink.line = 2;
+    sink.line += 1;
 
     // On a worker of the pool, so that each block's fork and join stay inside it.
     rayon::scope(|_| read_plain(first, input, &header, sink, columns, delimiter))
@@ -340,6 +350,13 @@ impl Blocks {
     }
 }
 
+/// Whether a line (UTF-8, its `\r` taken off) is blank as the `csv` crate, trimming, sees it:
+/// no separator, and nothing but white space.
+fn blank(line: &[u8], delimiter: u8) -> bool {
+    memchr::memchr(delimiter, line).is_none()
+        && std::str::from_utf8(line).is_ok_and(|l| l.trim().is_empty())
+}
+
 /// Whether a block needs the `csv` crate: a quote (quoted fields), or a carriage return that
 /// ends a line on its own (old Mac line breaks).
 fn needs_csv_crate(block: &[u8]) -> bool {
@@ -357,7 +374,8 @@ struct Header {
 }
 
 impl Header {
-    fn new(names: Vec<String>, columns: &Columns, file: &str) -> Result<Self> {
+    /// The header `names`, on line `line` of `file`.
+    fn new(names: Vec<String>, columns: &Columns, file: &str, line: usize) -> Result<Self> {
         let err = |at: String, msg: String| Error::Data { at, msg };
         if names.iter().all(String::is_empty) {
             return Err(err(
@@ -372,7 +390,7 @@ impl Header {
             match found[..] {
                 [i] => Ok(i),
                 [] => Err(err(
-                    format!("{file}:1"),
+                    format!("{file}:{line}"),
                     format!(
                         "the header has no `{name}` column (it has: {}); pick the columns with \
                          --x NAME --y NAME",
@@ -380,7 +398,7 @@ impl Header {
                     ),
                 )),
                 _ => Err(err(
-                    format!("{file}:1"),
+                    format!("{file}:{line}"),
                     format!("the header names `{name}` twice"),
                 )),
             }
@@ -472,6 +490,9 @@ fn parse_piece(
     let mut rest = piece;
     while !rest.is_empty() {
         if let Some((vx, vy, used)) = plain_line(rest, delimiter, header) {
+            if used > MAX_LINE {
+                return Err((lines, Bad::TooLong));
+            }
             x.push(vx);
             y.push(vy);
             lines += 1;
@@ -492,7 +513,7 @@ fn parse_piece(
             return Err((at, Bad::Utf8));
         }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if blank(line, delimiter) {
             continue; // a blank line
         }
         let (mut cx, mut cy, mut n, mut start) = (&line[..0], &line[..0], 0, 0);
@@ -597,17 +618,25 @@ fn read_quoted(
     let rest = std::io::Cursor::new(block)
         .chain(std::io::Cursor::new(input.carry))
         .chain(input.source);
+    let breaks = std::rc::Rc::new(std::cell::RefCell::new(Breaks::default()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
         .trim(csv::Trim::All)
-        .from_reader(LineCap::new(rest, first_line as u64));
-    // The line in the file of the csv reader's line `l`.
-    let in_file = |l: u64| l as usize + first_line - 1;
+        .from_reader(Lines {
+            inner: rest,
+            breaks: breaks.clone(),
+            first: first_line,
+        });
+    // The line in the file of the byte at `at` of what the csv reader read: its own line count
+    // skips blank lines and takes `\r\n` as two breaks.
+    let in_file = |at: Option<&csv::Position>| {
+        first_line + at.map_or(0, |p| breaks.borrow_mut().before(p.byte()))
+    };
     // Every problem the csv reader meets, as `file:line: what`.
     let read_error = |e: csv::Error| {
-        let line = in_file(e.position().map_or(1, |p| p.line()));
+        let line = in_file(e.position());
         match e.kind() {
             csv::ErrorKind::Utf8 { .. } => err(format!("{file}:{line}"), "not UTF-8 text".into()),
             csv::ErrorKind::Io(io) => {
@@ -624,15 +653,20 @@ fn read_quoted(
         Some(h) => h,
         None => {
             let mut names = csv::StringRecord::new();
-            let has_header = reader.read_record(&mut names).map_err(read_error)?;
+            // The first record that is not blank (a line of spaces is one, trimmed).
+            let mut has_header = reader.read_record(&mut names).map_err(read_error)?;
+            while has_header && names.len() == 1 && names[0].is_empty() {
+                has_header = reader.read_record(&mut names).map_err(read_error)?;
+            }
             if !has_header {
                 return Err(err(
                     file.to_string(),
                     "the file is empty; expected a header line naming columns x and y".into(),
                 ));
             }
+            let line = in_file(names.position());
             let names = names.iter().map(str::to_string).collect();
-            read_header = Header::new(names, columns, file)?;
+            read_header = Header::new(names, columns, file, line)?;
             &read_header
         }
     };
@@ -642,7 +676,7 @@ fn read_quoted(
     // One record, reused for every row.
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record).map_err(read_error)? {
-        let line = in_file(record.position().map_or(1, |p| p.line()));
+        let line = in_file(record.position());
         if record.len() == 1 && record[0].is_empty() {
             continue; // a blank line
         }
@@ -707,40 +741,84 @@ impl std::fmt::Display for LineTooLong {
 
 impl std::error::Error for LineTooLong {}
 
-/// A reader that fails once a line grows past [`MAX_LINE`] bytes.
-struct LineCap<R> {
-    inner: R,
-    /// The line being read, from 1, and its length so far.
-    line: u64,
-    len: usize,
+/// Where the line breaks are in what the `csv` crate has read (`\n`, `\r\n` or a lone `\r`, as
+/// csv-core takes them), so that a record's byte position gives its line, blank lines and
+/// quoted line breaks counted.
+#[derive(Debug, Default)]
+struct Breaks {
+    /// `(start, end)` byte offsets of the breaks not yet passed, in order.
+    ahead: std::collections::VecDeque<(u64, u64)>,
+    /// Breaks passed.
+    passed: usize,
+    /// A `\r` at this offset, waiting to see whether a `\n` follows.
+    pending_cr: Option<u64>,
+    /// Bytes scanned so far, and since the last break.
+    scanned: u64,
+    since_break: usize,
 }
 
-impl<R> LineCap<R> {
-    /// A cap on `inner`, whose first byte is at the start of line `line`.
-    fn new(inner: R, line: u64) -> Self {
-        Self {
-            inner,
-            line,
-            len: 0,
+impl Breaks {
+    fn scan(&mut self, bytes: &[u8]) {
+        let base = self.scanned;
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let at = base + i as u64;
+            if let Some(cr) = self.pending_cr.take() {
+                if bytes[i] == b'\n' && at == cr + 1 {
+                    self.ahead.push_back((cr, at + 1));
+                    continue;
+                }
+                self.ahead.push_back((cr, cr + 1));
+            }
+            if bytes[i] == b'\r' {
+                self.pending_cr = Some(at);
+            } else {
+                self.ahead.push_back((at, at + 1));
+            }
         }
+        self.since_break = match memchr::memrchr2(b'\n', b'\r', bytes) {
+            Some(i) => bytes.len() - i - 1,
+            None => self.since_break + bytes.len(),
+        };
+        self.scanned += bytes.len() as u64;
+    }
+
+    /// The number of breaks before a record the csv crate says starts at byte `at` (never
+    /// going back). Its position is where the previous record ended, so the empty lines the
+    /// crate skipped there come before the record too.
+    fn before(&mut self, mut at: u64) -> usize {
+        while let Some(&(start, end)) = self.ahead.front() {
+            if start > at {
+                break;
+            }
+            // A break wholly before, or one `at` falls in or starts: an empty line skipped, or
+            // the `\n` of the previous record's `\r\n`.
+            if end > at {
+                at = end;
+            }
+            self.passed += 1;
+            self.ahead.pop_front();
+        }
+        self.passed
     }
 }
 
-impl<R: std::io::Read> std::io::Read for LineCap<R> {
+/// A reader that records the [`Breaks`] of what passes through it, and fails once a line grows
+/// past [`MAX_LINE`] bytes.
+struct Lines<R> {
+    inner: R,
+    breaks: std::rc::Rc<std::cell::RefCell<Breaks>>,
+    /// The line (from 1) the first byte is on.
+    first: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut rest = &buf[..n];
-        while let Some(at) = memchr::memchr(b'\n', rest) {
-            if self.len + at > MAX_LINE {
-                break;
-            }
-            self.line += 1;
-            self.len = 0;
-            rest = &rest[at + 1..];
-        }
-        self.len += rest.len();
-        if self.len > MAX_LINE {
-            let long = LineTooLong { line: self.line };
+        let mut breaks = self.breaks.borrow_mut();
+        breaks.scan(&buf[..n]);
+        if breaks.since_break > MAX_LINE {
+            let line = (self.first + breaks.passed + breaks.ahead.len()) as u64;
+            let long = LineTooLong { line };
             return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, long));
         }
         Ok(n)

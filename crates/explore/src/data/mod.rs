@@ -204,8 +204,10 @@ impl Collect {
     }
 
     /// Makes room for `total` points in all, in one step, where the columns would otherwise
-    /// double as they fill (and briefly hold three times the data).
+    /// double as they fill (and briefly hold three times the data). A guess, so at most 2²⁴
+    /// points more than there are: a file's size can promise rows it does not hold.
     pub fn expect(&mut self, total: usize) {
+        let total = total.min(self.n() + (1 << 24));
         fn room<T>(v: &mut Vec<T>, total: usize) {
             if total > v.capacity() {
                 v.reserve_exact(total - v.len());
@@ -280,6 +282,12 @@ impl Collect {
 /// Reads a data file by its extension: `.npy` and `.npz` ([`npy`]), `.parquet` and `.pq`
 /// ([`parquet`]), anything else (and standard input, `-`) as CSV ([`csv`]).
 pub fn read(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
+    if path.is_dir() {
+        return Err(Error::Data {
+            at: path.display().to_string(),
+            msg: "is a directory, not a data file".into(),
+        });
+    }
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -24,28 +24,34 @@ struct Descr {
 
 impl Descr {
     fn parse(text: &str) -> std::result::Result<Self, String> {
-        let bytes = text.as_bytes();
-        let (order, rest) = match bytes.first() {
-            Some(&c @ (b'<' | b'>' | b'=' | b'|')) => (c, &text[1..]),
-            _ => (b'=', text),
+        let unsupported = || {
+            format!("dtype `{text}` is not supported (floats of 4 or 8 bytes, or integers, are)")
         };
-        let (kind, size) = rest.split_at(rest.len().min(1));
-        let size: usize = size.parse().map_err(|_| format!("dtype `{text}`"))?;
-        let kind = kind.as_bytes().first().copied().unwrap_or(b'?');
+        let mut chars = text.chars();
+        let order = match text.chars().next() {
+            Some(c @ ('<' | '>' | '=' | '|')) => {
+                chars.next();
+                c
+            }
+            _ => '=',
+        };
+        let kind = chars
+            .next()
+            .filter(char::is_ascii)
+            .ok_or_else(unsupported)? as u8;
+        let size: usize = chars.as_str().parse().map_err(|_| unsupported())?;
         let ok = match kind {
             b'f' => matches!(size, 4 | 8),
             b'i' | b'u' => matches!(size, 1 | 2 | 4 | 8),
             _ => false,
         };
         if !ok {
-            return Err(format!(
-                "dtype `{text}` is not supported (floats of 4 or 8 bytes, or integers, are)"
-            ));
+            return Err(unsupported());
         }
         Ok(Self {
             kind,
             size,
-            big_endian: order == b'>' || (order == b'=' && cfg!(target_endian = "big")),
+            big_endian: order == '>' || (order == '=' && cfg!(target_endian = "big")),
         })
     }
 
@@ -106,9 +112,12 @@ fn entry<'a>(dict: &'a str, key: &str) -> Option<&'a str> {
 
 /// Reads the magic string, version and header dictionary of a `.npy` array.
 fn read_header(r: &mut impl Read) -> std::result::Result<Header, String> {
+    let short = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "too short to be a NumPy array".to_string(),
+        _ => format!("cannot read: {e}"),
+    };
     let mut magic = [0u8; 8];
-    r.read_exact(&mut magic)
-        .map_err(|_| "too short to be a NumPy array".to_string())?;
+    r.read_exact(&mut magic).map_err(short)?;
     if &magic[..6] != b"\x93NUMPY" {
         return Err("not a NumPy array (no \\x93NUMPY magic string)".into());
     }

@@ -23,6 +23,9 @@ pub struct LossLine {
     pub interpolation: Vec<f64>,
     /// At `θ* + (t − 1)·d`.
     pub random: Vec<f64>,
+    /// The loss at `θ₀` and at `θ*` (t = 0 and 1, whether or not the grid has them).
+    pub start_loss: f64,
+    pub trained_loss: f64,
     pub epochs: usize,
     /// "data/sine.csv (200 points)".
     pub source: String,
@@ -49,6 +52,7 @@ impl LossLine {
         };
         let t = linspace(-0.5, 1.5, config.steps);
         let interpolation = line(net.varmap(), &loss, start, trained, &t)?;
+        let ends = line(net.varmap(), &loss, start, trained, &[0.0, 1.0])?;
         let d = random_direction(
             trained,
             config.seed.wrapping_add(1),
@@ -69,6 +73,8 @@ impl LossLine {
             t,
             interpolation,
             random,
+            start_loss: ends[0],
+            trained_loss: ends[1],
             epochs: config.epochs,
             source: data.describe(),
             dtype,
@@ -76,18 +82,9 @@ impl LossLine {
         })
     }
 
-    /// The loss at `t` on the interpolation, found among the values of `t` evaluated.
-    fn at(&self, t: f64) -> f64 {
-        self.t
-            .iter()
-            .zip(&self.interpolation)
-            .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
-            .map_or(f64::NAN, |(_, &l)| l)
-    }
-
     /// Rows `t, loss, random`: the loss along the interpolation and along the random direction.
     pub fn report(&self) -> Report {
-        let (start, end) = (self.at(0.0), self.at(1.0));
+        let (start, end) = (self.start_loss, self.trained_loss);
         // The largest rise on the way from θ₀ to θ*: 0 when the loss falls all the way.
         let between: Vec<f64> = self
             .t
@@ -132,7 +129,13 @@ impl LossLine {
             start_loss: start,
             trained_loss: end,
         })
-        .summary(if bump > 0.0 {
+        .summary(if self.epochs == 0 {
+            format!(
+                "with --epochs 0 the start is the trained model (loss {}): the interpolation \
+                 is flat, and the random direction shows the landscape around it",
+                human(end)
+            )
+        } else if bump > 0.0 {
             format!(
                 "from the start (t = 0, loss {}) to the trained model (t = 1, loss {}) the \
                  loss rises by up to {} on the way",

@@ -65,7 +65,10 @@ pub struct Args {
         long,
         value_name = "K",
         value_parser = clap::value_parser!(u32).range(1..),
-        conflicts_with_all = ["directions", "steps", "distance", "animate", "keep_1d", "view"]
+        conflicts_with_all = [
+            "directions", "steps", "distance", "animate", "keep_1d", "view", "angle",
+            "normalization",
+        ]
     )]
     sharpness: Option<u32>,
     /// Save the trained model's parameters here (safetensors, PyTorch's names: layer0.weight,
