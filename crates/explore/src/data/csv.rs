@@ -91,7 +91,7 @@ pub fn read(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
         Ok(Next::Block(b)) => b,
         Ok(Next::End) => Vec::new(),
         Ok(Next::TooLong) => return Err(err(format!("{file}:1"), too_long())),
-        Err(e) => return Err(read_failure(&file, e)),
+        Err(e) => return Err(read_failure(&file, &e)),
     };
     if first.starts_with(b"\xEF\xBB\xBF") {
         first.drain(..3);
@@ -168,7 +168,7 @@ fn read_plain(
                     Ok(Next::TooLong) => {
                         return Err(err(format!("{file}:{}", sink.line), too_long()))
                     }
-                    Err(e) => return Err(read_failure(file, e)),
+                    Err(e) => return Err(read_failure(file, &e)),
                     _ => break,
                 }
             }
@@ -252,7 +252,7 @@ impl Sink<'_> {
             .map(|p| p.as_ref().map_or(0, |p| p.x.len()))
             .sum();
         self.bytes += parsed.bytes;
-        let (size, read) = (self.size, self.bytes);
+        let (file, size, read, mut line) = (self.file, self.size, self.bytes, self.line);
         let collect = self.collect(rows, parsed.bytes);
         if let Some(size) = size {
             // A file with longer lines at its start than later: room for the rows it now seems
@@ -265,12 +265,13 @@ impl Sink<'_> {
         for piece in parsed.pieces {
             match piece {
                 Ok(p) => {
-                    self.collect(0, 0).push(&p.x, &p.y)?;
-                    self.line += p.lines;
+                    collect.push(&p.x, &p.y)?;
+                    line += p.lines;
                 }
-                Err((at, bad)) => return Err(header.error(self.file, self.line + at, bad)),
+                Err((at, bad)) => return Err(header.error(file, line + at, bad)),
             }
         }
+        self.line = line;
         Ok(())
     }
 }
@@ -589,7 +590,7 @@ fn number(field: &[u8]) -> std::result::Result<f64, crate::number::BadNumber> {
 }
 
 /// A read error as `file: cannot read: why`, or the line that was too long.
-fn read_failure(file: &str, e: std::io::Error) -> Error {
+fn read_failure(file: &str, e: &std::io::Error) -> Error {
     match e.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
         Some(long) => Error::Data {
             at: format!("{file}:{}", long.line),
@@ -639,12 +640,7 @@ fn read_quoted(
         let line = in_file(e.position());
         match e.kind() {
             csv::ErrorKind::Utf8 { .. } => err(format!("{file}:{line}"), "not UTF-8 text".into()),
-            csv::ErrorKind::Io(io) => {
-                match io.get_ref().and_then(|e| e.downcast_ref::<LineTooLong>()) {
-                    Some(long) => err(format!("{file}:{}", long.line), long.to_string()),
-                    None => err(file.to_string(), format!("cannot read: {io}")),
-                }
-            }
+            csv::ErrorKind::Io(io) => read_failure(file, io),
             _ => err(format!("{file}:{line}"), e.to_string()),
         }
     };

@@ -279,7 +279,7 @@ impl Collect {
     }
 }
 
-/// Reads a data file by its extension: `.npy` and `.npz` ([`npy`]), `.parquet` and `.pq`
+/// Reads a data file by its [`Form`]: `.npy` and `.npz` ([`npy`]), `.parquet` and `.pq`
 /// ([`parquet`]), anything else (and standard input, `-`) as CSV ([`csv`]).
 pub fn read(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
     if path.is_dir() {
@@ -288,21 +288,43 @@ pub fn read(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
             msg: "is a directory, not a data file".into(),
         });
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("npy") => npy::read_npy(path, load),
-        Some("npz") => npy::read_npz(path, columns, load),
+    match Form::of(path) {
+        Form::Npy => npy::read_npy(path, load),
+        Form::Npz => npy::read_npz(path, columns, load),
         #[cfg(feature = "parquet")]
-        Some("parquet" | "pq") => parquet::read_parquet(path, columns, load),
+        Form::Parquet => parquet::read_parquet(path, columns, load),
         #[cfg(not(feature = "parquet"))]
-        Some("parquet" | "pq") => Err(Error::Data {
+        Form::Parquet => Err(Error::Data {
             at: path.display().to_string(),
             msg: "this build reads no Parquet: build it with the default `parquet` feature".into(),
         }),
-        _ => csv::read(path, columns, load),
+        Form::Csv => csv::read(path, columns, load),
+    }
+}
+
+/// The form of a data file, told by its extension (any case); CSV for any other, and for
+/// standard input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Csv,
+    Npy,
+    Npz,
+    Parquet,
+}
+
+impl Form {
+    /// `.npy`, `.npz`, `.parquet` or `.pq`, else CSV.
+    pub fn of(path: &Path) -> Self {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("npy") => Form::Npy,
+            Some("npz") => Form::Npz,
+            Some("parquet" | "pq") => Form::Parquet,
+            _ => Form::Csv,
+        }
     }
 }
 

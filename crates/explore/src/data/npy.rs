@@ -168,12 +168,11 @@ fn read_header(r: &mut impl Read) -> std::result::Result<Header, String> {
     })
 }
 
-/// `n` elements of type `descr` from `r`, a slice of at most [`model::GROUP`] at a time, each
-/// handed to `f` as f64 with the index of its first element.
+/// `len` elements of type `descr` from `r`, read as f64 a slice at a time.
 struct Elements<R> {
     r: R,
     descr: Descr,
-    left: usize,
+    len: usize,
     bytes: Vec<u8>,
 }
 
@@ -182,12 +181,12 @@ impl<R: Read> Elements<R> {
         Self {
             r,
             descr,
-            left: n,
+            len: n,
             bytes: Vec::new(),
         }
     }
 
-    /// The next `k` values (`k` at most what is left), into `out`.
+    /// The next `k` values, into `out`.
     fn next(&mut self, k: usize, out: &mut Vec<f64>) -> std::io::Result<()> {
         self.bytes.resize(k * self.descr.size, 0);
         self.r.read_exact(&mut self.bytes)?;
@@ -197,7 +196,6 @@ impl<R: Read> Elements<R> {
                 .chunks_exact(self.descr.size)
                 .map(|b| self.descr.value(b)),
         );
-        self.left -= k;
         Ok(())
     }
 }
@@ -217,24 +215,29 @@ fn check_finite(file: &str, name: &str, first: usize, values: &[f64]) -> Result<
     }
 }
 
-/// Reads x and y, `n` each, from `xs` and `ys`, into a [`Collect`].
+/// Reads `n` points, a slice of at most [`model::GROUP`] at a time, by `next(k, x, y)` (the
+/// next `k` values of each column), into a [`Collect`], refusing a value that is not finite.
 fn collect_columns(
     file: &str,
-    (x_name, mut xs): (&str, Elements<impl Read>),
-    (y_name, mut ys): (&str, Elements<impl Read>),
+    (x_name, y_name): (&str, &str),
+    n: usize,
+    mut next: impl FnMut(usize, &mut Vec<f64>, &mut Vec<f64>) -> std::io::Result<()>,
     load: Load,
 ) -> Result<Dataset> {
-    let n = xs.left;
-    let cut_short = |_| Error::Data {
+    let failed = |e: std::io::Error| Error::Data {
         at: file.to_string(),
-        msg: "the array data is cut short (the file is shorter than its header says)".into(),
+        msg: match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                "the array data is cut short (the file is shorter than its header says)".into()
+            }
+            _ => format!("cannot read: {e}"),
+        },
     };
     let mut collect = Collect::new(file.to_string(), load, n);
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    while xs.left > 0 {
-        let (first, k) = (n - xs.left, xs.left.min(model::GROUP));
-        xs.next(k, &mut x).map_err(cut_short)?;
-        ys.next(k, &mut y).map_err(cut_short)?;
+    while collect.n() < n {
+        let first = collect.n();
+        next((n - first).min(model::GROUP), &mut x, &mut y).map_err(failed)?;
         check_finite(file, x_name, first, &x)?;
         check_finite(file, y_name, first, &y)?;
         collect.push(&x, &y)?;
@@ -281,28 +284,37 @@ pub fn read_npy(path: &Path, load: Load) -> Result<Dataset> {
                 .map_err(|e| bad(format!("cannot read: {e}")))?;
             Ok(Elements::new(BufReader::new(f), header.descr, n))
         };
-        return collect_columns(&file, ("x", column(0)?), ("y", column(1)?), load);
+        let (mut xs, mut ys) = (column(0)?, column(1)?);
+        return collect_columns(
+            &file,
+            ("x", "y"),
+            n,
+            |k, x, y| {
+                xs.next(k, x)?;
+                ys.next(k, y)
+            },
+            load,
+        );
     }
     // Row-major: x and y interleaved.
     let mut rows = Elements::new(reader, header.descr, 2 * n);
-    let mut collect = Collect::new(file.clone(), load, n);
-    let (mut both, mut x, mut y) = (Vec::new(), Vec::new(), Vec::new());
-    while rows.left > 0 {
-        let first = n - rows.left / 2;
-        let k = rows.left.min(2 * model::GROUP);
-        rows.next(k, &mut both)
-            .map_err(|e| bad(format!("cannot read: {e}")))?;
-        x.clear();
-        y.clear();
-        for pair in both.chunks_exact(2) {
-            x.push(pair[0]);
-            y.push(pair[1]);
-        }
-        check_finite(&file, "x", first, &x)?;
-        check_finite(&file, "y", first, &y)?;
-        collect.push(&x, &y)?;
-    }
-    Ok(collect.finish())
+    let mut both = Vec::new();
+    collect_columns(
+        &file,
+        ("x", "y"),
+        n,
+        |k, x, y| {
+            rows.next(2 * k, &mut both)?;
+            x.clear();
+            y.clear();
+            for pair in both.chunks_exact(2) {
+                x.push(pair[0]);
+                y.push(pair[1]);
+            }
+            Ok(())
+        },
+        load,
+    )
 }
 
 /// Reads the arrays named by `columns` (`x` and `y` by default) from a `.npz` archive: each
@@ -351,15 +363,25 @@ pub fn read_npz(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
     };
     let (x_name, x_entry, mut x_archive) = column(&columns.x)?;
     let (y_name, y_entry, mut y_archive) = column(&columns.y)?;
-    let xs = npz_array(&mut x_archive, &x_name, &x_entry).map_err(bad)?;
-    let ys = npz_array(&mut y_archive, &y_name, &y_entry).map_err(bad)?;
-    if xs.left != ys.left {
+    let mut xs = npz_array(&mut x_archive, &x_name, &x_entry).map_err(bad)?;
+    let mut ys = npz_array(&mut y_archive, &y_name, &y_entry).map_err(bad)?;
+    if xs.len != ys.len {
         return Err(bad(format!(
             "array `{x_name}` has {} values but `{y_name}` has {}",
-            xs.left, ys.left
+            xs.len, ys.len
         )));
     }
-    collect_columns(&file, (&x_name, xs), (&y_name, ys), load)
+    let n = xs.len;
+    collect_columns(
+        &file,
+        (&x_name, &y_name),
+        n,
+        |k, x, y| {
+            xs.next(k, x)?;
+            ys.next(k, y)
+        },
+        load,
+    )
 }
 
 type Archive = zip::ZipArchive<BufReader<File>>;

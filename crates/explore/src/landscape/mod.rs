@@ -69,34 +69,48 @@ pub fn train_recorded(
     epochs: usize,
     records: usize,
 ) -> Result<Recording> {
-    let vars = params::sorted_vars(varmap)
-        .into_iter()
-        .map(|(_, v)| v)
-        .collect();
-    let mut optimizer = AnyOptimizer::new(vars, settings)?;
     let every = (epochs / records.max(1)).max(1);
     let mut rec = Recording {
         epochs: Vec::new(),
         points: Vec::new(),
     };
+    train_full_batch(varmap, loss, settings, epochs, |step| {
+        if step.step % every == 0 || step.step == epochs {
+            rec.epochs.push(step.step);
+            rec.points.push(Params::of(varmap)?);
+        }
+        Ok(())
+    })?;
+    Ok(rec)
+}
+
+/// Full-batch training of the model in `varmap` on `loss` with the optimizer of `settings`,
+/// through the project's one loop: `on_step` sees each of the `epochs + 1` steps (the start
+/// first). A loss that is not finite is an error that says to lower --lr.
+pub(crate) fn train_full_batch(
+    varmap: &VarMap,
+    loss: &LossFn<'_>,
+    settings: Settings,
+    epochs: usize,
+    mut on_step: impl FnMut(&crate::train::Step<'_>) -> Result<()>,
+) -> Result<()> {
+    let vars = params::sorted_vars(varmap)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    let mut optimizer = AnyOptimizer::new(vars, settings)?;
     let ended = train(
         &mut optimizer,
         |_| loss(varmap),
         epochs,
-        |step| {
-            if step.step % every == 0 || step.step == epochs {
-                rec.epochs.push(step.step);
-                rec.points.push(Params::of(varmap)?);
-            }
-            Ok(ControlFlow::Continue(()))
-        },
+        |step| on_step(step).map(|()| ControlFlow::Continue(())),
     )?;
     if let Ended::NonFinite { step: epoch } = ended {
         candle_core::bail!(
             "landscape: the training loss became non-finite at epoch {epoch}: lower --lr"
         );
     }
-    Ok(rec)
+    Ok(())
 }
 
 /// What `explore landscape` does: the model, its training, and the plane.

@@ -3,18 +3,14 @@
 //! the line, and then hovers there while the loss keeps falling, unsteadily. A run records
 //! `λmax` every few epochs beside the loss.
 
-use std::ops::ControlFlow;
-
 use candle_core::{DType, Device, Result};
-use candle_nn::optim::Optimizer;
 use candle_nn::VarMap;
 
-use super::{hessian, params, Config, PowerIteration};
+use super::{hessian, Config, PowerIteration};
 use crate::data::Dataset;
-use crate::optim::{AnyOptimizer, Kind};
+use crate::optim::Kind;
 use crate::plot::{LossHistory, Series, SharpnessFigure};
 use crate::report::{human, Report};
-use crate::train::{train, Ended};
 
 /// A training run with its sharpness every `every` epochs.
 #[derive(Debug, Clone)]
@@ -51,60 +47,42 @@ impl Sharpness {
         let dtype = DType::F64;
         let (net, x, y) = super::build(data, config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
-        let vars = params::sorted_vars(net.varmap())
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect();
-        let mut optimizer = AnyOptimizer::new(vars, config.optimizer)?;
         let every = every.max(1);
-        let mut run = Self {
-            model: net.name().to_string(),
-            parameters: net.parameter_count(),
-            optimizer: config.optimizer.kind,
-            lr: config.optimizer.lr,
-            epochs: Vec::new(),
-            sharpness: Vec::new(),
-            losses: Vec::new(),
-            history: Vec::new(),
-            every,
-            source: data.describe(),
-            trained: super::Params::of(net.varmap())?,
-        };
+        let (mut epochs, mut sharpness, mut losses, mut history) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut direction: Option<Vec<f64>> = None;
         let settings = PowerIteration {
             seed: config.seed,
             ..PowerIteration::default()
         };
-        let epochs = config.epochs;
-        let ended = train(
-            &mut optimizer,
-            |_| loss(net.varmap()),
+        let last = config.epochs;
+        super::train_full_batch(net.varmap(), &loss, config.optimizer, last, |step| {
+            history.push(step.loss);
+            if step.step % every == 0 || step.step == last {
+                // The last step's eigenvector is a close guess for this one.
+                let (lambda, v) =
+                    hessian::top_eigenpair(net.varmap(), &loss, settings, direction.as_deref())?;
+                direction = Some(v);
+                epochs.push(step.step);
+                sharpness.push(lambda);
+                losses.push(step.loss);
+                progress(step.step, last);
+            }
+            Ok(())
+        })?;
+        Ok(Self {
+            model: net.name().to_string(),
+            parameters: net.parameter_count(),
+            optimizer: config.optimizer.kind,
+            lr: config.optimizer.lr,
             epochs,
-            |step| {
-                run.history.push(step.loss);
-                if step.step % every == 0 || step.step == epochs {
-                    let (lambda, v) = hessian::top_eigenpair(
-                        net.varmap(),
-                        &loss,
-                        settings,
-                        direction.as_deref(),
-                    )?;
-                    direction = Some(v);
-                    run.epochs.push(step.step);
-                    run.sharpness.push(lambda);
-                    run.losses.push(step.loss);
-                    progress(step.step, epochs);
-                }
-                Ok(ControlFlow::Continue(()))
-            },
-        )?;
-        if let Ended::NonFinite { step } = ended {
-            candle_core::bail!(
-                "sharpness: the training loss became non-finite at epoch {step}: lower --lr"
-            );
-        }
-        run.trained = super::Params::of(net.varmap())?;
-        Ok(run)
+            sharpness,
+            losses,
+            history,
+            every,
+            source: data.describe(),
+            trained: super::Params::of(net.varmap())?,
+        })
     }
 
     /// `2/lr`: the largest curvature gradient descent at this rate is stable on.

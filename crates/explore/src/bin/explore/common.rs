@@ -67,18 +67,14 @@ impl DataArgs {
     fn load(&self, load: Load) -> Result<Dataset> {
         Ok(match &self.data {
             Some(path) => {
-                let ext = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .map(str::to_ascii_lowercase);
-                let binary = matches!(ext.as_deref(), Some("npy" | "npz" | "parquet" | "pq"));
-                if binary && self.delimiter.is_some() {
+                let form = data::Form::of(path);
+                if form != data::Form::Csv && self.delimiter.is_some() {
                     return Err(usage(format!(
                         "--delimiter is for CSV files; {} is read by its own format",
                         path.display()
                     )));
                 }
-                if ext.as_deref() == Some("npy") && (self.x_column != "x" || self.y_column != "y") {
+                if form == data::Form::Npy && (self.x_column != "x" || self.y_column != "y") {
                     return Err(usage(
                         "--x and --y name the columns of a CSV or Parquet file or the arrays of \
                          a .npz; a .npy is (N, 2): column 0 is x, column 1 is y",
