@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use crate::number::parse_finite;
 
@@ -19,7 +20,14 @@ pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitC
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
     crate::io::clean_up_on_interrupt();
-    let args = match T::try_parse() {
+    let matches = match T::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => return clap_exit(e),
+    };
+    let mut given = Vec::new();
+    collect_given(&matches, &mut given);
+    let _ = GIVEN.set(given);
+    let args = match T::from_arg_matches(&matches) {
         Ok(args) => args,
         Err(e) => return clap_exit(e),
     };
@@ -31,6 +39,40 @@ pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitC
             say(&format!("error: {}", one_line(&format!("{e:#}"))));
             ExitCode::from(if usage { 2 } else { 1 })
         }
+    }
+}
+
+/// The arguments given on the command line (their ids, such as `batch_size`), as opposed to
+/// left at their defaults: what [`unused`] checks.
+static GIVEN: OnceLock<Vec<String>> = OnceLock::new();
+
+fn collect_given(matches: &clap::ArgMatches, given: &mut Vec<String>) {
+    for id in matches.ids() {
+        if matches.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine) {
+            given.push(id.as_str().to_string());
+        }
+    }
+    if let Some((_, sub)) = matches.subcommand() {
+        collect_given(sub, given);
+    }
+}
+
+/// Whether the argument `id` (a field's name, such as `batch_size`) was given on the command
+/// line.
+pub fn given(id: &str) -> bool {
+    GIVEN.get().is_some_and(|g| g.iter().any(|i| i == id))
+}
+
+/// One flag a run may not use: its argument id, the flag as typed, whether this run uses it,
+/// and why not when it does not (what it would need).
+pub type Use<'a> = (&'a str, &'a str, bool, &'a str);
+
+/// Refuses, as a usage error before any work, the first flag given on the command line that
+/// the run will not use: a flag silently ignored is a question silently unanswered.
+pub fn refuse_unused(uses: &[Use<'_>]) -> anyhow::Result<()> {
+    match uses.iter().find(|(id, _, used, _)| !used && given(id)) {
+        Some((_, flag, _, why)) => Err(usage(format!("{flag} is not used here: {why}"))),
+        None => Ok(()),
     }
 }
 
@@ -97,6 +139,42 @@ pub fn positive(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A flag's value that must be a whole number in `min..=max` (a count, a size, a seed), as a
+/// value parser that explains a negative or fractional value rather than misreading it.
+pub fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |text: &str| {
+        let t = text.trim();
+        let v: u64 = match t.parse() {
+            Ok(v) => v,
+            Err(_) if t.starts_with('-') && t[1..].parse::<u64>().is_ok() => {
+                return Err(format!("{t} is negative; give a whole number ≥ {min}"))
+            }
+            Err(_) => return Err(format!("`{t}` is not a whole number")),
+        };
+        if v < min {
+            return Err(format!("{v} is less than {min}"));
+        }
+        if v > max {
+            return Err(format!(
+                "{v} is more than {}",
+                crate::report::human(max as f64)
+            ));
+        }
+        Ok(v)
+    }
+}
+
+/// Momentum μ, in [0, 1): at μ ≥ 1 the velocity never decays, so no learning rate converges.
+pub fn momentum(text: &str) -> Result<f64, String> {
+    match non_negative(text)? {
+        v if v < 1.0 => Ok(v),
+        v => Err(format!(
+            "{v} is not below 1: with μ ≥ 1 the velocity never decays, so no learning rate \
+             is stable; give μ in [0, 1), e.g. 0.9"
+        )),
+    }
+}
+
 /// A flag's value that must be a finite number ≥ 0 (a noise level, a spread).
 pub fn non_negative(text: &str) -> Result<f64, String> {
     match finite(text)? {
@@ -113,14 +191,21 @@ pub struct AnimateArgs {
     #[arg(long, value_name = "FILE.gif")]
     pub animate: Option<crate::plot::GifPath>,
     /// Frames of the animation, the path thinned evenly between them (first and last kept).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(2..=1000))]
-    pub frames: u16,
+    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = whole(2, 1000))]
+    pub frames: u64,
     /// Frames a second; the last frame is held a second longer.
-    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u8).range(1..=50))]
-    pub fps: u8,
+    #[arg(long, default_value_t = 12, allow_hyphen_values = true, value_parser = whole(1, 50))]
+    pub fps: u64,
 }
 
 impl AnimateArgs {
+    /// `--frames` and `--fps` shape the animation: unused without `--animate`.
+    pub fn uses(&self) -> [Use<'static>; 2] {
+        let why = "it shapes the animation; give --animate FILE.gif";
+        let on = self.animate.is_some();
+        [("frames", "--frames", on, why), ("fps", "--fps", on, why)]
+    }
+
     /// The animation as an output, to check before any work.
     pub fn output(&self) -> Option<(&'static str, &Path)> {
         self.animate.as_ref().map(|g| ("--animate", g.as_path()))
@@ -136,10 +221,10 @@ impl AnimateArgs {
         let Some(path) = &self.animate else {
             return Ok(None);
         };
-        let count = usize::from(self.frames);
+        let count = self.frames as usize;
         crate::plot::save_gif(
             count,
-            u32::from(self.fps),
+            self.fps as u32,
             |k| crate::train::animation_frame(figure, points, k, count),
             path.as_path(),
         )?;

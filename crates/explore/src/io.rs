@@ -1,7 +1,8 @@
 //! Writing results: files so that a failure or an interrupt never leaves half a file or a
 //! temporary file behind (write to a temporary file in the same folder, then rename it over the
 //! destination in one step), never over an input of the same run, and through a symlink to its
-//! target; and stdout so that a reader who closes the pipe early is no error.
+//! target; a device or a FIFO (`/dev/null`, a named pipe) written in place, never replaced; and
+//! stdout so that a reader who closes the pipe early is no error.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,13 +17,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes `path` atomically with `write`, which streams into a buffered temporary file beside
-/// it (so that a large output needs no memory).
+/// it (so that a large output needs no memory). A device or a FIFO is written in place.
 pub fn write_atomic_stream(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let target = link_target(path)?;
     let wrap = |source| write_error(path, source);
+    let target = match destination(path)? {
+        Destination::Special(target) => {
+            let file = open_special(&target).map_err(wrap)?;
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+            write(&mut buffered).map_err(wrap)?;
+            return buffered.flush().map_err(wrap);
+        }
+        Destination::File(target) => target,
+    };
     let mut tmp = Temp::beside(&target, path)?;
     {
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.file());
@@ -33,29 +42,90 @@ pub fn write_atomic_stream(
     tmp.persist(&target, path)
 }
 
-/// Writes `path` atomically with a writer that only takes a path (candle's safetensors `save`):
-/// `write` fills a temporary file beside `path`, which then replaces it.
-pub fn write_atomic_with(
+/// Writes `tensors` (and `metadata`, the header's string map) to `path` as safetensors, the
+/// format candle and PyTorch's `safetensors` read, atomically.
+pub fn write_safetensors(
     path: &Path,
-    write: impl FnOnce(&Path) -> candle_core::Result<()>,
+    tensors: &std::collections::HashMap<String, candle_core::Tensor>,
+    metadata: Option<std::collections::HashMap<String, String>>,
 ) -> Result<()> {
-    let target = link_target(path)?;
-    let tmp = Temp::beside(&target, path)?;
-    write(tmp.path())?;
-    tmp.persist(&target, path)
+    // Sorted, so that the same parameters give the same bytes.
+    let sorted: std::collections::BTreeMap<&String, &candle_core::Tensor> =
+        tensors.iter().collect();
+    let bytes = safetensors::serialize(sorted, metadata)
+        .map_err(|e| candle_core::Error::Msg(format!("safetensors: {e}")))?;
+    write_atomic(path, &bytes)
 }
 
-/// Checks that `path` can be written, before any long computation: it is not a folder, and its
-/// folder exists and takes a new file. Nothing is left behind.
+/// Checks that `path` can be written, before any long computation: it is not a folder or a
+/// socket, and its folder exists and takes a new file (or, a device, it opens for writing).
+/// Nothing is left behind.
 pub fn check_writable(path: &Path) -> Result<()> {
+    match destination(path)? {
+        // A FIFO opens only once a reader comes, as with `cmd > fifo`: that is for the write.
+        Destination::Special(target) if is_fifo(&target) => Ok(()),
+        Destination::Special(target) => open_special(&target)
+            .map(drop)
+            .map_err(|e| write_error(path, e)),
+        Destination::File(target) => Temp::beside(&target, path).map(drop),
+    }
+}
+
+/// Where a write to a path goes.
+enum Destination {
+    /// A regular file, new or replaced: written beside, then renamed over it.
+    File(PathBuf),
+    /// A device or a FIFO: written in place, since replacing it would destroy it (and a folder
+    /// such as `/dev` does not take a temporary file).
+    Special(PathBuf),
+}
+
+/// The destination of a write to `path` (through its links), refusing what cannot be written:
+/// a folder, a socket.
+fn destination(path: &Path) -> Result<Destination> {
     let target = link_target(path)?;
-    if target.is_dir() {
+    let Ok(meta) = std::fs::metadata(&target) else {
+        return Ok(Destination::File(target));
+    };
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(Destination::File(target));
+    }
+    if kind.is_dir() {
         return Err(write_error(
             path,
             std::io::Error::other("it is a directory"),
         ));
     }
-    Temp::beside(&target, path).map(drop)
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_char_device() || kind.is_block_device() || kind.is_fifo() {
+            return Ok(Destination::Special(target));
+        }
+    }
+    Err(write_error(
+        path,
+        std::io::Error::other("it is not a regular file, a device or a FIFO (a socket?)"),
+    ))
+}
+
+fn is_fifo(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// Opens a device or a FIFO for writing as it is: never created, truncated or replaced.
+fn open_special(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new().write(true).open(path)
 }
 
 /// Refuses outputs that would replace an input of the same run, or each other: `outputs` and
@@ -63,6 +133,8 @@ pub fn check_writable(path: &Path) -> Result<()> {
 pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Result<()> {
     // Only existing files can be the same file; canonical paths see through links and `..`.
     let canonical = |p: &Path| std::fs::canonicalize(link_target(p).ok()?).ok();
+    // Two outputs to one device (`/dev/null`) take turns; only files can replace each other.
+    let file = |p: &Path| std::fs::metadata(p).map_or(true, |m| m.is_file());
     for (i, (flag, out)) in outputs.iter().enumerate() {
         let Some(resolved) = canonical(out) else {
             // A new file: it can still clash with another output given the same way.
@@ -78,6 +150,7 @@ pub fn check_outputs(outputs: &[(&str, &Path)], inputs: &[(&str, &Path)]) -> Res
         }
         if let Some((other, _)) = outputs[..i]
             .iter()
+            .filter(|_| file(&resolved))
             .find(|(_, o)| canonical(o).as_ref() == Some(&resolved))
         {
             return Err(clash(flag, out, other, "another output"));
@@ -162,10 +235,6 @@ impl Temp {
 
     fn file(&mut self) -> &mut tempfile::NamedTempFile {
         self.file.as_mut().expect("present until persisted")
-    }
-
-    fn path(&self) -> &Path {
-        self.file.as_ref().expect("present until persisted").path()
     }
 
     /// Renames the file over `target`, under the lock, so that an interrupt sees either the

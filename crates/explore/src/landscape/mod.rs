@@ -37,7 +37,7 @@ use crate::grid::{argmin, grid, linspace};
 use crate::optim::{AnyOptimizer, Settings};
 use crate::plot::{Heatmap, Track};
 use crate::report::{human, Report};
-use crate::train::{train, Ended};
+use crate::train::{diverged_message, train, Diverged, Ended};
 use ::model::Mlp;
 
 pub use directions::{
@@ -86,7 +86,8 @@ pub fn train_recorded(
 
 /// Full-batch training of the model in `varmap` on `loss` with the optimizer of `settings`,
 /// through the project's one loop: `on_step` sees each of the `epochs + 1` steps (the start
-/// first). A loss that is not finite is an error that says to lower --lr.
+/// first). A run that breaks the divergence rule ([`crate::train::diverging`], the one every
+/// training path uses) is an error that says so.
 pub(crate) fn train_full_batch(
     varmap: &VarMap,
     loss: &LossFn<'_>,
@@ -99,18 +100,38 @@ pub(crate) fn train_full_batch(
         .map(|(_, v)| v)
         .collect();
     let mut optimizer = AnyOptimizer::new(vars, settings)?;
+    let mut start = None;
+    let mut diverged = None;
     let ended = train(
         &mut optimizer,
         |_| loss(varmap),
         epochs,
-        |step| on_step(step).map(|()| ControlFlow::Continue(())),
+        |step| {
+            let first = *start.get_or_insert(step.loss);
+            if crate::train::diverging(first, step.loss) {
+                diverged = Some(Diverged {
+                    epoch: step.step,
+                    loss: step.loss,
+                    start: first,
+                });
+                return Ok(ControlFlow::Break(()));
+            }
+            on_step(step).map(|()| ControlFlow::Continue(()))
+        },
     )?;
-    if let Ended::NonFinite { step: epoch } = ended {
-        candle_core::bail!(
-            "landscape: the training loss became non-finite at epoch {epoch}: lower --lr"
-        );
+    if let Ended::NonFinite { step } = ended {
+        diverged = Some(Diverged {
+            epoch: step,
+            loss: f64::NAN,
+            start: start.unwrap_or(f64::NAN),
+        });
     }
-    Ok(())
+    match diverged {
+        Some(d) => Err(candle_core::Error::Msg(diverged_message(
+            &d, &settings, None,
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// What `explore landscape` does: the model, its training, and the plane.

@@ -129,7 +129,7 @@ impl Params {
             .cloned()
             .zip(self.tensors.iter().cloned())
             .collect();
-        crate::io::write_atomic_with(path, |tmp| candle_core::safetensors::save(&tensors, tmp))
+        crate::io::write_safetensors(path, &tensors, None)
     }
 
     /// Reads parameters saved by [`Params::save`] for a model shaped like `self`: every one of

@@ -18,6 +18,10 @@ impl Rule for Adagrad {
         vec![F::zero(); len]
     }
 
+    fn buffers<F: Real>(sum: &mut Vec<F>) -> Vec<&mut Vec<F>> {
+        vec![sum]
+    }
+
     fn step<F: Real>(sum: &mut Vec<F>, theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
         let (lr, eps, wd) = (F::of(s.lr), F::of(Self::eps(s)), Self::weight_decay(s));
         for ((p, &g), sum) in theta.iter_mut().zip(grad).zip(sum.iter_mut()) {

@@ -28,6 +28,10 @@ impl Rule for Adam {
         }
     }
 
+    fn buffers<F: Real>(state: &mut Moments<F>) -> Vec<&mut Vec<F>> {
+        vec![&mut state.m, &mut state.v]
+    }
+
     fn step<F: Real>(state: &mut Moments<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
         adam_step(
             state,

@@ -18,6 +18,10 @@ impl Rule for AdamW {
         Adam::state(len, s)
     }
 
+    fn buffers<F: Real>(state: &mut Moments<F>) -> Vec<&mut Vec<F>> {
+        Adam::buffers(state)
+    }
+
     fn step<F: Real>(state: &mut Moments<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
         let shrink = F::of(1.0 - s.lr * Self::weight_decay(s));
         theta.iter_mut().for_each(|p| *p = *p * shrink);

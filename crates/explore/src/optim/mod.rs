@@ -133,11 +133,16 @@ pub trait Rule: Sized + 'static {
     /// Fresh state for a parameter of `len` values.
     fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F>;
 
+    /// The state's buffers, each as long as the parameter (none for plain SGD): what a saved run
+    /// needs to continue exactly.
+    fn buffers<F: Real>(state: &mut Self::State<F>) -> Vec<&mut Vec<F>>;
+
     /// Step `t` (counted from 1): moves `theta` given its gradient `grad`.
     fn step<F: Real>(state: &mut Self::State<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings);
 
     /// The largest learning rate at which this method is stable on a quadratic whose largest
-    /// curvature is `lambda`, where that is known; `None` for adaptive methods.
+    /// curvature is `lambda`, where that is known (0 when no rate is); `None` for adaptive
+    /// methods.
     fn stable_lr(_lambda: f64, _s: &Settings) -> Option<f64> {
         None
     }
@@ -182,6 +187,82 @@ impl<R: Rule> Optim<R> {
     pub fn with_lr(vars: Vec<Var>, lr: f64) -> Result<Self> {
         Self::new(vars, Settings::new(Kind::default(), lr))
     }
+
+    /// Its state: the steps taken and every parameter's buffers (as f64, which holds an f32
+    /// exactly), so that [`Optim::restore`] continues exactly where this one is.
+    pub fn state(&mut self) -> OptimState {
+        let buffers = self
+            .params
+            .iter_mut()
+            .map(|param| match param {
+                Param::F32(_, state) => R::buffers(state)
+                    .into_iter()
+                    .map(|b| b.iter().map(|&v| f64::from(v)).collect())
+                    .collect(),
+                Param::F64(_, state) => R::buffers(state).into_iter().map(|b| b.clone()).collect(),
+            })
+            .collect();
+        OptimState {
+            steps: self.t,
+            buffers,
+        }
+    }
+
+    /// Continues from `state`, taken by [`Optim::state`] of the same optimizer over parameters
+    /// of the same sizes.
+    pub fn restore(&mut self, state: &OptimState) -> Result<()> {
+        if state.buffers.len() != self.params.len() {
+            candle_core::bail!(
+                "optimizer state for {} parameters, not {}",
+                state.buffers.len(),
+                self.params.len()
+            );
+        }
+        for (param, saved) in self.params.iter_mut().zip(&state.buffers) {
+            match param {
+                Param::F32(_, s) => restore_into(R::buffers(s), saved, |v| v as f32)?,
+                Param::F64(_, s) => restore_into(R::buffers(s), saved, |v| v)?,
+            }
+        }
+        self.t = state.steps;
+        Ok(())
+    }
+}
+
+/// An optimizer's state in plain numbers: [`Optim::state`], for [`Optim::restore`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OptimState {
+    /// Updates taken (Adam's bias correction and momentum's first step count them).
+    pub steps: u64,
+    /// For each parameter, its buffers (a momentum's velocity, Adam's two averages).
+    pub buffers: Vec<Vec<Vec<f64>>>,
+}
+
+fn restore_into<F: Real>(
+    buffers: Vec<&mut Vec<F>>,
+    saved: &[Vec<f64>],
+    of: impl Fn(f64) -> F,
+) -> Result<()> {
+    if buffers.len() != saved.len() {
+        candle_core::bail!(
+            "optimizer state with {} buffers a parameter, not {}",
+            saved.len(),
+            buffers.len()
+        );
+    }
+    for (buffer, values) in buffers.into_iter().zip(saved) {
+        if buffer.len() != values.len() {
+            candle_core::bail!(
+                "optimizer state of {} values, not {}",
+                values.len(),
+                buffer.len()
+            );
+        }
+        for (b, &v) in buffer.iter_mut().zip(values) {
+            *b = of(v);
+        }
+    }
+    Ok(())
 }
 
 impl<R: Rule> Optimizer for Optim<R> {
@@ -298,6 +379,12 @@ macro_rules! register {
             fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F> {
                 match s.kind {
                     $(Kind::$variant => AnyState::$variant(<$rule as Rule>::state::<F>(len, s)),)*
+                }
+            }
+
+            fn buffers<F: Real>(state: &mut Self::State<F>) -> Vec<&mut Vec<F>> {
+                match state {
+                    $(AnyState::$variant(inner) => <$rule as Rule>::buffers(inner),)*
                 }
             }
 

@@ -18,12 +18,20 @@ impl Rule for Momentum {
         vec![F::zero(); len]
     }
 
+    fn buffers<F: Real>(v: &mut Vec<F>) -> Vec<&mut Vec<F>> {
+        vec![v]
+    }
+
     fn step<F: Real>(v: &mut Vec<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
         momentum_step(v, theta, grad, t, s, (Self::weight_decay(s), false));
     }
 
-    /// On a quadratic, heavy ball is stable for `lr < 2(1 + μ)/λ`.
+    /// On a quadratic, heavy ball is stable for `lr < 2(1 + μ)/λ` when `0 ≤ μ < 1`; at
+    /// `μ ≥ 1` the velocity never decays and no rate is (0).
     fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
+        if !(0.0..1.0).contains(&s.momentum) {
+            return Some(0.0);
+        }
         Some(2.0 * (1.0 + s.momentum) / (lambda + Self::weight_decay(s)))
     }
 

@@ -21,6 +21,10 @@ impl Rule for RmsProp {
         vec![F::zero(); len]
     }
 
+    fn buffers<F: Real>(sq: &mut Vec<F>) -> Vec<&mut Vec<F>> {
+        vec![sq]
+    }
+
     fn step<F: Real>(sq: &mut Vec<F>, theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
         let (lr, eps, wd) = (F::of(s.lr), F::of(Self::eps(s)), Self::weight_decay(s));
         let (alpha, rest) = (F::of(ALPHA), F::of(1.0 - ALPHA));

@@ -13,6 +13,10 @@ impl Rule for Sgd {
 
     fn state<F: Real>(_len: usize, _s: &Settings) {}
 
+    fn buffers<F: Real>(_: &mut ()) -> Vec<&mut Vec<F>> {
+        Vec::new()
+    }
+
     fn step<F: Real>(_: &mut (), theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
         let (lr, wd) = (F::of(s.lr), Self::weight_decay(s));
         for (p, &g) in theta.iter_mut().zip(grad) {

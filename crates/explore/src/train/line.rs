@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
-use crate::optim::{AnyOptimizer, Settings};
+use crate::optim::{AnyOptimizer, Kind, OptimState, Settings};
 use crate::plot::Thinned;
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
@@ -76,6 +76,24 @@ pub struct Diverged {
     pub start: f64,
 }
 
+impl Diverged {
+    /// What happened, for the one message every training path gives: "the loss grew from 9 to
+    /// 1e7 (more than 1e6× its start) by epoch 12", or "became non-finite".
+    pub fn describe(&self) -> String {
+        if self.loss.is_finite() {
+            format!(
+                "the loss grew from {} to {} (more than {}× its start) by epoch {}",
+                crate::report::human(self.start),
+                crate::report::human(self.loss),
+                crate::report::human(GROWTH_LIMIT),
+                self.epoch
+            )
+        } else {
+            format!("the loss became non-finite at epoch {}", self.epoch)
+        }
+    }
+}
+
 /// How a line's run went, without holding its rows: how many there were, the first and last,
 /// bounded, evenly thinned records of the rows (one an epoch) and of the parameters at every
 /// update for the figure, and whether it diverged. Everything is in the data's own units.
@@ -90,6 +108,8 @@ pub struct Fit {
     /// `(weight, bias)` before every update (mini-batches too), thinned to a few thousand.
     pub path: Thinned<(f64, f64)>,
     pub diverged: Option<Diverged>,
+    /// Where a run that completed ended, for [`Start::Resume`] to continue from exactly.
+    pub end: Option<Resume>,
 }
 
 impl Default for Fit {
@@ -101,6 +121,7 @@ impl Default for Fit {
             history: Thinned::new(2000),
             path: Thinned::new(2000),
             diverged: None,
+            end: None,
         }
     }
 }
@@ -204,8 +225,71 @@ impl Plan {
     }
 }
 
-/// Trains the line `y = A·x + b` on `x`, `y` (both `(N,)`) from `weight` and `bias` (in the
-/// data's own units), with the optimizer of `settings` as `plan` says: `plan.epochs` epochs,
+/// Where a run ends, to continue from exactly: the optimizer's state, the epochs done (which
+/// fix the next epoch's shuffle) and the parameters in the units trained in, with the settings
+/// that must be the same for the continuation to be the run that never stopped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resume {
+    pub optimizer: Kind,
+    pub state: OptimState,
+    pub epochs: usize,
+    /// The weight and, when learnt, the bias as the optimizer holds them (standardized units
+    /// when `standardize` is set): converting through the data's units would round.
+    pub trained: (f64, Option<f64>),
+    pub batch_size: Option<usize>,
+    pub shuffle: bool,
+    pub seed: u64,
+    pub standardize: Option<Standardize>,
+}
+
+impl Resume {
+    /// Why continuing from `self` with `settings` and `plan` would not be the run that never
+    /// stopped (another optimizer, batch size, shuffle, seed or units); `None` when it would.
+    pub fn differs(&self, settings: &Settings, plan: &Plan) -> Option<String> {
+        let batch = |b: Option<usize>| b.map_or("the whole data".to_string(), |b| b.to_string());
+        if self.optimizer != settings.kind {
+            return Some(format!(
+                "it was trained with {}, not {}",
+                self.optimizer.name(),
+                settings.kind.name()
+            ));
+        }
+        if self.batch_size != plan.batch_size {
+            return Some(format!(
+                "its batches were {}, not {}",
+                batch(self.batch_size),
+                batch(plan.batch_size)
+            ));
+        }
+        let batched = plan.batch_size.is_some();
+        if batched && (self.shuffle, self.seed) != (plan.shuffle, plan.seed) {
+            return Some("its shuffle (--shuffle, --seed) was another".into());
+        }
+        if self.standardize != plan.standardize {
+            return Some(
+                "its units (--standardize, or the data's mean and std) were others".into(),
+            );
+        }
+        None
+    }
+}
+
+/// Where [`fit_line`] starts: at a line `(weight, bias)` in the data's own units, with a fresh
+/// optimizer, or exactly where a saved run ended.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    At(f64, Bias),
+    Resume(&'a Resume),
+}
+
+impl From<(f64, Bias)> for Start<'_> {
+    fn from((weight, bias): (f64, Bias)) -> Self {
+        Start::At(weight, bias)
+    }
+}
+
+/// Trains the line `y = A·x + b` on `x`, `y` (both `(N,)`) from `start` (a line in the data's
+/// own units, or a saved run's end), with the optimizer of `settings` as `plan` says: `plan.epochs` epochs,
 /// each visiting every point once in batches, one update a batch on that batch's mean loss.
 /// `on_row` sees the row of every epoch as it is made (to write it out: the parameters then
 /// and the loss on the whole data); it may stop the run with `Break`, and so does divergence
@@ -213,17 +297,23 @@ impl Plan {
 ///
 /// The loss is `loss::line_mse`: the same value and gradients as
 /// `mse(&model.forward(x)?, y, Mean)`, from one fused pass over the data on the CPU.
-pub fn fit_line(
+pub fn fit_line<'a>(
     x: &Tensor,
     y: &Tensor,
-    (weight, bias): (f64, Bias),
+    start: impl Into<Start<'a>>,
     settings: Settings,
     plan: &Plan,
     mut on_row: impl FnMut(&Row) -> ControlFlow<()>,
 ) -> Result<Fit> {
     let units = plan.standardize;
-    let (x, weight, bias) = match units {
-        Some(u) => {
+    let (x, weight, bias, resume) = match (start.into(), units) {
+        // Exactly the parameters the saved run's optimizer held, in its units.
+        (Start::Resume(r), _) => {
+            let bias = r.trained.1.map_or(Bias::Zero, Bias::Learnable);
+            (standardized(x, units)?, r.trained.0, bias, Some(r))
+        }
+        (Start::At(weight, bias), None) => (x.clone(), weight, bias, None),
+        (Start::At(weight, bias), Some(u)) => {
             let b = match bias {
                 Bias::Learnable(b) => b,
                 Bias::Zero => candle_core::bail!(
@@ -231,25 +321,25 @@ pub fn fit_line(
                 ),
             };
             let (w, b) = u.to_standard(weight, b);
-            (
-                x.affine(1.0 / u.std, -u.mean / u.std)?,
-                w,
-                Bias::Learnable(b),
-            )
+            (standardized(x, units)?, w, Bias::Learnable(b), None)
         }
-        None => (x.clone(), weight, bias),
     };
     let model = Linear::line(weight, bias, x.dtype(), x.device())?;
     let mut optimizer = AnyOptimizer::new(model.parameters(), settings)?;
+    if let Some(r) = resume {
+        optimizer.restore(&r.state)?;
+    }
+    // Epochs done before this run: a continued run shuffles as the run that never stopped.
+    let first_epoch = resume.map_or(0, |r| r.epochs);
     let n = x.dims1()?;
     let size = plan.batch_size.unwrap_or(n).clamp(1, n.max(1));
     let batches = n.div_ceil(size).max(1);
     let full = batches == 1;
     let steps = plan.epochs.saturating_mul(batches);
     let (w, b) = (model.weight().as_tensor(), model.bias().map(Var::as_tensor));
-    // The data in this epoch's order: shuffled before each epoch's first batch.
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
+    // The data in this epoch's order: before each epoch's first batch, a fresh permutation
+    // (as PyTorch's RandomSampler draws one an epoch) from the seed's stream for that epoch,
+    // so that epoch `e` is shuffled the same however the run was split.
     let mut epoch_data = (x.clone(), y.clone());
     let loss = |step: usize| {
         if full {
@@ -257,6 +347,9 @@ pub fn fit_line(
         }
         let batch = step % batches;
         if batch == 0 && plan.shuffle && step < steps {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
+            rng.set_stream((first_epoch + step / batches) as u64);
             order.shuffle(&mut rng);
             let index = Tensor::new(order.as_slice(), x.device())?;
             epoch_data = (x.index_select(&index, 0)?, y.index_select(&index, 0)?);
@@ -301,7 +394,28 @@ pub fn fit_line(
             start: fit.first.map_or(f64::NAN, |f| f.loss),
         });
     }
+    if ended == Ended::Completed {
+        let (w_now, b_now) = model.line_values()?;
+        fit.end = Some(Resume {
+            optimizer: settings.kind,
+            state: optimizer.state(),
+            epochs: first_epoch + plan.epochs,
+            trained: (w_now, model.bias().map(|_| b_now)),
+            batch_size: plan.batch_size,
+            shuffle: plan.shuffle,
+            seed: plan.seed,
+            standardize: units,
+        });
+    }
     Ok(fit)
+}
+
+/// `x` in the units trained in: `(x − mean)/std` when standardized.
+fn standardized(x: &Tensor, units: Option<Standardize>) -> Result<Tensor> {
+    match units {
+        Some(u) => x.affine(1.0 / u.std, -u.mean / u.std),
+        None => Ok(x.clone()),
+    }
 }
 
 /// Refuses a run that cannot train, before it starts, and returns the curvature `λmax` it

@@ -13,11 +13,12 @@ use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
 pub use line::{
-    check_start, diverging, fit_line, Diverged, Fit, Plan, Row, Standardize, GROWTH_LIMIT,
+    check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,
+    GROWTH_LIMIT,
 };
-pub use params::{load_line, save_line};
+pub use params::{load_line, save_line, Saved};
 pub use race::{Lane, Race};
-pub use run::{animation_frame, curvature, figure, LineRun};
+pub use run::{animation_frame, curvature, diverged_message, figure, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

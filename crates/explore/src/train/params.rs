@@ -1,29 +1,178 @@
 //! The line's parameters on disk: safetensors with PyTorch's names and shapes.
 
+use std::collections::HashMap;
+
 use candle_core::{DType, Tensor};
 
+use super::line::{Resume, Standardize};
+use crate::optim::{Kind, OptimState};
+
+/// A line read back by [`load_line`]: its parameters in the data's units, and where its run
+/// ended when the file says so (files of other programs have only the parameters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Saved {
+    pub weight: f64,
+    pub bias: Option<f64>,
+    pub resume: Option<Resume>,
+}
+
+/// The line's two parameters, in the order of the model's and the optimizer's.
+const PARAMS: [&str; 2] = ["weight", "bias"];
+/// The header key that marks a file with a run's end, and the prefix of its other keys.
+const RUN: &str = "slope.optimizer";
+
 /// Saves the line's parameters as safetensors in `dtype`: `weight` `(1, 1)` and, when
-/// learnable, `bias` `(1,)`, the shapes of PyTorch's `nn.Linear(1, 1)`.
+/// learnable, `bias` `(1,)`, the shapes of PyTorch's `nn.Linear(1, 1)`. With `resume` (a run's
+/// [`Fit::end`](super::Fit::end)), also what continuing exactly needs: the optimizer's buffers
+/// and the parameters as trained (`optimizer.NAME.K`, `trained.NAME`, in `dtype`) and the step
+/// count, epochs, batches, shuffle and units in the header.
 pub fn save_line(
     (weight, bias): (f64, Option<f64>),
+    resume: Option<&Resume>,
     dtype: DType,
     path: &std::path::Path,
 ) -> crate::Result<()> {
     let cpu = candle_core::Device::Cpu;
-    let mut tensors = std::collections::HashMap::new();
-    let w = Tensor::new(&[[weight]], &cpu)?.to_dtype(dtype)?;
-    tensors.insert("weight".to_string(), w);
+    let scalar = |v: f64, name: &str| -> candle_core::Result<Tensor> {
+        let t = Tensor::new(&[v], &cpu)?.to_dtype(dtype)?;
+        // The weight as nn.Linear(1, 1)'s `(1, 1)`.
+        if name == "weight" {
+            t.reshape((1, 1))
+        } else {
+            Ok(t)
+        }
+    };
+    let mut tensors = HashMap::new();
+    tensors.insert("weight".to_string(), scalar(weight, "weight")?);
     if let Some(b) = bias {
-        tensors.insert(
-            "bias".to_string(),
-            Tensor::new(&[b], &cpu)?.to_dtype(dtype)?,
-        );
+        tensors.insert("bias".to_string(), scalar(b, "bias")?);
     }
-    crate::io::write_atomic_with(path, |tmp| candle_core::safetensors::save(&tensors, tmp))
+    let mut header = None;
+    if let Some(r) = resume {
+        let trained = [Some(r.trained.0), r.trained.1];
+        for (name, value) in PARAMS.iter().zip(trained) {
+            if let Some(v) = value {
+                tensors.insert(format!("trained.{name}"), scalar(v, name)?);
+            }
+        }
+        for (name, buffers) in PARAMS.iter().zip(&r.state.buffers) {
+            for (k, values) in buffers.iter().enumerate() {
+                let t = Tensor::new(values.as_slice(), &cpu)?.to_dtype(dtype)?;
+                tensors.insert(format!("optimizer.{name}.{k}"), t);
+            }
+        }
+        let buffers = r.state.buffers.first().map_or(0, Vec::len);
+        let units = r
+            .standardize
+            .map_or("none".to_string(), |u| format!("{:?},{:?}", u.mean, u.std));
+        let batch = r.batch_size.map_or("none".to_string(), |b| b.to_string());
+        header = Some(HashMap::from([
+            (RUN.to_string(), r.optimizer.name().to_string()),
+            ("slope.steps".to_string(), r.state.steps.to_string()),
+            ("slope.buffers".to_string(), buffers.to_string()),
+            ("slope.epochs".to_string(), r.epochs.to_string()),
+            ("slope.batch_size".to_string(), batch),
+            ("slope.shuffle".to_string(), r.shuffle.to_string()),
+            ("slope.seed".to_string(), r.seed.to_string()),
+            ("slope.standardize".to_string(), units),
+        ]));
+    }
+    crate::io::write_safetensors(path, &tensors, header)
 }
 
-/// Reads parameters saved by [`save_line`]: the weight, and the bias if the file has one.
-pub fn load_line(path: &std::path::Path) -> crate::Result<(f64, Option<f64>)> {
+/// The run's end that [`save_line`] wrote in `header` and `tensors`; `None` for a file without
+/// one.
+fn read_resume(
+    header: &HashMap<String, String>,
+    tensors: &HashMap<String, Tensor>,
+    learn_bias: bool,
+) -> Result<Option<Resume>, String> {
+    let Some(name) = header.get(RUN) else {
+        return Ok(None);
+    };
+    let optimizer = Kind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| format!("`{RUN}` is `{name}`, not an optimizer"))?;
+    let field = |key: &str| -> Result<&str, String> {
+        header
+            .get(&format!("slope.{key}"))
+            .map(String::as_str)
+            .ok_or_else(|| format!("the header has no `slope.{key}`"))
+    };
+    fn parse<T: std::str::FromStr>(key: &str, text: &str) -> Result<T, String> {
+        text.parse()
+            .map_err(|_| format!("`slope.{key}` is `{text}`, not a number"))
+    }
+    let value = |name: &str| -> Result<f64, String> {
+        let t = tensors
+            .get(name)
+            .ok_or_else(|| format!("no `{name}` tensor in the file"))?;
+        let values = flat(t)?;
+        match values.as_slice() {
+            [v] if v.is_finite() => Ok(*v),
+            _ => Err(format!("`{name}` is not one finite number")),
+        }
+    };
+    let params = if learn_bias { 2 } else { 1 };
+    let count: usize = parse("buffers", field("buffers")?)?;
+    let mut buffers = Vec::with_capacity(params);
+    for name in &PARAMS[..params] {
+        let mut own = Vec::with_capacity(count);
+        for k in 0..count.min(4) {
+            let key = format!("optimizer.{name}.{k}");
+            let t = tensors
+                .get(&key)
+                .ok_or_else(|| format!("no `{key}` tensor in the file"))?;
+            own.push(flat(t)?);
+        }
+        buffers.push(own);
+    }
+    let standardize = match field("standardize")? {
+        "none" => None,
+        text => {
+            let (mean, std) = text
+                .split_once(',')
+                .ok_or_else(|| format!("`slope.standardize` is `{text}`"))?;
+            Some(Standardize {
+                mean: parse("standardize", mean)?,
+                std: parse("standardize", std)?,
+            })
+        }
+    };
+    Ok(Some(Resume {
+        optimizer,
+        state: OptimState {
+            steps: parse("steps", field("steps")?)?,
+            buffers,
+        },
+        epochs: parse("epochs", field("epochs")?)?,
+        trained: (
+            value("trained.weight")?,
+            learn_bias.then(|| value("trained.bias")).transpose()?,
+        ),
+        batch_size: match field("batch_size")? {
+            "none" => None,
+            text => Some(parse("batch_size", text)?),
+        },
+        shuffle: parse("shuffle", field("shuffle")?)?,
+        seed: parse("seed", field("seed")?)?,
+        standardize,
+    }))
+}
+
+/// A tensor's values as f64, whatever its float dtype.
+fn flat(t: &Tensor) -> Result<Vec<f64>, String> {
+    t.flatten_all()
+        .and_then(|t| t.to_dtype(DType::F64))
+        .and_then(|t| t.to_vec1())
+        .map_err(|e| first_line(&e.to_string()).to_string())
+}
+
+/// Reads parameters saved by [`save_line`]: the weight, the bias if the file has one, and the
+/// run's end if it was saved.
+pub fn load_line(path: &std::path::Path) -> crate::Result<Saved> {
     let at = path.display().to_string();
     let bad = |msg: String| crate::Error::Data {
         at: at.clone(),
@@ -46,12 +195,18 @@ pub fn load_line(path: &std::path::Path) -> crate::Result<(f64, Option<f64>)> {
         }
         _ => {}
     }
-    let tensors = candle_core::safetensors::load(path, &candle_core::Device::Cpu).map_err(|e| {
+    let unreadable = |e: &dyn std::fmt::Display| {
         bad(format!(
             "cannot read parameters: {}",
             first_line(&e.to_string())
         ))
-    })?;
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &candle_core::Device::Cpu)
+        .map_err(|e| unreadable(&e))?;
+    let (_, metadata) =
+        safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| unreadable(&e))?;
+    let header = metadata.metadata().clone().unwrap_or_default();
     let value = |name: &str| -> crate::Result<Option<f64>> {
         let Some(t) = tensors.get(name) else {
             return Ok(None);
@@ -69,7 +224,14 @@ pub fn load_line(path: &std::path::Path) -> crate::Result<(f64, Option<f64>)> {
         Ok(Some(v))
     };
     let weight = value("weight")?.ok_or_else(|| bad("no `weight` tensor in the file".into()))?;
-    Ok((weight, value("bias")?))
+    let bias = value("bias")?;
+    let resume = read_resume(&header, &tensors, bias.is_some())
+        .map_err(|why| bad(format!("the saved run cannot be continued: {why}")))?;
+    Ok(Saved {
+        weight,
+        bias,
+        resume,
+    })
 }
 
 fn first_line(text: &str) -> &str {

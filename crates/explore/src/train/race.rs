@@ -134,6 +134,30 @@ impl Race {
         report
     }
 
+    /// The one-line message for a race in which a lane diverged (the first such lane, and how
+    /// many); `None` when none did.
+    pub fn divergence_message(&self) -> Option<String> {
+        let lambda = curvature(
+            &self.moments,
+            self.learn_bias,
+            self.plan.standardize.is_some(),
+        );
+        let mut diverged = self
+            .lanes
+            .iter()
+            .filter_map(|l| l.fit.diverged.map(|d| (l, d)));
+        let (lane, d) = diverged.next()?;
+        let others = diverged.count();
+        let message = super::diverged_message(&d, &lane.settings, lane.settings.stable_lr(lambda));
+        Some(match others {
+            0 => format!("{}: {message}", lane.settings.kind.name()),
+            n => format!(
+                "{}: {message} (and {n} more diverged)",
+                lane.settings.kind.name()
+            ),
+        })
+    }
+
     /// Every lane's path on one landscape, and every loss on one axis.
     pub fn figure(&self) -> TrainFigure {
         let runs: Vec<(&str, &Fit)> = self

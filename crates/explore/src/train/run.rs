@@ -3,7 +3,7 @@
 
 use model::Moments;
 
-use super::line::{Fit, Plan, GROWTH_LIMIT};
+use super::line::{Fit, Plan};
 use crate::optim::Settings;
 use crate::plot::{
     pad, span, DataFit, Frame, Heatmap, Landscape, LossCurve, LossHistory, Series, Track,
@@ -55,26 +55,7 @@ impl LineRun {
     /// stable bound; `None` when it did not diverge.
     pub fn divergence_message(&self) -> Option<String> {
         let d = self.fit.diverged?;
-        let what = if d.loss.is_finite() {
-            format!(
-                "the loss grew from {} to {} (more than {}× its start) by epoch {}",
-                human(d.start),
-                human(d.loss),
-                human(GROWTH_LIMIT),
-                d.epoch
-            )
-        } else {
-            format!("the loss became non-finite at epoch {}", d.epoch)
-        };
-        let name = self.settings.kind.name();
-        let bound = match self.stable_lr() {
-            Some(b) => format!("; {name} is stable only for lr < {} on this data", human(b)),
-            None => format!(" for {name} on this data"),
-        };
-        Some(format!(
-            "{what}: learning rate {} is too large{bound}",
-            human(self.settings.lr)
-        ))
+        Some(diverged_message(&d, &self.settings, self.stable_lr()))
     }
 
     /// The report of the run besides its rows (which are streamed as they are made): the
@@ -324,4 +305,23 @@ pub fn animation_frame(
         }
     });
     Frame { title, data, train }
+}
+
+/// The one message of a diverged run, whichever path trained it: what happened, the learning
+/// rate and, where one is known, the bound it broke.
+pub fn diverged_message(d: &super::Diverged, settings: &Settings, bound: Option<f64>) -> String {
+    let name = settings.kind.name();
+    let lr = human(settings.lr);
+    let why = match bound {
+        Some(b) if b > 0.0 => format!(
+            "learning rate {lr} is too large; {name} is stable only for lr < {} on this data",
+            human(b)
+        ),
+        Some(_) => format!(
+            "no learning rate is stable for {name} with momentum {}",
+            human(settings.momentum)
+        ),
+        None => format!("learning rate {lr} is too large for {name} on this data"),
+    };
+    format!("{}: {why}", d.describe())
 }

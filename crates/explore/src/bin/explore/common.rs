@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use candle_core::{DType, Device};
-use explore::cli::{finite, non_negative, positive, say, usage};
+use explore::cli::{finite, non_negative, positive, say, usage, Use};
 use explore::data::{self, Dataset, Load};
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::{stdout_error, Stdout};
@@ -40,7 +40,7 @@ pub struct DataArgs {
     pub y_column: String,
     /// The field separator of --data: `,` `;` `|` or `tab`. Default: tab for .tsv, else
     /// whichever of comma, tab and semicolon the header has most of.
-    #[arg(long, value_name = "C", value_parser = parse_delimiter)]
+    #[arg(long, value_name = "C", allow_hyphen_values = true, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
 }
 
@@ -64,6 +64,17 @@ fn parse_point(text: &str) -> Result<(f64, f64), String> {
 }
 
 impl DataArgs {
+    /// `--x`, `--y` and `--delimiter` read a data file: unused with `--point`.
+    pub fn uses(&self) -> [Use<'static>; 3] {
+        let why = "it reads --data FILE; the points come from --point";
+        let file = self.data.is_some();
+        [
+            ("x_column", "--x", file, why),
+            ("y_column", "--y", file, why),
+            ("delimiter", "--delimiter", file, why),
+        ]
+    }
+
     fn load(&self, load: Load) -> Result<Dataset> {
         Ok(match &self.data {
             Some(path) => {
@@ -265,13 +276,13 @@ pub struct OptimArgs {
 #[derive(clap::Args, Clone, Default)]
 pub struct HyperArgs {
     /// Momentum μ of momentum and nesterov [default: 0.9].
-    #[arg(long, allow_hyphen_values = true, value_parser = non_negative)]
+    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::momentum)]
     pub momentum: Option<f64>,
     /// Adam's and AdamW's running-average factors B1,B2, each in [0, 1) [default: 0.9,0.999].
-    #[arg(long, value_name = "B1,B2", value_parser = parse_betas)]
+    #[arg(long, value_name = "B1,B2", allow_hyphen_values = true, value_parser = parse_betas)]
     pub betas: Option<(f64, f64)>,
     /// The ε of rmsprop (default 1e-8), adagrad (1e-10), adam and adamw (1e-8).
-    #[arg(long, value_parser = positive)]
+    #[arg(long, allow_hyphen_values = true, value_parser = positive)]
     pub eps: Option<f64>,
     /// Weight decay: added to the gradient as wd·θ, or for adamw taken off θ directly
     /// [default: 0; adamw 0.01].
@@ -291,6 +302,31 @@ fn parse_betas(text: &str) -> Result<(f64, f64), String> {
 }
 
 impl HyperArgs {
+    /// Each setting is used when one of `kinds` takes it, and `trains` (an optimizer that is
+    /// never stepped, with `--epochs 0`, uses none).
+    pub fn uses(&self, kinds: &[Kind], trains: bool) -> Vec<Use<'static>> {
+        let settings = [
+            ("momentum", Hyper::Momentum),
+            ("betas", Hyper::Betas),
+            ("eps", Hyper::Eps),
+            ("weight_decay", Hyper::WeightDecay),
+        ];
+        settings
+            .into_iter()
+            .map(|(id, hyper)| {
+                let taken = kinds.iter().any(|k| k.uses().contains(&hyper));
+                let why = if !trains {
+                    "--epochs 0 trains nothing"
+                } else if kinds.len() > 1 {
+                    "none of the optimizers given takes it"
+                } else {
+                    "the optimizer does not take it (see --help)"
+                };
+                (id, hyper.flag(), taken && trains, why)
+            })
+            .collect()
+    }
+
     /// `kind`'s settings at `lr` with the settings given here; with `strict`, a setting `kind`
     /// does not take is a usage error (for one optimizer; a race passes each what it takes).
     pub fn settings(&self, kind: Kind, lr: f64, strict: bool) -> Result<Settings> {
@@ -327,6 +363,19 @@ impl HyperArgs {
 }
 
 impl OptimArgs {
+    /// The optimizer's flags are unused when nothing trains (`--epochs 0`).
+    pub fn uses(&self, trains: bool) -> Vec<Use<'static>> {
+        let why = "--epochs 0 trains nothing";
+        let mut uses = vec![
+            ("optimizer", "--optimizer", trains, why),
+            ("lr", "--lr", trains, why),
+        ];
+        if !trains {
+            uses.extend(self.hyper.uses(&[], false));
+        }
+        uses
+    }
+
     /// The settings of the chosen optimizer (`default` if none was), refusing a setting it
     /// does not take; the learning rate, when not given, is left for the caller.
     pub fn settings(&self, default: Kind) -> Result<Settings> {
@@ -359,6 +408,18 @@ pub enum ViewKind {
     /// `landscape` only: the loss along the straight line from the initial to the trained
     /// parameters, t from −0.5 to 1.5, beside a random direction through the trained ones.
     Line,
+}
+
+impl ViewArgs {
+    /// `--angle` turns the 3-D view: unused by the others.
+    pub fn uses(&self) -> [Use<'static>; 1] {
+        [(
+            "angle",
+            "--angle",
+            self.view == ViewKind::Solid,
+            "it turns the 3-D view; give --view 3d",
+        )]
+    }
 }
 
 fn parse_angle(text: &str) -> Result<(f64, f64), String> {

@@ -28,12 +28,13 @@ pub struct Args {
         value_name = "SIZES",
         default_value = "16,16",
         value_delimiter = ',',
-        value_parser = clap::value_parser!(u32).range(1..)
+        allow_hyphen_values = true,
+        value_parser = explore::cli::whole(1, u64::from(u32::MAX))
     )]
-    hidden: Vec<u32>,
+    hidden: Vec<u64>,
     /// Full-batch training steps before the landscape is drawn around the result.
-    #[arg(long, default_value_t = 500)]
-    epochs: usize,
+    #[arg(long, default_value_t = 500, allow_hyphen_values = true, value_parser = explore::cli::whole(0, 1_000_000_000))]
+    epochs: u64,
     #[command(flatten)]
     optim: OptimArgs,
     /// The plane's directions: two random Gaussian ones, the two principal components of the
@@ -49,14 +50,14 @@ pub struct Args {
     #[arg(long)]
     keep_1d: bool,
     /// Grid points along each direction, 2 to 2001.
-    #[arg(long, default_value_t = 41, value_parser = clap::value_parser!(u16).range(2..=2001))]
-    steps: u16,
+    #[arg(long, default_value_t = 41, allow_hyphen_values = true, value_parser = explore::cli::whole(2, 2001))]
+    steps: u64,
     /// Half-width of the grid in units of the directions. Default: 1 for random directions;
     /// 1.25 × the path's extent for PCA ones.
     #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     distance: Option<f64>,
     /// Seed of the model's initial parameters and of the random directions.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
     /// Instead of the plane: the sharpness, the top eigenvalue of the loss's Hessian, every K
     /// epochs of training (in f64), against the 2/lr bound of gradient descent, with the loss
@@ -64,13 +65,14 @@ pub struct Args {
     #[arg(
         long,
         value_name = "K",
-        value_parser = clap::value_parser!(u32).range(1..),
+        allow_hyphen_values = true,
+        value_parser = explore::cli::whole(1, u64::from(u32::MAX)),
         conflicts_with_all = [
             "directions", "steps", "distance", "animate", "keep_1d", "view", "angle",
             "normalization",
         ]
     )]
-    sharpness: Option<u32>,
+    sharpness: Option<u64>,
     /// Save the trained model's parameters here (safetensors, PyTorch's names: layer0.weight,
     /// layer0.bias, …), to draw its landscape again with --init-from and --epochs 0.
     #[arg(long, value_name = "FILE.safetensors")]
@@ -88,6 +90,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    args.refuse_unused()?;
     let default = if args.sharpness.is_some() {
         Kind::Sgd
     } else {
@@ -100,11 +103,11 @@ pub fn run(args: Args) -> Result<()> {
             lr: args.optim.lr.unwrap_or(0.01),
             ..args.optim.settings(default)?
         },
-        epochs: args.epochs,
+        epochs: args.epochs as usize,
         directions: args.directions,
         normalization: args.normalization,
         keep_1d: args.keep_1d,
-        steps: usize::from(args.steps),
+        steps: args.steps as usize,
         distance: args.distance,
         seed: args.seed,
         init_from: args.init_from.clone(),
@@ -189,6 +192,51 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
 }
 
 impl Args {
+    /// Refuses the flags this run will not use: by the model, the view, the directions and
+    /// whether it trains at all.
+    fn refuse_unused(&self) -> Result<()> {
+        let mlp = self.model == ModelKind::Mlp;
+        let parameters = match self.model {
+            ModelKind::Line => 2,
+            ModelKind::Mlp => 3,
+        };
+        let directions = self
+            .directions
+            .unwrap_or(Directions::default_for(parameters));
+        // The line view's second line is a random direction; the plane's only when chosen.
+        let random = self.sharpness.is_none()
+            && (self.view.view == ViewKind::Line || directions == Directions::Random);
+        let trains = self.epochs > 0;
+        let random_why = "it shapes random directions; the plane's are not random \
+                          (--directions)";
+        let sharp_dtype =
+            self.sharpness.is_some() && self.common.dtype.dtype() != candle_core::DType::F64;
+        let own = [
+            (
+                "hidden",
+                "--hidden",
+                mlp,
+                "it sizes the MLP's hidden layers; --model is line",
+            ),
+            ("normalization", "--normalization", random, random_why),
+            ("keep_1d", "--keep-1d", random, random_why),
+            (
+                "dtype",
+                "--dtype",
+                !sharp_dtype,
+                "--sharpness always trains in f64 (its Hessian-vector products need it)",
+            ),
+        ];
+        let uses = [
+            own.to_vec(),
+            self.data.uses().to_vec(),
+            self.optim.uses(trains),
+            self.view.uses().to_vec(),
+            self.animate.uses().to_vec(),
+        ];
+        explore::cli::refuse_unused(&uses.concat())
+    }
+
     /// The run of a view drawn only as a figure (PNG or SVG): `what` has no HTML page.
     fn open_for_figure(&self, what: &str) -> Result<Run> {
         if let Some(plot) = &self.common.plot {

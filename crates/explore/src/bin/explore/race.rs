@@ -52,6 +52,14 @@ fn parse_entry(text: &str) -> Result<(Kind, Option<f64>), String> {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let kinds: Vec<Kind> = args.optimizers.iter().map(|&(k, _)| k).collect();
+    let uses = [
+        args.data.uses().to_vec(),
+        args.fit.uses(),
+        args.hyper.uses(&kinds, args.fit.epochs() > 0),
+        args.animate.uses().to_vec(),
+    ];
+    explore::cli::refuse_unused(&uses.concat())?;
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
     let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
     let ready = args.fit.prepare(&run)?;
@@ -92,5 +100,9 @@ pub fn run(args: Args) -> Result<()> {
     {
         run.note(&format!("wrote animation: {}", path.display()));
     }
-    Ok(())
+    // As `train`: what was asked for is written, then a diverged lane fails the run.
+    match race.divergence_message() {
+        Some(message) => anyhow::bail!(message),
+        None => Ok(()),
+    }
 }

@@ -40,6 +40,7 @@ impl Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    explore::cli::refuse_unused(&args.data.uses())?;
     let run = Run::open(
         &args.data,
         &args.common,

@@ -11,7 +11,9 @@ use explore::io::Stdout;
 use explore::optim::Kind;
 use explore::plot::Page;
 use explore::report::human;
-use explore::train::{check_start, fit_line, load_line, save_line, LineRun, Plan, Standardize};
+use explore::train::{
+    check_start, fit_line, load_line, save_line, LineRun, Plan, Resume, Standardize, Start,
+};
 use model::Bias;
 
 use explore::cli::AnimateArgs;
@@ -40,7 +42,7 @@ pub struct Args {
 pub struct FitArgs {
     /// Points per update: each epoch visits every point once in batches of this size (the last
     /// may be smaller). Default: the whole data set (full batch).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::whole(1, u64::MAX))]
     batch_size: Option<u64>,
     /// Reshuffle the points before every epoch (the default), from --seed.
     #[arg(long, overrides_with = "no_shuffle")]
@@ -49,7 +51,7 @@ pub struct FitArgs {
     #[arg(long)]
     no_shuffle: bool,
     /// Seed of the shuffling: the same seed gives the same run on any machine.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
     /// Train on standardized x, (x − mean)/std, and report the weight and bias in the data's
     /// own units: the cure for x far from zero.
@@ -57,7 +59,7 @@ pub struct FitArgs {
     standardize: bool,
     /// Number of epochs, at most 10⁹; rows 0..=EPOCHS are written as they are made, so memory
     /// stays flat however many there are.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = explore::cli::whole(0, 1_000_000_000))]
     epochs: u64,
     /// Starting weight A.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = finite)]
@@ -92,9 +94,60 @@ pub struct Prepared {
     /// The largest curvature in the units trained in (for the bound and the default rate).
     pub lambda: f64,
     pub plan: Plan,
+    /// Where the run saved in --init-from ended, if it says.
+    pub resume: Option<Resume>,
+}
+
+impl Prepared {
+    /// Where training starts: exactly where the saved run ended when it can continue with
+    /// `settings` (a note says why not otherwise), else at the start line.
+    pub fn start(&self, settings: &explore::optim::Settings, run: &Run) -> Start<'_> {
+        if let Some(resume) = &self.resume {
+            let pinned = (self.start.1 == Bias::Zero) != resume.trained.1.is_none();
+            let why = if pinned {
+                Some("its bias was learnt, now it is pinned".to_string())
+            } else {
+                resume.differs(settings, &self.plan)
+            };
+            match why {
+                None => return Start::Resume(resume),
+                Some(why) => run.note(&format!(
+                    "--init-from: starting from the saved parameters with a fresh optimizer, \
+                     not exactly where that run stopped: {why}"
+                )),
+            }
+        }
+        Start::At(self.start.0, self.start.1)
+    }
 }
 
 impl FitArgs {
+    /// `--shuffle`, `--no-shuffle` and `--seed` order mini-batches: unused in full batch, and the
+    /// seed unused in file order; the data's flags as [`DataArgs::uses`].
+    pub fn uses(&self) -> Vec<explore::cli::Use<'static>> {
+        let batched = self.batch_size.is_some();
+        let why = "it orders mini-batches; give --batch-size";
+        vec![
+            ("shuffle", "--shuffle", batched, why),
+            ("no_shuffle", "--no-shuffle", batched, why),
+            (
+                "seed",
+                "--seed",
+                batched && !self.no_shuffle,
+                if batched {
+                    "it seeds the shuffle, and --no-shuffle keeps file order"
+                } else {
+                    "it seeds the shuffle of mini-batches; give --batch-size"
+                },
+            ),
+        ]
+    }
+
+    /// The number of epochs.
+    pub fn epochs(&self) -> u64 {
+        self.epochs
+    }
+
     /// The files this run reads besides the data.
     pub fn inputs(&self) -> Vec<(&'static str, &Path)> {
         self.init_from
@@ -107,9 +160,12 @@ impl FitArgs {
     /// The start, the plan and the curvature, refusing data and starts that cannot be trained:
     /// a curvature beyond f64, or squared errors at the start beyond the dtype.
     pub fn prepare(&self, run: &Run) -> Result<Prepared> {
-        let (init_weight, init_bias) = match &self.init_from {
-            Some(path) => load_line(path)?,
-            None => (self.init_weight, Some(self.init_bias)),
+        let (init_weight, init_bias, resume) = match &self.init_from {
+            Some(path) => {
+                let saved = load_line(path)?;
+                (saved.weight, saved.bias, saved.resume)
+            }
+            None => (self.init_weight, Some(self.init_bias), None),
         };
         let bias = match init_bias {
             Some(b) if !self.no_bias => Bias::Learnable(b),
@@ -151,11 +207,20 @@ impl FitArgs {
                 seed: self.seed,
                 standardize,
             },
+            resume,
         })
     }
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let trains = args.fit.epochs > 0;
+    let uses = [
+        args.data.uses().to_vec(),
+        args.fit.uses(),
+        args.optim.uses(trains),
+        args.animate.uses().to_vec(),
+    ];
+    explore::cli::refuse_unused(&uses.concat())?;
     let mut settings = args.optim.settings(Kind::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
     let run = Run::open(
@@ -200,17 +265,24 @@ pub fn run(args: Args) -> Result<()> {
     let mut failed = None;
     let progress = run.progress("train");
     let epochs = ready.plan.epochs;
-    let fit = fit_line(&x, &y, ready.start, settings, &ready.plan, |row| {
-        progress.update(row.epoch + 1, epochs + 1);
-        if let Err(e) = sink.row(&row.values()) {
-            failed = Some(e);
-        }
-        if failed.is_some() || explore::io::stdout_closed() {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    })?;
+    let fit = fit_line(
+        &x,
+        &y,
+        ready.start(&settings, &run),
+        settings,
+        &ready.plan,
+        |row| {
+            progress.update(row.epoch + 1, epochs + 1);
+            if let Err(e) = sink.row(&row.values()) {
+                failed = Some(e);
+            }
+            if failed.is_some() || explore::io::stdout_closed() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    )?;
     drop(progress);
     if let Some(e) = failed {
         return Err(explore::io::stdout_error(e).into());
@@ -248,7 +320,12 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let (Some(path), Some(last)) = (&args.save, line_run.fit.last) {
         let bias = ready.learn_bias.then_some(last.bias);
-        save_line((last.weight, bias), run.dtype, path)?;
+        save_line(
+            (last.weight, bias),
+            line_run.fit.end.as_ref(),
+            run.dtype,
+            path,
+        )?;
         run.note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())
