@@ -123,7 +123,22 @@ fn one_line(text: &str) -> String {
 /// stdout does, instead of panicking as `eprintln!` would.
 pub fn say(line: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", printable(line));
+}
+
+/// `text` with its control characters escaped (`\u{0}`, `\u{1b}`): a NUL or an escape
+/// sequence quoted from a data file or a flag must not reach the terminal raw.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// A flag's value that must be a finite number.

@@ -148,7 +148,7 @@ impl Sweep {
                 human(self.weights[i]),
                 human(self.losses[i])
             ),
-            None => "no minimum: every loss is NaN".to_string(),
+            None => crate::report::no_minimum(&self.losses),
         };
         let title = format!(
             "sweep of {}: loss of {} (bias fixed), method {}, {}",
@@ -262,7 +262,7 @@ impl Surface {
                 human(biases[i]),
                 human(self.losses[i])
             ),
-            None => "no minimum: every loss is NaN".to_string(),
+            None => crate::report::no_minimum(&self.losses),
         };
         let title = format!(
             "surface of {}: loss of y = A·x + b over {} × {} (A, b), method {}, {}",

@@ -97,6 +97,8 @@ impl BiasFit {
 pub struct Optimum {
     pub weight: f64,
     pub bias: f64,
+    /// Infinite where the smallest loss itself is beyond f64 (data near 1e200 whose points do
+    /// not lie on a line): the line is still exact.
     pub loss: f64,
 }
 
@@ -109,7 +111,7 @@ pub enum NoOptimum {
     ConstantX(f64),
     #[error("every x is 0, so the weight does not change the loss")]
     AllXZero,
-    #[error("the data's sums of squares overflow f64")]
+    #[error("the least-squares line's weight or bias is beyond f64")]
     Overflow,
 }
 
@@ -384,7 +386,7 @@ impl Moments {
             BiasFit::Fixed(b) => b,
             BiasFit::Learn => times_pow2(b, self.ey),
         };
-        if !(weight.is_finite() && bias.is_finite() && loss.is_finite()) {
+        if !(weight.is_finite() && bias.is_finite()) || loss.is_nan() {
             return Err(NoOptimum::Overflow);
         }
         Ok(Optimum { weight, bias, loss })

@@ -110,6 +110,19 @@ fn extreme_data_is_exact_or_infinite() {
     assert_eq!(edge.loss(2.0, 0.0), f64::INFINITY);
     let o = edge.least_squares(BiasFit::Fixed(0.0)).unwrap();
     assert_eq!((o.weight, o.loss), (1.0, 0.0));
+
+    // x ≈ 1e200 off a line: every loss, the smallest too, is beyond f64 (about 1e400), but
+    // the line is exact from the scaled moments: A = Σxy/Σx² = (2 + 6 + 1)/(1 + 4 + 1) = 1.5.
+    let far = Moments::from_points(&[1e200, 2e200, -1e200], &[2e200, 3e200, -1e200]);
+    let o = far.least_squares(BiasFit::Fixed(0.0)).unwrap();
+    assert!((o.weight - 1.5).abs() < 1e-15, "{o:?}");
+    assert_eq!(o.loss, f64::INFINITY);
+    let o = far.least_squares(BiasFit::Learn).unwrap();
+    // In units of 1e200: x̄ = 2/3, ȳ = 4/3, cov = 3 − 8/9 = 19/9, var = 2 − 4/9 = 14/9, so
+    // A = 19/14 and b = ȳ − A·x̄ = 4/3 − 19/21 = 3/7 (·1e200).
+    assert!((o.weight - 19.0 / 14.0).abs() < 1e-14, "{o:?}");
+    assert!((o.bias / (3e200 / 7.0) - 1.0).abs() < 1e-13, "{o:?}");
+    assert_eq!(o.loss, f64::INFINITY);
     // Its curvature 2·mean(x²) is beyond f64: no step size is stable, and the bound says 0.
     assert_eq!(edge.max_stable_lr(true), 0.0);
 

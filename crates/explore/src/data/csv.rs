@@ -386,7 +386,7 @@ impl Header {
         }
         let column = |name: &str| -> Result<usize> {
             let found: Vec<usize> = (0..names.len())
-                .filter(|&i| names[i].eq_ignore_ascii_case(name))
+                .filter(|&i| super::same_name(&names[i], name))
                 .collect();
             match found[..] {
                 [i] => Ok(i),

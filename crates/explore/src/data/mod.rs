@@ -312,6 +312,18 @@ pub enum Form {
     Parquet,
 }
 
+/// Whether a column (or array) is the one `--x`/`--y` names: the same name in any case, in any
+/// script (`Ä` is `ä`, `STRASSE` is `straße`), by Unicode's case mappings.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let fold = |s: &str| -> String {
+        s.chars()
+            .flat_map(char::to_uppercase)
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    a == b || fold(a) == fold(b)
+}
+
 impl Form {
     /// `.npy`, `.npz`, `.parquet` or `.pq`, else CSV.
     pub fn of(path: &Path) -> Self {

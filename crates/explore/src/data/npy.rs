@@ -345,7 +345,7 @@ pub fn read_npz(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
     let column = |name: &str| -> Result<(String, String, Archive)> {
         let found: Vec<&(String, String)> = names
             .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .filter(|(n, _)| super::same_name(n, name))
             .collect();
         match found[..] {
             [(array, entry)] => Ok((array.clone(), entry.clone(), open()?)),

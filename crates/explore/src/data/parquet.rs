@@ -140,7 +140,7 @@ pub fn read_parquet(path: &Path, columns: &Columns, load: Load) -> Result<Datase
         let found: Vec<usize> = (0..schema.num_columns())
             .filter(|&i| {
                 let c = schema.column(i);
-                c.path().parts().len() == 1 && c.name().eq_ignore_ascii_case(name)
+                c.path().parts().len() == 1 && super::same_name(c.name(), name)
             })
             .collect();
         match found[..] {

@@ -285,7 +285,8 @@ impl<'a> Sink<'a> {
             self.tail.pop_front();
         }
         // The first smallest loss, ignoring NaN, with the rows just before and after it.
-        let better = !loss.is_nan() && self.best.is_none_or(|(_, b)| loss < b);
+        // As `grid::argmin`: a minimum is a finite loss; `inf` is beyond f64, not a number to mark.
+        let better = loss.is_finite() && self.best.is_none_or(|(_, b)| loss < b);
         if better {
             self.best = Some((index, loss));
             self.around_best = self.recent.iter().cloned().collect();
@@ -449,6 +450,26 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// Why a grid has no minimum (no finite loss): every loss NaN, or beyond f64's range (`inf`).
+pub fn no_minimum(losses: &[f64]) -> String {
+    if losses.iter().any(|l| l.is_infinite()) {
+        "no minimum: every loss is beyond f64's range (inf), or NaN; rescale the data (divide x \
+         and y by a power of ten)"
+            .to_string()
+    } else {
+        "no minimum: every loss is NaN".to_string()
+    }
+}
+
+/// A loss for a summary line: `inf` said as what it is.
+fn loss_text(loss: f64) -> String {
+    if loss.is_infinite() {
+        "beyond f64".to_string()
+    } else {
+        human(loss)
+    }
+}
+
 /// The closed-form optimum as a summary line: `closed-form optimum: A = -1 (loss 0)`, with
 /// `b = …` when the bias is learnt, or why there is none.
 pub fn describe_optimum(
@@ -460,12 +481,12 @@ pub fn describe_optimum(
             "closed-form optimum: A = {}, b = {} (loss {})",
             human(o.weight),
             human(o.bias),
-            human(o.loss)
+            loss_text(o.loss)
         ),
         Ok(o) => format!(
             "closed-form optimum: A = {} (loss {})",
             human(o.weight),
-            human(o.loss)
+            loss_text(o.loss)
         ),
         Err(why) => format!("closed-form optimum: none ({why})"),
     }

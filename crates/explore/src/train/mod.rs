@@ -17,7 +17,7 @@ pub use line::{
     GROWTH_LIMIT,
 };
 pub use params::{load_line, save_line, Saved};
-pub use race::{Lane, Race};
+pub use race::{Lane, LaneSummary, Race};
 pub use run::{animation_frame, curvature, diverged_message, figure, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and

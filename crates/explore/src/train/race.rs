@@ -22,6 +22,17 @@ pub struct Lane {
     pub within: Option<usize>,
 }
 
+/// One lane's outcome in plain numbers: [`Race::lanes`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct LaneSummary {
+    pub optimizer: &'static str,
+    pub lr: f64,
+    pub stable_below: Option<f64>,
+    pub epochs_to_1pct: Option<usize>,
+    pub diverged: bool,
+    pub final_loss: Option<f64>,
+}
+
 /// A race between optimizers.
 #[derive(Debug, Clone)]
 pub struct Race {
@@ -34,8 +45,10 @@ pub struct Race {
 }
 
 impl Race {
-    /// Trains the line with each of `entries` from `start` as `plan` says. A lane that diverges
-    /// stops there; the others go on.
+    /// Trains the line with each of `entries` from `start` as `plan` says, showing `on_row`
+    /// each lane's rows as they are made (the lane's index in `entries`, and the row). A lane
+    /// that diverges stops there; the others go on.
+    #[allow(clippy::too_many_arguments)]
     pub fn run(
         x: &Tensor,
         y: &Tensor,
@@ -44,13 +57,15 @@ impl Race {
         plan: &Plan,
         moments: Moments,
         source: String,
+        mut on_row: impl FnMut(usize, &super::Row),
     ) -> Result<Self> {
         let learn_bias = start.1 != Bias::Zero;
         let target = target(&moments, learn_bias);
         let mut lanes = Vec::with_capacity(entries.len());
-        for &settings in entries {
+        for (lane, &settings) in entries.iter().enumerate() {
             let mut within = None;
             let fit = fit_line(x, y, start, settings, plan, |row| {
+                on_row(lane, row);
                 if within.is_none() && target.is_some_and(|t| row.loss <= t) {
                     within = Some(row.epoch);
                 }
@@ -70,6 +85,27 @@ impl Race {
             source,
             dtype: x.dtype(),
         })
+    }
+
+    /// Each lane's summary, as the report's rows give it, for the JSON beside the epochs' rows.
+    pub fn lanes(&self) -> Vec<LaneSummary> {
+        let lambda = curvature(
+            &self.moments,
+            self.learn_bias,
+            self.plan.standardize.is_some(),
+        );
+        let finite = |v: f64| v.is_finite().then_some(v);
+        self.lanes
+            .iter()
+            .map(|l| LaneSummary {
+                optimizer: l.settings.kind.name(),
+                lr: l.settings.lr,
+                stable_below: l.settings.stable_lr(lambda).and_then(finite),
+                epochs_to_1pct: l.within,
+                diverged: l.fit.diverged.is_some(),
+                final_loss: l.fit.last.map(|r| r.loss).and_then(finite),
+            })
+            .collect()
     }
 
     /// One row per optimizer: its learning rate, the epoch its loss first came within 1% of the
@@ -127,7 +163,7 @@ impl Race {
         if let Some(t) = target(&self.moments, self.learn_bias) {
             report = report.summary(format!(
                 "epochs_to_1pct: the first epoch with loss ≤ {} (within 1% of the optimum's); \
-                 stable_below: the largest stable lr where one is known; nan: none",
+                 stable_below: the largest stable lr of full-batch descent where one is known; nan: none",
                 human(t)
             ));
         }

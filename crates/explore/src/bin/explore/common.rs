@@ -78,6 +78,13 @@ impl DataArgs {
     fn load(&self, load: Load) -> Result<Dataset> {
         Ok(match &self.data {
             Some(path) => {
+                if data::same_name(&self.x_column, &self.y_column) {
+                    return Err(usage(format!(
+                        "--x and --y both name the column `{}`: fitting a column against itself \
+                         says nothing; give two different columns",
+                        self.y_column
+                    )));
+                }
                 let form = data::Form::of(path);
                 if form != data::Form::Csv && self.delimiter.is_some() {
                     return Err(usage(format!(
@@ -230,12 +237,28 @@ impl Run {
 
     /// A sink for rows made one at a time (a training run), on `out`.
     pub fn sink<'a>(&self, out: &'a mut Stdout, columns: &[&'static str]) -> Result<Sink<'a>> {
-        Ok(Sink::new(
+        self.sink_labelled(out, None, columns)
+    }
+
+    /// As [`Run::sink`], with a first column `label` of texts (a race's optimizers).
+    pub fn sink_labelled<'a>(
+        &self,
+        out: &'a mut Stdout,
+        label: Option<&'static str>,
+        columns: &[&'static str],
+    ) -> Result<Sink<'a>> {
+        Ok(Sink::labelled(
             out,
             self.common.format,
+            label,
             columns.to_vec(),
             self.dtype,
         )?)
+    }
+
+    /// The output format on stdout.
+    pub fn format(&self) -> Format {
+        self.common.format
     }
 
     /// Draws `figure` (PNG, SVG) or `page` (HTML) if a plot was asked for.

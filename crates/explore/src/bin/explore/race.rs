@@ -1,9 +1,14 @@
 //! `explore race`: several optimizers trained from the same start, their paths on one
 //! landscape and their losses on one axis, with a table of who got there first.
 
+use std::io::Write;
+
 use anyhow::Result;
+use explore::io::Stdout;
 use explore::optim::Kind;
 use explore::plot::Page;
+use explore::report::Format;
+use explore::train::LineRun;
 use explore::train::Race;
 
 use explore::cli::AnimateArgs;
@@ -74,6 +79,14 @@ pub fn run(args: Args) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let (x, y) = run.data.tensors(run.dtype, &run.device)?;
     let progress = run.progress("race");
+    // CSV and JSON carry every lane's rows, epoch by epoch, as they are made (the figure's
+    // data); the table is for people: one row a lane.
+    let mut out = Stdout::new();
+    let mut sink = match run.format() {
+        Format::Table => None,
+        _ => Some(run.sink_labelled(&mut out, Some("optimizer"), &LineRun::COLUMNS)?),
+    };
+    let mut failed = None;
     let race = Race::run(
         &x,
         &y,
@@ -82,18 +95,38 @@ pub fn run(args: Args) -> Result<()> {
         &ready.plan,
         ready.moments,
         run.data.describe(),
-    )?;
-    drop(progress);
-    let moments = &race.moments;
-    run.finish(
-        run.annotate(race.report(), None),
-        || race.figure(),
-        || {
-            Page::of_training(&race.figure(), &run.data.plot_points(), &|w, b| {
-                moments.loss(w, b)
-            })
+        |lane, row| {
+            if let Some(sink) = &mut sink {
+                if let Err(e) = sink.row_labelled(entries[lane].kind.name(), &row.values()) {
+                    failed.get_or_insert(e);
+                }
+            }
         },
     )?;
+    drop(progress);
+    if let Some(e) = failed {
+        return Err(explore::io::stdout_error(e).into());
+    }
+    let moments = &race.moments;
+    let figure = || race.figure();
+    let page = || {
+        Page::of_training(&race.figure(), &run.data.plot_points(), &|w, b| {
+            moments.loss(w, b)
+        })
+    };
+    match sink {
+        Some(sink) => {
+            let lanes = serde_json::json!({ "lanes": race.lanes() });
+            sink.finish(&run.annotate(race.report().details(&lanes), None))
+                .map_err(explore::io::stdout_error)?;
+            out.flush().map_err(explore::io::stdout_error)?;
+            run.draw(figure, page)?;
+        }
+        None => {
+            drop(out);
+            run.finish(run.annotate(race.report(), None), figure, page)?;
+        }
+    }
     if let Some(path) = args
         .animate
         .write(&race.figure(), Some(&run.data.plot_points()))?

@@ -236,22 +236,42 @@ pub fn run(args: Args) -> Result<()> {
         .lr
         .unwrap_or_else(|| settings.default_lr(ready.lambda));
     let name = settings.kind.name();
+    // The bound is full-batch descent's; a mini-batch follows its own batch's curvature.
+    let batched = ready.plan.batch_size.is_some_and(|b| b < run.data.len());
+    let (whose, caveat) = if batched {
+        (
+            format!("full-batch {name}"),
+            "; mini-batches follow each batch's curvature, so no exact bound holds for them",
+        )
+    } else {
+        (name.to_string(), "")
+    };
     match settings.stable_lr(ready.lambda) {
-        Some(bound) => {
+        Some(bound) if bound > 0.0 => {
             run.note(&format!(
-                "learning rate {} ({name} is stable for lr < {} on this data)",
+                "learning rate {} ({whose} is stable for lr < {} on this data{caveat})",
                 human(settings.lr),
                 human(bound)
             ));
             if settings.lr >= bound {
                 // A warning, so not silenced by --quiet.
                 say(&format!(
-                    "warning: --lr {} is at or above the stable bound {}: {name} will not converge",
+                    "warning: --lr {} is at or above the stable bound {}: {whose} will not \
+                     converge{}",
                     human(settings.lr),
-                    human(bound)
+                    human(bound),
+                    if batched {
+                        ", and mini-batches, on average, will not either"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
+        Some(_) => say(&format!(
+            "warning: no learning rate is stable for {name} with momentum {}",
+            human(settings.momentum)
+        )),
         None => run.note(&format!(
             "learning rate {} ({name} adapts its steps: no fixed bound applies)",
             human(settings.lr)
