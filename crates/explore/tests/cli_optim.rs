@@ -139,21 +139,30 @@ fn the_race_finds_who_gets_there() {
         "--dtype",
         "f64",
         "--format",
-        "csv",
+        "json",
         "-q",
     ]);
-    let mut lines = csv.lines();
+    let doc: serde_json::Value = serde_json::from_str(&csv).unwrap();
+    let lanes = doc["lanes"].as_array().unwrap();
+    let (sgd, adam) = (&lanes[0], &lanes[1]);
     assert_eq!(
-        lines.next(),
-        Some("optimizer,lr,stable_below,epochs_to_1pct,diverged,final_loss")
+        (sgd["optimizer"].as_str(), adam["optimizer"].as_str()),
+        (Some("sgd"), Some("adam"))
     );
-    let sgd: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let adam: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!((sgd[0], adam[0]), ("sgd", "adam"));
-    assert_eq!(sgd[3], "NaN", "plain SGD never gets within 1% here");
-    let epoch: f64 = adam[3].parse().unwrap();
-    assert!(epoch > 100.0 && epoch < 3000.0, "{adam:?}");
-    assert_eq!(adam[1], "300");
+    assert!(
+        sgd["epochs_to_1pct"].is_null(),
+        "plain SGD never gets within 1% here"
+    );
+    let epoch = adam["epochs_to_1pct"].as_u64().unwrap();
+    assert!(epoch > 100 && epoch < 3000, "{adam:?}");
+    assert_eq!(adam["lr"].as_f64(), Some(300.0));
+    // The rows are every lane's epochs, 0..=3000 each, as the figure draws them.
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2 * 3001);
+    assert_eq!(rows[3001]["optimizer"].as_str(), Some("adam"));
+    assert_eq!(rows[3001]["epoch"].as_u64(), Some(0));
+    let last = &rows[6000];
+    assert_eq!(last["loss"].as_f64(), adam["final_loss"].as_f64());
 }
 
 #[test]

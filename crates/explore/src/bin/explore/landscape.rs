@@ -219,6 +219,13 @@ impl Args {
                 "it sizes the MLP's hidden layers; --model is line",
             ),
             ("normalization", "--normalization", random, random_why),
+            (
+                "seed",
+                "--seed",
+                self.init_from.is_none() || random,
+                "it seeds the model's start and random directions; the start comes from \
+                 --init-from and the directions are not random",
+            ),
             ("keep_1d", "--keep-1d", random, random_why),
             (
                 "dtype",

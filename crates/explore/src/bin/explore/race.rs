@@ -61,7 +61,8 @@ pub fn run(args: Args) -> Result<()> {
     let uses = [
         args.data.uses().to_vec(),
         args.fit.uses(),
-        args.hyper.uses(&kinds, args.fit.epochs() > 0),
+        // Even with --epochs 0 the settings are used: each lane's rate and bound are reported.
+        args.hyper.uses(&kinds, true),
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;

@@ -143,11 +143,6 @@ impl FitArgs {
         ]
     }
 
-    /// The number of epochs.
-    pub fn epochs(&self) -> u64 {
-        self.epochs
-    }
-
     /// The files this run reads besides the data.
     pub fn inputs(&self) -> Vec<(&'static str, &Path)> {
         self.init_from
@@ -213,11 +208,11 @@ impl FitArgs {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let trains = args.fit.epochs > 0;
+    // Even with --epochs 0 the optimizer is used: its rate and bound are reported.
     let uses = [
         args.data.uses().to_vec(),
         args.fit.uses(),
-        args.optim.uses(trains),
+        args.optim.uses(true),
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;

@@ -1,0 +1,604 @@
+//! The third round of a hostile user's findings (issue 19), one test a class: outputs that are
+//! devices or FIFOs, stability bounds that hold, exact resumes, one divergence rule, overflow
+//! said as such, every unused flag refused (table-driven over every subcommand), and the small
+//! things.
+
+mod common;
+
+use std::path::Path;
+
+use common::{explore, ok, parse_csv, stderr, stdout};
+
+/// Asserts exit `code` with one line on stderr containing `needle`.
+fn fails(args: &[&str], code: i32, needle: &str) -> String {
+    let out = explore(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error")).count(),
+        1,
+        "{args:?}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[cfg(unix)]
+fn file_type(path: &Path) -> std::fs::FileType {
+    std::fs::symlink_metadata(path).unwrap().file_type()
+}
+
+// ---- 1. Outputs never replace special files -------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn outputs_to_devices_and_fifos_are_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("plot.png");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let link = link.to_str().unwrap();
+    let gif = dir.path().join("run.gif");
+    std::os::unix::fs::symlink("/dev/null", &gif).unwrap();
+    let gif = gif.to_str().unwrap();
+    let train = ["train", "--data", "data/linear.csv", "--epochs", "3", "-q"];
+    // /dev/null takes every output, directly or through a link, and stays a device.
+    for extra in [
+        vec!["--save", "/dev/null"],
+        vec!["--plot", link],
+        vec!["--animate", gif, "--frames", "2"],
+        vec!["--save", "/dev/null", "--plot", link],
+    ] {
+        ok(&[&train[..], &extra].concat());
+        assert!(file_type(Path::new("/dev/null")).is_char_device());
+    }
+    ok(&["gen", "--out", "/dev/null", "--n", "5"]);
+    ok(&["sweep", "--point", "-3,3", "--plot", link, "-q"]);
+    assert!(file_type(Path::new(link)).is_symlink());
+    // /dev/full is written in place, so the write fails as the device says, and it stays.
+    fails(
+        &[&train[..], &["--save", "/dev/full"]].concat(),
+        1,
+        "No space left on device",
+    );
+    assert!(file_type(Path::new("/dev/full")).is_char_device());
+    // A FIFO: written in place for a reader on the other end.
+    let fifo = dir.path().join("pipe.safetensors");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(&[&train[..], &["--save", fifo.to_str().unwrap()]].concat());
+    let bytes = reader.join().unwrap();
+    assert!(file_type(&fifo).is_fifo());
+    // What came through is the safetensors file a regular --save writes.
+    let file = dir.path().join("p.safetensors");
+    ok(&[&train[..], &["--save", file.to_str().unwrap()]].concat());
+    // (The header's metadata map has no fixed order, so compare what the bytes say.)
+    let piped = dir.path().join("piped.safetensors");
+    std::fs::write(&piped, &bytes).unwrap();
+    let read = |p: &Path| explore::train::load_line(p).unwrap();
+    assert_eq!(read(&piped), read(&file));
+    assert_eq!(bytes.len() as u64, std::fs::metadata(&file).unwrap().len());
+    // A socket or a folder is refused by name, before any work.
+    let socket = dir.path().join("sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    fails(
+        &[&train[..], &["--save", socket.to_str().unwrap()]].concat(),
+        1,
+        "not a regular file",
+    );
+    fails(
+        &[&train[..], &["--save", dir.path().to_str().unwrap()]].concat(),
+        1,
+        "is a directory",
+    );
+    assert!(file_type(&socket).is_socket());
+}
+
+#[cfg(unix)]
+#[test]
+fn saved_parameters_honour_the_umask_as_plots_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (save, plot) = (dir.path().join("p.safetensors"), dir.path().join("p.svg"));
+    ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--epochs",
+        "2",
+        "-q",
+        "--save",
+        save.to_str().unwrap(),
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&save), mode(&plot));
+    assert_ne!(mode(&save), 0o600, "private like a temporary file");
+}
+
+// ---- 2. Stability claims that hold ----------------------------------------------------------
+
+#[test]
+fn momentum_of_one_or_more_is_refused_and_bounds_hold() {
+    for (optimizer, mu) in [("momentum", "1"), ("momentum", "1.5"), ("nesterov", "1")] {
+        let args = [
+            "train",
+            "--data",
+            "/nonexistent.csv",
+            "--optimizer",
+            optimizer,
+            "--momentum",
+            mu,
+        ];
+        fails(&args, 2, "no learning rate is stable");
+    }
+    fails(
+        &["race", "--data", "/nonexistent.csv", "--momentum", "1"],
+        2,
+        "--momentum",
+    );
+    // The library says so too: a bound of 0, no rate.
+    let mut s = explore::optim::Settings::new(explore::optim::Kind::Momentum, 0.01);
+    s.momentum = 1.0;
+    assert_eq!(s.stable_lr(100.0), Some(0.0));
+    s.kind = explore::optim::Kind::Nesterov;
+    assert_eq!(s.stable_lr(100.0), Some(0.0));
+
+    // Heavy ball at μ = 0.5 on data/linear.csv: the printed bound is true on both sides.
+    let json = ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--optimizer",
+        "momentum",
+        "--momentum",
+        "0.5",
+        "--epochs",
+        "0",
+        "--format",
+        "json",
+        "-q",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let bound = doc["max_stable_lr"].as_f64().unwrap();
+    let at = |factor: f64| {
+        explore(&[
+            "train",
+            "--data",
+            "data/linear.csv",
+            "--optimizer",
+            "momentum",
+            "--momentum",
+            "0.5",
+            "--dtype",
+            "f64",
+            "--epochs",
+            "3000",
+            "--lr",
+            &(bound * factor).to_string(),
+            "--format",
+            "csv",
+            "-q",
+        ])
+    };
+    let below = at(0.98);
+    assert!(below.status.success(), "{}", stderr(&below));
+    let (_, rows) = parse_csv(&stdout(&below));
+    assert!(rows.last().unwrap()[3] < 9.2073 * 1.0001, "converged");
+    let above = at(1.02);
+    assert_eq!(
+        above.status.code(),
+        Some(1),
+        "diverges just above the bound"
+    );
+}
+
+#[test]
+fn mini_batches_are_not_promised_the_full_batch_bound() {
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--batch-size",
+        "10",
+        "--epochs",
+        "1",
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("full-batch sgd is stable for lr <"), "{err}");
+    assert!(err.contains("no exact bound holds for them"), "{err}");
+}
+
+// ---- 4. Resuming is exact ---------------------------------------------------------------------
+
+/// The last CSV row of `explore train` with `args`.
+fn last_row(args: &[&str]) -> String {
+    let csv = ok(&[
+        &[
+            "train",
+            "--data",
+            "data/linear.csv",
+            "--format",
+            "csv",
+            "-q",
+        ],
+        args,
+    ]
+    .concat());
+    csv.lines().last().unwrap().to_string()
+}
+
+#[test]
+fn twenty_and_twenty_epochs_are_forty_for_every_optimizer_and_batching() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("run.safetensors");
+    let saved = saved.to_str().unwrap();
+    let optimizers: [&[&str]; 7] = [
+        &["--optimizer", "sgd"],
+        &["--optimizer", "momentum"],
+        &["--optimizer", "nesterov", "--momentum", "0.7"],
+        &["--optimizer", "rmsprop", "--lr", "0.05"],
+        &["--optimizer", "adagrad", "--lr", "0.5"],
+        &["--optimizer", "adam", "--lr", "0.1"],
+        &["--optimizer", "adamw", "--lr", "0.1"],
+    ];
+    let batching: [&[&str]; 4] = [
+        &[],
+        &["--batch-size", "7", "--seed", "3"],
+        &["--batch-size", "16", "--no-shuffle"],
+        &["--batch-size", "9", "--standardize", "--dtype", "f64"],
+    ];
+    for optimizer in optimizers {
+        for batches in batching {
+            let settings = [optimizer, batches].concat();
+            let whole = last_row(&[&settings[..], &["--epochs", "40"]].concat());
+            last_row(&[&settings[..], &["--epochs", "20", "--save", saved]].concat());
+            let resumed =
+                last_row(&[&settings[..], &["--epochs", "20", "--init-from", saved]].concat());
+            // The same parameters and loss, to the last digit; only the epoch is counted anew.
+            let tail = |row: &str| row.split_once(',').unwrap().1.to_string();
+            assert_eq!(tail(&resumed), tail(&whole), "{settings:?}");
+        }
+    }
+    // Another optimizer starts afresh from the saved parameters, and says so.
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--optimizer",
+        "adam",
+        "--epochs",
+        "1",
+        "--init-from",
+        saved,
+    ]);
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("fresh optimizer, not exactly where that run stopped: it was trained with adamw, not adam"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ---- 5. One divergence rule -----------------------------------------------------------------
+
+#[test]
+fn every_training_path_calls_divergence_the_same() {
+    let rule = "(more than 1000000× its start)";
+    fails(
+        &[
+            "landscape",
+            "--data",
+            "data/sine.csv",
+            "--sharpness",
+            "5",
+            "--epochs",
+            "50",
+            "--lr",
+            "5",
+            "-q",
+        ],
+        1,
+        rule,
+    );
+    fails(
+        &[
+            "landscape",
+            "--data",
+            "data/sine.csv",
+            "--optimizer",
+            "sgd",
+            "--lr",
+            "50",
+            "--epochs",
+            "50",
+            "-q",
+        ],
+        1,
+        rule,
+    );
+    fails(
+        &["train", "--data", "data/linear.csv", "--lr", "0.05", "-q"],
+        1,
+        rule,
+    );
+    // A race whose lane diverges still writes its rows, then fails as train does.
+    let out = explore(&[
+        "race",
+        "--data",
+        "data/linear.csv",
+        "--optimizers",
+        "sgd,adam,sgd=0.05",
+        "--format",
+        "csv",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(rule), "{}", stderr(&out));
+    assert!(stdout(&out).lines().count() > 200);
+}
+
+// ---- 6. Overflow said as such -----------------------------------------------------------------
+
+#[test]
+fn losses_beyond_f64_are_inf_and_the_optimum_is_still_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("far.csv");
+    std::fs::write(&data, "x,y\n1e200,2e200\n2e200,3e200\n-1e200,-1e200\n").unwrap();
+    let data = data.to_str().unwrap();
+    let table = ok(&["sweep", "--data", data, "--dtype", "f64", "-q"]);
+    assert!(!table.contains("minimum at"), "{table}");
+    assert!(
+        !table.contains("← minimum"),
+        "an inf row is no minimum: {table}"
+    );
+    assert!(
+        table.contains("every loss is beyond f64's range"),
+        "{table}"
+    );
+    // A = Σxy/Σx² = (2 + 6 + 1)/(1 + 4 + 1) = 1.5, its loss beyond f64 too.
+    assert!(
+        table.contains("closed-form optimum: A = 1.5 (loss beyond f64)"),
+        "{table}"
+    );
+    let json = ok(&[
+        "sweep", "--data", data, "--dtype", "f64", "--format", "json", "-q",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["optimum"]["weight"].as_f64(), Some(1.5));
+    assert!(doc["optimum"]["loss"].is_null() && doc["minimum"].is_null());
+    // The learnt bias: A = 19/14, b = 3e200/7.
+    let table = ok(&["surface", "--data", data, "--dtype", "f64", "-q"]);
+    assert!(
+        table.contains("A = 1.35714, b = 4.28571e199 (loss beyond f64)"),
+        "{table}"
+    );
+}
+
+// ---- 7. Every flag a run will not use is a usage error ---------------------------------------
+
+/// The flags of `explore SUB --help`.
+fn flags_of(sub: &str) -> Vec<String> {
+    let help = ok(&[sub, "--help"]);
+    help.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("-q, ").unwrap_or(l);
+            l.starts_with("--")
+                .then(|| l.split([' ', '=']).next().unwrap().to_string())
+        })
+        .filter(|f| f != "--help")
+        .collect()
+}
+
+#[test]
+fn every_flag_of_every_subcommand_is_used_or_refused() {
+    // For every flag of every subcommand: a run in which it is not used, or why it always is.
+    // The data file does not exist, so exit 2 proves the refusal came before any work.
+    let data = ["--data", "/nonexistent.csv"];
+    let point = ["--point", "1,2"];
+    type Case = (
+        &'static str,
+        &'static str,
+        Result<Vec<&'static str>, &'static str>,
+    );
+    let always = |why| Err(why);
+    #[rustfmt::skip]
+    let cases: Vec<Case> = vec![
+        // Where the points come from, for every evaluating command.
+        ("*", "--data", always("the points")),
+        ("*", "--point", always("the points")),
+        ("*", "--x", Ok(vec!["--x", "a"])),
+        ("*", "--y", Ok(vec!["--y", "b"])),
+        ("*", "--delimiter", Ok(vec!["--delimiter", ";"])),
+        ("*", "--device", always("where every run computes")),
+        ("*", "--dtype", always("what every run computes in")),
+        ("*", "--format", always("every run writes stdout")),
+        ("*", "--plot", always("every run can draw")),
+        ("*", "--quiet", always("silences notes and progress")),
+        ("sweep", "--weights", always("the table's rows")),
+        ("sweep", "--bias", always("the line's bias")),
+        ("sweep", "--method", always("how the losses are found")),
+        ("surface", "--weights", always("the grid")),
+        ("surface", "--biases", always("the grid")),
+        ("surface", "--method", always("how the losses are found")),
+        ("surface", "--view", always("the plot")),
+        ("surface", "--angle", Ok(vec!["--angle", "10,10"])),
+        ("train", "--optimizer", always("the optimizer and its bound, reported at --epochs 0 too")),
+        ("train", "--lr", always("the rate, reported at --epochs 0 too")),
+        ("train", "--momentum", Ok(vec!["--optimizer", "adam", "--momentum", "0.5"])),
+        ("train", "--betas", Ok(vec!["--betas", "0.9,0.99"])),
+        ("train", "--eps", Ok(vec!["--optimizer", "sgd", "--eps", "1e-8"])),
+        ("train", "--weight-decay", always("every optimizer takes it")),
+        ("train", "--batch-size", always("sets the batches")),
+        ("train", "--shuffle", Ok(vec!["--shuffle"])),
+        ("train", "--no-shuffle", Ok(vec!["--no-shuffle"])),
+        ("train", "--seed", Ok(vec!["--seed", "2"])),
+        ("train", "--standardize", always("changes the units trained in")),
+        ("train", "--epochs", always("how long")),
+        ("train", "--init-weight", always("the start")),
+        ("train", "--init-bias", always("the start (clap refuses it with --no-bias)")),
+        ("train", "--no-bias", always("pins the bias")),
+        ("train", "--init-from", always("the start")),
+        ("train", "--animate", always("an output")),
+        ("train", "--frames", Ok(vec!["--frames", "10"])),
+        ("train", "--fps", Ok(vec!["--fps", "10"])),
+        ("train", "--save", always("an output")),
+        ("race", "--optimizers", always("the entrants")),
+        ("race", "--momentum", Ok(vec!["--optimizers", "sgd,adam", "--momentum", "0.5"])),
+        ("race", "--betas", Ok(vec!["--optimizers", "sgd,momentum", "--betas", "0.9,0.9"])),
+        ("race", "--eps", Ok(vec!["--optimizers", "sgd", "--eps", "1e-6"])),
+        ("race", "--weight-decay", always("every optimizer takes it")),
+        ("race", "--batch-size", always("sets the batches")),
+        ("race", "--shuffle", Ok(vec!["--shuffle"])),
+        ("race", "--no-shuffle", Ok(vec!["--no-shuffle"])),
+        ("race", "--seed", Ok(vec!["--batch-size", "5", "--no-shuffle", "--seed", "2"])),
+        ("race", "--standardize", always("changes the units trained in")),
+        ("race", "--epochs", always("how long")),
+        ("race", "--init-weight", always("the start")),
+        ("race", "--init-bias", always("the start")),
+        ("race", "--no-bias", always("pins the bias")),
+        ("race", "--init-from", always("the start")),
+        ("race", "--animate", always("an output")),
+        ("race", "--frames", Ok(vec!["--frames", "10"])),
+        ("race", "--fps", Ok(vec!["--fps", "10"])),
+        ("landscape", "--model", always("the model")),
+        ("landscape", "--hidden", Ok(vec!["--model", "line", "--hidden", "4"])),
+        ("landscape", "--epochs", always("how long")),
+        ("landscape", "--optimizer", Ok(vec!["--optimizer", "sgd", "--epochs", "0"])),
+        ("landscape", "--lr", Ok(vec!["--lr", "0.1", "--epochs", "0"])),
+        ("landscape", "--momentum", Ok(vec!["--momentum", "0.5"])),
+        ("landscape", "--betas", Ok(vec!["--optimizer", "sgd", "--betas", "0.9,0.9"])),
+        ("landscape", "--eps", Ok(vec!["--eps", "1e-6", "--epochs", "0"])),
+        ("landscape", "--weight-decay", Ok(vec!["--weight-decay", "0.1", "--epochs", "0"])),
+        ("landscape", "--directions", always("the plane (clap refuses it with --sharpness)")),
+        ("landscape", "--normalization", Ok(vec!["--directions", "pca", "--normalization", "layer"])),
+        ("landscape", "--keep-1d", Ok(vec!["--model", "line", "--keep-1d"])),
+        ("landscape", "--steps", always("the grid (clap refuses it with --sharpness)")),
+        ("landscape", "--distance", always("the grid (refused with --view line)")),
+        ("landscape", "--seed", Ok(vec![ "--model", "line", "--init-from", "p.safetensors", "--seed", "2", ])),
+        ("landscape", "--sharpness", always("the run")),
+        ("landscape", "--save", always("an output")),
+        ("landscape", "--init-from", always("the start")),
+        ("landscape", "--view", always("the plot")),
+        ("landscape", "--angle", Ok(vec!["--view", "line", "--angle", "10,10"])),
+        ("landscape", "--animate", always("an output (refused with --view line)")),
+        ("landscape", "--frames", Ok(vec!["--frames", "10"])),
+        ("landscape", "--fps", Ok(vec!["--fps", "10"])),
+        ("landscape", "--dtype", Ok(vec!["--sharpness", "5", "--dtype", "f32"])),
+    ];
+    for sub in ["sweep", "surface", "train", "race", "landscape"] {
+        for flag in flags_of(sub) {
+            let case = cases
+                .iter()
+                .find(|(s, f, _)| *f == flag && *s == sub)
+                .or_else(|| cases.iter().find(|(s, f, _)| *f == flag && *s == "*"));
+            let Some((_, _, case)) = case else {
+                panic!("explore {sub} {flag}: no row in this table says when it is unused");
+            };
+            let Ok(args) = case else { continue };
+            // The data's own flags are unused with --point.
+            let source: &[&str] = if ["--x", "--y", "--delimiter"].contains(&flag.as_str()) {
+                &point
+            } else {
+                &data
+            };
+            let args = [&[sub], source, &args[..]].concat();
+            let err = fails(&args, 2, &flag);
+            // A setting the one optimizer does not take is said as such.
+            assert!(
+                err.contains(&format!("{flag} is not used here"))
+                    || err.contains(&format!("{flag} is not a setting of --optimizer")),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn negative_and_out_of_range_numbers_say_which_flag_and_why() {
+    for (args, flag) in [
+        (vec!["train", "--eps", "-1"], "--eps"),
+        (vec!["train", "--batch-size", "-1"], "--batch-size"),
+        (vec!["train", "--epochs", "-3"], "--epochs"),
+        (vec!["train", "--seed", "-3"], "--seed"),
+        (
+            vec!["train", "--animate", "a.gif", "--frames", "-2"],
+            "--frames",
+        ),
+        (vec!["train", "--animate", "a.gif", "--fps", "-2"], "--fps"),
+        (
+            vec!["train", "--momentum", "-0.5", "--optimizer", "momentum"],
+            "--momentum",
+        ),
+        (
+            vec!["train", "--betas", "-0.1,0.9", "--optimizer", "adam"],
+            "--betas",
+        ),
+        (vec!["landscape", "--steps", "-4"], "--steps"),
+        (vec!["landscape", "--hidden", "4,-4"], "--hidden"),
+        (vec!["landscape", "--sharpness", "-4"], "--sharpness"),
+        (vec!["landscape", "--epochs", "-4"], "--epochs"),
+        (vec!["landscape", "--seed", "1.5"], "--seed"),
+    ] {
+        let args = [&args[..], &["--data", "/nonexistent.csv"]].concat();
+        let err = fails(&args, 2, flag);
+        assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+}
+
+// ---- 10. Small things -------------------------------------------------------------------------
+
+#[test]
+fn control_characters_and_names_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let nul = dir.path().join("nul.csv");
+    std::fs::write(&nul, b"x,y\n1,2\n3,\x004\x1b[31m\n").unwrap();
+    let err = fails(
+        &["sweep", "--data", nul.to_str().unwrap()],
+        1,
+        "nul.csv:3:2",
+    );
+    assert!(!err.contains('\0') && !err.contains('\x1b'), "{err:?}");
+    assert!(err.contains("\\u{0}4\\u{1b}[31m"), "{err:?}");
+    // Column names match in any case, in any script.
+    let names = dir.path().join("names.csv");
+    std::fs::write(&names, "Größe,Preis\n1,2\n2,4\n").unwrap();
+    let table = ok(&[
+        "sweep",
+        "--data",
+        names.to_str().unwrap(),
+        "--x",
+        "GRÖSSE",
+        "--y",
+        "preis",
+        "-q",
+    ]);
+    assert!(
+        table.contains("closed-form optimum: A = 2 (loss 0)"),
+        "{table}"
+    );
+    // One column for both is refused before reading.
+    fails(
+        &[
+            "sweep",
+            "--data",
+            "/nonexistent.csv",
+            "--x",
+            "x",
+            "--y",
+            "X",
+        ],
+        2,
+        "both name the column",
+    );
+}
