@@ -166,16 +166,11 @@ pub fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone
             }
             Err(_) => return Err(format!("`{t}` is not a whole number")),
         };
-        if v < min {
-            return Err(format!("{v} is less than {min}"));
+        match (v < min || v > max, max) {
+            (false, _) => Ok(v),
+            (true, u64::MAX) => Err(format!("{v} is not ≥ {min}")),
+            (true, _) => Err(format!("{v} is not in {min}..={max}")),
         }
-        if v > max {
-            return Err(format!(
-                "{v} is more than {}",
-                crate::report::human(max as f64)
-            ));
-        }
-        Ok(v)
     }
 }
 

@@ -89,6 +89,8 @@ fn line_model_landscape_runs_on_linear_data() {
         "0.05",
         "--steps",
         "5",
+        "--directions",
+        "random",
         "--normalization",
         "none",
         "--keep-1d",

@@ -263,23 +263,61 @@ fn saved_parameters_continue_training_exactly() {
         x_mean: 0.0,
     });
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
-    let straight = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    let whole = collect(&straight, &x, &y, sgd(0.1), 40);
-
-    let first = Linear::line(0.0, Bias::Learnable(0.0), DType::F64, &Device::Cpu).unwrap();
-    let last = collect(&first, &x, &y, sgd(0.1), 20).fit.last.unwrap();
+    // Adam in shuffled mini-batches: its averages, its step count and the shuffle all carry on.
+    let adam = Settings::new(Kind::Adam, 0.05);
+    let plan = |epochs| Plan {
+        epochs,
+        batch_size: Some(7),
+        shuffle: true,
+        seed: 9,
+        standardize: None,
+    };
+    let run = |start: explore::train::Start<'_>, epochs| {
+        fit_line(&x, &y, start, adam, &plan(epochs), |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap()
+    };
+    let start = (0.0, Bias::Learnable(0.0));
+    let whole = run(start.into(), 40).last.unwrap();
+    let first = run(start.into(), 20);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("line.safetensors");
-    save_line((last.weight, Some(last.bias)), DType::F64, &path).unwrap();
-    let (w, b) = load_line(&path).unwrap();
-    let second = Linear::line(w, Bias::Learnable(b.unwrap()), DType::F64, &Device::Cpu).unwrap();
-    let rest = collect(&second, &x, &y, sgd(0.1), 20);
-    assert_eq!(rest.rows[20].weight, whole.rows[40].weight);
-    assert_eq!(rest.rows[20].bias, whole.rows[40].bias);
+    let last = first.last.unwrap();
+    save_line(
+        (last.weight, Some(last.bias)),
+        first.end.as_ref(),
+        DType::F64,
+        &path,
+    )
+    .unwrap();
+    let saved = load_line(&path).unwrap();
+    assert_eq!((saved.weight, saved.bias), (last.weight, Some(last.bias)));
+    let resume = saved.resume.expect("the run's end is saved");
+    assert_eq!(Some(&resume), first.end.as_ref());
+    assert_eq!(
+        resume.state.steps,
+        20 * 5,
+        "30 points in batches of 7: 5 updates an epoch"
+    );
+    assert_eq!(resume.differs(&adam, &plan(20)), None);
+    let rest = run(explore::train::Start::Resume(&resume), 20)
+        .last
+        .unwrap();
+    assert_eq!(
+        (rest.weight, rest.bias, rest.loss),
+        (whole.weight, whole.bias, whole.loss)
+    );
+    // From the parameters alone, with a fresh optimizer, it is another run.
+    let fresh = run((last.weight, Bias::Learnable(last.bias)).into(), 20)
+        .last
+        .unwrap();
+    assert_ne!(fresh.weight, whole.weight);
 
     // A pinned bias is saved as no bias at all.
-    save_line((1.25, None), DType::F32, &path).unwrap();
-    assert_eq!(load_line(&path).unwrap(), (1.25, None));
+    save_line((1.25, None), None, DType::F32, &path).unwrap();
+    let saved = load_line(&path).unwrap();
+    assert_eq!((saved.weight, saved.bias, saved.resume), (1.25, None, None));
     assert!(load_line(dir.path()).is_err());
     std::fs::write(&path, b"not safetensors").unwrap();
     assert!(load_line(&path)
