@@ -83,31 +83,31 @@ enum Destination {
 /// The destination of a write to `path` (through its links), refusing what cannot be written:
 /// a folder, a socket.
 fn destination(path: &Path) -> Result<Destination> {
-    let target = link_target(path)?;
-    let Ok(meta) = std::fs::metadata(&target) else {
-        return Ok(Destination::File(target));
-    };
-    let kind = meta.file_type();
-    if kind.is_file() {
-        return Ok(Destination::File(target));
-    }
-    if kind.is_dir() {
-        return Err(write_error(
-            path,
-            std::io::Error::other("it is a directory"),
-        ));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_char_device() || kind.is_block_device() || kind.is_fifo() {
-            return Ok(Destination::Special(target));
+    // The kernel's own view through every link, `/proc/self/fd` ones included (`/dev/stdout`
+    // on a pipe names no path our walk could follow).
+    if let Ok(meta) = std::fs::metadata(path) {
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            return Err(write_error(
+                path,
+                std::io::Error::other("it is a directory"),
+            ));
+        }
+        if !kind.is_file() {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt;
+                if kind.is_char_device() || kind.is_block_device() || kind.is_fifo() {
+                    return Ok(Destination::Special(path.to_path_buf()));
+                }
+            }
+            return Err(write_error(
+                path,
+                std::io::Error::other("it is not a regular file, a device or a FIFO (a socket?)"),
+            ));
         }
     }
-    Err(write_error(
-        path,
-        std::io::Error::other("it is not a regular file, a device or a FIFO (a socket?)"),
-    ))
+    link_target(path).map(Destination::File)
 }
 
 fn is_fifo(path: &Path) -> bool {
