@@ -81,9 +81,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         out: linear(8, 1, vb.pp("layer1"))?,
     };
     // candle drew that start from its CPU generator, which cannot be seeded, so every run would
-    // differ. It is drawn again from a seeded one: the project's 2-8-1 tanh network (PyTorch's
-    // U(−1/√fan_in, 1/√fan_in) by ChaCha8) has these very parameters, named layer0.* and
-    // layer1.*; a model of other shapes would draw its own the same way.
+    // differ. It is drawn again from a seeded one: the project's 2-8-1 tanh network draws these
+    // very parameters (named layer0.* and layer1.*) from --seed, by ChaCha8 from PyTorch's
+    // U(−1/√fan_in, 1/√fan_in). A model of other shapes: draw each tensor so, and `set` them.
     let start = model::Mlp::new(&[2, 8, 1], args.seed, DType::F64, &device)?;
     let drawn: Vec<(String, Tensor)> = start
         .varmap()
