@@ -403,6 +403,13 @@ fn a_point_that_is_not_finite_leaves_no_file() {
             .contains("2 points came where 5 were expected"),
         "{e}"
     );
+    // And one longer, even endless: it stops one past the count.
+    let e = write::save(&path, Format::Npy, 5, std::iter::repeat((1.0, 2.0))).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("6 points came where 5 were expected"),
+        "{e}"
+    );
     assert!(files(dir.path()).is_empty());
 }
 

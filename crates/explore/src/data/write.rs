@@ -132,7 +132,8 @@ pub fn stream(
 ) -> std::result::Result<(), Failure> {
     let mut bad = None;
     let mut checked = Checked {
-        points,
+        // One more than promised is enough to tell a stream too long.
+        points: points.take(usize::try_from(n.saturating_add(1)).unwrap_or(usize::MAX)),
         count: 0,
         bad: &mut bad,
     };
