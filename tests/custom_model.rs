@@ -68,8 +68,16 @@ fn the_same_seed_gives_the_same_run_and_pictures() {
 #[test]
 fn help_and_unknown_arguments_come_before_any_work() {
     help_and_unknown_arguments("custom_model");
-    // A folder that cannot be written: one line, before training, no backtrace.
+    // A negative seed is a value of --seed, refused naming it.
     let dir = tempfile::tempdir().unwrap();
+    let out = example_in(dir.path(), "custom_model", &["--seed", "-1"]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: invalid value '-1' for '--seed <SEED>'"),
+        "{err}"
+    );
+    // A folder that cannot be written: one line, before training, no backtrace.
     let out = example_in(dir.path(), "custom_model", &["no/such/dir"]);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1), "{err}");
