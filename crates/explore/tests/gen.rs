@@ -303,6 +303,11 @@ fn settings_whose_points_could_overflow_are_refused_naming_the_flag() {
             "--slope 1e308",
             "|slope| + |intercept| + 14·noise",
         ),
+        (
+            vec!["--kind", "sine", "--x-mean", "1e308", "--x-scale", "1e308"],
+            "--x-mean 1e308",
+            "x could overflow f64: |x_mean| + x_scale is beyond ±1.8e308; give",
+        ),
     ] {
         let mut all = vec!["gen", "--out", out];
         all.extend(&args);

@@ -118,13 +118,19 @@ pub fn run(args: Args) -> Result<()> {
             Setting::XScale => ("--x-scale", spec.x_scale),
             Setting::XMean => ("--x-mean", spec.x_mean),
         };
+        let z = if o.formula.contains("14·") {
+            format!(
+                " ({} is the largest |z| of the normal draws)",
+                gen::NORMAL_REACH
+            )
+        } else {
+            String::new()
+        };
         return Err(usage(format!(
-            "{flag} {}: {} could overflow f64: {} is beyond ±1.8e308 ({} is the largest \
-             |z| of the normal draws); give a smaller {flag}",
+            "{flag} {}: {} could overflow f64: {} is beyond ±1.8e308{z}; give a smaller {flag}",
             explore::report::exact(value, candle_core::DType::F64),
             o.column,
             o.formula,
-            gen::NORMAL_REACH
         )));
     }
     if let Some(path) = out {
