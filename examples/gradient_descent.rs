@@ -6,20 +6,21 @@
 //! `1 − 18·lr`, so any `lr < 2/18` converges and a larger one diverges.
 //!
 //! ```text
-//! cargo run --release --example gradient_descent [-- --init-weight 2 --lr 0.01 --epochs 100]
+//! cargo run --release --example gradient_descent [-- --init-weight 2 --lr 0.01 --epochs 100 --dtype f32]
 //! ```
 
 use std::io::Write;
 
 use anyhow::Result;
-use candle_core::{DType, Tensor};
+use candle_core::Tensor;
 use clap::Parser;
-use explore::device::{self, DeviceChoice};
+use explore::data::Dataset;
+use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::Stdout;
 use explore::optim::{Kind, Optim, Optimizer, Settings, Sgd};
 use explore::plot::{self, Page, PlotPath};
 use explore::report::{human, Format, Report, Sink};
-use explore::train::{Fit, LineRun, Plan, Row};
+use explore::train::{check_start, Fit, LineRun, Plan, Row};
 use loss::{mse, Reduction};
 use model::{Bias, Linear, Moments};
 
@@ -33,8 +34,11 @@ struct Args {
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: f64,
     /// Number of steps, at most 10⁹ (the table shows the first and last).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
     epochs: u64,
+    /// Floating-point type of the tensors: f32 as in the lesson, or f64.
+    #[arg(long, value_enum, default_value_t)]
+    dtype: DTypeChoice,
     /// Where to write the plot of the steps on the loss curve (.png, .svg, or .html for an
     /// interactive page).
     #[arg(long, default_value = "gradient_descent.png")]
@@ -58,11 +62,21 @@ fn run(args: Args) -> Result<()> {
     if let Some((_, path)) = args.animate.output() {
         explore::io::check_writable(path)?;
     }
-    let device = device::select(args.device)?;
-    explore::cli::say(&format!("device: {}", device::name(&device)));
-
     let (px, py) = (-3.0, 3.0);
     let moments = Moments::from_points(&[px], &[py]);
+    let dtype = args.dtype.dtype();
+    // A start whose loss is already beyond the dtype's range cannot train, whatever the
+    // learning rate: said as `explore train` says it, before any work.
+    check_start(
+        &Dataset::from_points(&[(px, py)]),
+        &moments,
+        (args.init_weight, Bias::Zero),
+        false,
+        dtype,
+        "--init-weight",
+    )?;
+    let device = device::select(args.device)?;
+    explore::cli::say(&format!("device: {}", device::name(&device)));
     let mut out = Stdout::new();
     writeln!(
         out,
@@ -80,16 +94,16 @@ fn run(args: Args) -> Result<()> {
     )?;
 
     // The model y = A·x with no bias parameter, the data as tensors, and the optimizer.
-    let model = Linear::line(args.init_weight, Bias::Zero, DType::F32, &device)?;
-    let x = Tensor::new(&[px as f32], &device)?;
-    let y = Tensor::new(&[py as f32], &device)?;
+    let model = Linear::line(args.init_weight, Bias::Zero, dtype, &device)?;
+    let x = Tensor::new(&[px], &device)?.to_dtype(dtype)?;
+    let y = Tensor::new(&[py], &device)?.to_dtype(dtype)?;
     let mut sgd = Optim::<Sgd>::with_lr(model.parameters(), args.lr)?;
 
     // The loop: forward, loss, backward, step. Row `step` is A after `step` updates; `fit`
     // stops the loop if the loss blows up.
     let (mut fit, mut table) = (
         Fit::default(),
-        Sink::new(&mut out, Format::Table, COLUMNS.to_vec(), DType::F32)?,
+        Sink::new(&mut out, Format::Table, COLUMNS.to_vec(), dtype)?,
     );
     for step in 0..=args.epochs as usize {
         let pred = model.forward(&x)?; // A·x
@@ -105,7 +119,7 @@ fn run(args: Args) -> Result<()> {
         }
     }
 
-    let mut report = Report::new(COLUMNS.to_vec(), Vec::new(), DType::F32);
+    let mut report = Report::new(COLUMNS.to_vec(), Vec::new(), dtype);
     if let Some(last) = fit.last {
         report = report.summary(format!(
             "after {} steps: A = {} (loss {}); closed-form optimum: A = -1 (loss 0)",
@@ -123,7 +137,7 @@ fn run(args: Args) -> Result<()> {
         settings: Settings::new(Kind::Sgd, args.lr),
         plan: Plan::full_batch(args.epochs as usize),
         source: "the point (-3, 3), bias pinned".into(),
-        dtype: DType::F32,
+        dtype,
     };
     let loss = |w: f64, _| run.moments.loss(w, 0.0);
     plot::save_plot(

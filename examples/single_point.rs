@@ -4,14 +4,17 @@
 //! `A = -1`, which is also the closed-form least-squares answer `A = Σxy / Σx² = -9 / 9`.
 //!
 //! ```text
-//! cargo run --example single_point [-- --weights -3:1:9 --plot single_point.png --device auto]
+//! cargo run --example single_point [-- --weights -3:1:9 --plot single_point.png --device auto --dtype f32]
 //! ```
 
+use std::io::Write;
+
 use anyhow::Result;
-use candle_core::{DType, Tensor};
+use candle_core::Tensor;
 use clap::Parser;
-use explore::device::{self, DeviceChoice};
+use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::grid::Spec;
+use explore::io::Stdout;
 use explore::plot::{self, LossCurve, Page, PlotPath};
 use explore::report::Format;
 use explore::sweep::{Method, Sweep};
@@ -28,6 +31,9 @@ struct Args {
     /// Where to compute: cpu, cuda, or auto (CUDA if built with it and a GPU answers).
     #[arg(long, value_enum, default_value_t)]
     device: DeviceChoice,
+    /// Floating-point type of the tensors: f32 as in the lesson, or f64.
+    #[arg(long, value_enum, default_value_t)]
+    dtype: DTypeChoice,
 }
 
 fn main() -> std::process::ExitCode {
@@ -43,11 +49,14 @@ fn run(args: Args) -> Result<()> {
     // The model evaluated for the whole table of A at once: predictions (K, 1), then the mean
     // squared error of each row, (K,).
     let weights = &args.weights.0;
-    let x = Tensor::new(&[px as f32], &device)?;
-    let y = Tensor::new(&[py as f32], &device)?;
-    let table = Tensor::new(weights.as_slice(), &device)?.to_dtype(DType::F32)?;
+    let dtype = args.dtype.dtype();
+    let x = Tensor::new(&[px], &device)?.to_dtype(dtype)?;
+    let y = Tensor::new(&[py], &device)?.to_dtype(dtype)?;
+    let table = Tensor::new(weights.as_slice(), &device)?.to_dtype(dtype)?;
     let pred = model::predict_table(&table, None, &x)?;
-    let losses: Vec<f64> = loss::mse_rows(&pred, &y)?.to_dtype(DType::F64)?.to_vec1()?;
+    let losses: Vec<f64> = loss::mse_rows(&pred, &y)?
+        .to_dtype(candle_core::DType::F64)?
+        .to_vec1()?;
 
     // The table beside the closed-form optimum, and the curve, as `explore sweep` shows them.
     let sweep = Sweep {
@@ -55,7 +64,7 @@ fn run(args: Args) -> Result<()> {
         bias: 0.0,
         losses,
         method: Method::Direct,
-        dtype: DType::F32,
+        dtype,
         moments: model::Moments::from_points(&[px], &[py]),
         source: "the point (-3, 3)".into(),
     };
@@ -64,7 +73,16 @@ fn run(args: Args) -> Result<()> {
          loss(A) = (y − A·x)² = (3 + 3A)²\n"
     );
     let report = sweep.report().title(heading);
-    report.write(&mut std::io::stdout().lock(), Format::Table)?;
+    // Stdout: a reader that stops early (`| head`) is no error.
+    let mut out = Stdout::new();
+    report.write(&mut out, Format::Table)?;
+    out.flush()?;
+    if report.beyond_f32() {
+        // As `explore sweep` says it.
+        explore::cli::say(
+            "warning: some values are beyond f32's range (±3.4e38) and show as inf; use --dtype f64",
+        );
+    }
 
     let figure = LossCurve {
         title: "loss(A) = (3 + 3A)² for the point (-3, 3), bias pinned at 0".into(),
@@ -75,6 +93,7 @@ fn run(args: Args) -> Result<()> {
         || figure.clone(),
         || Page::of_curve(&figure, &[]),
     )?;
-    println!("wrote plot: {}", args.plot.path.display());
+    writeln!(out, "wrote plot: {}", args.plot.path.display())?;
+    out.flush()?;
     Ok(())
 }

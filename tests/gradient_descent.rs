@@ -105,3 +105,91 @@ fn sizes_that_cannot_fit_and_divergence_at_the_default_length() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("by epoch 47"), "{err}");
 }
+
+#[test]
+fn help_and_unknown_arguments_come_before_any_work() {
+    common::help_and_unknown_arguments("gradient_descent");
+    common::closed_stdout(
+        "gradient_descent",
+        &[
+            "--plot",
+            tempfile::tempdir()
+                .unwrap()
+                .path()
+                .join("gd.png")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+}
+
+/// Runs the example in a fresh folder: its exit code, stdout and stderr, and the files left.
+fn run_in_dir(args: &[&str]) -> (Option<i32>, String, String, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::example_in(dir.path(), "gradient_descent", args);
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        common::files(dir.path()),
+    )
+}
+
+#[test]
+fn a_start_beyond_the_range_is_explained_as_explore_train_explains_it() {
+    // The squared error at A = 1e300 (and 1e200) is beyond f64, whatever the dtype: one line,
+    // exit 1, before any step or file.
+    for (weight, dtype) in [("1e300", "f32"), ("1e200", "f32"), ("1e300", "f64")] {
+        let (code, out, err, files) = run_in_dir(&["--init-weight", weight, "--dtype", dtype]);
+        assert_eq!(code, Some(1), "{err}");
+        assert_eq!(
+            err,
+            format!(
+                "error: point (-3, 3): at the start (A = {weight}, b = 0) the squared errors are \
+                 beyond f64's range: start nearer the data (--init-weight)\n"
+            )
+        );
+        assert!(out.is_empty() && files.is_empty(), "{out} {files:?}");
+    }
+    // Beyond f32 only: f64 is the cure, and it trains there (each step multiplies A + 1 by
+    // 1 − 18·0.01 = 0.82: after 100, 0.82¹⁰⁰·(1e19 + 1) − 1 = 2.4065e10).
+    let (code, _, err, _) = run_in_dir(&["--init-weight", "1e19"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(
+        err,
+        "error: point (-3, 3): at the start (A = 1e19, b = 0) the squared errors are beyond \
+         f32's range: start nearer the data (--init-weight) or use --dtype f64\n"
+    );
+    let (code, out, err, files) = run_in_dir(&["--init-weight", "1e19", "--dtype", "f64"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("after 100 steps: A = 2.4065e10"), "{out}");
+    assert_eq!(files, ["gradient_descent.png"]);
+    // A learning rate so large the loss overflows at the first step: said as train says it.
+    let (code, out, err, files) = run_in_dir(&["--lr", "1e30"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.ends_with(
+            "error: the loss became non-finite at epoch 1: learning rate 1e30 is too large; sgd \
+             is stable only for lr < 0.111111 on this data\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("no epochs to plot"), "{err}");
+    assert!(out.contains("after 0 steps: A = 2 (loss 81)"), "{out}");
+    assert_eq!(files, ["gradient_descent.png"], "the start is still drawn");
+    // A negative count is a value, refused naming the flag.
+    let (code, _, err, _) = run_in_dir(&["--epochs", "-1"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.starts_with("error: invalid value '-1' for '--epochs <EPOCHS>'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runs_are_reproducible() {
+    let first = run_in_dir(&["--epochs", "30", "--lr", "0.05"]);
+    let second = run_in_dir(&["--epochs", "30", "--lr", "0.05"]);
+    assert_eq!(first.0, Some(0));
+    assert_eq!((&first.1, &first.2), (&second.1, &second.2));
+}

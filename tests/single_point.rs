@@ -122,3 +122,37 @@ fn bad_flags_are_one_line_errors() {
         "no file left behind"
     );
 }
+
+#[test]
+fn help_unknown_arguments_a_closed_pipe_and_losses_beyond_f32() {
+    common::help_and_unknown_arguments("single_point");
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("lesson.png");
+    let plot = plot.to_str().unwrap();
+    common::closed_stdout("single_point", &["--plot", plot]);
+    // (3 + 3·1e19)² = 9e38 is beyond f32 (3.4e38): inf there, with the CLI's warning; f64
+    // holds it.
+    let out = example("single_point", &["--weights", "1e19,2", "--plot", plot]);
+    let (text, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(text.contains("    1e19   inf\n"), "{text}");
+    assert!(
+        err.contains(
+            "warning: some values are beyond f32's range (±3.4e38) and show as inf; use --dtype f64"
+        ),
+        "{err}"
+    );
+    let out = example(
+        "single_point",
+        &["--weights", "1e19,2", "--plot", plot, "--dtype", "f64"],
+    );
+    let (text, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(text.contains("    1e19  9e38\n"), "{text}");
+    assert!(!err.contains("warning"), "{err}");
+}

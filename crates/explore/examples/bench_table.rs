@@ -108,7 +108,28 @@ fn seconds(ns: f64) -> String {
     }
 }
 
+const USAGE: &str =
+    "Prints the performance table from the criterion medians under target/criterion \
+(run scripts/bench.sh first), and measures the peak memory of `explore sweep` on 1e6 points.
+
+Usage: bench_table
+
+Options:
+  -h, --help  Print help";
+
 fn main() {
+    // No arguments but --help, which does nothing else; anything else is refused before work.
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return;
+        }
+        Some(other) => {
+            eprintln!("error: unexpected argument '{other}' found (bench_table takes only --help)");
+            std::process::exit(2);
+        }
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target");
     let m = medians(&root.join("criterion"));
     if m.is_empty() {

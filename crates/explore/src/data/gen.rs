@@ -59,6 +59,103 @@ impl Kind {
     }
 }
 
+/// The largest `|z|` the standard normal draws can take, rounded up: rand_distr's ziggurat
+/// returns at most its tail's start `R = 3.6542` plus `−ln(u)/R` for a `u ≥ 2⁻⁵³`, below 13.72.
+pub const NORMAL_REACH: f64 = 14.0;
+
+/// A setting of [`LineSpec`], to say which one makes the points overflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Slope,
+    Intercept,
+    Noise,
+    XScale,
+    XMean,
+}
+
+/// Settings whose points could be beyond f64 (±1.8e308): `setting` is the largest part of the
+/// bound `reach` that `column` (`"x"` or `"y"`) could reach, infinite when beyond f64.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Overflow {
+    pub setting: Setting,
+    pub column: &'static str,
+    /// The bound as its formula reads, e.g. `|x_mean| + 14·x_scale`.
+    pub formula: &'static str,
+}
+
+impl LineSpec {
+    /// The largest `|x|` and `|y|` the points of `kind` can have, each part computed in f64 as
+    /// the generator computes the points (rounding is monotone, so a finite bound means finite
+    /// points), and the part of each with its setting.
+    fn parts(&self, kind: Kind) -> [Vec<(Setting, f64)>; 2] {
+        let z = NORMAL_REACH;
+        let x = match kind {
+            Kind::Line => vec![
+                (Setting::XMean, self.x_mean.abs()),
+                (Setting::XScale, z * self.x_scale),
+            ],
+            Kind::Sine => vec![
+                (Setting::XMean, self.x_mean.abs()),
+                (Setting::XScale, self.x_scale),
+            ],
+        };
+        let reach_x: f64 = x.iter().map(|p| p.1).sum();
+        let signal = match kind {
+            Kind::Line => self.slope.abs() * reach_x,
+            Kind::Sine => self.slope.abs(),
+        };
+        let y = vec![
+            (Setting::Slope, signal),
+            (Setting::Intercept, self.intercept.abs()),
+            (Setting::Noise, z * self.noise),
+        ];
+        [x, y]
+    }
+
+    /// The largest `|x|` and `|y|` the points of `kind` can have: infinite where they could
+    /// overflow f64.
+    pub fn reach(&self, kind: Kind) -> (f64, f64) {
+        let [x, y] = self.parts(kind);
+        let sum = |p: &[(Setting, f64)]| p.iter().map(|p| p.1).sum::<f64>();
+        (sum(&x), sum(&y))
+    }
+
+    /// Refuses settings whose points could be beyond f64, which no reader would take back:
+    /// every point of settings that pass is finite.
+    pub fn check(&self, kind: Kind) -> Result<(), Overflow> {
+        let formulas = match kind {
+            Kind::Line => [
+                "|x_mean| + 14·x_scale",
+                "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise",
+            ],
+            Kind::Sine => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
+        };
+        for ((parts, column), formula) in self.parts(kind).iter().zip(["x", "y"]).zip(formulas) {
+            if parts.iter().map(|p| p.1).sum::<f64>().is_finite() {
+                continue;
+            }
+            // The largest part is to blame; an infinite product (slope·x) is the slope's.
+            let (setting, _) =
+                parts
+                    .iter()
+                    .copied()
+                    .fold((parts[0].0, f64::NEG_INFINITY), |a, b| {
+                        if b.1 > a.1 {
+                            b
+                        } else {
+                            a
+                        }
+                    });
+            return Err(Overflow {
+                setting,
+                column,
+                formula,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise.
 pub fn points(kind: Kind, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);

@@ -1,25 +1,30 @@
-//! `explore gen`: a reproducible data set, a noisy line or a sine wave, as CSV.
+//! `explore gen`: a reproducible data set, a noisy line or a sine wave, in the form the output's
+//! extension names (CSV, TSV, NumPy, Parquet; CSV on stdout).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use explore::cli::{finite, non_negative, say};
+use explore::cli::{finite, non_negative, say, usage};
 use std::io::Write;
 
-use explore::data::gen::{self, Kind, LineSpec};
-use explore::data::write_csv;
+use explore::data::gen::{self, Kind, LineSpec, Setting};
+use explore::data::write::{self, Format};
 use explore::io::Stdout;
+
+/// The most points `gen` writes.
+const MOST: u64 = 1_000_000_000;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
     /// The shape of the data: a line, or a sine wave for non-linear models.
     #[arg(long, value_enum, default_value_t)]
     kind: Kind,
-    /// Number of points, at most 10⁹ (written as they are drawn, in constant memory).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    /// Number of points, 1 to 10⁹ (`1e6` is taken), written as they are drawn, in constant
+    /// memory.
+    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = points)]
     n: u64,
-    /// Seed of the random generator: the same seed gives the same file everywhere.
-    #[arg(long, default_value_t = 1)]
+    /// Seed of the random generator, 0 to 2⁶⁴−1: the same seed gives the same file everywhere.
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = seed)]
     seed: u64,
     /// True slope of the line (the amplitude of the sine).
     #[arg(long, default_value_t = 1.0, allow_hyphen_values = true, value_parser = finite)]
@@ -40,16 +45,61 @@ pub struct Args {
     /// No note on stderr.
     #[arg(long, short)]
     quiet: bool,
-    /// Write the CSV to this file instead of stdout (`-` is stdout too).
-    #[arg(long, value_name = "FILE.csv")]
+    /// Write to this file instead of stdout, in the form its extension names: .csv, .tsv,
+    /// .npy (N × 2 float64), .parquet or .pq (DOUBLE columns x and y); no extension is CSV.
+    /// Settings whose points could be beyond f64 (±1.8e308) are refused. `-` is stdout (CSV).
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+}
+
+/// A whole number from `least` to `most`: digits, or a whole number in exponent form (`1e6`).
+fn whole(text: &str, least: u64, most: u64) -> std::result::Result<u64, String> {
+    let value = match text.trim().parse::<u64>() {
+        Ok(v) => v,
+        Err(_) => {
+            let v = finite(text)?;
+            if v < least as f64 {
+                return Err(format!("{text} is not ≥ {least}"));
+            }
+            if v.fract() != 0.0 {
+                return Err(format!("{text} is not a whole number"));
+            }
+            if v > most as f64 {
+                return Err(format!("{text} is more than {most}"));
+            }
+            v as u64
+        }
+    };
+    match value {
+        v if v < least => Err(format!("{text} is not ≥ {least}")),
+        v if v > most => Err(format!("{text} is more than {most}")),
+        v => Ok(v),
+    }
+}
+
+/// `--n`: 1 to 10⁹.
+fn points(text: &str) -> std::result::Result<u64, String> {
+    whole(text, 1, MOST)
+}
+
+/// `--seed`: any u64.
+fn seed(text: &str) -> std::result::Result<u64, String> {
+    whole(text, 0, u64::MAX)
 }
 
 pub fn run(args: Args) -> Result<()> {
     let out = args.out.as_deref().filter(|p| *p != Path::new("-"));
-    if let Some(path) = out {
-        explore::io::check_writable(path)?;
-    }
+    let format = match out {
+        Some(path) => Format::of(path).map_err(|ext| {
+            usage(format!(
+                "--out {}: gen writes {} files, and CSV without an extension or to stdout \
+                 (`-`); not {ext}",
+                path.display(),
+                write::EXTENSIONS
+            ))
+        })?,
+        None => Format::Csv,
+    };
     let (noise, x_scale) = args.kind.defaults();
     let spec = LineSpec {
         n: args.n as usize,
@@ -60,20 +110,51 @@ pub fn run(args: Args) -> Result<()> {
         x_scale: args.x_scale.unwrap_or(x_scale),
         x_mean: args.x_mean,
     };
+    if let Err(o) = spec.check(args.kind) {
+        let (flag, value) = match o.setting {
+            Setting::Slope => ("--slope", spec.slope),
+            Setting::Intercept => ("--intercept", spec.intercept),
+            Setting::Noise => ("--noise", spec.noise),
+            Setting::XScale => ("--x-scale", spec.x_scale),
+            Setting::XMean => ("--x-mean", spec.x_mean),
+        };
+        let z = if o.formula.contains("14·") {
+            format!(
+                " ({} is the largest |z| of the normal draws)",
+                gen::NORMAL_REACH
+            )
+        } else {
+            String::new()
+        };
+        return Err(usage(format!(
+            "{flag} {}: {} could overflow f64: {} is beyond ±1.8e308{z}; give a smaller {flag}",
+            explore::report::exact(value, candle_core::DType::F64),
+            o.column,
+            o.formula,
+        )));
+    }
+    if let Some(path) = out {
+        explore::io::check_writable(path)?;
+    }
     // Streamed: any number of points in constant memory.
     let points = gen::points(args.kind, &spec);
     match out {
         Some(path) => {
-            explore::io::write_atomic_stream(path, |w| write_csv(points, w))?;
+            write::save(path, format, args.n, points)?;
             if !args.quiet {
-                say(&format!("wrote {} points to {}", spec.n, path.display()));
+                say(&format!("wrote {} points to {}", args.n, path.display()));
             }
         }
         None => {
             let mut stdout = Stdout::new();
-            write_csv(points, &mut stdout)
-                .and_then(|()| stdout.flush())
-                .map_err(explore::io::stdout_error)?;
+            match write::stream(Format::Csv, args.n, points, &mut stdout) {
+                Ok(()) => stdout.flush().map_err(explore::io::stdout_error)?,
+                Err(write::Failure::Io(e)) => return Err(explore::io::stdout_error(e).into()),
+                Err(write::Failure::NotFinite(p)) => {
+                    let _ = stdout.flush();
+                    anyhow::bail!("stdout: {p}; the rows before it are written");
+                }
+            }
         }
     }
     Ok(())
