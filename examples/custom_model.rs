@@ -27,7 +27,7 @@ struct Args {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Seed of the network's start and of the random plane: the same seed, the same run.
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true)]
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
 }
 

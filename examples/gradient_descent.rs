@@ -34,7 +34,7 @@ struct Args {
     #[arg(long, default_value_t = 0.01, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     lr: f64,
     /// Number of steps, at most 10⁹ (the table shows the first and last).
-    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = clap::value_parser!(u64).range(..=1_000_000_000))]
+    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = explore::cli::whole(0, 1_000_000_000))]
     epochs: u64,
     /// Floating-point type of the tensors: f32 as in the lesson, or f64.
     #[arg(long, value_enum, default_value_t)]

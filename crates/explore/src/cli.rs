@@ -155,22 +155,33 @@ pub fn positive(text: &str) -> Result<f64, String> {
 }
 
 /// A flag's value that must be a whole number in `min..=max` (a count, a size, a seed), as a
-/// value parser that explains a negative or fractional value rather than misreading it.
+/// value parser: digits or a whole number in exponent form (`1e6`), and a negative or
+/// fractional value explained rather than misread.
 pub fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
     move |text: &str| {
         let t = text.trim();
-        let v: u64 = match t.parse() {
-            Ok(v) => v,
-            Err(_) if t.starts_with('-') && t[1..].parse::<u64>().is_ok() => {
-                return Err(format!("{t} is negative; give a whole number ≥ {min}"))
-            }
-            Err(_) => return Err(format!("`{t}` is not a whole number")),
+        let out_of_range = || match max {
+            u64::MAX => format!("{t} is not ≥ {min}"),
+            _ => format!("{t} is not in {min}..={max}"),
         };
-        match (v < min || v > max, max) {
-            (false, _) => Ok(v),
-            (true, u64::MAX) => Err(format!("{v} is not ≥ {min}")),
-            (true, _) => Err(format!("{v} is not in {min}..={max}")),
+        let v = match t.parse::<u64>() {
+            Ok(v) => v,
+            Err(_) => {
+                let v = finite(t)?;
+                if v.fract() != 0.0 {
+                    return Err(format!("{t} is not a whole number"));
+                }
+                // 2⁶⁴ and beyond, or below 0: out of any range a u64 holds.
+                if !(0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                    return Err(out_of_range());
+                }
+                v as u64
+            }
+        };
+        if v < min || v > max {
+            return Err(out_of_range());
         }
+        Ok(v)
     }
 }
 

@@ -599,7 +599,7 @@ fn second_round_of_hostile_inputs() {
     one_line_error(
         &["gen", "--n", "100000000000000"],
         2,
-        "100000000000000 is more than 1000000000",
+        "100000000000000 is not in 1..=1000000000",
     );
     // Figures of huge grids stay small: evenly thinned dots and cells.
     let svg = dir.path().join("big.svg");

@@ -424,7 +424,7 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("*", "--dtype", always("what every run computes in")),
         ("*", "--format", always("every run writes stdout")),
         ("*", "--plot", always("every run can draw")),
-        ("*", "--quiet", always("silences notes and progress")),
+        ("*", "--quiet", always("silences notes and progress, where there are any")),
         ("sweep", "--weights", always("the table's rows")),
         ("sweep", "--bias", always("the line's bias")),
         ("sweep", "--method", always("how the losses are found")),
@@ -495,8 +495,17 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("landscape", "--frames", Ok(vec!["--frames", "10"])),
         ("landscape", "--fps", Ok(vec!["--fps", "10"])),
         ("landscape", "--dtype", Ok(vec!["--sharpness", "5", "--dtype", "f32"])),
+        ("gen", "--kind", always("the shape")),
+        ("gen", "--n", always("how many points")),
+        ("gen", "--seed", always("the draws")),
+        ("gen", "--slope", always("the line's slope, the sine's amplitude")),
+        ("gen", "--intercept", always("added to every y")),
+        ("gen", "--noise", always("added to every y")),
+        ("gen", "--x-scale", always("the spread of x, either kind")),
+        ("gen", "--x-mean", always("the centre of x, either kind")),
+        ("gen", "--out", always("where the points go")),
     ];
-    for sub in ["sweep", "surface", "train", "race", "landscape"] {
+    for sub in ["sweep", "surface", "train", "race", "landscape", "gen"] {
         for flag in flags_of(sub) {
             let case = cases
                 .iter()

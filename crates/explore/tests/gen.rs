@@ -235,13 +235,16 @@ fn numeric_flags_take_a_leading_minus_and_say_which_flag_and_why() {
     let out = dir.path().join("d.csv");
     let out = out.to_str().unwrap();
     for (args, needles) in [
-        (["--n", "-1"], ["'--n <N>'", "-1 is not ≥ 1"]),
-        (["--n", "0"], ["'--n <N>'", "0 is not ≥ 1"]),
+        (["--n", "-1"], ["'--n <N>'", "-1 is not in 1..=1000000000"]),
+        (["--n", "0"], ["'--n <N>'", "0 is not in 1..=1000000000"]),
         (["--n", "1.5"], ["'--n <N>'", "1.5 is not a whole number"]),
-        (["--n", "2e9"], ["'--n <N>'", "2e9 is more than 1000000000"]),
+        (
+            ["--n", "2e9"],
+            ["'--n <N>'", "2e9 is not in 1..=1000000000"],
+        ),
         (
             ["--n", "100000000000000"],
-            ["'--n <N>'", "100000000000000 is more than 1000000000"],
+            ["'--n <N>'", "100000000000000 is not in 1..=1000000000"],
         ),
         (["--seed", "-1"], ["'--seed <SEED>'", "-1 is not ≥ 0"]),
         (["--noise", "-1"], ["'--noise <NOISE>'", "-1 is negative"]),

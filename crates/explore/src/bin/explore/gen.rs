@@ -21,10 +21,10 @@ pub struct Args {
     kind: Kind,
     /// Number of points, 1 to 10⁹ (`1e6` is taken), written as they are drawn, in constant
     /// memory.
-    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = points)]
+    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = explore::cli::whole(1, MOST))]
     n: u64,
     /// Seed of the random generator, 0 to 2⁶⁴−1: the same seed gives the same file everywhere.
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = seed)]
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
     /// True slope of the line (the amplitude of the sine).
     #[arg(long, default_value_t = 1.0, allow_hyphen_values = true, value_parser = finite)]
@@ -50,41 +50,6 @@ pub struct Args {
     /// Settings whose points could be beyond f64 (±1.8e308) are refused. `-` is stdout (CSV).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-}
-
-/// A whole number from `least` to `most`: digits, or a whole number in exponent form (`1e6`).
-fn whole(text: &str, least: u64, most: u64) -> std::result::Result<u64, String> {
-    let value = match text.trim().parse::<u64>() {
-        Ok(v) => v,
-        Err(_) => {
-            let v = finite(text)?;
-            if v < least as f64 {
-                return Err(format!("{text} is not ≥ {least}"));
-            }
-            if v.fract() != 0.0 {
-                return Err(format!("{text} is not a whole number"));
-            }
-            if v > most as f64 {
-                return Err(format!("{text} is more than {most}"));
-            }
-            v as u64
-        }
-    };
-    match value {
-        v if v < least => Err(format!("{text} is not ≥ {least}")),
-        v if v > most => Err(format!("{text} is more than {most}")),
-        v => Ok(v),
-    }
-}
-
-/// `--n`: 1 to 10⁹.
-fn points(text: &str) -> std::result::Result<u64, String> {
-    whole(text, 1, MOST)
-}
-
-/// `--seed`: any u64.
-fn seed(text: &str) -> std::result::Result<u64, String> {
-    whole(text, 0, u64::MAX)
 }
 
 pub fn run(args: Args) -> Result<()> {
