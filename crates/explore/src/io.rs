@@ -49,7 +49,7 @@ pub fn write_safetensors(
     tensors: &std::collections::HashMap<String, candle_core::Tensor>,
     metadata: Option<std::collections::HashMap<String, String>>,
 ) -> Result<()> {
-    // Sorted, so that the same parameters give the same bytes.
+    // The tensors in name order (the header's metadata map has no order of its own).
     let sorted: std::collections::BTreeMap<&String, &candle_core::Tensor> =
         tensors.iter().collect();
     let bytes = safetensors::serialize(sorted, metadata)
