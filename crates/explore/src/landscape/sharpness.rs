@@ -20,6 +20,9 @@ pub struct Sharpness {
     pub parameters: usize,
     pub optimizer: Kind,
     pub lr: f64,
+    /// The largest curvature the optimizer is stable on at this rate, where one is known
+    /// ([`crate::optim::Settings::stable_curvature`]): `2/lr` for plain SGD.
+    pub stable_below: Option<f64>,
     /// The epochs at which `λmax` was taken, with it and the loss there.
     pub epochs: Vec<usize>,
     pub sharpness: Vec<f64>,
@@ -75,6 +78,7 @@ impl Sharpness {
             parameters: net.parameter_count(),
             optimizer: config.optimizer.kind,
             lr: config.optimizer.lr,
+            stable_below: config.optimizer.stable_curvature(),
             epochs,
             sharpness,
             losses,
@@ -107,6 +111,7 @@ impl Sharpness {
             optimizer: &'static str,
             lr: f64,
             two_over_lr: f64,
+            stable_below: Option<f64>,
             every: usize,
         }
         let peak = self
@@ -132,6 +137,7 @@ impl Sharpness {
             optimizer: self.optimizer.name(),
             lr: self.lr,
             two_over_lr: self.bound(),
+            stable_below: self.stable_below,
             every: self.every,
         })
         .summary(format!(
@@ -142,12 +148,24 @@ impl Sharpness {
             human(self.bound()),
             100.0 * self.final_ratio()
         ));
-        if self.optimizer != Kind::Sgd {
-            report = report.summary(
-                "2/lr is the bound of plain gradient descent (--optimizer sgd); other \
-                 optimizers have their own"
-                    .to_string(),
-            );
+        // 2/lr is plain gradient descent's; say what holds for the run's own settings.
+        match self.stable_below {
+            Some(b) if b != self.bound() => {
+                report = report.summary(format!(
+                    "2/lr is the bound of plain gradient descent; {} with these settings is \
+                     stable for curvatures below {}",
+                    self.optimizer.name(),
+                    human(b)
+                ))
+            }
+            Some(_) => {}
+            None => {
+                report = report.summary(format!(
+                    "2/lr is the bound of plain gradient descent; {} adapts its steps, so no \
+                     fixed bound applies to it",
+                    self.optimizer.name()
+                ))
+            }
         }
         report
     }

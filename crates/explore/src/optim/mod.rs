@@ -438,6 +438,17 @@ impl Settings {
         Any::stable_lr(lambda, self)
     }
 
+    /// The largest curvature on which this optimizer is stable at its learning rate, where a
+    /// bound is known: `2/lr` for SGD (less the weight decay, which adds to every curvature),
+    /// `2(1 + μ)/lr` for heavy ball, …; 0 when no curvature is (μ ≥ 1); `None` for the
+    /// adaptive methods.
+    pub fn stable_curvature(&self) -> Option<f64> {
+        // Every bound here is c/(λ + wd): its value at λ = 1 gives c, then λ where it is lr.
+        let wd = self.weight_decay();
+        let at_one = self.stable_lr(1.0)?;
+        Some((at_one * (1.0 + wd) / self.lr - wd).max(0.0))
+    }
+
     /// The learning rate this optimizer uses when none is given (see [`Rule::default_lr`]).
     pub fn default_lr(&self, lambda: f64) -> f64 {
         Any::default_lr(lambda, self)
