@@ -357,6 +357,25 @@ fn every_training_path_calls_divergence_the_same() {
         1,
         rule,
     );
+    // A start beyond the precision is no learning rate's fault, and said so.
+    let dir = tempfile::tempdir().unwrap();
+    let far = dir.path().join("far.csv");
+    std::fs::write(&far, "x,y\n1e200,2e200\n2e200,3e200\n").unwrap();
+    let err = fails(
+        &[
+            "landscape",
+            "--data",
+            far.to_str().unwrap(),
+            "--dtype",
+            "f64",
+            "--epochs",
+            "3",
+            "-q",
+        ],
+        1,
+        "the loss at the start is not a finite number",
+    );
+    assert!(!err.contains("too large"), "{err}");
     // A race whose lane diverges still writes its rows, then fails as train does.
     let out = explore(&[
         "race",

@@ -310,6 +310,12 @@ pub fn animation_frame(
 /// The one message of a diverged run, whichever path trained it: what happened, the learning
 /// rate and, where one is known, the bound it broke.
 pub fn diverged_message(d: &super::Diverged, settings: &Settings, bound: Option<f64>) -> String {
+    if d.epoch == 0 {
+        // Before any step: no learning rate is to blame.
+        return "the loss at the start is not a finite number (beyond the precision's range): \
+                no learning rate can help; rescale the data (divide x and y by a power of ten)"
+            .to_string();
+    }
     let name = settings.kind.name();
     let lr = human(settings.lr);
     let why = match bound {

@@ -78,7 +78,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE.safetensors")]
     save: Option<PathBuf>,
     /// Start from parameters saved with --save (the same --model and --hidden); with --epochs 0
-    /// the landscape is drawn around them without training.
+    /// the landscape is drawn around them without training. Training from them starts a fresh
+    /// optimizer (continuing a run exactly is `train --init-from`).
     #[arg(long, value_name = "FILE.safetensors")]
     init_from: Option<PathBuf>,
     #[command(flatten)]
