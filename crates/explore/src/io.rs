@@ -24,6 +24,16 @@ pub fn write_atomic_stream(
 ) -> Result<()> {
     let wrap = |source| write_error(path, source);
     let target = match destination(path)? {
+        // This process's own stdout or stderr: through the descriptor itself, so that its
+        // offset, which the shell shares, moves on (`(explore … --out /dev/stdout; echo) > f`).
+        Destination::Stream(fd) => {
+            let mut stream: Box<dyn Write> = match fd {
+                1 => Box::new(std::io::stdout().lock()),
+                _ => Box::new(std::io::stderr().lock()),
+            };
+            write(&mut stream).map_err(wrap)?;
+            return stream.flush().map_err(wrap);
+        }
         Destination::Special(target) => {
             let file = open_special(&target).map_err(wrap)?;
             let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
@@ -37,6 +47,14 @@ pub fn write_atomic_stream(
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.file());
         write(&mut buffered).map_err(wrap)?;
         buffered.flush().map_err(wrap)?;
+    }
+    // A file replaced keeps its permissions (a private file stays private); a new one has the
+    // umask's.
+    if let Ok(meta) = std::fs::metadata(&target) {
+        tmp.file()
+            .as_file()
+            .set_permissions(meta.permissions())
+            .map_err(wrap)?;
     }
     tmp.file().as_file().sync_all().map_err(wrap)?;
     tmp.persist(&target, path)
@@ -62,6 +80,7 @@ pub fn write_safetensors(
 /// Nothing is left behind.
 pub fn check_writable(path: &Path) -> Result<()> {
     match destination(path)? {
+        Destination::Stream(_) => Ok(()),
         // A FIFO opens only once a reader comes, as with `cmd > fifo`: that is for the write.
         Destination::Special(target) if is_fifo(&target) => Ok(()),
         Destination::Special(target) => open_special(&target)
@@ -78,13 +97,22 @@ enum Destination {
     /// A device or a FIFO: written in place, since replacing it would destroy it (and a folder
     /// such as `/dev` does not take a temporary file).
     Special(PathBuf),
+    /// This process's stdout (1) or stderr (2), by a path such as `/dev/stdout`.
+    Stream(u32),
 }
 
 /// The destination of a write to `path` (through its links), refusing what cannot be written:
 /// a folder, a socket.
 fn destination(path: &Path) -> Result<Destination> {
-    // The kernel's own view through every link, `/proc/self/fd` ones included (`/dev/stdout`
-    // on a pipe names no path our walk could follow).
+    // An open descriptor (`/dev/stdout`, `/dev/fd/3`, `/proc/self/fd/1`) is the caller's
+    // stream, whatever it points at: a file behind it is the shell's redirection, written on
+    // (appended to), never replaced.
+    match through_descriptor(path) {
+        Some(Some(fd @ (1 | 2))) => return Ok(Destination::Stream(fd)),
+        Some(_) => return Ok(Destination::Special(path.to_path_buf())),
+        None => {}
+    }
+    // The kernel's own view through every link.
     if let Ok(meta) = std::fs::metadata(path) {
         let kind = meta.file_type();
         if kind.is_dir() {
@@ -110,6 +138,38 @@ fn destination(path: &Path) -> Result<Destination> {
     link_target(path).map(Destination::File)
 }
 
+/// Whether `path`, or a link on the way to its target, names an open file descriptor:
+/// `Some(Some(n))` for this process's descriptor `n`, `Some(None)` for another's.
+fn through_descriptor(path: &Path) -> Option<Option<u32>> {
+    let own = |text: &str| -> Option<Option<u32>> {
+        let number = |n: &str| n.parse::<u32>().ok();
+        match text {
+            "/dev/stdin" => Some(Some(0)),
+            "/dev/stdout" => Some(Some(1)),
+            "/dev/stderr" => Some(Some(2)),
+            t if t.starts_with("/dev/fd/") => Some(number(&t["/dev/fd/".len()..])),
+            t if t.starts_with("/proc/self/fd/") => Some(number(&t["/proc/self/fd/".len()..])),
+            t => {
+                let (pid, fd) = t.strip_prefix("/proc/")?.split_once("/fd/")?;
+                let mine = pid.parse::<u32>().ok() == Some(std::process::id());
+                Some(number(fd).filter(|_| mine))
+            }
+        }
+    };
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        if let Some(fd) = own(&current.to_string_lossy()) {
+            return Some(fd);
+        }
+        match std::fs::read_link(&current) {
+            Ok(target) if target.is_absolute() => current = target,
+            Ok(target) => current = current.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 fn is_fifo(path: &Path) -> bool {
     #[cfg(unix)]
     {
@@ -123,9 +183,10 @@ fn is_fifo(path: &Path) -> bool {
     }
 }
 
-/// Opens a device or a FIFO for writing as it is: never created, truncated or replaced.
+/// Opens a device, a FIFO or a descriptor for writing as it is: never created, truncated or
+/// replaced; appended to where that means anything (a file behind `/dev/stdout`).
 fn open_special(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).open(path)
+    std::fs::OpenOptions::new().append(true).open(path)
 }
 
 /// Refuses outputs that would replace an input of the same run, or each other: `outputs` and
