@@ -79,14 +79,15 @@ impl Figure for DataFit {
         let n = self.lines.len();
         for (i, (label, w, b)) in self.lines.iter().enumerate() {
             let colour = track_colour(i, n);
+            let width = super::layered_width(i, n, 3);
             let ends = [(x_lo, w * x_lo + b), (x_hi, w * x_hi + b)];
-            let lines = super::clipped_lines(&chart, ends, colour.stroke_width(3));
+            let lines = super::clipped_lines(&chart, ends, colour.stroke_width(width));
             chart
                 .draw_series(lines)
                 .map_err(msg)?
                 .label(format!("{label}: y = {}·x + {}", human(*w), human(*b)))
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;

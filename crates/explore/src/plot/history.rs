@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, line_chart, msg, pad, round_to_2_digits, span, track_colour,
-    Figure, OPTIMUM,
+    clipped_lines, draw_legend, layered_width, line_chart, msg, pad, round_to_2_digits, span,
+    track_colour, Figure, OPTIMUM,
 };
 use crate::report::human;
 
@@ -75,14 +75,17 @@ impl Figure for LossHistory {
         )?;
         for (i, series) in self.series.iter().enumerate() {
             let colour = track_colour(i, self.series.len());
+            // Losses that agree (two optimizers on the same course) all show: each is drawn
+            // wider than the ones after it.
+            let width = layered_width(i, self.series.len(), 3);
             let points = series.losses.iter().map(|&(e, l)| (e, to_axis(l)));
-            let lines = clipped_lines(&chart, points, colour.stroke_width(3));
+            let lines = clipped_lines(&chart, points, colour.stroke_width(width));
             chart
                 .draw_series(lines)
                 .map_err(msg)?
                 .label(series.label.as_str())
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
         if let Some(l) = self.optimum_loss.filter(|&l| !log || l > 0.0) {

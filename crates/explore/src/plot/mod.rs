@@ -298,9 +298,13 @@ fn clip_segment(
 }
 
 /// `points` as lines for [`ChartContext::draw_series`], clipped to the chart's plotting area.
-/// Plotters joins thick lines with unlimited mitres, so a sharp turn (a zig-zagging descent)
-/// would draw a spike across the whole figure: the line is broken at every turn of more than
-/// 90° on the screen, and where it leaves the area.
+/// Plotters joins thick lines with mitres (up to four half-widths long, and on the inner side of
+/// a turn not limited at all), so a sharp turn (a zig-zagging descent, a loss that spikes and
+/// falls back) would draw the stroke past the point it turns at, even across the figure or below
+/// a line no value reaches: the line is broken at every turn of more than 90° on the screen, and
+/// where it leaves the area. The turn is judged as plotters sees the line, in whole pixels: a
+/// step that stays on the same pixel has no direction and does not hide the turn around it
+/// (points a few epochs apart often land on one pixel).
 fn clipped_lines<DB: DrawingBackend>(
     chart: &Chart<'_, DB>,
     points: impl IntoIterator<Item = (f64, f64)>,
@@ -308,11 +312,23 @@ fn clipped_lines<DB: DrawingBackend>(
 ) -> Vec<PathElement<(f64, f64)>> {
     let (xr, yr) = (chart.x_range(), chart.y_range());
     let bounds = ((xr.start, xr.end), (yr.start, yr.end));
-    let pixel = |p: (f64, f64)| {
-        let (x, y) = chart.backend_coord(&p);
-        (f64::from(x), f64::from(y))
-    };
-    let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
+    polylines(points, bounds, &|p| chart.backend_coord(&p))
+        .into_iter()
+        .map(|line| PathElement::new(line, style))
+        .collect()
+}
+
+/// The polylines [`clipped_lines`] draws: `points` clipped to `bounds`, broken where they leave
+/// them, at a non-finite point, and at every turn of more than 90° in the pixels `pixel` maps
+/// them to (steps of no pixel skipped in judging the turn).
+fn polylines(
+    points: impl IntoIterator<Item = (f64, f64)>,
+    bounds: ((f64, f64), (f64, f64)),
+    pixel: &dyn Fn((f64, f64)) -> (i32, i32),
+) -> Vec<Vec<(f64, f64)>> {
+    /// A line, and the direction in pixels of its last step that moved.
+    type Line = (Vec<(f64, f64)>, Option<(i64, i64)>);
+    let mut lines: Vec<Line> = Vec::new();
     let mut previous: Option<(f64, f64)> = None;
     for point in points {
         if !(point.0.is_finite() && point.1.is_finite()) {
@@ -325,23 +341,30 @@ fn clipped_lines<DB: DrawingBackend>(
         let Some((a, b)) = clip_segment((from, point), bounds.0, bounds.1) else {
             continue;
         };
-        let joins = lines.last().is_some_and(|line| {
-            let n = line.len();
-            if line[n - 1] != a || n < 2 {
-                return false;
-            }
-            let (p, q, r) = (pixel(line[n - 2]), pixel(a), pixel(b));
-            (q.0 - p.0) * (r.0 - q.0) + (q.1 - p.1) * (r.1 - q.1) >= 0.0
+        let (pa, pb) = (pixel(a), pixel(b));
+        let step = (
+            i64::from(pb.0) - i64::from(pa.0),
+            i64::from(pb.1) - i64::from(pa.1),
+        );
+        let moved = step != (0, 0);
+        let joins = lines.last().is_some_and(|(line, direction)| {
+            line.last() == Some(&a)
+                && match direction {
+                    Some(d) if moved => d.0 * step.0 + d.1 * step.1 >= 0,
+                    _ => true,
+                }
         });
         match lines.last_mut() {
-            Some(line) if joins => line.push(b),
-            _ => lines.push(vec![a, b]),
+            Some((line, direction)) if joins => {
+                line.push(b);
+                if moved {
+                    *direction = Some(step);
+                }
+            }
+            _ => lines.push((vec![a, b], moved.then_some(step))),
         }
     }
-    lines
-        .into_iter()
-        .map(|line| PathElement::new(line, style))
-        .collect()
+    lines.into_iter().map(|(line, _)| line).collect()
 }
 
 /// Whether `p` lies in the chart's plotting area.
@@ -396,9 +419,18 @@ fn track_colour(i: usize, n: usize) -> RGBColor {
     }
 }
 
+/// The stroke width of series `i` of `n` drawn one over another: `base` for the last, two
+/// pixels more for each one drawn before it (at most ten more). Paths and curves that coincide
+/// (three optimizers that end at the same place, two losses that agree) then all show, each
+/// drawn as a border around the ones after it, instead of the last hiding the others.
+fn layered_width(i: usize, n: usize, base: u32) -> u32 {
+    base + 2 * n.saturating_sub(i + 1).min(5) as u32
+}
+
 /// Descents: each track's steps joined and dotted, its end a square; the start a triangle. With
 /// one track the legend names its start and end with `at` describing the point; with several,
-/// it names each track.
+/// it names each track and where it ended, and each is drawn wider than the ones after it
+/// ([`layered_width`]), so that tracks that coincide all show.
 fn draw_tracks<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     tracks: &[Track],
@@ -411,32 +443,45 @@ fn draw_tracks<DB: DrawingBackend>(
             continue;
         };
         let colour = track_colour(i, n);
-        let lines = clipped_lines(chart, track.points.iter().copied(), colour.stroke_width(2));
+        let width = layered_width(i, n, 2);
+        let wider = (width - 2) as i32 / 2;
+        let lines = clipped_lines(
+            chart,
+            track.points.iter().copied(),
+            colour.stroke_width(width),
+        );
         let dots: Vec<_> = track
             .points
             .iter()
             .filter(|&&p| inside(chart, p))
-            .map(|&p| Circle::new(p, dot, colour.filled()))
+            .map(|&p| Circle::new(p, dot + wider, colour.filled()))
             .collect();
+        let label = if n == 1 {
+            format!("{} ({} steps)", track.label, track.steps)
+        } else {
+            format!("{} ({} steps), end {}", track.label, track.steps, at(end))
+        };
         chart
             .draw_series(lines)
             .map_err(msg)?
-            .label(format!("{} ({} steps)", track.label, track.steps))
+            .label(label)
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
             });
         chart.draw_series(dots).map_err(msg)?;
         if i == 0 {
-            let marker =
-                inside(chart, start).then(|| TriangleMarker::new(start, 9, colour.filled()));
+            let marker = inside(chart, start)
+                .then(|| TriangleMarker::new(start, 9 + wider, colour.filled()));
             chart
                 .draw_series(marker)
                 .map_err(msg)?
                 .label(format!("start {}", at(start)))
                 .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 7, colour.filled()));
         }
-        let marker = inside(chart, end)
-            .then(|| EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], colour.filled()));
+        let half = 6 + wider;
+        let marker = inside(chart, end).then(|| {
+            EmptyElement::at(end) + Rectangle::new([(-half, -half), (half, half)], colour.filled())
+        });
         let series = chart.draw_series(marker).map_err(msg)?;
         if n == 1 {
             series
@@ -600,4 +645,31 @@ fn round_to_2_digits(v: f64) -> f64 {
     }
     let scale = 10f64.powi(1 - v.abs().log10().floor() as i32);
     (v * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loss that spikes and falls back, its points a pixel column apart with two of them on
+    /// one pixel: the line is broken at the top, where it turns back, and nowhere else.
+    #[test]
+    fn a_turn_hidden_behind_a_step_of_no_pixel_still_breaks_the_line() {
+        let pixel = |p: (f64, f64)| (p.0.round() as i32, (-p.1).round() as i32);
+        let points = [(0.0, 0.0), (1.0, 0.0), (1.0, 20.0), (1.2, 20.2), (2.0, 0.0)];
+        let lines = polylines(points, ((0.0, 10.0), (-1.0, 30.0)), &pixel);
+        assert_eq!(
+            lines,
+            vec![
+                vec![(0.0, 0.0), (1.0, 0.0), (1.0, 20.0), (1.2, 20.2)],
+                vec![(1.2, 20.2), (2.0, 0.0)],
+            ]
+        );
+        // Turns of up to 90° stay joined.
+        let square = [(0.0, 0.0), (5.0, 0.0), (5.0, 5.0), (0.0, 5.0)];
+        assert_eq!(
+            polylines(square, ((-1.0, 6.0), (-1.0, 6.0)), &pixel).len(),
+            1
+        );
+    }
 }

@@ -121,13 +121,14 @@ impl Figure for Surface3d {
         let n = self.tracks.len();
         for (i, track) in self.tracks.iter().enumerate() {
             let colour = track_colour(i, n);
+            let width = super::layered_width(i, n, 3);
             let points = track.points.iter().map(|&(x, z, l)| (x, l, z));
             chart
-                .draw_series(LineSeries::new(points, colour.stroke_width(3)))
+                .draw_series(LineSeries::new(points, colour.stroke_width(width)))
                 .map_err(msg)?
                 .label(format!("{} ({} points)", track.label, track.points.len()))
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
             if let (Some(&(x0, z0, l0)), Some(&(x1, z1, l1))) =
                 (track.points.first(), track.points.last())

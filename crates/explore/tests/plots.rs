@@ -1,0 +1,175 @@
+//! Plots that do not mislead: what a figure draws is where the numbers are. Each test renders a
+//! figure (or runs a command that writes one) and checks its pixels or its data.
+
+mod common;
+
+use explore::plot::{render, Figure, Heatmap, LossHistory, Series, Track};
+
+use common::ok;
+
+/// An RGB image: its size and pixels.
+struct Image {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Image {
+    fn of(figure: &impl Figure) -> Self {
+        let (w, h) = figure.size();
+        Image {
+            width: w as usize,
+            height: h as usize,
+            rgb: render(figure).expect("the figure draws"),
+        }
+    }
+
+    fn read(path: &std::path::Path) -> Self {
+        let decoder = png::Decoder::new(std::io::BufReader::new(
+            std::fs::File::open(path).expect("the PNG opens"),
+        ));
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).expect("a frame");
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        buf.truncate(info.buffer_size());
+        Image {
+            width: info.width as usize,
+            height: info.height as usize,
+            rgb: buf,
+        }
+    }
+
+    fn at(&self, x: usize, y: usize) -> [u8; 3] {
+        let i = 3 * (y * self.width + x);
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// The pixels of exactly `colour` in the columns `xs` and rows `ys`.
+    fn find(
+        &self,
+        colour: [u8; 3],
+        xs: std::ops::Range<usize>,
+        ys: std::ops::Range<usize>,
+    ) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for y in ys {
+            for x in xs.clone() {
+                if self.at(x, y) == colour {
+                    found.push((x, y));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The colours figures draw with (see `plot/mod.rs`).
+const ORANGE: [u8; 3] = [255, 127, 14];
+const RED: [u8; 3] = [227, 26, 28];
+const MAGENTA: [u8; 3] = [255, 0, 255];
+const GREEN: [u8; 3] = [44, 160, 44];
+
+/// The README's race: every loss is at least the closed-form optimum's, so no curve may be drawn
+/// below its dashed line (beyond the half-width of the stroke). Plotters joined the thick loss
+/// line with mitres at the sharp turns where a spike of Adam's loss fell back: the turn check
+/// missed them when two points a few epochs apart fell on one pixel, and the mitre drew the
+/// line 6 to 30 pixels past the point, below the optimum.
+#[test]
+fn the_race_draws_no_loss_below_the_optimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("race.png");
+    ok(&[
+        "race",
+        "--data",
+        "data/houses.csv",
+        "--epochs",
+        "20000",
+        "--dtype",
+        "f64",
+        "--momentum",
+        "0.9995",
+        "--optimizers",
+        "sgd,momentum=4.75e-7,adam=100",
+        "--plot",
+        png.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let image = Image::read(&png);
+    // The loss panel: the right 600 pixels.
+    let right = image.width - 600..image.width;
+    let dashes = image.find(GREEN, right.clone(), 0..image.height);
+    // The legend's sample of the dashed line is high up; the line itself is the lowest green.
+    let optimum_row = dashes
+        .iter()
+        .map(|p| p.1)
+        .max()
+        .expect("the optimum is drawn");
+    for (name, colour) in [("sgd", ORANGE), ("momentum", RED), ("adam", MAGENTA)] {
+        let lowest = image
+            .find(colour, right.clone(), 0..image.height)
+            .iter()
+            .map(|p| p.1)
+            .max()
+            .unwrap_or_else(|| panic!("{name}'s loss is drawn"));
+        assert!(
+            lowest <= optimum_row + 5,
+            "{name}'s loss is drawn at row {lowest}, below the optimum's line at row {optimum_row}"
+        );
+    }
+}
+
+/// Three descents along the same points: each drawn wider than the next, so all three show.
+#[test]
+fn coinciding_tracks_and_losses_all_show() {
+    let axis: Vec<f64> = (0..21).map(|i| -1.0 + 0.1 * i as f64).collect();
+    let losses = axis
+        .iter()
+        .flat_map(|&w| axis.iter().map(move |&b| w * w + b * b))
+        .collect();
+    let path: Vec<(f64, f64)> = (0..50).map(|k| (-0.8 + 0.03 * k as f64, 0.0)).collect();
+    let map = Heatmap {
+        title: "three at once".into(),
+        x_label: "A".into(),
+        y_label: "b".into(),
+        weights: axis.clone(),
+        biases: axis,
+        losses,
+        tracks: ["one", "two", "three"]
+            .iter()
+            .map(|&l| Track::new(l, path.clone()))
+            .collect(),
+        ..Heatmap::default()
+    };
+    let image = Image::of(&map);
+    // The middle third of the rows: the path, away from the legend.
+    let rows = image.height / 3..2 * image.height / 3;
+    for (name, colour) in [("one", ORANGE), ("two", RED), ("three", MAGENTA)] {
+        let seen = image.find(colour, 0..image.width, rows.clone()).len();
+        assert!(seen > 300, "track {name} shows in {seen} pixels");
+    }
+    // The losses of two runs that agree: both show.
+    let run: Vec<(f64, f64)> = (0..100)
+        .map(|e| (e as f64, 1.0 / (1.0 + e as f64)))
+        .collect();
+    let history = LossHistory {
+        title: "two at once".into(),
+        series: vec![
+            Series {
+                label: "a".into(),
+                losses: run.clone(),
+            },
+            Series {
+                label: "b".into(),
+                losses: run,
+            },
+        ],
+        ..LossHistory::default()
+    };
+    let image = Image::of(&history);
+    let rows = image.height / 3..image.height;
+    for (name, colour) in [("a", ORANGE), ("b", RED)] {
+        let seen = image.find(colour, 0..image.width, rows.clone()).len();
+        assert!(seen > 300, "loss {name} shows in {seen} pixels");
+    }
+}
