@@ -173,3 +173,93 @@ fn coinciding_tracks_and_losses_all_show() {
         assert!(seen > 300, "loss {name} shows in {seen} pixels");
     }
 }
+
+/// The surface of `data/linear.csv` over `weights × biases` as the library computes it, read
+/// back from the command's CSV with its optimum.
+fn linear_map(weights: &[f64], biases: &[f64]) -> Heatmap {
+    let losses = weights
+        .iter()
+        .flat_map(|&w| {
+            biases
+                .iter()
+                .map(move |&b| (w - 1.08794) * (w - 1.08794) * 10.0 + (b + 0.07) * (b + 0.07))
+        })
+        .collect();
+    Heatmap {
+        title: "off the grid".into(),
+        x_label: "weight A".into(),
+        y_label: "bias b".into(),
+        weights: weights.to_vec(),
+        biases: biases.to_vec(),
+        losses,
+        optimum: Some((1.08794, -0.0701473, 9.2073)),
+        ..Heatmap::default()
+    }
+}
+
+/// The legend's box, `(x0, x1, y0, y1)`: the extent of its grey border.
+fn legend_box(image: &Image) -> (usize, usize, usize, usize) {
+    let border = image.find([180, 180, 180], 0..image.width, 0..image.height);
+    assert!(!border.is_empty(), "a legend is drawn");
+    let xs = border.iter().map(|p| p.0);
+    let ys = border.iter().map(|p| p.1);
+    (
+        xs.clone().min().unwrap(),
+        xs.max().unwrap(),
+        ys.clone().min().unwrap(),
+        ys.max().unwrap(),
+    )
+}
+
+/// The pixels where two renderings differ.
+fn differences(a: &Image, b: &Image) -> Vec<(usize, usize)> {
+    assert_eq!((a.width, a.height), (b.width, b.height));
+    let mut found = Vec::new();
+    for y in 0..a.height {
+        for x in 0..a.width {
+            if a.at(x, y) != b.at(x, y) {
+                found.push((x, y));
+            }
+        }
+    }
+    found
+}
+
+/// An optimum outside the drawn grid (`surface --weights 5:6:11 --biases 5:6:11`) is said to be
+/// off the plot, in which direction, and is drawn nowhere as if it were on it: the heat map
+/// points at it from its edge, the 3-D surface leaves it out (it was drawn above the title).
+#[test]
+fn an_optimum_off_the_grid_is_said_to_be_off_and_not_drawn_on_it() {
+    let grid: Vec<f64> = (0..11).map(|i| 5.0 + 0.1 * i as f64).collect();
+    let map = linear_map(&grid, &grid);
+    assert_eq!(map.optimum_off_plot().as_deref(), Some("to the lower left"));
+    let around: Vec<f64> = (0..11).map(|i| -1.0 + 0.4 * i as f64).collect();
+    assert_eq!(linear_map(&around, &around).optimum_off_plot(), None);
+    let right: Vec<f64> = (0..11).map(|i| -3.0 + 0.3 * i as f64).collect();
+    assert_eq!(
+        linear_map(&right, &around).optimum_off_plot().as_deref(),
+        Some("to the right")
+    );
+
+    let surface = explore::plot::Surface3d::of(&map, (30.0, 30.0), &|_, _| f64::NAN);
+    let off = surface.optimum_off_plot().expect("off the grid");
+    assert!(off.contains("weight A 5 to 6"), "{off}");
+    // With and without the optimum the 3-D figure differs only in its legend (top right),
+    // never where the optimum would be projected.
+    let without = explore::plot::Surface3d {
+        optimum: None,
+        ..surface.clone()
+    };
+    let (a, b) = (Image::of(&surface), Image::of(&without));
+    let (x0, x1, y0, y1) = legend_box(&a);
+    for (x, y) in differences(&a, &b) {
+        assert!(
+            (x0..=x1).contains(&x) && (y0..=y1).contains(&y),
+            "the off-grid optimum changed pixel ({x}, {y}) outside the legend"
+        );
+    }
+    // On the grid, the 3-D box reaches down to the optimum's loss.
+    let on = linear_map(&around, &around);
+    let surface = explore::plot::Surface3d::of(&on, (30.0, 30.0), &|_, _| f64::NAN);
+    assert_eq!(surface.optimum_off_plot(), None);
+}

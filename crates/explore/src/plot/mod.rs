@@ -377,6 +377,83 @@ fn inside<DB: DrawingBackend>(chart: &Chart<'_, DB>, p: (f64, f64)) -> bool {
             && p.1 <= chart.y_range().end
 }
 
+/// Where the point `p` lies off the rectangle `x × y`, in words ("to the lower left", "above"),
+/// or `None` when it is on it: what a figure says of a point it cannot draw where it is.
+pub fn off_plot(
+    p: (f64, f64),
+    (x_lo, x_hi): (f64, f64),
+    (y_lo, y_hi): (f64, f64),
+) -> Option<String> {
+    let across = if p.0 < x_lo {
+        Some("left")
+    } else if p.0 > x_hi {
+        Some("right")
+    } else {
+        None
+    };
+    let up = if p.1 < y_lo {
+        Some("lower")
+    } else if p.1 > y_hi {
+        Some("upper")
+    } else {
+        None
+    };
+    match (up, across) {
+        (None, None) => None,
+        (Some(up), Some(across)) => Some(format!("to the {up} {across}")),
+        (None, Some(across)) => Some(format!("to the {across}")),
+        (Some("lower"), None) => Some("below".to_string()),
+        (Some(_), None) => Some("above".to_string()),
+    }
+}
+
+/// An arrow on the edge of the chart pointing at `p`, a point off it: drawn where the line from
+/// the middle of the chart to `p` leaves it.
+fn draw_off_plot_arrow<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    p: (f64, f64),
+) -> std::result::Result<(), String> {
+    let (xr, yr) = (chart.x_range(), chart.y_range());
+    let centre = (0.5 * (xr.start + xr.end), 0.5 * (yr.start + yr.end));
+    let Some((_, edge)) = clip_segment((centre, p), (xr.start, xr.end), (yr.start, yr.end)) else {
+        return Ok(());
+    };
+    let (from, to) = (chart.backend_coord(&centre), chart.backend_coord(&p));
+    let (dx, dy) = (f64::from(to.0 - from.0), f64::from(to.1 - from.1));
+    let length = dx.hypot(dy);
+    if length.is_nan() || length <= 0.0 {
+        return Ok(());
+    }
+    let (ux, uy) = (dx / length, dy / length);
+    // The tip on the edge, the tail 28 pixels inside, the head 12 pixels long and wide.
+    let at = |back: f64, side: f64| {
+        (
+            (-ux * back - uy * side).round() as i32,
+            (-uy * back + ux * side).round() as i32,
+        )
+    };
+    let head = vec![at(0.0, 0.0), at(14.0, 8.0), at(14.0, -8.0)];
+    let shaft = vec![at(10.0, 0.0), at(30.0, 0.0)];
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + PathElement::new(shaft.clone(), WHITE.stroke_width(6))))
+        .map_err(msg)?;
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + Polygon::new(head, WHITE.filled())))
+        .map_err(msg)?;
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + PathElement::new(shaft, BLACK.stroke_width(3))))
+        .map_err(msg)?;
+    let inner = vec![at(2.0, 0.0), at(12.0, 5.0), at(12.0, -5.0)];
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + Polygon::new(inner, BLACK.filled())))
+        .map_err(msg)?;
+    Ok(())
+}
+
 /// A descent drawn over a figure: its points in order (thinned, perhaps), how many updates
 /// they stand for, and its name in the legend.
 #[derive(Debug, Clone, Default, PartialEq)]

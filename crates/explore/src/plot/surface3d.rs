@@ -42,6 +42,35 @@ type Cell = Polygon<(f64, f64, f64)>;
 /// The most cells along each axis of the mesh: finer grids are drawn from evenly spaced rows.
 const MESH: usize = 60;
 
+impl Surface3d {
+    /// The extent of the grid, `(x, z)`, lowest to highest.
+    fn grid_extent(&self) -> Option<((f64, f64), (f64, f64))> {
+        Some((
+            span(self.xs.iter().copied())?,
+            span(self.zs.iter().copied())?,
+        ))
+    }
+
+    /// Where the closed-form optimum lies off the grid, in words naming the grid's extent;
+    /// `None` when it is on it or there is none. The figure then says so in the legend and
+    /// draws nothing at the box's edge as if it were there.
+    pub fn optimum_off_plot(&self) -> Option<String> {
+        let (x, z, _) = self.optimum?;
+        let ((x_lo, x_hi), (z_lo, z_hi)) = self.grid_extent()?;
+        super::off_plot((x, z), (x_lo, x_hi), (z_lo, z_hi)).map(|_| {
+            format!(
+                "beyond the grid ({} {} to {}, {} {} to {})",
+                self.x_label,
+                human(x_lo),
+                human(x_hi),
+                self.z_label,
+                human(z_lo),
+                human(z_hi)
+            )
+        })
+    }
+}
+
 impl Figure for Surface3d {
     fn draw<DB: DrawingBackend>(
         &self,
@@ -68,7 +97,17 @@ impl Figure for Surface3d {
         .ok_or("every loss is NaN or infinite")?;
         let (x_lo, x_hi) = (xs[0], xs[xs.len() - 1]);
         let (z_lo, z_hi) = (zs[0], zs[zs.len() - 1]);
+        let off = self.optimum_off_plot();
+        // An optimum on the grid lies at or below its lowest loss (between grid points): the box
+        // reaches down to it.
+        let lo = match self.optimum {
+            Some((_, _, l)) if off.is_none() && l.is_finite() => lo.min(l),
+            _ => lo,
+        };
         let y_hi = hi + 0.05 * (hi - lo).max(f64::MIN_POSITIVE);
+        let in_box = |&(x, l, z): &(f64, f64, f64)| {
+            (x_lo..=x_hi).contains(&x) && (lo..=y_hi).contains(&l) && (z_lo..=z_hi).contains(&z)
+        };
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FAMILY, 24))
             .margin(20)
@@ -122,24 +161,48 @@ impl Figure for Surface3d {
         for (i, track) in self.tracks.iter().enumerate() {
             let colour = track_colour(i, n);
             let width = super::layered_width(i, n, 3);
-            let points = track.points.iter().map(|&(x, z, l)| (x, l, z));
+            let points: Vec<(f64, f64, f64)> =
+                track.points.iter().map(|&(x, z, l)| (x, l, z)).collect();
+            // Only what lies in the box is drawn, broken where the track leaves it.
+            let mut pieces: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+            for p in &points {
+                match pieces.last_mut() {
+                    Some(piece) if in_box(p) => piece.push(*p),
+                    Some(piece) if !piece.is_empty() => pieces.push(Vec::new()),
+                    _ => {}
+                }
+            }
+            let outside = points.iter().filter(|p| !in_box(p)).count();
             chart
-                .draw_series(LineSeries::new(points, colour.stroke_width(width)))
+                .draw_series(
+                    pieces
+                        .into_iter()
+                        .filter(|piece| piece.len() > 1)
+                        .map(|piece| PathElement::new(piece, colour.stroke_width(width))),
+                )
                 .map_err(msg)?
-                .label(format!("{} ({} points)", track.label, track.points.len()))
+                .label(format!(
+                    "{} ({} points{})",
+                    track.label,
+                    track.points.len(),
+                    if outside > 0 {
+                        format!(", {outside} off the plot")
+                    } else {
+                        String::new()
+                    }
+                ))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
-            if let (Some(&(x0, z0, l0)), Some(&(x1, z1, l1))) =
-                (track.points.first(), track.points.last())
-            {
-                chart
-                    .draw_series([
-                        TriangleMarker::new((x0, l0, z0), 8, colour.filled()),
-                        TriangleMarker::new((x1, l1, z1), 5, colour.filled()),
-                    ])
-                    .map_err(msg)?;
-            }
+            let ends = [points.first(), points.last()];
+            chart
+                .draw_series(
+                    ends.into_iter()
+                        .zip([8, 5])
+                        .filter_map(|(p, size)| p.filter(|p| in_box(p)).map(|p| (*p, size)))
+                        .map(|(p, size)| TriangleMarker::new(p, size, colour.filled())),
+                )
+                .map_err(msg)?;
         }
         if let Some((x, z, l)) = self.minimum {
             chart
@@ -154,14 +217,19 @@ impl Figure for Surface3d {
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
         }
         if let Some((x, z, l)) = self.optimum {
+            let cross = off
+                .is_none()
+                .then(|| Cross::new((x, l, z), 9, BLACK.stroke_width(3)));
             chart
-                .draw_series([Cross::new((x, l, z), 9, BLACK.stroke_width(3))])
+                .draw_series(cross)
                 .map_err(msg)?
                 .label(format!(
-                    "closed-form optimum ({}, {}), loss {}",
+                    "closed-form optimum ({}, {}), loss {}{}",
                     human(x),
                     human(z),
-                    human(l)
+                    human(l),
+                    off.as_ref()
+                        .map_or(String::new(), |o| format!(": off the plot, {o}"))
                 ))
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
