@@ -197,17 +197,27 @@ fn linear_map(weights: &[f64], biases: &[f64]) -> Heatmap {
     }
 }
 
-/// The legend's box, `(x0, x1, y0, y1)`: the extent of its grey border.
+/// The legend's box, `(x0, x1, y0, y1)`: where its grey border's long straight runs are (text
+/// may have a stray pixel of the same grey).
 fn legend_box(image: &Image) -> (usize, usize, usize, usize) {
-    let border = image.find([180, 180, 180], 0..image.width, 0..image.height);
-    assert!(!border.is_empty(), "a legend is drawn");
-    let xs = border.iter().map(|p| p.0);
-    let ys = border.iter().map(|p| p.1);
+    let grey = [180, 180, 180];
+    let rows: Vec<usize> = (0..image.height)
+        .filter(|&y| (0..image.width).filter(|&x| image.at(x, y) == grey).count() > 80)
+        .collect();
+    let columns: Vec<usize> = (0..image.width)
+        .filter(|&x| {
+            (0..image.height)
+                .filter(|&y| image.at(x, y) == grey)
+                .count()
+                > 30
+        })
+        .collect();
+    assert!(!rows.is_empty() && !columns.is_empty(), "a legend is drawn");
     (
-        xs.clone().min().unwrap(),
-        xs.max().unwrap(),
-        ys.clone().min().unwrap(),
-        ys.max().unwrap(),
+        columns[0],
+        columns[columns.len() - 1],
+        rows[0],
+        rows[rows.len() - 1],
     )
 }
 
@@ -262,4 +272,43 @@ fn an_optimum_off_the_grid_is_said_to_be_off_and_not_drawn_on_it() {
     let on = linear_map(&around, &around);
     let surface = explore::plot::Surface3d::of(&on, (30.0, 30.0), &|_, _| f64::NAN);
     assert_eq!(surface.optimum_off_plot(), None);
+}
+
+/// The legend goes where it covers no mark: the only point of a one-weight sweep sat under it,
+/// at the top of the middle, where the legend of a sweep goes.
+#[test]
+fn the_legend_does_not_cover_the_only_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("one.png");
+    ok(&[
+        "sweep",
+        "--point",
+        "-3,3",
+        "--weights",
+        "2",
+        "--plot",
+        png.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let image = Image::read(&png);
+    let (x0, x1, y0, y1) = legend_box(&image);
+    // The grid's minimum, a red disc of radius 8, drawn in full.
+    let red = image.find([214, 39, 40], 0..image.width, 0..image.height);
+    let (mx, my) = (
+        red.iter().map(|p| p.0).sum::<usize>() / red.len().max(1),
+        red.iter().map(|p| p.1).sum::<usize>() / red.len().max(1),
+    );
+    let outside: Vec<_> = red
+        .iter()
+        .filter(|p| !((x0..=x1).contains(&p.0) && (y0..=y1).contains(&p.1)))
+        .collect();
+    assert!(
+        outside.len() > 150,
+        "the minimum shows in {} pixels outside the legend",
+        outside.len()
+    );
+    assert!(
+        !((x0..=x1).contains(&mx) && (y0..=y1).contains(&my)),
+        "the legend ({x0}..{x1}, {y0}..{y1}) covers the minimum at ({mx}, {my})"
+    );
 }

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     axis_order, colour_at, colour_position, contour, draw_legend, draw_off_plot_arrow, draw_tracks,
-    msg, off_plot, round_to_2_digits, span, tick, Figure, Track, FAMILY, MINIMUM,
+    msg, off_plot, round_to_2_digits, span, tick, Avoid, Figure, Track, FAMILY, MINIMUM,
 };
 use crate::report::human;
 
@@ -156,19 +156,29 @@ impl Figure for Heatmap {
                 )
                 .map_err(msg)?;
         }
-        draw_tracks(&mut chart, &self.tracks, 2, &|p| {
-            format!("({}, {})", human(p.0), human(p.1))
-        })?;
+        let mut legend = Vec::new();
+        let mut avoid = Avoid::default();
+        draw_tracks(
+            &mut chart,
+            &self.tracks,
+            2,
+            &|p| format!("({}, {})", human(p.0), human(p.1)),
+            &mut legend,
+            &mut avoid,
+        )?;
         if let Some((w, b, l)) = self.minimum {
+            let label = format!(
+                "grid minimum ({}, {}), loss {}",
+                human(w),
+                human(b),
+                human(l)
+            );
+            legend.push(label.clone());
+            avoid.marks.push((w, b));
             chart
                 .draw_series([Circle::new((w, b), 7, MINIMUM.filled())])
                 .map_err(msg)?
-                .label(format!(
-                    "grid minimum ({}, {}), loss {}",
-                    human(w),
-                    human(b),
-                    human(l)
-                ))
+                .label(label)
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
         }
         if let Some((w, b, l)) = self.optimum {
@@ -181,19 +191,28 @@ impl Figure for Heatmap {
             let cross = off
                 .is_none()
                 .then(|| Cross::new((w, b), 9, WHITE.stroke_width(3)));
+            let label = format!(
+                "closed-form optimum A = {}, b = {}, loss {}{}",
+                human(w),
+                human(b),
+                human(l),
+                off.map_or(String::new(), |o| format!(": off the plot, {o}"))
+            );
+            legend.push(label.clone());
+            avoid.marks.push((w, b));
             chart
                 .draw_series(cross)
                 .map_err(msg)?
-                .label(format!(
-                    "closed-form optimum A = {}, b = {}, loss {}{}",
-                    human(w),
-                    human(b),
-                    human(l),
-                    off.map_or(String::new(), |o| format!(": off the plot, {o}"))
-                ))
+                .label(label)
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            14,
+            &legend,
+            &avoid,
+        )?;
 
         // The colour bar: a strip in the colour's scale, labelled at round losses placed where
         // their colour is (the scale is not linear in loss).

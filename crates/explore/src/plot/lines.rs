@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::{
     clipped_lines, draw_legend, layered_width, line_chart, msg, pad, span, tick, track_colour,
-    Figure, Series,
+    Avoid, Figure, Series,
 };
 
 /// Curves of loss against `t`, and vertical marks at named values of `t`.
@@ -58,7 +58,11 @@ impl Figure for LossLines {
         }
         // Two colours far apart (blue, orange), then the tracks' palette.
         const PAIR: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
+        let mut legend = Vec::new();
+        let mut avoid = Avoid::default();
         for (i, series) in self.series.iter().enumerate() {
+            legend.push(series.label.clone());
+            avoid.lines.extend(series.losses.iter().copied());
             let colour = match PAIR.get(i) {
                 Some(&c) if self.series.len() <= 2 => c,
                 _ => track_colour(i, self.series.len()),
@@ -77,7 +81,13 @@ impl Figure for LossLines {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::MiddleRight, 16)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::MiddleRight,
+            16,
+            &legend,
+            &avoid,
+        )?;
         Ok(())
     }
 }

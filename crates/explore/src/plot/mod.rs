@@ -238,12 +238,116 @@ fn line_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// The legend of a chart's labelled series, on a translucent white box.
+/// What a legend should not cover: marks (what a reader looks for: a minimum, the only data
+/// point, the start and end of a path) and lines (curves and paths, as their points).
+#[derive(Debug, Clone, Default)]
+struct Avoid {
+    marks: Vec<(f64, f64)>,
+    lines: Vec<(f64, f64)>,
+}
+
+/// The size in pixels of the legend plotters draws for `labels` in a font of `font_size`: the
+/// lines of text, the 30-pixel column of samples and a 10-pixel margin all round.
+fn legend_size(labels: &[String], font_size: u32) -> (i32, i32) {
+    let font: TextStyle<'_> = (FAMILY, font_size).into_font().into();
+    let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
+    for label in labels {
+        text.push_line(label.as_str());
+    }
+    let (w, h) = text.estimate_dimension().unwrap_or((0, 0));
+    (w + 30 + 20, h + 20)
+}
+
+/// The legend's top left corner inside an area of `area` pixels, as plotters lays it out.
+fn legend_corner(
+    position: &SeriesLabelPosition,
+    (w, h): (i32, i32),
+    area: (i32, i32),
+) -> (i32, i32) {
+    use SeriesLabelPosition::*;
+    let x = match *position {
+        UpperLeft | MiddleLeft | LowerLeft => 5,
+        UpperMiddle | MiddleMiddle | LowerMiddle => (area.0 - w) / 2,
+        UpperRight | MiddleRight | LowerRight => area.0 - w - 5,
+        Coordinate(x, _) => x,
+    };
+    let y = match *position {
+        UpperLeft | UpperMiddle | UpperRight => 5,
+        MiddleLeft | MiddleMiddle | MiddleRight => (area.1 - h) / 2,
+        LowerLeft | LowerMiddle | LowerRight => area.1 - h - 5,
+        Coordinate(_, y) => y,
+    };
+    (x, y)
+}
+
+/// Where the legend goes: `preferred` unless it would cover a mark, or more of the lines than
+/// another place would; then the place that covers the fewest marks, then the fewest points
+/// of line (the corners first, then the middles of the sides). Returns the place and the box
+/// it takes, in the backend's pixels.
+fn legend_place<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    preferred: SeriesLabelPosition,
+    labels: &[String],
+    font_size: u32,
+    avoid: &Avoid,
+) -> (SeriesLabelPosition, [(i32, i32); 2]) {
+    use SeriesLabelPosition::*;
+    let area = chart.plotting_area();
+    let (x0, y0) = area.get_base_pixel();
+    let (aw, ah) = area.dim_in_pixel();
+    let size = legend_size(labels, font_size);
+    let rect = |position: &SeriesLabelPosition| {
+        let (x, y) = legend_corner(position, size, (aw as i32, ah as i32));
+        [(x0 + x, y0 + y), (x0 + x + size.0, y0 + y + size.1)]
+    };
+    let count = |r: [(i32, i32); 2], points: &[(f64, f64)], margin: i32| {
+        points
+            .iter()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .map(|p| chart.backend_coord(p))
+            .filter(|&(x, y)| {
+                r[0].0 - margin <= x
+                    && x <= r[1].0 + margin
+                    && r[0].1 - margin <= y
+                    && y <= r[1].1 + margin
+            })
+            .count()
+    };
+    let score = |position: &SeriesLabelPosition| {
+        let r = rect(position);
+        (count(r, &avoid.marks, 10), count(r, &avoid.lines, 3))
+    };
+    let candidates = [
+        preferred,
+        UpperRight,
+        UpperLeft,
+        LowerRight,
+        LowerLeft,
+        UpperMiddle,
+        LowerMiddle,
+        MiddleRight,
+        MiddleLeft,
+    ];
+    let best = candidates
+        .into_iter()
+        .enumerate()
+        .min_by_key(|(i, position)| (score(position), *i))
+        .map_or(UpperRight, |(_, position)| position);
+    let rect = rect(&best);
+    (best, rect)
+}
+
+/// The legend of a chart's labelled series (`labels`, in the order they were added), on a
+/// translucent white box placed where it covers the least of what `avoid` lists (see
+/// [`legend_place`]). Returns the box, in the backend's pixels.
 fn draw_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
-    position: SeriesLabelPosition,
+    preferred: SeriesLabelPosition,
     font_size: u32,
-) -> std::result::Result<(), String> {
+    labels: &[String],
+    avoid: &Avoid,
+) -> std::result::Result<[(i32, i32); 2], String> {
+    let (position, rect) = legend_place(chart, preferred, labels, font_size, avoid);
     chart
         .configure_series_labels()
         .position(position)
@@ -251,7 +355,8 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(180, 180, 180))
         .draw()
-        .map_err(msg)
+        .map_err(msg)?;
+    Ok(rect)
 }
 
 /// The part of the segment `a`–`b` inside `[x0, x1] × [y0, y1]` (Liang–Barsky), if any.
@@ -513,6 +618,8 @@ fn draw_tracks<DB: DrawingBackend>(
     tracks: &[Track],
     dot: i32,
     at: &dyn Fn((f64, f64)) -> String,
+    legend: &mut Vec<String>,
+    avoid: &mut Avoid,
 ) -> std::result::Result<(), String> {
     let n = tracks.len();
     for (i, track) in tracks.iter().enumerate() {
@@ -538,6 +645,9 @@ fn draw_tracks<DB: DrawingBackend>(
         } else {
             format!("{} ({} steps), end {}", track.label, track.steps, at(end))
         };
+        legend.push(label.clone());
+        avoid.marks.extend([start, end]);
+        avoid.lines.extend(track.points.iter().copied());
         chart
             .draw_series(lines)
             .map_err(msg)?
@@ -549,10 +659,12 @@ fn draw_tracks<DB: DrawingBackend>(
         if i == 0 {
             let marker = inside(chart, start)
                 .then(|| TriangleMarker::new(start, 9 + wider, colour.filled()));
+            let label = format!("start {}", at(start));
+            legend.push(label.clone());
             chart
                 .draw_series(marker)
                 .map_err(msg)?
-                .label(format!("start {}", at(start)))
+                .label(label)
                 .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 7, colour.filled()));
         }
         let half = 6 + wider;
@@ -561,11 +673,11 @@ fn draw_tracks<DB: DrawingBackend>(
         });
         let series = chart.draw_series(marker).map_err(msg)?;
         if n == 1 {
-            series
-                .label(format!("end {}", at(end)))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], colour.filled())
-                });
+            let label = format!("end {}", at(end));
+            legend.push(label.clone());
+            series.label(label).legend(move |(x, y)| {
+                Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], colour.filled())
+            });
         }
     }
     Ok(())
