@@ -312,3 +312,78 @@ fn the_legend_does_not_cover_the_only_point() {
         "the legend ({x0}..{x1}, {y0}..{y1}) covers the minimum at ({mx}, {my})"
     );
 }
+
+/// Whether any pixel in columns `xs` of rows `ys` is dark (text).
+fn dark_in(image: &Image, xs: std::ops::Range<usize>, ys: std::ops::Range<usize>) -> bool {
+    ys.into_iter()
+        .any(|y| xs.clone().any(|x| image.at(x, y).iter().all(|&c| c < 128)))
+}
+
+/// A title naming a data file with a 200-character path fits its figure: it is made smaller,
+/// then its middle elided, keeping the file's own name and point count; nothing of it is cut at
+/// the figure's edges, in any figure that shows the file's name.
+#[test]
+fn a_long_file_name_does_not_clip_the_title() {
+    let source = format!(
+        "/tmp/{}/{}.csv (100 points)",
+        "a_very_long_directory_name_".repeat(4),
+        "x".repeat(80)
+    );
+    let title = format!("MSE of y = A·x + b on {source}");
+    let (fitted, size) = explore::plot::fit_text(&title, 24, 936);
+    assert!(fitted.ends_with("xxx.csv (100 points)"), "{fitted}");
+    assert!(
+        fitted.starts_with("MSE of y = A·x + b on /tmp/"),
+        "{fitted}"
+    );
+    assert!(fitted.contains('…') && size >= 16, "{fitted} at {size}");
+    // A short title is left alone.
+    assert_eq!(
+        explore::plot::fit_text("MSE on data/linear.csv", 24, 936),
+        ("MSE on data/linear.csv".to_string(), 24)
+    );
+
+    let axis: Vec<f64> = (0..11).map(|i| -1.0 + 0.2 * i as f64).collect();
+    let map = Heatmap {
+        title: title.clone(),
+        ..linear_map(&axis, &axis)
+    };
+    let curve = explore::plot::LossCurve {
+        title: title.clone(),
+        x_label: "weight A".into(),
+        curve: axis.iter().map(|&w| (w, w * w)).collect(),
+        ..Default::default()
+    };
+    let surface = explore::plot::Surface3d::of(&map, (30.0, 30.0), &|_, _| f64::NAN);
+    let train = explore::plot::TrainFigure {
+        landscape: explore::plot::Landscape::Map(map.clone()),
+        history: LossHistory {
+            title: "loss per epoch".into(),
+            series: vec![Series {
+                label: "descent".into(),
+                losses: vec![(0.0, 2.0), (1.0, 1.0)],
+            }],
+            ..LossHistory::default()
+        },
+    };
+    let frame = explore::plot::Frame {
+        title: title.clone(),
+        train: train.clone(),
+        data: None,
+    };
+    let check = |name: &str, image: Image, panel: usize| {
+        // The title's band: the top 40 rows; its edges: the first and last 4 columns of the
+        // panel it is centred over.
+        assert!(
+            !dark_in(&image, 0..4, 0..40) && !dark_in(&image, panel - 4..panel, 0..40),
+            "the {name}'s title is cut at its edges"
+        );
+    };
+    check("heat map", Image::of(&map), 960);
+    check("curve", Image::of(&curve), 960);
+    check("3-D surface", Image::of(&surface), 960);
+    check("training figure", Image::of(&train), 960);
+    let image = Image::of(&frame);
+    let width = image.width;
+    check("animation frame", image, width);
+}

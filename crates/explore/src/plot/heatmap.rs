@@ -110,7 +110,7 @@ impl Figure for Heatmap {
             .flat_map(|&i| bi.iter().map(move |&j| self.losses[i * nb + j]))
             .collect();
         let (lo, hi) = span(losses.iter().copied()).ok_or("every loss is NaN or infinite")?;
-        let root = root.titled(&self.title, (FAMILY, 24)).map_err(msg)?;
+        let root = super::titled(root, &self.title, 24)?;
         let width = root.dim_in_pixel().0;
         let (main, bar) = root.split_horizontally(width.saturating_sub(150));
 

@@ -203,6 +203,63 @@ fn tick(v: f64, lo: f64, hi: f64) -> String {
     }
 }
 
+/// The width in pixels of `text` in the bundled font at `size`.
+fn text_width(text: &str, size: u32) -> u32 {
+    register_font();
+    (FAMILY, size)
+        .into_font()
+        .box_size(text)
+        .map_or(u32::MAX, |(w, _)| w)
+}
+
+/// `text` as a title `width` pixels wide can hold: at `size` if it fits; else at the largest
+/// size down to two thirds of it that fits; else at that size with its middle replaced by "…",
+/// keeping its start and, longer, its end (a long file name's own name and point count).
+/// Returns the text and its size. A title wider than its figure was drawn cut at both sides.
+pub fn fit_text(text: &str, size: u32, width: u32) -> (String, u32) {
+    let smallest = (size * 2 / 3).max(8);
+    for s in (smallest..=size).rev() {
+        if text_width(text, s) <= width {
+            return (text.to_string(), s);
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let elided = |keep: usize| -> String {
+        let head = keep / 3;
+        let tail = keep - head;
+        let mut out: String = chars[..head].iter().collect();
+        out.push('…');
+        out.extend(&chars[chars.len() - tail..]);
+        out
+    };
+    // The most characters that fit, found by bisection (the width grows with what is kept).
+    let (mut lo, mut hi) = (0, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if text_width(&elided(mid), smallest) <= width {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    (elided(lo), smallest)
+}
+
+/// The room a title leaves on each side of a figure.
+const TITLE_MARGIN: u32 = 12;
+
+/// `area` with `title` drawn centred at its top, fitted to its width ([`fit_text`]), and the
+/// area below it.
+fn titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    size: u32,
+) -> std::result::Result<DrawingArea<DB, Shift>, String> {
+    let width = area.dim_in_pixel().0.saturating_sub(2 * TITLE_MARGIN);
+    let (text, size) = fit_text(title, size, width);
+    area.titled(&text, (FAMILY, size)).map_err(msg)
+}
+
 /// A 2-D chart with f64 axes, as every figure here draws.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -216,6 +273,8 @@ fn line_chart<'a, DB: DrawingBackend>(
     (x_desc, y_desc): (&str, &str),
     y_label: &dyn Fn(&f64) -> String,
 ) -> std::result::Result<Chart<'a, DB>, String> {
+    let width = root.dim_in_pixel().0.saturating_sub(2 * TITLE_MARGIN);
+    let (title, size) = fit_text(title, size, width);
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, size))
         .margin(24)

@@ -108,8 +108,13 @@ impl Figure for Surface3d {
         let in_box = |&(x, l, z): &(f64, f64, f64)| {
             (x_lo..=x_hi).contains(&x) && (lo..=y_hi).contains(&l) && (z_lo..=z_hi).contains(&z)
         };
+        let width = root
+            .dim_in_pixel()
+            .0
+            .saturating_sub(2 * super::TITLE_MARGIN);
+        let (title, size) = super::fit_text(&self.title, 24, width);
         let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, (FAMILY, 24))
+            .caption(title, (FAMILY, size))
             .margin(20)
             .build_cartesian_3d(x_lo..x_hi, lo..y_hi, z_lo..z_hi)
             .map_err(msg)?;
