@@ -387,3 +387,53 @@ fn a_long_file_name_does_not_clip_the_title() {
     let width = image.width;
     check("animation frame", image, width);
 }
+
+/// At a steep angle the loss axis is seen end-on: its nine tick labels were drawn on top of each
+/// other, and the axes' names were left where the default angle puts them, far from their
+/// axes. Now an axis gets only the tick labels its length on the screen has room for (none
+/// end-on, its range said in the legend instead), and each name lies beside its own axis.
+#[test]
+fn steep_3d_angles_do_not_pile_up_the_axis_labels() {
+    let weights: Vec<f64> = (0..41).map(|i| -1.0 + 0.1 * i as f64).collect();
+    let biases: Vec<f64> = (0..41).map(|i| -20.0 + i as f64).collect();
+    let map = linear_map(&weights, &biases);
+    let axes_at = |angle: (f64, f64)| {
+        explore::plot::Surface3d::of(&map, angle, &|_, _| f64::NAN)
+            .axis_labels()
+            .expect("the surface draws")
+    };
+    let plain = axes_at((30.0, 30.0));
+    for axis in &plain {
+        assert!(axis.labels >= 3, "{axis:?}");
+    }
+    for angle in [(35.0, 85.0), (0.0, 90.0), (-60.0, 80.0), (90.0, -80.0)] {
+        let axes = axes_at(angle);
+        for axis in &axes {
+            // Room for every label: each takes at least 16 pixels (its height) along the axis.
+            assert!(
+                axis.labels <= 1 || axis.length / (axis.labels - 1) as f64 >= 16.0,
+                "at {angle:?}: {axis:?}"
+            );
+            assert!(
+                (0..960).contains(&axis.at.0) && (0..640).contains(&axis.at.1),
+                "at {angle:?} the name is off the figure: {axis:?}"
+            );
+        }
+        // The loss axis is short on the screen: two labels at most.
+        assert!(axes[1].labels <= 2, "at {angle:?}: {:?}", axes[1]);
+        // The names lie apart.
+        for (i, a) in axes.iter().enumerate() {
+            for b in &axes[i + 1..] {
+                if a.labels > 0 && b.labels > 0 {
+                    let d = f64::from(a.at.0 - b.at.0).hypot(f64::from(a.at.1 - b.at.1));
+                    assert!(d > 40.0, "at {angle:?}: {a:?} and {b:?}");
+                }
+            }
+        }
+    }
+    for angle in [(35.0, 85.0), (0.0, 90.0)] {
+        let loss = &axes_at(angle)[1];
+        assert_eq!(loss.labels, 0, "at {angle:?}");
+        assert!(loss.name.contains("seen end-on"), "{}", loss.name);
+    }
+}

@@ -1,6 +1,8 @@
 //! Loss over a grid as a shaded 3-D surface, seen from an angle: the bowl of the line, or the
 //! plane of a network, with the training path drawn on it at its true losses.
 
+use plotters::coord::ranged3d::Cartesian3d;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -71,10 +73,174 @@ impl Surface3d {
     }
 }
 
+/// How one axis of the 3-D box is labelled: its name (with its range when it has no tick
+/// labels), how many tick labels it has room for, where its name is drawn, and how long it
+/// looks on the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AxisLabels {
+    pub name: String,
+    /// The most tick labels that fit along the axis without overlapping (0: the axis is seen
+    /// end-on, or nearly, and its range is in its name instead).
+    pub labels: usize,
+    /// The pixel the name is anchored at, and the side of it the name lies on: `(dx, dy)`, each
+    /// -1, 0 or 1.
+    pub at: (i32, i32),
+    pub side: (i32, i32),
+    /// The axis's length on the screen, in pixels.
+    pub length: f64,
+}
+
+/// The length of the ticks on the box's axes; labels are drawn twice as far out.
+const TICK: i32 = 6;
+/// The tick labels' font size, and their height in pixels.
+const LABEL_SIZE: u32 = 13;
+const LABEL_HEIGHT: f64 = 16.0;
+
+/// The labels of the three axes (x, loss, z) of a box over `ranges`, as plotters will draw them
+/// in `chart`: each on the edge plotters picks for it (nearest the viewer, then highest on the
+/// screen), its ticks pointing the way plotters points them, as many tick labels as fit along
+/// it, and its name beyond them, away from the box.
+fn axis_layout<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian3d<RangedCoordf64, RangedCoordf64, RangedCoordf64>>,
+    ranges: [(f64, f64); 3],
+    names: [&str; 3],
+    format: &dyn Fn(usize, f64) -> String,
+) -> [AxisLabels; 3] {
+    let coord = chart.as_coord_spec();
+    let depth = |v: [f64; 3]| i64::from(coord.projected_depth(&v[0], &v[1], &v[2]));
+    let pixel = |v: [f64; 3]| coord.translate(&(v[0], v[1], v[2]));
+    let lows = [ranges[0].0, ranges[1].0, ranges[2].0];
+    // The panel of each axis: the face at its low or high end, whichever is farther.
+    let panel: Vec<f64> = (0..3)
+        .map(|i| {
+            let mut high = lows;
+            high[i] = ranges[i].1;
+            if depth(lows) >= depth(high) {
+                ranges[i].0
+            } else {
+                ranges[i].1
+            }
+        })
+        .collect();
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let middle = ((xr.start + xr.end) / 2, (yr.start + yr.end) / 2);
+    let layout = |axis: usize| -> AxisLabels {
+        // The edges plotters chooses among, in its order, and the one it picks.
+        let mut edges = Vec::new();
+        for i in (0..3).filter(|&i| i != axis) {
+            let j = 3 - i - axis;
+            for v in [ranges[j].0, ranges[j].1] {
+                let mut start = lows;
+                start[i] = panel[i];
+                start[j] = v;
+                let mut end = start;
+                start[axis] = ranges[axis].0;
+                end[axis] = ranges[axis].1;
+                edges.push((start, end));
+            }
+        }
+        let (start, end) = edges
+            .into_iter()
+            .min_by_key(|&(s, e)| {
+                (
+                    depth(s) + depth(e),
+                    i64::from(pixel(s).1) + i64::from(pixel(e).1),
+                )
+            })
+            .expect("two other axes");
+        let (b, e) = (pixel(start), pixel(end));
+        let (dx, dy) = (f64::from(e.0 - b.0), f64::from(e.1 - b.1));
+        let length = dx.hypot(dy);
+        // Plotters' tick: sideways or up/down, whichever is more across the axis.
+        let x_dir = if b.0 < middle.0 { -1 } else { 1 };
+        let y_dir = if b.1 < middle.1 { -1 } else { 1 };
+        let side = if (f64::from(x_dir) * dx).abs() < (f64::from(y_dir) * dy).abs() {
+            (x_dir, 0)
+        } else {
+            (0, y_dir)
+        };
+        let texts: Vec<String> = (0..=4)
+            .map(|k| {
+                let (lo, hi) = ranges[axis];
+                format(axis, lo + (hi - lo) * k as f64 / 4.0)
+            })
+            .collect();
+        let widest = texts
+            .iter()
+            .map(|t| super::text_width(t, LABEL_SIZE))
+            .max()
+            .unwrap_or(0) as f64;
+        // Each label takes its width or its height along the axis, as the axis runs, and a gap.
+        let along = if length > 0.0 {
+            (dx / length).abs() * (widest + 8.0) + (dy / length).abs() * (LABEL_HEIGHT + 4.0)
+        } else {
+            f64::INFINITY
+        };
+        // Plotters puts the labels at round values, which span less than the axis: room for
+        // twice the spacing they strictly need.
+        let fit = (0.6 * length / along).floor() as usize + 1;
+        let labels = if fit >= 2 { fit.min(10) } else { 0 };
+        let name = if labels == 0 {
+            format!(
+                "{} from {} to {} (seen end-on: no ticks)",
+                names[axis],
+                format(axis, ranges[axis].0),
+                format(axis, ranges[axis].1)
+            )
+        } else {
+            names[axis].to_string()
+        };
+        // The name beyond the tick labels, across from the middle of the edge.
+        let beyond = 2 * TICK
+            + 6
+            + if labels == 0 {
+                0
+            } else if side.0 != 0 {
+                widest as i32
+            } else {
+                LABEL_HEIGHT as i32
+            };
+        let mid = ((b.0 + e.0) / 2, (b.1 + e.1) / 2);
+        AxisLabels {
+            name,
+            labels,
+            at: (mid.0 + side.0 * beyond, mid.1 + side.1 * beyond),
+            side,
+            length,
+        }
+    };
+    [layout(0), layout(1), layout(2)]
+}
+
+impl Surface3d {
+    /// How the axes are labelled when the figure is drawn (see [`AxisLabels`]): at a steep
+    /// angle an axis seen end-on has no tick labels (they would be drawn on top of each other)
+    /// and says its range in its name.
+    pub fn axis_labels(&self) -> std::result::Result<[AxisLabels; 3], String> {
+        let (w, h) = self.size();
+        let mut rgb = vec![255u8; (w * h * 3) as usize];
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        let mut found = None;
+        self.draw_with(&root, &mut |labels| found = Some(labels.clone()))?;
+        found.ok_or_else(|| "no axes drawn".to_string())
+    }
+}
+
 impl Figure for Surface3d {
     fn draw<DB: DrawingBackend>(
         &self,
         root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
+        self.draw_with(root, &mut |_| {})
+    }
+}
+
+impl Surface3d {
+    /// Draws the figure, telling `seen` how its axes are labelled.
+    fn draw_with<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        seen: &mut dyn FnMut(&[AxisLabels; 3]),
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
         let (nx, nz) = (self.xs.len(), self.zs.len());
@@ -125,11 +291,28 @@ impl Figure for Surface3d {
             pb.scale = 0.78;
             pb.into_matrix()
         });
+        let format = |axis: usize, v: f64| match axis {
+            0 => tick(v, x_lo, x_hi),
+            1 => human(v),
+            _ => tick(v, z_lo, z_hi),
+        };
+        let names = [self.x_label.as_str(), "loss (MSE)", self.z_label.as_str()];
+        let axes = axis_layout(
+            &chart,
+            [(x_lo, x_hi), (lo, y_hi), (z_lo, z_hi)],
+            names,
+            &format,
+        );
+        seen(&axes);
         chart
             .configure_axes()
             .light_grid_style(RGBColor(230, 230, 230))
             .max_light_lines(3)
-            .label_style((FAMILY, 13))
+            .tick_size(TICK)
+            .x_labels(axes[0].labels)
+            .y_labels(axes[1].labels)
+            .z_labels(axes[2].labels)
+            .label_style((FAMILY, LABEL_SIZE))
             .x_formatter(&|v| tick(*v, x_lo, x_hi))
             .y_formatter(&|v| human(*v))
             .z_formatter(&|v| tick(*v, z_lo, z_hi))
@@ -238,25 +421,34 @@ impl Figure for Surface3d {
                 ))
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
-        // The axes' names beside the middle of the edges their ticks are on.
-        let style =
-            TextStyle::from((FAMILY, 16).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
-        let (dx, dz) = (x_hi - x_lo, z_hi - z_lo);
-        chart
-            .draw_series([
-                Text::new(
-                    self.x_label.clone(),
-                    (x_lo + 0.5 * dx, lo, z_hi + 0.18 * dz),
-                    style.clone(),
-                ),
-                Text::new(
-                    self.z_label.clone(),
-                    (x_hi + 0.18 * dx, lo, z_lo + 0.5 * dz),
-                    style.clone(),
-                ),
-                Text::new("loss (MSE)".to_string(), (x_lo, y_hi, z_lo), style),
-            ])
+        // The axes' names beyond their tick labels, away from the box; an axis seen end-on
+        // names its range in the legend instead (at its corner it would cover other labels).
+        let (bx, by) = root.get_base_pixel();
+        for axis in axes.iter().filter(|a| a.labels == 0) {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64, f64), i32>>())
+                .map_err(msg)?
+                .label(axis.name.clone());
+        }
+        for axis in axes.iter().filter(|a| a.labels > 0) {
+            let h = match axis.side.0 {
+                -1 => HPos::Right,
+                1 => HPos::Left,
+                _ => HPos::Center,
+            };
+            let v = match axis.side.1 {
+                -1 => VPos::Bottom,
+                1 => VPos::Top,
+                _ => VPos::Center,
+            };
+            let style = TextStyle::from((FAMILY, 16).into_font()).pos(Pos::new(h, v));
+            root.draw(&Text::new(
+                axis.name.clone(),
+                (axis.at.0 - bx, axis.at.1 - by),
+                style,
+            ))
             .map_err(msg)?;
+        }
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperRight)
