@@ -419,8 +419,8 @@ fn steep_3d_angles_do_not_pile_up_the_axis_labels() {
                 "at {angle:?} the name is off the figure: {axis:?}"
             );
         }
-        // The loss axis is short on the screen: two labels at most.
-        assert!(axes[1].labels <= 2, "at {angle:?}: {:?}", axes[1]);
+        // The loss axis is short on the screen: a few labels at most.
+        assert!(axes[1].labels <= 3, "at {angle:?}: {:?}", axes[1]);
         // The names lie apart.
         for (i, a) in axes.iter().enumerate() {
             for b in &axes[i + 1..] {

@@ -1,6 +1,7 @@
 //! Loss over a grid as a shaded 3-D surface, seen from an angle: the bowl of the line, or the
 //! plane of a network, with the training path drawn on it at its true losses.
 
+use plotters::coord::ranged1d::Ranged;
 use plotters::coord::ranged3d::Cartesian3d;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -79,9 +80,11 @@ impl Surface3d {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxisLabels {
     pub name: String,
-    /// The most tick labels that fit along the axis without overlapping (0: the axis is seen
-    /// end-on, or nearly, and its range is in its name instead).
+    /// How many tick labels it has: as many as fit along it without overlapping (0: the axis
+    /// is seen end-on, or nearly, and its range is in its name instead).
     pub labels: usize,
+    /// How many plotters is asked for (it picks round values, up to that many).
+    ask: usize,
     /// The pixel the name is anchored at, and the side of it the name lies on: `(dx, dy)`, each
     /// -1, 0 or 1.
     pub at: (i32, i32),
@@ -95,6 +98,8 @@ const TICK: i32 = 6;
 /// The tick labels' font size, and their height in pixels.
 const LABEL_SIZE: u32 = 13;
 const LABEL_HEIGHT: f64 = 16.0;
+/// The axes' names' font size.
+const NAME_SIZE: u32 = 16;
 
 /// The labels of the three axes (x, loss, z) of a box over `ranges`, as plotters will draw them
 /// in `chart`: each on the edge plotters picks for it (nearest the viewer, then highest on the
@@ -159,27 +164,32 @@ fn axis_layout<DB: DrawingBackend>(
         } else {
             (0, y_dir)
         };
-        let texts: Vec<String> = (0..=4)
-            .map(|k| {
-                let (lo, hi) = ranges[axis];
-                format(axis, lo + (hi - lo) * k as f64 / 4.0)
-            })
-            .collect();
-        let widest = texts
-            .iter()
-            .map(|t| super::text_width(t, LABEL_SIZE))
-            .max()
-            .unwrap_or(0) as f64;
-        // Each label takes its width or its height along the axis, as the axis runs, and a gap.
-        let along = if length > 0.0 {
-            (dx / length).abs() * (widest + 8.0) + (dy / length).abs() * (LABEL_HEIGHT + 4.0)
-        } else {
-            f64::INFINITY
+        // Plotters puts the labels at round values, as many as asked for at most: ask for the
+        // most whose labels, as wide and as high as they are, lie apart along the axis as it
+        // runs on the screen, with a gap.
+        let (lo, hi) = ranges[axis];
+        let widest = |points: &[f64]| {
+            points
+                .iter()
+                .map(|&v| super::text_width(&format(axis, v), LABEL_SIZE))
+                .max()
+                .unwrap_or(0) as f64
         };
-        // Plotters puts the labels at round values, which span less than the axis: room for
-        // twice the spacing they strictly need.
-        let fit = (0.6 * length / along).floor() as usize + 1;
-        let labels = if fit >= 2 { fit.min(10) } else { 0 };
+        let room = |n: usize| -> Option<(usize, f64)> {
+            let points = RangedCoordf64::from(lo..hi).key_points(n);
+            let gap = points
+                .windows(2)
+                .map(|w| (w[1] - w[0]).abs())
+                .fold(f64::INFINITY, f64::min);
+            let along = (dx / length).abs() * (widest(&points) + 8.0)
+                + (dy / length).abs() * (LABEL_HEIGHT + 4.0);
+            (points.len() >= 2 && length > 0.0 && gap / (hi - lo).abs() * length >= along)
+                .then(|| (points.len(), widest(&points)))
+        };
+        let fitted = (2..=10)
+            .rev()
+            .find_map(|n| room(n).map(|(count, w)| (n, count, w)));
+        let (ask, labels, widest) = fitted.unwrap_or((0, 0, 0.0));
         let name = if labels == 0 {
             format!(
                 "{} from {} to {} (seen end-on: no ticks)",
@@ -190,7 +200,18 @@ fn axis_layout<DB: DrawingBackend>(
         } else {
             names[axis].to_string()
         };
-        // The name beyond the tick labels, across from the middle of the edge.
+        // The name beyond the tick labels, across from the middle of the edge; on a slanting
+        // edge, further by how far the edge slants under half the name, so that the labels
+        // beside the middle do not run into it.
+        let name_size = (
+            f64::from(super::text_width(&name, NAME_SIZE)),
+            f64::from(NAME_SIZE),
+        );
+        let slant = if side.0 != 0 {
+            (dx / dy).abs() * 0.5 * name_size.1
+        } else {
+            (dy / dx).abs() * 0.5 * name_size.0
+        };
         let beyond = 2 * TICK
             + 6
             + if labels == 0 {
@@ -199,10 +220,12 @@ fn axis_layout<DB: DrawingBackend>(
                 widest as i32
             } else {
                 LABEL_HEIGHT as i32
-            };
+            }
+            + slant.min(80.0) as i32;
         let mid = ((b.0 + e.0) / 2, (b.1 + e.1) / 2);
         AxisLabels {
             name,
+            ask,
             labels,
             at: (mid.0 + side.0 * beyond, mid.1 + side.1 * beyond),
             side,
@@ -264,12 +287,21 @@ impl Surface3d {
         let (x_lo, x_hi) = (xs[0], xs[xs.len() - 1]);
         let (z_lo, z_hi) = (zs[0], zs[zs.len() - 1]);
         let off = self.optimum_off_plot();
-        // An optimum on the grid lies at or below its lowest loss (between grid points): the box
-        // reaches down to it.
-        let lo = match self.optimum {
-            Some((_, _, l)) if off.is_none() && l.is_finite() => lo.min(l),
-            _ => lo,
-        };
+        // An optimum on the grid lies at or below its lowest loss (between grid points), and a
+        // track over the grid at its true losses: the box reaches to them.
+        let over_grid = |x: f64, z: f64| (x_lo..=x_hi).contains(&x) && (z_lo..=z_hi).contains(&z);
+        let heights = self
+            .tracks
+            .iter()
+            .flat_map(|t| &t.points)
+            .filter(|&&(x, z, l)| over_grid(x, z) && l.is_finite())
+            .map(|&(_, _, l)| l)
+            .chain(
+                self.optimum
+                    .filter(|&(_, _, l)| off.is_none() && l.is_finite())
+                    .map(|(_, _, l)| l),
+            );
+        let (lo, hi) = span(heights.chain([lo, hi])).unwrap_or((lo, hi));
         let y_hi = hi + 0.05 * (hi - lo).max(f64::MIN_POSITIVE);
         let in_box = |&(x, l, z): &(f64, f64, f64)| {
             (x_lo..=x_hi).contains(&x) && (lo..=y_hi).contains(&l) && (z_lo..=z_hi).contains(&z)
@@ -309,9 +341,9 @@ impl Surface3d {
             .light_grid_style(RGBColor(230, 230, 230))
             .max_light_lines(3)
             .tick_size(TICK)
-            .x_labels(axes[0].labels)
-            .y_labels(axes[1].labels)
-            .z_labels(axes[2].labels)
+            .x_labels(axes[0].ask)
+            .y_labels(axes[1].ask)
+            .z_labels(axes[2].ask)
             .label_style((FAMILY, LABEL_SIZE))
             .x_formatter(&|v| tick(*v, x_lo, x_hi))
             .y_formatter(&|v| human(*v))
@@ -351,14 +383,34 @@ impl Surface3d {
             let width = super::layered_width(i, n, 3);
             let points: Vec<(f64, f64, f64)> =
                 track.points.iter().map(|&(x, z, l)| (x, l, z)).collect();
-            // Only what lies in the box is drawn, broken where the track leaves it.
+            // Only what lies in the box is drawn, broken where the track leaves it and, as on
+            // the flat figures, at every sharp turn on the screen (a thick line's mitre would
+            // draw it past the point it turns at).
             let mut pieces: Vec<Vec<(f64, f64, f64)>> = vec![Vec::new()];
+            let mut heading: Option<(i64, i64)> = None;
+            let coord = chart.as_coord_spec();
             for p in &points {
-                match pieces.last_mut() {
-                    Some(piece) if in_box(p) => piece.push(*p),
-                    Some(piece) if !piece.is_empty() => pieces.push(Vec::new()),
-                    _ => {}
+                if !in_box(p) {
+                    if pieces.last().is_some_and(|piece| !piece.is_empty()) {
+                        pieces.push(Vec::new());
+                    }
+                    heading = None;
+                    continue;
                 }
+                let here = coord.translate(p);
+                let piece = pieces.last_mut().expect("one piece at least");
+                if let Some(last) = piece.last() {
+                    let there = coord.translate(last);
+                    let step = (i64::from(here.0 - there.0), i64::from(here.1 - there.1));
+                    if step != (0, 0) {
+                        if heading.is_some_and(|h| h.0 * step.0 + h.1 * step.1 < 0) {
+                            let last = *last;
+                            pieces.push(vec![last]);
+                        }
+                        heading = Some(step);
+                    }
+                }
+                pieces.last_mut().expect("a piece").push(*p);
             }
             let outside = points.iter().filter(|p| !in_box(p)).count();
             chart
@@ -441,7 +493,7 @@ impl Surface3d {
                 1 => VPos::Top,
                 _ => VPos::Center,
             };
-            let style = TextStyle::from((FAMILY, 16).into_font()).pos(Pos::new(h, v));
+            let style = TextStyle::from((FAMILY, NAME_SIZE).into_font()).pos(Pos::new(h, v));
             root.draw(&Text::new(
                 axis.name.clone(),
                 (axis.at.0 - bx, axis.at.1 - by),
