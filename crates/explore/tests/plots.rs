@@ -437,3 +437,76 @@ fn steep_3d_angles_do_not_pile_up_the_axis_labels() {
         assert!(loss.name.contains("seen end-on"), "{}", loss.name);
     }
 }
+
+/// What a figure's SVG says: its text, for reading a legend.
+fn svg_text(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("figure.svg");
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--plot", svg.to_str().unwrap(), "--quiet"]);
+    ok(&all);
+    std::fs::read_to_string(&svg).unwrap()
+}
+
+/// The legends say what the picture cannot show: in the README's race, SGD's and Adam's paths
+/// are a few pixels long at the scale momentum's wide path sets, and each is named with where it
+/// ended; the surface's optimum off the grid is said to be off, and where.
+#[test]
+fn the_legends_say_what_cannot_be_seen() {
+    let race = svg_text(&[
+        "race",
+        "--data",
+        "data/houses.csv",
+        "--epochs",
+        "20000",
+        "--dtype",
+        "f64",
+        "--momentum",
+        "0.9995",
+        "--optimizers",
+        "sgd,momentum=4.75e-7,adam=100",
+    ]);
+    let line = |name: &str| {
+        race.split(['<', '>'])
+            .map(str::trim)
+            .find(|t| t.starts_with(&format!("{name} (20000 steps), end (")))
+            .unwrap_or_else(|| panic!("{name} is in the legend"))
+            .to_string()
+    };
+    assert!(
+        line("sgd").contains("pixels across at this scale"),
+        "{}",
+        line("sgd")
+    );
+    assert!(
+        line("adam").contains("pixels across at this scale"),
+        "{}",
+        line("adam")
+    );
+    assert!(
+        !line("momentum").contains("pixels across"),
+        "{}",
+        line("momentum")
+    );
+    assert!(
+        line("adam").contains("end (145.354, 64178.2)"),
+        "{}",
+        line("adam")
+    );
+
+    let surface = svg_text(&[
+        "surface",
+        "--data",
+        "data/linear.csv",
+        "--weights",
+        "5:6:11",
+        "--biases",
+        "5:6:11",
+    ]);
+    assert!(
+        surface.contains("loss 9.2073: off the plot, to the lower left"),
+        "the surface's legend names the optimum off the plot"
+    );
+    let around = svg_text(&["surface", "--data", "data/linear.csv"]);
+    assert!(around.contains("closed-form optimum A = 1.08794") && !around.contains("off the plot"));
+}

@@ -668,6 +668,25 @@ fn layered_width(i: usize, n: usize, base: u32) -> u32 {
     base + 2 * n.saturating_sub(i + 1).min(5) as u32
 }
 
+/// A path narrower and shorter than this many pixels is said to be so in the legend.
+const SMALL_PATH: i32 = 30;
+
+/// How many pixels `points` span on the chart, the larger of their width and height (points off
+/// the chart counted where they would be).
+fn pixel_extent<DB: DrawingBackend>(chart: &Chart<'_, DB>, points: &[(f64, f64)]) -> i32 {
+    let pixels: Vec<(i32, i32)> = points
+        .iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .map(|p| chart.backend_coord(p))
+        .collect();
+    let extent = |f: fn(&(i32, i32)) -> i32| {
+        let lo = pixels.iter().map(f).min().unwrap_or(0);
+        let hi = pixels.iter().map(f).max().unwrap_or(0);
+        hi - lo
+    };
+    extent(|p| p.0).max(extent(|p| p.1))
+}
+
 /// Descents: each track's steps joined and dotted, its end a square; the start a triangle. With
 /// one track the legend names its start and end with `at` describing the point; with several,
 /// it names each track and where it ended, and each is drawn wider than the ones after it
@@ -699,11 +718,17 @@ fn draw_tracks<DB: DrawingBackend>(
             .filter(|&&p| inside(chart, p))
             .map(|&p| Circle::new(p, dot + wider, colour.filled()))
             .collect();
-        let label = if n == 1 {
+        let mut label = if n == 1 {
             format!("{} ({} steps)", track.label, track.steps)
         } else {
             format!("{} ({} steps), end {}", track.label, track.steps, at(end))
         };
+        // A path the view's scale (set by a wider one) shrinks to a few pixels cannot be seen
+        // under the others' strokes and markers: the legend says so.
+        let across = pixel_extent(chart, &track.points);
+        if track.steps > 0 && across < SMALL_PATH {
+            label.push_str(&format!(": only {across} pixels across at this scale"));
+        }
         legend.push(label.clone());
         avoid.marks.extend([start, end]);
         avoid.lines.extend(track.points.iter().copied());
