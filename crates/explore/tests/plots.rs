@@ -311,6 +311,15 @@ fn the_legend_does_not_cover_the_only_point() {
         !((x0..=x1).contains(&mx) && (y0..=y1).contains(&my)),
         "the legend ({x0}..{x1}, {y0}..{y1}) covers the minimum at ({mx}, {my})"
     );
+    // The exact loss the legend names is drawn through the point, across the plot.
+    let curve = image.find([31, 119, 180], 0..image.width, 0..image.height);
+    let across: Vec<usize> = curve
+        .iter()
+        .filter(|p| !((x0..=x1).contains(&p.0) && (y0..=y1).contains(&p.1)))
+        .map(|p| p.0)
+        .collect();
+    let span = across.iter().max().unwrap_or(&0) - across.iter().min().unwrap_or(&0);
+    assert!(span > image.width / 2, "the loss curve spans {span} pixels");
 }
 
 /// Whether any pixel in columns `xs` of rows `ys` is dark (text).
@@ -506,6 +515,11 @@ fn the_legends_say_what_cannot_be_seen() {
     assert!(
         surface.contains("loss 9.2073: off the plot, to the lower left"),
         "the surface's legend names the optimum off the plot"
+    );
+    let sweep = svg_text(&["sweep", "--point", "-3,3", "--weights", "2"]);
+    assert!(
+        sweep.contains("closed-form optimum A = -1, loss 0: off the plot, to the left"),
+        "the sweep's legend says where the optimum is"
     );
     let around = svg_text(&["surface", "--data", "data/linear.csv"]);
     assert!(around.contains("closed-form optimum A = 1.08794") && !around.contains("off the plot"));

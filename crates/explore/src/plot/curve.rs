@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, draw_tracks, line_chart, msg, pad, span, tick, Avoid, Figure,
-    Track, CURVE, MINIMUM, OPTIMUM,
+    clipped_lines, draw_legend, draw_off_plot_arrow, draw_tracks, line_chart, msg, off_plot, pad,
+    span, tick, Avoid, Figure, Track, CURVE, MINIMUM, OPTIMUM,
 };
 use crate::report::human;
 
@@ -76,12 +76,20 @@ impl Figure for LossCurve {
                 .legend(|(x, y)| Circle::new((x + 12, y), 4, CURVE.filled()));
         }
         if let Some(opt) = self.optimum {
-            let inside = opt.0 >= x_lo && opt.0 <= x_hi;
+            // Off the plot to the left or right (its loss is on it: the axis starts at zero),
+            // an arrow on the edge points at it, at its loss, and the legend says where it is.
+            let off = off_plot((opt.0, y_lo.max(opt.1)), (x_lo, x_hi), (y_lo, y_hi));
+            let inside = off.is_none();
+            if off.is_some() {
+                let level = opt.1.clamp(y_lo, y_hi);
+                let at = (opt.0, level);
+                draw_off_plot_arrow(&mut chart, at, (0.5 * (x_lo + x_hi), level))?;
+            }
             let label = format!(
                 "closed-form optimum A = {}, loss {}{}",
                 human(opt.0),
                 human(opt.1),
-                if inside { "" } else { " (off the plot)" }
+                off.map_or(String::new(), |o| format!(": off the plot, {o}"))
             );
             legend.push(label.clone());
             let series = if inside {

@@ -186,7 +186,8 @@ impl Figure for Heatmap {
             // Off the map, an arrow on its edge points at it; nothing is drawn at the edge as if
             // the optimum were there.
             if off.is_some() {
-                draw_off_plot_arrow(&mut chart, (w, b))?;
+                let centre = (0.5 * (x_range.0 + x_range.1), 0.5 * (y_range.0 + y_range.1));
+                draw_off_plot_arrow(&mut chart, (w, b), centre)?;
             }
             let cross = off
                 .is_none()

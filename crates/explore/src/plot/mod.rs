@@ -572,13 +572,13 @@ pub fn off_plot(
 }
 
 /// An arrow on the edge of the chart pointing at `p`, a point off it: drawn where the line from
-/// the middle of the chart to `p` leaves it.
+/// `centre` (a point on the chart: its middle, or level with `p`) to `p` leaves it.
 fn draw_off_plot_arrow<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     p: (f64, f64),
+    centre: (f64, f64),
 ) -> std::result::Result<(), String> {
     let (xr, yr) = (chart.x_range(), chart.y_range());
-    let centre = (0.5 * (xr.start + xr.end), 0.5 * (yr.start + yr.end));
     let Some((_, edge)) = clip_segment((centre, p), (xr.start, xr.end), (yr.start, yr.end)) else {
         return Ok(());
     };
