@@ -350,21 +350,43 @@ fn legend_place<DB: DrawingBackend>(
     font_size: u32,
     avoid: &Avoid,
 ) -> (SeriesLabelPosition, [(i32, i32); 2]) {
-    use SeriesLabelPosition::*;
-    let area = chart.plotting_area();
-    let (x0, y0) = area.get_base_pixel();
-    let (aw, ah) = area.dim_in_pixel();
-    let size = legend_size(labels, font_size);
-    let rect = |position: &SeriesLabelPosition| {
-        let (x, y) = legend_corner(position, size, (aw as i32, ah as i32));
-        [(x0 + x, y0 + y), (x0 + x + size.0, y0 + y + size.1)]
-    };
-    let count = |r: [(i32, i32); 2], points: &[(f64, f64)], margin: i32| {
+    let pixels = |points: &[(f64, f64)]| -> Vec<(i32, i32)> {
         points
             .iter()
             .filter(|p| p.0.is_finite() && p.1.is_finite())
             .map(|p| chart.backend_coord(p))
-            .filter(|&(x, y)| {
+            .collect()
+    };
+    let area = chart.plotting_area();
+    legend_place_in(
+        (area.get_base_pixel(), area.dim_in_pixel()),
+        preferred,
+        legend_size(labels, font_size),
+        (&pixels(&avoid.marks), &pixels(&avoid.lines)),
+    )
+}
+
+/// Points in the backend's pixels.
+type Pixels<'a> = &'a [(i32, i32)];
+
+/// [`legend_place`] for a legend of `size` pixels in an area at `base` of `dim` pixels, what
+/// it should not cover given in the backend's pixels: marks first, then lines.
+fn legend_place_in(
+    (base, dim): ((i32, i32), (u32, u32)),
+    preferred: SeriesLabelPosition,
+    size: (i32, i32),
+    (marks, lines): (Pixels<'_>, Pixels<'_>),
+) -> (SeriesLabelPosition, [(i32, i32); 2]) {
+    use SeriesLabelPosition::*;
+    let (x0, y0) = base;
+    let rect = |position: &SeriesLabelPosition| {
+        let (x, y) = legend_corner(position, size, (dim.0 as i32, dim.1 as i32));
+        [(x0 + x, y0 + y), (x0 + x + size.0, y0 + y + size.1)]
+    };
+    let count = |r: [(i32, i32); 2], points: &[(i32, i32)], margin: i32| {
+        points
+            .iter()
+            .filter(|&&(x, y)| {
                 r[0].0 - margin <= x
                     && x <= r[1].0 + margin
                     && r[0].1 - margin <= y
@@ -374,7 +396,7 @@ fn legend_place<DB: DrawingBackend>(
     };
     let score = |position: &SeriesLabelPosition| {
         let r = rect(position);
-        (count(r, &avoid.marks, 10), count(r, &avoid.lines, 3))
+        (count(r, marks, 10), count(r, lines, 3))
     };
     let candidates = [
         preferred,
@@ -407,6 +429,10 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
     avoid: &Avoid,
 ) -> std::result::Result<[(i32, i32); 2], String> {
     let (position, rect) = legend_place(chart, preferred, labels, font_size, avoid);
+    // Nothing to name: no legend (plotters would draw an empty box).
+    if labels.is_empty() {
+        return Ok(rect);
+    }
     chart
         .configure_series_labels()
         .position(position)

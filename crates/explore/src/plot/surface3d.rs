@@ -91,6 +91,8 @@ pub struct AxisLabels {
     pub side: (i32, i32),
     /// The axis's length on the screen, in pixels.
     pub length: f64,
+    /// The ends of the edge its ticks are on, in pixels.
+    pub edge: ((i32, i32), (i32, i32)),
 }
 
 /// The length of the ticks on the box's axes; labels are drawn twice as far out.
@@ -230,6 +232,7 @@ fn axis_layout<DB: DrawingBackend>(
             at: (mid.0 + side.0 * beyond, mid.1 + side.1 * beyond),
             side,
             length,
+            edge: (b, e),
         }
     };
     [layout(0), layout(1), layout(2)]
@@ -377,6 +380,47 @@ impl Surface3d {
         chart
             .draw_series(cells.into_iter().map(|(_, cell)| cell))
             .map_err(msg)?;
+        // The legend's lines, as they are added, and what it should not cover: the axes' tick
+        // labels and names, the minimum and the optimum (marks), the tracks (lines).
+        let mut legend: Vec<String> = Vec::new();
+        let named = |legend: &mut Vec<String>, label: String| {
+            legend.push(label.clone());
+            label
+        };
+        let coord = chart.as_coord_spec();
+        let mut marks: Vec<(i32, i32)> = Vec::new();
+        for axis in &axes {
+            let name_width = super::text_width(&axis.name, NAME_SIZE) as i32;
+            let (x, y) = axis.at;
+            let left = match axis.side.0 {
+                -1 => x - name_width,
+                1 => x,
+                _ => x - name_width / 2,
+            };
+            marks.extend((0..=8).map(|k| (left + name_width * k / 8, y)));
+            if axis.labels > 0 {
+                let ((ax, ay), (bx, by)) = axis.edge;
+                marks.extend((0..=10).map(|k| {
+                    (
+                        ax + (bx - ax) * k / 10 + axis.side.0 * 3 * TICK,
+                        ay + (by - ay) * k / 10 + axis.side.1 * 3 * TICK,
+                    )
+                }));
+            }
+        }
+        marks.extend(
+            self.minimum
+                .iter()
+                .chain(self.optimum.iter().filter(|_| off.is_none()))
+                .map(|&(x, z, l)| coord.translate(&(x, l, z))),
+        );
+        let lines: Vec<(i32, i32)> = self
+            .tracks
+            .iter()
+            .flat_map(|t| &t.points)
+            .filter(|&&(x, z, l)| in_box(&(x, l, z)))
+            .map(|&(x, z, l)| coord.translate(&(x, l, z)))
+            .collect();
         let n = self.tracks.len();
         for (i, track) in self.tracks.iter().enumerate() {
             let colour = track_colour(i, n);
@@ -421,15 +465,18 @@ impl Surface3d {
                         .map(|piece| PathElement::new(piece, colour.stroke_width(width))),
                 )
                 .map_err(msg)?
-                .label(format!(
-                    "{} ({} points{})",
-                    track.label,
-                    track.points.len(),
-                    if outside > 0 {
-                        format!(", {outside} off the plot")
-                    } else {
-                        String::new()
-                    }
+                .label(named(
+                    &mut legend,
+                    format!(
+                        "{} ({} points{})",
+                        track.label,
+                        track.points.len(),
+                        if outside > 0 {
+                            format!(", {outside} off the plot")
+                        } else {
+                            String::new()
+                        }
+                    ),
                 ))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
@@ -448,11 +495,14 @@ impl Surface3d {
             chart
                 .draw_series([Circle::new((x, l, z), 6, MINIMUM.filled())])
                 .map_err(msg)?
-                .label(format!(
-                    "grid minimum ({}, {}), loss {}",
-                    human(x),
-                    human(z),
-                    human(l)
+                .label(named(
+                    &mut legend,
+                    format!(
+                        "grid minimum ({}, {}), loss {}",
+                        human(x),
+                        human(z),
+                        human(l)
+                    ),
                 ))
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
         }
@@ -463,13 +513,16 @@ impl Surface3d {
             chart
                 .draw_series(cross)
                 .map_err(msg)?
-                .label(format!(
-                    "closed-form optimum ({}, {}), loss {}{}",
-                    human(x),
-                    human(z),
-                    human(l),
-                    off.as_ref()
-                        .map_or(String::new(), |o| format!(": off the plot, {o}"))
+                .label(named(
+                    &mut legend,
+                    format!(
+                        "closed-form optimum ({}, {}), loss {}{}",
+                        human(x),
+                        human(z),
+                        human(l),
+                        off.as_ref()
+                            .map_or(String::new(), |o| format!(": off the plot, {o}"))
+                    ),
                 ))
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
@@ -480,7 +533,7 @@ impl Surface3d {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64, f64), i32>>())
                 .map_err(msg)?
-                .label(axis.name.clone());
+                .label(named(&mut legend, axis.name.clone()));
         }
         for axis in axes.iter().filter(|a| a.labels > 0) {
             let h = match axis.side.0 {
@@ -501,9 +554,19 @@ impl Surface3d {
             ))
             .map_err(msg)?;
         }
+        let area = chart.plotting_area();
+        let (position, _) = super::legend_place_in(
+            (area.get_base_pixel(), area.dim_in_pixel()),
+            SeriesLabelPosition::UpperRight,
+            super::legend_size(&legend, 14),
+            (&marks, &lines),
+        );
+        if legend.is_empty() {
+            return Ok(());
+        }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(position)
             .label_font((FAMILY, 14))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(180, 180, 180))
