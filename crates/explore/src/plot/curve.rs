@@ -83,7 +83,10 @@ impl Figure for LossCurve {
             if off.is_some() {
                 let level = opt.1.clamp(y_lo, y_hi);
                 let at = (opt.0, level);
-                draw_off_plot_arrow(&mut chart, at, (0.5 * (x_lo + x_hi), level))?;
+                let centre = (0.5 * (x_lo + x_hi), level);
+                avoid
+                    .marks
+                    .extend(draw_off_plot_arrow(&mut chart, at, centre)?);
             }
             let label = format!(
                 "closed-form optimum A = {}, loss {}{}",

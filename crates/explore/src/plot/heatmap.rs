@@ -183,11 +183,14 @@ impl Figure for Heatmap {
         }
         if let Some((w, b, l)) = self.optimum {
             let off = self.optimum_off_plot();
+            let on_plot = off.is_none();
             // Off the map, an arrow on its edge points at it; nothing is drawn at the edge as if
             // the optimum were there.
             if off.is_some() {
                 let centre = (0.5 * (x_range.0 + x_range.1), 0.5 * (y_range.0 + y_range.1));
-                draw_off_plot_arrow(&mut chart, (w, b), centre)?;
+                avoid
+                    .marks
+                    .extend(draw_off_plot_arrow(&mut chart, (w, b), centre)?);
             }
             let cross = off
                 .is_none()
@@ -200,7 +203,9 @@ impl Figure for Heatmap {
                 off.map_or(String::new(), |o| format!(": off the plot, {o}"))
             );
             legend.push(label.clone());
-            avoid.marks.push((w, b));
+            if on_plot {
+                avoid.marks.push((w, b));
+            }
             chart
                 .draw_series(cross)
                 .map_err(msg)?

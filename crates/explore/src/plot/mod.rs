@@ -598,21 +598,22 @@ pub fn off_plot(
 }
 
 /// An arrow on the edge of the chart pointing at `p`, a point off it: drawn where the line from
-/// `centre` (a point on the chart: its middle, or level with `p`) to `p` leaves it.
+/// `centre` (a point on the chart: its middle, or level with `p`) to `p` leaves it. Returns
+/// that point (for the legend to keep clear of).
 fn draw_off_plot_arrow<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     p: (f64, f64),
     centre: (f64, f64),
-) -> std::result::Result<(), String> {
+) -> std::result::Result<Option<(f64, f64)>, String> {
     let (xr, yr) = (chart.x_range(), chart.y_range());
     let Some((_, edge)) = clip_segment((centre, p), (xr.start, xr.end), (yr.start, yr.end)) else {
-        return Ok(());
+        return Ok(None);
     };
     let (from, to) = (chart.backend_coord(&centre), chart.backend_coord(&p));
     let (dx, dy) = (f64::from(to.0 - from.0), f64::from(to.1 - from.1));
     let length = dx.hypot(dy);
     if length.is_nan() || length <= 0.0 {
-        return Ok(());
+        return Ok(None);
     }
     let (ux, uy) = (dx / length, dy / length);
     // The tip on the edge, the tail 28 pixels inside, the head 12 pixels long and wide.
@@ -641,7 +642,7 @@ fn draw_off_plot_arrow<DB: DrawingBackend>(
         .plotting_area()
         .draw(&(EmptyElement::at(edge) + Polygon::new(inner, BLACK.filled())))
         .map_err(msg)?;
-    Ok(())
+    Ok(Some(edge))
 }
 
 /// A descent drawn over a figure: its points in order (thinned, perhaps), how many updates
