@@ -182,6 +182,13 @@ impl Sweep {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
                 (lo.min(w), hi.max(w))
             });
+        // One weight: the curve around it, as wide as the figure's axis, so that the exact loss
+        // is drawn through the point rather than only named in the legend.
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            crate::plot::pad((lo, hi), 0.0)
+        };
         let curve = crate::grid::linspace(lo, hi, if hi > lo { 400 } else { 1 })
             .into_iter()
             .map(|w| (w, moments.loss(w, bias)))

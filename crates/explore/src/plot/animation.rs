@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use rayon::prelude::*;
 
-use super::{msg, render, DataFit, Figure, TrainFigure, FAMILY};
+use super::{msg, render, DataFit, Figure, TrainFigure};
 use crate::io::write_atomic_stream;
 use crate::{Error, Result};
 
@@ -55,7 +55,7 @@ impl Figure for Frame {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
-        let root = root.titled(&self.title, (FAMILY, 28)).map_err(msg)?;
+        let root = super::titled(root, &self.title, 28)?;
         let (left, right) = root.split_horizontally(self.train.size().0);
         self.train.draw(&left)?;
         if let Some(data) = &self.data {

@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, draw_tracks, line_chart, msg, pad, span, tick, Figure, Track,
-    CURVE, MINIMUM, OPTIMUM,
+    clipped_lines, draw_legend, draw_off_plot_arrow, draw_tracks, line_chart, msg, off_plot, pad,
+    span, tick, Avoid, Figure, Track, CURVE, MINIMUM, OPTIMUM,
 };
 use crate::report::human;
 
@@ -47,7 +47,13 @@ impl Figure for LossCurve {
             (&self.x_label, "loss (MSE)"),
             &|v| tick(*v, y_lo, y_hi),
         )?;
+        let mut legend = Vec::new();
+        let mut avoid = Avoid {
+            marks: self.points.iter().copied().chain(self.minimum).collect(),
+            lines: self.curve.clone(),
+        };
         if !self.curve.is_empty() {
+            legend.push("loss (exact)".to_string());
             let lines = clipped_lines(&chart, self.curve.iter().copied(), CURVE.stroke_width(3));
             chart
                 .draw_series(lines)
@@ -58,6 +64,7 @@ impl Figure for LossCurve {
                 });
         }
         if !self.points.is_empty() {
+            legend.push("evaluated".to_string());
             chart
                 .draw_series(
                     self.points
@@ -69,13 +76,25 @@ impl Figure for LossCurve {
                 .legend(|(x, y)| Circle::new((x + 12, y), 4, CURVE.filled()));
         }
         if let Some(opt) = self.optimum {
-            let inside = opt.0 >= x_lo && opt.0 <= x_hi;
+            // Off the plot to the left or right (its loss is on it: the axis starts at zero),
+            // an arrow on the edge points at it, at its loss, and the legend says where it is.
+            let off = off_plot((opt.0, y_lo.max(opt.1)), (x_lo, x_hi), (y_lo, y_hi));
+            let inside = off.is_none();
+            if off.is_some() {
+                let level = opt.1.clamp(y_lo, y_hi);
+                let at = (opt.0, level);
+                let centre = (0.5 * (x_lo + x_hi), level);
+                avoid
+                    .marks
+                    .extend(draw_off_plot_arrow(&mut chart, at, centre)?);
+            }
             let label = format!(
                 "closed-form optimum A = {}, loss {}{}",
                 human(opt.0),
                 human(opt.1),
-                if inside { "" } else { " (off the plot)" }
+                off.map_or(String::new(), |o| format!(": off the plot, {o}"))
             );
+            legend.push(label.clone());
             let series = if inside {
                 vec![(opt.0, y_lo), (opt.0, y_hi)]
             } else {
@@ -89,21 +108,30 @@ impl Figure for LossCurve {
                     PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
                 });
         }
-        draw_tracks(&mut chart, &self.tracks, 3, &|p| {
-            format!("A = {}", human(p.0))
-        })?;
+        draw_tracks(
+            &mut chart,
+            &self.tracks,
+            3,
+            &|p| format!("A = {}", human(p.0)),
+            &mut legend,
+            &mut avoid,
+        )?;
         if let Some(min) = self.minimum {
+            let label = format!("grid minimum A = {}, loss {}", human(min.0), human(min.1));
+            legend.push(label.clone());
             chart
                 .draw_series([Circle::new(min, 8, MINIMUM.filled())])
                 .map_err(msg)?
-                .label(format!(
-                    "grid minimum A = {}, loss {}",
-                    human(min.0),
-                    human(min.1)
-                ))
+                .label(label)
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle, 16)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperMiddle,
+            16,
+            &legend,
+            &avoid,
+        )?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_legend, line_chart, msg, pad, span, tick, track_colour, Figure, CURVE};
+use super::{draw_legend, line_chart, msg, pad, span, tick, track_colour, Avoid, Figure, CURVE};
 use crate::report::human;
 
 /// The points, and one line `y = A·x + b` per run (named in the legend).
@@ -76,20 +76,34 @@ impl Figure for DataFit {
             .map_err(msg)?
             .label("data")
             .legend(|(x, y)| Circle::new((x + 12, y), 3, CURVE.filled()));
+        let mut legend = vec!["data".to_string()];
+        let avoid = Avoid {
+            marks: self.points.clone(),
+            lines: Vec::new(),
+        };
         let n = self.lines.len();
         for (i, (label, w, b)) in self.lines.iter().enumerate() {
             let colour = track_colour(i, n);
+            let width = super::layered_width(i, n, 3);
             let ends = [(x_lo, w * x_lo + b), (x_hi, w * x_hi + b)];
-            let lines = super::clipped_lines(&chart, ends, colour.stroke_width(3));
+            let lines = super::clipped_lines(&chart, ends, colour.stroke_width(width));
+            let label = format!("{label}: y = {}·x + {}", human(*w), human(*b));
+            legend.push(label.clone());
             chart
                 .draw_series(lines)
                 .map_err(msg)?
-                .label(format!("{label}: y = {}·x + {}", human(*w), human(*b)))
+                .label(label)
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            14,
+            &legend,
+            &avoid,
+        )?;
         Ok(())
     }
 

@@ -6,8 +6,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    axis_order, colour_at, colour_position, contour, draw_legend, draw_tracks, msg,
-    round_to_2_digits, span, tick, Figure, Track, FAMILY, MINIMUM,
+    axis_order, colour_at, colour_position, contour, draw_legend, draw_off_plot_arrow, draw_tracks,
+    msg, off_plot, round_to_2_digits, span, tick, Avoid, Figure, Track, FAMILY, MINIMUM,
 };
 use crate::report::human;
 
@@ -49,6 +49,40 @@ fn cell_edges(centres: &[f64]) -> Vec<f64> {
     }
 }
 
+impl Heatmap {
+    /// The `(weight, bias)` extent the axes cover: every cell of the grid (half a step beyond
+    /// the outer values) and every track.
+    pub fn extent(&self) -> ((f64, f64), (f64, f64)) {
+        let (wi, bi) = (
+            axis_order(&self.weights, MAX_CELLS),
+            axis_order(&self.biases, MAX_CELLS),
+        );
+        let weights: Vec<f64> = wi.iter().map(|&i| self.weights[i]).collect();
+        let biases: Vec<f64> = bi.iter().map(|&j| self.biases[j]).collect();
+        let tracked = || self.tracks.iter().flat_map(|t| &t.points);
+        let x = span(
+            cell_edges(&weights)
+                .into_iter()
+                .chain(tracked().map(|p| p.0)),
+        );
+        let y = span(
+            cell_edges(&biases)
+                .into_iter()
+                .chain(tracked().map(|p| p.1)),
+        );
+        (x.unwrap_or((0.0, 1.0)), y.unwrap_or((0.0, 1.0)))
+    }
+
+    /// Where the closed-form optimum lies off the map, in words ("to the lower left"); `None`
+    /// when it is on it or there is none. The map then says so and points at it from its edge
+    /// instead of drawing it at the edge as if it were there.
+    pub fn optimum_off_plot(&self) -> Option<String> {
+        let (w, b, _) = self.optimum?;
+        let (x, y) = self.extent();
+        off_plot((w, b), x, y)
+    }
+}
+
 impl Figure for Heatmap {
     fn draw<DB: DrawingBackend>(
         &self,
@@ -76,14 +110,12 @@ impl Figure for Heatmap {
             .flat_map(|&i| bi.iter().map(move |&j| self.losses[i * nb + j]))
             .collect();
         let (lo, hi) = span(losses.iter().copied()).ok_or("every loss is NaN or infinite")?;
-        let root = root.titled(&self.title, (FAMILY, 24)).map_err(msg)?;
+        let root = super::titled(root, &self.title, 24)?;
         let width = root.dim_in_pixel().0;
         let (main, bar) = root.split_horizontally(width.saturating_sub(150));
 
         let (we, be) = (cell_edges(&weights), cell_edges(&biases));
-        let tracked = || self.tracks.iter().flat_map(|t| &t.points);
-        let x_range = span(we.iter().copied().chain(tracked().map(|p| p.0))).unwrap_or((0.0, 1.0));
-        let y_range = span(be.iter().copied().chain(tracked().map(|p| p.1))).unwrap_or((0.0, 1.0));
+        let (x_range, y_range) = self.extent();
         let mut chart = ChartBuilder::on(&main)
             .margin(16)
             .x_label_area_size(56)
@@ -124,34 +156,69 @@ impl Figure for Heatmap {
                 )
                 .map_err(msg)?;
         }
-        draw_tracks(&mut chart, &self.tracks, 2, &|p| {
-            format!("({}, {})", human(p.0), human(p.1))
-        })?;
+        let mut legend = Vec::new();
+        let mut avoid = Avoid::default();
+        draw_tracks(
+            &mut chart,
+            &self.tracks,
+            2,
+            &|p| format!("({}, {})", human(p.0), human(p.1)),
+            &mut legend,
+            &mut avoid,
+        )?;
         if let Some((w, b, l)) = self.minimum {
+            let label = format!(
+                "grid minimum ({}, {}), loss {}",
+                human(w),
+                human(b),
+                human(l)
+            );
+            legend.push(label.clone());
+            avoid.marks.push((w, b));
             chart
                 .draw_series([Circle::new((w, b), 7, MINIMUM.filled())])
                 .map_err(msg)?
-                .label(format!(
-                    "grid minimum ({}, {}), loss {}",
-                    human(w),
-                    human(b),
-                    human(l)
-                ))
+                .label(label)
                 .legend(|(x, y)| Circle::new((x + 12, y), 6, MINIMUM.filled()));
         }
         if let Some((w, b, l)) = self.optimum {
+            let off = self.optimum_off_plot();
+            let on_plot = off.is_none();
+            // Off the map, an arrow on its edge points at it; nothing is drawn at the edge as if
+            // the optimum were there.
+            if off.is_some() {
+                let centre = (0.5 * (x_range.0 + x_range.1), 0.5 * (y_range.0 + y_range.1));
+                avoid
+                    .marks
+                    .extend(draw_off_plot_arrow(&mut chart, (w, b), centre)?);
+            }
+            let cross = off
+                .is_none()
+                .then(|| Cross::new((w, b), 9, WHITE.stroke_width(3)));
+            let label = format!(
+                "closed-form optimum A = {}, b = {}, loss {}{}",
+                human(w),
+                human(b),
+                human(l),
+                off.map_or(String::new(), |o| format!(": off the plot, {o}"))
+            );
+            legend.push(label.clone());
+            if on_plot {
+                avoid.marks.push((w, b));
+            }
             chart
-                .draw_series([Cross::new((w, b), 9, WHITE.stroke_width(3))])
+                .draw_series(cross)
                 .map_err(msg)?
-                .label(format!(
-                    "closed-form optimum A = {}, b = {}, loss {}",
-                    human(w),
-                    human(b),
-                    human(l)
-                ))
+                .label(label)
                 .legend(|(x, y)| Cross::new((x + 12, y), 6, BLACK.stroke_width(2)));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            14,
+            &legend,
+            &avoid,
+        )?;
 
         // The colour bar: a strip in the colour's scale, labelled at round losses placed where
         // their colour is (the scale is not linear in loss).

@@ -4,8 +4,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, line_chart, msg, pad, round_to_2_digits, span, track_colour,
-    Figure, OPTIMUM,
+    clipped_lines, draw_legend, layered_width, line_chart, msg, pad, round_to_2_digits, span,
+    track_colour, Avoid, Figure, OPTIMUM,
 };
 use crate::report::human;
 
@@ -73,19 +73,30 @@ impl Figure for LossHistory {
             ("epoch", y_desc),
             &y_label,
         )?;
+        let mut legend = Vec::new();
+        let mut avoid = Avoid::default();
         for (i, series) in self.series.iter().enumerate() {
+            legend.push(series.label.clone());
+            avoid
+                .lines
+                .extend(series.losses.iter().map(|&(e, l)| (e, to_axis(l))));
             let colour = track_colour(i, self.series.len());
+            // Losses that agree (two optimizers on the same course) all show: each is drawn
+            // wider than the ones after it.
+            let width = layered_width(i, self.series.len(), 3);
             let points = series.losses.iter().map(|&(e, l)| (e, to_axis(l)));
-            let lines = clipped_lines(&chart, points, colour.stroke_width(3));
+            let lines = clipped_lines(&chart, points, colour.stroke_width(width));
             chart
                 .draw_series(lines)
                 .map_err(msg)?
                 .label(series.label.as_str())
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
         if let Some(l) = self.optimum_loss.filter(|&l| !log || l > 0.0) {
+            let label = format!("closed-form optimum, loss {}", human(l));
+            legend.push(label.clone());
             chart
                 .draw_series(DashedLineSeries::new(
                     [(x_lo, to_axis(l)), (x_hi, to_axis(l))],
@@ -94,12 +105,18 @@ impl Figure for LossHistory {
                     OPTIMUM.stroke_width(2),
                 ))
                 .map_err(msg)?
-                .label(format!("closed-form optimum, loss {}", human(l)))
+                .label(label)
                 .legend(|(x, y)| {
                     PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2))
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 16)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::UpperRight,
+            16,
+            &legend,
+            &avoid,
+        )?;
         Ok(())
     }
 }

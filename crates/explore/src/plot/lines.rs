@@ -5,7 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    clipped_lines, draw_legend, line_chart, msg, pad, span, tick, track_colour, Figure, Series,
+    clipped_lines, draw_legend, layered_width, line_chart, msg, pad, span, tick, track_colour,
+    Avoid, Figure, Series,
 };
 
 /// Curves of loss against `t`, and vertical marks at named values of `t`.
@@ -57,25 +58,36 @@ impl Figure for LossLines {
         }
         // Two colours far apart (blue, orange), then the tracks' palette.
         const PAIR: [RGBColor; 2] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)];
+        let mut legend = Vec::new();
+        let mut avoid = Avoid::default();
         for (i, series) in self.series.iter().enumerate() {
+            legend.push(series.label.clone());
+            avoid.lines.extend(series.losses.iter().copied());
             let colour = match PAIR.get(i) {
                 Some(&c) if self.series.len() <= 2 => c,
                 _ => track_colour(i, self.series.len()),
             };
+            let width = layered_width(i, self.series.len(), 3);
             let lines = clipped_lines(
                 &chart,
                 series.losses.iter().copied(),
-                colour.stroke_width(3),
+                colour.stroke_width(width),
             );
             chart
                 .draw_series(lines)
                 .map_err(msg)?
                 .label(series.label.as_str())
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
                 });
         }
-        draw_legend(&mut chart, SeriesLabelPosition::MiddleRight, 16)?;
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::MiddleRight,
+            16,
+            &legend,
+            &avoid,
+        )?;
         Ok(())
     }
 }

@@ -203,6 +203,63 @@ fn tick(v: f64, lo: f64, hi: f64) -> String {
     }
 }
 
+/// The width in pixels of `text` in the bundled font at `size`.
+fn text_width(text: &str, size: u32) -> u32 {
+    register_font();
+    (FAMILY, size)
+        .into_font()
+        .box_size(text)
+        .map_or(u32::MAX, |(w, _)| w)
+}
+
+/// `text` as a title `width` pixels wide can hold: at `size` if it fits; else at the largest
+/// size down to two thirds of it that fits; else at that size with its middle replaced by "…",
+/// keeping its start and, longer, its end (a long file name's own name and point count).
+/// Returns the text and its size. A title wider than its figure was drawn cut at both sides.
+pub fn fit_text(text: &str, size: u32, width: u32) -> (String, u32) {
+    let smallest = (size * 2 / 3).max(8);
+    for s in (smallest..=size).rev() {
+        if text_width(text, s) <= width {
+            return (text.to_string(), s);
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let elided = |keep: usize| -> String {
+        let head = keep / 3;
+        let tail = keep - head;
+        let mut out: String = chars[..head].iter().collect();
+        out.push('…');
+        out.extend(&chars[chars.len() - tail..]);
+        out
+    };
+    // The most characters that fit, found by bisection (the width grows with what is kept).
+    let (mut lo, mut hi) = (0, chars.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if text_width(&elided(mid), smallest) <= width {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    (elided(lo), smallest)
+}
+
+/// The room a title leaves on each side of a figure.
+const TITLE_MARGIN: u32 = 12;
+
+/// `area` with `title` drawn centred at its top, fitted to its width ([`fit_text`]), and the
+/// area below it.
+fn titled<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    size: u32,
+) -> std::result::Result<DrawingArea<DB, Shift>, String> {
+    let width = area.dim_in_pixel().0.saturating_sub(2 * TITLE_MARGIN);
+    let (text, size) = fit_text(title, size, width);
+    area.titled(&text, (FAMILY, size)).map_err(msg)
+}
+
 /// A 2-D chart with f64 axes, as every figure here draws.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
@@ -216,6 +273,8 @@ fn line_chart<'a, DB: DrawingBackend>(
     (x_desc, y_desc): (&str, &str),
     y_label: &dyn Fn(&f64) -> String,
 ) -> std::result::Result<Chart<'a, DB>, String> {
+    let width = root.dim_in_pixel().0.saturating_sub(2 * TITLE_MARGIN);
+    let (title, size) = fit_text(title, size, width);
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, size))
         .margin(24)
@@ -238,12 +297,142 @@ fn line_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// The legend of a chart's labelled series, on a translucent white box.
+/// What a legend should not cover: marks (what a reader looks for: a minimum, the only data
+/// point, the start and end of a path) and lines (curves and paths, as their points).
+#[derive(Debug, Clone, Default)]
+struct Avoid {
+    marks: Vec<(f64, f64)>,
+    lines: Vec<(f64, f64)>,
+}
+
+/// The size in pixels of the legend plotters draws for `labels` in a font of `font_size`: the
+/// lines of text, the 30-pixel column of samples and a 10-pixel margin all round.
+fn legend_size(labels: &[String], font_size: u32) -> (i32, i32) {
+    let font: TextStyle<'_> = (FAMILY, font_size).into_font().into();
+    let mut text = MultiLineText::<(i32, i32), &str>::new((0, 0), &font);
+    for label in labels {
+        text.push_line(label.as_str());
+    }
+    let (w, h) = text.estimate_dimension().unwrap_or((0, 0));
+    (w + 30 + 20, h + 20)
+}
+
+/// The legend's top left corner inside an area of `area` pixels, as plotters lays it out.
+fn legend_corner(
+    position: &SeriesLabelPosition,
+    (w, h): (i32, i32),
+    area: (i32, i32),
+) -> (i32, i32) {
+    use SeriesLabelPosition::*;
+    let x = match *position {
+        UpperLeft | MiddleLeft | LowerLeft => 5,
+        UpperMiddle | MiddleMiddle | LowerMiddle => (area.0 - w) / 2,
+        UpperRight | MiddleRight | LowerRight => area.0 - w - 5,
+        Coordinate(x, _) => x,
+    };
+    let y = match *position {
+        UpperLeft | UpperMiddle | UpperRight => 5,
+        MiddleLeft | MiddleMiddle | MiddleRight => (area.1 - h) / 2,
+        LowerLeft | LowerMiddle | LowerRight => area.1 - h - 5,
+        Coordinate(_, y) => y,
+    };
+    (x, y)
+}
+
+/// Where the legend goes: `preferred` unless it would cover a mark, or more of the lines than
+/// another place would; then the place that covers the fewest marks, then the fewest points
+/// of line (the corners first, then the middles of the sides). Returns the place and the box
+/// it takes, in the backend's pixels.
+fn legend_place<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    preferred: SeriesLabelPosition,
+    labels: &[String],
+    font_size: u32,
+    avoid: &Avoid,
+) -> (SeriesLabelPosition, [(i32, i32); 2]) {
+    let pixels = |points: &[(f64, f64)]| -> Vec<(i32, i32)> {
+        points
+            .iter()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .map(|p| chart.backend_coord(p))
+            .collect()
+    };
+    let area = chart.plotting_area();
+    legend_place_in(
+        (area.get_base_pixel(), area.dim_in_pixel()),
+        preferred,
+        legend_size(labels, font_size),
+        (&pixels(&avoid.marks), &pixels(&avoid.lines)),
+    )
+}
+
+/// Points in the backend's pixels.
+type Pixels<'a> = &'a [(i32, i32)];
+
+/// [`legend_place`] for a legend of `size` pixels in an area at `base` of `dim` pixels, what
+/// it should not cover given in the backend's pixels: marks first, then lines.
+fn legend_place_in(
+    (base, dim): ((i32, i32), (u32, u32)),
+    preferred: SeriesLabelPosition,
+    size: (i32, i32),
+    (marks, lines): (Pixels<'_>, Pixels<'_>),
+) -> (SeriesLabelPosition, [(i32, i32); 2]) {
+    use SeriesLabelPosition::*;
+    let (x0, y0) = base;
+    let rect = |position: &SeriesLabelPosition| {
+        let (x, y) = legend_corner(position, size, (dim.0 as i32, dim.1 as i32));
+        [(x0 + x, y0 + y), (x0 + x + size.0, y0 + y + size.1)]
+    };
+    let count = |r: [(i32, i32); 2], points: &[(i32, i32)], margin: i32| {
+        points
+            .iter()
+            .filter(|&&(x, y)| {
+                r[0].0 - margin <= x
+                    && x <= r[1].0 + margin
+                    && r[0].1 - margin <= y
+                    && y <= r[1].1 + margin
+            })
+            .count()
+    };
+    let score = |position: &SeriesLabelPosition| {
+        let r = rect(position);
+        (count(r, marks, 10), count(r, lines, 3))
+    };
+    let candidates = [
+        preferred,
+        UpperRight,
+        UpperLeft,
+        LowerRight,
+        LowerLeft,
+        UpperMiddle,
+        LowerMiddle,
+        MiddleRight,
+        MiddleLeft,
+    ];
+    let best = candidates
+        .into_iter()
+        .enumerate()
+        .min_by_key(|(i, position)| (score(position), *i))
+        .map_or(UpperRight, |(_, position)| position);
+    let rect = rect(&best);
+    (best, rect)
+}
+
+/// The legend of a chart's labelled series (`labels`, in the order they were added), on a
+/// translucent white box placed where it covers the least of what `avoid` lists (see
+/// [`legend_place`]). Returns the box, in the backend's pixels.
 fn draw_legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart<'a, DB>,
-    position: SeriesLabelPosition,
+    preferred: SeriesLabelPosition,
     font_size: u32,
-) -> std::result::Result<(), String> {
+    labels: &[String],
+    avoid: &Avoid,
+) -> std::result::Result<[(i32, i32); 2], String> {
+    let (position, rect) = legend_place(chart, preferred, labels, font_size, avoid);
+    // Nothing to name: no legend (plotters would draw an empty box).
+    if labels.is_empty() {
+        return Ok(rect);
+    }
     chart
         .configure_series_labels()
         .position(position)
@@ -251,7 +440,8 @@ fn draw_legend<'a, DB: DrawingBackend + 'a>(
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(180, 180, 180))
         .draw()
-        .map_err(msg)
+        .map_err(msg)?;
+    Ok(rect)
 }
 
 /// The part of the segment `a`–`b` inside `[x0, x1] × [y0, y1]` (Liang–Barsky), if any.
@@ -298,9 +488,13 @@ fn clip_segment(
 }
 
 /// `points` as lines for [`ChartContext::draw_series`], clipped to the chart's plotting area.
-/// Plotters joins thick lines with unlimited mitres, so a sharp turn (a zig-zagging descent)
-/// would draw a spike across the whole figure: the line is broken at every turn of more than
-/// 90° on the screen, and where it leaves the area.
+/// Plotters joins thick lines with mitres (up to four half-widths long, and on the inner side of
+/// a turn not limited at all), so a sharp turn (a zig-zagging descent, a loss that spikes and
+/// falls back) would draw the stroke past the point it turns at, even across the figure or below
+/// a line no value reaches: the line is broken at every turn of more than 90° on the screen, and
+/// where it leaves the area. The turn is judged as plotters sees the line, in whole pixels: a
+/// step that stays on the same pixel has no direction and does not hide the turn around it
+/// (points a few epochs apart often land on one pixel).
 fn clipped_lines<DB: DrawingBackend>(
     chart: &Chart<'_, DB>,
     points: impl IntoIterator<Item = (f64, f64)>,
@@ -308,11 +502,23 @@ fn clipped_lines<DB: DrawingBackend>(
 ) -> Vec<PathElement<(f64, f64)>> {
     let (xr, yr) = (chart.x_range(), chart.y_range());
     let bounds = ((xr.start, xr.end), (yr.start, yr.end));
-    let pixel = |p: (f64, f64)| {
-        let (x, y) = chart.backend_coord(&p);
-        (f64::from(x), f64::from(y))
-    };
-    let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
+    polylines(points, bounds, &|p| chart.backend_coord(&p))
+        .into_iter()
+        .map(|line| PathElement::new(line, style))
+        .collect()
+}
+
+/// The polylines [`clipped_lines`] draws: `points` clipped to `bounds`, broken where they leave
+/// them, at a non-finite point, and at every turn of more than 90° in the pixels `pixel` maps
+/// them to (steps of no pixel skipped in judging the turn).
+fn polylines(
+    points: impl IntoIterator<Item = (f64, f64)>,
+    bounds: ((f64, f64), (f64, f64)),
+    pixel: &dyn Fn((f64, f64)) -> (i32, i32),
+) -> Vec<Vec<(f64, f64)>> {
+    /// A line, and the direction in pixels of its last step that moved.
+    type Line = (Vec<(f64, f64)>, Option<(i64, i64)>);
+    let mut lines: Vec<Line> = Vec::new();
     let mut previous: Option<(f64, f64)> = None;
     for point in points {
         if !(point.0.is_finite() && point.1.is_finite()) {
@@ -325,23 +531,30 @@ fn clipped_lines<DB: DrawingBackend>(
         let Some((a, b)) = clip_segment((from, point), bounds.0, bounds.1) else {
             continue;
         };
-        let joins = lines.last().is_some_and(|line| {
-            let n = line.len();
-            if line[n - 1] != a || n < 2 {
-                return false;
-            }
-            let (p, q, r) = (pixel(line[n - 2]), pixel(a), pixel(b));
-            (q.0 - p.0) * (r.0 - q.0) + (q.1 - p.1) * (r.1 - q.1) >= 0.0
+        let (pa, pb) = (pixel(a), pixel(b));
+        let step = (
+            i64::from(pb.0) - i64::from(pa.0),
+            i64::from(pb.1) - i64::from(pa.1),
+        );
+        let moved = step != (0, 0);
+        let joins = lines.last().is_some_and(|(line, direction)| {
+            line.last() == Some(&a)
+                && match direction {
+                    Some(d) if moved => d.0 * step.0 + d.1 * step.1 >= 0,
+                    _ => true,
+                }
         });
         match lines.last_mut() {
-            Some(line) if joins => line.push(b),
-            _ => lines.push(vec![a, b]),
+            Some((line, direction)) if joins => {
+                line.push(b);
+                if moved {
+                    *direction = Some(step);
+                }
+            }
+            _ => lines.push((vec![a, b], moved.then_some(step))),
         }
     }
-    lines
-        .into_iter()
-        .map(|line| PathElement::new(line, style))
-        .collect()
+    lines.into_iter().map(|(line, _)| line).collect()
 }
 
 /// Whether `p` lies in the chart's plotting area.
@@ -352,6 +565,84 @@ fn inside<DB: DrawingBackend>(chart: &Chart<'_, DB>, p: (f64, f64)) -> bool {
             && p.0 <= chart.x_range().end
             && chart.y_range().start <= p.1
             && p.1 <= chart.y_range().end
+}
+
+/// Where the point `p` lies off the rectangle `x × y`, in words ("to the lower left", "above"),
+/// or `None` when it is on it: what a figure says of a point it cannot draw where it is.
+pub fn off_plot(
+    p: (f64, f64),
+    (x_lo, x_hi): (f64, f64),
+    (y_lo, y_hi): (f64, f64),
+) -> Option<String> {
+    let across = if p.0 < x_lo {
+        Some("left")
+    } else if p.0 > x_hi {
+        Some("right")
+    } else {
+        None
+    };
+    let up = if p.1 < y_lo {
+        Some("lower")
+    } else if p.1 > y_hi {
+        Some("upper")
+    } else {
+        None
+    };
+    match (up, across) {
+        (None, None) => None,
+        (Some(up), Some(across)) => Some(format!("to the {up} {across}")),
+        (None, Some(across)) => Some(format!("to the {across}")),
+        (Some("lower"), None) => Some("below".to_string()),
+        (Some(_), None) => Some("above".to_string()),
+    }
+}
+
+/// An arrow on the edge of the chart pointing at `p`, a point off it: drawn where the line from
+/// `centre` (a point on the chart: its middle, or level with `p`) to `p` leaves it. Returns
+/// that point (for the legend to keep clear of).
+fn draw_off_plot_arrow<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    p: (f64, f64),
+    centre: (f64, f64),
+) -> std::result::Result<Option<(f64, f64)>, String> {
+    let (xr, yr) = (chart.x_range(), chart.y_range());
+    let Some((_, edge)) = clip_segment((centre, p), (xr.start, xr.end), (yr.start, yr.end)) else {
+        return Ok(None);
+    };
+    let (from, to) = (chart.backend_coord(&centre), chart.backend_coord(&p));
+    let (dx, dy) = (f64::from(to.0 - from.0), f64::from(to.1 - from.1));
+    let length = dx.hypot(dy);
+    if length.is_nan() || length <= 0.0 {
+        return Ok(None);
+    }
+    let (ux, uy) = (dx / length, dy / length);
+    // The tip on the edge, the tail 28 pixels inside, the head 12 pixels long and wide.
+    let at = |back: f64, side: f64| {
+        (
+            (-ux * back - uy * side).round() as i32,
+            (-uy * back + ux * side).round() as i32,
+        )
+    };
+    let head = vec![at(0.0, 0.0), at(14.0, 8.0), at(14.0, -8.0)];
+    let shaft = vec![at(10.0, 0.0), at(30.0, 0.0)];
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + PathElement::new(shaft.clone(), WHITE.stroke_width(6))))
+        .map_err(msg)?;
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + Polygon::new(head, WHITE.filled())))
+        .map_err(msg)?;
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + PathElement::new(shaft, BLACK.stroke_width(3))))
+        .map_err(msg)?;
+    let inner = vec![at(2.0, 0.0), at(12.0, 5.0), at(12.0, -5.0)];
+    chart
+        .plotting_area()
+        .draw(&(EmptyElement::at(edge) + Polygon::new(inner, BLACK.filled())))
+        .map_err(msg)?;
+    Ok(Some(edge))
 }
 
 /// A descent drawn over a figure: its points in order (thinned, perhaps), how many updates
@@ -396,14 +687,44 @@ fn track_colour(i: usize, n: usize) -> RGBColor {
     }
 }
 
+/// The stroke width of series `i` of `n` drawn one over another: `base` for the last, two
+/// pixels more for each one drawn before it (at most ten more). Paths and curves that coincide
+/// (three optimizers that end at the same place, two losses that agree) then all show, each
+/// drawn as a border around the ones after it, instead of the last hiding the others.
+fn layered_width(i: usize, n: usize, base: u32) -> u32 {
+    base + 2 * n.saturating_sub(i + 1).min(5) as u32
+}
+
+/// A path narrower and shorter than this many pixels is said to be so in the legend.
+const SMALL_PATH: i32 = 30;
+
+/// How many pixels `points` span on the chart, the larger of their width and height (points off
+/// the chart counted where they would be).
+fn pixel_extent<DB: DrawingBackend>(chart: &Chart<'_, DB>, points: &[(f64, f64)]) -> i32 {
+    let pixels: Vec<(i32, i32)> = points
+        .iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite())
+        .map(|p| chart.backend_coord(p))
+        .collect();
+    let extent = |f: fn(&(i32, i32)) -> i32| {
+        let lo = pixels.iter().map(f).min().unwrap_or(0);
+        let hi = pixels.iter().map(f).max().unwrap_or(0);
+        hi - lo
+    };
+    extent(|p| p.0).max(extent(|p| p.1))
+}
+
 /// Descents: each track's steps joined and dotted, its end a square; the start a triangle. With
 /// one track the legend names its start and end with `at` describing the point; with several,
-/// it names each track.
+/// it names each track and where it ended, and each is drawn wider than the ones after it
+/// ([`layered_width`]), so that tracks that coincide all show.
 fn draw_tracks<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     tracks: &[Track],
     dot: i32,
     at: &dyn Fn((f64, f64)) -> String,
+    legend: &mut Vec<String>,
+    avoid: &mut Avoid,
 ) -> std::result::Result<(), String> {
     let n = tracks.len();
     for (i, track) in tracks.iter().enumerate() {
@@ -411,39 +732,63 @@ fn draw_tracks<DB: DrawingBackend>(
             continue;
         };
         let colour = track_colour(i, n);
-        let lines = clipped_lines(chart, track.points.iter().copied(), colour.stroke_width(2));
+        let width = layered_width(i, n, 2);
+        let wider = (width - 2) as i32 / 2;
+        let lines = clipped_lines(
+            chart,
+            track.points.iter().copied(),
+            colour.stroke_width(width),
+        );
         let dots: Vec<_> = track
             .points
             .iter()
             .filter(|&&p| inside(chart, p))
-            .map(|&p| Circle::new(p, dot, colour.filled()))
+            .map(|&p| Circle::new(p, dot + wider, colour.filled()))
             .collect();
+        let mut label = if n == 1 {
+            format!("{} ({} steps)", track.label, track.steps)
+        } else {
+            format!("{} ({} steps), end {}", track.label, track.steps, at(end))
+        };
+        // A path the view's scale (set by a wider one) shrinks to a few pixels cannot be seen
+        // under the others' strokes and markers: the legend says so.
+        let across = pixel_extent(chart, &track.points);
+        if track.steps > 0 && across < SMALL_PATH {
+            label.push_str(&format!(": only {across} pixels across at this scale"));
+        }
+        legend.push(label.clone());
+        avoid.marks.extend([start, end]);
+        avoid.lines.extend(track.points.iter().copied());
         chart
             .draw_series(lines)
             .map_err(msg)?
-            .label(format!("{} ({} steps)", track.label, track.steps))
+            .label(label)
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(2))
+                PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(width))
             });
         chart.draw_series(dots).map_err(msg)?;
         if i == 0 {
-            let marker =
-                inside(chart, start).then(|| TriangleMarker::new(start, 9, colour.filled()));
+            let marker = inside(chart, start)
+                .then(|| TriangleMarker::new(start, 9 + wider, colour.filled()));
+            let label = format!("start {}", at(start));
+            legend.push(label.clone());
             chart
                 .draw_series(marker)
                 .map_err(msg)?
-                .label(format!("start {}", at(start)))
+                .label(label)
                 .legend(move |(x, y)| TriangleMarker::new((x + 12, y), 7, colour.filled()));
         }
-        let marker = inside(chart, end)
-            .then(|| EmptyElement::at(end) + Rectangle::new([(-6, -6), (6, 6)], colour.filled()));
+        let half = 6 + wider;
+        let marker = inside(chart, end).then(|| {
+            EmptyElement::at(end) + Rectangle::new([(-half, -half), (half, half)], colour.filled())
+        });
         let series = chart.draw_series(marker).map_err(msg)?;
         if n == 1 {
-            series
-                .label(format!("end {}", at(end)))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], colour.filled())
-                });
+            let label = format!("end {}", at(end));
+            legend.push(label.clone());
+            series.label(label).legend(move |(x, y)| {
+                Rectangle::new([(x + 7, y - 5), (x + 17, y + 5)], colour.filled())
+            });
         }
     }
     Ok(())
@@ -600,4 +945,31 @@ fn round_to_2_digits(v: f64) -> f64 {
     }
     let scale = 10f64.powi(1 - v.abs().log10().floor() as i32);
     (v * scale).round() / scale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loss that spikes and falls back, its points a pixel column apart with two of them on
+    /// one pixel: the line is broken at the top, where it turns back, and nowhere else.
+    #[test]
+    fn a_turn_hidden_behind_a_step_of_no_pixel_still_breaks_the_line() {
+        let pixel = |p: (f64, f64)| (p.0.round() as i32, (-p.1).round() as i32);
+        let points = [(0.0, 0.0), (1.0, 0.0), (1.0, 20.0), (1.2, 20.2), (2.0, 0.0)];
+        let lines = polylines(points, ((0.0, 10.0), (-1.0, 30.0)), &pixel);
+        assert_eq!(
+            lines,
+            vec![
+                vec![(0.0, 0.0), (1.0, 0.0), (1.0, 20.0), (1.2, 20.2)],
+                vec![(1.2, 20.2), (2.0, 0.0)],
+            ]
+        );
+        // Turns of up to 90° stay joined.
+        let square = [(0.0, 0.0), (5.0, 0.0), (5.0, 5.0), (0.0, 5.0)];
+        assert_eq!(
+            polylines(square, ((-1.0, 6.0), (-1.0, 6.0)), &pixel).len(),
+            1
+        );
+    }
 }

@@ -4,7 +4,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{clipped_lines, draw_legend, line_chart, msg, pad, span, Figure, LossHistory, OPTIMUM};
+use super::{
+    clipped_lines, draw_legend, line_chart, msg, pad, span, Avoid, Figure, LossHistory, OPTIMUM,
+};
 use crate::report::human;
 
 /// `λmax` per epoch, the `2/lr` line, and the loss.
@@ -67,7 +69,21 @@ impl Figure for SharpnessFigure {
             .map_err(msg)?
             .label(format!("2/lr = {}: stable below", human(self.bound)))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2)));
-        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 16)?;
+        let legend = [
+            "top eigenvalue of the Hessian".to_string(),
+            format!("2/lr = {}: stable below", human(self.bound)),
+        ];
+        let avoid = Avoid {
+            marks: Vec::new(),
+            lines: self.sharpness.clone(),
+        };
+        draw_legend(
+            &mut chart,
+            SeriesLabelPosition::LowerRight,
+            16,
+            &legend,
+            &avoid,
+        )?;
         self.loss.draw(&bottom)
     }
 }
