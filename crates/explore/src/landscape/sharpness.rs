@@ -89,16 +89,35 @@ impl Sharpness {
         })
     }
 
-    /// `2/lr`: the largest curvature gradient descent at this rate is stable on.
+    /// `2/lr`: the largest curvature plain gradient descent at this rate is stable on.
     pub fn bound(&self) -> f64 {
         2.0 / self.lr
     }
 
-    /// The mean `λmax / (2/lr)` over the last quarter of the recorded epochs.
+    /// The bound the run is held to: its optimizer's own where one is known, else `2/lr`.
+    fn edge(&self) -> f64 {
+        self.stable_below.unwrap_or(self.bound())
+    }
+
+    /// What [`Sharpness::edge`] is, for the summary and the figure.
+    fn edge_name(&self) -> String {
+        let name = self.optimizer.name();
+        match self.stable_below {
+            Some(b) if b == self.bound() => format!("2/lr = {}", human(b)),
+            Some(b) => format!("{name}'s bound at lr {} = {}", human(self.lr), human(b)),
+            None => format!(
+                "2/lr = {}, plain gradient descent's ({name} has no fixed bound)",
+                human(self.bound())
+            ),
+        }
+    }
+
+    /// The mean `λmax` over the last quarter of the recorded epochs, as a fraction of the
+    /// optimizer's bound ([`Sharpness::stable_below`], else `2/lr`).
     pub fn final_ratio(&self) -> f64 {
         let n = self.sharpness.len();
         let tail = &self.sharpness[n - n.div_ceil(4).max(1).min(n)..];
-        tail.iter().sum::<f64>() / tail.len().max(1) as f64 / self.bound()
+        tail.iter().sum::<f64>() / tail.len().max(1) as f64 / self.edge()
     }
 
     /// Rows `epoch, sharpness, loss`, with `2/lr` and how close the run came to it.
@@ -119,7 +138,7 @@ impl Sharpness {
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        let mut report = Report::new(
+        let report = Report::new(
             vec!["epoch", "sharpness", "loss"],
             vec![epochs, self.sharpness.clone(), self.losses.clone()],
             DType::F64,
@@ -141,32 +160,13 @@ impl Sharpness {
             every: self.every,
         })
         .summary(format!(
-            "λmax went from {} to a peak of {}; 2/lr = {}; over the last quarter of the run it \
-             averaged {:.0}% of 2/lr",
+            "λmax went from {} to a peak of {}; {}; over the last quarter of the run it \
+             averaged {:.0}% of it",
             human(self.sharpness.first().copied().unwrap_or(f64::NAN)),
             human(peak),
-            human(self.bound()),
+            self.edge_name(),
             100.0 * self.final_ratio()
         ));
-        // 2/lr is plain gradient descent's; say what holds for the run's own settings.
-        match self.stable_below {
-            Some(b) if b != self.bound() => {
-                report = report.summary(format!(
-                    "2/lr is the bound of plain gradient descent; {} with these settings is \
-                     stable for curvatures below {}",
-                    self.optimizer.name(),
-                    human(b)
-                ))
-            }
-            Some(_) => {}
-            None => {
-                report = report.summary(format!(
-                    "2/lr is the bound of plain gradient descent; {} adapts its steps, so no \
-                     fixed bound applies to it",
-                    self.optimizer.name()
-                ))
-            }
-        }
         report
     }
 
@@ -186,7 +186,15 @@ impl Sharpness {
                 .zip(&self.sharpness)
                 .map(|(&e, &s)| (e as f64, s))
                 .collect(),
-            bound: self.bound(),
+            bound: self.edge(),
+            bound_label: match self.stable_below {
+                Some(_) => format!("{}: stable below", self.edge_name()),
+                None => format!(
+                    "2/lr = {}: plain gradient descent's bound ({} has none)",
+                    human(self.bound()),
+                    self.optimizer.name()
+                ),
+            },
             loss: LossHistory {
                 title: "loss per epoch".into(),
                 series: vec![Series {

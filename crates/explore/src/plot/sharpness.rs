@@ -15,8 +15,10 @@ pub struct SharpnessFigure {
     pub title: String,
     /// `(epoch, λmax)`.
     pub sharpness: Vec<(f64, f64)>,
-    /// `2/lr`.
+    /// The curvature the run's optimizer is stable below (`2/lr` for plain SGD), or `2/lr` for
+    /// an optimizer without one, and what its line is called.
     pub bound: f64,
+    pub bound_label: String,
     pub loss: LossHistory,
 }
 
@@ -67,11 +69,11 @@ impl Figure for SharpnessFigure {
                 OPTIMUM.stroke_width(2),
             ))
             .map_err(msg)?
-            .label(format!("2/lr = {}: stable below", human(self.bound)))
+            .label(self.bound_label.clone())
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], OPTIMUM.stroke_width(2)));
         let legend = [
             "top eigenvalue of the Hessian".to_string(),
-            format!("2/lr = {}: stable below", human(self.bound)),
+            self.bound_label.clone(),
         ];
         let avoid = Avoid {
             marks: Vec::new(),
