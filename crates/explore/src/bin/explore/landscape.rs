@@ -92,6 +92,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     args.refuse_unused()?;
+    // The sharpness trains in f64 whatever --dtype says.
+    let dtype = match args.sharpness {
+        Some(_) => candle_core::DType::F64,
+        None => args.common.dtype.dtype(),
+    };
+    args.optim.hyper.fit(args.optim.lr, dtype)?;
     let default = if args.sharpness.is_some() {
         Kind::Sgd
     } else {

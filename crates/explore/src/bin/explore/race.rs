@@ -66,6 +66,11 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
+    // Each entrant's own rate, and the settings they share, in the precision of the run.
+    let dtype = args.common.dtype.dtype();
+    for &(_, lr) in &args.optimizers {
+        args.hyper.fit(lr, dtype)?;
+    }
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
     let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
     let ready = args.fit.prepare(&run)?;

@@ -216,6 +216,9 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
+    args.optim
+        .hyper
+        .fit(args.optim.lr, args.common.dtype.dtype())?;
     let mut settings = args.optim.settings(Kind::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
     let run = Run::open(
