@@ -58,6 +58,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
+    explore::cli::refuse_unused(&args.animate.uses())?;
     explore::io::check_writable(args.plot.as_path())?;
     if let Some((_, path)) = args.animate.output() {
         explore::io::check_writable(path)?;

@@ -92,7 +92,8 @@ impl DataArgs {
                         path.display()
                     )));
                 }
-                if form == data::Form::Npy && (self.x_column != "x" || self.y_column != "y") {
+                let named = explore::cli::given("x_column") || explore::cli::given("y_column");
+                if form == data::Form::Npy && named {
                     return Err(usage(
                         "--x and --y name the columns of a CSV or Parquet file or the arrays of \
                          a .npz; a .npy is (N, 2): column 0 is x, column 1 is y",
@@ -350,8 +351,8 @@ impl HyperArgs {
         Ok(())
     }
 
-    /// Each setting is used when one of `kinds` takes it, and `trains` (an optimizer that is
-    /// never stepped, with `--epochs 0`, uses none).
+    /// Each setting is used when one of `kinds` takes it and `trains`; with `--epochs 0` only
+    /// where a reported stable bound has it (momentum, weight decay of the bounded methods).
     pub fn uses(&self, kinds: &[Kind], trains: bool) -> Vec<Use<'static>> {
         let settings = [
             ("momentum", Hyper::Momentum),
@@ -362,15 +363,18 @@ impl HyperArgs {
         settings
             .into_iter()
             .map(|(id, hyper)| {
-                let taken = kinds.iter().any(|k| k.uses().contains(&hyper));
-                let why = if !trains {
-                    "--epochs 0 trains nothing"
-                } else if kinds.len() > 1 {
+                let mut taking = kinds.iter().filter(|k| k.uses().contains(&hyper));
+                let taken = taking.clone().next().is_some();
+                let in_bound = matches!(hyper, Hyper::Momentum | Hyper::WeightDecay)
+                    && taking.any(|&k| Settings::new(k, 1.0).stable_lr(1.0).is_some());
+                let why = if !taken && kinds.len() > 1 {
                     "none of the optimizers given takes it"
-                } else {
+                } else if !taken {
                     "the optimizer does not take it (see --help)"
+                } else {
+                    "--epochs 0 trains nothing, and no bound reported has it"
                 };
-                (id, hyper.flag(), taken && trains, why)
+                (id, hyper.flag(), taken && (trains || in_bound), why)
             })
             .collect()
     }

@@ -229,9 +229,9 @@ impl Args {
             (
                 "seed",
                 "--seed",
-                self.init_from.is_none() || random,
-                "it seeds the model's start and random directions; the start comes from \
-                 --init-from and the directions are not random",
+                (mlp && self.init_from.is_none()) || random,
+                "it seeds the MLP's start and random directions; here the start is fixed (the \
+                 line starts at 0, or --init-from) and the directions are not random",
             ),
             ("keep_1d", "--keep-1d", random, random_why),
             (

@@ -61,8 +61,8 @@ pub fn run(args: Args) -> Result<()> {
     let uses = [
         args.data.uses().to_vec(),
         args.fit.uses(),
-        // Even with --epochs 0 the settings are used: each lane's rate and bound are reported.
-        args.hyper.uses(&kinds, true),
+        // With --epochs 0 a setting is used only in a lane's reported bound.
+        args.hyper.uses(&kinds, args.fit.trains()),
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;

@@ -127,6 +127,14 @@ impl FitArgs {
     pub fn uses(&self) -> Vec<explore::cli::Use<'static>> {
         let batched = self.batch_size.is_some();
         let why = "it orders mini-batches; give --batch-size";
+        if self.epochs == 0 {
+            let why = "--epochs 0 trains nothing, in batches or not";
+            return ["batch_size", "shuffle", "no_shuffle", "seed"]
+                .into_iter()
+                .zip(["--batch-size", "--shuffle", "--no-shuffle", "--seed"])
+                .map(|(id, flag)| (id, flag, false, why))
+                .collect();
+        }
         vec![
             ("shuffle", "--shuffle", batched, why),
             ("no_shuffle", "--no-shuffle", batched, why),
@@ -141,6 +149,11 @@ impl FitArgs {
                 },
             ),
         ]
+    }
+
+    /// Whether any epoch runs.
+    pub fn trains(&self) -> bool {
+        self.epochs > 0
     }
 
     /// The files this run reads besides the data.
@@ -167,6 +180,21 @@ impl FitArgs {
             _ => Bias::Zero,
         };
         let learn_bias = bias != Bias::Zero;
+        if let Some(size) = self.batch_size.filter(|&b| b as usize >= run.data.len()) {
+            // Known only now that the data is read: one batch of every point is full batch.
+            let order = [
+                ("seed", "--seed"),
+                ("shuffle", "--shuffle"),
+                ("no_shuffle", "--no-shuffle"),
+            ];
+            if let Some((_, flag)) = order.iter().find(|(id, _)| explore::cli::given(id)) {
+                return Err(explore::cli::usage(format!(
+                    "{flag} is not used here: --batch-size {size} holds all {} points, so every \
+                     epoch is one full batch in file order",
+                    run.data.len()
+                )));
+            }
+        }
         let moments = run.data.moments();
         let standardize = match self.standardize {
             false => None,
@@ -209,10 +237,16 @@ impl FitArgs {
 
 pub fn run(args: Args) -> Result<()> {
     // Even with --epochs 0 the optimizer is used: its rate and bound are reported.
+    let kind = args.optim.optimizer.unwrap_or(Kind::Sgd);
+    let settings_at_rest = match args.fit.epochs {
+        0 => args.optim.hyper.uses(&[kind], false),
+        _ => Vec::new(),
+    };
     let uses = [
         args.data.uses().to_vec(),
         args.fit.uses(),
         args.optim.uses(true),
+        settings_at_rest,
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
