@@ -6,7 +6,7 @@
 use candle_core::{DType, Device, Result};
 use candle_nn::VarMap;
 
-use super::{line, random_direction, train_recorded, Config, RECORDS};
+use super::{line, random_direction, Config, RECORDS};
 use crate::data::Dataset;
 use crate::grid::linspace;
 use crate::plot::{LossLines, Series};
@@ -40,12 +40,12 @@ impl LossLine {
     pub fn run(data: &Dataset, config: &Config, dtype: DType, device: &Device) -> Result<Self> {
         let (net, x, y) = super::build(data, config, dtype, device)?;
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
-        let run = train_recorded(
+        let run = super::record(
             net.varmap(),
             &loss,
             config.optimizer,
-            config.epochs,
-            RECORDS,
+            (config.epochs, RECORDS),
+            config.stable_lr(data),
         )?;
         let (Some(start), Some(trained)) = (run.points.first(), run.points.last()) else {
             candle_core::bail!("landscape: the training run recorded no parameters");

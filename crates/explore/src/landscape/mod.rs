@@ -69,12 +69,24 @@ pub fn train_recorded(
     epochs: usize,
     records: usize,
 ) -> Result<Recording> {
+    record(varmap, loss, settings, (epochs, records), None)
+}
+
+/// [`train_recorded`], with the stable learning rate `bound` where it is known (the line's) for
+/// the message of a run that diverges.
+pub(crate) fn record(
+    varmap: &VarMap,
+    loss: &LossFn<'_>,
+    settings: Settings,
+    (epochs, records): (usize, usize),
+    bound: Option<f64>,
+) -> Result<Recording> {
     let every = (epochs / records.max(1)).max(1);
     let mut rec = Recording {
         epochs: Vec::new(),
         points: Vec::new(),
     };
-    train_full_batch(varmap, loss, settings, epochs, |step| {
+    train_full_batch(varmap, loss, settings, epochs, bound, |step| {
         if step.step % every == 0 || step.step == epochs {
             rec.epochs.push(step.step);
             rec.points.push(Params::of(varmap)?);
@@ -93,6 +105,7 @@ pub(crate) fn train_full_batch(
     loss: &LossFn<'_>,
     settings: Settings,
     epochs: usize,
+    bound: Option<f64>,
     mut on_step: impl FnMut(&crate::train::Step<'_>) -> Result<()>,
 ) -> Result<()> {
     let vars = params::sorted_vars(varmap)
@@ -128,7 +141,7 @@ pub(crate) fn train_full_batch(
     }
     match diverged {
         Some(d) => Err(candle_core::Error::Msg(diverged_message(
-            &d, &settings, None,
+            &d, &settings, bound,
         ))),
         None => Ok(()),
     }
@@ -208,6 +221,18 @@ pub const RECORDS: usize = 100;
 pub const BUDGET_BYTES: usize = 2 << 30;
 
 impl Config {
+    /// The largest stable learning rate of the run's optimizer where it is known: for the line,
+    /// from the data's curvature; `None` for the MLP.
+    pub fn stable_lr(&self, data: &Dataset) -> Option<f64> {
+        match self.model {
+            ModelKind::Line => {
+                self.optimizer
+                    .stable_lr(crate::train::curvature(&data.moments(), true, false))
+            }
+            ModelKind::Mlp => None,
+        }
+    }
+
     /// The number of parameters of the model: the line's 2, or the MLP's weights and biases.
     pub fn parameters(&self) -> usize {
         match self.model {
@@ -306,12 +331,12 @@ impl LossPlane {
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
         let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
 
-        let run = train_recorded(
+        let run = record(
             net.varmap(),
             &loss,
             config.optimizer,
-            config.epochs,
-            RECORDS,
+            (config.epochs, RECORDS),
+            config.stable_lr(data),
         )?;
         let mut plane = Self::around_with(
             net.varmap(),

@@ -59,7 +59,8 @@ impl Sharpness {
             ..PowerIteration::default()
         };
         let last = config.epochs;
-        super::train_full_batch(net.varmap(), &loss, config.optimizer, last, |step| {
+        let bound = config.stable_lr(data);
+        super::train_full_batch(net.varmap(), &loss, config.optimizer, last, bound, |step| {
             history.push(step.loss);
             if step.step % every == 0 || step.step == last {
                 // The last step's eigenvector is a close guess for this one.
