@@ -20,6 +20,19 @@ pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitC
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
     crate::io::clean_up_on_interrupt();
+    // clap prints a value's escape sequences raw (and a terminal eats them): name such an
+    // argument escaped instead. A tab is a value (`--delimiter` takes it).
+    let control = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .find(|a| a.chars().any(|c| c.is_control() && c != '\t'));
+    if let Some(arg) = control {
+        say(&format!(
+            "error: the argument `{}` holds a control character; no flag takes one",
+            arg.escape_default()
+        ));
+        return ExitCode::from(2);
+    }
     let matches = match T::command().try_get_matches() {
         Ok(matches) => matches,
         Err(e) => return clap_exit(e),
@@ -170,6 +183,12 @@ pub fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone
                 let v = finite(t)?;
                 if v.fract() != 0.0 {
                     return Err(format!("{t} is not a whole number"));
+                }
+                // Past 2⁵³ an exponent form may stand for a neighbour of the number typed.
+                if v.abs() >= 9_007_199_254_740_992.0 {
+                    return Err(format!(
+                        "{t} is too large to read exactly in exponent form: give its digits"
+                    ));
                 }
                 // 2⁶⁴ and beyond, or below 0: out of any range a u64 holds.
                 if !(0.0..18_446_744_073_709_551_616.0).contains(&v) {

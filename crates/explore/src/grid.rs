@@ -46,10 +46,14 @@ pub fn parse(spec: &str) -> Result<Vec<f64>, String> {
             return Err(format!("`{spec}` has {} part(s); {EXAMPLE}", parts.len()));
         };
         let (start, end) = (number(start)?, number(end)?);
-        let count: usize = count
-            .trim()
-            .parse()
-            .map_err(|_| format!("COUNT `{}` is not a whole number; {EXAMPLE}", count.trim()))?;
+        let count = count.trim();
+        let count: usize = count.parse().map_err(|_| {
+            if count.starts_with('-') && count[1..].parse::<usize>().is_ok() {
+                format!("COUNT `{count}` is negative in `{spec}`: ask for at least 1 value")
+            } else {
+                format!("COUNT `{count}` is not a whole number; {EXAMPLE}")
+            }
+        })?;
         if count == 0 {
             return Err(format!("COUNT is 0 in `{spec}`: ask for at least 1 value"));
         }

@@ -295,6 +295,26 @@ fn twenty_and_twenty_epochs_are_forty_for_every_optimizer_and_batching() {
             assert_eq!(tail(&resumed), tail(&whole), "{settings:?}");
         }
     }
+    // Another precision, too.
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--optimizer",
+        "adamw",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "9",
+        "--standardize",
+        "--init-from",
+        saved,
+    ]);
+    assert!(
+        stderr(&out).contains("it was trained in f64, not f32"),
+        "{}",
+        stderr(&out)
+    );
     // Another optimizer starts afresh from the saved parameters, and says so.
     let out = explore(&[
         "train",
@@ -304,12 +324,19 @@ fn twenty_and_twenty_epochs_are_forty_for_every_optimizer_and_batching() {
         "adam",
         "--epochs",
         "1",
+        "--batch-size",
+        "9",
+        "--standardize",
+        "--dtype",
+        "f64",
         "--init-from",
         saved,
     ]);
     assert!(out.status.success());
     assert!(
-        stderr(&out).contains("fresh optimizer, not exactly where that run stopped: it was trained with adamw, not adam"),
+        stderr(&out).contains(
+            "fresh optimizer, not exactly where that run stopped: it was trained with adamw, not adam"
+        ),
         "{}",
         stderr(&out)
     );
@@ -654,5 +681,246 @@ fn control_characters_and_names_in_any_case() {
         ],
         2,
         "both name the column",
+    );
+}
+
+#[test]
+fn flags_unused_by_the_settings_given_are_refused_too() {
+    for (args, flag) in [
+        (
+            vec![
+                "train",
+                "--epochs",
+                "0",
+                "--optimizer",
+                "adam",
+                "--betas",
+                "0.5,0.5",
+            ],
+            "--betas",
+        ),
+        (
+            vec![
+                "train",
+                "--epochs",
+                "0",
+                "--optimizer",
+                "adam",
+                "--weight-decay",
+                "0.1",
+            ],
+            "--weight-decay",
+        ),
+        (
+            vec!["race", "--epochs", "0", "--betas", "0.5,0.5"],
+            "--betas",
+        ),
+        (
+            vec!["race", "--epochs", "0", "--batch-size", "5"],
+            "--batch-size",
+        ),
+        (
+            vec![
+                "landscape",
+                "--model",
+                "line",
+                "--directions",
+                "axes",
+                "--seed",
+                "9",
+            ],
+            "--seed",
+        ),
+        (
+            vec!["landscape", "--epochs", "0", "--optimizer", "sgd"],
+            "--optimizer",
+        ),
+        (vec!["train", "--data", "g.npy", "--x", "x"], "--x"),
+    ] {
+        let args = [&args[..], &["--data", "/nonexistent.csv"]].concat();
+        // (`--data` given twice for the .npy row: clap takes the first.)
+        let args: Vec<&str> = if args.contains(&"g.npy") {
+            args[..args.len() - 2].to_vec()
+        } else {
+            args
+        };
+        let err = fails(&args, 2, flag);
+        assert!(
+            err.contains("not used here") || err.contains("a .npy is (N, 2)"),
+            "{args:?}: {err}"
+        );
+    }
+    // Still used where a reported bound has them.
+    ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--epochs",
+        "0",
+        "--optimizer",
+        "momentum",
+        "--momentum",
+        "0.5",
+        "-q",
+    ]);
+    // Known once the data is read: one batch of every point is full batch, so no shuffle.
+    fails(
+        &[
+            "train",
+            "--data",
+            "data/linear.csv",
+            "--batch-size",
+            "100",
+            "--seed",
+            "5",
+            "--epochs",
+            "3",
+        ],
+        2,
+        "--seed is not used here: --batch-size 100 holds all 100 points",
+    );
+}
+
+#[test]
+fn values_are_read_as_typed_or_refused_saying_why() {
+    fails(
+        &["sweep", "--point", "1,2", "--weights", "-1:-3:-3"],
+        2,
+        "COUNT `-3` is negative",
+    );
+    // A column named -1 can be picked.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("minus.csv");
+    std::fs::write(&data, "-1,-2\n1,2\n2,4\n").unwrap();
+    let table = ok(&[
+        "sweep",
+        "--data",
+        data.to_str().unwrap(),
+        "--x",
+        "-1",
+        "--y",
+        "-2",
+        "-q",
+    ]);
+    assert!(
+        table.contains("closed-form optimum: A = 2 (loss 0)"),
+        "{table}"
+    );
+    // A control character in an argument is named escaped, not eaten by the terminal.
+    let err = fails(
+        &["train", "--data", "data/linear.csv", "--lr", "\x1b[31m"],
+        2,
+        "\\u{1b}[31m",
+    );
+    assert!(!err.contains('\x1b'));
+    for delimiter in ["-", ".", "\x07"] {
+        fails(
+            &[
+                "sweep",
+                "--data",
+                "data/linear.csv",
+                "--delimiter",
+                delimiter,
+            ],
+            2,
+            "",
+        );
+    }
+    // Settings that f32 cannot hold point at f64.
+    fails(
+        &[
+            "train",
+            "--data",
+            "/nonexistent.csv",
+            "--weight-decay",
+            "1e40",
+        ],
+        2,
+        "--weight-decay 1e40 is beyond what f32 holds",
+    );
+    fails(
+        &[
+            "race",
+            "--data",
+            "/nonexistent.csv",
+            "--optimizers",
+            "sgd=1e-50",
+        ],
+        2,
+        "--lr 1e-50",
+    );
+    fails(
+        &["gen", "--seed", "9.007199254740993e15"],
+        2,
+        "give its digits",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_redirected_stdout_is_written_on_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    std::fs::write(&log, "before\n").unwrap();
+    let script = format!(
+        "{{ '{bin}' gen --n 2 --out /dev/stdout -q; echo after; }} >> '{log}'",
+        bin = env!("CARGO_BIN_EXE_explore"),
+        log = log.display()
+    );
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.starts_with("before\nx,y\n") && text.ends_with("after\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5, "{text}");
+    // A private file replaced stays private.
+    let save = dir.path().join("p.safetensors");
+    std::fs::write(&save, b"old").unwrap();
+    std::fs::set_permissions(&save, std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--epochs",
+        "1",
+        "-q",
+        "--save",
+        save.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::metadata(&save).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn a_diverged_lane_is_never_the_best() {
+    let out = explore(&[
+        "race",
+        "--data",
+        "data/linear.csv",
+        "--optimizers",
+        "sgd=0.05,adam",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = stdout(&out);
+    let sgd = table
+        .lines()
+        .find(|l| l.trim_start().starts_with("sgd"))
+        .unwrap();
+    assert!(!sgd.contains("minimum") && sgd.contains("NaN"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.trim_start().starts_with("adam") && l.contains("← minimum")),
+        "{table}"
     );
 }

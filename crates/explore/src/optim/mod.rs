@@ -443,10 +443,30 @@ impl Settings {
     /// `2(1 + μ)/lr` for heavy ball, …; 0 when no curvature is (μ ≥ 1); `None` for the
     /// adaptive methods.
     pub fn stable_curvature(&self) -> Option<f64> {
-        // Every bound here is c/(λ + wd): its value at λ = 1 gives c, then λ where it is lr.
-        let wd = self.weight_decay();
-        let at_one = self.stable_lr(1.0)?;
-        Some((at_one * (1.0 + wd) / self.lr - wd).max(0.0))
+        // The bound falls as the curvature grows: the largest curvature whose bound is still
+        // above lr, by bisection in a bracket doubled until it holds the edge.
+        let stable = |lambda: f64| self.stable_lr(lambda).map(|b| b > self.lr);
+        if !stable(0.0)? {
+            return Some(0.0);
+        }
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        while stable(hi)? {
+            (lo, hi) = (hi, 2.0 * hi);
+            if !hi.is_finite() {
+                return Some(f64::INFINITY);
+            }
+        }
+        loop {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                return Some(lo);
+            }
+            if stable(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
     }
 
     /// The learning rate this optimizer uses when none is given (see [`Rule::default_lr`]).

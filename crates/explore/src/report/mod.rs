@@ -453,8 +453,8 @@ impl<'a> Sink<'a> {
 /// Why a grid has no minimum (no finite loss): every loss NaN, or beyond f64's range (`inf`).
 pub fn no_minimum(losses: &[f64]) -> String {
     if losses.iter().any(|l| l.is_infinite()) {
-        "no minimum: every loss is beyond f64's range (inf), or NaN; rescale the data (divide x \
-         and y by a power of ten)"
+        "no minimum: every loss is beyond f64's range (inf), or NaN: the data or the parameters \
+         tried are too large"
             .to_string()
     } else {
         "no minimum: every loss is NaN".to_string()

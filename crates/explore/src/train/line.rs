@@ -240,12 +240,22 @@ pub struct Resume {
     pub shuffle: bool,
     pub seed: u64,
     pub standardize: Option<Standardize>,
+    /// The precision it was trained in.
+    pub dtype: DType,
 }
 
 impl Resume {
-    /// Why continuing from `self` with `settings` and `plan` would not be the run that never
-    /// stopped (another optimizer, batch size, shuffle, seed or units); `None` when it would.
-    pub fn differs(&self, settings: &Settings, plan: &Plan) -> Option<String> {
+    /// Why continuing from `self` with `settings` and `plan` in `dtype` would not be the run
+    /// that never stopped (another optimizer, batch size, shuffle, seed, units or precision);
+    /// `None` when it would.
+    pub fn differs(&self, settings: &Settings, plan: &Plan, dtype: DType) -> Option<String> {
+        if self.dtype != dtype {
+            return Some(format!(
+                "it was trained in {}, not {}",
+                self.dtype.as_str(),
+                dtype.as_str()
+            ));
+        }
         let batch = |b: Option<usize>| b.map_or("the whole data".to_string(), |b| b.to_string());
         if self.optimizer != settings.kind {
             return Some(format!(
@@ -405,6 +415,7 @@ pub fn fit_line<'a>(
             shuffle: plan.shuffle,
             seed: plan.seed,
             standardize: units,
+            dtype: x.dtype(),
         });
     }
     Ok(fit)

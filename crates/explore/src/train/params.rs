@@ -75,6 +75,7 @@ pub fn save_line(
             ("slope.shuffle".to_string(), r.shuffle.to_string()),
             ("slope.seed".to_string(), r.seed.to_string()),
             ("slope.standardize".to_string(), units),
+            ("slope.dtype".to_string(), r.dtype.as_str().to_string()),
         ]));
     }
     crate::io::write_safetensors(path, &tensors, header)
@@ -159,6 +160,11 @@ fn read_resume(
         shuffle: parse("shuffle", field("shuffle")?)?,
         seed: parse("seed", field("seed")?)?,
         standardize,
+        dtype: match field("dtype")? {
+            "f32" => DType::F32,
+            "f64" => DType::F64,
+            other => return Err(format!("`slope.dtype` is `{other}`, not f32 or f64")),
+        },
     }))
 }
 

@@ -103,7 +103,12 @@ impl Race {
                 stable_below: l.settings.stable_lr(lambda).and_then(finite),
                 epochs_to_1pct: l.within,
                 diverged: l.fit.diverged.is_some(),
-                final_loss: l.fit.last.map(|r| r.loss).and_then(finite),
+                final_loss: l
+                    .fit
+                    .last
+                    .filter(|_| l.fit.diverged.is_none())
+                    .map(|r| r.loss)
+                    .and_then(finite),
             })
             .collect()
     }
@@ -152,7 +157,11 @@ impl Race {
                 column(&|l| l.settings.stable_lr(lambda).unwrap_or(f64::NAN)),
                 column(&|l| l.within.map_or(f64::NAN, |e| e as f64)),
                 column(&|l| if l.fit.diverged.is_some() { 1.0 } else { 0.0 }),
-                column(&|l| l.fit.last.map_or(f64::NAN, |r| r.loss)),
+                // A diverged lane has no final loss to compare (nor to be marked the best).
+                column(&|l| match l.fit.diverged {
+                    Some(_) => f64::NAN,
+                    None => l.fit.last.map_or(f64::NAN, |r| r.loss),
+                }),
             ],
             self.dtype,
         )
@@ -163,7 +172,8 @@ impl Race {
         if let Some(t) = target(&self.moments, self.learn_bias) {
             report = report.summary(format!(
                 "epochs_to_1pct: the first epoch with loss ≤ {} (within 1% of the optimum's); \
-                 stable_below: the largest stable lr of full-batch descent where one is known; nan: none",
+                 stable_below: the largest stable lr of full-batch descent where one is known; nan: none (a \
+                 diverged lane has no final_loss)",
                 human(t)
             ));
         }

@@ -33,10 +33,20 @@ pub struct DataArgs {
     #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
     pub points: Vec<(f64, f64)>,
     /// The name of the x column (or .npz array) in --data, any case.
-    #[arg(long = "x", value_name = "NAME", default_value = "x")]
+    #[arg(
+        long = "x",
+        value_name = "NAME",
+        default_value = "x",
+        allow_hyphen_values = true
+    )]
     pub x_column: String,
     /// The name of the y column (or .npz array) in --data, any case.
-    #[arg(long = "y", value_name = "NAME", default_value = "y")]
+    #[arg(
+        long = "y",
+        value_name = "NAME",
+        default_value = "y",
+        allow_hyphen_values = true
+    )]
     pub y_column: String,
     /// The field separator of --data: `,` `;` `|` or `tab`. Default: tab for .tsv, else
     /// whichever of comma, tab and semicolon the header has most of.
@@ -49,9 +59,17 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         "comma" => Ok(b','),
         "semicolon" => Ok(b';'),
-        t if t.len() == 1 && t.is_ascii() && t != "\"" && t != "\n" => Ok(t.as_bytes()[0]),
+        // Punctuation that no number contains (not `-`, `+`, `.`), or a space.
+        t if t.len() == 1
+            && (t == " " || t.as_bytes()[0].is_ascii_punctuation())
+            && !matches!(t, "\"" | "-" | "+" | ".") =>
+        {
+            Ok(t.as_bytes()[0])
+        }
         _ => Err(format!(
-            "`{text}`: give one character such as , ; | or the word tab"
+            "`{}`: give one punctuation character such as , ; | (not one that numbers use: \
+             - + .) or the word tab",
+            text.escape_default()
         )),
     }
 }

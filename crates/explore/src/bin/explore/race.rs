@@ -74,6 +74,12 @@ pub fn run(args: Args) -> Result<()> {
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
     let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
     let ready = args.fit.prepare(&run)?;
+    if ready.resume.is_some() {
+        run.note(
+            "--init-from: the race starts every optimizer afresh from the saved parameters \
+             (continuing a run exactly is train's)",
+        );
+    }
     let entries = args
         .optimizers
         .iter()

@@ -107,7 +107,7 @@ impl Prepared {
             let why = if pinned {
                 Some("its bias was learnt, now it is pinned".to_string())
             } else {
-                resume.differs(settings, &self.plan)
+                resume.differs(settings, &self.plan, run.dtype)
             };
             match why {
                 None => return Start::Resume(resume),
