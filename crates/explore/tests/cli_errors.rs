@@ -63,7 +63,7 @@ fn malformed_specs_are_usage_errors() {
     fails(
         &["sweep", "--point", "-3,3", "--weights", "0:1:-4"],
         2,
-        "not a whole number",
+        "COUNT `-4` is negative",
     );
     fails(
         &["sweep", "--point", "-3,3", "--weights", "1,x,3"],
