@@ -239,7 +239,7 @@ fn axis_layout<DB: DrawingBackend>(
 }
 
 impl Surface3d {
-    /// How the axes are labelled when the figure is drawn (see [`AxisLabels`]): at a steep
+    /// How the axes are labelled when the figure is drawn (see `AxisLabels`): at a steep
     /// angle an axis seen end-on has no tick labels (they would be drawn on top of each other)
     /// and says its range in its name.
     pub fn axis_labels(&self) -> std::result::Result<[AxisLabels; 3], String> {
