@@ -81,6 +81,8 @@ pub struct Overflow {
     pub column: &'static str,
     /// The bound as its formula reads, e.g. `|x_mean| + 14·x_scale`.
     pub formula: &'static str,
+    /// Whether the formula has [`NORMAL_REACH`] in it (a sine's x has not).
+    pub normal_reach: bool,
 }
 
 impl LineSpec {
@@ -150,6 +152,7 @@ impl LineSpec {
                 setting,
                 column,
                 formula,
+                normal_reach: !(kind == Kind::Sine && column == "x"),
             });
         }
         Ok(())

@@ -83,7 +83,7 @@ pub fn run(args: Args) -> Result<()> {
             Setting::XScale => ("--x-scale", spec.x_scale),
             Setting::XMean => ("--x-mean", spec.x_mean),
         };
-        let z = if o.formula.contains("14·") {
+        let z = if o.normal_reach {
             format!(
                 " ({} is the largest |z| of the normal draws)",
                 gen::NORMAL_REACH
