@@ -366,6 +366,7 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
             setting: Setting::Noise,
             column: "y",
             formula: "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise",
+            normal_reach: true,
         })
     );
     let wide = LineSpec {
