@@ -291,7 +291,7 @@ impl<R: Rule> Optimizer for Optim<R> {
     }
 
     fn step(&mut self, grads: &GradStore) -> Result<()> {
-        self.t += 1;
+        self.t = self.t.saturating_add(1);
         for param in &mut self.params {
             match param {
                 Param::F32(var, state) => {

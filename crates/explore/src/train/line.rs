@@ -359,7 +359,7 @@ pub fn fit_line<'a>(
         if batch == 0 && plan.shuffle && step < steps {
             let mut order: Vec<u32> = (0..n as u32).collect();
             let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
-            rng.set_stream((first_epoch + step / batches) as u64);
+            rng.set_stream(first_epoch.saturating_add(step / batches) as u64);
             order.shuffle(&mut rng);
             let index = Tensor::new(order.as_slice(), x.device())?;
             epoch_data = (x.index_select(&index, 0)?, y.index_select(&index, 0)?);
@@ -409,7 +409,7 @@ pub fn fit_line<'a>(
         fit.end = Some(Resume {
             optimizer: settings.kind,
             state: optimizer.state(),
-            epochs: first_epoch + plan.epochs,
+            epochs: first_epoch.saturating_add(plan.epochs),
             trained: (w_now, model.bias().map(|_| b_now)),
             batch_size: plan.batch_size,
             shuffle: plan.shuffle,

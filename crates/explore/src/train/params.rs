@@ -106,6 +106,14 @@ fn read_resume(
         text.parse()
             .map_err(|_| format!("`slope.{key}` is `{text}`, not a number"))
     }
+    // Counts no run reaches (10¹⁵ updates) are a damaged or crafted file, not a run's end.
+    let counted = |key: &str| -> Result<u64, String> {
+        let n: u64 = parse(key, field(key)?)?;
+        match n {
+            n if n <= 1_000_000_000_000_000 => Ok(n),
+            n => Err(format!("`slope.{key}` is {n}, more than any run takes")),
+        }
+    };
     let value = |name: &str| -> Result<f64, String> {
         let t = tensors
             .get(name)
@@ -126,7 +134,11 @@ fn read_resume(
             let t = tensors
                 .get(&key)
                 .ok_or_else(|| format!("no `{key}` tensor in the file"))?;
-            own.push(flat(t)?);
+            let values = flat(t)?;
+            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+                return Err(format!("`{key}` holds {v}, not a finite number"));
+            }
+            own.push(values);
         }
         buffers.push(own);
     }
@@ -145,10 +157,10 @@ fn read_resume(
     Ok(Some(Resume {
         optimizer,
         state: OptimState {
-            steps: parse("steps", field("steps")?)?,
+            steps: counted("steps")?,
             buffers,
         },
-        epochs: parse("epochs", field("epochs")?)?,
+        epochs: counted("epochs")? as usize,
         trained: (
             value("trained.weight")?,
             learn_bias.then(|| value("trained.bias")).transpose()?,
