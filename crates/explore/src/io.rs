@@ -28,11 +28,18 @@ pub fn write_atomic_stream(
         // offset, which the shell shares, moves on (`(explore … --out /dev/stdout; echo) > f`).
         Destination::Stream(fd) => {
             let mut stream: Box<dyn Write> = match fd {
-                1 => Box::new(std::io::stdout().lock()),
+                1 => Box::new(UntilClosed(Stdout::new())),
                 _ => Box::new(std::io::stderr().lock()),
             };
-            write(&mut stream).map_err(wrap)?;
-            return stream.flush().map_err(wrap);
+            return match write(&mut stream).and_then(|()| stream.flush()) {
+                // The reader has gone (`| head`): no error, as for any output on stdout.
+                Err(e)
+                    if fd == 1 && stdout_closed() && e.kind() == std::io::ErrorKind::BrokenPipe =>
+                {
+                    Ok(())
+                }
+                other => other.map_err(wrap),
+            };
         }
         Destination::Special(target) => {
             let file = open_special(&target).map_err(wrap)?;
@@ -394,6 +401,26 @@ impl Write for Stdout {
 impl Drop for Stdout {
     fn drop(&mut self) {
         let _ = self.flush();
+    }
+}
+
+/// [`Stdout`] for a writer that would go on making output nobody reads (`gen … | head`): once
+/// the reader has gone, every write fails with `BrokenPipe`, so the writer stops; the caller
+/// takes that, with [`stdout_closed`], as the quiet end it is.
+#[derive(Debug, Default)]
+pub struct UntilClosed(pub Stdout);
+
+impl Write for UntilClosed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(buf)?;
+        if stdout_closed() {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 

@@ -9,7 +9,7 @@ use std::io::Write;
 
 use explore::data::gen::{self, Kind, LineSpec, Setting};
 use explore::data::write::{self, Format};
-use explore::io::Stdout;
+use explore::io::{Stdout, UntilClosed};
 
 /// The most points `gen` writes.
 const MOST: u64 = 1_000_000_000;
@@ -111,9 +111,11 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         None => {
-            let mut stdout = Stdout::new();
+            let mut stdout = UntilClosed(Stdout::new());
             match write::stream(Format::Csv, args.n, points, &mut stdout) {
                 Ok(()) => stdout.flush().map_err(explore::io::stdout_error)?,
+                // The reader has gone (`| head`): stop drawing points, quietly.
+                Err(write::Failure::Io(_)) if explore::io::stdout_closed() => {}
                 Err(write::Failure::Io(e)) => return Err(explore::io::stdout_error(e).into()),
                 Err(write::Failure::NotFinite(p)) => {
                     let _ = stdout.flush();
