@@ -59,9 +59,16 @@ pub fn losses(
     match method.resolve() {
         Method::Auto | Method::Moments => {
             let m = data.moments();
+            // The moments work in f64; a loss the run's dtype cannot hold is infinite there, as
+            // the direct method finds it, so every table, file and summary says the same.
+            let limit = match dtype {
+                DType::F32 => f64::from(f32::MAX),
+                _ => f64::MAX,
+            };
             let out: Vec<f64> = weights
                 .iter()
                 .flat_map(|&w| biases.iter().map(move |&b| m.loss(w, b)))
+                .map(|l| if l.abs() > limit { f64::INFINITY } else { l })
                 .collect();
             progress(out.len(), out.len());
             Ok(out)
@@ -148,7 +155,7 @@ impl Sweep {
                 human(self.weights[i]),
                 human(self.losses[i])
             ),
-            None => crate::report::no_minimum(&self.losses),
+            None => crate::report::no_minimum(&self.losses, self.dtype),
         };
         let title = format!(
             "sweep of {}: loss of {} (bias fixed), method {}, {}",
@@ -269,7 +276,7 @@ impl Surface {
                 human(biases[i]),
                 human(self.losses[i])
             ),
-            None => crate::report::no_minimum(&self.losses),
+            None => crate::report::no_minimum(&self.losses, self.dtype),
         };
         let title = format!(
             "surface of {}: loss of y = A·x + b over {} × {} (A, b), method {}, {}",

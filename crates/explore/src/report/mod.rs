@@ -450,12 +450,15 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// Why a grid has no minimum (no finite loss): every loss NaN, or beyond f64's range (`inf`).
-pub fn no_minimum(losses: &[f64]) -> String {
+/// Why a grid has no minimum (no finite loss): every loss NaN, or beyond the range of `dtype`
+/// (`inf`).
+pub fn no_minimum(losses: &[f64], dtype: DType) -> String {
     if losses.iter().any(|l| l.is_infinite()) {
-        "no minimum: every loss is beyond f64's range (inf), or NaN: the data or the parameters \
-         tried are too large"
-            .to_string()
+        format!(
+            "no minimum: every loss is beyond {}'s range (inf), or NaN: the data or the \
+             parameters tried are too large",
+            dtype.as_str()
+        )
     } else {
         "no minimum: every loss is NaN".to_string()
     }

@@ -249,7 +249,7 @@ impl Run {
             .and_then(|()| out.flush())
             .map_err(stdout_error)?;
         if report.beyond_f32() {
-            say("warning: some values are beyond f32's range (±3.4e38): CSV and JSON print them as inf and null; use --dtype f64");
+            say("warning: some values are beyond f32's range (±3.4e38) and show as inf; use --dtype f64");
         }
         self.draw(figure, page)
     }
@@ -482,13 +482,28 @@ pub enum ViewKind {
 
 impl ViewArgs {
     /// `--angle` turns the 3-D view: unused by the others.
-    pub fn uses(&self) -> [Use<'static>; 1] {
-        [(
-            "angle",
-            "--angle",
-            self.view == ViewKind::Solid,
-            "it turns the 3-D view; give --view 3d",
-        )]
+    /// `--view` picks the plot (landscape's `line` is a computation of its own) and `--angle`
+    /// turns the 3-D one: unused without `--plot`, `--angle` without `--view 3d`.
+    pub fn uses(&self, plot: bool) -> [Use<'static>; 2] {
+        let line = self.view == ViewKind::Line;
+        [
+            (
+                "view",
+                "--view",
+                plot || line,
+                "it picks how the plot is drawn; give --plot FILE",
+            ),
+            (
+                "angle",
+                "--angle",
+                plot && self.view == ViewKind::Solid,
+                if plot {
+                    "it turns the 3-D view; give --view 3d"
+                } else {
+                    "it turns the 3-D plot; give --plot FILE and --view 3d"
+                },
+            ),
+        ]
     }
 }
 

@@ -245,7 +245,7 @@ impl Args {
             own.to_vec(),
             self.data.uses().to_vec(),
             self.optim.uses(trains),
-            self.view.uses().to_vec(),
+            self.view.uses(self.common.plot.is_some()).to_vec(),
             self.animate.uses().to_vec(),
         ];
         explore::cli::refuse_unused(&uses.concat())

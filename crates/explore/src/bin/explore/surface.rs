@@ -30,7 +30,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    explore::cli::refuse_unused(&[args.data.uses().to_vec(), args.view.uses().to_vec()].concat())?;
+    explore::cli::refuse_unused(
+        &[
+            args.data.uses().to_vec(),
+            args.view.uses(args.common.plot.is_some()).to_vec(),
+        ]
+        .concat(),
+    )?;
     // The default axes have 81 values each, so the grid's size is known before any work.
     let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
     explore::grid::check_grid_size(count(&args.weights), count(&args.biases))
