@@ -142,12 +142,17 @@ pub fn say(line: &str) {
 /// `text` with its control characters escaped (`\u{0}`, `\u{1b}`): a NUL or an escape
 /// sequence quoted from a data file or a flag must not reach the terminal raw.
 fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    // Controls, and the marks that reorder text on screen (a right-to-left override).
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
         return text.into();
     }
     text.chars()
         .map(|c| match c {
-            c if c.is_control() => c.escape_default().to_string(),
+            c if hidden(c) => c.escape_unicode().to_string(),
             c => c.to_string(),
         })
         .collect::<String>()
@@ -179,6 +184,10 @@ pub fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone
         };
         let v = match t.parse::<u64>() {
             Ok(v) => v,
+            // Digits, past what a u64 holds.
+            Err(_) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+                return Err(format!("{t} is more than {max}"))
+            }
             Err(_) => {
                 let v = finite(t)?;
                 if v.fract() != 0.0 {

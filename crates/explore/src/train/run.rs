@@ -4,7 +4,7 @@
 use model::Moments;
 
 use super::line::{Fit, Plan};
-use crate::optim::Settings;
+use crate::optim::{Hyper, Settings};
 use crate::plot::{
     pad, span, DataFit, Frame, Heatmap, Landscape, LossCurve, LossHistory, Series, Track,
     TrainFigure,
@@ -319,15 +319,42 @@ pub fn diverged_message(d: &super::Diverged, settings: &Settings, bound: Option<
     let name = settings.kind.name();
     let lr = human(settings.lr);
     let why = match bound {
+        // Below full-batch descent's bound: the curvature of a mini-batch was larger.
+        Some(b) if b > 0.0 && settings.lr < b => format!(
+            "learning rate {lr} is below full-batch {name}'s bound {} on this data, but a \
+             mini-batch's curvature can exceed the whole data's: lower --lr or enlarge the \
+             batches",
+            bound_text(b)
+        ),
         Some(b) if b > 0.0 => format!(
             "learning rate {lr} is too large; {name} is stable only for lr < {} on this data",
-            human(b)
+            bound_text(b)
         ),
-        Some(_) => format!(
-            "no learning rate is stable for {name} with momentum {}",
-            human(settings.momentum)
-        ),
+        Some(_) if settings.momentum >= 1.0 && settings.kind.uses().contains(&Hyper::Momentum) => {
+            format!(
+                "no learning rate is stable for {name} with momentum {}",
+                human(settings.momentum)
+            )
+        }
+        Some(_) => "no learning rate is stable on this data: its curvature is beyond the \
+                    precision's range; rescale x"
+            .to_string(),
         None => format!("learning rate {lr} is too large for {name} on this data"),
     };
     format!("{}: {why}", d.describe())
+}
+
+/// A stable bound as text: six significant digits, rounded down where rounding would go above
+/// the bound (it is a promise for every rate below it).
+pub fn bound_text(bound: f64) -> String {
+    let short = human(bound);
+    if !bound.is_finite() || short.parse::<f64>().is_ok_and(|v| v <= bound) {
+        return short;
+    }
+    let scale = 10f64.powi(5 - bound.abs().log10().floor() as i32);
+    let down = human((bound * scale).floor() / scale);
+    match down.parse::<f64>() {
+        Ok(v) if v <= bound => down,
+        _ => format!("{bound}"),
+    }
 }

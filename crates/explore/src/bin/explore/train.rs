@@ -12,7 +12,8 @@ use explore::optim::Kind;
 use explore::plot::Page;
 use explore::report::human;
 use explore::train::{
-    check_start, fit_line, load_line, save_line, LineRun, Plan, Resume, Standardize, Start,
+    bound_text, check_start, fit_line, load_line, save_line, LineRun, Plan, Resume, Standardize,
+    Start,
 };
 use model::Bias;
 
@@ -283,7 +284,7 @@ pub fn run(args: Args) -> Result<()> {
             run.note(&format!(
                 "learning rate {} ({whose} is stable for lr < {} on this data{caveat})",
                 human(settings.lr),
-                human(bound)
+                bound_text(bound)
             ));
             if settings.lr >= bound {
                 // A warning, so not silenced by --quiet.
@@ -291,7 +292,7 @@ pub fn run(args: Args) -> Result<()> {
                     "warning: --lr {} is at or above the stable bound {}: {whose} will not \
                      converge{}",
                     human(settings.lr),
-                    human(bound),
+                    bound_text(bound),
                     if batched {
                         ", and mini-batches, on average, will not either"
                     } else {
