@@ -300,10 +300,18 @@ fn saved_parameters_continue_training_exactly() {
         20 * 5,
         "30 points in batches of 7: 5 updates an epoch"
     );
-    assert_eq!(resume.differs(&adam, &plan(20), DType::F64), None);
+    assert_eq!(resume.differs(&adam, &plan(20), (DType::F64, 30)), None);
     assert_eq!(
-        resume.differs(&adam, &plan(20), DType::F32).as_deref(),
+        resume
+            .differs(&adam, &plan(20), (DType::F32, 30))
+            .as_deref(),
         Some("it was trained in f64, not f32")
+    );
+    assert_eq!(
+        resume
+            .differs(&adam, &plan(20), (DType::F64, 31))
+            .as_deref(),
+        Some("it was trained on 30 points, not these 31")
     );
     let rest = run(explore::train::Start::Resume(&resume), 20)
         .last

@@ -278,6 +278,11 @@ impl Config {
         let per = copies * dtype.size_in_bytes();
         let parameters = self.parameters();
         if parameters.saturating_mul(per) > BUDGET_BYTES {
+            // The count saturates: past u64 it is only "more than" that.
+            let parameters = match parameters {
+                usize::MAX => format!("more than {}", usize::MAX),
+                n => n.to_string(),
+            };
             return Err(format!(
                 "--hidden: this MLP has {parameters} parameters, and recording its training \
                  takes {copies} copies of them: at most {} parameters fit in {} GiB in {}",

@@ -242,13 +242,26 @@ pub struct Resume {
     pub standardize: Option<Standardize>,
     /// The precision it was trained in.
     pub dtype: DType,
+    /// The number of points it was trained on (other data is another run).
+    pub points: usize,
 }
 
 impl Resume {
     /// Why continuing from `self` with `settings` and `plan` in `dtype` would not be the run
     /// that never stopped (another optimizer, batch size, shuffle, seed, units or precision);
     /// `None` when it would.
-    pub fn differs(&self, settings: &Settings, plan: &Plan, dtype: DType) -> Option<String> {
+    pub fn differs(
+        &self,
+        settings: &Settings,
+        plan: &Plan,
+        (dtype, points): (DType, usize),
+    ) -> Option<String> {
+        if self.points != points {
+            return Some(format!(
+                "it was trained on {} points, not these {points}",
+                self.points
+            ));
+        }
         if self.dtype != dtype {
             return Some(format!(
                 "it was trained in {}, not {}",
@@ -416,6 +429,7 @@ pub fn fit_line<'a>(
             seed: plan.seed,
             standardize: units,
             dtype: x.dtype(),
+            points: n,
         });
     }
     Ok(fit)

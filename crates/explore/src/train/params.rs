@@ -76,6 +76,7 @@ pub fn save_line(
             ("slope.seed".to_string(), r.seed.to_string()),
             ("slope.standardize".to_string(), units),
             ("slope.dtype".to_string(), r.dtype.as_str().to_string()),
+            ("slope.points".to_string(), r.points.to_string()),
         ]));
     }
     crate::io::write_safetensors(path, &tensors, header)
@@ -172,6 +173,7 @@ fn read_resume(
         shuffle: parse("shuffle", field("shuffle")?)?,
         seed: parse("seed", field("seed")?)?,
         standardize,
+        points: counted("points")? as usize,
         dtype: match field("dtype")? {
             "f32" => DType::F32,
             "f64" => DType::F64,

@@ -108,7 +108,7 @@ impl Prepared {
             let why = if pinned {
                 Some("its bias was learnt, now it is pinned".to_string())
             } else {
-                resume.differs(settings, &self.plan, run.dtype)
+                resume.differs(settings, &self.plan, (run.dtype, run.data.len()))
             };
             match why {
                 None => return Start::Resume(resume),
