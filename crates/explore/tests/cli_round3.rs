@@ -924,3 +924,115 @@ fn a_diverged_lane_is_never_the_best() {
         "{table}"
     );
 }
+
+#[test]
+fn second_review_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    // A crafted saved run with a step count no run reaches: one line, no panic.
+    let saved = dir.path().join("run.safetensors");
+    let saved = saved.to_str().unwrap();
+    let train = [
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--optimizer",
+        "adam",
+        "-q",
+    ];
+    ok(&[&train[..], &["--epochs", "2", "--save", saved]].concat());
+    let mut bytes = std::fs::read(saved).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
+    let steps = "\"slope.steps\":\"2\"";
+    assert!(header.contains(steps), "{header}");
+    // The same length, so the offsets stay right: 2 → 9, then a count of 19 nines.
+    let crafted = header.replace(steps, "\"slope.steps\":\"9\"");
+    bytes[8..8 + header_len].copy_from_slice(crafted.as_bytes());
+    std::fs::write(saved, &bytes).unwrap();
+    ok(&[&train[..], &["--epochs", "1", "--init-from", saved]].concat());
+    let long = header.replace(steps, "\"slope.steps\":\"18446744073709551615\"");
+    let mut crafted = (long.len() as u64).to_le_bytes().to_vec();
+    crafted.extend_from_slice(long.as_bytes());
+    crafted.extend_from_slice(&bytes[8 + header_len..]);
+    std::fs::write(saved, &crafted).unwrap();
+    fails(
+        &[&train[..], &["--epochs", "1", "--init-from", saved]].concat(),
+        1,
+        "more than any run takes",
+    );
+    // gen into a pipe that closes stops at once (here: 10⁹ points would take minutes).
+    let started = std::time::Instant::now();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' gen --n 1000000000 -q | head -c 10 >/dev/null",
+            env!("CARGO_BIN_EXE_explore")
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // In f32 a loss f32 cannot hold is inf by either method, and never the minimum.
+    for method in ["moments", "direct"] {
+        let table = ok(&[
+            "sweep",
+            "--data",
+            "data/linear.csv",
+            "--weights",
+            "1e30,2e30",
+            "--method",
+            method,
+            "-q",
+        ]);
+        assert!(!table.contains("← minimum"), "{table}");
+        assert!(table.contains("beyond f32's range (inf)"), "{table}");
+    }
+    // A printed bound never rounds up past the true one (0.019541372… for heavy ball here).
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--optimizer",
+        "momentum",
+        "--epochs",
+        "0",
+    ]);
+    assert!(
+        stderr(&out).contains("stable for lr < 0.0195413 "),
+        "{}",
+        stderr(&out)
+    );
+    // Marks that reorder text are escaped like controls.
+    let bidi = dir.path().join("bidi.csv");
+    std::fs::write(&bidi, "x,y\n1,2\n3,\u{202e}4\n").unwrap();
+    let err = fails(
+        &["sweep", "--data", bidi.to_str().unwrap()],
+        1,
+        "\\u{202e}4",
+    );
+    assert!(!err.contains('\u{202e}'));
+    // A mini-batch broke the run, not the full-batch bound: said so.
+    let out_csv = dir.path().join("out.csv");
+    let mut text = String::from("x,y\n");
+    for i in 0..49 {
+        text.push_str(&format!("{},{}\n", i as f64 * 0.01, i as f64 * 0.01));
+    }
+    text.push_str("100,5\n");
+    std::fs::write(&out_csv, text).unwrap();
+    let err = fails(
+        &[
+            "train",
+            "--data",
+            out_csv.to_str().unwrap(),
+            "--epochs",
+            "50",
+            "--batch-size",
+            "1",
+            "--no-shuffle",
+            "-q",
+        ],
+        1,
+        "a mini-batch's curvature can exceed the whole data's",
+    );
+    assert!(!err.contains("is too large; sgd is stable only"), "{err}");
+}
