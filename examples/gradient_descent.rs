@@ -66,6 +66,15 @@ fn run(args: Args) -> Result<()> {
     let (px, py) = (-3.0, 3.0);
     let moments = Moments::from_points(&[px], &[py]);
     let dtype = args.dtype.dtype();
+    // As `explore train`: a rate f32 cannot hold would step by nothing, or by infinity.
+    let held = args.lr as f32;
+    if dtype == candle_core::DType::F32 && !(held.is_finite() && held.is_normal()) {
+        return Err(explore::cli::usage(format!(
+            "--lr {} is beyond what f32 holds (normal numbers from 1.2e-38 to 3.4e38): use \
+             --dtype f64",
+            human(args.lr)
+        )));
+    }
     // A start whose loss is already beyond the dtype's range cannot train, whatever the
     // learning rate: said as `explore train` says it, before any work.
     check_start(
@@ -88,11 +97,21 @@ fn run(args: Args) -> Result<()> {
         "dL/dA = 18·(A + 1); each step: A ← A − lr·dL/dA, with lr = {}.",
         human(args.lr)
     )?;
+    let bound = moments.max_stable_lr(false);
     writeln!(
         out,
         "Stable for lr < 2/λ = 2/18 = {}.\n",
-        human(moments.max_stable_lr(false))
+        explore::train::bound_text(bound)
     )?;
+    if args.lr >= bound {
+        // As `explore train` warns.
+        explore::cli::say(&format!(
+            "warning: --lr {} is at or above the stable bound {}: gradient descent will not \
+             converge",
+            args.lr,
+            explore::train::bound_text(bound)
+        ));
+    }
 
     // The model y = A·x with no bias parameter, the data as tensors, and the optimizer.
     let model = Linear::line(args.init_weight, Bias::Zero, dtype, &device)?;

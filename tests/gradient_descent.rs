@@ -83,6 +83,19 @@ fn a_learning_rate_above_the_bound_diverges_with_one_error() {
         "{err}"
     );
     assert!(plot.exists(), "the steps so far are still drawn");
+    assert!(
+        err.contains("warning: --lr 0.12 is at or above the stable bound 0.111111"),
+        "warned as explore train warns: {err}"
+    );
+    // A rate f32 cannot hold is refused as explore train refuses it.
+    let out = example(
+        "gradient_descent",
+        &["--plot", plot.to_str().unwrap(), "--lr", "1e-320"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("beyond what f32 holds"));
 }
 
 #[test]

@@ -291,7 +291,7 @@ pub fn run(args: Args) -> Result<()> {
                 say(&format!(
                     "warning: --lr {} is at or above the stable bound {}: {whose} will not \
                      converge{}",
-                    human(settings.lr),
+                    settings.lr,
                     bound_text(bound),
                     if batched {
                         ", and mini-batches, on average, will not either"
