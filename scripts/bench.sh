@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks slope against plain candle and prints the table of figures (see README).
+# Benchmarks slope against plain candle and prints the table of figures (see docs/performance.md).
 # Runs the criterion benches with the default thread count and with RAYON_NUM_THREADS=1, then
 # prints medians, baselines and ratios read off those runs. Extra arguments go to criterion.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The PyTorch baselines of the landscape row of the README table: the loss of an MLP 1-16-16-1
+"""The PyTorch baselines of the landscape row of the table in docs/performance.md: the loss of an MLP 1-16-16-1
 (tanh) on the 200 points of data/sine.csv over a 101 x 101 plane theta = c + a*d1 + b*d2,
 
   - one forward per grid point, parameters written into the model (Li et al.'s loss-landscape);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# The PyTorch baseline for the mini-batch row of the README table: one epoch of
+# The PyTorch baseline for the mini-batch row of the table in docs/performance.md: one epoch of
 # DataLoader(batch_size=32, shuffle=True) + SGD over 1,000,000 points, three times.
 # Run it in a virtual environment with torch installed (not a dependency of slope).
 import time, torch

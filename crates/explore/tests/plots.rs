@@ -70,7 +70,7 @@ const RED: [u8; 3] = [227, 26, 28];
 const MAGENTA: [u8; 3] = [255, 0, 255];
 const GREEN: [u8; 3] = [44, 160, 44];
 
-/// The README's race: every loss is at least the closed-form optimum's, so no curve may be drawn
+/// The race of the README and docs/optimizers.md: every loss is at least the closed-form optimum's, so no curve may be drawn
 /// below its dashed line (beyond the half-width of the stroke). Plotters joined the thick loss
 /// line with mitres at the sharp turns where a spike of Adam's loss fell back: the turn check
 /// missed them when two points a few epochs apart fell on one pixel, and the mitre drew the
@@ -490,7 +490,7 @@ fn svg_text(args: &[&str]) -> String {
     std::fs::read_to_string(&svg).unwrap()
 }
 
-/// The legends say what the picture cannot show: in the README's race, SGD's and Adam's paths
+/// The legends say what the picture cannot show: in the README's race (docs/optimizers.md), SGD's and Adam's paths
 /// are a few pixels long at the scale momentum's wide path sets, and each is named with where it
 /// ended; the surface's optimum off the grid is said to be off, and where.
 #[test]
