@@ -121,23 +121,15 @@ pub(crate) fn train_full_batch(
         epochs,
         |step| {
             let first = *start.get_or_insert(step.loss);
-            if crate::train::diverging(first, step.loss) {
-                diverged = Some(Diverged {
-                    epoch: step.step,
-                    loss: step.loss,
-                    start: first,
-                });
+            diverged = Diverged::check(step.step, step.loss, first);
+            if diverged.is_some() {
                 return Ok(ControlFlow::Break(()));
             }
             on_step(step).map(|()| ControlFlow::Continue(()))
         },
     )?;
     if let Ended::NonFinite { step } = ended {
-        diverged = Some(Diverged {
-            epoch: step,
-            loss: f64::NAN,
-            start: start.unwrap_or(f64::NAN),
-        });
+        diverged = Some(Diverged::non_finite(step, start));
     }
     match diverged {
         Some(d) => Err(candle_core::Error::Msg(diverged_message(

@@ -77,6 +77,22 @@ pub struct Diverged {
 }
 
 impl Diverged {
+    /// The divergence rule ([`diverging`]) at `epoch` of a run that started at loss `start`:
+    /// why it stops, when `loss` breaks the rule.
+    pub fn check(epoch: usize, loss: f64, start: f64) -> Option<Self> {
+        diverging(start, loss).then_some(Self { epoch, loss, start })
+    }
+
+    /// A run whose loss became non-finite at `epoch`, after starting at `start` (if any loss
+    /// was seen).
+    pub fn non_finite(epoch: usize, start: Option<f64>) -> Self {
+        Self {
+            epoch,
+            loss: f64::NAN,
+            start: start.unwrap_or(f64::NAN),
+        }
+    }
+
     /// What happened, for the one message every training path gives: "the loss grew from 9 to
     /// 1e7 (more than 1e6× its start) by epoch 12", or "became non-finite".
     pub fn describe(&self) -> String {
@@ -139,15 +155,11 @@ impl Fit {
             self.history.push(row);
             self.path.push((row.weight, row.bias));
         }
-        if diverging(start, row.loss) {
-            self.diverged = Some(Diverged {
-                epoch: row.epoch,
-                loss: row.loss,
-                start,
-            });
-            return ControlFlow::Break(());
+        self.diverged = Diverged::check(row.epoch, row.loss, start);
+        match self.diverged {
+            Some(_) => ControlFlow::Break(()),
+            None => ControlFlow::Continue(()),
         }
-        ControlFlow::Continue(())
     }
 
     /// Records the parameters before an update inside an epoch (a mini-batch's; the first
@@ -411,11 +423,10 @@ pub fn fit_line<'a>(
         Ok(if verdict.is_break() { verdict } else { written })
     })?;
     if let Ended::NonFinite { step } = ended {
-        fit.diverged = Some(Diverged {
-            epoch: step / batches,
-            loss: f64::NAN,
-            start: fit.first.map_or(f64::NAN, |f| f.loss),
-        });
+        fit.diverged = Some(Diverged::non_finite(
+            step / batches,
+            fit.first.map(|f| f.loss),
+        ));
     }
     if ended == Ended::Completed {
         let (w_now, b_now) = model.line_values()?;
