@@ -67,14 +67,7 @@ fn run(args: Args) -> Result<()> {
     let moments = Moments::from_points(&[px], &[py]);
     let dtype = args.dtype.dtype();
     // As `explore train`: a rate f32 cannot hold would step by nothing, or by infinity.
-    let held = args.lr as f32;
-    if dtype == candle_core::DType::F32 && !(held.is_finite() && held.is_normal()) {
-        return Err(explore::cli::usage(format!(
-            "--lr {} is beyond what f32 holds (normal numbers from 1.2e-38 to 3.4e38): use \
-             --dtype f64",
-            human(args.lr)
-        )));
-    }
+    explore::cli::held("--lr", args.lr, dtype)?;
     // A start whose loss is already beyond the dtype's range cannot train, whatever the
     // learning rate: said as `explore train` says it, before any work.
     check_start(

@@ -347,23 +347,14 @@ impl HyperArgs {
     /// Refuses a setting (and `lr`) that the precision cannot hold, before any work: in f32 a
     /// weight decay of 1e40 is infinite and 1e-50 is zero, so no bound or step would be true.
     pub fn fit(&self, lr: Option<f64>, dtype: DType) -> Result<()> {
-        if dtype != DType::F32 {
-            return Ok(());
-        }
         let given = [
             ("--lr", lr),
             ("--eps", self.eps),
             ("--weight-decay", self.weight_decay),
         ];
         for (flag, value) in given {
-            let Some(v) = value else { continue };
-            let held = v as f32;
-            if !held.is_finite() || (v != 0.0 && !held.is_normal()) {
-                return Err(usage(format!(
-                    "{flag} {} is beyond what f32 holds (normal numbers from 1.2e-38 to \
-                     3.4e38): use --dtype f64",
-                    explore::report::human(v)
-                )));
+            if let Some(v) = value {
+                explore::cli::held(flag, v, dtype)?;
             }
         }
         Ok(())
