@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use explore::data::gen::{line, LineSpec};
 use explore::optim::{Kind, Settings};
 use loss::line::plain;
-use loss::{line_mse, line_sweep, mse, Reduction};
+use loss::{line_mse, line_sweep, mse, LossName, Mse, Params, Reduction};
 use model::{Bias, Linear, Moments};
 
 fn threads() -> usize {
@@ -40,8 +40,9 @@ fn tensors(x: &[f64], y: &[f64]) -> (Tensor, Tensor) {
     (t(x), t(y))
 }
 
-/// Direct sweep, N = 1,000,000 points: fused over 1,000 weights, plain over 20 (it is ~100×
-/// slower); throughput is point-weight evaluations per second.
+/// Direct sweep, N = 1,000,000 points: fused over 1,000 weights under MSE, L1 and Huber (each
+/// loss's own kernel), plain MSE over 20 (it is ~100× slower); throughput is point-weight
+/// evaluations per second.
 fn sweep(c: &mut Criterion) {
     let n = 1_000_000;
     let (xs, ys) = data(n);
@@ -54,8 +55,16 @@ fn sweep(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new(name, k), |b| {
             b.iter(|| match name {
                 "fused" => line_sweep(&x, &y, &weights, &[0.0]).unwrap(),
-                _ => plain::line_sweep(&x, &y, &weights, &[0.0]).unwrap(),
+                _ => plain::line_sweep(&Mse, &x, &y, &weights, &[0.0]).unwrap(),
             })
+        });
+    }
+    let k = 1000;
+    let weights: Vec<f64> = (0..k).map(|i| -1.0 + 3.0 * i as f64 / k as f64).collect();
+    for name in [LossName::L1, LossName::Huber] {
+        let loss = name.with(&Params::default()).unwrap();
+        g.bench_function(BenchmarkId::new(format!("fused_{}", name.name()), k), |b| {
+            b.iter(|| loss.line_sweep(&x, &y, &weights, &[0.0]).unwrap())
         });
     }
     g.finish();
@@ -107,6 +116,22 @@ fn epoch(c: &mut Criterion) {
                 sgd.backward_step(&loss).unwrap();
             })
         });
+        for name in [LossName::L1, LossName::Huber] {
+            let loss = name.with(&Params::default()).unwrap();
+            g.bench_function(format!("fused_{}", name.name()), |b| {
+                b.iter(|| {
+                    let loss = loss
+                        .line_loss(
+                            &x,
+                            &y,
+                            model.weight().as_tensor(),
+                            model.bias().map(|v| v.as_tensor()),
+                        )
+                        .unwrap();
+                    sgd.backward_step(&loss).unwrap();
+                })
+            });
+        }
         g.bench_function("plain", |b| {
             b.iter(|| {
                 let loss = mse(&model.forward(&x).unwrap(), &y, Reduction::Mean).unwrap();

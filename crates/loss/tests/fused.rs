@@ -2,7 +2,7 @@
 
 use candle_core::{DType, Device, Tensor, Var};
 use loss::line::plain;
-use loss::{line_mse, line_sweep};
+use loss::{line_mse, line_sweep, Mse};
 use proptest::prelude::*;
 
 /// A deterministic spread of values (no RNG needed): a scrambled sequence in [-scale, scale].
@@ -55,7 +55,7 @@ fn sweep_equals_plain_ops_at_odd_sizes() {
                 for (dtype, tol) in [(DType::F32, 1e-5), (DType::F64, 1e-12)] {
                     let (x, y, xs, ys) = data(n, dtype);
                     let fused = grid(&line_sweep(&x, &y, &weights, &biases).unwrap());
-                    let plain = grid(&plain::line_sweep(&x, &y, &weights, &biases).unwrap());
+                    let plain = grid(&plain::line_sweep(&Mse, &x, &y, &weights, &biases).unwrap());
                     for i in 0..k {
                         for j in 0..nb {
                             let (w, b) = (weights[i], biases[j]);
@@ -124,7 +124,7 @@ fn sweep_refuses_bad_input() {
     assert_eq!(line_sweep(&x, &y, &[], &[0.0]).unwrap().dims(), [0, 1]);
 }
 
-/// `line_mse` or `plain::line_mse`.
+/// `line_mse` or `plain::line_loss` under MSE.
 type LineLoss = fn(&Tensor, &Tensor, &Tensor, Option<&Tensor>) -> candle_core::Result<Tensor>;
 
 fn loss_and_grads(f: LineLoss, n: usize, dtype: DType, with_bias: bool) -> (f64, f64, f64) {
@@ -165,7 +165,12 @@ fn training_loss_and_gradients_equal_plain_autograd() {
         for (dtype, tol) in [(DType::F32, 1e-5), (DType::F64, 1e-12)] {
             for with_bias in [true, false] {
                 let fused = loss_and_grads(line_mse, n, dtype, with_bias);
-                let plain = loss_and_grads(plain::line_mse, n, dtype, with_bias);
+                let plain = loss_and_grads(
+                    |x, y, w, b| plain::line_loss(&Mse, x, y, w, b),
+                    n,
+                    dtype,
+                    with_bias,
+                );
                 let close = |a: f64, b: f64| (a - b).abs() <= tol * b.abs().max(1.0);
                 assert!(
                     close(fused.0, plain.0) && close(fused.1, plain.1) && close(fused.2, plain.2),

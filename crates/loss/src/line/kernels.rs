@@ -1,10 +1,12 @@
-//! Fused CPU kernels for a line under MSE: the loss of a whole (weight × bias) grid in one pass
-//! over the data, and the loss with both gradients in one pass for training.
+//! Fused CPU kernels for a line under any loss of the residual: the loss of a whole
+//! (weight × bias) grid in one pass over the data, and the loss with both gradients in one pass
+//! for training.
 //!
-//! Both do the arithmetic of the plain tensor code, `r = y − w·x − b` and `mean(r²)`, without
+//! Both do the arithmetic of the plain tensor code, `r = y − w·x − b` and `mean(ℓ(r))`, without
 //! materialising any `(K, N)` table: the data is read in chunks that stay in cache, the weights
 //! are held in vector registers, and partial sums are added up in `f64`. The vector width is
-//! picked at run time (AVX-512, AVX2 + FMA, or scalar), so one build runs on any x86-64.
+//! picked at run time (AVX-512, AVX2 + FMA, or scalar), so one build runs on any x86-64. The
+//! loss `ℓ` is a [`Residual`], written once over vectors in its own file.
 
 use std::ops::{Add, Mul, Sub};
 
@@ -21,8 +23,9 @@ pub(crate) const CHUNK: usize = 2048;
 /// chains cover the latency of the fused multiply-adds.
 const BLOCK: usize = 8;
 
-/// The float types the kernels run on, with the pulp vector type of each.
-pub(crate) trait Elem:
+/// The float types the kernels run on, with the pulp vector type of each and the vector
+/// operations a [`Residual`] is written in.
+pub trait Elem:
     Copy
     + Send
     + Sync
@@ -38,13 +41,29 @@ pub(crate) trait Elem:
     fn as_simd<S: Simd>(s: &[Self]) -> (&[Self::V<S>], &[Self]);
     fn splat<S: Simd>(simd: S, v: Self) -> Self::V<S>;
     fn vadd<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    fn vsub<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    fn vmul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    fn vmin<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    fn vmax<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S>;
+    fn vabs<S: Simd>(simd: S, a: Self::V<S>) -> Self::V<S>;
+    /// −1, 0 or 1 by the sign of each lane (0 at ±0, as PyTorch's `sign`).
+    fn vsign<S: Simd>(simd: S, a: Self::V<S>) -> Self::V<S>;
+    /// `if_true` in the lanes where `a < b`, else `if_false`.
+    fn select_lt<S: Simd>(
+        simd: S,
+        a: Self::V<S>,
+        b: Self::V<S>,
+        if_true: Self::V<S>,
+        if_false: Self::V<S>,
+    ) -> Self::V<S>;
     /// `a·b + c`, one fused instruction where the CPU has FMA.
     fn mul_add<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>, c: Self::V<S>) -> Self::V<S>;
     fn sum<S: Simd>(simd: S, a: Self::V<S>) -> f64;
 }
 
 macro_rules! elem {
-    ($t:ty, $v:ident, $as_simd:ident, $splat:ident, $add:ident, $mul_add:ident, $sum:ident) => {
+    ($t:ty, $v:ident, $as_simd:ident, $splat:ident, $add:ident, $mul_add:ident, $sum:ident,
+     $sub:ident, $mul:ident, $min:ident, $max:ident, $abs:ident, $gt:ident, $lt:ident, $select:ident) => {
         impl Elem for $t {
             type V<S: Simd> = S::$v;
             fn narrow(v: f64) -> Self {
@@ -64,6 +83,43 @@ macro_rules! elem {
             #[inline(always)]
             fn vadd<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
                 simd.$add(a, b)
+            }
+            #[inline(always)]
+            fn vsub<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
+                simd.$sub(a, b)
+            }
+            #[inline(always)]
+            fn vmul<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
+                simd.$mul(a, b)
+            }
+            #[inline(always)]
+            fn vmin<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
+                simd.$min(a, b)
+            }
+            #[inline(always)]
+            fn vmax<S: Simd>(simd: S, a: Self::V<S>, b: Self::V<S>) -> Self::V<S> {
+                simd.$max(a, b)
+            }
+            #[inline(always)]
+            fn vabs<S: Simd>(simd: S, a: Self::V<S>) -> Self::V<S> {
+                simd.$abs(a)
+            }
+            #[inline(always)]
+            fn vsign<S: Simd>(simd: S, a: Self::V<S>) -> Self::V<S> {
+                let zero = simd.$splat(0.0);
+                let one = simd.$splat(1.0);
+                let pos = simd.$select(simd.$gt(a, zero), one, zero);
+                simd.$select(simd.$lt(a, zero), simd.$splat(-1.0), pos)
+            }
+            #[inline(always)]
+            fn select_lt<S: Simd>(
+                simd: S,
+                a: Self::V<S>,
+                b: Self::V<S>,
+                if_true: Self::V<S>,
+                if_false: Self::V<S>,
+            ) -> Self::V<S> {
+                simd.$select(simd.$lt(a, b), if_true, if_false)
             }
             #[inline(always)]
             fn mul_add<S: Simd>(
@@ -88,7 +144,15 @@ elem!(
     splat_f32s,
     add_f32s,
     mul_add_e_f32s,
-    reduce_sum_f32s
+    reduce_sum_f32s,
+    sub_f32s,
+    mul_f32s,
+    min_f32s,
+    max_f32s,
+    abs_f32s,
+    greater_than_f32s,
+    less_than_f32s,
+    select_f32s
 );
 elem!(
     f64,
@@ -97,13 +161,36 @@ elem!(
     splat_f64s,
     add_f64s,
     mul_add_e_f64s,
-    reduce_sum_f64s
+    reduce_sum_f64s,
+    sub_f64s,
+    mul_f64s,
+    min_f64s,
+    max_f64s,
+    abs_f64s,
+    greater_than_f64s,
+    less_than_f64s,
+    select_f64s
 );
 
-/// `Σ (yb − w·x)²` over one chunk for each of `B` weights, given as `−w`.
+/// A loss that is a function `ℓ(r)` of the residual `r = y − ŷ` alone, written over vectors
+/// for the fused kernels and over `f64` for the few points at the end of a chunk. Its gradient
+/// in the line's weight is `−mean(ℓ'(r)·x)`, in its bias `−mean(ℓ'(r))`.
+pub trait Residual: Copy + Send + Sync + 'static {
+    /// `acc + ℓ(r)` (one fused multiply-add for the square).
+    fn accumulate<S: Simd, T: Elem>(&self, simd: S, r: T::V<S>, acc: T::V<S>) -> T::V<S>;
+    /// `ℓ'(r)`, the derivative PyTorch's backward uses (0 at a kink).
+    fn derivative<S: Simd, T: Elem>(&self, simd: S, r: T::V<S>) -> T::V<S>;
+    /// `ℓ(r)` of one value.
+    fn value1(&self, r: f64) -> f64;
+    /// `ℓ'(r)` of one value.
+    fn derivative1(&self, r: f64) -> f64;
+}
+
+/// `Σ ℓ(yb − w·x)` over one chunk for each of `B` weights, given as `−w`.
 #[inline(always)]
-fn block_sums<S: Simd, T: Elem, const B: usize>(
+fn block_sums<S: Simd, T: Elem, L: Residual, const B: usize>(
     simd: S,
+    loss: L,
     (xv, xt): (&[T::V<S>], &[T]),
     (yv, yt): (&[T::V<S>], &[T]),
     neg_w: &[T],
@@ -113,7 +200,7 @@ fn block_sums<S: Simd, T: Elem, const B: usize>(
     for (&x, &y) in xv.iter().zip(yv) {
         for k in 0..B {
             let r = T::mul_add(simd, nw[k], x, y);
-            acc[k] = T::mul_add(simd, r, r, acc[k]);
+            acc[k] = loss.accumulate::<S, T>(simd, r, acc[k]);
         }
     }
     std::array::from_fn(|k| {
@@ -122,15 +209,16 @@ fn block_sums<S: Simd, T: Elem, const B: usize>(
             .zip(yt)
             .map(|(&x, &y)| {
                 let r = y + neg_w[k] * x;
-                (r * r).widen()
+                loss.value1(r.widen())
             })
             .sum();
         T::sum(simd, acc[k]) + tail
     })
 }
 
-/// One chunk of the sweep: adds `Σ (yb − w·x)²` for every weight to `out[k · stride]`.
-struct SweepChunk<'a, T> {
+/// One chunk of the sweep: adds `Σ ℓ(yb − w·x)` for every weight to `out[k · stride]`.
+struct SweepChunk<'a, T, L> {
+    loss: L,
     x: &'a [T],
     yb: &'a [T],
     neg_w: &'a [T],
@@ -138,7 +226,7 @@ struct SweepChunk<'a, T> {
     stride: usize,
 }
 
-impl<T: Elem> WithSimd for SweepChunk<'_, T> {
+impl<T: Elem, L: Residual> WithSimd for SweepChunk<'_, T, L> {
     type Output = ();
 
     #[inline(always)]
@@ -147,7 +235,7 @@ impl<T: Elem> WithSimd for SweepChunk<'_, T> {
         let blocks = self.neg_w.chunks_exact(BLOCK);
         let rest = blocks.remainder();
         for (i, w) in blocks.enumerate() {
-            for (k, s) in block_sums::<S, T, BLOCK>(simd, x, y, w)
+            for (k, s) in block_sums::<S, T, L, BLOCK>(simd, self.loss, x, y, w)
                 .into_iter()
                 .enumerate()
             {
@@ -156,14 +244,20 @@ impl<T: Elem> WithSimd for SweepChunk<'_, T> {
         }
         let first = self.neg_w.len() - rest.len();
         for (k, w) in rest.iter().enumerate() {
-            let [s] = block_sums::<S, T, 1>(simd, x, y, std::slice::from_ref(w));
+            let [s] = block_sums::<S, T, L, 1>(simd, self.loss, x, y, std::slice::from_ref(w));
             self.out[(first + k) * self.stride] += s;
         }
     }
 }
 
-/// `mean((y − w·x − b)²)` for every `(w, b)` of `weights × biases`, weight-major.
-pub(crate) fn sweep<T: Elem>(x: &[T], y: &[T], weights: &[f64], biases: &[f64]) -> Vec<f64> {
+/// `mean(ℓ(y − w·x − b))` for every `(w, b)` of `weights × biases`, weight-major.
+pub(crate) fn sweep<T: Elem, L: Residual>(
+    loss: L,
+    x: &[T],
+    y: &[T],
+    weights: &[f64],
+    biases: &[f64],
+) -> Vec<f64> {
     let (nw, nb) = (weights.len(), biases.len());
     let neg_w: Vec<T> = weights.iter().map(|&w| T::narrow(-w)).collect();
     let b: Vec<T> = biases.iter().map(|&b| T::narrow(b)).collect();
@@ -177,6 +271,7 @@ pub(crate) fn sweep<T: Elem>(x: &[T], y: &[T], weights: &[f64], biases: &[f64]) 
                 *d = yv - bj;
             }
             arch.dispatch(SweepChunk {
+                loss,
                 x: xc,
                 yb: &yb,
                 neg_w,
@@ -223,15 +318,16 @@ pub(crate) fn sweep<T: Elem>(x: &[T], y: &[T], weights: &[f64], biases: &[f64]) 
     total
 }
 
-/// `(Σr², Σr, Σx·r)` over one chunk, `r = y − w·x − b`.
-struct StatsChunk<'a, T> {
+/// `(Σℓ(r), Σℓ'(r), Σx·ℓ'(r))` over one chunk, `r = y − w·x − b`.
+struct StatsChunk<'a, T, L> {
+    loss: L,
     x: &'a [T],
     y: &'a [T],
     w: T,
     b: T,
 }
 
-impl<T: Elem> WithSimd for StatsChunk<'_, T> {
+impl<T: Elem, L: Residual> WithSimd for StatsChunk<'_, T, L> {
     type Output = [f64; 3];
 
     #[inline(always)]
@@ -248,29 +344,33 @@ impl<T: Elem> WithSimd for StatsChunk<'_, T> {
             xv.chunks_exact(2).remainder(),
             yv.chunks_exact(2).remainder(),
         );
+        let loss = self.loss;
         for (x, y) in pairs {
             for u in 0..2 {
                 let r = T::mul_add(simd, neg_w, x[u], T::vadd(simd, y[u], neg_b));
-                s2[u] = T::mul_add(simd, r, r, s2[u]);
-                s1[u] = T::vadd(simd, s1[u], r);
-                sx[u] = T::mul_add(simd, x[u], r, sx[u]);
+                let g = loss.derivative::<S, T>(simd, r);
+                s2[u] = loss.accumulate::<S, T>(simd, r, s2[u]);
+                s1[u] = T::vadd(simd, s1[u], g);
+                sx[u] = T::mul_add(simd, x[u], g, sx[u]);
             }
         }
         for (&x, &y) in x_rest.iter().zip(y_rest) {
             let r = T::mul_add(simd, neg_w, x, T::vadd(simd, y, neg_b));
-            s2[0] = T::mul_add(simd, r, r, s2[0]);
-            s1[0] = T::vadd(simd, s1[0], r);
-            sx[0] = T::mul_add(simd, x, r, sx[0]);
+            let g = loss.derivative::<S, T>(simd, r);
+            s2[0] = loss.accumulate::<S, T>(simd, r, s2[0]);
+            s1[0] = T::vadd(simd, s1[0], g);
+            sx[0] = T::mul_add(simd, x, g, sx[0]);
         }
         let mut out = [0.0; 3];
         for (o, s) in out.iter_mut().zip([s2, s1, sx]) {
             *o = T::sum(simd, s[0]) + T::sum(simd, s[1]);
         }
         for (&x, &y) in xt.iter().zip(yt) {
-            let r = y - self.w * x - self.b;
-            out[0] += (r * r).widen();
-            out[1] += r.widen();
-            out[2] += (x * r).widen();
+            let r = (y - self.w * x - self.b).widen();
+            let g = loss.derivative1(r);
+            out[0] += loss.value1(r);
+            out[1] += g;
+            out[2] += x.widen() * g;
         }
         out
     }
@@ -279,15 +379,15 @@ impl<T: Elem> WithSimd for StatsChunk<'_, T> {
 /// Points per parallel task in [`stats`]; below this, one thread does it all.
 const PAR_POINTS: usize = 1 << 16;
 
-/// `(Σr², Σr, Σx·r)` with `r = y − w·x − b`: the loss and both gradients in one pass.
-pub(crate) fn stats<T: Elem>(x: &[T], y: &[T], w: f64, b: f64) -> [f64; 3] {
+/// `(Σℓ(r), Σℓ'(r), Σx·ℓ'(r))` with `r = y − w·x − b`: the loss and both gradients in one pass.
+pub(crate) fn stats<T: Elem, L: Residual>(loss: L, x: &[T], y: &[T], w: f64, b: f64) -> [f64; 3] {
     let (w, b) = (T::narrow(w), T::narrow(b));
     let arch = Arch::new();
     let serial = |x: &[T], y: &[T]| {
         x.chunks(CHUNK)
             .zip(y.chunks(CHUNK))
             .fold([0.0; 3], |acc, (x, y)| {
-                let s = arch.dispatch(StatsChunk { x, y, w, b });
+                let s = arch.dispatch(StatsChunk { loss, x, y, w, b });
                 [acc[0] + s[0], acc[1] + s[1], acc[2] + s[2]]
             })
     };

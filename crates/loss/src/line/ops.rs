@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Storage, Tensor};
 
-use super::kernels::{self, Elem};
+use super::kernels::{self, Elem, Residual};
 
 /// A contiguous slice of `storage` as `T`.
 fn slice<'a, T: candle_core::WithDType>(
@@ -18,12 +18,13 @@ fn slice<'a, T: candle_core::WithDType>(
     }
 }
 
-pub(crate) struct LineSweep {
+pub(crate) struct LineSweep<L> {
+    pub loss: L,
     pub weights: Vec<f64>,
     pub biases: Vec<f64>,
 }
 
-impl CustomOp2 for LineSweep {
+impl<L: Residual> CustomOp2 for LineSweep<L> {
     fn name(&self) -> &'static str {
         "line-sweep"
     }
@@ -38,7 +39,8 @@ impl CustomOp2 for LineSweep {
         let shape = Shape::from((self.weights.len(), self.biases.len()));
         let storage = match (s1, s2) {
             (CpuStorage::F32(_), CpuStorage::F32(_)) => {
-                let out = kernels::sweep::<f32>(
+                let out = kernels::sweep::<f32, L>(
+                    self.loss,
                     slice(s1, l1)?,
                     slice(s2, l2)?,
                     &self.weights,
@@ -46,7 +48,8 @@ impl CustomOp2 for LineSweep {
                 );
                 CpuStorage::F32(out.into_iter().map(|v| v as f32).collect())
             }
-            (CpuStorage::F64(_), CpuStorage::F64(_)) => CpuStorage::F64(kernels::sweep::<f64>(
+            (CpuStorage::F64(_), CpuStorage::F64(_)) => CpuStorage::F64(kernels::sweep::<f64, L>(
+                self.loss,
                 slice(s1, l1)?,
                 slice(s2, l2)?,
                 &self.weights,
@@ -60,13 +63,14 @@ impl CustomOp2 for LineSweep {
 
 /// The loss of the line at `(weight, bias)`; the data rides in the op, and the gradients
 /// computed by the forward pass wait in `grads` for the backward pass.
-pub(crate) struct LineMse {
+pub(crate) struct LineLoss<L> {
+    pub loss: L,
     pub x: Tensor,
     pub y: Tensor,
     pub grads: OnceLock<(f64, f64)>,
 }
 
-impl LineMse {
+impl<L: Residual> LineLoss<L> {
     fn run<T: Elem + candle_core::WithDType>(
         &self,
         w: &CpuStorage,
@@ -78,20 +82,20 @@ impl LineMse {
         let (xs, xl) = self.x.storage_and_layout();
         let (ys, yl) = self.y.storage_and_layout();
         let (Storage::Cpu(xs), Storage::Cpu(ys)) = (&*xs, &*ys) else {
-            candle_core::bail!("line_mse: the data must be on the CPU for the fused kernel");
+            candle_core::bail!("line_loss: the data must be on the CPU for the fused kernel");
         };
         let x = slice::<T>(xs, xl)?;
-        let [s2, s1, sx] = kernels::stats(x, slice::<T>(ys, yl)?, w, b);
+        let [sum, sg, sxg] = kernels::stats(self.loss, x, slice::<T>(ys, yl)?, w, b);
         let n = x.len() as f64;
-        // dL/dw = −2·mean(x·r), dL/db = −2·mean(r).
-        let _ = self.grads.set((-2.0 * sx / n, -2.0 * s1 / n));
-        Ok(s2 / n)
+        // dL/dw = −mean(x·ℓ'(r)), dL/db = −mean(ℓ'(r)).
+        let _ = self.grads.set((-sxg / n, -sg / n));
+        Ok(sum / n)
     }
 }
 
-impl CustomOp2 for LineMse {
+impl<L: Residual> CustomOp2 for LineLoss<L> {
     fn name(&self) -> &'static str {
-        "line-mse"
+        "line-loss"
     }
 
     fn cpu_fwd(
@@ -109,7 +113,7 @@ impl CustomOp2 for LineMse {
                 CpuStorage::F64(vec![self.run::<f64>(s1, l1, s2, l2)?])
             }
             _ => candle_core::bail!(
-                "line_mse: weight and bias must both be f32 or both f64, like the data"
+                "line_loss: weight and bias must both be f32 or both f64, like the data"
             ),
         };
         Ok((storage, Shape::from(())))
@@ -123,7 +127,7 @@ impl CustomOp2 for LineMse {
         grad_res: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let Some(&(gw, gb)) = self.grads.get() else {
-            candle_core::bail!("line_mse: backward before forward");
+            candle_core::bail!("line_loss: backward before forward");
         };
         let grad = |g: f64, like: &Tensor| grad_res.affine(g, 0.0)?.reshape(like.shape());
         Ok((Some(grad(gw, weight)?), Some(grad(gb, bias)?)))

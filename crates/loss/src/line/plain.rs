@@ -3,22 +3,28 @@
 
 use candle_core::{Result, Tensor};
 
-use super::check_line_data;
-use crate::{mse, mse_rows, Reduction};
+use super::{check_line_data, check_line_params};
+use crate::{Loss, Reduction};
 
 /// Temporaries of the plain sweep: it builds `(chunk, N)` prediction, residual and square
 /// tables, so it works through the grid in chunks that keep them under this budget.
 pub const BUDGET_BYTES: usize = 256 << 20;
 
-/// [`super::line_sweep`] as broadcasts: `(pairs, N)` predictions, then [`mse_rows`].
-pub fn line_sweep(x: &Tensor, y: &Tensor, weights: &[f64], biases: &[f64]) -> Result<Tensor> {
+/// [`super::fused_sweep`] as broadcasts: `(pairs, N)` predictions, then [`Loss::rows`].
+pub fn line_sweep<L: Loss>(
+    loss: &L,
+    x: &Tensor,
+    y: &Tensor,
+    weights: &[f64],
+    biases: &[f64],
+) -> Result<Tensor> {
     check_line_data(x, y, "line_sweep")?;
     let n = x.dims1()?;
     let pairs: Vec<(f64, f64)> = weights
         .iter()
         .flat_map(|&w| biases.iter().map(move |&b| (w, b)))
         .collect();
-    let per_pair = 3 * n * x.dtype().size_in_bytes();
+    let per_pair = 6 * n * x.dtype().size_in_bytes();
     let chunk = (BUDGET_BYTES / per_pair).max(1);
     let mut rows = Vec::with_capacity(pairs.len().div_ceil(chunk));
     for part in pairs.chunks(chunk) {
@@ -35,7 +41,7 @@ pub fn line_sweep(x: &Tensor, y: &Tensor, weights: &[f64], biases: &[f64]) -> Re
         } else {
             pred.broadcast_add(&column(|p| p.1)?)?
         };
-        rows.push(mse_rows(&pred, y)?);
+        rows.push(loss.rows(&pred, y)?);
     }
     if rows.is_empty() {
         return Tensor::zeros((weights.len(), biases.len()), x.dtype(), x.device());
@@ -43,12 +49,20 @@ pub fn line_sweep(x: &Tensor, y: &Tensor, weights: &[f64], biases: &[f64]) -> Re
     Tensor::cat(&rows, 0)?.reshape((weights.len(), biases.len()))
 }
 
-/// [`super::line_mse`] as `mse(x·w + b, y)`: a forward pass, then the loss.
-pub fn line_mse(x: &Tensor, y: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+/// [`super::fused_loss`] as `loss(x·w + b, y)`: a forward pass, then the loss.
+pub fn line_loss<L: Loss>(
+    loss: &L,
+    x: &Tensor,
+    y: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+) -> Result<Tensor> {
+    check_line_data(x, y, "line_loss")?;
+    check_line_params(weight, bias)?;
     let pred = x.broadcast_mul(&weight.flatten_all()?)?;
     let pred = match bias {
         Some(b) => pred.broadcast_add(&b.flatten_all()?)?,
         None => pred,
     };
-    mse(&pred, y, Reduction::Mean)
+    loss.forward(&pred, y, Reduction::Mean)
 }
