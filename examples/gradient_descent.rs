@@ -145,14 +145,14 @@ fn run(args: Args) -> Result<()> {
 
     let run = LineRun {
         fit,
-        moments,
+        objective: explore::objective::Objective::mse(moments),
         learn_bias: false,
         settings: Settings::new(Kind::Sgd, args.lr),
         plan: Plan::full_batch(args.epochs as usize),
         source: "the point (-3, 3), bias pinned".into(),
         dtype,
     };
-    let loss = |w: f64, _| run.moments.loss(w, 0.0);
+    let loss = |w: f64, _| run.objective.moments.loss(w, 0.0);
     plot::save_plot(
         &args.plot,
         || run.figure(),

@@ -156,3 +156,42 @@ fn help_unknown_arguments_a_closed_pipe_and_losses_beyond_f32() {
     assert!(text.contains("    1e19  9e38\n"), "{text}");
     assert!(!err.contains("warning"), "{err}");
 }
+
+#[test]
+fn under_l1_the_lesson_is_the_absolute_error_least_at_minus_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("l1.png");
+    let out = example(
+        "single_point",
+        &["--loss", "l1", "--plot", plot.to_str().unwrap()],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("loss(A) = |y − A·x| = |3 + 3A|"), "{text}");
+    // |3 + 3A| for A = -3, -2.5, …, 1.
+    let want = [6.0, 4.5, 3.0, 1.5, 0.0, 1.5, 3.0, 4.5, 6.0];
+    let rows: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    assert_eq!(rows, want, "{text}");
+    assert!(
+        text.contains(
+            "minimum at A = -1 (loss 0); exact (weighted median) optimum: A = -1 (loss 0)"
+        ),
+        "{text}"
+    );
+    let huber = example(
+        "single_point",
+        &["--loss", "huber", "--plot", plot.to_str().unwrap()],
+    );
+    let text = String::from_utf8(huber.stdout).unwrap();
+    assert!(
+        text.contains("minimum at A = -1 (loss 0); no closed form for Huber (δ = 1)"),
+        "{text}"
+    );
+}

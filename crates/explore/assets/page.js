@@ -52,7 +52,7 @@
     });
     Plotly.newPlot("surface", surface, {
       title: { text: page.title }, margin: { l: 0, r: 0, t: 40, b: 0 }, legend: { orientation: "h" },
-      scene: { xaxis: { title: { text: page.x_label } }, yaxis: { title: { text: page.z_label } }, zaxis: { title: { text: "loss (MSE)" } } },
+      scene: { xaxis: { title: { text: page.x_label } }, yaxis: { title: { text: page.z_label } }, zaxis: { title: { text: page.loss_axis } } },
     }, config);
     Plotly.newPlot("map", map, {
       title: { text: page.title }, legend: { orientation: "h", y: -0.15 }, xaxis: { title: { text: page.x_label } }, yaxis: { title: { text: page.z_label } },
@@ -87,7 +87,7 @@
         marker: { size: 12, color: colours[i % colours.length], line: { color: "#fff", width: 2 } } });
     });
     Plotly.newPlot("map", curve, { title: { text: page.title }, xaxis: { title: { text: page.x_label } },
-      yaxis: { title: { text: "loss (MSE)" } } }, config);
+      yaxis: { title: { text: page.loss_axis } } }, config);
     show("surface", false);
     show("view", false);
   }
@@ -98,7 +98,7 @@
     Plotly.newPlot("history", history.map((h, i) => ({ type: "scatter", mode: "lines", name: h.label, x: h.epoch, y: h.loss,
       line: { color: colours[i % colours.length], width: 2 } })), {
       title: { text: "loss per epoch" }, xaxis: { title: { text: "epoch" } },
-      yaxis: { title: { text: "loss (MSE)" }, type: page.log_history ? "log" : "linear" }, shapes: [],
+      yaxis: { title: { text: page.loss_axis }, type: page.log_history ? "log" : "linear" }, shapes: [],
     }, config);
   } else {
     show("history", false);

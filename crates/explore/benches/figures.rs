@@ -256,6 +256,7 @@ fn minibatch(c: &mut Criterion) {
                 shuffle: true,
                 seed: 1,
                 standardize: None,
+                loss: loss::AnyLoss::default(),
             };
             let sgd = Settings::new(Kind::Sgd, 1e-4);
             let start = (0.0, Bias::Learnable(0.0));
@@ -280,7 +281,12 @@ fn animation(c: &mut Criterion) {
         std::ops::ControlFlow::Continue(())
     })
     .unwrap();
-    let figure = explore::train::figure(&[("descent", &fit)], &moments, true, "bench");
+    let figure = explore::train::figure(
+        &[("descent", &fit)],
+        &explore::objective::Objective::mse(moments),
+        true,
+        "bench",
+    );
     let points = data.plot_points();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.gif");

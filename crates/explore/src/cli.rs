@@ -47,7 +47,9 @@ pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitC
     match main(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let usage = matches!(e.downcast_ref(), Some(crate::Error::Usage(_)));
+            let usage = e
+                .downcast_ref::<crate::Error>()
+                .is_some_and(crate::Error::is_usage);
             // `{:#}` prints an anyhow error's whole chain of causes on one line.
             say(&format!("error: {}", one_line(&format!("{e:#}"))));
             ExitCode::from(if usage { 2 } else { 1 })

@@ -22,6 +22,7 @@ pub mod grid;
 pub mod io;
 pub mod landscape;
 pub mod number;
+pub mod objective;
 pub mod optim;
 pub mod plot;
 pub mod progress;
@@ -38,6 +39,10 @@ pub enum Error {
     /// for the default of the other axis, say). The command line reports it as a usage error.
     #[error("{0}")]
     Usage(String),
+    /// The sufficient statistics asked for under a loss other than MSE (named): they give
+    /// MSE's loss only.
+    #[error("the moments method gives MSE's loss only, not {0}'s; it is evaluated directly")]
+    MomentsNeedMse(&'static str),
     /// Bad data: a file or a `--point`. `at` is `FILE:LINE:COLUMN` or the flag.
     #[error("{at}: {msg}")]
     Data { at: String, msg: String },
@@ -55,6 +60,14 @@ pub enum Error {
     Plot(String),
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
+}
+
+impl Error {
+    /// Whether the settings are at fault rather than the data or the machine: the command line
+    /// exits 2.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::Usage(_) | Error::MomentsNeedMse(_))
+    }
 }
 
 /// The result of every fallible function here.

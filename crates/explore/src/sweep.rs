@@ -1,45 +1,56 @@
 //! The loss of the line over a table of weights (`explore sweep`) and over an `(A, b)` grid
 //! (`explore surface`), evaluated either directly (the model on every point for every pair) or
 //! from the data's sufficient statistics (one pass over the data, then a closed formula per
-//! pair), with the report and the figure of each.
+//! pair), with the report and the figure of each, under any loss.
 
 use candle_core::{DType, Device, Tensor};
+use loss::{AnyLoss, LossName};
 
 use crate::data::Dataset;
 use crate::grid::{argmin, grid};
-use crate::plot::{Heatmap, LossCurve};
-use crate::report::{describe_optimum, human, Report};
+use crate::objective::Objective;
+use crate::plot::{span, Heatmap, LossCurve};
+use crate::report::{describe_exact, human, Report};
 use crate::Result;
 
 /// How sweep and surface losses are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Method {
-    /// `moments` for a line under MSE (always, here), kept as the default so that a future model
-    /// without a closed form falls back to `direct`.
+    /// `moments` under MSE, whose loss of a line has a closed form; `direct` under any other
+    /// loss.
     #[default]
     Auto,
-    /// Evaluate the model on every point for every weight: works for any model.
+    /// Evaluate the model on every point for every weight: works for any model and loss.
     Direct,
-    /// Use the data's sufficient statistics: MSE of a line is a quadratic in (A, b).
+    /// Use the data's sufficient statistics: MSE of a line is a quadratic in (A, b). MSE only.
     Moments,
 }
 
 impl Method {
-    /// The method `Auto` stands for: `Moments`, since every model here is a line under MSE.
-    pub fn resolve(self) -> Method {
+    /// The method `Auto` stands for under `loss`: `Moments` for MSE, else `Direct`.
+    pub fn resolve(self, loss: LossName) -> Method {
         match self {
-            Method::Auto => Method::Moments,
+            Method::Auto if loss == LossName::Mse => Method::Moments,
+            Method::Auto => Method::Direct,
             m => m,
         }
     }
 
-    /// `direct` or `moments`, for messages and JSON.
+    /// `direct` or `moments` (of a resolved method), for messages and JSON.
     pub fn name(self) -> &'static str {
-        match self.resolve() {
-            Method::Direct => "direct",
-            _ => "moments",
+        match self {
+            Method::Moments => "moments",
+            _ => "direct",
         }
+    }
+
+    /// Refuses `moments` under a loss other than MSE: its statistics give MSE's loss only.
+    pub fn check(self, loss: LossName) -> Result<()> {
+        if self == Method::Moments && loss != LossName::Mse {
+            return Err(crate::Error::MomentsNeedMse(loss.name()));
+        }
+        Ok(())
     }
 }
 
@@ -47,16 +58,19 @@ impl Method {
 /// `i · biases.len() + j` is the loss at `(weights[i], biases[j])`.
 ///
 /// `progress` is called with the number of grid points finished and the total.
+#[allow(clippy::too_many_arguments)]
 pub fn losses(
     data: &Dataset,
     weights: &[f64],
     biases: &[f64],
     method: Method,
+    loss: &AnyLoss,
     dtype: DType,
     device: &Device,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<f64>> {
-    match method.resolve() {
+    method.check(loss.which())?;
+    match method.resolve(loss.which()) {
         Method::Auto | Method::Moments => {
             let m = data.moments();
             // The moments work in f64; a loss the run's dtype cannot hold is infinite there, as
@@ -75,15 +89,17 @@ pub fn losses(
         }
         Method::Direct => {
             let (x, y) = data.tensors(dtype, device)?;
-            direct(&x, &y, weights, biases, progress)
+            direct(loss, &x, &y, weights, biases, progress)
         }
     }
 }
 
 /// The direct method on tensors `x`, `y` `(N,)`: the model on every point for every grid
-/// point, through [`loss::line_sweep`] (one fused pass on the CPU, bounded-memory candle ops
-/// elsewhere). The weights go in about 50 parts only so that `progress` can be told.
+/// point, through the loss's [`AnyLoss::line_sweep`] (one fused pass on the CPU where the loss
+/// has a kernel, bounded-memory candle ops otherwise). The weights go in about 50 parts only so
+/// that `progress` can be told.
 pub fn direct(
+    loss: &AnyLoss,
     x: &Tensor,
     y: &Tensor,
     weights: &[f64],
@@ -95,14 +111,15 @@ pub fn direct(
     let total = weights.len() * biases.len();
     let mut out = Vec::with_capacity(total);
     for ws in weights.chunks(part) {
-        let grid = loss::line_sweep(x, y, ws, biases)?;
+        let grid = loss.line_sweep(x, y, ws, biases)?;
         out.extend(grid.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
         progress(out.len(), total);
     }
     Ok(out)
 }
 
-/// A sweep over weights with the bias fixed: the table's losses beside the closed-form optimum.
+/// A sweep over weights with the bias fixed: the table's losses beside the exact optimum, where
+/// the loss has one.
 #[derive(Debug, Clone)]
 pub struct Sweep {
     pub weights: Vec<f64>,
@@ -110,45 +127,77 @@ pub struct Sweep {
     pub losses: Vec<f64>,
     pub method: Method,
     pub dtype: DType,
-    /// The data's statistics: the exact curve and the optimum.
+    pub loss: AnyLoss,
+    /// The data's statistics: the default weights.
     pub moments: model::Moments,
+    /// The exact loss over the table's range, for the figure's curve.
+    pub curve: Vec<(f64, f64)>,
+    /// The exact best weight, or why there is none.
+    pub optimum: std::result::Result<model::Optimum, String>,
+    /// How the optimum is found: `closed-form`, `exact (weighted median)`.
+    pub how: &'static str,
     /// "data/linear.csv (100 points)".
     pub source: String,
 }
 
 impl Sweep {
-    /// The loss at each of `weights` (default: 21 round values around the optimum) with the bias
-    /// held at `bias`. `progress` is told how many of how many weights are done.
+    /// The loss at each of `weights` (default: 21 round values around the optimum) with the
+    /// bias held at `bias`. `progress` is told how many of how many weights are done.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         data: &Dataset,
         weights: Option<Vec<f64>>,
         bias: f64,
         method: Method,
+        loss: &AnyLoss,
         dtype: DType,
         device: &Device,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Self> {
+        method.check(loss.which())?;
         let moments = data.moments();
-        let weights = weights.unwrap_or_else(|| {
-            crate::grid::default_weights(&moments, model::BiasFit::Fixed(bias), 21)
-        });
-        let losses = losses(data, &weights, &[bias], method, dtype, device, progress)?;
+        let objective = Objective::new(*loss, data)?;
+        let fit = model::BiasFit::Fixed(bias);
+        let optimum = objective.optimum(fit);
+        let weights = weights.unwrap_or_else(|| crate::grid::default_weights(&moments, fit, 21));
+        let losses = losses(
+            data,
+            &weights,
+            &[bias],
+            method,
+            loss,
+            dtype,
+            device,
+            progress,
+        )?;
+        let (lo, hi) = span(weights.iter().copied()).unwrap_or((0.0, 0.0));
+        // One weight: the curve around it, as wide as the figure's axis, so that the exact loss
+        // is drawn through the point rather than only named in the legend.
+        let (lo, hi) = if hi > lo {
+            (lo, hi)
+        } else {
+            crate::plot::pad((lo, hi), 0.0)
+        };
+        let curve_weights = crate::grid::linspace(lo, hi, if hi > lo { 400 } else { 1 });
+        let curve_losses = objective.grid(&curve_weights, &[bias])?;
         Ok(Self {
             weights,
             bias,
             losses,
-            method: method.resolve(),
+            method: method.resolve(loss.which()),
             dtype,
+            loss: *loss,
             moments,
+            curve: curve_weights.into_iter().zip(curve_losses).collect(),
+            optimum,
+            how: objective.how(),
             source: data.describe(),
         })
     }
 
-    /// Rows `weight, loss`, the table's minimum marked, and the closed-form optimum beside it.
+    /// Rows `weight, loss`, the table's minimum marked, and the exact optimum beside it.
     pub fn report(&self) -> Report {
         let minimum = argmin(&self.losses);
-        let optimum = self.moments.least_squares(model::BiasFit::Fixed(self.bias));
         let found = match minimum {
             Some(i) => format!(
                 "minimum at A = {} (loss {})",
@@ -158,8 +207,9 @@ impl Sweep {
             None => crate::report::no_minimum(&self.losses, self.dtype),
         };
         let title = format!(
-            "sweep of {}: loss of {} (bias fixed), method {}, {}",
+            "sweep of {}: {} of {} (bias fixed), method {}, {}",
             self.source,
+            self.loss.label(),
             formula(self.bias),
             self.method.name(),
             self.dtype.as_str()
@@ -174,48 +224,37 @@ impl Sweep {
             self.dtype,
         )
         .title(title)
-        .optimum(optimum.ok())
-        .summary(format!("{found}; {}", describe_optimum(&optimum, false)))
+        .loss(&self.loss)
+        .optimum(self.optimum.clone().ok())
+        .summary(format!(
+            "{found}; {}",
+            describe_exact(&self.optimum, self.how, false, Some("the table's"))
+        ))
         .details(&Details { bias: self.bias })
     }
 
-    /// The exact loss curve (from the moments) over the table's range, the evaluated losses as
-    /// dots, the table's minimum and the closed-form optimum.
+    /// The exact loss curve over the table's range, the evaluated losses as dots, the table's
+    /// minimum and the exact optimum.
     pub fn figure(&self) -> LossCurve {
-        let (weights, losses, bias, moments) =
-            (&self.weights, &self.losses, self.bias, &self.moments);
-        let (lo, hi) = weights
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| {
-                (lo.min(w), hi.max(w))
-            });
-        // One weight: the curve around it, as wide as the figure's axis, so that the exact loss
-        // is drawn through the point rather than only named in the legend.
-        let (lo, hi) = if hi > lo {
-            (lo, hi)
-        } else {
-            crate::plot::pad((lo, hi), 0.0)
-        };
-        let curve = crate::grid::linspace(lo, hi, if hi > lo { 400 } else { 1 })
-            .into_iter()
-            .map(|w| (w, moments.loss(w, bias)))
-            .collect();
-        let minimum = argmin(losses).map(|i| (weights[i], losses[i]));
-        let optimum = moments
-            .least_squares(model::BiasFit::Fixed(bias))
-            .ok()
-            .map(|o| (o.weight, o.loss));
+        let minimum = argmin(&self.losses).map(|i| (self.weights[i], self.losses[i]));
         LossCurve {
-            title: format!("MSE of {} on {}", formula(self.bias), self.source),
+            title: format!(
+                "{} of {} on {}",
+                self.loss.label(),
+                formula(self.bias),
+                self.source
+            ),
+            loss: self.loss.label(),
             x_label: "weight A".into(),
-            curve,
+            curve: self.curve.clone(),
             // Every evaluated weight as a dot, up to a couple of thousand.
-            points: crate::plot::evenly(weights.len(), 2000)
+            points: crate::plot::evenly(self.weights.len(), 2000)
                 .into_iter()
-                .map(|i| (weights[i], losses[i]))
+                .map(|i| (self.weights[i], self.losses[i]))
                 .collect(),
             minimum,
-            optimum,
+            optimum: self.optimum.as_ref().ok().map(|o| (o.weight, o.loss)),
+            how: self.how.into(),
             tracks: Vec::new(),
         }
     }
@@ -230,36 +269,48 @@ pub struct Surface {
     pub losses: Vec<f64>,
     pub method: Method,
     pub dtype: DType,
+    pub loss: AnyLoss,
     pub moments: model::Moments,
+    /// The exact best line, or why there is none.
+    pub optimum: std::result::Result<model::Optimum, String>,
+    pub how: &'static str,
     pub source: String,
 }
 
 impl Surface {
-    /// The loss over `weights × biases` (default: 81 round values of each around the optimum).
-    /// `progress` is told how many of how many grid points are done.
+    /// The loss over `weights × biases` (default: 81 round values of each around MSE's
+    /// optimum). `progress` is told how many of how many grid points are done.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         data: &Dataset,
         weights: Option<Vec<f64>>,
         biases: Option<Vec<f64>>,
         method: Method,
+        loss: &AnyLoss,
         dtype: DType,
         device: &Device,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Self> {
+        method.check(loss.which())?;
         let moments = data.moments();
         let (default_w, default_b) = crate::grid::default_grid(&moments, 81);
         let weights = weights.unwrap_or(default_w);
         let biases = biases.unwrap_or(default_b);
         crate::grid::check_grid_size(weights.len(), biases.len()).map_err(crate::Error::Usage)?;
-        let losses = losses(data, &weights, &biases, method, dtype, device, progress)?;
+        let losses = losses(
+            data, &weights, &biases, method, loss, dtype, device, progress,
+        )?;
+        let objective = Objective::new(*loss, data)?;
         Ok(Self {
             weights,
             biases,
             losses,
-            method: method.resolve(),
+            method: method.resolve(loss.which()),
             dtype,
+            loss: *loss,
             moments,
+            optimum: objective.optimum(model::BiasFit::Learn),
+            how: objective.how(),
             source: data.describe(),
         })
     }
@@ -268,7 +319,6 @@ impl Surface {
     pub fn report(&self) -> Report {
         let (weights, biases) = grid(&self.weights, &self.biases);
         let minimum = argmin(&self.losses);
-        let optimum = self.moments.least_squares(model::BiasFit::Learn);
         let found = match minimum {
             Some(i) => format!(
                 "minimum at A = {}, b = {} (loss {})",
@@ -279,8 +329,9 @@ impl Surface {
             None => crate::report::no_minimum(&self.losses, self.dtype),
         };
         let title = format!(
-            "surface of {}: loss of y = A·x + b over {} × {} (A, b), method {}, {}",
+            "surface of {}: {} of y = A·x + b over {} × {} (A, b), method {}, {}",
             self.source,
+            self.loss.label(),
             self.weights.len(),
             self.biases.len(),
             self.method.name(),
@@ -292,29 +343,33 @@ impl Surface {
             self.dtype,
         )
         .title(title)
-        .optimum(optimum.ok())
-        .summary(format!("{found}; {}", describe_optimum(&optimum, true)))
+        .loss(&self.loss)
+        .optimum(self.optimum.clone().ok())
+        .summary(format!(
+            "{found}; {}",
+            describe_exact(&self.optimum, self.how, true, Some("the grid's"))
+        ))
     }
 
-    /// The heat map with contours, the grid minimum and the closed-form optimum.
+    /// The heat map with contours, the grid minimum and the exact optimum.
     pub fn figure(&self) -> Heatmap {
         let nb = self.biases.len();
         let minimum = argmin(&self.losses)
             .map(|i| (self.weights[i / nb], self.biases[i % nb], self.losses[i]));
-        let optimum = self
-            .moments
-            .least_squares(model::BiasFit::Learn)
-            .ok()
-            .map(|o| (o.weight, o.bias, o.loss));
         Heatmap {
-            title: format!("MSE of y = A·x + b on {}", self.source),
+            title: format!("{} of y = A·x + b on {}", self.loss.label(), self.source),
+            loss: self.loss.label(),
             x_label: "weight A".into(),
             y_label: "bias b".into(),
             weights: self.weights.clone(),
             biases: self.biases.clone(),
             losses: self.losses.clone(),
             minimum,
-            optimum,
+            optimum: self
+                .optimum
+                .as_ref()
+                .ok()
+                .map(|o| (o.weight, o.bias, o.loss)),
             tracks: Vec::new(),
         }
     }

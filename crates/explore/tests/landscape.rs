@@ -80,6 +80,7 @@ fn line_plane_with_unit_directions_equals_surface() {
             &weights,
             &biases,
             method,
+            &loss::AnyLoss::default(),
             DType::F64,
             &Device::Cpu,
             &|_, _| {},

@@ -3,6 +3,7 @@
 use candle_core::{DType, Device, Tensor};
 use explore::data::Dataset;
 use explore::grid::{argmin, grid};
+const MSE: loss::AnyLoss = loss::AnyLoss::Mse(loss::Mse);
 use explore::sweep::{direct, losses, Method};
 use proptest::prelude::*;
 
@@ -40,6 +41,7 @@ fn matches_pytorch_for_every_method_and_dtype() {
                     &[w],
                     &[b],
                     method,
+                    &MSE,
                     dtype,
                     &Device::Cpu,
                     &|_, _| {},
@@ -62,13 +64,14 @@ fn grids_are_weight_major_and_progress_reaches_the_end() {
     let biases = [-1.0, 0.5, 2.0];
     let (x, y) = d.tensors(DType::F64, &Device::Cpu).unwrap();
     let done = std::cell::Cell::new(0);
-    let direct = direct(&x, &y, &weights, &biases, &|n, _| done.set(n)).unwrap();
+    let direct = direct(&MSE, &x, &y, &weights, &biases, &|n, _| done.set(n)).unwrap();
     assert_eq!(done.get(), 600);
     let moments = losses(
         &d,
         &weights,
         &biases,
         Method::Moments,
+        &MSE,
         DType::F64,
         &Device::Cpu,
         &|_, _| {},
@@ -105,7 +108,7 @@ fn direct_agrees_with_the_model_and_loss_crates() {
     let table = Tensor::new(&[0.5f32, -1.25], &Device::Cpu).unwrap();
     let pred = model::predict_table(&table, None, &x).unwrap();
     let want = loss::mse_rows(&pred, &y).unwrap().to_vec1::<f32>().unwrap();
-    let got = direct(&x, &y, &[0.5, -1.25], &[0.0], &|_, _| {}).unwrap();
+    let got = direct(&MSE, &x, &y, &[0.5, -1.25], &[0.0], &|_, _| {}).unwrap();
     for (g, w) in got.iter().zip(want) {
         assert!((g - w as f64).abs() <= 1e-6 * w as f64, "{g} vs {w}");
     }
@@ -120,7 +123,7 @@ proptest! {
     ) {
         let data = Dataset::from_points(&pts);
         let (dx, dy) = data.values().unwrap();
-        let moments = losses(&data, &weights, &biases, Method::Moments, DType::F64, &Device::Cpu, &|_, _| {}).unwrap();
+        let moments = losses(&data, &weights, &biases, Method::Moments, &MSE, DType::F64, &Device::Cpu, &|_, _| {}).unwrap();
         // In f32 the inputs themselves are rounded, which moves each residual r = y − w·x − b
         // by about eps·(|y| + |w·x| + |b|); near an exact fit (tiny loss) that, not the
         // method, bounds the agreement, so the f32 check allows 2·|r|·δr on top of 1e-5.
@@ -133,7 +136,7 @@ proptest! {
         };
         let (gw, gb) = grid(&weights, &biases);
         for (dtype, tol) in [(DType::F64, 1e-10), (DType::F32, 1e-5)] {
-            let direct = losses(&data, &weights, &biases, Method::Direct, dtype, &Device::Cpu, &|_, _| {}).unwrap();
+            let direct = losses(&data, &weights, &biases, Method::Direct, &MSE, dtype, &Device::Cpu, &|_, _| {}).unwrap();
             prop_assert_eq!(direct.len(), moments.len());
             for (k, (d, m)) in direct.iter().zip(&moments).enumerate() {
                 let slack = if dtype == DType::F32 { rounding(gw[k], gb[k]) } else { 0.0 };

@@ -234,7 +234,7 @@ fn divergence_stops_once_the_loss_grows_a_millionfold() {
     assert!(run.rows.iter().all(|s| s.loss.is_finite()));
     let msg = explore::train::LineRun {
         fit: run.fit,
-        moments: m,
+        objective: explore::objective::Objective::mse(m),
         learn_bias: false,
         settings: sgd(lr),
         plan: Plan::full_batch(10_000),
@@ -271,6 +271,7 @@ fn saved_parameters_continue_training_exactly() {
         shuffle: true,
         seed: 9,
         standardize: None,
+        loss: loss::AnyLoss::default(),
     };
     let run = |start: explore::train::Start<'_>, epochs| {
         fit_line(&x, &y, start, adam, &plan(epochs), |_| {

@@ -21,6 +21,7 @@ pub struct Bce;
 impl Loss for Bce {
     const NAME: &'static str = "bce";
     const TORCH: &'static str = "nn.BCELoss";
+    const TITLE: &'static str = "BCE";
 
     fn new(_: &Params) -> std::result::Result<Self, ParamError> {
         Ok(Bce)

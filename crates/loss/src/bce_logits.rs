@@ -34,6 +34,7 @@ pub(crate) fn log_sigmoid(x: &Tensor) -> Result<Tensor> {
 impl Loss for BceWithLogits {
     const NAME: &'static str = "bce-logits";
     const TORCH: &'static str = "nn.BCEWithLogitsLoss";
+    const TITLE: &'static str = "BCE with logits";
     const USES: &'static [Param] = &[Param::PosWeight];
 
     fn new(p: &Params) -> std::result::Result<Self, ParamError> {

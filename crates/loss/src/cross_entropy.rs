@@ -21,6 +21,7 @@ pub struct CrossEntropy {
 impl Loss for CrossEntropy {
     const NAME: &'static str = "cross-entropy";
     const TORCH: &'static str = "nn.CrossEntropyLoss";
+    const TITLE: &'static str = "cross-entropy";
     const USES: &'static [Param] = &[Param::LabelSmoothing];
 
     fn new(p: &Params) -> std::result::Result<Self, ParamError> {

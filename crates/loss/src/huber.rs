@@ -24,6 +24,7 @@ impl Default for Huber {
 impl Loss for Huber {
     const NAME: &'static str = "huber";
     const TORCH: &'static str = "nn.HuberLoss";
+    const TITLE: &'static str = "Huber";
     const USES: &'static [Param] = &[Param::Delta];
     const FUSED_LINE: bool = true;
 

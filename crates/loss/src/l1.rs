@@ -15,6 +15,7 @@ pub struct L1;
 impl Loss for L1 {
     const NAME: &'static str = "l1";
     const TORCH: &'static str = "nn.L1Loss";
+    const TITLE: &'static str = "L1";
     const FUSED_LINE: bool = true;
 
     fn new(_: &Params) -> std::result::Result<Self, ParamError> {

@@ -117,6 +117,8 @@ pub trait Loss: Sized + Clone + std::fmt::Debug + Send + Sync + 'static {
     const NAME: &'static str;
     /// PyTorch's module of the same loss, e.g. `nn.HuberLoss`.
     const TORCH: &'static str;
+    /// What titles and axes call it: `MSE`, `Huber`.
+    const TITLE: &'static str;
     /// The parameters it takes.
     const USES: &'static [Param] = &[];
     /// Whether it is a function of the residual `y − ŷ` alone with a fused line kernel
@@ -222,6 +224,13 @@ macro_rules! register {
                 }
             }
 
+            /// What titles and axes call it: `MSE`, `Huber`.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(LossName::$variant => <$loss as Loss>::TITLE,)*
+                }
+            }
+
             /// PyTorch's module of the same loss.
             pub fn torch(self) -> &'static str {
                 match self {
@@ -257,7 +266,7 @@ macro_rules! register {
         }
 
         /// A loss chosen at run time, with its parameters.
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, Copy, PartialEq)]
         pub enum AnyLoss {
             $($variant($loss),)*
         }
@@ -358,11 +367,11 @@ impl AnyLoss {
         self.which().name()
     }
 
-    /// For labels and headings: `mse`, `huber (δ = 1)`.
+    /// For titles, axes and headings: `MSE`, `Huber (δ = 1)`.
     pub fn label(&self) -> String {
         match self.settings() {
-            s if s.is_empty() => self.name().to_string(),
-            s => format!("{} ({s})", self.name()),
+            s if s.is_empty() => self.which().title().to_string(),
+            s => format!("{} ({s})", self.which().title()),
         }
     }
 }

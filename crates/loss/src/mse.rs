@@ -14,6 +14,7 @@ pub struct Mse;
 impl Loss for Mse {
     const NAME: &'static str = "mse";
     const TORCH: &'static str = "nn.MSELoss";
+    const TITLE: &'static str = "MSE";
     const FUSED_LINE: bool = true;
 
     fn new(_: &Params) -> std::result::Result<Self, ParamError> {

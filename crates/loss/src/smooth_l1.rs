@@ -24,6 +24,7 @@ impl Default for SmoothL1 {
 impl Loss for SmoothL1 {
     const NAME: &'static str = "smooth-l1";
     const TORCH: &'static str = "nn.SmoothL1Loss";
+    const TITLE: &'static str = "smooth L1";
     const USES: &'static [Param] = &[Param::Beta];
     const FUSED_LINE: bool = true;
 

@@ -81,12 +81,12 @@ fn fused_sweeps_equal_the_plain_path() {
     }
 }
 
+/// A line's loss: `(x, y, weight, bias)` to the loss.
+type LineLoss<'a> =
+    &'a dyn Fn(&Tensor, &Tensor, &Tensor, Option<&Tensor>) -> candle_core::Result<Tensor>;
+
 /// The loss and both gradients of the line at (0.7, −0.3), by `f`.
-fn at(
-    f: &dyn Fn(&Tensor, &Tensor, &Tensor, Option<&Tensor>) -> candle_core::Result<Tensor>,
-    n: usize,
-    dtype: DType,
-) -> [f64; 3] {
+fn at(f: LineLoss<'_>, n: usize, dtype: DType) -> [f64; 3] {
     let (x, y, _, _) = data(n, dtype);
     let var = |v: f64, shape: &[usize]| {
         Var::from_tensor(
@@ -246,7 +246,7 @@ fn parameters_out_of_range_are_refused_by_name() {
             ..Params::default()
         })
         .unwrap();
-    assert_eq!(huber.label(), "huber (δ = 2)");
+    assert_eq!(huber.label(), "Huber (δ = 2)");
 }
 
 #[test]

@@ -160,6 +160,7 @@ impl LossLine {
             losses: self.t.iter().copied().zip(losses.iter().copied()).collect(),
         };
         LossLines {
+            loss: loss::AnyLoss::default().label(),
             title: format!("loss of {} on {} along a line", self.model, self.source),
             x_label: "t (0: start θ₀, 1: trained θ*)".into(),
             series: vec![

@@ -534,6 +534,7 @@ impl LossPlane {
         TrainFigure {
             landscape: Landscape::Map(self.figure()),
             history: LossHistory {
+                loss: loss::AnyLoss::default().label(),
                 title: "loss per epoch".into(),
                 series: vec![Series {
                     label: "training loss".into(),
@@ -556,6 +557,7 @@ impl LossPlane {
         let minimum =
             argmin(&self.losses).map(|i| (self.axis[i / n], self.axis[i % n], self.losses[i]));
         Heatmap {
+            loss: loss::AnyLoss::default().label(),
             title: format!("loss landscape of {} on {}", self.model, self.source),
             x_label: match self.directions {
                 Directions::Axes => "α = weight A − A*".into(),

@@ -197,6 +197,7 @@ impl Sharpness {
                 ),
             },
             loss: LossHistory {
+                loss: loss::AnyLoss::default().label(),
                 title: "loss per epoch".into(),
                 series: vec![Series {
                     label: "training loss".into(),

@@ -14,6 +14,8 @@ use crate::report::human;
 #[derive(Debug, Clone, Default)]
 pub struct LossCurve {
     pub title: String,
+    /// The loss it shows, for the axis: `MSE`, `Huber (δ = 1)`.
+    pub loss: String,
     /// The parameter's name on the x axis, e.g. "weight A".
     pub x_label: String,
     /// The loss, densely sampled, drawn as a line.
@@ -22,6 +24,9 @@ pub struct LossCurve {
     pub points: Vec<(f64, f64)>,
     pub minimum: Option<(f64, f64)>,
     pub optimum: Option<(f64, f64)>,
+    /// How the optimum was found, for its legend entry: `closed-form` when empty, or
+    /// `exact (weighted median)`.
+    pub how: String,
     /// Descents to draw over the curve, `(A, loss)` joined in order, start and end marked.
     pub tracks: Vec<Track>,
 }
@@ -44,7 +49,7 @@ impl Figure for LossCurve {
             (&self.title, 24),
             (x_lo, x_hi),
             (y_lo, y_hi),
-            (&self.x_label, "loss (MSE)"),
+            (&self.x_label, &super::loss_axis(&self.loss)),
             &|v| tick(*v, y_lo, y_hi),
         )?;
         let mut legend = Vec::new();
@@ -89,7 +94,12 @@ impl Figure for LossCurve {
                     .extend(draw_off_plot_arrow(&mut chart, at, centre)?);
             }
             let label = format!(
-                "closed-form optimum A = {}, loss {}{}",
+                "{} optimum A = {}, loss {}{}",
+                if self.how.is_empty() {
+                    "closed-form"
+                } else {
+                    &self.how
+                },
                 human(opt.0),
                 human(opt.1),
                 off.map_or(String::new(), |o| format!(": off the plot, {o}"))

@@ -16,6 +16,8 @@ use crate::report::human;
 #[derive(Debug, Clone, Default)]
 pub struct Heatmap {
     pub title: String,
+    /// The loss it shows, for the axis: `MSE`, `Huber (δ = 1)`.
+    pub loss: String,
     /// The axes' names, e.g. "weight A" and "bias b".
     pub x_label: String,
     pub y_label: String,
@@ -223,7 +225,7 @@ impl Figure for Heatmap {
         // The colour bar: a strip in the colour's scale, labelled at round losses placed where
         // their colour is (the scale is not linear in loss).
         let mut scale = ChartBuilder::on(&bar)
-            .caption("loss (MSE)", (FAMILY, 16))
+            .caption(super::loss_axis(&self.loss), (FAMILY, 16))
             .margin_top(8)
             .margin_bottom(72)
             .margin_left(8)

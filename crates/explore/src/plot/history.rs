@@ -22,6 +22,8 @@ pub struct Series {
 #[derive(Debug, Clone, Default)]
 pub struct LossHistory {
     pub title: String,
+    /// The loss it shows, for the axis: `MSE`, `Huber (δ = 1)`.
+    pub loss: String,
     pub series: Vec<Series>,
     pub optimum_loss: Option<f64>,
     /// The `(epoch, loss)` extent the axes cover, when fixed (the frames of an animation, whose
@@ -60,17 +62,18 @@ impl Figure for LossHistory {
                 human(*v)
             }
         };
+        let y_desc = super::loss_axis(&self.loss);
         let y_desc = if log {
-            "loss (MSE, log scale)"
+            format!("{y_desc}, log scale")
         } else {
-            "loss (MSE)"
+            y_desc
         };
         let mut chart = line_chart(
             root,
             (&self.title, 22),
             (x_lo, x_hi),
             (y_lo, y_hi),
-            ("epoch", y_desc),
+            ("epoch", &y_desc),
             &y_label,
         )?;
         let mut legend = Vec::new();

@@ -37,6 +37,8 @@ pub struct PageHistory {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Page {
     pub title: String,
+    /// The loss's axis title: `loss (MSE)`.
+    pub loss_axis: String,
     /// `grid` (a surface and a heat map over `xs × zs`) or `curve` (loss against one weight).
     pub kind: &'static str,
     pub x_label: String,
@@ -73,6 +75,7 @@ impl Page {
         let nz = map.biases.len();
         Page {
             title: map.title.clone(),
+            loss_axis: super::loss_axis(&map.loss),
             kind: "grid",
             x_label: map.x_label.clone(),
             z_label: map.y_label.clone(),
@@ -119,6 +122,7 @@ impl Page {
         };
         Page {
             title: curve.title.clone(),
+            loss_axis: super::loss_axis(&curve.loss),
             kind: "curve",
             x_label: curve.x_label.clone(),
             curve_x: cx,

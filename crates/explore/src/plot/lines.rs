@@ -13,6 +13,8 @@ use super::{
 #[derive(Debug, Clone, Default)]
 pub struct LossLines {
     pub title: String,
+    /// The loss it shows, for the axis: `MSE`, `Huber (δ = 1)`.
+    pub loss: String,
     pub x_label: String,
     /// `(t, loss)` per curve.
     pub series: Vec<Series>,
@@ -35,7 +37,7 @@ impl Figure for LossLines {
             (&self.title, 22),
             (x_lo, x_hi),
             (y_lo, y_hi),
-            (&self.x_label, "loss (MSE)"),
+            (&self.x_label, &super::loss_axis(&self.loss)),
             &|v| tick(*v, y_lo, y_hi),
         )?;
         let grey = RGBColor(150, 150, 150);

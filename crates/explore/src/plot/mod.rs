@@ -107,6 +107,15 @@ pub trait Figure {
     }
 }
 
+/// The loss axis's title: `loss (MSE)`, or `loss` when the figure does not say which.
+pub fn loss_axis(loss: &str) -> String {
+    if loss.is_empty() {
+        "loss".to_string()
+    } else {
+        format!("loss ({loss})")
+    }
+}
+
 /// Renders `figure` and writes it atomically to `path` as PNG or SVG.
 pub fn save(figure: &impl Figure, path: &PlotPath) -> Result<()> {
     let bytes = match path.format {

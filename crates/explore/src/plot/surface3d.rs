@@ -24,6 +24,8 @@ pub struct Track3 {
 #[derive(Debug, Clone, Default)]
 pub struct Surface3d {
     pub title: String,
+    /// The loss it shows, for the axis: `MSE`, `Huber (δ = 1)`.
+    pub loss: String,
     /// The horizontal axes' names, e.g. "weight A" and "bias b".
     pub x_label: String,
     pub z_label: String,
@@ -331,7 +333,12 @@ impl Surface3d {
             1 => human(v),
             _ => tick(v, z_lo, z_hi),
         };
-        let names = [self.x_label.as_str(), "loss (MSE)", self.z_label.as_str()];
+        let loss_axis = super::loss_axis(&self.loss);
+        let names = [
+            self.x_label.as_str(),
+            loss_axis.as_str(),
+            self.z_label.as_str(),
+        ];
         let axes = axis_layout(
             &chart,
             [(x_lo, x_hi), (lo, y_hi), (z_lo, z_hi)],
@@ -605,6 +612,7 @@ impl Surface3d {
     ) -> Self {
         Surface3d {
             title: map.title.clone(),
+            loss: map.loss.clone(),
             x_label: map.x_label.clone(),
             z_label: map.y_label.clone(),
             xs: map.weights.clone(),

@@ -114,6 +114,16 @@ impl Report {
         self
     }
 
+    /// Which loss the numbers are of: the JSON's `loss`, `{"name": "huber", "label": "Huber (δ =
+    /// 1)", "torch": "nn.HuberLoss"}`.
+    pub fn loss(mut self, loss: &loss::AnyLoss) -> Self {
+        self.details.insert(
+            "loss".into(),
+            json!({"name": loss.name(), "label": loss.label(), "torch": loss.which().torch()}),
+        );
+        self
+    }
+
     /// A command's own settings and results, as top-level JSON fields: the fields of `details`,
     /// a struct that derives `Serialize`.
     pub fn details(mut self, details: &impl Serialize) -> Self {
@@ -479,19 +489,39 @@ pub fn describe_optimum(
     optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
     with_bias: bool,
 ) -> String {
+    describe_exact(
+        &optimum.map_err(|e| format!("none ({e})")),
+        "closed-form",
+        with_bias,
+        None,
+    )
+}
+
+/// The exact optimum found `how` (`closed-form`, `exact (weighted median)`), or why there is
+/// none — and then, for a grid or a table (`shown`), that the best shown is its own.
+pub fn describe_exact(
+    optimum: &std::result::Result<model::Optimum, String>,
+    how: &str,
+    with_bias: bool,
+    shown: Option<&str>,
+) -> String {
     match optimum {
         Ok(o) if with_bias => format!(
-            "closed-form optimum: A = {}, b = {} (loss {})",
+            "{how} optimum: A = {}, b = {} (loss {})",
             human(o.weight),
             human(o.bias),
             loss_text(o.loss)
         ),
         Ok(o) => format!(
-            "closed-form optimum: A = {} (loss {})",
+            "{how} optimum: A = {} (loss {})",
             human(o.weight),
             loss_text(o.loss)
         ),
-        Err(why) => format!("closed-form optimum: none ({why})"),
+        Err(why) if why.starts_with("none") => format!("{how} optimum: {why}"),
+        Err(why) => match shown {
+            Some(whose) => format!("{why}; the optimum shown is {whose}"),
+            None => why.clone(),
+        },
     }
 }
 

@@ -222,6 +222,8 @@ pub struct Plan {
     pub seed: u64,
     /// Train on standardized x, reporting in the data's own units.
     pub standardize: Option<Standardize>,
+    /// The loss minimised (and reported).
+    pub loss: loss::AnyLoss,
 }
 
 impl Plan {
@@ -233,6 +235,7 @@ impl Plan {
             shuffle: false,
             seed: 0,
             standardize: None,
+            loss: loss::AnyLoss::default(),
         }
     }
 }
@@ -330,8 +333,9 @@ impl From<(f64, Bias)> for Start<'_> {
 /// and the loss on the whole data); it may stop the run with `Break`, and so does divergence
 /// ([`Fit::push`]).
 ///
-/// The loss is `loss::line_mse`: the same value and gradients as
-/// `mse(&model.forward(x)?, y, Mean)`, from one fused pass over the data on the CPU.
+/// The loss is `plan.loss`'s [`line_loss`](loss::AnyLoss::line_loss): the same value and
+/// gradients as `loss.forward(&model.forward(x)?, y, Mean)`, from one fused pass over the data
+/// on the CPU where the loss has a kernel.
 pub fn fit_line<'a>(
     x: &Tensor,
     y: &Tensor,
@@ -378,7 +382,7 @@ pub fn fit_line<'a>(
     let mut epoch_data = (x.clone(), y.clone());
     let loss = |step: usize| {
         if full {
-            return loss::line_mse(&x, y, w, b);
+            return plan.loss.line_loss(&x, y, w, b);
         }
         let batch = step % batches;
         if batch == 0 && plan.shuffle && step < steps {
@@ -392,7 +396,8 @@ pub fn fit_line<'a>(
         let start = batch * size;
         let len = size.min(n - start);
         let (xs, ys) = (&epoch_data.0, &epoch_data.1);
-        loss::line_mse(&xs.narrow(0, start, len)?, &ys.narrow(0, start, len)?, w, b)
+        plan.loss
+            .line_loss(&xs.narrow(0, start, len)?, &ys.narrow(0, start, len)?, w, b)
     };
     let in_units = |row: Row| units.map_or(row, |u| u.row(row));
     let mut fit = Fit::default();
@@ -408,7 +413,7 @@ pub fn fit_line<'a>(
             Row::of(epoch, &model, step.loss, step.grads)?
         } else {
             // The row's loss and gradient are the whole data's, not the batch's.
-            let whole = loss::line_mse(&x, y, w, b)?;
+            let whole = plan.loss.line_loss(&x, y, w, b)?;
             let grads = whole.backward()?;
             Row::of(epoch, &model, model::scalar(&whole)?, &grads)?
         };

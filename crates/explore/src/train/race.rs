@@ -211,7 +211,12 @@ impl Race {
             .iter()
             .map(|l| (l.settings.kind.name(), &l.fit))
             .collect();
-        let mut figure = figure(&runs, &self.moments, self.learn_bias, &self.source);
+        let mut figure = figure(
+            &runs,
+            &crate::objective::Objective::mse(self.moments),
+            self.learn_bias,
+            &self.source,
+        );
         figure.history.title = "loss per epoch".into();
         figure
     }

@@ -4,12 +4,13 @@
 use model::Moments;
 
 use super::line::{Fit, Plan};
+use crate::objective::Objective;
 use crate::optim::{Hyper, Settings};
 use crate::plot::{
     pad, span, DataFit, Frame, Heatmap, Landscape, LossCurve, LossHistory, Series, Track,
     TrainFigure,
 };
-use crate::report::{describe_optimum, human, Report};
+use crate::report::{describe_exact, human, Report};
 use candle_core::DType;
 
 /// The largest curvature `λmax` of the loss in the units the line trains in: the data's
@@ -27,8 +28,8 @@ pub fn curvature(moments: &Moments, learn_bias: bool, standardized: bool) -> f64
 #[derive(Debug, Clone)]
 pub struct LineRun {
     pub fit: Fit,
-    /// The data's statistics: the exact landscape, the optimum and the stable bound.
-    pub moments: Moments,
+    /// The loss on the data: the exact landscape, the optimum and the stable bound.
+    pub objective: Objective,
     pub learn_bias: bool,
     pub settings: Settings,
     pub plan: Plan,
@@ -41,13 +42,12 @@ impl LineRun {
     /// The columns of a run's rows, as [`Row::values`](super::Row::values) gives them.
     pub const COLUMNS: [&'static str; 4] = ["epoch", "weight", "bias", "loss"];
 
-    /// The largest stable learning rate of the run's optimizer, where one is known.
+    /// The largest stable learning rate of the run's optimizer, where one is known (a loss
+    /// without a curvature bound, L1, has none).
     pub fn stable_lr(&self) -> Option<f64> {
-        let lambda = curvature(
-            &self.moments,
-            self.learn_bias,
-            self.plan.standardize.is_some(),
-        );
+        let lambda = self
+            .objective
+            .curvature(self.learn_bias, self.plan.standardize.is_some())?;
         self.settings.stable_lr(lambda)
     }
 
@@ -63,16 +63,17 @@ impl LineRun {
     /// diverged in the JSON.
     pub fn report(&self) -> Report {
         let optimum = self
-            .moments
-            .least_squares(model::BiasFit::learnt_or_pinned(self.learn_bias));
+            .objective
+            .optimum(model::BiasFit::learnt_or_pinned(self.learn_bias));
         let batches = match self.plan.batch_size {
             Some(b) if self.plan.shuffle => format!(", shuffled batches of {b}"),
             Some(b) => format!(", batches of {b} in file order"),
             None => String::new(),
         };
         let title = format!(
-            "gradient descent on {}: {}, {} lr {}{batches}{}, {} epochs, {}",
+            "gradient descent on {}: {} of {}, {} lr {}{batches}{}, {} epochs, {}",
             self.source,
+            self.objective.loss.label(),
             if self.learn_bias {
                 "y = A·x + b"
             } else {
@@ -109,7 +110,8 @@ impl LineRun {
         };
         let mut report = Report::new(Self::COLUMNS.to_vec(), Vec::new(), self.dtype)
             .title(title)
-            .optimum(optimum.ok())
+            .loss(&self.objective.loss)
+            .optimum(optimum.clone().ok())
             .details(&details);
         if let Some(u) = self.plan.standardize {
             report = report.summary(format!(
@@ -128,7 +130,7 @@ impl LineRun {
                 "after {} epochs: {params} (loss {}); {}",
                 last.epoch,
                 human(last.loss),
-                describe_optimum(&optimum, self.learn_bias)
+                describe_exact(&optimum, self.objective.how(), self.learn_bias, None)
             ));
         }
         report
@@ -144,7 +146,7 @@ impl LineRun {
         };
         let mut figure = figure(
             &[("descent", &self.fit)],
-            &self.moments,
+            &self.objective,
             self.learn_bias,
             &self.source,
         );
@@ -161,12 +163,21 @@ impl LineRun {
 /// losses against epoch, each named by its label.
 pub fn figure(
     runs: &[(&str, &Fit)],
-    moments: &Moments,
+    objective: &Objective,
     learn_bias: bool,
     source: &str,
 ) -> TrainFigure {
     let fit = model::BiasFit::learnt_or_pinned(learn_bias);
-    let optimum = moments.least_squares(fit).ok();
+    let optimum = objective.optimum(fit).ok();
+    let moments = &objective.moments;
+    let label = objective.loss.label();
+    // The landscape is evaluated exactly; a loss that cannot be (a failed pass over the
+    // points) leaves it blank rather than stopping the figure.
+    let grid = |weights: &[f64], biases: &[f64]| {
+        objective
+            .grid(weights, biases)
+            .unwrap_or_else(|_| vec![f64::NAN; weights.len() * biases.len()])
+    };
     let paths: Vec<Vec<(f64, f64)>> = runs.iter().map(|(_, f)| f.path.items()).collect();
     let all = || paths.iter().flatten();
     // The view covers every path and the optimum, with a margin.
@@ -191,14 +202,10 @@ pub fn figure(
             let mid = 0.5 * (b_lo + b_hi);
             biases = crate::grid::linspace(mid - half, mid + half, biases.len());
         }
-        let (gw, gb) = crate::grid::grid(&weights, &biases);
-        let losses = gw
-            .iter()
-            .zip(&gb)
-            .map(|(&w, &b)| moments.loss(w, b))
-            .collect();
+        let losses = grid(&weights, &biases);
         Landscape::Map(Heatmap {
             title,
+            loss: label.clone(),
             x_label: "weight A".into(),
             y_label: "bias b".into(),
             weights,
@@ -213,19 +220,22 @@ pub fn figure(
                 .collect(),
         })
     } else {
+        let curve = grid(&weights, &[0.0]);
         Landscape::Curve(LossCurve {
             title,
+            loss: label.clone(),
             x_label: "weight A".into(),
-            curve: weights.iter().map(|&w| (w, moments.loss(w, 0.0))).collect(),
+            curve: weights.iter().copied().zip(curve).collect(),
             points: Vec::new(),
             minimum: None,
             optimum: optimum.map(|o| (o.weight, o.loss)),
+            how: objective.how().into(),
             tracks: runs
                 .iter()
                 .zip(&paths)
                 .map(|(run, path)| {
-                    let on_curve = path.iter().map(|&(w, _)| (w, moments.loss(w, 0.0)));
-                    track(run, on_curve.collect())
+                    let ws: Vec<f64> = path.iter().map(|p| p.0).collect();
+                    track(run, ws.iter().copied().zip(grid(&ws, &[0.0])).collect())
                 })
                 .collect(),
         })
@@ -246,6 +256,7 @@ pub fn figure(
         landscape,
         history: LossHistory {
             title: "loss per epoch".into(),
+            loss: label,
             series,
             optimum_loss: optimum.map(|o| o.loss),
             extent: None,

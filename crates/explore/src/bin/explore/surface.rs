@@ -6,7 +6,7 @@ use explore::sweep::{Method, Surface};
 
 use explore::plot::{Page, View};
 
-use crate::common::{Common, DataArgs, Run, ViewArgs, ViewKind};
+use crate::common::{method_for, Common, DataArgs, LossArgs, Run, ViewArgs, ViewKind};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -20,11 +20,13 @@ pub struct Args {
     /// optimum.
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     biases: Option<Spec>,
-    /// direct, moments, or auto (moments), as for `sweep`.
+    /// direct, moments (MSE only), or auto (moments under MSE, else direct), as for `sweep`.
     #[arg(long, value_enum, default_value_t)]
     method: Method,
     #[command(flatten)]
     view: ViewArgs,
+    #[command(flatten)]
+    loss: LossArgs,
     #[command(flatten)]
     common: Common,
 }
@@ -37,6 +39,7 @@ pub fn run(args: Args) -> Result<()> {
         ]
         .concat(),
     )?;
+    let loss = args.loss.loss()?;
     // The default axes have 81 values each, so the grid's size is known before any work.
     let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
     explore::grid::check_grid_size(count(&args.weights), count(&args.biases))
@@ -51,7 +54,7 @@ pub fn run(args: Args) -> Result<()> {
         &args.common,
         &[],
         &[],
-        args.method.resolve() == Method::Direct,
+        method_for(args.method, &loss)? == Method::Direct,
     )?;
     let progress = run.progress("surface");
     let surface = Surface::run(
@@ -59,6 +62,7 @@ pub fn run(args: Args) -> Result<()> {
         args.weights.map(|s| s.0),
         args.biases.map(|s| s.0),
         args.method,
+        &loss,
         run.dtype,
         &run.device,
         &|done, total| progress.update(done, total),

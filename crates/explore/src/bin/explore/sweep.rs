@@ -5,7 +5,7 @@ use explore::grid::Spec;
 use explore::plot::Page;
 use explore::sweep::{Method, Sweep};
 
-use crate::common::{Common, DataArgs, Run};
+use crate::common::{method_for, Common, DataArgs, LossArgs, Run};
 
 #[derive(clap::Args, Clone, Default)]
 pub struct Args {
@@ -19,9 +19,12 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = explore::cli::finite)]
     bias: f64,
     /// direct evaluates the model on every point for every weight; moments uses the data's
-    /// sufficient statistics (MSE of a line is quadratic in A and b); auto picks moments.
+    /// sufficient statistics (MSE of a line is quadratic in A and b; MSE only); auto picks
+    /// moments under MSE, direct under any other loss.
     #[arg(long, value_enum, default_value_t)]
     method: Method,
+    #[command(flatten)]
+    loss: LossArgs,
     #[command(flatten)]
     common: Common,
 }
@@ -41,12 +44,13 @@ impl Args {
 
 pub fn run(args: Args) -> Result<()> {
     explore::cli::refuse_unused(&args.data.uses())?;
+    let loss = args.loss.loss()?;
     let run = Run::open(
         &args.data,
         &args.common,
         &[],
         &[],
-        args.method.resolve() == Method::Direct,
+        method_for(args.method, &loss)? == Method::Direct,
     )?;
     let weights = args.weights.map(|s| s.0);
     let progress = run.progress("sweep");
@@ -55,6 +59,7 @@ pub fn run(args: Args) -> Result<()> {
         weights,
         args.bias,
         args.method,
+        &loss,
         run.dtype,
         &run.device,
         &|done, total| progress.update(done, total),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use explore::cli::{finite, say};
 use explore::io::Stdout;
+use explore::objective::Objective;
 use explore::optim::Kind;
 use explore::plot::Page;
 use explore::report::human;
@@ -19,7 +20,7 @@ use model::Bias;
 
 use explore::cli::AnimateArgs;
 
-use crate::common::{Common, DataArgs, OptimArgs, Run};
+use crate::common::{Common, DataArgs, LossArgs, OptimArgs, Run};
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -29,6 +30,8 @@ pub struct Args {
     optim: OptimArgs,
     #[command(flatten)]
     fit: FitArgs,
+    #[command(flatten)]
+    loss: LossArgs,
     #[command(flatten)]
     animate: AnimateArgs,
     /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
@@ -230,6 +233,7 @@ impl FitArgs {
                 shuffle: !self.no_shuffle,
                 seed: self.seed,
                 standardize,
+                loss: loss::AnyLoss::default(),
             },
             resume,
         })
@@ -251,6 +255,7 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
+    let loss = args.loss.loss()?;
     args.optim
         .hyper
         .fit(args.optim.lr, args.common.dtype.dtype())?;
@@ -263,11 +268,16 @@ pub fn run(args: Args) -> Result<()> {
         &args.fit.inputs(),
         true,
     )?;
-    let ready = args.fit.prepare(&run)?;
+    let mut ready = args.fit.prepare(&run)?;
+    ready.plan.loss = loss;
+    let objective = Objective::new(loss, &run.data)?;
+    // The bound is the loss's: MSE's curvature scaled by its largest second derivative; a loss
+    // with none (L1) takes MSE's default rate, and says so.
+    let lambda = objective.curvature(ready.learn_bias, ready.plan.standardize.is_some());
     settings.lr = args
         .optim
         .lr
-        .unwrap_or_else(|| settings.default_lr(ready.lambda));
+        .unwrap_or_else(|| settings.default_lr(lambda.unwrap_or(ready.lambda)));
     let name = settings.kind.name();
     // The bound is full-batch descent's; a mini-batch follows its own batch's curvature.
     let batched = ready.plan.batch_size.is_some_and(|b| b < run.data.len());
@@ -279,14 +289,24 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         (name.to_string(), "")
     };
-    match settings.stable_lr(ready.lambda) {
+    match lambda.and_then(|l| settings.stable_lr(l)) {
         Some(bound) if bound > 0.0 => {
             run.note(&format!(
                 "learning rate {} ({whose} is stable for lr < {} on this data{caveat})",
                 human(settings.lr),
                 bound_text(bound)
             ));
-            if settings.lr >= bound {
+            if settings.lr >= bound && loss.which() != loss::LossName::Mse {
+                // Another loss's bound holds for its steepest curvature everywhere: a rate
+                // above it may still converge where the points sit in the flatter parts.
+                say(&format!(
+                    "warning: --lr {} is at or above the bound {} that holds wherever {}'s \
+                     curvature is steepest: {whose} may not converge",
+                    settings.lr,
+                    bound_text(bound),
+                    loss.label()
+                ));
+            } else if settings.lr >= bound {
                 // A warning, so not silenced by --quiet.
                 say(&format!(
                     "warning: --lr {} is at or above the stable bound {}: {whose} will not \
@@ -304,6 +324,17 @@ pub fn run(args: Args) -> Result<()> {
         Some(_) => say(&format!(
             "warning: no learning rate is stable for {name} with momentum {}",
             human(settings.momentum)
+        )),
+        None if lambda.is_none() && settings.stable_lr(1.0).is_some() => run.note(&format!(
+            "learning rate {} ({} has a kink and no curvature bound, so no rate is proven \
+             stable; {}the rate's default is MSE's)",
+            human(settings.lr),
+            loss.label(),
+            if args.optim.lr.is_some() {
+                ""
+            } else {
+                "without --lr "
+            }
         )),
         None => run.note(&format!(
             "learning rate {} ({name} adapts its steps: no fixed bound applies)",
@@ -342,7 +373,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let line_run = LineRun {
         fit,
-        moments: ready.moments,
+        objective,
         learn_bias: ready.learn_bias,
         settings,
         plan: ready.plan,
@@ -353,12 +384,12 @@ pub fn run(args: Args) -> Result<()> {
     sink.finish(&run.annotate(line_run.report(), None))
         .and_then(|()| out.flush())
         .map_err(explore::io::stdout_error)?;
-    let moments = &line_run.moments;
+    let objective = &line_run.objective;
     run.draw(
         || line_run.figure(),
         || {
             Page::of_training(&line_run.figure(), &run.data.plot_points(), &|w, b| {
-                moments.loss(w, b)
+                objective.at(w, b).unwrap_or(f64::NAN)
             })
         },
     )?;

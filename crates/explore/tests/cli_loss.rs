@@ -1,0 +1,381 @@
+//! `--loss` as a user runs it: sweep and train against PyTorch on data the kernels were not
+//! written for, the exact optimum or the plain statement that there is none, and the refusals.
+
+mod common;
+
+use common::{explore, ok, parse_csv, stderr, stdout};
+
+/// Every value of `rows` (columns `cols`) equals `want` to 1e-12 relative (f64 runs).
+fn close(rows: &[Vec<f64>], want: &[&[f64]]) {
+    assert_eq!(rows.len(), want.len(), "{rows:?}");
+    for (r, w) in rows.iter().zip(want) {
+        for (g, w) in r.iter().zip(*w) {
+            assert!(
+                (g - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "{r:?} vs PyTorch {w:?}"
+            );
+        }
+    }
+}
+
+// PyTorch 2.15, from `scripts/reference/cli_losses.py`:
+//   huber = torch.nn.HuberLoss(delta=2.0)
+//   [huber(a * x + 0.5, y).item() for a in [0.0, 1.0, 2.0, 3.0]]   # x, y of data/linear.csv
+#[test]
+fn sweep_under_huber_matches_pytorch() {
+    let csv = ok(&[
+        "sweep",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "huber",
+        "--delta",
+        "2",
+        "--weights",
+        "0:3:4",
+        "--bias",
+        "0.5",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ]);
+    let (header, rows) = parse_csv(&csv);
+    assert_eq!(header, ["weight", "loss"]);
+    close(
+        &rows,
+        &[
+            &[0.0, 15.75563933139153],
+            &[1.0, 3.4163197865931476],
+            &[2.0, 13.185460753715493],
+            &[3.0, 28.27866845329603],
+        ],
+    );
+}
+
+// PyTorch: w, b = zeros(1), zeros(1); each epoch loss = L(w·x + b, y), backward, step — rows
+// (epoch, w, b, loss) before each step, as `train` writes them.
+//   torch.nn.L1Loss(), torch.optim.SGD([w, b], lr=0.05), 3 epochs on data/linear.csv
+#[test]
+fn train_under_l1_matches_pytorch() {
+    let csv = ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "l1",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "3",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ]);
+    let (_, rows) = parse_csv(&csv);
+    close(
+        &rows,
+        &[
+            &[0.0, 0.0, 0.0, 8.860206196903821],
+            &[1.0, 0.3703137320133795, 0.004, 6.1467937977656355],
+            &[2.0, 0.7307205145167404, 0.011, 3.686059230980977],
+            &[
+                3.0,
+                1.056389667731751,
+                0.019000000000000003,
+                2.4021355949826004,
+            ],
+        ],
+    );
+}
+
+//   torch.nn.SmoothL1Loss(beta=0.5), torch.optim.Adam([w, b], lr=0.1), 3 epochs
+#[test]
+fn train_under_smooth_l1_with_adam_matches_pytorch() {
+    let csv = ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "smooth-l1",
+        "--beta",
+        "0.5",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "3",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ]);
+    let (_, rows) = parse_csv(&csv);
+    close(
+        &rows,
+        &[
+            &[0.0, 0.0, 0.0, 8.617450260355865],
+            &[
+                1.0,
+                0.09999999986535581,
+                0.09999998978998265,
+                7.86839547463057,
+            ],
+            &[
+                2.0,
+                0.19997812524409767,
+                0.19963384028574246,
+                7.1243272276764875,
+            ],
+            &[
+                3.0,
+                0.2999385658302884,
+                0.2990766481910792,
+                6.382701933829278,
+            ],
+        ],
+    );
+}
+
+//   x = [-2, -1, 0.5, 1, 2], y = [0, 0, 1, 0, 1]
+//   torch.nn.BCEWithLogitsLoss(pos_weight=tensor([2.0])), torch.optim.SGD([w, b], lr=0.5)
+#[test]
+fn logistic_regression_under_bce_logits_matches_pytorch() {
+    let csv = ok(&[
+        "train",
+        "--point",
+        "-2,0",
+        "--point",
+        "-1,0",
+        "--point",
+        "0.5,1",
+        "--point",
+        "1,0",
+        "--point",
+        "2,1",
+        "--loss",
+        "bce-logits",
+        "--pos-weight",
+        "2",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.5",
+        "--epochs",
+        "3",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ]);
+    let (_, rows) = parse_csv(&csv);
+    close(
+        &rows,
+        &[
+            &[0.0, 0.0, 0.0, 0.9704060527839233],
+            &[1.0, 0.35000000000000003, 0.05, 0.7670183697800804],
+            &[
+                2.0,
+                0.57401202104827,
+                0.06623801399326798,
+                0.682161555874327,
+            ],
+            &[
+                3.0,
+                0.7295749246673142,
+                0.06617740362753251,
+                0.6401103803816849,
+            ],
+        ],
+    );
+}
+
+#[test]
+fn the_lesson_under_l1_is_least_at_minus_one_exactly() {
+    let table = ok(&[
+        "sweep",
+        "--point",
+        "-3,3",
+        "--loss",
+        "l1",
+        "--weights",
+        "-3:1:5",
+    ]);
+    assert!(
+        table.contains("sweep of point (-3, 3) (1 point): L1 of y = A·x"),
+        "{table}"
+    );
+    // |3 + 3A| at A = -3, -2, -1, 0, 1.
+    for (a, l) in [
+        ("-3", "6"),
+        ("-2", "3"),
+        ("-1", "0"),
+        ("0", "3"),
+        ("1", "6"),
+    ] {
+        assert!(
+            table
+                .lines()
+                .any(|r| r.split_whitespace().take(2).eq([a, l])),
+            "A = {a}: {table}"
+        );
+    }
+    assert!(
+        table.contains("exact (weighted median) optimum: A = -1 (loss 0)"),
+        "{table}"
+    );
+    let huber = ok(&[
+        "sweep",
+        "--point",
+        "-3,3",
+        "--loss",
+        "huber",
+        "--weights",
+        "-3:1:5",
+    ]);
+    assert!(
+        huber.contains(
+            "minimum at A = -1 (loss 0); no closed form for Huber (δ = 1); the optimum shown is the table's"
+        ),
+        "{huber}"
+    );
+    let json = ok(&[
+        "sweep",
+        "--point",
+        "-3,3",
+        "--loss",
+        "smooth-l1",
+        "--beta",
+        "0.5",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        json.contains(r#""name": "smooth-l1""#)
+            && json.contains(r#""label": "smooth L1 (β = 0.5)""#),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_surface_under_l1_says_it_has_no_closed_form_and_draws_its_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("l1.png");
+    let out = explore(&[
+        "surface",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "l1",
+        "--weights",
+        "0:2:21",
+        "--biases",
+        "-2:2:21",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        text.contains("L1 of y = A·x + b over 21 × 21 (A, b), method direct"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no closed form for L1 with a learnt bias; the optimum shown is the grid's"),
+        "{text}"
+    );
+    let png = explore::plot::inspect_png(&plot).unwrap();
+    assert!(png.colours > 50, "a heat map has many colours: {png:?}");
+}
+
+#[test]
+fn losses_a_line_cannot_take_or_settings_they_cannot_use_are_usage_errors() {
+    for (args, want) in [
+        (
+            &["--loss", "l1", "--method", "moments"][..],
+            "--method moments gives MSE's loss only: with --loss l1 use --method direct (or auto)",
+        ),
+        (&["--loss", "bce"][..], "--loss bce takes probabilities"),
+        (
+            &["--loss", "cross-entropy"][..],
+            "--loss cross-entropy takes one logit per class",
+        ),
+        (&["--loss", "hinge"][..], "unknown loss 'hinge'"),
+        (
+            &["--loss", "huber", "--delta", "-1"][..],
+            "--delta must be positive, got -1",
+        ),
+        (
+            &["--loss", "smooth-l1", "--beta", "-0.5"][..],
+            "--beta must be 0 or more, got -0.5",
+        ),
+        (
+            &["--loss", "mse", "--delta", "2"][..],
+            "--delta is not used here: it is huber's δ",
+        ),
+    ] {
+        let out = explore(&[&["sweep", "--point", "-3,3"], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    }
+    // Targets a cross-entropy cannot compare with: a data error.
+    let out = explore(&["train", "--data", "data/linear.csv", "--loss", "bce-logits"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "bce-logits needs y in [0, 1] (a label or a probability), but point 1 has y = -6.58"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn training_under_l1_says_it_has_no_stable_bound() {
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "l1",
+        "--epochs",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(L1 has a kink and no curvature bound, so no rate is proven stable; without --lr the rate's default is MSE's)"),
+        "{}",
+        stderr(&out)
+    );
+    let json = ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "huber",
+        "--epochs",
+        "0",
+        "--format",
+        "json",
+    ]);
+    // Huber's curvature is at most half MSE's: its SGD bound is twice MSE's.
+    let mse = ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--epochs",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let bound = |j: &str| -> f64 {
+        let v: serde_json::Value = serde_json::from_str(j).unwrap();
+        v["max_stable_lr"].as_f64().unwrap()
+    };
+    assert!((bound(&json) / bound(&mse) - 2.0).abs() < 1e-12, "{json}");
+}
