@@ -26,6 +26,8 @@ fn data(n: usize) -> (Vec<f64>, Vec<f64>) {
         noise: 3.0,
         x_scale: 10.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     d.values().unwrap()
 }
@@ -191,6 +193,8 @@ fn landscape(c: &mut Criterion) {
         noise: 0.1,
         x_scale: 3.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     let (x, y) = data.tensors(DType::F32, &Device::Cpu).unwrap();
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());

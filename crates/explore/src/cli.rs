@@ -251,6 +251,14 @@ pub fn non_negative(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A share, in [0, 1].
+pub fn fraction(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        v if (0.0..=1.0).contains(&v) => Ok(v),
+        v => Err(format!("{v} is not a share; give a number from 0 to 1")),
+    }
+}
+
 /// An animation of a training run, for the commands that train.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct AnimateArgs {

@@ -16,6 +16,7 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod compare;
 pub mod data;
 pub mod device;
 pub mod grid;

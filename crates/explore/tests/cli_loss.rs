@@ -379,3 +379,211 @@ fn training_under_l1_says_it_has_no_stable_bound() {
     };
     assert!((bound(&json) / bound(&mse) - 2.0).abs() < 1e-12, "{json}");
 }
+
+/// The points of a CSV file of `x,y`.
+fn points(path: &str) -> Vec<(f64, f64)> {
+    let text = std::fs::read_to_string(common::root().join(path)).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let (x, y) = l.split_once(',').unwrap();
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_outlier_lesson_drags_mse_and_not_l1_or_huber() {
+    let csv = ok(&[
+        "compare",
+        "--data",
+        "data/outliers.csv",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("loss,weight,bias,min_loss"));
+    let fits: Vec<(String, f64, f64, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[0].to_string(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fits.iter().map(|f| f.0.as_str()).collect::<Vec<_>>(),
+        ["MSE", "L1", "Huber (δ = 1)"]
+    );
+    let pts = points("data/outliers.csv");
+    let n = pts.len() as f64;
+    // L1 with a learnt bias: an optimal line passes through two of the points (a linear
+    // programme's vertex), so the best of every such line is the exact optimum.
+    let l1 = |w: f64, b: f64| pts.iter().map(|(x, y)| (y - w * x - b).abs()).sum::<f64>() / n;
+    let mut exact = f64::INFINITY;
+    for (i, p) in pts.iter().enumerate() {
+        for q in &pts[i + 1..] {
+            if p.0 != q.0 {
+                let w = (q.1 - p.1) / (q.0 - p.0);
+                exact = exact.min(l1(w, p.1 - w * p.0));
+            }
+        }
+    }
+    let (_, w, b, value) = &fits[1];
+    assert!((l1(*w, *b) - value).abs() <= 1e-12 * value, "{fits:?}");
+    assert!(
+        *value <= exact * (1.0 + 1e-9),
+        "numerical L1 {value} vs exact {exact}"
+    );
+    // Huber's first-order conditions at its line: mean(clamp(r, ±1)·x) = mean(clamp(r, ±1)) = 0.
+    let (_, w, b, _) = &fits[2];
+    let g = |f: &dyn Fn(f64) -> f64| {
+        pts.iter()
+            .map(|(x, y)| (y - w * x - b).clamp(-1.0, 1.0) * f(*x))
+            .sum::<f64>()
+            / n
+    };
+    assert!(
+        // A smooth minimum pins the loss to its last digits but the line only to about
+        // √ε of its size: the gradient there is about 1e-8, not 0.
+        g(&|x| x).abs() < 1e-6 && g(&|_| 1.0).abs() < 1e-6,
+        "{fits:?}"
+    );
+    // The lesson: the data's line is y = 2x + 1. MSE's bias is dragged up by the outliers
+    // (all above the line) by more than two; L1's and Huber's stay within 0.15 of it.
+    assert!(fits[0].2 > 3.0, "{fits:?}");
+    for fit in &fits[1..] {
+        assert!(
+            (fit.1 - 2.0).abs() < 0.06 && (fit.2 - 1.0).abs() < 0.15,
+            "{fits:?}"
+        );
+    }
+    let table = ok(&["compare", "--data", "data/outliers.csv"]);
+    assert!(
+        table.contains("7 outliers (more than 5 robust standard deviations from the L1 line)"),
+        "{table}"
+    );
+    assert!(
+        table
+            .contains("  x = 3.11388, y = 27.1299: MSE 17.8786, L1 19.7728, Huber (δ = 1) 19.6851"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("← minimum"),
+        "values of different losses are not compared: {table}"
+    );
+}
+
+#[test]
+fn the_comparison_is_drawn_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("compare.png");
+    let out = explore(&[
+        "compare",
+        "--data",
+        "data/outliers.csv",
+        "--losses",
+        "mse,smooth-l1",
+        "--beta",
+        "0.5",
+        "--no-bias",
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("smooth L1 (β = 0.5)"),
+        "{}",
+        stdout(&out)
+    );
+    let png = explore::plot::inspect_png(&plot).unwrap();
+    assert_eq!((png.width, png.height), (1920, 640));
+    assert!(png.colours > 20, "{png:?}");
+    for (args, want) in [
+        (&["--losses", "mse,hinge"][..], "unknown loss 'hinge'"),
+        (
+            &["--losses", "mse,bce"][..],
+            "bce is not a loss of the residual",
+        ),
+        (&["--losses", "l1,l1"][..], "l1 is named twice"),
+        (
+            &["--losses", "mse,l1", "--delta", "2"][..],
+            "--delta is not used here: it is huber's",
+        ),
+        (
+            &["--losses", "huber", "--delta", "0"][..],
+            "--delta must be positive, got 0",
+        ),
+        (&["--plot", "c.html"][..], "compare draws .png or .svg"),
+    ] {
+        let out = explore(&[&["compare", "--data", "data/outliers.csv"], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn gen_makes_the_outliers_data_set_and_nothing_else_moves() {
+    // The shipped data set is this command's output, byte for byte.
+    let made = ok(&[
+        "gen",
+        "--n",
+        "50",
+        "--seed",
+        "2",
+        "--outliers",
+        "0.1",
+        "--slope",
+        "2",
+        "--intercept",
+        "1",
+        "--noise",
+        "1",
+        "--x-scale",
+        "3",
+    ]);
+    let shipped = std::fs::read_to_string(common::root().join("data/outliers.csv")).unwrap();
+    assert_eq!(made, shipped);
+    // Without --outliers the points are those of before: the outlier draw is not taken.
+    let plain = ok(&[
+        "gen",
+        "--n",
+        "50",
+        "--seed",
+        "2",
+        "--slope",
+        "2",
+        "--intercept",
+        "1",
+        "--noise",
+        "1",
+        "--x-scale",
+        "3",
+    ]);
+    let moved = made
+        .lines()
+        .zip(plain.lines())
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(moved > 0 && moved < 50, "{moved}");
+    for (args, want) in [
+        (&["--outliers", "1.5"][..], "1.5 is not a share"),
+        (
+            &["--outlier-shift", "5"][..],
+            "--outlier-shift is not used here",
+        ),
+        (
+            &["--outliers", "0.1", "--noise", "0"][..],
+            "--outliers needs a shift",
+        ),
+    ] {
+        let out = explore(&[&["gen"], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+}

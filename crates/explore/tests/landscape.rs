@@ -22,6 +22,8 @@ fn sine_data() -> Dataset {
         noise: 0.1,
         x_scale: 3.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     })
 }
 
@@ -51,6 +53,8 @@ fn line_plane_with_unit_directions_equals_surface() {
         noise: 2.0,
         x_scale: 3.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     let (net, x, y) = setup(ModelKind::Line, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
@@ -260,6 +264,8 @@ fn pca_directions_are_orthonormal_and_span_a_line_models_path() {
         noise: 0.5,
         x_scale: 1.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     let (net, x, y) = setup(ModelKind::Line, &data);
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);

@@ -17,6 +17,8 @@ fn data() -> explore::data::Dataset {
         noise: 0.1,
         x_scale: 3.0,
         x_mean: 1.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     })
 }
 

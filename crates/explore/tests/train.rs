@@ -177,6 +177,8 @@ fn many_epochs_reach_the_closed_form() {
         noise: 0.5,
         x_scale: 1.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     let m = data.moments();
     let opt = m.least_squares(BiasFit::Learn).unwrap();
@@ -202,6 +204,8 @@ fn a_pinned_bias_stays_exactly_zero() {
         noise: 1.0,
         x_scale: 2.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     let model = Linear::line(0.3, Bias::Zero, DType::F32, &Device::Cpu).unwrap();
     assert_eq!(model.parameters().len(), 1);
@@ -261,6 +265,8 @@ fn saved_parameters_continue_training_exactly() {
         noise: 0.3,
         x_scale: 1.0,
         x_mean: 0.0,
+        outliers: 0.0,
+        outlier_shift: 0.0,
     });
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     // Adam in shuffled mini-batches: its averages, its step count and the shuffle all carry on.

@@ -21,6 +21,11 @@ pub struct LineSpec {
     pub x_scale: f64,
     /// The centre of x (0 by default): 2000 for house sizes in square feet, say.
     pub x_mean: f64,
+    /// The share of points made gross outliers, in [0, 1] (0 by default): each point is one
+    /// with this probability, its y moved by `outlier_shift`.
+    pub outliers: f64,
+    /// What an outlier's y is moved by.
+    pub outlier_shift: f64,
 }
 
 impl Default for LineSpec {
@@ -33,6 +38,8 @@ impl Default for LineSpec {
             noise: 3.0,
             x_scale: 10.0,
             x_mean: 0.0,
+            outliers: 0.0,
+            outlier_shift: 0.0,
         }
     }
 }
@@ -71,6 +78,7 @@ pub enum Setting {
     Noise,
     XScale,
     XMean,
+    OutlierShift,
 }
 
 /// Settings whose points could be beyond f64 (±1.8e308): `setting` is the largest part of the
@@ -106,11 +114,14 @@ impl LineSpec {
             Kind::Line => self.slope.abs() * reach_x,
             Kind::Sine => self.slope.abs(),
         };
-        let y = vec![
+        let mut y = vec![
             (Setting::Slope, signal),
             (Setting::Intercept, self.intercept.abs()),
             (Setting::Noise, z * self.noise),
         ];
+        if self.outliers > 0.0 {
+            y.push((Setting::OutlierShift, self.outlier_shift.abs()));
+        }
         [x, y]
     }
 
@@ -128,9 +139,12 @@ impl LineSpec {
         let formulas = match kind {
             Kind::Line => [
                 "|x_mean| + 14·x_scale",
-                "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise",
+                "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise (+ |outlier_shift|)",
             ],
-            Kind::Sine => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
+            Kind::Sine => [
+                "|x_mean| + x_scale",
+                "|slope| + |intercept| + 14·noise (+ |outlier_shift|)",
+            ],
         };
         for ((parts, column), formula) in self.parts(kind).iter().zip(["x", "y"]).zip(formulas) {
             if parts.iter().map(|p| p.1).sum::<f64>().is_finite() {
@@ -159,26 +173,40 @@ impl LineSpec {
     }
 }
 
-/// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise.
+/// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise, then
+/// (only when `spec.outliers` is above 0, so that files without outliers stay as they were)
+/// whether it is an outlier.
 pub fn points(kind: Kind, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let spec = spec.clone();
-    (0..spec.n).map(move |_| match kind {
+    (0..spec.n).map(move |_| {
+        let (x, y) = point(kind, &spec, &mut rng);
+        if spec.outliers > 0.0 && rng.random::<f64>() < spec.outliers {
+            (x, y + spec.outlier_shift)
+        } else {
+            (x, y)
+        }
+    })
+}
+
+/// One point of `kind` on the line or the sine, with its noise.
+fn point(kind: Kind, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
+    match kind {
         Kind::Line => {
-            let spread: f64 = StandardNormal.sample(&mut rng);
+            let spread: f64 = StandardNormal.sample(rng);
             let x = spec.x_mean + spec.x_scale * spread;
-            let e: f64 = StandardNormal.sample(&mut rng);
+            let e: f64 = StandardNormal.sample(rng);
             (x, spec.slope * x + spec.intercept + spec.noise * e)
         }
         Kind::Sine => {
             let x = spec.x_mean + spec.x_scale * rng.random_range(-1.0..1.0);
-            let e: f64 = StandardNormal.sample(&mut rng);
+            let e: f64 = StandardNormal.sample(rng);
             (
                 x,
                 spec.slope * f64::sin(x) + spec.intercept + spec.noise * e,
             )
         }
-    })
+    }
 }
 
 /// The data set of [`Kind::Line`].

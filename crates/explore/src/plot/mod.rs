@@ -5,6 +5,7 @@
 //! need no system font libraries.
 
 mod animation;
+mod compare;
 pub mod contour;
 mod curve;
 mod fit;
@@ -17,6 +18,7 @@ mod surface3d;
 mod train;
 
 pub use animation::{save_gif, Frame, GifPath};
+pub use compare::CompareFigure;
 pub use curve::LossCurve;
 pub use fit::DataFit;
 pub use heatmap::Heatmap;

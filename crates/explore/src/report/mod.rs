@@ -57,6 +57,9 @@ pub struct Report {
     elsewhere: Option<String>,
     /// A first column of names, one a row (the optimizers of a race).
     labels: Option<(&'static str, Vec<String>)>,
+    /// Whether the smallest value of the last column is marked: not when its rows are of
+    /// different losses, whose values do not compare.
+    unmarked: bool,
 }
 
 impl Report {
@@ -75,7 +78,15 @@ impl Report {
             details: Map::new(),
             elsewhere: None,
             labels: None,
+            unmarked: false,
         }
+    }
+
+    /// No row is marked as the minimum (the table's, the JSON's `minimum` is null): for rows
+    /// whose last values do not compare.
+    pub fn unmarked(mut self) -> Self {
+        self.unmarked = true;
+        self
     }
 
     /// A first column `name` holding a text for each row.
@@ -360,6 +371,7 @@ impl<'a> Sink<'a> {
         doc.extend(report.details.clone());
         let minimum = self
             .minimum()
+            .filter(|_| !report.unmarked)
             .map_or(Value::Null, |(i, v)| self.row_object(i, v));
         doc.insert("minimum".into(), minimum);
         let optimum = report.optimum.map_or(
@@ -390,7 +402,7 @@ impl<'a> Sink<'a> {
         };
         shown.sort_by_key(|(i, _)| *i);
         shown.dedup_by_key(|(i, _)| *i);
-        let minimum = self.best.map(|(i, _)| i);
+        let minimum = self.best.map(|(i, _)| i).filter(|_| !report.unmarked);
         let out = self.out;
         if !report.title.is_empty() {
             writeln!(out, "{}", report.title)?;
@@ -595,4 +607,70 @@ fn trim_zeros(s: &str) -> &str {
     } else {
         s
     }
+}
+
+/// The report of a comparison of losses: each loss's best line and its loss there (rows not
+/// marked: the values of different losses do not compare), then the outliers' residuals under
+/// each line, and in the JSON every outlier.
+pub fn comparison(c: &crate::compare::Comparison) -> Report {
+    let column = |f: &dyn Fn(&crate::compare::Fitted) -> f64| c.fits.iter().map(f).collect();
+    let title = format!(
+        "compare of {}: the best line y = A·x{} under each loss",
+        c.source,
+        if c.learn_bias {
+            " + b"
+        } else {
+            " (bias pinned at 0)"
+        }
+    );
+    let mut report = Report::new(
+        vec!["weight", "bias", "min_loss"],
+        vec![
+            column(&|f| f.weight),
+            column(&|f| f.bias),
+            column(&|f| f.value),
+        ],
+        DType::F64,
+    )
+    .labels("loss", c.fits.iter().map(|f| f.loss.clone()).collect())
+    .title(title)
+    .unmarked()
+    .details(&serde_json::json!({ "fits": c.fits, "outliers": c.outliers }));
+    let how: Vec<String> = c
+        .fits
+        .iter()
+        .map(|f| format!("{} {}", f.loss, f.how))
+        .collect();
+    report = report.summary(format!(
+        "each line found: {} (numerical: the loss is convex, and golden-section search narrows \
+         its minimum until the loss no longer falls)",
+        how.join(", ")
+    ));
+    report = report.summary(match c.outliers.len() {
+        0 => format!(
+            "no outliers: no point is more than {} robust standard deviations from the L1 line",
+            crate::compare::OUTLIER_SIGMAS
+        ),
+        k => format!(
+            "{k} outlier{} (more than {} robust standard deviations from the L1 line); the \
+             residual y − A·x − b of each under each loss's line:",
+            if k == 1 { "" } else { "s" },
+            crate::compare::OUTLIER_SIGMAS
+        ),
+    });
+    for o in &c.outliers {
+        let residuals: Vec<String> = c
+            .fits
+            .iter()
+            .zip(&o.residuals)
+            .map(|(f, r)| format!("{} {}", f.loss, human(*r)))
+            .collect();
+        report = report.summary(format!(
+            "  x = {}, y = {}: {}",
+            human(o.x),
+            human(o.y),
+            residuals.join(", ")
+        ));
+    }
+    report
 }

@@ -584,14 +584,21 @@ impl LossArgs {
             pos_weight: self.pos_weight,
             label_smoothing: None,
         };
-        name.with(&params).map_err(|e| {
-            let flag = flags
-                .iter()
-                .find(|f| f.2 == e.param)
-                .map_or(e.param.name(), |f| f.1);
-            usage(format!("{flag} must be {}, got {}", e.range, e.value))
-        })
+        loss_with(name, &params)
     }
+}
+
+/// The loss `name` with `params`, a parameter out of range worded as its flag.
+pub fn loss_with(name: LossName, params: &Params) -> Result<AnyLoss> {
+    name.with(params).map_err(|e| {
+        let flag = match e.param {
+            Param::Delta => "--delta",
+            Param::Beta => "--beta",
+            Param::PosWeight => "--pos-weight",
+            Param::LabelSmoothing => "--label-smoothing",
+        };
+        usage(format!("{flag} must be {}, got {}", e.range, e.value))
+    })
 }
 
 /// The sweep method `method` resolves to under `loss`, refusing `--method moments` under a

@@ -42,6 +42,13 @@ pub struct Args {
     /// The centre of x: 0, or e.g. 2000 for house sizes in square feet.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = finite)]
     x_mean: f64,
+    /// The share of points made gross outliers, 0 to 1: each point is one with this
+    /// probability, its y moved by --outlier-shift (the outlier lesson: docs/losses.md).
+    #[arg(long, value_name = "F", default_value_t = 0.0, allow_hyphen_values = true, value_parser = explore::cli::fraction)]
+    outliers: f64,
+    /// What an outlier's y is moved by. Default: 20 times the noise.
+    #[arg(long, value_name = "S", allow_hyphen_values = true, value_parser = finite)]
+    outlier_shift: Option<f64>,
     /// No note on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -66,14 +73,30 @@ pub fn run(args: Args) -> Result<()> {
         None => Format::Csv,
     };
     let (noise, x_scale) = args.kind.defaults();
+    let noise = args.noise.unwrap_or(noise);
+    explore::cli::refuse_unused(&[(
+        "outlier_shift",
+        "--outlier-shift",
+        args.outliers > 0.0,
+        "it moves the outliers, and --outliers is 0",
+    )])?;
+    let outlier_shift = args.outlier_shift.unwrap_or(20.0 * noise);
+    if args.outliers > 0.0 && outlier_shift == 0.0 {
+        return Err(usage(
+            "--outliers needs a shift: with --noise 0 give --outlier-shift (its default is 20 \
+             times the noise)",
+        ));
+    }
     let spec = LineSpec {
         n: args.n as usize,
         seed: args.seed,
         slope: args.slope,
         intercept: args.intercept,
-        noise: args.noise.unwrap_or(noise),
+        noise,
         x_scale: args.x_scale.unwrap_or(x_scale),
         x_mean: args.x_mean,
+        outliers: args.outliers,
+        outlier_shift,
     };
     if let Err(o) = spec.check(args.kind) {
         let (flag, value) = match o.setting {
@@ -82,6 +105,7 @@ pub fn run(args: Args) -> Result<()> {
             Setting::Noise => ("--noise", spec.noise),
             Setting::XScale => ("--x-scale", spec.x_scale),
             Setting::XMean => ("--x-mean", spec.x_mean),
+            Setting::OutlierShift => ("--outlier-shift", spec.outlier_shift),
         };
         let z = if o.normal_reach {
             format!(

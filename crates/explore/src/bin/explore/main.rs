@@ -3,6 +3,7 @@
 //! and dispatches; each command is a file beside it, and the work is in the `explore` library.
 
 mod common;
+mod compare;
 mod gen;
 mod landscape;
 mod race;
@@ -36,6 +37,8 @@ enum Command {
     Train(train::Args),
     /// Race optimizers from the same start: all paths on one landscape, one table.
     Race(race::Args),
+    /// Fit the same data under several losses, side by side: the outlier lesson.
+    Compare(compare::Args),
     /// Train a small model and draw its loss landscape on a plane with the training path.
     Landscape(landscape::Args),
     /// Write a data set: a noisy line (or a sine wave with --kind sine).
@@ -49,6 +52,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Surface(args)) => surface::run(args),
         Some(Command::Train(args)) => train::run(args),
         Some(Command::Race(args)) => race::run(args),
+        Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Landscape(args)) => landscape::run(args),
         Some(Command::Gen(args)) => gen::run(args),
     })
