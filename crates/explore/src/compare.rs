@@ -2,8 +2,8 @@
 //! best line, each one's curve over the weight, and what each makes of the points that lie far
 //! from the rest. Squared error is dragged toward outliers; L1 and Huber are not.
 
-use loss::{AnyLoss, LossName, Params};
-use model::{BiasFit, Optimum};
+use loss::AnyLoss;
+use model::BiasFit;
 
 use crate::data::Dataset;
 use crate::objective::Objective;
@@ -23,7 +23,7 @@ pub struct Fitted {
     /// The loss at the line.
     pub value: f64,
     /// How the line was found: `closed-form`, `exact (weighted median)`, or `numerical` (the
-    /// loss is convex: golden-section search, [`minimize`]).
+    /// loss is convex: golden-section search, [`Objective::best`]).
     pub how: &'static str,
 }
 
@@ -61,10 +61,8 @@ impl Comparison {
         let mut objectives = Vec::new();
         for loss in losses {
             let objective = Objective::new(*loss, data)?;
-            let (optimum, how) = match objective.optimum(fit) {
-                Ok(o) => (o, objective.how()),
-                Err(_) => (minimize(&objective, fit)?, "numerical"),
-            };
+            let (optimum, how) = objective.best(fit);
+            let optimum = optimum.map_err(|why| no_line(loss, &why))?;
             fits.push(Fitted {
                 loss: loss.label(),
                 weight: optimum.weight,
@@ -76,16 +74,8 @@ impl Comparison {
         }
         let (xs, ys) = data.values()?;
         // The robust line the outliers are measured from: L1's.
-        let l1 = Objective::new(
-            LossName::L1
-                .with(&Params::default())
-                .expect("no parameters"),
-            data,
-        )?;
-        let robust = match l1.optimum(fit) {
-            Ok(o) => o,
-            Err(_) => minimize(&l1, fit)?,
-        };
+        let l1 = Objective::new(loss_l1(), data)?;
+        let robust = l1.best(fit).0.map_err(|why| no_line(&loss_l1(), &why))?;
         let residual = |x: f64, y: f64, w: f64, b: f64| y - w * x - b;
         let mut spread: Vec<f64> = xs
             .iter()
@@ -137,74 +127,15 @@ impl Comparison {
     }
 }
 
-/// The minimum of a convex loss of the line, numerically: the weight by golden-section search,
-/// and for each weight tried the bias by another (a convex function of `(A, b)` minimised over
-/// `b` is convex in `A`), each bracket found outward from MSE's line and narrowed until it is
-/// below 1e-15 of its size. The loss comes out to its last digits; the line too at L1's kinks,
-/// and to about √ε (8 digits) where the minimum is smooth, as flat as it is there.
-pub fn minimize(objective: &Objective, fit: BiasFit) -> Result<Optimum> {
-    let m = &objective.moments;
-    let (w0, b0) = m
-        .least_squares(fit)
-        .or_else(|_| m.least_squares(BiasFit::Fixed(0.0)))
-        .map(|o| (o.weight, o.bias))
-        .unwrap_or((0.0, 0.0));
-    let rw = crate::grid::weight_radius(m, w0);
-    let best_bias = |w: f64| -> Result<(f64, f64)> {
-        match fit {
-            BiasFit::Fixed(b) => Ok((b, objective.at(w, b)?)),
-            BiasFit::Learn => {
-                let rb = crate::grid::bias_radius(m, rw).max(b0.abs()).max(1.0);
-                golden(&|b| objective.at(w, b), b0, rb)
-            }
-        }
-    };
-    let (weight, _) = golden(&|w| Ok(best_bias(w)?.1), w0, rw)?;
-    let (bias, loss) = best_bias(weight)?;
-    Ok(Optimum { weight, bias, loss })
+/// L1, which takes no parameters.
+fn loss_l1() -> AnyLoss {
+    AnyLoss::L1(loss::L1)
 }
 
-/// The minimum `(x, f(x))` of a convex `f`: a bracket grown outward from `centre ± radius`
-/// until the middle is below both ends, then golden-section search.
-fn golden(f: &dyn Fn(f64) -> Result<f64>, centre: f64, radius: f64) -> Result<(f64, f64)> {
-    let (mut lo, mut hi) = (centre - radius, centre + radius);
-    let (mut f_lo, mut f_hi, f_mid) = (f(lo)?, f(hi)?, f(centre)?);
-    // Grow toward the lower end until the middle is below it (at most 60 doublings).
-    let mut width = radius;
-    for _ in 0..60 {
-        if f_lo > f_mid && f_hi > f_mid {
-            break;
-        }
-        width *= 2.0;
-        if f_lo <= f_hi {
-            lo = centre - width;
-            f_lo = f(lo)?;
-        } else {
-            hi = centre + width;
-            f_hi = f(hi)?;
-        }
+/// The data error of a loss with no best line on this data.
+fn no_line(loss: &AnyLoss, why: &str) -> crate::Error {
+    crate::Error::Data {
+        at: "the data".into(),
+        msg: format!("{} has no best line here: {why}", loss.label()),
     }
-    const INV_PHI: f64 = 0.618_033_988_749_895;
-    let mut a = hi - INV_PHI * (hi - lo);
-    let mut b = lo + INV_PHI * (hi - lo);
-    let (mut fa, mut fb) = (f(a)?, f(b)?);
-    for _ in 0..200 {
-        if (hi - lo) <= 1e-15 * (lo.abs() + hi.abs()) + f64::MIN_POSITIVE {
-            break;
-        }
-        if fa <= fb {
-            hi = b;
-            b = a;
-            fb = fa;
-            a = hi - INV_PHI * (hi - lo);
-            fa = f(a)?;
-        } else {
-            lo = a;
-            a = b;
-            fa = fb;
-            b = lo + INV_PHI * (hi - lo);
-            fb = f(b)?;
-        }
-    }
-    Ok(if fa <= fb { (a, fa) } else { (b, fb) })
 }

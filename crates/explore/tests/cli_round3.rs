@@ -580,8 +580,22 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("gen", "--x-scale", always("the spread of x, either kind")),
         ("gen", "--x-mean", always("the centre of x, either kind")),
         ("gen", "--out", always("where the points go")),
+        ("gen", "--outliers", always("the share of outliers")),
+        ("compare", "--losses", always("the losses compared")),
+        ("compare", "--delta", Ok(vec!["--losses", "mse,l1", "--delta", "2"])),
+        ("compare", "--beta", Ok(vec!["--beta", "0.5"])),
+        ("compare", "--no-bias", always("pins the bias")),
+        ("gen", "--outlier-shift", Ok(vec!["--outlier-shift", "5"])),
     ];
-    for sub in ["sweep", "surface", "train", "race", "landscape", "gen"] {
+    for sub in [
+        "sweep",
+        "surface",
+        "train",
+        "race",
+        "compare",
+        "landscape",
+        "gen",
+    ] {
         for flag in flags_of(sub) {
             let case = cases
                 .iter()
@@ -592,7 +606,9 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
             };
             let Ok(args) = case else { continue };
             // The data's own flags are unused with --point.
-            let source: &[&str] = if ["--x", "--y", "--delimiter"].contains(&flag.as_str()) {
+            let source: &[&str] = if sub == "gen" {
+                &[]
+            } else if ["--x", "--y", "--delimiter"].contains(&flag.as_str()) {
                 &point
             } else {
                 &data

@@ -136,14 +136,20 @@ impl LineSpec {
     /// Refuses settings whose points could be beyond f64, which no reader would take back:
     /// every point of settings that pass is finite.
     pub fn check(&self, kind: Kind) -> Result<(), Overflow> {
-        let formulas = match kind {
-            Kind::Line => [
+        let outliers = self.outliers > 0.0;
+        let formulas = match (kind, outliers) {
+            (Kind::Line, false) => [
                 "|x_mean| + 14·x_scale",
-                "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise (+ |outlier_shift|)",
+                "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise",
             ],
-            Kind::Sine => [
+            (Kind::Line, true) => [
+                "|x_mean| + 14·x_scale",
+                "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise + |outlier_shift|",
+            ],
+            (Kind::Sine, false) => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
+            (Kind::Sine, true) => [
                 "|x_mean| + x_scale",
-                "|slope| + |intercept| + 14·noise (+ |outlier_shift|)",
+                "|slope| + |intercept| + 14·noise + |outlier_shift|",
             ],
         };
         for ((parts, column), formula) in self.parts(kind).iter().zip(["x", "y"]).zip(formulas) {

@@ -5,13 +5,14 @@
 use std::ops::ControlFlow;
 
 use candle_core::{DType, Result, Tensor};
-use model::{Bias, Moments};
+use model::Bias;
 
 use super::line::{fit_line, Fit, Plan};
-use super::run::{curvature, figure};
+use super::run::figure;
+use crate::objective::Objective;
 use crate::optim::Settings;
 use crate::plot::TrainFigure;
-use crate::report::{describe_optimum, human, Report};
+use crate::report::{describe_exact, human, Report};
 
 /// One optimizer's run in a race.
 #[derive(Debug, Clone)]
@@ -37,7 +38,8 @@ pub struct LaneSummary {
 #[derive(Debug, Clone)]
 pub struct Race {
     pub lanes: Vec<Lane>,
-    pub moments: Moments,
+    /// The loss on the data: the landscape, the optimum and the bounds.
+    pub objective: Objective,
     pub learn_bias: bool,
     pub plan: Plan,
     pub source: String,
@@ -55,12 +57,12 @@ impl Race {
         start: (f64, Bias),
         entries: &[Settings],
         plan: &Plan,
-        moments: Moments,
+        objective: Objective,
         source: String,
         mut on_row: impl FnMut(usize, &super::Row),
     ) -> Result<Self> {
         let learn_bias = start.1 != Bias::Zero;
-        let target = target(&moments, learn_bias);
+        let target = target(&objective, learn_bias);
         let mut lanes = Vec::with_capacity(entries.len());
         for (lane, &settings) in entries.iter().enumerate() {
             let mut within = None;
@@ -79,7 +81,7 @@ impl Race {
         }
         Ok(Self {
             lanes,
-            moments,
+            objective,
             learn_bias,
             plan: *plan,
             source,
@@ -89,18 +91,18 @@ impl Race {
 
     /// Each lane's summary, as the report's rows give it, for the JSON beside the epochs' rows.
     pub fn lanes(&self) -> Vec<LaneSummary> {
-        let lambda = curvature(
-            &self.moments,
-            self.learn_bias,
-            self.plan.standardize.is_some(),
-        );
+        let lambda = self
+            .objective
+            .curvature(self.learn_bias, self.plan.standardize.is_some());
         let finite = |v: f64| v.is_finite().then_some(v);
         self.lanes
             .iter()
             .map(|l| LaneSummary {
                 optimizer: l.settings.kind.name(),
                 lr: l.settings.lr,
-                stable_below: l.settings.stable_lr(lambda).and_then(finite),
+                stable_below: lambda
+                    .and_then(|lambda| l.settings.stable_lr(lambda))
+                    .and_then(finite),
                 epochs_to_1pct: l.within,
                 diverged: l.fit.diverged.is_some(),
                 final_loss: l
@@ -117,17 +119,17 @@ impl Race {
     /// optimum's, its final loss (the best marked), and whether it diverged.
     pub fn report(&self) -> Report {
         let column = |f: &dyn Fn(&Lane) -> f64| self.lanes.iter().map(f).collect::<Vec<f64>>();
-        let optimum = self
-            .moments
-            .least_squares(model::BiasFit::learnt_or_pinned(self.learn_bias));
-        let lambda = curvature(
-            &self.moments,
-            self.learn_bias,
-            self.plan.standardize.is_some(),
-        );
+        let best = self
+            .objective
+            .best(model::BiasFit::learnt_or_pinned(self.learn_bias));
+        let (optimum, how) = best;
+        let lambda = self
+            .objective
+            .curvature(self.learn_bias, self.plan.standardize.is_some());
         let title = format!(
-            "race on {}: {} epochs{}{}, {}",
+            "race on {}: {}, {} epochs{}{}, {}",
             self.source,
+            self.objective.loss.label(),
             self.plan.epochs,
             self.plan
                 .batch_size
@@ -154,7 +156,11 @@ impl Race {
             ],
             vec![
                 column(&|l| l.settings.lr),
-                column(&|l| l.settings.stable_lr(lambda).unwrap_or(f64::NAN)),
+                column(&|l| {
+                    lambda
+                        .and_then(|lambda| l.settings.stable_lr(lambda))
+                        .unwrap_or(f64::NAN)
+                }),
                 column(&|l| l.within.map_or(f64::NAN, |e| e as f64)),
                 column(&|l| if l.fit.diverged.is_some() { 1.0 } else { 0.0 }),
                 // A diverged lane has no final loss to compare (nor to be marked the best).
@@ -167,9 +173,10 @@ impl Race {
         )
         .labels("optimizer", names)
         .title(title)
-        .optimum(optimum.ok())
-        .summary(describe_optimum(&optimum, self.learn_bias));
-        if let Some(t) = target(&self.moments, self.learn_bias) {
+        .loss(&self.objective.loss)
+        .optimum(optimum.clone().ok())
+        .summary(describe_exact(&optimum, how, self.learn_bias, None));
+        if let Some(t) = target(&self.objective, self.learn_bias) {
             report = report.summary(format!(
                 "epochs_to_1pct: the first epoch with loss ≤ {} (within 1% of the optimum's); \
                  stable_below: the largest stable lr of full-batch descent where one is known; nan: none (a \
@@ -183,18 +190,17 @@ impl Race {
     /// The one-line message for a race in which a lane diverged (the first such lane, and how
     /// many); `None` when none did.
     pub fn divergence_message(&self) -> Option<String> {
-        let lambda = curvature(
-            &self.moments,
-            self.learn_bias,
-            self.plan.standardize.is_some(),
-        );
+        let lambda = self
+            .objective
+            .curvature(self.learn_bias, self.plan.standardize.is_some());
         let mut diverged = self
             .lanes
             .iter()
             .filter_map(|l| l.fit.diverged.map(|d| (l, d)));
         let (lane, d) = diverged.next()?;
         let others = diverged.count();
-        let message = super::diverged_message(&d, &lane.settings, lane.settings.stable_lr(lambda));
+        let bound = lambda.and_then(|lambda| lane.settings.stable_lr(lambda));
+        let message = super::diverged_message(&d, &lane.settings, bound);
         Some(match others {
             0 => format!("{}: {message}", lane.settings.kind.name()),
             n => format!(
@@ -211,12 +217,7 @@ impl Race {
             .iter()
             .map(|l| (l.settings.kind.name(), &l.fit))
             .collect();
-        let mut figure = figure(
-            &runs,
-            &crate::objective::Objective::mse(self.moments),
-            self.learn_bias,
-            &self.source,
-        );
+        let mut figure = figure(&runs, &self.objective, self.learn_bias, &self.source);
         figure.history.title = "loss per epoch".into();
         figure
     }
@@ -224,12 +225,12 @@ impl Race {
 
 /// The loss within 1% of the optimum's, `1.01·L*` (a millionth of the data's mean square y when
 /// the fit is exact); `None` when there is no optimum.
-fn target(moments: &Moments, learn_bias: bool) -> Option<f64> {
+fn target(objective: &Objective, learn_bias: bool) -> Option<f64> {
     let fit = model::BiasFit::learnt_or_pinned(learn_bias);
-    let best = moments.least_squares(fit).ok()?.loss;
+    let best = objective.best(fit).0.ok()?.loss;
     Some(if best > 0.0 {
         1.01 * best
     } else {
-        1e-6 * moments.rms_y().powi(2)
+        1e-6 * objective.moments.rms_y().powi(2)
     })
 }

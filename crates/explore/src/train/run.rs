@@ -62,9 +62,9 @@ impl LineRun {
     /// heading, the last row beside the closed-form optimum, and the settings and whether it
     /// diverged in the JSON.
     pub fn report(&self) -> Report {
-        let optimum = self
+        let (optimum, how) = self
             .objective
-            .optimum(model::BiasFit::learnt_or_pinned(self.learn_bias));
+            .best(model::BiasFit::learnt_or_pinned(self.learn_bias));
         let batches = match self.plan.batch_size {
             Some(b) if self.plan.shuffle => format!(", shuffled batches of {b}"),
             Some(b) => format!(", batches of {b} in file order"),
@@ -130,7 +130,7 @@ impl LineRun {
                 "after {} epochs: {params} (loss {}); {}",
                 last.epoch,
                 human(last.loss),
-                describe_exact(&optimum, self.objective.how(), self.learn_bias, None)
+                describe_exact(&optimum, how, self.learn_bias, None)
             ));
         }
         report

@@ -13,8 +13,9 @@ use explore::train::Race;
 
 use explore::cli::AnimateArgs;
 
-use crate::common::{Common, DataArgs, HyperArgs, Run};
+use crate::common::{Common, DataArgs, HyperArgs, LossArgs, Run};
 use crate::train::FitArgs;
+use explore::objective::Objective;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -34,6 +35,8 @@ pub struct Args {
     hyper: HyperArgs,
     #[command(flatten)]
     fit: FitArgs,
+    #[command(flatten)]
+    loss: LossArgs,
     #[command(flatten)]
     animate: AnimateArgs,
     #[command(flatten)]
@@ -66,6 +69,7 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
+    let loss = args.loss.loss()?;
     // Each entrant's own rate, and the settings they share, in the precision of the run.
     let dtype = args.common.dtype.dtype();
     for &(_, lr) in &args.optimizers {
@@ -73,7 +77,10 @@ pub fn run(args: Args) -> Result<()> {
     }
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
     let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
-    let ready = args.fit.prepare(&run)?;
+    let mut ready = args.fit.prepare(&run)?;
+    ready.plan.loss = loss;
+    let objective = Objective::new(loss, &run.data)?;
+    let lambda = objective.rate_curvature(ready.learn_bias, ready.plan.standardize.is_some());
     if ready.resume.is_some() {
         run.note(
             "--init-from: the race starts every optimizer afresh from the saved parameters \
@@ -85,7 +92,7 @@ pub fn run(args: Args) -> Result<()> {
         .iter()
         .map(|&(kind, lr)| {
             let mut settings = args.hyper.settings(kind, 0.0, false)?;
-            settings.lr = lr.unwrap_or_else(|| settings.default_lr(ready.lambda));
+            settings.lr = lr.unwrap_or_else(|| settings.default_lr(lambda));
             Ok(settings)
         })
         .collect::<Result<Vec<_>>>()?;
@@ -105,7 +112,7 @@ pub fn run(args: Args) -> Result<()> {
         ready.start,
         &entries,
         &ready.plan,
-        ready.moments,
+        objective,
         run.data.describe(),
         |lane, row| {
             if let Some(sink) = &mut sink {
@@ -119,11 +126,11 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(e) = failed {
         return Err(explore::io::stdout_error(e).into());
     }
-    let moments = &race.moments;
+    let objective = &race.objective;
     let figure = || race.figure();
     let page = || {
         Page::of_training(&race.figure(), &run.data.plot_points(), &|w, b| {
-            moments.loss(w, b)
+            objective.at(w, b).unwrap_or(f64::NAN)
         })
     };
     match sink {

@@ -94,9 +94,6 @@ pub struct FitArgs {
 pub struct Prepared {
     pub start: (f64, Bias),
     pub learn_bias: bool,
-    pub moments: model::Moments,
-    /// The largest curvature in the units trained in (for the bound and the default rate).
-    pub lambda: f64,
     pub plan: Plan,
     /// Where the run saved in --init-from ended, if it says.
     pub resume: Option<Resume>,
@@ -214,7 +211,7 @@ impl FitArgs {
         } else {
             "--init-weight, --init-bias"
         };
-        let lambda = check_start(
+        check_start(
             &run.data,
             &moments,
             (init_weight, bias),
@@ -225,8 +222,6 @@ impl FitArgs {
         Ok(Prepared {
             start: (init_weight, bias),
             learn_bias,
-            moments,
-            lambda,
             plan: Plan {
                 epochs: self.epochs as usize,
                 batch_size: self.batch_size.map(|b| b as usize),
@@ -273,11 +268,11 @@ pub fn run(args: Args) -> Result<()> {
     let objective = Objective::new(loss, &run.data)?;
     // The bound is the loss's: MSE's curvature scaled by its largest second derivative; a loss
     // with none (L1) takes MSE's default rate, and says so.
-    let lambda = objective.curvature(ready.learn_bias, ready.plan.standardize.is_some());
-    settings.lr = args
-        .optim
-        .lr
-        .unwrap_or_else(|| settings.default_lr(lambda.unwrap_or(ready.lambda)));
+    let standardized = ready.plan.standardize.is_some();
+    let lambda = objective.curvature(ready.learn_bias, standardized);
+    settings.lr = args.optim.lr.unwrap_or_else(|| {
+        settings.default_lr(objective.rate_curvature(ready.learn_bias, standardized))
+    });
     let name = settings.kind.name();
     // The bound is full-batch descent's; a mini-batch follows its own batch's curvature.
     let batched = ready.plan.batch_size.is_some_and(|b| b < run.data.len());
