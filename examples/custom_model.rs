@@ -84,7 +84,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     // differ. It is drawn again from a seeded one: the project's 2-8-1 tanh network draws these
     // very parameters (named layer0.* and layer1.*) from --seed, by ChaCha8 from PyTorch's
     // U(−1/√fan_in, 1/√fan_in). A model of other shapes: draw each tensor so, and `set` them.
-    let start = model::Mlp::new(&[2, 8, 1], args.seed, DType::F64, &device)?;
+    let start = model::Mlp::new(
+        &[2, 8, 1],
+        model::Activation::Tanh,
+        args.seed,
+        DType::F64,
+        &device,
+    )?;
     let drawn: Vec<(String, Tensor)> = start
         .varmap()
         .data()

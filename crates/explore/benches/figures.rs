@@ -198,7 +198,15 @@ fn landscape(c: &mut Criterion) {
     });
     let (x, y) = data.tensors(DType::F32, &Device::Cpu).unwrap();
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());
-    let net = Model::new(ModelKind::Mlp, &[16, 16], 1, DType::F32, &Device::Cpu).unwrap();
+    let net = Model::new(
+        ModelKind::Mlp,
+        &[16, 16],
+        model::Activation::Tanh,
+        1,
+        DType::F32,
+        &Device::Cpu,
+    )
+    .unwrap();
     let loss = |_: &candle_nn::VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
     let center = Params::of(net.varmap()).unwrap();
     let d1 = random_direction(&center, 2, Normalization::Filter, false).unwrap();
@@ -224,7 +232,7 @@ fn landscape(c: &mut Criterion) {
     // The batched path `explore landscape` takes for its built-in models, on the plane of the
     // issue's comparison with PyTorch's vmap: 101 × 101.
     let (xs, ys) = (x.squeeze(1).unwrap(), y.squeeze(1).unwrap());
-    let layers = explore::landscape::batched::Layers::of(&center).unwrap();
+    let layers = explore::landscape::batched::Layers::of(&center, net.activation()).unwrap();
     let fine = explore::grid::linspace(-1.0, 1.0, 101);
     g.throughput(Throughput::Elements(101 * 101));
     g.bench_function("batched_101x101", |b| {

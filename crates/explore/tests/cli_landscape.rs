@@ -24,7 +24,7 @@ fn mlp_landscape_on_the_sine_data() {
     ]);
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["rows"].as_array().unwrap().len(), 81);
-    assert_eq!(doc["model"], "mlp 1-16-16-1");
+    assert_eq!(doc["model"], "mlp 1-16-16-1 tanh");
     assert_eq!(doc["parameters"], 16 + 16 + 16 * 16 + 16 + 16 + 1);
     let path = doc["trajectory"].as_array().unwrap();
     assert!(path.len() > 10);

@@ -587,3 +587,40 @@ fn gen_makes_the_outliers_data_set_and_nothing_else_moves() {
         assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn a_landscape_says_its_activation_and_loss() {
+    let json = ok(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--activation",
+        "relu",
+        "--hidden",
+        "4",
+        "--loss",
+        "huber",
+        "--epochs",
+        "5",
+        "--steps",
+        "3",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["model"], "mlp 1-4-1 relu");
+    assert_eq!(doc["loss"]["name"], "huber");
+    let out = explore(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--activation",
+        "swish",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown activation 'swish': one of tanh, relu, sigmoid"),
+        "{}",
+        stderr(&out)
+    );
+}

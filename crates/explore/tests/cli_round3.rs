@@ -549,6 +549,7 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("race", "--fps", Ok(vec!["--fps", "10"])),
         ("landscape", "--model", always("the model")),
         ("landscape", "--hidden", Ok(vec!["--model", "line", "--hidden", "4"])),
+        ("landscape", "--activation", Ok(vec!["--model", "line", "--activation", "relu"])),
         ("landscape", "--epochs", always("how long")),
         ("landscape", "--optimizer", Ok(vec!["--optimizer", "sgd", "--epochs", "0"])),
         ("landscape", "--lr", Ok(vec!["--lr", "0.1", "--epochs", "0"])),

@@ -34,7 +34,15 @@ fn adam(lr: f64) -> Settings {
 }
 
 fn setup(kind: ModelKind, data: &Dataset) -> (Model, Tensor, Tensor) {
-    let net = Model::new(kind, &[8, 8], 7, DType::F64, &Device::Cpu).unwrap();
+    let net = Model::new(
+        kind,
+        &[8, 8],
+        model::Activation::Tanh,
+        7,
+        DType::F64,
+        &Device::Cpu,
+    )
+    .unwrap();
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     (net, x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap())
 }
@@ -290,24 +298,29 @@ fn pca_directions_are_orthonormal_and_span_a_line_models_path() {
 }
 
 /// The batched plane of the built-in models gives the per-point path's values, to 1e-6 relative
-/// in f64 (in fact to about 1e-14): an MLP after training, around its trained parameters, and
-/// the line.
+/// in f64 (in fact to about 1e-14): an MLP after training, around its trained parameters, with
+/// each activation (the kernel is told the model's, and a ReLU network is not evaluated as a
+/// tanh one), and the line.
 #[test]
 fn batched_plane_equals_the_per_point_path() {
     use explore::landscape::batched;
+    use model::Activation;
     let data = sine_data();
-    for (kind, hidden) in [
-        (ModelKind::Mlp, vec![16, 16]),
-        (ModelKind::Mlp, vec![3]),
-        (ModelKind::Line, vec![]),
+    for (kind, hidden, activation) in [
+        (ModelKind::Mlp, vec![16, 16], Activation::Tanh),
+        (ModelKind::Mlp, vec![3], Activation::Tanh),
+        (ModelKind::Mlp, vec![8, 8], Activation::Relu),
+        (ModelKind::Mlp, vec![5], Activation::Sigmoid),
+        (ModelKind::Line, vec![], Activation::Tanh),
     ] {
-        let net = Model::new(kind, &hidden, 3, DType::F64, &Device::Cpu).unwrap();
+        let net = Model::new(kind, &hidden, activation, 3, DType::F64, &Device::Cpu).unwrap();
         let (xs, ys) = data.tensors(DType::F64, &Device::Cpu).unwrap();
         let (x, y) = (xs.unsqueeze(1).unwrap(), ys.unsqueeze(1).unwrap());
         let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
         train_recorded(net.varmap(), &loss, adam(0.01), 50, 5).unwrap();
         let center = Params::of(net.varmap()).unwrap();
-        let layers = batched::Layers::of(&center).expect("a built-in model has layers");
+        let layers =
+            batched::Layers::of(&center, net.activation()).expect("a built-in model has layers");
         assert_eq!(layers.layers.len(), hidden.len() + 1);
         let d1 = random_direction(&center, 1, Normalization::Filter, true).unwrap();
         let d2 = random_direction(&center, 2, Normalization::Filter, true).unwrap();
@@ -342,6 +355,30 @@ fn batched_plane_equals_the_per_point_path() {
             assert!(
                 (b - p).abs() <= 1e-12 * p.abs(),
                 "{kind:?} {hidden:?}: {b} vs {p}"
+            );
+        }
+        if activation == Activation::Relu {
+            // What the kernel did before it was told: a ReLU network read as a tanh one.
+            let guessed = batched::Layers::of(&center, Activation::Tanh).unwrap();
+            let wrong = batched::plane(
+                &guessed,
+                &center,
+                (&d1, &d2),
+                &axis,
+                &axis,
+                &xs,
+                &ys,
+                &|_, _| {},
+            )
+            .unwrap();
+            let off = wrong
+                .iter()
+                .zip(&per_point)
+                .filter(|(w, p)| (*w - *p).abs() > 1e-3 * p.abs())
+                .count();
+            assert!(
+                off > 40,
+                "a tanh reading of a ReLU net differs: {off} of 81"
             );
         }
     }

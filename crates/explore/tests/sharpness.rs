@@ -25,7 +25,15 @@ fn data() -> explore::data::Dataset {
 #[test]
 fn the_lines_top_eigenvalue_is_its_exact_curvature() {
     let data = data();
-    let net = Model::new(ModelKind::Line, &[], 0, DType::F64, &Device::Cpu).unwrap();
+    let net = Model::new(
+        ModelKind::Line,
+        &[],
+        model::Activation::Tanh,
+        0,
+        DType::F64,
+        &Device::Cpu,
+    )
+    .unwrap();
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);
@@ -81,7 +89,15 @@ fn eigenvalues(mut a: Vec<Vec<f64>>) -> Vec<f64> {
 #[test]
 fn a_tiny_mlps_top_eigenvalue_matches_its_finite_difference_hessian() {
     let data = data();
-    let net = Model::new(ModelKind::Mlp, &[2], 11, DType::F64, &Device::Cpu).unwrap();
+    let net = Model::new(
+        ModelKind::Mlp,
+        &[2],
+        model::Activation::Tanh,
+        11,
+        DType::F64,
+        &Device::Cpu,
+    )
+    .unwrap();
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     let (x, y) = (x.unsqueeze(1).unwrap(), y.unsqueeze(1).unwrap());
     let loss = |_: &VarMap| mse(&net.forward(&x)?, &y, Reduction::Mean);

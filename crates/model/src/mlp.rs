@@ -1,23 +1,67 @@
-//! A small multi-layer perceptron with tanh between its layers: the non-linear model whose loss
-//! landscape `explore landscape` draws. Its parameters live in a `VarMap`, seeded reproducibly.
+//! A small multi-layer perceptron with an activation (tanh, ReLU or sigmoid) between its layers:
+//! the non-linear model whose loss landscape `explore landscape` draws. Its parameters live in a
+//! `VarMap`, seeded reproducibly; its activation is part of its description, so that code that
+//! evaluates it another way (the landscape's fused kernel) is told, never guesses.
 
 use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::{Module, VarBuilder, VarMap};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// `sizes[0]` inputs, hidden layers of `sizes[1..n-1]`, `sizes[n-1]` outputs; tanh after every
-/// layer but the last. Layer `i` is named `layer{i}` (`layer0.weight`, `layer0.bias`, …).
+/// The function between an MLP's layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Activation {
+    /// `tanh(v)`.
+    #[default]
+    Tanh,
+    /// `max(v, 0)`.
+    Relu,
+    /// `1 / (1 + e^−v)`.
+    Sigmoid,
+}
+
+impl Activation {
+    /// Every activation.
+    pub const ALL: [Activation; 3] = [Activation::Tanh, Activation::Relu, Activation::Sigmoid];
+
+    /// `tanh`, `relu` or `sigmoid`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+        }
+    }
+
+    /// The activation of every element of `h`.
+    pub fn apply(self, h: &Tensor) -> Result<Tensor> {
+        match self {
+            Activation::Tanh => h.tanh(),
+            Activation::Relu => h.relu(),
+            Activation::Sigmoid => candle_nn::ops::sigmoid(h),
+        }
+    }
+}
+
+/// `sizes[0]` inputs, hidden layers of `sizes[1..n-1]`, `sizes[n-1]` outputs; the activation
+/// after every layer but the last. Layer `i` is named `layer{i}` (`layer0.weight`, …).
 pub struct Mlp {
     varmap: VarMap,
     layers: Vec<candle_nn::Linear>,
+    activation: Activation,
 }
 
 impl Mlp {
     /// Builds the network with each layer drawn from `U(−1/√fan_in, 1/√fan_in)` (PyTorch's
     /// `nn.Linear` default) by a ChaCha8 generator seeded with `seed`, since candle's CPU
     /// generator cannot be seeded: the same seed gives the same network on every machine.
-    pub fn new(sizes: &[usize], seed: u64, dtype: DType, device: &Device) -> Result<Self> {
+    pub fn new(
+        sizes: &[usize],
+        activation: Activation,
+        seed: u64,
+        dtype: DType,
+        device: &Device,
+    ) -> Result<Self> {
         if sizes.len() < 2 || sizes.contains(&0) {
             candle_core::bail!(
                 "Mlp: give at least an input and an output size, each ≥ 1, got {sizes:?}"
@@ -56,7 +100,11 @@ impl Mlp {
                 .reshape(var.shape())?;
             var.set(&init)?;
         }
-        Ok(Self { varmap, layers })
+        Ok(Self {
+            varmap,
+            layers,
+            activation,
+        })
     }
 
     /// The number of weights and biases of an MLP of `sizes`, without building it (saturating).
@@ -76,7 +124,12 @@ impl Mlp {
         self.varmap.all_vars().iter().map(|v| v.elem_count()).sum()
     }
 
-    /// The layer sizes, e.g. `mlp 1-16-16-1`.
+    /// The function between its layers.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
+    /// The layer sizes and activation, e.g. `mlp 1-16-16-1 tanh`.
     pub fn describe(&self) -> String {
         let mut sizes = vec![self
             .layers
@@ -84,7 +137,7 @@ impl Mlp {
             .map_or(0, |l| l.weight().dims().get(1).copied().unwrap_or(0))];
         sizes.extend(self.layers.iter().map(|l| l.weight().dims()[0]));
         let sizes: Vec<String> = sizes.iter().map(usize::to_string).collect();
-        format!("mlp {}", sizes.join("-"))
+        format!("mlp {} {}", sizes.join("-"), self.activation.name())
     }
 }
 
@@ -95,7 +148,7 @@ impl Module for Mlp {
         for (i, layer) in self.layers.iter().enumerate() {
             h = layer.forward(&h)?;
             if i + 1 < self.layers.len() {
-                h = h.tanh()?;
+                h = self.activation.apply(&h)?;
             }
         }
         Ok(h)

@@ -5,20 +5,24 @@
 //! On the CPU a fused kernel does it: each thread takes grid points, forms `θ` in a scratch
 //! buffer and runs the network over the data 16 samples at a time, each unit a tile of 16
 //! multiply-adds per weight (vectorised for the machine's AVX2 or AVX-512 by `pulp`), in f64,
-//! with a branch-free `tanh` exact to a few ulp. Memory is a few kilobytes a
+//! with a branch-free `tanh` exact to a few ulp (or ReLU, or the sigmoid, as the model says). Memory is a few kilobytes a
 //! thread, whatever the data's size. Elsewhere (CUDA) the block is a batched matmul of candle
 //! tensors, the block sized to a memory budget.
 
 use candle_core::{DType, Device, Result, Tensor, D};
 use rayon::prelude::*;
 
+use model::Activation;
+
 use super::Params;
 
 /// The layers of a built-in model: for each, where its weight `(out, in)` and bias `(out,)` are
-/// in a [`Params`], and its sizes. `tanh` follows every layer but the last.
+/// in a [`Params`], and its sizes; the activation that follows every layer but the last is the
+/// model's own, told by its description ([`super::Model::activation`]), never guessed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layers {
     pub layers: Vec<Layer>,
+    pub activation: Activation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,9 +35,9 @@ pub struct Layer {
 }
 
 impl Layers {
-    /// The layers named `prefix{i}.weight`/`.bias` (the MLP) or `weight`/`bias` (the line) in
-    /// `params`; `None` for a model these are not.
-    pub fn of(params: &Params) -> Option<Self> {
+    /// The layers named `layer{i}.weight`/`.bias` (the MLP) or `weight`/`bias` (the line) in
+    /// `params`, with `activation` between them; `None` for a model these are not.
+    pub fn of(params: &Params, activation: Activation) -> Option<Self> {
         let find = |name: &str| params.names.iter().position(|n| n == name);
         let layer = |w: usize, b: usize| -> Option<Layer> {
             let dims = params.tensors[w].dims().to_vec();
@@ -69,7 +73,7 @@ impl Layers {
             && !layers.is_empty()
             && layers[0].inputs == 1
             && layers.last()?.outputs == 1)
-            .then_some(Self { layers })
+            .then_some(Self { layers, activation })
     }
 
     fn width(&self) -> usize {
@@ -134,6 +138,7 @@ fn plane_cpu(
             .map(|l| (offsets[l.weight], offsets[l.bias], l.inputs, l.outputs))
             .collect(),
         width: layers.width(),
+        activation: layers.activation,
     };
     let arch = pulp::Arch::new();
     let mut out = Vec::with_capacity(points.len());
@@ -173,6 +178,7 @@ type Tile = [f64; TILE];
 struct Net {
     layers: Vec<(usize, usize, usize, usize)>,
     width: usize,
+    activation: Activation,
 }
 
 /// One thread's buffers: θ, and two layers of activations, a tile per unit.
@@ -229,7 +235,13 @@ impl Net {
                         }
                     }
                     if l < last {
-                        acc.iter_mut().for_each(|v| *v = tanh(*v));
+                        match self.activation {
+                            Activation::Tanh => acc.iter_mut().for_each(|v| *v = tanh(*v)),
+                            Activation::Relu => acc.iter_mut().for_each(|v| *v = v.max(0.0)),
+                            Activation::Sigmoid => {
+                                acc.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()))
+                            }
+                        }
                     }
                     s.z[o] = acc;
                 }
@@ -349,7 +361,7 @@ fn plane_tensors(
                 .matmul(&w.transpose(1, 2)?.contiguous()?)?
                 .broadcast_add(&bias)?;
             if l < last {
-                h = h.tanh()?;
+                h = layers.activation.apply(&h)?;
             }
         }
         let losses = h
@@ -403,13 +415,14 @@ mod tests {
         let net = super::super::Model::new(
             super::super::ModelKind::Mlp,
             &[5, 3],
+            Activation::Tanh,
             7,
             DType::F64,
             &device,
         )
         .unwrap();
         let center = Params::of(net.varmap()).unwrap();
-        let layers = Layers::of(&center).unwrap();
+        let layers = Layers::of(&center, Activation::Tanh).unwrap();
         let d1 =
             super::super::random_direction(&center, 1, super::super::Normalization::Filter, true)
                 .unwrap();

@@ -15,6 +15,8 @@ use crate::report::{human, Report};
 /// The loss along the interpolation and along a random direction, at each `t`.
 #[derive(Debug, Clone)]
 pub struct LossLine {
+    /// The loss trained and drawn.
+    pub loss: loss::AnyLoss,
     /// "mlp 1-16-16-1" and its number of parameters.
     pub model: String,
     pub parameters: usize,
@@ -39,7 +41,11 @@ impl LossLine {
     /// of `t` from −0.5 to 1.5.
     pub fn run(data: &Dataset, config: &Config, dtype: DType, device: &Device) -> Result<Self> {
         let (net, x, y) = super::build(data, config, dtype, device)?;
-        let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
+        let loss = |_: &VarMap| {
+            config
+                .loss
+                .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
+        };
         let run = super::record(
             net.varmap(),
             &loss,
@@ -68,6 +74,7 @@ impl LossLine {
             &shifted,
         )?;
         Ok(Self {
+            loss: config.loss,
             model: net.name().to_string(),
             parameters: net.parameter_count(),
             t,
@@ -117,6 +124,7 @@ impl LossLine {
             ],
             self.dtype,
         )
+        .loss(&self.loss)
         .title(format!(
             "loss of {} on {} along θ(t) = (1 − t)·θ₀ + t·θ* (loss) and along a random \
              filter-normalised direction through θ* (random), both at θ* when t = 1",
@@ -160,7 +168,7 @@ impl LossLine {
             losses: self.t.iter().copied().zip(losses.iter().copied()).collect(),
         };
         LossLines {
-            loss: loss::AnyLoss::default().label(),
+            loss: self.loss.label(),
             title: format!("loss of {} on {} along a line", self.model, self.source),
             x_label: "t (0: start θ₀, 1: trained θ*)".into(),
             series: vec![

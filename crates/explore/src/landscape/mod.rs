@@ -145,6 +145,10 @@ pub struct Config {
     pub model: ModelKind,
     /// Hidden layer sizes of the MLP.
     pub hidden: Vec<usize>,
+    /// The MLP's activation between layers.
+    pub activation: ::model::Activation,
+    /// The loss trained and drawn.
+    pub loss: loss::AnyLoss,
     /// The optimizer and learning rate of the training run.
     pub optimizer: Settings,
     pub epochs: usize,
@@ -172,6 +176,8 @@ impl Default for Config {
         Self {
             model: ModelKind::Mlp,
             hidden: vec![16, 16],
+            activation: ::model::Activation::Tanh,
+            loss: loss::AnyLoss::default(),
             optimizer: Settings::new(crate::optim::Kind::Adam, 0.01),
             epochs: 500,
             directions: None,
@@ -196,7 +202,14 @@ pub(crate) fn build(
     let (x, y) = data
         .tensors(dtype, device)
         .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-    let net = Model::new(config.model, &config.hidden, config.seed, dtype, device)?;
+    let net = Model::new(
+        config.model,
+        &config.hidden,
+        config.activation,
+        config.seed,
+        dtype,
+        device,
+    )?;
     if let Some(path) = &config.init_from {
         Params::of(net.varmap())?
             .load_like(path)
@@ -291,6 +304,8 @@ impl Config {
 /// training run projected onto it.
 #[derive(Debug, Clone)]
 pub struct LossPlane {
+    /// The loss trained and drawn.
+    pub loss: loss::AnyLoss,
     /// "line" or "mlp 1-16-16-1", and its number of parameters.
     pub model: String,
     pub parameters: usize,
@@ -326,7 +341,11 @@ impl LossPlane {
     ) -> Result<Self> {
         let (net, x, y) = build(data, config, dtype, device)?;
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
-        let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
+        let loss = |_: &VarMap| {
+            config
+                .loss
+                .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
+        };
 
         let run = record(
             net.varmap(),
@@ -335,14 +354,11 @@ impl LossPlane {
             (config.epochs, RECORDS),
             config.stable_lr(data),
         )?;
-        let mut plane = Self::around_with(
-            net.varmap(),
-            &loss,
-            &run,
-            config,
-            Some((&xs, &ys)),
-            progress,
-        )?;
+        // The fused kernel knows MSE and the model's activation; any other loss goes a point at
+        // a time through `loss`.
+        let fast =
+            (config.loss.which() == loss::LossName::Mse).then_some((&xs, &ys, net.activation()));
+        let mut plane = Self::around_with(net.varmap(), &loss, &run, config, fast, progress)?;
         plane.model = net.name().to_string();
         plane.source = data.describe();
         Ok(plane)
@@ -362,14 +378,14 @@ impl LossPlane {
         Self::around_with(varmap, loss, run, config, None, progress)
     }
 
-    /// [`LossPlane::around`], the grid by [`batched::plane`] when `data` is given and the
-    /// parameters are those of a built-in model.
+    /// [`LossPlane::around`], the grid by [`batched::plane`] when `data` (with the model's
+    /// activation) is given, the loss is MSE and the parameters are those of a built-in model.
     fn around_with(
         varmap: &VarMap,
         loss: &LossFn<'_>,
         run: &Recording,
         config: &Config,
-        data: Option<(&Tensor, &Tensor)>,
+        data: Option<(&Tensor, &Tensor, ::model::Activation)>,
         progress: &dyn Fn(usize, usize),
     ) -> Result<Self> {
         let Some(center) = run.points.last().cloned() else {
@@ -403,13 +419,15 @@ impl LossPlane {
         };
         let axis = linspace(-distance, distance, config.steps);
         // The built-in models many grid points at a time; any other, a point at a time.
-        let losses = match (batched::Layers::of(&center), data) {
-            (Some(layers), Some((x, y))) => {
+        let layers = data.and_then(|(_, _, activation)| batched::Layers::of(&center, activation));
+        let losses = match (layers, data) {
+            (Some(layers), Some((x, y, _))) => {
                 batched::plane(&layers, &center, (&d1, &d2), &axis, &axis, x, y, progress)?
             }
             _ => plane(varmap, loss, &center, (&d1, &d2), &axis, &axis, progress)?,
         };
         Ok(Self {
+            loss: config.loss,
             model: "model".into(),
             parameters,
             axis,
@@ -434,7 +452,8 @@ impl LossPlane {
         let last = self.path_losses.last().copied().unwrap_or(f64::NAN);
         let n = self.axis.len();
         let title = format!(
-            "loss landscape of {} on {} around the trained parameters: {} directions, {n} × {n} grid",
+            "{} landscape of {} on {} around the trained parameters: {} directions, {n} × {n} grid",
+            self.loss.label(),
             self.model,
             self.source,
             self.directions.name(),
@@ -481,6 +500,7 @@ impl LossPlane {
             self.dtype,
         )
         .title(title)
+        .loss(&self.loss)
         .details(&details)
         .summary(format!(
             "trained {} ({} parameters) on {} for {} epochs: loss {} → {}",
@@ -534,7 +554,7 @@ impl LossPlane {
         TrainFigure {
             landscape: Landscape::Map(self.figure()),
             history: LossHistory {
-                loss: loss::AnyLoss::default().label(),
+                loss: self.loss.label(),
                 title: "loss per epoch".into(),
                 series: vec![Series {
                     label: "training loss".into(),
@@ -557,8 +577,13 @@ impl LossPlane {
         let minimum =
             argmin(&self.losses).map(|i| (self.axis[i / n], self.axis[i % n], self.losses[i]));
         Heatmap {
-            loss: loss::AnyLoss::default().label(),
-            title: format!("loss landscape of {} on {}", self.model, self.source),
+            loss: self.loss.label(),
+            title: format!(
+                "{} landscape of {} on {}",
+                self.loss.label(),
+                self.model,
+                self.source
+            ),
             x_label: match self.directions {
                 Directions::Axes => "α = weight A − A*".into(),
                 _ => "direction 1 (α)".into(),

@@ -3,7 +3,7 @@
 
 use candle_core::{DType, Device, Result, Tensor};
 use candle_nn::{Module, VarMap};
-use model::{Bias, Linear, Mlp};
+use model::{Activation, Bias, Linear, Mlp};
 
 use super::params;
 
@@ -13,7 +13,7 @@ use super::params;
 pub enum ModelKind {
     /// The lesson's line `y = A·x + b` (weight and bias start at 0).
     Line,
-    /// A multi-layer perceptron with tanh activations.
+    /// A multi-layer perceptron (tanh activations unless `--activation` says otherwise).
     #[default]
     Mlp,
 }
@@ -24,6 +24,8 @@ pub struct Model {
     varmap: VarMap,
     module: Box<dyn Module>,
     name: String,
+    /// The MLP's activation; `None` for the line, which has no hidden layer.
+    activation: Option<Activation>,
 }
 
 impl std::fmt::Debug for Model {
@@ -37,6 +39,7 @@ impl Model {
     pub fn new(
         kind: ModelKind,
         hidden: &[usize],
+        activation: Activation,
         seed: u64,
         dtype: DType,
         device: &Device,
@@ -50,13 +53,15 @@ impl Model {
                     varmap,
                     module: Box::new(line),
                     name: "line".into(),
+                    activation: None,
                 })
             }
             ModelKind::Mlp => {
-                let mlp = Mlp::new(&model::mlp_sizes(hidden), seed, dtype, device)?;
+                let mlp = Mlp::new(&model::mlp_sizes(hidden), activation, seed, dtype, device)?;
                 Ok(Self {
                     varmap: mlp.varmap().clone(),
                     name: mlp.describe(),
+                    activation: Some(activation),
                     module: Box::new(mlp),
                 })
             }
@@ -73,7 +78,13 @@ impl Model {
         &self.varmap
     }
 
-    /// "line" or "mlp 1-16-16-1".
+    /// What the fused landscape kernel must know to evaluate this model: its layers' activation
+    /// (the line has none, so any will do).
+    pub fn activation(&self) -> Activation {
+        self.activation.unwrap_or_default()
+    }
+
+    /// "line" or "mlp 1-16-16-1 tanh".
     pub fn name(&self) -> &str {
         &self.name
     }

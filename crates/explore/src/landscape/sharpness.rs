@@ -15,6 +15,8 @@ use crate::report::{human, Report};
 /// A training run with its sharpness every `every` epochs.
 #[derive(Debug, Clone)]
 pub struct Sharpness {
+    /// The loss trained and drawn.
+    pub loss: loss::AnyLoss,
     /// "mlp 1-16-16-1" and its number of parameters.
     pub model: String,
     pub parameters: usize,
@@ -49,7 +51,11 @@ impl Sharpness {
     ) -> Result<Self> {
         let dtype = DType::F64;
         let (net, x, y) = super::build(data, config, dtype, device)?;
-        let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &y, loss::Reduction::Mean);
+        let loss = |_: &VarMap| {
+            config
+                .loss
+                .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
+        };
         let every = every.max(1);
         let (mut epochs, mut sharpness, mut losses, mut history) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -75,6 +81,7 @@ impl Sharpness {
             Ok(())
         })?;
         Ok(Self {
+            loss: config.loss,
             model: net.name().to_string(),
             parameters: net.parameter_count(),
             optimizer: config.optimizer.kind,
@@ -144,6 +151,7 @@ impl Sharpness {
             vec![epochs, self.sharpness.clone(), self.losses.clone()],
             DType::F64,
         )
+        .loss(&self.loss)
         .title(format!(
             "sharpness λmax(H) of {} on {} while training with {} at lr {} (f64)",
             self.model,
@@ -197,7 +205,7 @@ impl Sharpness {
                 ),
             },
             loss: LossHistory {
-                loss: loss::AnyLoss::default().label(),
+                loss: self.loss.label(),
                 title: "loss per epoch".into(),
                 series: vec![Series {
                     label: "training loss".into(),

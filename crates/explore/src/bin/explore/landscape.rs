@@ -13,15 +13,27 @@ use explore::cli::AnimateArgs;
 
 use explore::plot::View;
 
-use crate::common::{Common, DataArgs, OptimArgs, Run, ViewArgs, ViewKind};
+use crate::common::{Common, DataArgs, LossArgs, OptimArgs, Run, ViewArgs, ViewKind};
+use model::Activation;
+
+/// An activation's name as typed.
+fn activation(text: &str) -> std::result::Result<Activation, String> {
+    Activation::ALL
+        .into_iter()
+        .find(|a| a.name() == text)
+        .ok_or_else(|| format!("unknown activation '{text}': one of tanh, relu, sigmoid"))
+}
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
-    /// The model to train: the lesson's line, or an MLP with tanh activations.
+    /// The model to train: the lesson's line, or an MLP.
     #[arg(long, value_enum, default_value_t)]
     model: ModelKind,
+    /// The MLP's activation between layers: tanh, relu or sigmoid.
+    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = activation)]
+    activation: Activation,
     /// Hidden layer sizes of the MLP, comma separated, each ≥ 1.
     #[arg(
         long,
@@ -37,6 +49,8 @@ pub struct Args {
     epochs: u64,
     #[command(flatten)]
     optim: OptimArgs,
+    #[command(flatten)]
+    loss: LossArgs,
     /// The plane's directions: two random Gaussian ones, the two principal components of the
     /// training path, or the model's own two parameters (the line's (A, b) plane). Default:
     /// axes for the line, random for the MLP.
@@ -106,6 +120,8 @@ pub fn run(args: Args) -> Result<()> {
     let config = Config {
         model: args.model,
         hidden: args.hidden.iter().map(|&h| h as usize).collect(),
+        activation: args.activation,
+        loss: args.loss.loss()?,
         optimizer: Settings {
             lr: args.optim.lr.unwrap_or(0.01),
             ..args.optim.settings(default)?
@@ -224,6 +240,12 @@ impl Args {
                 "--hidden",
                 mlp,
                 "it sizes the MLP's hidden layers; --model is line",
+            ),
+            (
+                "activation",
+                "--activation",
+                mlp,
+                "it is the MLP's, between its layers; --model is line",
             ),
             ("normalization", "--normalization", random, random_why),
             (
