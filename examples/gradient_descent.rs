@@ -5,8 +5,11 @@
 //! each step is `A ← A − lr·dL/dA`. Every step shrinks the distance to -1 by the factor
 //! `1 − 18·lr`, so any `lr < 2/18` converges and a larger one diverges.
 //!
+//! With `--loss l1` (or `huber`, `smooth-l1`) the same loop under another loss: autograd gives
+//! its gradient, `3·sign(A + 1)` for L1, whose steps never shrink, so A ends circling −1.
+//!
 //! ```text
-//! cargo run --release --example gradient_descent [-- --init-weight 2 --lr 0.01 --epochs 100 --dtype f32]
+//! cargo run --release --example gradient_descent [-- --init-weight 2 --lr 0.01 --epochs 100 --loss mse --dtype f32]
 //! ```
 
 use std::io::Write;
@@ -17,11 +20,12 @@ use clap::Parser;
 use explore::data::Dataset;
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::Stdout;
+use explore::objective::Objective;
 use explore::optim::{Kind, Optim, Optimizer, Settings, Sgd};
 use explore::plot::{self, Page, PlotPath};
 use explore::report::{human, Format, Report, Sink};
 use explore::train::{check_start, Fit, LineRun, Plan, Row};
-use loss::{mse, Reduction};
+use loss::{LossName, Params, Reduction};
 use model::{Bias, Linear, Moments};
 
 #[derive(Parser)]
@@ -48,6 +52,15 @@ struct Args {
     device: DeviceChoice,
     #[command(flatten)]
     animate: explore::cli::AnimateArgs,
+    /// The loss: mse (the lesson's), l1, huber or smooth-l1.
+    #[arg(long, default_value = "mse", value_parser = ["mse", "l1", "huber", "smooth-l1"])]
+    loss: String,
+    /// huber's δ (default 1).
+    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::finite)]
+    delta: Option<f64>,
+    /// smooth-l1's β (default 1).
+    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::finite)]
+    beta: Option<f64>,
 }
 
 /// The table's columns.
@@ -59,19 +72,30 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> Result<()> {
     explore::cli::refuse_unused(&args.animate.uses())?;
+    let name = LossName::parse(&args.loss).expect("clap checked the name");
+    let params = Params {
+        delta: args.delta,
+        beta: args.beta,
+        ..Params::default()
+    };
+    let loss = name
+        .with(&params)
+        .map_err(|e| explore::cli::usage(format!("--{}: {e}", e.param.name())))?;
     explore::io::check_writable(args.plot.as_path())?;
     if let Some((_, path)) = args.animate.output() {
         explore::io::check_writable(path)?;
     }
     let (px, py) = (-3.0, 3.0);
     let moments = Moments::from_points(&[px], &[py]);
+    let data = Dataset::from_points(&[(px, py)]);
+    let objective = Objective::new(loss, &data)?;
     let dtype = args.dtype.dtype();
     // As `explore train`: a rate f32 cannot hold would step by nothing, or by infinity.
     explore::cli::held("--lr", args.lr, dtype)?;
     // A start whose loss is already beyond the dtype's range cannot train, whatever the
     // learning rate: said as `explore train` says it, before any work.
     check_start(
-        &Dataset::from_points(&[(px, py)]),
+        &data,
         &moments,
         (args.init_weight, Bias::Zero),
         false,
@@ -81,21 +105,41 @@ fn run(args: Args) -> Result<()> {
     let device = device::select(args.device)?;
     explore::cli::say(&format!("device: {}", device::name(&device)));
     let mut out = Stdout::new();
+    let (formula, gradient) = match name {
+        LossName::Mse => ("(3 + 3A)²".to_string(), "18·(A + 1)"),
+        LossName::L1 => ("|3 + 3A|".to_string(), "3·sign(A + 1)"),
+        _ => (
+            format!("{} of d = −3(A + 1): {}", loss.label(), loss.formula()),
+            "by candle's autograd",
+        ),
+    };
     writeln!(
         out,
-        "Gradient descent on loss(A) = (3 + 3A)² for the point ({px}, {py}), bias pinned at 0."
+        "Gradient descent on loss(A) = {formula} for the point ({px}, {py}), bias pinned at 0."
     )?;
     writeln!(
         out,
-        "dL/dA = 18·(A + 1); each step: A ← A − lr·dL/dA, with lr = {}.",
+        "dL/dA = {gradient}; each step: A ← A − lr·dL/dA, with lr = {}.",
         human(args.lr)
     )?;
-    let bound = moments.max_stable_lr(false);
-    writeln!(
-        out,
-        "Stable for lr < 2/λ = 2/18 = {}.\n",
-        explore::train::bound_text(bound)
-    )?;
+    // The bound is the loss's: its largest curvature, 18 for MSE, 9 for Huber; L1 has none.
+    let bound = objective
+        .curvature(false, false)
+        .map_or(f64::INFINITY, |lambda| 2.0 / lambda);
+    match objective.curvature(false, false) {
+        Some(lambda) => writeln!(
+            out,
+            "Stable for lr < 2/λ = 2/{} = {}.\n",
+            human(lambda),
+            explore::train::bound_text(bound)
+        )?,
+        None => writeln!(
+            out,
+            "{} has a kink at the optimum and no curvature bound: every step moves A by lr·3, \
+             so A ends circling −1 within that.\n",
+            loss.label()
+        )?,
+    }
     if args.lr >= bound {
         // As `explore train` warns.
         explore::cli::say(&format!(
@@ -120,7 +164,7 @@ fn run(args: Args) -> Result<()> {
     );
     for step in 0..=args.epochs as usize {
         let pred = model.forward(&x)?; // A·x
-        let loss = mse(&pred, &y, Reduction::Mean)?; // (3 + 3A)²
+        let loss = loss.forward(&pred, &y, Reduction::Mean)?; // (3 + 3A)² under MSE
         let grads = loss.backward()?; // dL/dA, by candle's autograd
         let row = Row::of(step, &model, model::scalar(&loss)?, &grads)?;
         if fit.push(row).is_break() {
@@ -135,7 +179,7 @@ fn run(args: Args) -> Result<()> {
     let mut report = Report::new(COLUMNS.to_vec(), Vec::new(), dtype);
     if let Some(last) = fit.last {
         report = report.summary(format!(
-            "after {} steps: A = {} (loss {}); closed-form optimum: A = -1 (loss 0)",
+            "after {} steps: A = {} (loss {}); every loss's optimum: A = -1 (loss 0)",
             last.epoch,
             human(last.weight),
             human(last.loss)
@@ -145,14 +189,14 @@ fn run(args: Args) -> Result<()> {
 
     let run = LineRun {
         fit,
-        objective: explore::objective::Objective::mse(moments),
+        objective,
         learn_bias: false,
         settings: Settings::new(Kind::Sgd, args.lr),
         plan: Plan::full_batch(args.epochs as usize),
         source: "the point (-3, 3), bias pinned".into(),
         dtype,
     };
-    let loss = |w: f64, _| run.objective.moments.loss(w, 0.0);
+    let loss = |w: f64, _| run.objective.at(w, 0.0).unwrap_or(f64::NAN);
     plot::save_plot(
         &args.plot,
         || run.figure(),

@@ -206,3 +206,55 @@ fn runs_are_reproducible() {
     assert_eq!(first.0, Some(0));
     assert_eq!((&first.1, &first.2), (&second.1, &second.2));
 }
+
+#[test]
+fn under_l1_the_steps_never_shrink_and_huber_has_its_own_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("gd.png");
+    let plot = plot.to_str().unwrap();
+    let out = example(
+        "gradient_descent",
+        &[
+            "--loss", "l1", "--lr", "0.1", "--epochs", "5", "--plot", plot,
+        ],
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("loss(A) = |3 + 3A|") && text.contains("dL/dA = 3·sign(A + 1)"),
+        "{text}"
+    );
+    // A falls by lr·3 = 0.3 a step from 2, the loss |3 + 3A| by 0.9: autograd's sign.
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .take(4)
+                .map(|f| f.parse().ok())
+                .collect()
+        })
+        .filter(|r: &Vec<f64>| r.len() == 4)
+        .collect();
+    assert_eq!(rows.len(), 6, "{text}");
+    for (k, r) in rows.iter().enumerate() {
+        let a = 2.0 - 0.3 * k as f64;
+        assert!(
+            (r[1] - a).abs() < 1e-6 && r[2] == 3.0 && (r[3] - 3.0 * (1.0 + a)).abs() < 1e-5,
+            "{r:?}"
+        );
+    }
+    let huber = example(
+        "gradient_descent",
+        &["--loss", "huber", "--epochs", "3", "--plot", plot],
+    );
+    let text = String::from_utf8(huber.stdout).unwrap();
+    // Huber's curvature is at most 1 where MSE's is 2: λ = 9, the bound 2/9.
+    assert!(
+        text.contains("Stable for lr < 2/λ = 2/9 = 0.222222"),
+        "{text}"
+    );
+}
