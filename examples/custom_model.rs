@@ -14,7 +14,7 @@ use candle_nn::{linear, Linear, VarBuilder, VarMap};
 use clap::Parser;
 use explore::io::Stdout;
 use explore::landscape::{train_recorded, Config, Directions, LossPlane};
-use explore::optim::{Kind, Settings};
+use explore::optim::{Algorithm, Settings};
 use explore::plot::PlotPath;
 
 #[derive(Parser)]
@@ -103,7 +103,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     let loss = |_: &VarMap| loss::mse(&net.forward(&x)?, &z, loss::Reduction::Mean);
 
     // The project's loop with any optimizer, the parameters recorded 100 times.
-    let run = train_recorded(&varmap, &loss, Settings::new(Kind::Adamw, 0.02), 600, 100)?;
+    let run = train_recorded(
+        &varmap,
+        &loss,
+        Settings::new(Algorithm::Adamw, 0.02),
+        600,
+        100,
+    )?;
 
     // Stdout: a reader that stops early (`| head`) is no error.
     let mut out = Stdout::new();

@@ -21,7 +21,7 @@ use explore::data::Dataset;
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::Stdout;
 use explore::objective::Objective;
-use explore::optim::{Kind, Optim, Optimizer, Settings, Sgd};
+use explore::optim::{Algorithm, Optim, Optimizer, Settings, Sgd};
 use explore::plot::{self, Page, PlotPath};
 use explore::report::{human, Format, Report, Sink};
 use explore::train::{check_start, Fit, LineRun, Plan, Row};
@@ -191,7 +191,7 @@ fn run(args: Args) -> Result<()> {
         fit,
         objective,
         learn_bias: false,
-        settings: Settings::new(Kind::Sgd, args.lr),
+        settings: Settings::new(Algorithm::Sgd, args.lr),
         plan: Plan::full_batch(args.epochs as usize),
         source: "the point (-3, 3), bias pinned".into(),
         dtype,

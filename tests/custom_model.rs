@@ -24,7 +24,9 @@ fn a_model_of_your_own_trains_and_gets_both_planes() {
     let dir = tempfile::tempdir().unwrap();
     let text = run(dir.path(), &[]);
     for name in ["random", "pca"] {
-        assert!(inspect_png(&dir.path().join(format!("custom_{name}.png"))).is_ok());
+        // A drawn heat map, not a blank image.
+        let png = inspect_png(&dir.path().join(format!("custom_{name}.png"))).unwrap();
+        assert!(png.colours > 50, "{name}: {png:?}");
         // "…: pca plane, loss 0.9782 → 0.0021": the trained loss is a small part of the first.
         let line = text
             .lines()

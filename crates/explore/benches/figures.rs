@@ -8,7 +8,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::optim::{Optimizer, SGD};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use explore::data::gen::{line, LineSpec};
-use explore::optim::{Kind, Settings};
+use explore::optim::{Algorithm, Settings};
 use loss::line::plain;
 use loss::{line_mse, line_sweep, mse, LossName, Mse, Params, Reduction};
 use model::{Bias, Linear, Moments};
@@ -153,7 +153,7 @@ fn epoch(c: &mut Criterion) {
         g.throughput(Throughput::Elements(epochs as u64));
         g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
             b.iter(|| {
-                let sgd = Settings::new(Kind::Sgd, 1e-4);
+                let sgd = Settings::new(Algorithm::Sgd, 1e-4);
                 let plan = explore::train::Plan::full_batch(epochs - 1);
                 let start = (0.0, Bias::Learnable(0.0));
                 explore::train::fit_line(&x, &y, start, sgd, &plan, |_| {
@@ -167,7 +167,7 @@ fn epoch(c: &mut Criterion) {
             // pass over the data.
             g.bench_function(BenchmarkId::new("train_loop_adam", epochs), |b| {
                 b.iter(|| {
-                    let adam = Settings::new(Kind::Adam, 1e-3);
+                    let adam = Settings::new(Algorithm::Adam, 1e-3);
                     let plan = explore::train::Plan::full_batch(epochs - 1);
                     let start = (0.0, Bias::Learnable(0.0));
                     explore::train::fit_line(&x, &y, start, adam, &plan, |_| {
@@ -270,7 +270,7 @@ fn minibatch(c: &mut Criterion) {
                 standardize: None,
                 loss: loss::AnyLoss::default(),
             };
-            let sgd = Settings::new(Kind::Sgd, 1e-4);
+            let sgd = Settings::new(Algorithm::Sgd, 1e-4);
             let start = (0.0, Bias::Learnable(0.0));
             explore::train::fit_line(&x, &y, start, sgd, &plan, |_| {
                 std::ops::ControlFlow::Continue(())
@@ -288,7 +288,7 @@ fn animation(c: &mut Criterion) {
     let (x, y) = data.tensors(DType::F32, &Device::Cpu).unwrap();
     let moments = data.moments();
     let plan = explore::train::Plan::full_batch(100);
-    let sgd = Settings::new(Kind::Sgd, 1.0 / (2.0 * moments.max_curvature(true)));
+    let sgd = Settings::new(Algorithm::Sgd, 1.0 / (2.0 * moments.max_curvature(true)));
     let fit = explore::train::fit_line(&x, &y, (0.0, Bias::Learnable(0.0)), sgd, &plan, |_| {
         std::ops::ControlFlow::Continue(())
     })
@@ -331,7 +331,7 @@ fn read(c: &mut Criterion) {
         n,
         ..LineSpec::default()
     };
-    data::write_csv(data::gen::points(data::gen::Kind::Line, &spec), &mut out).unwrap();
+    data::write_csv(data::gen::points(data::gen::Shape::Line, &spec), &mut out).unwrap();
     drop(out);
     let bytes = std::fs::metadata(&csv).unwrap().len();
     let points = data::read(&csv, &Columns::default(), Load::Points(DType::F64)).unwrap();

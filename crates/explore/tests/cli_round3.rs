@@ -147,14 +147,14 @@ fn momentum_of_one_or_more_is_refused_and_bounds_hold() {
         "--momentum",
     );
     // The library says so too: a bound of 0, no rate.
-    let mut s = explore::optim::Settings::new(explore::optim::Kind::Momentum, 0.01);
+    let mut s = explore::optim::Settings::new(explore::optim::Algorithm::Momentum, 0.01);
     s.momentum = 1.0;
     assert_eq!(s.stable_lr(100.0), Some(0.0));
-    s.kind = explore::optim::Kind::Nesterov;
+    s.kind = explore::optim::Algorithm::Nesterov;
     assert_eq!(s.stable_lr(100.0), Some(0.0));
     // The largest curvature each is stable on at its rate, as the sharpness run reports it:
     // SGD 2/lr less the weight decay, heavy ball 2(1 + μ)/lr, Nesterov 2(1 + μ)/((1 + 2μ)·lr).
-    use explore::optim::{Kind, Settings};
+    use explore::optim::{Algorithm, Settings};
     let at = |kind, lr, momentum, weight_decay| Settings {
         momentum,
         weight_decay,
@@ -162,22 +162,25 @@ fn momentum_of_one_or_more_is_refused_and_bounds_hold() {
     };
     let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12 * b;
     assert!(close(
-        at(Kind::Sgd, 0.1, 0.9, Some(1.0)).stable_curvature(),
+        at(Algorithm::Sgd, 0.1, 0.9, Some(1.0)).stable_curvature(),
         19.0
     ));
     assert!(close(
-        at(Kind::Momentum, 0.05, 0.5, None).stable_curvature(),
+        at(Algorithm::Momentum, 0.05, 0.5, None).stable_curvature(),
         60.0
     ));
     assert!(close(
-        at(Kind::Nesterov, 0.05, 0.5, None).stable_curvature(),
+        at(Algorithm::Nesterov, 0.05, 0.5, None).stable_curvature(),
         30.0
     ));
     assert_eq!(
-        at(Kind::Momentum, 0.05, 1.0, None).stable_curvature(),
+        at(Algorithm::Momentum, 0.05, 1.0, None).stable_curvature(),
         Some(0.0)
     );
-    assert_eq!(at(Kind::Adam, 0.05, 0.5, None).stable_curvature(), None);
+    assert_eq!(
+        at(Algorithm::Adam, 0.05, 0.5, None).stable_curvature(),
+        None
+    );
 
     // Heavy ball at μ = 0.5 on data/linear.csv: the printed bound is true on both sides.
     let json = ok(&[

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use candle_core::DType;
 use common::{explore, ok, stderr, stdout};
-use explore::data::gen::{self, Kind, LineSpec, Overflow, Setting};
+use explore::data::gen::{self, LineSpec, Overflow, Setting, Shape};
 use explore::data::write::{self, Format};
 use explore::data::{read, Columns, Load};
 
@@ -47,7 +47,7 @@ fn drawn(n: usize, seed: u64) -> Vec<(f64, f64)> {
         seed,
         ..LineSpec::default()
     };
-    gen::points(Kind::Line, &spec).collect()
+    gen::points(Shape::Line, &spec).collect()
 }
 
 /// `path` read back by the project's own reader, in f64.
@@ -349,9 +349,9 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
         ..LineSpec::default()
     };
     // |x| ≤ 10 + 14·4 = 66; |y| ≤ 3·66 + 2 + 14·0.5 = 207.
-    assert_eq!(spec.reach(Kind::Line), (66.0, 207.0));
-    assert_eq!(spec.reach(Kind::Sine), (14.0, 12.0));
-    for kind in [Kind::Line, Kind::Sine] {
+    assert_eq!(spec.reach(Shape::Line), (66.0, 207.0));
+    assert_eq!(spec.reach(Shape::Sine), (14.0, 12.0));
+    for kind in [Shape::Line, Shape::Sine] {
         let (rx, ry) = spec.reach(kind);
         assert!(gen::points(kind, &spec).all(|(x, y)| x.abs() <= rx && y.abs() <= ry));
         assert_eq!(spec.check(kind), Ok(()));
@@ -361,7 +361,7 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
         ..spec.clone()
     };
     assert_eq!(
-        noisy.check(Kind::Line),
+        noisy.check(Shape::Line),
         Err(Overflow {
             setting: Setting::Noise,
             column: "y",
@@ -373,9 +373,12 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
         x_scale: 1e308,
         ..spec
     };
-    assert_eq!(wide.check(Kind::Line).unwrap_err().setting, Setting::XScale);
+    assert_eq!(
+        wide.check(Shape::Line).unwrap_err().setting,
+        Setting::XScale
+    );
     // A sine's x is x_mean + x_scale·U(-1, 1): the same spread is fine there.
-    assert_eq!(wide.check(Kind::Sine), Ok(()));
+    assert_eq!(wide.check(Shape::Sine), Ok(()));
 }
 
 #[test]

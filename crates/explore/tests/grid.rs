@@ -60,14 +60,29 @@ fn nice_ranges_are_round_and_cover_the_centre() {
 }
 
 proptest! {
+    /// Any string is a table of finite values, as many as MAX_COUNT at most, or an error that
+    /// says what to type; never a panic, never a NaN.
     #[test]
-    fn no_string_panics(s in "\\PC*") {
-        let _ = parse(&s);
+    fn any_string_is_a_finite_table_or_an_error(s in "\\PC*") {
+        match parse(&s) {
+            Ok(v) => prop_assert!(!v.is_empty() && v.len() <= MAX_COUNT && v.iter().all(|x| x.is_finite())),
+            Err(e) => prop_assert!(!e.is_empty() && !e.contains('\n')),
+        }
     }
 
+    /// START:END:COUNT from any parts: COUNT values from START to END, or an error.
     #[test]
-    fn specs_made_of_parts_never_panic(a in "[-0-9.eainf]{0,6}", b in "[-0-9.e]{0,6}", c in "[-0-9]{0,22}") {
-        let _ = parse(&format!("{a}:{b}:{c}"));
+    fn specs_made_of_parts_are_linspaces_or_errors(a in "[-0-9.eainf]{0,6}", b in "[-0-9.e]{0,6}", c in "[-0-9]{0,22}") {
+        if let Ok(v) = parse(&format!("{a}:{b}:{c}")) {
+            let (Ok(start), Ok(end), Ok(count)) = (a.parse::<f64>(), b.parse::<f64>(), c.parse::<usize>()) else {
+                return Err(TestCaseError::fail(format!("{a}:{b}:{c} parsed, but its parts are not numbers")));
+            };
+            prop_assert_eq!(v.len(), count);
+            prop_assert_eq!(v[0], start);
+            if v.len() > 1 {
+                prop_assert_eq!(*v.last().unwrap(), end);
+            }
+        }
     }
 
     #[test]

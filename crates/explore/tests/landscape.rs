@@ -9,7 +9,7 @@ use explore::landscape::{
     line as line_loss, path_losses, pca_directions, plane, project, random_direction,
     train_recorded, Model, ModelKind, Normalization, Params,
 };
-use explore::optim::{Kind, Settings};
+use explore::optim::{Algorithm, Settings};
 use explore::sweep::{losses, Method};
 use loss::{mse, Reduction};
 
@@ -30,7 +30,7 @@ fn sine_data() -> Dataset {
 /// A model on `data` and its loss closure's inputs, `(N, 1)`.
 /// Adam at `lr`, as `explore landscape` trains.
 fn adam(lr: f64) -> Settings {
-    Settings::new(Kind::Adam, lr)
+    Settings::new(Algorithm::Adam, lr)
 }
 
 fn setup(kind: ModelKind, data: &Dataset) -> (Model, Tensor, Tensor) {

@@ -4,7 +4,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use explore::data::gen::{line, LineSpec};
-use explore::optim::{Kind, Settings};
+use explore::optim::{Algorithm, Settings};
 use explore::train::{fit_line, load_line, save_line, Diverged, Fit, Plan, Row};
 use model::{Bias, BiasFit, Linear, Moments};
 use proptest::prelude::*;
@@ -40,7 +40,7 @@ fn collect(model: &Linear, x: &Tensor, y: &Tensor, settings: Settings, epochs: u
 
 /// Plain gradient descent at `lr`, as `explore train` runs it by default.
 fn sgd(lr: f64) -> Settings {
-    Settings::new(Kind::Sgd, lr)
+    Settings::new(Algorithm::Sgd, lr)
 }
 
 fn tensors(x: &[f64], y: &[f64], dtype: DType) -> (Tensor, Tensor) {
@@ -270,7 +270,7 @@ fn saved_parameters_continue_training_exactly() {
     });
     let (x, y) = data.tensors(DType::F64, &Device::Cpu).unwrap();
     // Adam in shuffled mini-batches: its averages, its step count and the shuffle all carry on.
-    let adam = Settings::new(Kind::Adam, 0.05);
+    let adam = Settings::new(Algorithm::Adam, 0.05);
     let plan = |epochs| Plan {
         epochs,
         batch_size: Some(7),

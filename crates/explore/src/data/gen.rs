@@ -47,7 +47,7 @@ impl Default for LineSpec {
 /// The shape of a generated data set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-pub enum Kind {
+pub enum Shape {
     /// A line: `x = x_mean + x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`.
     #[default]
     Line,
@@ -56,12 +56,12 @@ pub enum Kind {
     Sine,
 }
 
-impl Kind {
+impl Shape {
     /// Default `(noise, x_scale)`: a noisy line over a wide range, a gentle sine over one period.
     pub fn defaults(self) -> (f64, f64) {
         match self {
-            Kind::Line => (3.0, 10.0),
-            Kind::Sine => (0.1, 3.0),
+            Shape::Line => (3.0, 10.0),
+            Shape::Sine => (0.1, 3.0),
         }
     }
 }
@@ -97,22 +97,22 @@ impl LineSpec {
     /// The largest `|x|` and `|y|` the points of `kind` can have, each part computed in f64 as
     /// the generator computes the points (rounding is monotone, so a finite bound means finite
     /// points), and the part of each with its setting.
-    fn parts(&self, kind: Kind) -> [Vec<(Setting, f64)>; 2] {
+    fn parts(&self, kind: Shape) -> [Vec<(Setting, f64)>; 2] {
         let z = NORMAL_REACH;
         let x = match kind {
-            Kind::Line => vec![
+            Shape::Line => vec![
                 (Setting::XMean, self.x_mean.abs()),
                 (Setting::XScale, z * self.x_scale),
             ],
-            Kind::Sine => vec![
+            Shape::Sine => vec![
                 (Setting::XMean, self.x_mean.abs()),
                 (Setting::XScale, self.x_scale),
             ],
         };
         let reach_x: f64 = x.iter().map(|p| p.1).sum();
         let signal = match kind {
-            Kind::Line => self.slope.abs() * reach_x,
-            Kind::Sine => self.slope.abs(),
+            Shape::Line => self.slope.abs() * reach_x,
+            Shape::Sine => self.slope.abs(),
         };
         let mut y = vec![
             (Setting::Slope, signal),
@@ -127,7 +127,7 @@ impl LineSpec {
 
     /// The largest `|x|` and `|y|` the points of `kind` can have: infinite where they could
     /// overflow f64.
-    pub fn reach(&self, kind: Kind) -> (f64, f64) {
+    pub fn reach(&self, kind: Shape) -> (f64, f64) {
         let [x, y] = self.parts(kind);
         let sum = |p: &[(Setting, f64)]| p.iter().map(|p| p.1).sum::<f64>();
         (sum(&x), sum(&y))
@@ -135,19 +135,19 @@ impl LineSpec {
 
     /// Refuses settings whose points could be beyond f64, which no reader would take back:
     /// every point of settings that pass is finite.
-    pub fn check(&self, kind: Kind) -> Result<(), Overflow> {
+    pub fn check(&self, kind: Shape) -> Result<(), Overflow> {
         let outliers = self.outliers > 0.0;
         let formulas = match (kind, outliers) {
-            (Kind::Line, false) => [
+            (Shape::Line, false) => [
                 "|x_mean| + 14·x_scale",
                 "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise",
             ],
-            (Kind::Line, true) => [
+            (Shape::Line, true) => [
                 "|x_mean| + 14·x_scale",
                 "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise + |outlier_shift|",
             ],
-            (Kind::Sine, false) => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
-            (Kind::Sine, true) => [
+            (Shape::Sine, false) => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
+            (Shape::Sine, true) => [
                 "|x_mean| + x_scale",
                 "|slope| + |intercept| + 14·noise + |outlier_shift|",
             ],
@@ -172,7 +172,7 @@ impl LineSpec {
                 setting,
                 column,
                 formula,
-                normal_reach: !(kind == Kind::Sine && column == "x"),
+                normal_reach: !(kind == Shape::Sine && column == "x"),
             });
         }
         Ok(())
@@ -182,7 +182,7 @@ impl LineSpec {
 /// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise, then
 /// (only when `spec.outliers` is above 0, so that files without outliers stay as they were)
 /// whether it is an outlier.
-pub fn points(kind: Kind, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
+pub fn points(kind: Shape, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let spec = spec.clone();
     (0..spec.n).map(move |_| {
@@ -196,15 +196,15 @@ pub fn points(kind: Kind, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
 }
 
 /// One point of `kind` on the line or the sine, with its noise.
-fn point(kind: Kind, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
+fn point(kind: Shape, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
     match kind {
-        Kind::Line => {
+        Shape::Line => {
             let spread: f64 = StandardNormal.sample(rng);
             let x = spec.x_mean + spec.x_scale * spread;
             let e: f64 = StandardNormal.sample(rng);
             (x, spec.slope * x + spec.intercept + spec.noise * e)
         }
-        Kind::Sine => {
+        Shape::Sine => {
             let x = spec.x_mean + spec.x_scale * rng.random_range(-1.0..1.0);
             let e: f64 = StandardNormal.sample(rng);
             (
@@ -215,17 +215,17 @@ fn point(kind: Kind, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
     }
 }
 
-/// The data set of [`Kind::Line`].
+/// The data set of [`Shape::Line`].
 pub fn line(spec: &LineSpec) -> Dataset {
-    collect(Kind::Line, spec, format!("gen seed {}", spec.seed))
+    collect(Shape::Line, spec, format!("gen seed {}", spec.seed))
 }
 
-/// The data set of [`Kind::Sine`].
+/// The data set of [`Shape::Sine`].
 pub fn sine(spec: &LineSpec) -> Dataset {
-    collect(Kind::Sine, spec, format!("gen sine seed {}", spec.seed))
+    collect(Shape::Sine, spec, format!("gen sine seed {}", spec.seed))
 }
 
-fn collect(kind: Kind, spec: &LineSpec, source: String) -> Dataset {
+fn collect(kind: Shape, spec: &LineSpec, source: String) -> Dataset {
     let (x, y): (Vec<f64>, Vec<f64>) = points(kind, spec).unzip();
     let mut collect = super::Collect::new(source, super::Load::Points(DType::F64), x.len());
     // f64 takes every point.

@@ -178,7 +178,7 @@ impl Default for Config {
             hidden: vec![16, 16],
             activation: ::model::Activation::Tanh,
             loss: loss::AnyLoss::default(),
-            optimizer: Settings::new(crate::optim::Kind::Adam, 0.01),
+            optimizer: Settings::new(crate::optim::Algorithm::Adam, 0.01),
             epochs: 500,
             directions: None,
             normalization: Normalization::default(),

@@ -8,7 +8,7 @@ use candle_nn::VarMap;
 
 use super::{hessian, Config, PowerIteration};
 use crate::data::Dataset;
-use crate::optim::Kind;
+use crate::optim::Algorithm;
 use crate::plot::{LossHistory, Series, SharpnessFigure};
 use crate::report::{human, Report};
 
@@ -20,7 +20,7 @@ pub struct Sharpness {
     /// "mlp 1-16-16-1" and its number of parameters.
     pub model: String,
     pub parameters: usize,
-    pub optimizer: Kind,
+    pub optimizer: Algorithm,
     pub lr: f64,
     /// The largest curvature the optimizer is stable on at this rate, where one is known
     /// ([`crate::optim::Settings::stable_curvature`]): `2/lr` for plain SGD.

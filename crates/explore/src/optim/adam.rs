@@ -11,28 +11,28 @@ pub struct Adam;
 
 /// The running means of the gradient and of its square.
 #[derive(Debug, Clone)]
-pub struct Moments<F> {
+pub struct Averages<F> {
     m: Vec<F>,
     v: Vec<F>,
 }
 
 impl Rule for Adam {
-    type State<F: Real> = Moments<F>;
+    type State<F: Real> = Averages<F>;
     const USES: &'static [Hyper] = &[Hyper::Betas, Hyper::Eps, Hyper::WeightDecay];
     const EPS: f64 = 1e-8;
 
-    fn state<F: Real>(len: usize, _s: &Settings) -> Moments<F> {
-        Moments {
+    fn state<F: Real>(len: usize, _s: &Settings) -> Averages<F> {
+        Averages {
             m: vec![F::zero(); len],
             v: vec![F::zero(); len],
         }
     }
 
-    fn buffers<F: Real>(state: &mut Moments<F>) -> Vec<&mut Vec<F>> {
+    fn buffers<F: Real>(state: &mut Averages<F>) -> Vec<&mut Vec<F>> {
         vec![&mut state.m, &mut state.v]
     }
 
-    fn step<F: Real>(state: &mut Moments<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
+    fn step<F: Real>(state: &mut Averages<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
         adam_step(
             state,
             theta,
@@ -52,7 +52,7 @@ impl Rule for Adam {
 /// Adam's step with `l2` added to the gradient as weight decay, as PyTorch computes it: the bias
 /// corrections in f64, `θ ← θ − (lr/c1)·m/(√v/√c2 + ε)`.
 pub(super) fn adam_step<F: Real>(
-    state: &mut Moments<F>,
+    state: &mut Averages<F>,
     theta: &mut [F],
     grad: &[F],
     t: u64,

@@ -2,7 +2,7 @@
 //! a [`Rule`]: the per-parameter state and the update, written once over plain numbers; wrapped
 //! as [`Optim`], each is a `candle_nn::Optimizer` that the training loop
 //! ([`crate::train::train`]) or any candle code can drive: `Optim::<Adam>::new(vars, settings)`.
-//! [`AnyOptimizer`] is the one chosen at run time by its [`Kind`] (`--optimizer`).
+//! [`AnyOptimizer`] is the one chosen at run time by its [`Algorithm`] (`--optimizer`).
 //!
 //! A new optimizer is a file here with a type that implements [`Rule`], plus one line in the
 //! `register!` list below.
@@ -29,10 +29,10 @@ use candle_core::{DType, Result, Tensor, Var};
 use num_traits::Float;
 
 /// The settings an optimizer is built from, whichever it is: each takes what it uses
-/// ([`Kind::uses`]).
+/// ([`Algorithm::uses`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Settings {
-    pub kind: Kind,
+    pub kind: Algorithm,
     /// The learning rate.
     pub lr: f64,
     /// The momentum μ of `momentum` and `nesterov` (PyTorch's SGD `momentum`, dampening 0).
@@ -47,7 +47,7 @@ pub struct Settings {
 
 impl Settings {
     /// `kind` at learning rate `lr`, every other setting at its PyTorch default.
-    pub fn new(kind: Kind, lr: f64) -> Self {
+    pub fn new(kind: Algorithm, lr: f64) -> Self {
         Self {
             kind,
             lr,
@@ -185,7 +185,7 @@ fn update<R: Rule, F: Real + candle_core::WithDType>(
 impl<R: Rule> Optim<R> {
     /// The optimizer over `vars` at learning rate `lr`, its other settings PyTorch's defaults.
     pub fn with_lr(vars: Vec<Var>, lr: f64) -> Result<Self> {
-        Self::new(vars, Settings::new(Kind::default(), lr))
+        Self::new(vars, Settings::new(Algorithm::default(), lr))
     }
 
     /// Its state: the steps taken and every parameter's buffers (as f64, which holds an f32
@@ -318,44 +318,44 @@ impl<R: Rule> Optimizer for Optim<R> {
     }
 }
 
-/// Defines [`Kind`] (the names a user picks from) and [`Any`] (the rule chosen at run time)
+/// Defines [`Algorithm`] (the names a user picks from) and [`Any`] (the rule chosen at run time)
 /// from one list, so that registering an optimizer is one line.
 macro_rules! register {
     ($($(#[$doc:meta])* $variant:ident => $rule:ty, $name:literal;)*) => {
         /// Which optimizer to train with.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
         #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-        pub enum Kind {
+        pub enum Algorithm {
             $($(#[$doc])* $variant,)*
         }
 
-        impl Kind {
+        impl Algorithm {
             /// Every optimizer, in the order of the list.
-            pub const ALL: &'static [Kind] = &[$(Kind::$variant,)*];
+            pub const ALL: &'static [Algorithm] = &[$(Algorithm::$variant,)*];
 
             /// The name a user types, e.g. `adam`.
             pub fn name(self) -> &'static str {
                 match self {
-                    $(Kind::$variant => $name,)*
+                    $(Algorithm::$variant => $name,)*
                 }
             }
 
             /// The settings it takes besides the learning rate.
             pub fn uses(self) -> &'static [Hyper] {
                 match self {
-                    $(Kind::$variant => <$rule as Rule>::USES,)*
+                    $(Algorithm::$variant => <$rule as Rule>::USES,)*
                 }
             }
 
             fn default_eps(self) -> f64 {
                 match self {
-                    $(Kind::$variant => <$rule as Rule>::EPS,)*
+                    $(Algorithm::$variant => <$rule as Rule>::EPS,)*
                 }
             }
 
             fn default_weight_decay(self) -> f64 {
                 match self {
-                    $(Kind::$variant => <$rule as Rule>::WEIGHT_DECAY,)*
+                    $(Algorithm::$variant => <$rule as Rule>::WEIGHT_DECAY,)*
                 }
             }
 
@@ -378,7 +378,7 @@ macro_rules! register {
 
             fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F> {
                 match s.kind {
-                    $(Kind::$variant => AnyState::$variant(<$rule as Rule>::state::<F>(len, s)),)*
+                    $(Algorithm::$variant => AnyState::$variant(<$rule as Rule>::state::<F>(len, s)),)*
                 }
             }
 
@@ -396,13 +396,13 @@ macro_rules! register {
 
             fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
                 match s.kind {
-                    $(Kind::$variant => <$rule as Rule>::stable_lr(lambda, s),)*
+                    $(Algorithm::$variant => <$rule as Rule>::stable_lr(lambda, s),)*
                 }
             }
 
             fn default_lr(lambda: f64, s: &Settings) -> f64 {
                 match s.kind {
-                    $(Kind::$variant => <$rule as Rule>::default_lr(lambda, s),)*
+                    $(Algorithm::$variant => <$rule as Rule>::default_lr(lambda, s),)*
                 }
             }
         }

@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
-use crate::optim::{AnyOptimizer, Kind, OptimState, Settings};
+use crate::optim::{Algorithm, AnyOptimizer, OptimState, Settings};
 use crate::plot::Thinned;
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
@@ -245,7 +245,7 @@ impl Plan {
 /// that must be the same for the continuation to be the run that never stopped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resume {
-    pub optimizer: Kind,
+    pub optimizer: Algorithm,
     pub state: OptimState,
     pub epochs: usize,
     /// The weight and, when learnt, the bias as the optimizer holds them (standardized units

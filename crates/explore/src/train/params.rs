@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Tensor};
 
 use super::line::{Resume, Standardize};
-use crate::optim::{Kind, OptimState};
+use crate::optim::{Algorithm, OptimState};
 
 /// A line read back by [`load_line`]: its parameters in the data's units, and where its run
 /// ended when the file says so (files of other programs have only the parameters).
@@ -92,7 +92,7 @@ fn read_resume(
     let Some(name) = header.get(RUN) else {
         return Ok(None);
     };
-    let optimizer = Kind::ALL
+    let optimizer = Algorithm::ALL
         .iter()
         .copied()
         .find(|k| k.name() == name)

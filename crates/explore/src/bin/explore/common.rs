@@ -10,7 +10,7 @@ use explore::cli::{finite, non_negative, positive, say, usage, Use};
 use explore::data::{self, Dataset, Load};
 use explore::device::{self, DTypeChoice, DeviceChoice};
 use explore::io::{stdout_error, Stdout};
-use explore::optim::{Hyper, Kind, Settings};
+use explore::optim::{Algorithm, Hyper, Settings};
 use explore::plot::{self, Figure, Page, PlotPath};
 use explore::progress::Progress;
 use explore::report::{Format, Report, RunInfo, Sink};
@@ -301,7 +301,7 @@ pub struct OptimArgs {
     /// The optimizer, with PyTorch's update rule and defaults [default: sgd for train, adam for
     /// landscape].
     #[arg(long, value_enum)]
-    pub optimizer: Option<Kind>,
+    pub optimizer: Option<Algorithm>,
     /// Learning rate. Default for sgd, momentum and nesterov: 1/(2·λmax(H)), a quarter of plain
     /// gradient descent's largest stable rate for this data: each step halves the error along
     /// the stiffest direction, so the descent shows a few visible steps (1/λmax would land in
@@ -363,7 +363,7 @@ impl HyperArgs {
 
     /// Each setting is used when one of `kinds` takes it and `trains`; with `--epochs 0` only
     /// where a reported stable bound has it (momentum, weight decay of the bounded methods).
-    pub fn uses(&self, kinds: &[Kind], trains: bool) -> Vec<Use<'static>> {
+    pub fn uses(&self, kinds: &[Algorithm], trains: bool) -> Vec<Use<'static>> {
         let settings = [
             ("momentum", Hyper::Momentum),
             ("betas", Hyper::Betas),
@@ -391,7 +391,7 @@ impl HyperArgs {
 
     /// `kind`'s settings at `lr` with the settings given here; with `strict`, a setting `kind`
     /// does not take is a usage error (for one optimizer; a race passes each what it takes).
-    pub fn settings(&self, kind: Kind, lr: f64, strict: bool) -> Result<Settings> {
+    pub fn settings(&self, kind: Algorithm, lr: f64, strict: bool) -> Result<Settings> {
         let given = [
             (Hyper::Momentum, self.momentum.is_some()),
             (Hyper::Betas, self.betas.is_some()),
@@ -440,7 +440,7 @@ impl OptimArgs {
 
     /// The settings of the chosen optimizer (`default` if none was), refusing a setting it
     /// does not take; the learning rate, when not given, is left for the caller.
-    pub fn settings(&self, default: Kind) -> Result<Settings> {
+    pub fn settings(&self, default: Algorithm) -> Result<Settings> {
         let kind = self.optimizer.unwrap_or(default);
         self.hyper.settings(kind, self.lr.unwrap_or(0.0), true)
     }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use explore::cli::{finite, non_negative, say, usage};
 use std::io::Write;
 
-use explore::data::gen::{self, Kind, LineSpec, Setting};
+use explore::data::gen::{self, LineSpec, Setting, Shape};
 use explore::data::write::{self, Format};
 use explore::io::{Stdout, UntilClosed};
 
@@ -18,7 +18,7 @@ const MOST: u64 = 1_000_000_000;
 pub struct Args {
     /// The shape of the data: a line, or a sine wave for non-linear models.
     #[arg(long, value_enum, default_value_t)]
-    kind: Kind,
+    kind: Shape,
     /// Number of points, 1 to 10⁹ (`1e6` is taken), written as they are drawn, in constant
     /// memory.
     #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = explore::cli::whole(1, MOST))]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use explore::landscape::{
     Config, Directions, LossLine, LossPlane, ModelKind, Normalization, Params, Sharpness,
 };
-use explore::optim::{Kind, Settings};
+use explore::optim::{Algorithm, Settings};
 
 use explore::cli::AnimateArgs;
 
@@ -113,9 +113,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     args.optim.hyper.fit(args.optim.lr, dtype)?;
     let default = if args.sharpness.is_some() {
-        Kind::Sgd
+        Algorithm::Sgd
     } else {
-        Kind::Adam
+        Algorithm::Adam
     };
     let config = Config {
         model: args.model,

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use explore::io::Stdout;
-use explore::optim::Kind;
+use explore::optim::Algorithm;
 use explore::plot::Page;
 use explore::report::Format;
 use explore::train::LineRun;
@@ -30,7 +30,7 @@ pub struct Args {
         default_value = "sgd,momentum,nesterov,adam",
         value_parser = parse_entry
     )]
-    optimizers: Vec<(Kind, Option<f64>)>,
+    optimizers: Vec<(Algorithm, Option<f64>)>,
     #[command(flatten)]
     hyper: HyperArgs,
     #[command(flatten)]
@@ -43,24 +43,24 @@ pub struct Args {
     common: Common,
 }
 
-fn parse_entry(text: &str) -> Result<(Kind, Option<f64>), String> {
+fn parse_entry(text: &str) -> Result<(Algorithm, Option<f64>), String> {
     let (name, lr) = match text.split_once('=') {
         Some((name, lr)) => (name, Some(explore::cli::positive(lr)?)),
         None => (text, None),
     };
-    let kind = Kind::ALL
+    let kind = Algorithm::ALL
         .iter()
         .copied()
         .find(|k| k.name() == name.trim())
         .ok_or_else(|| {
-            let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            let names: Vec<&str> = Algorithm::ALL.iter().map(|k| k.name()).collect();
             format!("`{name}` is not an optimizer: one of {}", names.join(", "))
         })?;
     Ok((kind, lr))
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let kinds: Vec<Kind> = args.optimizers.iter().map(|&(k, _)| k).collect();
+    let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
     let uses = [
         args.data.uses().to_vec(),
         args.fit.uses(),

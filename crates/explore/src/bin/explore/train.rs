@@ -9,7 +9,7 @@ use anyhow::Result;
 use explore::cli::{finite, say};
 use explore::io::Stdout;
 use explore::objective::Objective;
-use explore::optim::Kind;
+use explore::optim::Algorithm;
 use explore::plot::Page;
 use explore::report::human;
 use explore::train::{
@@ -237,7 +237,7 @@ impl FitArgs {
 
 pub fn run(args: Args) -> Result<()> {
     // Even with --epochs 0 the optimizer is used: its rate and bound are reported.
-    let kind = args.optim.optimizer.unwrap_or(Kind::Sgd);
+    let kind = args.optim.optimizer.unwrap_or(Algorithm::Sgd);
     let settings_at_rest = match args.fit.epochs {
         0 => args.optim.hyper.uses(&[kind], false),
         _ => Vec::new(),
@@ -254,7 +254,7 @@ pub fn run(args: Args) -> Result<()> {
     args.optim
         .hyper
         .fit(args.optim.lr, args.common.dtype.dtype())?;
-    let mut settings = args.optim.settings(Kind::Sgd)?;
+    let mut settings = args.optim.settings(Algorithm::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
     let run = Run::open(
         &args.data,
