@@ -1,0 +1,139 @@
+//! Every `explore` command the README and the manuals in docs/ show is run, as a user would
+//! paste it, with its outputs sent to a temporary folder (never over the shipped figures or
+//! data): it must succeed, a `gen` must remake the shipped file byte for byte, and where the
+//! page shows the command's output after `$ explore …`, every line shown must be what it prints.
+//! Commands on files the reader brings (`houses.npz`, `european.csv`) and synopses (`DATA`,
+//! `[--flag …]`) are not runnable and are skipped by rule, each rule below.
+
+mod common;
+
+use common::{explore, root, stderr, stdout};
+
+/// A command from a page, with the output lines shown after it (for `$ explore …`).
+struct Shown {
+    page: String,
+    command: String,
+    output: Vec<String>,
+}
+
+/// The `explore …` commands in the fenced blocks of `text`, joined across `\` continuations,
+/// comments after `#` dropped.
+fn commands(page: &str, text: &str) -> Vec<Shown> {
+    let mut found = Vec::new();
+    let mut in_block = false;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        let dollar = line.starts_with("$ explore ");
+        if !dollar && !line.starts_with("explore ") {
+            continue;
+        }
+        let mut command = line.trim_start_matches("$ ").to_string();
+        while command.ends_with('\\') {
+            command.pop();
+            command.push_str(lines.next().unwrap_or("").trim());
+        }
+        let command = command.split(" # ").next().unwrap().trim().to_string();
+        let mut output = Vec::new();
+        if dollar {
+            while let Some(next) = lines.peek() {
+                if next.starts_with("```") || next.starts_with("$ ") {
+                    break;
+                }
+                output.push(lines.next().unwrap().to_string());
+            }
+        }
+        found.push(Shown {
+            page: page.to_string(),
+            command,
+            output,
+        });
+    }
+    found
+}
+
+#[test]
+fn every_command_the_pages_show_runs_and_prints_what_they_show() {
+    let root = root();
+    let mut pages = vec![root.join("README.md")];
+    let mut docs: Vec<_> = std::fs::read_dir(root.join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    let dir = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for page in &pages {
+        let name = page.strip_prefix(&root).unwrap().display().to_string();
+        let text = std::fs::read_to_string(page).unwrap();
+        for shown in commands(&name, &text) {
+            let words: Vec<String> = shown
+                .command
+                .split_whitespace()
+                .skip(1)
+                .map(|w| w.trim_matches('\'').to_string())
+                .collect();
+            // A synopsis, not a command.
+            if words.iter().any(|w| w == "DATA" || w.starts_with('[')) {
+                continue;
+            }
+            // Data the reader brings: any --data that is not in data/.
+            let data = words
+                .iter()
+                .position(|w| w == "--data")
+                .map(|i| words[i + 1].clone());
+            if data.as_ref().is_some_and(|d| !d.starts_with("data/")) {
+                continue;
+            }
+            // Outputs go to the temporary folder; a remade data set is compared with the shipped.
+            let mut remade = None;
+            let args: Vec<String> = words
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let after = i > 0
+                        && ["--plot", "--out", "--animate", "--save"]
+                            .contains(&words[i - 1].as_str());
+                    if !after {
+                        return w.clone();
+                    }
+                    let to = dir.path().join(w.replace('/', "_"));
+                    if words[i - 1] == "--out" {
+                        remade = Some((root.join(w), to.clone()));
+                    }
+                    to.display().to_string()
+                })
+                .collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let out = explore(&args);
+            let what = format!("{}: explore {}", shown.page, shown.command);
+            assert!(out.status.success(), "{what}\n{}", stderr(&out));
+            if let Some((shipped, made)) = remade {
+                assert_eq!(
+                    std::fs::read(&made).unwrap(),
+                    std::fs::read(&shipped).unwrap(),
+                    "{what}: the shipped {} is not what it makes",
+                    shipped.display()
+                );
+            }
+            let printed = stdout(&out);
+            for line in shown.output.iter().filter(|l| !l.trim().is_empty()) {
+                assert!(
+                    printed.lines().any(|p| p.trim_end() == line.trim_end()),
+                    "{what}: the page shows\n{line}\nbut it prints\n{printed}"
+                );
+            }
+            ran += 1;
+        }
+    }
+    // The commands above, at least: a change that loses them all fails here.
+    assert!(ran >= 20, "only {ran} commands found");
+}
