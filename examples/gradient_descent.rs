@@ -25,7 +25,7 @@ use explore::optim::{Algorithm, Optim, Optimizer, Settings, Sgd};
 use explore::plot::{self, Page, PlotPath};
 use explore::report::{human, Format, Report, Sink};
 use explore::train::{check_start, Fit, LineRun, Plan, Row};
-use loss::{LossName, Params, Reduction};
+use loss::{LossName, Reduction};
 use model::{Bias, Linear, Moments};
 
 #[derive(Parser)]
@@ -52,15 +52,8 @@ struct Args {
     device: DeviceChoice,
     #[command(flatten)]
     animate: explore::cli::AnimateArgs,
-    /// The loss: mse (the lesson's), l1, huber or smooth-l1.
-    #[arg(long, default_value = "mse", value_parser = ["mse", "l1", "huber", "smooth-l1"])]
-    loss: String,
-    /// huber's δ (default 1).
-    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::finite)]
-    delta: Option<f64>,
-    /// smooth-l1's β (default 1).
-    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::finite)]
-    beta: Option<f64>,
+    #[command(flatten)]
+    loss: explore::cli::LossArgs,
 }
 
 /// The table's columns.
@@ -72,15 +65,8 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> Result<()> {
     explore::cli::refuse_unused(&args.animate.uses())?;
-    let name = LossName::parse(&args.loss).expect("clap checked the name");
-    let params = Params {
-        delta: args.delta,
-        beta: args.beta,
-        ..Params::default()
-    };
-    let loss = name
-        .with(&params)
-        .map_err(|e| explore::cli::usage(format!("--{}: {e}", e.param.name())))?;
+    let loss = args.loss.loss()?;
+    let name = loss.which();
     explore::io::check_writable(args.plot.as_path())?;
     if let Some((_, path)) = args.animate.output() {
         explore::io::check_writable(path)?;

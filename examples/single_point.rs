@@ -23,7 +23,7 @@ use explore::io::Stdout;
 use explore::plot::{self, LossCurve, Page, PlotPath};
 use explore::report::Format;
 use explore::sweep::{Method, Sweep};
-use loss::{LossName, Params};
+use loss::LossName;
 
 #[derive(Parser)]
 #[command(about = "The seed lesson: the loss (3 + 3A)² of one point, tried over a table of A")]
@@ -40,15 +40,8 @@ struct Args {
     /// Floating-point type of the tensors: f32 as in the lesson, or f64.
     #[arg(long, value_enum, default_value_t)]
     dtype: DTypeChoice,
-    /// The loss: mse (the lesson's), l1, huber or smooth-l1.
-    #[arg(long, default_value = "mse", value_parser = ["mse", "l1", "huber", "smooth-l1"])]
-    loss: String,
-    /// huber's δ (default 1).
-    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::finite)]
-    delta: Option<f64>,
-    /// smooth-l1's β (default 1).
-    #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::finite)]
-    beta: Option<f64>,
+    #[command(flatten)]
+    loss: explore::cli::LossArgs,
 }
 
 fn main() -> std::process::ExitCode {
@@ -56,15 +49,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let name = LossName::parse(&args.loss).expect("clap checked the name");
-    let params = Params {
-        delta: args.delta,
-        beta: args.beta,
-        ..Params::default()
-    };
-    let loss = name
-        .with(&params)
-        .map_err(|e| explore::cli::usage(format!("--{}: {e}", e.param.name())))?;
+    let loss = args.loss.loss()?;
+    let name = loss.which();
     explore::io::check_writable(args.plot.as_path())?;
     let device = device::select(args.device)?;
     explore::cli::say(&format!("device: {}", device::name(&device)));

@@ -5,7 +5,7 @@
 use candle_core::{Result, Tensor};
 
 use crate::elementwise::of_difference;
-use crate::line::{fused_loss, fused_sweep, Elem, Residual, Simd};
+use crate::line::{Elem, Residual, Simd};
 use crate::{check, Loss, Param, ParamError, Params, Reduction};
 
 /// `½d²` if `|d| ≤ δ`, else `δ·(|d| − ½δ)`.
@@ -26,7 +26,7 @@ impl Loss for Huber {
     const TORCH: &'static str = "nn.HuberLoss";
     const TITLE: &'static str = "Huber";
     const USES: &'static [Param] = &[Param::Delta];
-    const FUSED_LINE: bool = true;
+    crate::fused_line_kernel!();
 
     fn new(p: &Params) -> std::result::Result<Self, ParamError> {
         let delta = p.delta.unwrap_or(1.0);
@@ -53,20 +53,6 @@ impl Loss for Huber {
         of_difference(Self::NAME, pred, target, reduction, value, |d| {
             d.clamp(-delta, delta)
         })
-    }
-
-    fn line_sweep(
-        &self,
-        x: &Tensor,
-        y: &Tensor,
-        weights: &[f64],
-        biases: &[f64],
-    ) -> Result<Tensor> {
-        fused_sweep(self, x, y, weights, biases)
-    }
-
-    fn line_loss(&self, x: &Tensor, y: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        fused_loss(self, x, y, w, b)
     }
 
     fn curvature(&self) -> Option<f64> {

@@ -5,7 +5,7 @@
 use candle_core::{Result, Tensor};
 
 use crate::elementwise::of_difference;
-use crate::line::{fused_loss, fused_sweep, Elem, Residual, Simd};
+use crate::line::{Elem, Residual, Simd};
 use crate::{Loss, ParamError, Params, Reduction};
 
 /// `|ŷ − y|`. It has no parameters.
@@ -16,7 +16,7 @@ impl Loss for L1 {
     const NAME: &'static str = "l1";
     const TORCH: &'static str = "nn.L1Loss";
     const TITLE: &'static str = "L1";
-    const FUSED_LINE: bool = true;
+    crate::fused_line_kernel!();
 
     fn new(_: &Params) -> std::result::Result<Self, ParamError> {
         Ok(L1)
@@ -35,20 +35,6 @@ impl Loss for L1 {
             Tensor::abs,
             Tensor::sign,
         )
-    }
-
-    fn line_sweep(
-        &self,
-        x: &Tensor,
-        y: &Tensor,
-        weights: &[f64],
-        biases: &[f64],
-    ) -> Result<Tensor> {
-        fused_sweep(self, x, y, weights, biases)
-    }
-
-    fn line_loss(&self, x: &Tensor, y: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        fused_loss(self, x, y, w, b)
     }
 
     /// `mean |y − w·x − b|` over `w` is `mean |x|·|(y − b)/x − w|`: the weighted median of the

@@ -4,7 +4,7 @@
 use candle_core::{Result, Tensor};
 
 use crate::elementwise::of_difference;
-use crate::line::{fused_loss, fused_sweep, Elem, Residual, Simd};
+use crate::line::{Elem, Residual, Simd};
 use crate::{Loss, ParamError, Params, Reduction};
 
 /// `(ŷ − y)²`. It has no parameters.
@@ -15,7 +15,7 @@ impl Loss for Mse {
     const NAME: &'static str = "mse";
     const TORCH: &'static str = "nn.MSELoss";
     const TITLE: &'static str = "MSE";
-    const FUSED_LINE: bool = true;
+    crate::fused_line_kernel!();
 
     fn new(_: &Params) -> std::result::Result<Self, ParamError> {
         Ok(Mse)
@@ -29,20 +29,6 @@ impl Loss for Mse {
         of_difference(Self::NAME, pred, target, reduction, Tensor::sqr, |d| {
             d.affine(2.0, 0.0)
         })
-    }
-
-    fn line_sweep(
-        &self,
-        x: &Tensor,
-        y: &Tensor,
-        weights: &[f64],
-        biases: &[f64],
-    ) -> Result<Tensor> {
-        fused_sweep(self, x, y, weights, biases)
-    }
-
-    fn line_loss(&self, x: &Tensor, y: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        fused_loss(self, x, y, w, b)
     }
 
     fn curvature(&self) -> Option<f64> {

@@ -5,7 +5,7 @@ use candle_core::{Result, Tensor};
 
 use crate::elementwise::of_difference;
 use crate::l1::sign;
-use crate::line::{fused_loss, fused_sweep, Elem, Residual, Simd};
+use crate::line::{Elem, Residual, Simd};
 use crate::{check, Loss, Param, ParamError, Params, Reduction, L1};
 
 /// `½d²/β` if `|d| < β`, else `|d| − ½β`; `|d|` when β = 0.
@@ -26,7 +26,7 @@ impl Loss for SmoothL1 {
     const TORCH: &'static str = "nn.SmoothL1Loss";
     const TITLE: &'static str = "smooth L1";
     const USES: &'static [Param] = &[Param::Beta];
-    const FUSED_LINE: bool = true;
+    crate::fused_line_kernel!();
 
     fn new(p: &Params) -> std::result::Result<Self, ParamError> {
         let beta = p.beta.unwrap_or(1.0);
@@ -57,20 +57,6 @@ impl Loss for SmoothL1 {
         of_difference(Self::NAME, pred, target, reduction, value, |d| {
             (d / beta)?.clamp(-1.0, 1.0)
         })
-    }
-
-    fn line_sweep(
-        &self,
-        x: &Tensor,
-        y: &Tensor,
-        weights: &[f64],
-        biases: &[f64],
-    ) -> Result<Tensor> {
-        fused_sweep(self, x, y, weights, biases)
-    }
-
-    fn line_loss(&self, x: &Tensor, y: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
-        fused_loss(self, x, y, w, b)
     }
 
     fn pinned_optimum(&self, x: &[f64], y: &[f64], bias: f64) -> Option<f64> {

@@ -83,6 +83,36 @@ pub fn fused_loss<L: Loss + Residual>(
     )
 }
 
+/// Inside a loss's `impl Loss`: says it has the fused line kernel and points
+/// [`Loss::line_sweep`](crate::Loss::line_sweep) and [`Loss::line_loss`](crate::Loss::line_loss)
+/// at [`fused_sweep`] and [`fused_loss`]. The loss implements [`Residual`] beside it.
+#[macro_export]
+macro_rules! fused_line_kernel {
+    () => {
+        const FUSED_LINE: bool = true;
+
+        fn line_sweep(
+            &self,
+            x: &candle_core::Tensor,
+            y: &candle_core::Tensor,
+            weights: &[f64],
+            biases: &[f64],
+        ) -> candle_core::Result<candle_core::Tensor> {
+            $crate::line::fused_sweep(self, x, y, weights, biases)
+        }
+
+        fn line_loss(
+            &self,
+            x: &candle_core::Tensor,
+            y: &candle_core::Tensor,
+            weight: &candle_core::Tensor,
+            bias: Option<&candle_core::Tensor>,
+        ) -> candle_core::Result<candle_core::Tensor> {
+            $crate::line::fused_loss(self, x, y, weight, bias)
+        }
+    };
+}
+
 /// [`fused_sweep`] under MSE, the lesson's loss.
 pub fn line_sweep(x: &Tensor, y: &Tensor, weights: &[f64], biases: &[f64]) -> Result<Tensor> {
     fused_sweep(&Mse, x, y, weights, biases)

@@ -14,7 +14,7 @@ use explore::optim::{Algorithm, Hyper, Settings};
 use explore::plot::{self, Figure, Page, PlotPath};
 use explore::progress::Progress;
 use explore::report::{Format, Report, RunInfo, Sink};
-use loss::{AnyLoss, LossName, Param, Params};
+use loss::AnyLoss;
 
 /// Where the points come from: a data file or `--point` flags, exactly one of them.
 #[derive(clap::Args, Clone, Default)]
@@ -508,97 +508,6 @@ fn parse_angle(text: &str) -> Result<(f64, f64), String> {
         return Err(format!("elevation {elevation} is not in [-90, 90]"));
     }
     Ok((finite(a)?, elevation))
-}
-
-/// `--loss` and the parameters of the losses, for the commands that fit the line.
-#[derive(clap::Args, Clone, Default)]
-pub struct LossArgs {
-    /// The loss: mse (the lesson's), l1, huber, smooth-l1, or bce-logits (y holds labels or
-    /// probabilities in [0, 1]). See docs/losses.md.
-    #[arg(long, value_name = "NAME", default_value = "mse", value_parser = loss_name)]
-    pub loss: LossName,
-    /// huber: where the square turns into a line, δ > 0 (PyTorch's default 1).
-    #[arg(long, value_name = "D", allow_hyphen_values = true, value_parser = finite)]
-    pub delta: Option<f64>,
-    /// smooth-l1: the width of the square's zone, β ≥ 0 (default 1; 0 is l1).
-    #[arg(long, value_name = "B", allow_hyphen_values = true, value_parser = finite)]
-    pub beta: Option<f64>,
-    /// bce-logits: the weight of positive examples, ≥ 0 (default 1).
-    #[arg(long, value_name = "P", allow_hyphen_values = true, value_parser = finite)]
-    pub pos_weight: Option<f64>,
-}
-
-/// A loss's name as typed, any of the registered ones (a line refuses those it cannot take in
-/// [`LossArgs::loss`], with the reason).
-fn loss_name(text: &str) -> std::result::Result<LossName, String> {
-    LossName::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = LossName::ALL.iter().map(|l| l.name()).collect();
-        format!("unknown loss '{text}': one of {}", names.join(", "))
-    })
-}
-
-impl LossArgs {
-    /// The loss for the line, checked before any work: its parameters in range, none given
-    /// that it does not take, and a loss that fits one output.
-    pub fn loss(&self) -> Result<AnyLoss> {
-        let name = self.loss;
-        match name {
-            LossName::Bce => {
-                return Err(usage(
-                    "--loss bce takes probabilities, and the line's output is not one: use \
-                     --loss bce-logits, which reads it as a logit",
-                ))
-            }
-            LossName::CrossEntropy => {
-                return Err(usage(
-                    "--loss cross-entropy takes one logit per class, and the line has one \
-                     output: use --loss bce-logits for two classes",
-                ))
-            }
-            _ => {}
-        }
-        let flags = [
-            ("delta", "--delta", Param::Delta),
-            ("beta", "--beta", Param::Beta),
-            ("pos_weight", "--pos-weight", Param::PosWeight),
-        ];
-        let uses: Vec<Use<'static>> = flags
-            .iter()
-            .map(|&(id, flag, param)| {
-                (
-                    id,
-                    flag,
-                    name.uses().contains(&param),
-                    match param {
-                        Param::Delta => "it is huber's δ (--loss huber)",
-                        Param::Beta => "it is smooth-l1's β (--loss smooth-l1)",
-                        _ => "it is bce-logits' weight of positives (--loss bce-logits)",
-                    },
-                )
-            })
-            .collect();
-        explore::cli::refuse_unused(&uses)?;
-        let params = Params {
-            delta: self.delta,
-            beta: self.beta,
-            pos_weight: self.pos_weight,
-            label_smoothing: None,
-        };
-        loss_with(name, &params)
-    }
-}
-
-/// The loss `name` with `params`, a parameter out of range worded as its flag.
-pub fn loss_with(name: LossName, params: &Params) -> Result<AnyLoss> {
-    name.with(params).map_err(|e| {
-        let flag = match e.param {
-            Param::Delta => "--delta",
-            Param::Beta => "--beta",
-            Param::PosWeight => "--pos-weight",
-            Param::LabelSmoothing => "--label-smoothing",
-        };
-        usage(format!("{flag} must be {}, got {}", e.range, e.value))
-    })
 }
 
 /// The sweep method `method` resolves to under `loss`, refusing `--method moments` under a

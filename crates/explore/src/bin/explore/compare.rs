@@ -7,7 +7,8 @@ use explore::compare::Comparison;
 use explore::plot::{CompareFigure, PlotFormat};
 use loss::{AnyLoss, LossName, Params};
 
-use crate::common::{loss_with, Common, DataArgs, Run};
+use crate::common::{Common, DataArgs, Run};
+use explore::cli::loss_with;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {

@@ -13,7 +13,8 @@ use explore::cli::AnimateArgs;
 
 use explore::plot::View;
 
-use crate::common::{Common, DataArgs, LossArgs, OptimArgs, Run, ViewArgs, ViewKind};
+use crate::common::{Common, DataArgs, OptimArgs, Run, ViewArgs, ViewKind};
+use explore::cli::LossArgs;
 use model::Activation;
 
 /// An activation's name as typed.

@@ -13,8 +13,9 @@ use explore::train::Race;
 
 use explore::cli::AnimateArgs;
 
-use crate::common::{Common, DataArgs, HyperArgs, LossArgs, Run};
+use crate::common::{Common, DataArgs, HyperArgs, Run};
 use crate::train::FitArgs;
+use explore::cli::LossArgs;
 use explore::objective::Objective;
 
 #[derive(clap::Args, Clone)]

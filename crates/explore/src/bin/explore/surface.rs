@@ -6,7 +6,8 @@ use explore::sweep::{Method, Surface};
 
 use explore::plot::{Page, View};
 
-use crate::common::{method_for, Common, DataArgs, LossArgs, Run, ViewArgs, ViewKind};
+use crate::common::{method_for, Common, DataArgs, Run, ViewArgs, ViewKind};
+use explore::cli::LossArgs;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {

@@ -5,7 +5,8 @@ use explore::grid::Spec;
 use explore::plot::Page;
 use explore::sweep::{Method, Sweep};
 
-use crate::common::{method_for, Common, DataArgs, LossArgs, Run};
+use crate::common::{method_for, Common, DataArgs, Run};
+use explore::cli::LossArgs;
 
 #[derive(clap::Args, Clone, Default)]
 pub struct Args {

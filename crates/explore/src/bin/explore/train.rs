@@ -20,7 +20,8 @@ use model::Bias;
 
 use explore::cli::AnimateArgs;
 
-use crate::common::{Common, DataArgs, LossArgs, OptimArgs, Run};
+use crate::common::{Common, DataArgs, OptimArgs, Run};
+use explore::cli::LossArgs;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
