@@ -65,7 +65,7 @@ fn main() -> std::process::ExitCode {
 
 fn run(args: Args) -> Result<()> {
     explore::cli::refuse_unused(&args.animate.uses())?;
-    let loss = args.loss.loss()?;
+    let loss = args.loss.loss(args.dtype.dtype())?;
     let name = loss.which();
     explore::io::check_writable(args.plot.as_path())?;
     if let Some((_, path)) = args.animate.output() {

@@ -49,7 +49,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: Args) -> Result<()> {
-    let loss = args.loss.loss()?;
+    let loss = args.loss.loss(args.dtype.dtype())?;
     let name = loss.which();
     explore::io::check_writable(args.plot.as_path())?;
     let device = device::select(args.device)?;

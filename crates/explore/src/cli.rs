@@ -339,19 +339,19 @@ fn loss_name(text: &str) -> std::result::Result<LossName, String> {
 impl LossArgs {
     /// The loss for the line, checked before any work: its parameters in range, none given
     /// that it does not take, and a loss that fits one output.
-    pub fn loss(&self) -> anyhow::Result<AnyLoss> {
+    pub fn loss(&self, dtype: candle_core::DType) -> anyhow::Result<AnyLoss> {
         let name = self.loss;
         match name {
             LossName::Bce => {
                 return Err(usage(
-                    "--loss bce takes probabilities, and the line's output is not one: use \
-                     --loss bce-logits, which reads it as a logit",
+                    "--loss bce takes probabilities, and the model's output (the line's, the \
+                     MLP's) is not one: use --loss bce-logits, which reads it as a logit",
                 ))
             }
             LossName::CrossEntropy => {
                 return Err(usage(
-                    "--loss cross-entropy takes one logit per class, and the line has one \
-                     output: use --loss bce-logits for two classes",
+                    "--loss cross-entropy takes one logit per class, and the models here have \
+                     one output: use --loss bce-logits for two classes",
                 ))
             }
             _ => {}
@@ -383,12 +383,39 @@ impl LossArgs {
             pos_weight: self.pos_weight,
             label_smoothing: None,
         };
-        loss_with(name, &params)
+        loss_with(name, &params, dtype)
     }
 }
 
-/// The loss `name` with `params`, a parameter out of range worded as its flag.
-pub fn loss_with(name: LossName, params: &Params) -> anyhow::Result<AnyLoss> {
+/// The loss `name` with `params`, a parameter out of range worded as its flag, and one that the
+/// run's `dtype` cannot hold (or, for β, whose reciprocal it cannot) refused as such.
+pub fn loss_with(
+    name: LossName,
+    params: &Params,
+    dtype: candle_core::DType,
+) -> anyhow::Result<AnyLoss> {
+    let normal = |v: f64| match dtype {
+        candle_core::DType::F32 => (v as f32).is_normal(),
+        _ => v.is_normal(),
+    };
+    for (flag, value) in [
+        ("--delta", params.delta),
+        ("--beta", params.beta),
+        ("--pos-weight", params.pos_weight),
+    ] {
+        if let Some(v) = value.filter(|v| *v > 0.0 && v.is_finite()) {
+            held(flag, v, dtype)?;
+            let reciprocal = flag == "--beta" && !normal(1.0 / v);
+            if !normal(v) || reciprocal {
+                return Err(usage(format!(
+                    "{flag} {} is beyond what {} holds{}: give a value nearer 1",
+                    crate::report::human(v),
+                    dtype.as_str(),
+                    if reciprocal { " as 1/β" } else { "" }
+                )));
+            }
+        }
+    }
     name.with(params).map_err(|e| {
         let flag = match e.param {
             Param::Delta => "--delta",

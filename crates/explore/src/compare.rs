@@ -62,7 +62,7 @@ impl Comparison {
         for loss in losses {
             let objective = Objective::new(*loss, data)?;
             let (optimum, how) = objective.best(fit);
-            let optimum = optimum.map_err(|why| no_line(loss, &why))?;
+            let optimum = optimum.map_err(|why| no_line(data, loss, &why))?;
             fits.push(Fitted {
                 loss: loss.label(),
                 weight: optimum.weight,
@@ -75,7 +75,10 @@ impl Comparison {
         let (xs, ys) = data.values()?;
         // The robust line the outliers are measured from: L1's.
         let l1 = Objective::new(loss_l1(), data)?;
-        let robust = l1.best(fit).0.map_err(|why| no_line(&loss_l1(), &why))?;
+        let robust = l1
+            .best(fit)
+            .0
+            .map_err(|why| no_line(data, &loss_l1(), &why))?;
         let residual = |x: f64, y: f64, w: f64, b: f64| y - w * x - b;
         let mut spread: Vec<f64> = xs
             .iter()
@@ -83,7 +86,10 @@ impl Comparison {
             .map(|(&x, &y)| residual(x, y, robust.weight, robust.bias).abs())
             .collect();
         spread.sort_by(f64::total_cmp);
+        // A spread at rounding's level (the L1 line through most points) measures nothing.
         let sigma = 1.4826 * spread.get(spread.len() / 2).copied().unwrap_or(0.0);
+        let floor = 1e-9 * data.moments().rms_y();
+        let sigma = if sigma > floor { sigma } else { 0.0 };
         let outliers = xs
             .iter()
             .zip(&ys)
@@ -132,10 +138,14 @@ fn loss_l1() -> AnyLoss {
     AnyLoss::L1(loss::L1)
 }
 
-/// The data error of a loss with no best line on this data.
-fn no_line(loss: &AnyLoss, why: &str) -> crate::Error {
+/// The data error of a loss with no best line on `data`.
+fn no_line(data: &Dataset, loss: &AnyLoss, why: &str) -> crate::Error {
+    let why = why
+        .strip_prefix("none (")
+        .and_then(|w| w.strip_suffix(')'))
+        .unwrap_or(why);
     crate::Error::Data {
-        at: "the data".into(),
-        msg: format!("{} has no best line here: {why}", loss.label()),
+        at: data.source.clone(),
+        msg: format!("{} has no best line: {why}", loss.label()),
     }
 }

@@ -171,6 +171,12 @@ pub fn argmin(losses: &[f64]) -> Option<usize> {
 /// distance from 0 (at least ±2), so the minimum sits well inside the table.
 pub fn default_weights(moments: &model::Moments, fit: model::BiasFit, count: usize) -> Vec<f64> {
     let centre = moments.least_squares(fit).map_or(0.0, |o| o.weight);
+    weights_around(moments, centre, count)
+}
+
+/// About `count` round weights around `centre` (another loss's best weight), as far as
+/// [`default_weights`] reaches.
+pub fn weights_around(moments: &model::Moments, centre: f64, count: usize) -> Vec<f64> {
     nice_range(centre, weight_radius(moments, centre), count)
 }
 
@@ -197,7 +203,7 @@ pub fn bias_radius(moments: &model::Moments, w_radius: f64) -> f64 {
 /// weight range scaled by `sqrt(mean(x²))`, where a change in b costs as much loss as that
 /// change in A, so the contours come out round rather than as thin stripes.
 pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f64>) {
-    let (weight, bias) = match moments.least_squares(model::BiasFit::Learn) {
+    let centre = match moments.least_squares(model::BiasFit::Learn) {
         Ok(o) => (o.weight, o.bias),
         // No unique optimum (all x equal): centre on the pinned-bias fit, through the mean.
         Err(_) => {
@@ -207,6 +213,16 @@ pub fn default_grid(moments: &model::Moments, count: usize) -> (Vec<f64>, Vec<f6
             (w, moments.mean_y() - w * moments.mean_x())
         }
     };
+    grid_around(moments, centre, count)
+}
+
+/// About `count × count` round weights and biases around `(weight, bias)` (another loss's best
+/// line), shaped as [`default_grid`] shapes them.
+pub fn grid_around(
+    moments: &model::Moments,
+    (weight, bias): (f64, f64),
+    count: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let w_radius = weight_radius(moments, weight);
     let b_radius = bias_radius(moments, w_radius).max(2.0 * bias.abs());
     let b_radius = if b_radius > 0.0 { b_radius } else { 1.0 };

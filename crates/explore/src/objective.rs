@@ -27,22 +27,7 @@ impl Objective {
             LossName::Mse => None,
             _ => Some(data.tensors(DType::F64, &Device::Cpu)?),
         };
-        if let (LossName::BceLogits | LossName::Bce, Some((_, y))) = (loss.which(), &points) {
-            // Cross-entropy compares with a label or a probability: any other y is a mistake
-            // (PyTorch would return a number all the same).
-            let ys: Vec<f64> = y.to_vec1()?;
-            if let Some(i) = ys.iter().position(|y| !(0.0..=1.0).contains(y)) {
-                return Err(crate::Error::Data {
-                    at: data.source.clone(),
-                    msg: format!(
-                        "{} needs y in [0, 1] (a label or a probability), but point {} has y = {}",
-                        loss.name(),
-                        i + 1,
-                        ys[i]
-                    ),
-                });
-            }
-        }
+        check_targets(&loss, data)?;
         Ok(Self {
             loss,
             moments: data.moments(),
@@ -141,7 +126,15 @@ impl Objective {
             Ok(o) => (Ok(o), self.how()),
             Err(why) if self.loss.which() == LossName::Mse => (Err(why), self.how()),
             Err(_) => (
-                minimize(self, fit).map_err(|e| format!("none ({e})")),
+                match minimize(self, fit) {
+                    Ok(Some(o)) => Ok(o),
+                    Ok(None) => Err(format!(
+                        "none (the loss of {} on this data is flat, or keeps falling, in some \
+                         direction: no unique best line)",
+                        self.loss.label()
+                    )),
+                    Err(e) => Err(format!("none ({e})")),
+                },
                 "numerical",
             ),
         }
@@ -153,7 +146,8 @@ impl Objective {
 /// `b` is convex in `A`), each bracket found outward from MSE's line and narrowed until it is
 /// below 1e-15 of its size. The loss comes out to its last digits; the line too at L1's kinks,
 /// and to about √ε (8 digits) where the minimum is smooth, as flat as it is there.
-fn minimize(objective: &Objective, fit: BiasFit) -> Result<Optimum> {
+/// `None` where there is no unique finite minimum (every x is 0, or the classes are separable).
+fn minimize(objective: &Objective, fit: BiasFit) -> Result<Option<Optimum>> {
     let m = &objective.moments;
     let (w0, b0) = m
         .least_squares(fit)
@@ -161,29 +155,47 @@ fn minimize(objective: &Objective, fit: BiasFit) -> Result<Optimum> {
         .map(|o| (o.weight, o.bias))
         .unwrap_or((0.0, 0.0));
     let rw = crate::grid::weight_radius(m, w0);
+    // A weight whose best bias does not exist makes the whole search fail: `unbounded` says so.
+    let unbounded = std::cell::Cell::new(false);
     let best_bias = |w: f64| -> Result<(f64, f64)> {
         match fit {
             BiasFit::Fixed(b) => Ok((b, objective.at(w, b)?)),
             BiasFit::Learn => {
                 let rb = crate::grid::bias_radius(m, rw).max(b0.abs()).max(1.0);
-                golden(&|b| objective.at(w, b), b0, rb)
+                Ok(golden(&|b| objective.at(w, b), b0, rb)?.unwrap_or_else(|| {
+                    unbounded.set(true);
+                    (b0, f64::NAN)
+                }))
             }
         }
     };
-    let (weight, _) = golden(&|w| Ok(best_bias(w)?.1), w0, rw)?;
+    let Some((weight, _)) = golden(&|w| Ok(best_bias(w)?.1), w0, rw)? else {
+        return Ok(None);
+    };
     let (bias, loss) = best_bias(weight)?;
-    Ok(Optimum { weight, bias, loss })
+    if unbounded.get() || !loss.is_finite() {
+        return Ok(None);
+    }
+    Ok(Some(Optimum { weight, bias, loss }))
 }
 
 /// The minimum `(x, f(x))` of a convex `f`: a bracket grown outward from `centre ± radius`
-/// until the middle is below both ends, then golden-section search.
-fn golden(f: &dyn Fn(f64) -> Result<f64>, centre: f64, radius: f64) -> Result<(f64, f64)> {
+/// until the middle is below both ends, then golden-section search. `None` when no bracket
+/// holds after 20 doublings: `f` is flat or keeps falling, and has no unique minimum.
+fn golden(f: &dyn Fn(f64) -> Result<f64>, centre: f64, radius: f64) -> Result<Option<(f64, f64)>> {
     let (mut lo, mut hi) = (centre - radius, centre + radius);
     let (mut f_lo, mut f_hi, f_mid) = (f(lo)?, f(hi)?, f(centre)?);
-    // Grow toward the lower end until the middle is below it (at most 60 doublings).
+    // Grow toward the lower end until the middle is below it: at most 20 doublings (a bracket a
+    // million times the data's own scale), beyond which the loss is flat or falls for ever, and
+    // its values, computed that far out, are rounding.
     let mut width = radius;
-    for _ in 0..60 {
-        if f_lo > f_mid && f_hi > f_mid {
+    let mut bracketed = false;
+    // Above the middle by more than the inner search's own rounding: a flat valley floor (every
+    // x the same) is flat, not a minimum found by noise.
+    let above = |f: f64| f > f_mid + 1e-6 * f_mid.abs() + f64::MIN_POSITIVE;
+    for _ in 0..20 {
+        if above(f_lo) && above(f_hi) {
+            bracketed = true;
             break;
         }
         width *= 2.0;
@@ -194,6 +206,9 @@ fn golden(f: &dyn Fn(f64) -> Result<f64>, centre: f64, radius: f64) -> Result<(f
             hi = centre + width;
             f_hi = f(hi)?;
         }
+    }
+    if !bracketed {
+        return Ok(None);
     }
     const INV_PHI: f64 = 0.618_033_988_749_895;
     let mut a = hi - INV_PHI * (hi - lo);
@@ -217,5 +232,35 @@ fn golden(f: &dyn Fn(f64) -> Result<f64>, centre: f64, radius: f64) -> Result<(f
             fb = f(b)?;
         }
     }
-    Ok(if fa <= fb { (a, fa) } else { (b, fb) })
+    Ok(Some(if fa <= fb { (a, fa) } else { (b, fb) }))
+}
+
+/// Refuses data a loss cannot compare with: the cross-entropies take y as a label or a
+/// probability, in [0, 1] (PyTorch would return a number all the same, and a negative one).
+pub fn check_targets(loss: &AnyLoss, data: &Dataset) -> Result<()> {
+    if !matches!(loss.which(), LossName::BceLogits | LossName::Bce) {
+        return Ok(());
+    }
+    let mut bad = None;
+    let mut seen = 0usize;
+    data.for_each_slice(|_, ys| {
+        if bad.is_none() {
+            if let Some(i) = ys.iter().position(|y| !(0.0..=1.0).contains(y)) {
+                bad = Some((seen + i, ys[i]));
+            }
+        }
+        seen += ys.len();
+    })?;
+    match bad {
+        None => Ok(()),
+        Some((i, y)) => Err(crate::Error::Data {
+            at: data.source.clone(),
+            msg: format!(
+                "{} needs y in [0, 1] (a label or a probability), but point {} has y = {}",
+                loss.name(),
+                i + 1,
+                crate::report::human(y)
+            ),
+        }),
+    }
 }

@@ -159,7 +159,13 @@ impl Sweep {
         let objective = Objective::new(*loss, data)?;
         let fit = model::BiasFit::Fixed(bias);
         let optimum = objective.optimum(fit);
-        let weights = weights.unwrap_or_else(|| crate::grid::default_weights(&moments, fit, 21));
+        // The table around this loss's own best weight where it has one (MSE's elsewhere).
+        let weights = weights.unwrap_or_else(|| match objective.best(fit) {
+            (Ok(best), _) if loss.which() != LossName::Mse => {
+                crate::grid::weights_around(&moments, best.weight, 21)
+            }
+            _ => crate::grid::default_weights(&moments, fit, 21),
+        });
         let losses = losses(
             data,
             &weights,
@@ -293,14 +299,25 @@ impl Surface {
     ) -> Result<Self> {
         method.check(loss.which())?;
         let moments = data.moments();
-        let (default_w, default_b) = crate::grid::default_grid(&moments, 81);
+        let objective = Objective::new(*loss, data)?;
+        // The grid around this loss's own best line where it has one (MSE's elsewhere); found
+        // only when a default axis needs it.
+        let (default_w, default_b) = if weights.is_some() && biases.is_some() {
+            (Vec::new(), Vec::new())
+        } else {
+            match objective.best(model::BiasFit::Learn) {
+                (Ok(best), _) if loss.which() != LossName::Mse => {
+                    crate::grid::grid_around(&moments, (best.weight, best.bias), 81)
+                }
+                _ => crate::grid::default_grid(&moments, 81),
+            }
+        };
         let weights = weights.unwrap_or(default_w);
         let biases = biases.unwrap_or(default_b);
         crate::grid::check_grid_size(weights.len(), biases.len()).map_err(crate::Error::Usage)?;
         let losses = losses(
             data, &weights, &biases, method, loss, dtype, device, progress,
         )?;
-        let objective = Objective::new(*loss, data)?;
         Ok(Self {
             weights,
             biases,

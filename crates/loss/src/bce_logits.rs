@@ -46,12 +46,19 @@ impl Loss for BceWithLogits {
     }
 
     fn settings(&self) -> String {
-        self.pos_weight
-            .map_or(String::new(), |w| format!("pos_weight = {w}"))
+        self.pos_weight.map_or(String::new(), |w| {
+            format!("pos_weight = {}", crate::short(w))
+        })
     }
 
     fn formula(&self) -> &'static str {
-        "(1 − y)·x − w·log σ(x), w = 1 + (pos_weight − 1)·y"
+        "(1 − y)·x − (1 + (pos_weight − 1)·y)·log σ(x)"
+    }
+
+    /// `w·σ(x)·(1 − σ(x)) ≤ w/4`, with `w = 1 + (pos_weight − 1)·y` at most `max(1, pos_weight)`
+    /// for y in [0, 1].
+    fn curvature(&self) -> Option<f64> {
+        Some(0.25 * self.pos_weight.unwrap_or(1.0).max(1.0))
     }
 
     fn forward(&self, pred: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {

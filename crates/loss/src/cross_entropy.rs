@@ -40,7 +40,7 @@ impl Loss for CrossEntropy {
         if self.label_smoothing == 0.0 {
             String::new()
         } else {
-            format!("ε = {}", self.label_smoothing)
+            format!("ε = {}", crate::short(self.label_smoothing))
         }
     }
 

@@ -35,7 +35,7 @@ impl Loss for Huber {
     }
 
     fn settings(&self) -> String {
-        format!("δ = {}", self.delta)
+        format!("δ = {}", crate::short(self.delta))
     }
 
     fn formula(&self) -> &'static str {

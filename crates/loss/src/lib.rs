@@ -91,6 +91,17 @@ pub struct ParamError {
     pub range: &'static str,
 }
 
+/// A parameter as labels show it: as typed for ordinary sizes (`1`, `0.25`), in exponent form
+/// far from 1 (`1e308`, `1e-50`), never `-0`.
+pub(crate) fn short(v: f64) -> String {
+    let v = if v == 0.0 { 0.0 } else { v };
+    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// `value` if it is finite and `ok` holds, else a [`ParamError`] saying `range`.
 pub(crate) fn check(
     loss: &'static str,

@@ -35,7 +35,7 @@ impl Loss for SmoothL1 {
     }
 
     fn settings(&self) -> String {
-        format!("β = {}", self.beta)
+        format!("β = {}", crate::short(self.beta))
     }
 
     fn formula(&self) -> &'static str {

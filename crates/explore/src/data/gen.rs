@@ -179,15 +179,17 @@ impl LineSpec {
     }
 }
 
-/// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise, then
-/// (only when `spec.outliers` is above 0, so that files without outliers stay as they were)
-/// whether it is an outlier.
+/// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise; and
+/// whether it is an outlier from a second stream of the same seed, so that the points that are
+/// not outliers are those of the file without them, and the outliers the same points moved.
 pub fn points(kind: Shape, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    let mut outlier_rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    outlier_rng.set_stream(1);
     let spec = spec.clone();
     (0..spec.n).map(move |_| {
         let (x, y) = point(kind, &spec, &mut rng);
-        if spec.outliers > 0.0 && rng.random::<f64>() < spec.outliers {
+        if spec.outliers > 0.0 && outlier_rng.random::<f64>() < spec.outliers {
             (x, y + spec.outlier_shift)
         } else {
             (x, y)

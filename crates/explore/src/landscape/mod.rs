@@ -199,6 +199,8 @@ pub(crate) fn build(
     dtype: DType,
     device: &Device,
 ) -> Result<(Model, Tensor, Tensor)> {
+    crate::objective::check_targets(&config.loss, data)
+        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
     let (x, y) = data
         .tensors(dtype, device)
         .map_err(|e| candle_core::Error::Msg(e.to_string()))?;

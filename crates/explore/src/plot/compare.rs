@@ -69,7 +69,11 @@ impl CompareFigure {
                 extent: None,
             },
             curves: LossLines {
-                title: "each loss over the weight, bias at its best".into(),
+                title: if c.learn_bias {
+                    "each loss over the weight, bias at its best".into()
+                } else {
+                    "each loss over the weight, bias pinned at 0".into()
+                },
                 loss: "rescaled to [0, 1]".into(),
                 x_label: "weight A".into(),
                 series,

@@ -641,11 +641,13 @@ pub fn comparison(c: &crate::compare::Comparison) -> Report {
         .iter()
         .map(|f| format!("{} {}", f.loss, f.how))
         .collect();
-    report = report.summary(format!(
-        "each line found: {} (numerical: the loss is convex, and golden-section search narrows \
-         its minimum until the loss no longer falls)",
-        how.join(", ")
-    ));
+    let numerical = if c.fits.iter().any(|f| f.how == "numerical") {
+        " (numerical: the loss is convex, and golden-section search narrows its minimum until \
+         the loss no longer falls)"
+    } else {
+        ""
+    };
+    report = report.summary(format!("each line found: {}{numerical}", how.join(", ")));
     report = report.summary(match c.outliers.len() {
         0 => format!(
             "no outliers: no point is more than {} robust standard deviations from the L1 line",

@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<()> {
             beta: args.beta,
             ..Params::default()
         };
-        losses.push(loss_with(which, &params)?);
+        losses.push(loss_with(which, &params, args.common.dtype.dtype())?);
     }
     for (given, flag, name) in [
         (args.delta.is_some(), "--delta", LossName::Huber),

@@ -83,8 +83,8 @@ pub fn run(args: Args) -> Result<()> {
     let outlier_shift = args.outlier_shift.unwrap_or(20.0 * noise);
     if args.outliers > 0.0 && outlier_shift == 0.0 {
         return Err(usage(
-            "--outliers needs a shift: with --noise 0 give --outlier-shift (its default is 20 \
-             times the noise)",
+            "--outliers needs a shift, and it is 0: give --outlier-shift, or a --noise above 0 \
+             (the shift's default is 20 times the noise)",
         ));
     }
     let spec = LineSpec {

@@ -122,7 +122,7 @@ pub fn run(args: Args) -> Result<()> {
         model: args.model,
         hidden: args.hidden.iter().map(|&h| h as usize).collect(),
         activation: args.activation,
-        loss: args.loss.loss()?,
+        loss: args.loss.loss(dtype)?,
         optimizer: Settings {
             lr: args.optim.lr.unwrap_or(0.01),
             ..args.optim.settings(default)?

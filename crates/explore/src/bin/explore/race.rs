@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
-    let loss = args.loss.loss()?;
+    let loss = args.loss.loss(args.common.dtype.dtype())?;
     // Each entrant's own rate, and the settings they share, in the precision of the run.
     let dtype = args.common.dtype.dtype();
     for &(_, lr) in &args.optimizers {

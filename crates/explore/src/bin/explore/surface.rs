@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<()> {
         ]
         .concat(),
     )?;
-    let loss = args.loss.loss()?;
+    let loss = args.loss.loss(args.common.dtype.dtype())?;
     // The default axes have 81 values each, so the grid's size is known before any work.
     let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
     explore::grid::check_grid_size(count(&args.weights), count(&args.biases))

@@ -45,7 +45,7 @@ impl Args {
 
 pub fn run(args: Args) -> Result<()> {
     explore::cli::refuse_unused(&args.data.uses())?;
-    let loss = args.loss.loss()?;
+    let loss = args.loss.loss(args.common.dtype.dtype())?;
     let run = Run::open(
         &args.data,
         &args.common,

@@ -251,7 +251,7 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
-    let loss = args.loss.loss()?;
+    let loss = args.loss.loss(args.common.dtype.dtype())?;
     args.optim
         .hyper
         .fit(args.optim.lr, args.common.dtype.dtype())?;
@@ -323,13 +323,13 @@ pub fn run(args: Args) -> Result<()> {
         )),
         None if lambda.is_none() && settings.stable_lr(1.0).is_some() => run.note(&format!(
             "learning rate {} ({} has a kink and no curvature bound, so no rate is proven \
-             stable; {}the rate's default is MSE's)",
+             stable{})",
             human(settings.lr),
             loss.label(),
             if args.optim.lr.is_some() {
                 ""
             } else {
-                "without --lr "
+                "; without --lr the rate's default is MSE's"
             }
         )),
         None => run.note(&format!(
