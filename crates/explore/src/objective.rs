@@ -10,6 +10,9 @@ use model::{BiasFit, Moments, Optimum};
 use crate::data::Dataset;
 use crate::Result;
 
+/// The most points a loss without a closed form is minimised numerically on, unasked.
+pub const SEARCHED_POINTS: usize = 20_000;
+
 /// The loss of the line on one data set.
 #[derive(Debug, Clone)]
 pub struct Objective {
@@ -119,6 +122,26 @@ impl Objective {
     /// The best line: the exact optimum where the loss has one, else found numerically (every
     /// loss here is convex in `(A, b)`), with how: `closed-form`, `exact (weighted median)` or
     /// `numerical`.
+    /// [`Objective::best`] where it is cheap: the exact optimum always, the numerical search only
+    /// on data of at most [`SEARCHED_POINTS`] points (it takes thousands of passes over them);
+    /// beyond, it says so. For the summaries of train and race and the default tables.
+    pub fn best_if_cheap(
+        &self,
+        fit: BiasFit,
+    ) -> (std::result::Result<Optimum, String>, &'static str) {
+        match self.optimum(fit) {
+            Ok(o) => (Ok(o), self.how()),
+            Err(_) if self.loss.which() != LossName::Mse && self.moments.n() > SEARCHED_POINTS => (
+                Err(format!(
+                    "not searched for on more than {SEARCHED_POINTS} points (explore compare \
+                     finds it)"
+                )),
+                "numerical",
+            ),
+            Err(_) => self.best(fit),
+        }
+    }
+
     /// MSE's closed form is the only answer for MSE: data without one (every x the same) has
     /// no unique best line, and that is said.
     pub fn best(&self, fit: BiasFit) -> (std::result::Result<Optimum, String>, &'static str) {

@@ -160,7 +160,7 @@ impl Sweep {
         let fit = model::BiasFit::Fixed(bias);
         let optimum = objective.optimum(fit);
         // The table around this loss's own best weight where it has one (MSE's elsewhere).
-        let weights = weights.unwrap_or_else(|| match objective.best(fit) {
+        let weights = weights.unwrap_or_else(|| match objective.best_if_cheap(fit) {
             (Ok(best), _) if loss.which() != LossName::Mse => {
                 crate::grid::weights_around(&moments, best.weight, 21)
             }
@@ -305,7 +305,7 @@ impl Surface {
         let (default_w, default_b) = if weights.is_some() && biases.is_some() {
             (Vec::new(), Vec::new())
         } else {
-            match objective.best(model::BiasFit::Learn) {
+            match objective.best_if_cheap(model::BiasFit::Learn) {
                 (Ok(best), _) if loss.which() != LossName::Mse => {
                     crate::grid::grid_around(&moments, (best.weight, best.bias), 81)
                 }

@@ -737,3 +737,23 @@ fn what_a_hostile_review_found_is_refused_or_said() {
     ]);
     assert!(json.contains(r#""label": "Huber (δ = 1e8)""#), "{json}");
 }
+
+#[test]
+fn a_search_for_the_best_line_on_big_data_is_said_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("big.csv");
+    ok(&["gen", "--n", "30000", "--out", data.to_str().unwrap()]);
+    let text = ok(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--loss",
+        "huber",
+        "--epochs",
+        "1",
+    ]);
+    assert!(
+        text.contains("numerical optimum: not searched for on more than 20000 points (explore compare finds it)"),
+        "{text}"
+    );
+}

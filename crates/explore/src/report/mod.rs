@@ -529,7 +529,9 @@ pub fn describe_exact(
             human(o.weight),
             loss_text(o.loss)
         ),
-        Err(why) if why.starts_with("none") => format!("{how} optimum: {why}"),
+        Err(why) if why.starts_with("none") || why.starts_with("not searched") => {
+            format!("{how} optimum: {why}")
+        }
         Err(why) => match shown {
             Some(whose) => format!("{why}; the optimum shown is {whose}"),
             None => why.clone(),

@@ -121,7 +121,7 @@ impl Race {
         let column = |f: &dyn Fn(&Lane) -> f64| self.lanes.iter().map(f).collect::<Vec<f64>>();
         let best = self
             .objective
-            .best(model::BiasFit::learnt_or_pinned(self.learn_bias));
+            .best_if_cheap(model::BiasFit::learnt_or_pinned(self.learn_bias));
         let (optimum, how) = best;
         let lambda = self
             .objective
@@ -227,7 +227,7 @@ impl Race {
 /// the fit is exact); `None` when there is no optimum.
 fn target(objective: &Objective, learn_bias: bool) -> Option<f64> {
     let fit = model::BiasFit::learnt_or_pinned(learn_bias);
-    let best = objective.best(fit).0.ok()?.loss;
+    let best = objective.best_if_cheap(fit).0.ok()?.loss;
     Some(if best > 0.0 {
         1.01 * best
     } else {

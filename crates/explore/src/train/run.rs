@@ -64,7 +64,7 @@ impl LineRun {
     pub fn report(&self) -> Report {
         let (optimum, how) = self
             .objective
-            .best(model::BiasFit::learnt_or_pinned(self.learn_bias));
+            .best_if_cheap(model::BiasFit::learnt_or_pinned(self.learn_bias));
         let batches = match self.plan.batch_size {
             Some(b) if self.plan.shuffle => format!(", shuffled batches of {b}"),
             Some(b) => format!(", batches of {b} in file order"),
