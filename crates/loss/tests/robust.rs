@@ -270,3 +270,34 @@ fn bad_inputs_are_refused_not_averaged() {
         .contains("every target is ignored"));
     assert!(err(LossName::CrossEntropy, &logits, &t(&[0.0, 1.0])).contains("integer"));
 }
+
+/// The weighted median by sorting, the definition: the first value whose cumulative weight
+/// passes half, or the midpoint of the two around an exact half.
+fn sorted_weighted_median(mut pairs: Vec<(f64, f64)>) -> Option<f64> {
+    pairs.retain(|p| p.1 > 0.0);
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pairs.iter().map(|p| p.1).sum();
+    let mut below = 0.0;
+    for (i, &(v, w)) in pairs.iter().enumerate() {
+        below += w;
+        if 2.0 * below > total {
+            return Some(v);
+        }
+        if 2.0 * below == total {
+            return Some(0.5 * (v + pairs.get(i + 1).map_or(v, |p| p.0)));
+        }
+    }
+    None
+}
+
+proptest::proptest! {
+    /// The quickselect equals the sort, ties and exact halves included (small integer values
+    /// and weights make both common).
+    #[test]
+    fn the_quickselect_median_equals_the_sorted_one(
+        pairs in proptest::collection::vec((-5i32..5, 0u8..4), 0..40),
+    ) {
+        let pairs: Vec<(f64, f64)> = pairs.into_iter().map(|(v, w)| (f64::from(v), f64::from(w) * 0.5)).collect();
+        proptest::prop_assert_eq!(weighted_median(pairs.clone()), sorted_weighted_median(pairs));
+    }
+}
