@@ -189,7 +189,7 @@ fn run(args: Args) -> Result<()> {
         || Page::of_training(&run.figure(), &[(px, py)], &loss),
     )?;
     writeln!(out, "wrote plot: {}", args.plot.as_path().display())?;
-    if let Some(path) = args.animate.write(&run.figure(), Some(&[(px, py)]))? {
+    if let Some(path) = args.animate.write(|| run.figure(), Some(&[(px, py)]))? {
         writeln!(out, "wrote animation: {}", path.display())?;
     }
     match run.divergence_message() {

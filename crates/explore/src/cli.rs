@@ -289,15 +289,17 @@ impl AnimateArgs {
     }
 
     /// Writes the animation of `figure` (the whole run), beside the data `points` for the
-    /// line, if one was asked for, and returns where.
+    /// line, if one was asked for, and returns where. The figure is made only then: under a
+    /// loss without moments its landscape is many passes over the data.
     pub fn write(
         &self,
-        figure: &crate::plot::TrainFigure,
+        figure: impl FnOnce() -> crate::plot::TrainFigure,
         points: Option<&[(f64, f64)]>,
     ) -> crate::Result<Option<&Path>> {
         let Some(path) = &self.animate else {
             return Ok(None);
         };
+        let figure = &figure();
         let count = self.frames as usize;
         crate::plot::save_gif(
             count,

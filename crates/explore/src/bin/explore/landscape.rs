@@ -167,7 +167,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
     args.save_params(&run, &plane.trained)?;
-    if let Some(path) = args.animate.write(&plane.train_figure(), None)? {
+    if let Some(path) = args.animate.write(|| plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }
     Ok(())

@@ -149,7 +149,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     if let Some(path) = args
         .animate
-        .write(&race.figure(), Some(&run.data.plot_points()))?
+        .write(|| race.figure(), Some(&run.data.plot_points()))?
     {
         run.note(&format!("wrote animation: {}", path.display()));
     }

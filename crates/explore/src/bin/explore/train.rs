@@ -391,7 +391,7 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     if let Some(path) = args
         .animate
-        .write(&line_run.figure(), Some(&run.data.plot_points()))?
+        .write(|| line_run.figure(), Some(&run.data.plot_points()))?
     {
         run.note(&format!("wrote animation: {}", path.display()));
     }
