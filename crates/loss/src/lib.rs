@@ -2,7 +2,7 @@
 //! reductions, and the capabilities the rest of slope asks a loss for instead of assuming MSE.
 //!
 //! Every loss is a [`Loss`]: its value with a [`Reduction`], its name and formula for labels,
-//! and optional capabilities — a fused kernel for the line `y = w·x + b` ([`line`]), an exact
+//! and optional capabilities — a fused kernel for the line `y = w·x + b` ([`mod@line`]), an exact
 //! optimum for the line with its bias pinned, a bound on its curvature (for the stable learning
 //! rate). [`AnyLoss`] is the one chosen at run time by its [`LossName`] and [`Params`].
 //!

@@ -169,7 +169,12 @@ impl LossLine {
         };
         LossLines {
             loss: self.loss.label(),
-            title: format!("loss of {} on {} along a line", self.model, self.source),
+            title: format!(
+                "{} of {} on {} along a line",
+                self.loss.label(),
+                self.model,
+                self.source
+            ),
             x_label: "t (0: start θ₀, 1: trained θ*)".into(),
             series: vec![
                 series("(1 − t)·θ₀ + t·θ*", &self.interpolation),

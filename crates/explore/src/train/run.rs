@@ -191,7 +191,7 @@ pub fn figure(
         points,
         steps: fit.path.seen().saturating_sub(1),
     };
-    let title = format!("gradient descent on {source}");
+    let title = format!("gradient descent on {source} under {label}");
     let landscape = if learn_bias {
         let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
         // At least the bias range that costs as much loss as the weight's range does.

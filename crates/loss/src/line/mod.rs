@@ -4,7 +4,7 @@
 //! same arithmetic in plain candle ops ([`plain`]) everywhere else. Tests hold the two equal.
 //!
 //! A loss opts in by implementing [`Residual`] in its own file and pointing its
-//! [`Loss::line_sweep`](crate::Loss::line_sweep) and [`Loss::line_loss`](crate::Loss::line_loss)
+//! [`Loss::line_sweep`] and [`Loss::line_loss`]
 //! at [`fused_sweep`] and [`fused_loss`].
 
 use candle_core::{Result, Tensor};
@@ -84,7 +84,7 @@ pub fn fused_loss<L: Loss + Residual>(
 }
 
 /// Inside a loss's `impl Loss`: says it has the fused line kernel and points
-/// [`Loss::line_sweep`](crate::Loss::line_sweep) and [`Loss::line_loss`](crate::Loss::line_loss)
+/// [`Loss::line_sweep`] and [`Loss::line_loss`]
 /// at [`fused_sweep`] and [`fused_loss`]. The loss implements [`Residual`] beside it.
 #[macro_export]
 macro_rules! fused_line_kernel {
