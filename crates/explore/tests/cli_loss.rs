@@ -757,3 +757,55 @@ fn a_search_for_the_best_line_on_big_data_is_said_not_run() {
         "{text}"
     );
 }
+
+#[test]
+fn a_saved_run_continued_under_another_loss_starts_afresh_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("huber.safetensors");
+    let saved = saved.to_str().unwrap();
+    ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "huber",
+        "--epochs",
+        "3",
+        "--save",
+        saved,
+    ]);
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--epochs",
+        "1",
+        "--init-from",
+        saved,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "not exactly where that run stopped: it was trained under Huber (δ = 1), not MSE"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Under the same loss it continues exactly: no note.
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "huber",
+        "--epochs",
+        "1",
+        "--init-from",
+        saved,
+    ]);
+    assert!(
+        !stderr(&out).contains("fresh optimizer"),
+        "{}",
+        stderr(&out)
+    );
+}

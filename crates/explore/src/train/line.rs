@@ -259,11 +259,14 @@ pub struct Resume {
     pub dtype: DType,
     /// The number of points it was trained on (other data is another run).
     pub points: usize,
+    /// The loss it minimised, as labels show it: `MSE`, `Huber (δ = 1)`.
+    pub loss: String,
 }
 
 impl Resume {
     /// Why continuing from `self` with `settings` and `plan` in `dtype` would not be the run
-    /// that never stopped (another optimizer, batch size, shuffle, seed, units or precision);
+    /// that never stopped (another loss, optimizer, batch size, shuffle, seed, units or
+    /// precision);
     /// `None` when it would.
     pub fn differs(
         &self,
@@ -285,6 +288,13 @@ impl Resume {
             ));
         }
         let batch = |b: Option<usize>| b.map_or("the whole data".to_string(), |b| b.to_string());
+        if self.loss != plan.loss.label() {
+            return Some(format!(
+                "it was trained under {}, not {}",
+                self.loss,
+                plan.loss.label()
+            ));
+        }
         if self.optimizer != settings.kind {
             return Some(format!(
                 "it was trained with {}, not {}",
@@ -446,6 +456,7 @@ pub fn fit_line<'a>(
             standardize: units,
             dtype: x.dtype(),
             points: n,
+            loss: plan.loss.label(),
         });
     }
     Ok(fit)

@@ -77,6 +77,7 @@ pub fn save_line(
             ("slope.standardize".to_string(), units),
             ("slope.dtype".to_string(), r.dtype.as_str().to_string()),
             ("slope.points".to_string(), r.points.to_string()),
+            ("slope.loss".to_string(), r.loss.clone()),
         ]));
     }
     crate::io::write_safetensors(path, &tensors, header)
@@ -174,6 +175,11 @@ fn read_resume(
         seed: parse("seed", field("seed")?)?,
         standardize,
         points: counted("points")? as usize,
+        // Files from before losses were chosen were all trained under MSE.
+        loss: header
+            .get("slope.loss")
+            .cloned()
+            .unwrap_or_else(|| "MSE".to_string()),
         dtype: match field("dtype")? {
             "f32" => DType::F32,
             "f64" => DType::F64,
