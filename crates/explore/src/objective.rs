@@ -121,7 +121,12 @@ impl Objective {
 
     /// The best line: the exact optimum where the loss has one, else found numerically (every
     /// loss here is convex in `(A, b)`), with how: `closed-form`, `exact (weighted median)` or
-    /// `numerical`.
+    /// `numerical`. MSE's closed form is the only answer for MSE: data without one (every x the
+    /// same) has no unique best line, and that is said.
+    pub fn best(&self, fit: BiasFit) -> (std::result::Result<Optimum, String>, &'static str) {
+        self.best_within(fit, usize::MAX)
+    }
+
     /// [`Objective::best`] where it is cheap: the exact optimum always, the numerical search only
     /// on data of at most [`SEARCHED_POINTS`] points (it takes thousands of passes over them);
     /// beyond, it says so. For the summaries of train and race and the default tables.
@@ -129,37 +134,52 @@ impl Objective {
         &self,
         fit: BiasFit,
     ) -> (std::result::Result<Optimum, String>, &'static str) {
-        match self.optimum(fit) {
-            Ok(o) => (Ok(o), self.how()),
-            Err(_) if self.loss.which() != LossName::Mse && self.moments.n() > SEARCHED_POINTS => (
-                Err(format!(
-                    "not searched for on more than {SEARCHED_POINTS} points (explore compare \
-                     finds it)"
-                )),
-                "numerical",
-            ),
-            Err(_) => self.best(fit),
+        self.best_within(fit, SEARCHED_POINTS)
+    }
+
+    /// Where a default table of another loss than MSE is centred: its exact optimum (`exact`,
+    /// from [`Objective::optimum`]), else its numerical best where that is cheap; `None` for MSE
+    /// (whose default tables centre themselves) or when neither is there.
+    pub fn centre(
+        &self,
+        exact: &std::result::Result<Optimum, String>,
+        fit: BiasFit,
+    ) -> Option<Optimum> {
+        match exact {
+            _ if self.loss.which() == LossName::Mse => None,
+            Ok(o) => Some(*o),
+            Err(_) => self.search(fit, SEARCHED_POINTS).ok(),
         }
     }
 
-    /// MSE's closed form is the only answer for MSE: data without one (every x the same) has
-    /// no unique best line, and that is said.
-    pub fn best(&self, fit: BiasFit) -> (std::result::Result<Optimum, String>, &'static str) {
+    /// The exact optimum, else the numerical search on data of at most `most` points.
+    fn best_within(
+        &self,
+        fit: BiasFit,
+        most: usize,
+    ) -> (std::result::Result<Optimum, String>, &'static str) {
         match self.optimum(fit) {
             Ok(o) => (Ok(o), self.how()),
             Err(why) if self.loss.which() == LossName::Mse => (Err(why), self.how()),
-            Err(_) => (
-                match minimize(self, fit) {
-                    Ok(Some(o)) => Ok(o),
-                    Ok(None) => Err(format!(
-                        "none (the loss of {} on this data is flat, or keeps falling, in some \
-                         direction: no unique best line)",
-                        self.loss.label()
-                    )),
-                    Err(e) => Err(format!("none ({e})")),
-                },
-                "numerical",
-            ),
+            Err(_) => (self.search(fit, most), "numerical"),
+        }
+    }
+
+    /// The best line found numerically, on data of at most `most` points; why not otherwise.
+    pub fn search(&self, fit: BiasFit, most: usize) -> std::result::Result<Optimum, String> {
+        if self.moments.n() > most {
+            return Err(format!(
+                "not searched for on more than {most} points (explore compare finds it)"
+            ));
+        }
+        match minimize(self, fit) {
+            Ok(Some(o)) => Ok(o),
+            Ok(None) => Err(format!(
+                "none (the loss of {} on this data is flat, or keeps falling, in some \
+                 direction: no unique best line)",
+                self.loss.label()
+            )),
+            Err(e) => Err(format!("none ({e})")),
         }
     }
 }

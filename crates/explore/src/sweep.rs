@@ -160,11 +160,9 @@ impl Sweep {
         let fit = model::BiasFit::Fixed(bias);
         let optimum = objective.optimum(fit);
         // The table around this loss's own best weight where it has one (MSE's elsewhere).
-        let weights = weights.unwrap_or_else(|| match objective.best_if_cheap(fit) {
-            (Ok(best), _) if loss.which() != LossName::Mse => {
-                crate::grid::weights_around(&moments, best.weight, 21)
-            }
-            _ => crate::grid::default_weights(&moments, fit, 21),
+        let weights = weights.unwrap_or_else(|| match objective.centre(&optimum, fit) {
+            Some(best) => crate::grid::weights_around(&moments, best.weight, 21),
+            None => crate::grid::default_weights(&moments, fit, 21),
         });
         let losses = losses(
             data,
@@ -300,16 +298,16 @@ impl Surface {
         method.check(loss.which())?;
         let moments = data.moments();
         let objective = Objective::new(*loss, data)?;
+        let fit = model::BiasFit::Learn;
+        let optimum = objective.optimum(fit);
         // The grid around this loss's own best line where it has one (MSE's elsewhere); found
         // only when a default axis needs it.
         let (default_w, default_b) = if weights.is_some() && biases.is_some() {
             (Vec::new(), Vec::new())
         } else {
-            match objective.best_if_cheap(model::BiasFit::Learn) {
-                (Ok(best), _) if loss.which() != LossName::Mse => {
-                    crate::grid::grid_around(&moments, (best.weight, best.bias), 81)
-                }
-                _ => crate::grid::default_grid(&moments, 81),
+            match objective.centre(&optimum, fit) {
+                Some(best) => crate::grid::grid_around(&moments, (best.weight, best.bias), 81),
+                None => crate::grid::default_grid(&moments, 81),
             }
         };
         let weights = weights.unwrap_or(default_w);
@@ -326,7 +324,7 @@ impl Surface {
             dtype,
             loss: *loss,
             moments,
-            optimum: objective.optimum(model::BiasFit::Learn),
+            optimum,
             how: objective.how(),
             source: data.describe(),
         })

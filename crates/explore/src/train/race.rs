@@ -40,6 +40,9 @@ pub struct Race {
     pub lanes: Vec<Lane>,
     /// The loss on the data: the landscape, the optimum and the bounds.
     pub objective: Objective,
+    /// The best line ([`Objective::best_if_cheap`]), found once: the report's optimum and the
+    /// lanes' target.
+    pub best: (std::result::Result<model::Optimum, String>, &'static str),
     pub learn_bias: bool,
     pub plan: Plan,
     pub source: String,
@@ -62,7 +65,8 @@ impl Race {
         mut on_row: impl FnMut(usize, &super::Row),
     ) -> Result<Self> {
         let learn_bias = start.1 != Bias::Zero;
-        let target = target(&objective, learn_bias);
+        let best = objective.best_if_cheap(model::BiasFit::learnt_or_pinned(learn_bias));
+        let target = target(&best.0, &objective);
         let mut lanes = Vec::with_capacity(entries.len());
         for (lane, &settings) in entries.iter().enumerate() {
             let mut within = None;
@@ -82,6 +86,7 @@ impl Race {
         Ok(Self {
             lanes,
             objective,
+            best,
             learn_bias,
             plan: *plan,
             source,
@@ -119,10 +124,7 @@ impl Race {
     /// optimum's, its final loss (the best marked), and whether it diverged.
     pub fn report(&self) -> Report {
         let column = |f: &dyn Fn(&Lane) -> f64| self.lanes.iter().map(f).collect::<Vec<f64>>();
-        let best = self
-            .objective
-            .best_if_cheap(model::BiasFit::learnt_or_pinned(self.learn_bias));
-        let (optimum, how) = best;
+        let (optimum, how) = self.best.clone();
         let lambda = self
             .objective
             .curvature(self.learn_bias, self.plan.standardize.is_some());
@@ -176,7 +178,7 @@ impl Race {
         .loss(&self.objective.loss)
         .optimum(optimum.clone().ok())
         .summary(describe_exact(&optimum, how, self.learn_bias, None));
-        if let Some(t) = target(&self.objective, self.learn_bias) {
+        if let Some(t) = target(&self.best.0, &self.objective) {
             report = report.summary(format!(
                 "epochs_to_1pct: the first epoch with loss ≤ {} (within 1% of the optimum's); \
                  stable_below: the largest stable lr of full-batch descent where one is known; nan: none (a \
@@ -225,9 +227,11 @@ impl Race {
 
 /// The loss within 1% of the optimum's, `1.01·L*` (a millionth of the data's mean square y when
 /// the fit is exact); `None` when there is no optimum.
-fn target(objective: &Objective, learn_bias: bool) -> Option<f64> {
-    let fit = model::BiasFit::learnt_or_pinned(learn_bias);
-    let best = objective.best_if_cheap(fit).0.ok()?.loss;
+fn target(
+    best: &std::result::Result<model::Optimum, String>,
+    objective: &Objective,
+) -> Option<f64> {
+    let best = best.as_ref().ok()?.loss;
     Some(if best > 0.0 {
         1.01 * best
     } else {
