@@ -359,16 +359,16 @@ impl LossArgs {
             _ => {}
         }
         let flags = [
-            ("delta", "--delta", Param::Delta),
-            ("beta", "--beta", Param::Beta),
-            ("pos_weight", "--pos-weight", Param::PosWeight),
+            ("delta", Param::Delta),
+            ("beta", Param::Beta),
+            ("pos_weight", Param::PosWeight),
         ];
         let uses: Vec<Use<'static>> = flags
             .iter()
-            .map(|&(id, flag, param)| {
+            .map(|&(id, param)| {
                 (
                     id,
-                    flag,
+                    param_flag(param),
                     name.uses().contains(&param),
                     match param {
                         Param::Delta => "it is huber's δ (--loss huber)",
@@ -400,14 +400,15 @@ pub fn loss_with(
         candle_core::DType::F32 => (v as f32).is_normal(),
         _ => v.is_normal(),
     };
-    for (flag, value) in [
-        ("--delta", params.delta),
-        ("--beta", params.beta),
-        ("--pos-weight", params.pos_weight),
+    for (param, value) in [
+        (Param::Delta, params.delta),
+        (Param::Beta, params.beta),
+        (Param::PosWeight, params.pos_weight),
     ] {
+        let flag = param_flag(param);
         if let Some(v) = value.filter(|v| *v > 0.0 && v.is_finite()) {
             held(flag, v, dtype)?;
-            let reciprocal = flag == "--beta" && !normal(1.0 / v);
+            let reciprocal = param == Param::Beta && !normal(1.0 / v);
             if !normal(v) || reciprocal {
                 return Err(usage(format!(
                     "{flag} {} is beyond what {} holds{}: give a value nearer 1",
@@ -419,12 +420,22 @@ pub fn loss_with(
         }
     }
     name.with(params).map_err(|e| {
-        let flag = match e.param {
-            Param::Delta => "--delta",
-            Param::Beta => "--beta",
-            Param::PosWeight => "--pos-weight",
-            Param::LabelSmoothing => "--label-smoothing",
-        };
-        usage(format!("{flag} must be {}, got {}", e.range, e.value))
+        usage(format!(
+            "{} must be {}, got {}",
+            param_flag(e.param),
+            e.range,
+            e.value
+        ))
     })
+}
+
+/// The flag that sets a loss's parameter: the library names it as PyTorch does (`pos_weight`),
+/// the command line as a flag.
+fn param_flag(param: Param) -> &'static str {
+    match param {
+        Param::Delta => "--delta",
+        Param::Beta => "--beta",
+        Param::PosWeight => "--pos-weight",
+        Param::LabelSmoothing => "--label-smoothing",
+    }
 }

@@ -495,20 +495,6 @@ fn loss_text(loss: f64) -> String {
     }
 }
 
-/// The closed-form optimum as a summary line: `closed-form optimum: A = -1 (loss 0)`, with
-/// `b = …` when the bias is learnt, or why there is none.
-pub fn describe_optimum(
-    optimum: &std::result::Result<model::Optimum, model::NoOptimum>,
-    with_bias: bool,
-) -> String {
-    describe_exact(
-        &optimum.map_err(|e| format!("none ({e})")),
-        "closed-form",
-        with_bias,
-        None,
-    )
-}
-
 /// The exact optimum found `how` (`closed-form`, `exact (weighted median)`), or why there is
 /// none — and then, for a grid or a table (`shown`), that the best shown is its own.
 pub fn describe_exact(
