@@ -293,7 +293,7 @@ fn animation(c: &mut Criterion) {
         std::ops::ControlFlow::Continue(())
     })
     .unwrap();
-    let figure = explore::train::figure(
+    let figure = explore::plot::TrainFigure::of(
         &[("descent", &fit)],
         &explore::objective::Objective::mse(moments),
         true,
@@ -309,7 +309,7 @@ fn animation(c: &mut Criterion) {
             explore::plot::save_gif(
                 100,
                 12,
-                |k| explore::train::animation_frame(&figure, Some(&points), k, 100),
+                |k| explore::plot::Frame::of(&figure, Some(&points), k, 100),
                 &path,
             )
             .unwrap()

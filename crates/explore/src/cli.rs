@@ -227,7 +227,7 @@ pub fn held(flag: &str, value: f64, dtype: candle_core::DType) -> anyhow::Result
         return Err(usage(format!(
             "{flag} {} is beyond what f32 holds (normal numbers from 1.2e-38 to 3.4e38): use \
              --dtype f64",
-            crate::report::human(value)
+            crate::number::human(value)
         )));
     }
     Ok(())
@@ -304,7 +304,7 @@ impl AnimateArgs {
         crate::plot::save_gif(
             count,
             self.fps as u32,
-            |k| crate::train::animation_frame(figure, points, k, count),
+            |k| crate::plot::Frame::of(figure, points, k, count),
             path.as_path(),
         )?;
         Ok(Some(path.as_path()))
@@ -412,7 +412,7 @@ pub fn loss_with(
             if !normal(v) || reciprocal {
                 return Err(usage(format!(
                     "{flag} {} is beyond what {} holds{}: give a value nearer 1",
-                    crate::report::human(v),
+                    crate::number::human(v),
                     dtype.as_str(),
                     if reciprocal { " as 1/β" } else { "" }
                 )));

@@ -231,3 +231,24 @@ pub fn grid_around(
         nice_range(bias, b_radius, count),
     )
 }
+
+/// The smallest and largest finite value, or `None` when there is none.
+pub fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .filter(|v| v.is_finite())
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
+}
+
+/// Widens `(lo, hi)` by `frac` of its width on each side, and an empty range to a unit one.
+pub fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
+    let width = hi - lo;
+    if width > 0.0 {
+        (lo - frac * width, hi + frac * width)
+    } else {
+        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        (lo - d, hi + d)
+    }
+}

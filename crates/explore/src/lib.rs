@@ -29,6 +29,7 @@ pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod sweep;
+pub mod thin;
 pub mod train;
 
 use std::path::PathBuf;

@@ -302,7 +302,7 @@ pub fn check_targets(loss: &AnyLoss, data: &Dataset) -> Result<()> {
                 "{} needs y in [0, 1] (a label or a probability), but point {} has y = {}",
                 loss.name(),
                 i + 1,
-                crate::report::human(y)
+                crate::number::human(y)
             ),
         }),
     }

@@ -1,16 +1,15 @@
 //! The loss of the line over a table of weights (`explore sweep`) and over an `(A, b)` grid
 //! (`explore surface`), evaluated either directly (the model on every point for every pair) or
 //! from the data's sufficient statistics (one pass over the data, then a closed formula per
-//! pair), with the report and the figure of each, under any loss.
+//! pair), under any loss. The results are plain data; `report` and `plot` render them.
 
 use candle_core::{DType, Device, Tensor};
 use loss::{AnyLoss, LossName};
 
 use crate::data::Dataset;
-use crate::grid::{argmin, grid};
+use crate::grid::{pad, span};
+use crate::number::human;
 use crate::objective::Objective;
-use crate::plot::{span, Heatmap, LossCurve};
-use crate::report::{describe_exact, human, Report};
 use crate::Result;
 
 /// How sweep and surface losses are computed.
@@ -180,7 +179,7 @@ impl Sweep {
         let (lo, hi) = if hi > lo {
             (lo, hi)
         } else {
-            crate::plot::pad((lo, hi), 0.0)
+            pad((lo, hi), 0.0)
         };
         let curve_weights = crate::grid::linspace(lo, hi, if hi > lo { 400 } else { 1 });
         let curve_losses = objective.grid(&curve_weights, &[bias])?;
@@ -197,70 +196,6 @@ impl Sweep {
             how: objective.how(),
             source: data.describe(),
         })
-    }
-
-    /// Rows `weight, loss`, the table's minimum marked, and the exact optimum beside it.
-    pub fn report(&self) -> Report {
-        let minimum = argmin(&self.losses);
-        let found = match minimum {
-            Some(i) => format!(
-                "minimum at A = {} (loss {})",
-                human(self.weights[i]),
-                human(self.losses[i])
-            ),
-            None => crate::report::no_minimum(&self.losses, self.dtype),
-        };
-        let title = format!(
-            "sweep of {}: {} of {} (bias fixed), method {}, {}",
-            self.source,
-            self.loss.label(),
-            formula(self.bias),
-            self.method.name(),
-            self.dtype.as_str()
-        );
-        #[derive(serde::Serialize)]
-        struct Details {
-            bias: f64,
-        }
-        Report::new(
-            vec!["weight", "loss"],
-            vec![self.weights.clone(), self.losses.clone()],
-            self.dtype,
-        )
-        .title(title)
-        .loss(&self.loss)
-        .optimum(self.optimum.clone().ok())
-        .summary(format!(
-            "{found}; {}",
-            describe_exact(&self.optimum, self.how, false, Some("the table's"))
-        ))
-        .details(&Details { bias: self.bias })
-    }
-
-    /// The exact loss curve over the table's range, the evaluated losses as dots, the table's
-    /// minimum and the exact optimum.
-    pub fn figure(&self) -> LossCurve {
-        let minimum = argmin(&self.losses).map(|i| (self.weights[i], self.losses[i]));
-        LossCurve {
-            title: format!(
-                "{} of {} on {}",
-                self.loss.label(),
-                formula(self.bias),
-                self.source
-            ),
-            loss: self.loss.label(),
-            x_label: "weight A".into(),
-            curve: self.curve.clone(),
-            // Every evaluated weight as a dot, up to a couple of thousand.
-            points: crate::plot::evenly(self.weights.len(), 2000)
-                .into_iter()
-                .map(|i| (self.weights[i], self.losses[i]))
-                .collect(),
-            minimum,
-            optimum: self.optimum.as_ref().ok().map(|o| (o.weight, o.loss)),
-            how: self.how.into(),
-            tracks: Vec::new(),
-        }
     }
 }
 
@@ -328,72 +263,6 @@ impl Surface {
             how: objective.how(),
             source: data.describe(),
         })
-    }
-
-    /// Rows `weight, bias, loss` in weight-major order, the grid's minimum and the optimum.
-    pub fn report(&self) -> Report {
-        let (weights, biases) = grid(&self.weights, &self.biases);
-        let minimum = argmin(&self.losses);
-        let found = match minimum {
-            Some(i) => format!(
-                "minimum at A = {}, b = {} (loss {})",
-                human(weights[i]),
-                human(biases[i]),
-                human(self.losses[i])
-            ),
-            None => crate::report::no_minimum(&self.losses, self.dtype),
-        };
-        let title = format!(
-            "surface of {}: {} of y = A·x + b over {} × {} (A, b), method {}, {}",
-            self.source,
-            self.loss.label(),
-            self.weights.len(),
-            self.biases.len(),
-            self.method.name(),
-            self.dtype.as_str()
-        );
-        Report::new(
-            vec!["weight", "bias", "loss"],
-            vec![weights, biases, self.losses.clone()],
-            self.dtype,
-        )
-        .title(title)
-        .loss(&self.loss)
-        .optimum(self.optimum.clone().ok())
-        .summary(format!(
-            "{found}; {}",
-            describe_exact(&self.optimum, self.how, true, Some("the grid's"))
-        ))
-    }
-
-    /// The heat map with contours, the grid minimum and the exact optimum.
-    pub fn figure(&self) -> Heatmap {
-        let nb = self.biases.len();
-        let minimum = argmin(&self.losses)
-            .map(|i| (self.weights[i / nb], self.biases[i % nb], self.losses[i]));
-        Heatmap {
-            title: format!("{} of y = A·x + b on {}", self.loss.label(), self.source),
-            loss: self.loss.label(),
-            x_label: "weight A".into(),
-            y_label: "bias b".into(),
-            weights: self.weights.clone(),
-            biases: self.biases.clone(),
-            losses: self.losses.clone(),
-            minimum,
-            optimum: self
-                .optimum
-                .as_ref()
-                .ok()
-                .map(|o| (o.weight, o.bias, o.loss)),
-            tracks: Vec::new(),
-        }
-    }
-}
-
-impl Surface {
-    /// The surface in 3-D, seen from `angle` (azimuth, elevation in degrees).
-    pub fn figure3d(&self, angle: (f64, f64)) -> crate::plot::Surface3d {
-        crate::plot::Surface3d::of(&self.figure(), angle, &|_, _| f64::NAN)
     }
 }
 

@@ -244,7 +244,7 @@ fn plots_are_written_as_png_and_svg() {
     let data =
         explore::data::read_csv(&root().join("data/linear.csv"), &Default::default()).unwrap();
     let opt = data.moments().least_squares(BiasFit::Learn).unwrap();
-    let human = explore::report::human;
+    let human = explore::number::human;
     let legend = format!(
         "closed-form optimum A = {}, b = {}, loss {}",
         human(opt.weight),

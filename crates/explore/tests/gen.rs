@@ -133,8 +133,8 @@ fn every_format_is_the_one_its_extension_names_and_reads_back_to_the_same_number
         first,
         format!(
             "{}\t{}",
-            explore::report::exact(want[0].0, DType::F64),
-            explore::report::exact(want[0].1, DType::F64)
+            explore::number::exact(want[0].0, DType::F64),
+            explore::number::exact(want[0].1, DType::F64)
         )
     );
     assert_eq!(

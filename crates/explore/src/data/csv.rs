@@ -706,7 +706,7 @@ pub fn write_csv(
     points: impl Iterator<Item = (f64, f64)>,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let exact = |v: f64| crate::report::exact(v, candle_core::DType::F64);
+    let exact = |v: f64| crate::number::exact(v, candle_core::DType::F64);
     writeln!(out, "x,y")?;
     for (x, y) in points {
         writeln!(out, "{},{}", exact(x), exact(y))?;

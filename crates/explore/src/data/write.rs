@@ -188,7 +188,7 @@ pub fn save(
 
 /// The shortest text that reads back as the same f64.
 fn exact(v: f64) -> String {
-    crate::report::exact(v, candle_core::DType::F64)
+    crate::number::exact(v, candle_core::DType::F64)
 }
 
 /// A header line `x{sep}y`, then a line per point.

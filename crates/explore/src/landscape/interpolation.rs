@@ -9,8 +9,6 @@ use candle_nn::VarMap;
 use super::{line, random_direction, Config, RECORDS};
 use crate::data::Dataset;
 use crate::grid::linspace;
-use crate::plot::{LossLines, Series};
-use crate::report::{human, Report};
 
 /// The loss along the interpolation and along a random direction, at each `t`.
 #[derive(Debug, Clone)]
@@ -87,100 +85,5 @@ impl LossLine {
             dtype,
             trained: trained.clone(),
         })
-    }
-
-    /// Rows `t, loss, random`: the loss along the interpolation and along the random direction.
-    pub fn report(&self) -> Report {
-        let (start, end) = (self.start_loss, self.trained_loss);
-        // The largest rise on the way from θ₀ to θ*: 0 when the loss falls all the way.
-        let between: Vec<f64> = self
-            .t
-            .iter()
-            .zip(&self.interpolation)
-            .filter(|(t, _)| (0.0..=1.0).contains(*t))
-            .map(|(_, &l)| l)
-            .collect();
-        let bump = between
-            .windows(2)
-            .scan(f64::INFINITY, |low, w| {
-                *low = low.min(w[0]);
-                Some(w[1] - *low)
-            })
-            .fold(0.0f64, f64::max);
-        #[derive(serde::Serialize)]
-        struct Details<'a> {
-            model: &'a str,
-            parameters: usize,
-            epochs: usize,
-            start_loss: f64,
-            trained_loss: f64,
-        }
-        Report::new(
-            vec!["t", "loss", "random"],
-            vec![
-                self.t.clone(),
-                self.interpolation.clone(),
-                self.random.clone(),
-            ],
-            self.dtype,
-        )
-        .loss(&self.loss)
-        .title(format!(
-            "loss of {} on {} along θ(t) = (1 − t)·θ₀ + t·θ* (loss) and along a random \
-             filter-normalised direction through θ* (random), both at θ* when t = 1",
-            self.model, self.source
-        ))
-        .details(&Details {
-            model: &self.model,
-            parameters: self.parameters,
-            epochs: self.epochs,
-            start_loss: start,
-            trained_loss: end,
-        })
-        .summary(if self.epochs == 0 {
-            format!(
-                "with --epochs 0 the start is the trained model (loss {}): the interpolation \
-                 is flat, and the random direction shows the landscape around it",
-                human(end)
-            )
-        } else if bump > 0.0 {
-            format!(
-                "from the start (t = 0, loss {}) to the trained model (t = 1, loss {}) the \
-                 loss rises by up to {} on the way",
-                human(start),
-                human(end),
-                human(bump)
-            )
-        } else {
-            format!(
-                "from the start (t = 0, loss {}) to the trained model (t = 1, loss {}) the \
-                 loss falls all the way: no barrier on the straight line",
-                human(start),
-                human(end)
-            )
-        })
-    }
-
-    /// Both lines against `t`.
-    pub fn figure(&self) -> LossLines {
-        let series = |label: &str, losses: &[f64]| Series {
-            label: label.into(),
-            losses: self.t.iter().copied().zip(losses.iter().copied()).collect(),
-        };
-        LossLines {
-            loss: self.loss.label(),
-            title: format!(
-                "{} of {} on {} along a line",
-                self.loss.label(),
-                self.model,
-                self.source
-            ),
-            x_label: "t (0: start θ₀, 1: trained θ*)".into(),
-            series: vec![
-                series("(1 − t)·θ₀ + t·θ*", &self.interpolation),
-                series("θ* + (t − 1)·d, d random (filter-normalised)", &self.random),
-            ],
-            marks: vec![(0.0, "start".into()), (1.0, "trained".into())],
-        }
     }
 }

@@ -8,9 +8,8 @@ use candle_nn::VarMap;
 
 use super::{hessian, Config, PowerIteration};
 use crate::data::Dataset;
+use crate::number::human;
 use crate::optim::Algorithm;
-use crate::plot::{LossHistory, Series, SharpnessFigure};
-use crate::report::{human, Report};
 
 /// A training run with its sharpness every `every` epochs.
 #[derive(Debug, Clone)]
@@ -103,12 +102,12 @@ impl Sharpness {
     }
 
     /// The bound the run is held to: its optimizer's own where one is known, else `2/lr`.
-    fn edge(&self) -> f64 {
+    pub fn edge(&self) -> f64 {
         self.stable_below.unwrap_or(self.bound())
     }
 
     /// What [`Sharpness::edge`] is, for the summary and the figure.
-    fn edge_name(&self) -> String {
+    pub fn edge_name(&self) -> String {
         let name = self.optimizer.name();
         match self.stable_below {
             Some(b) if b == self.bound() => format!("2/lr = {}", human(b)),
@@ -126,99 +125,5 @@ impl Sharpness {
         let n = self.sharpness.len();
         let tail = &self.sharpness[n - n.div_ceil(4).max(1).min(n)..];
         tail.iter().sum::<f64>() / tail.len().max(1) as f64 / self.edge()
-    }
-
-    /// Rows `epoch, sharpness, loss`, with `2/lr` and how close the run came to it.
-    pub fn report(&self) -> Report {
-        let epochs: Vec<f64> = self.epochs.iter().map(|&e| e as f64).collect();
-        #[derive(serde::Serialize)]
-        struct Details<'a> {
-            model: &'a str,
-            parameters: usize,
-            optimizer: &'static str,
-            lr: f64,
-            two_over_lr: f64,
-            stable_below: Option<f64>,
-            every: usize,
-        }
-        let peak = self
-            .sharpness
-            .iter()
-            .copied()
-            .fold(f64::NEG_INFINITY, f64::max);
-        let report = Report::new(
-            vec!["epoch", "sharpness", "loss"],
-            vec![epochs, self.sharpness.clone(), self.losses.clone()],
-            DType::F64,
-        )
-        .loss(&self.loss)
-        .title(format!(
-            "sharpness λmax(H) of {} on {} while training with {} at lr {} (f64)",
-            self.model,
-            self.source,
-            self.optimizer.name(),
-            human(self.lr)
-        ))
-        .details(&Details {
-            model: &self.model,
-            parameters: self.parameters,
-            optimizer: self.optimizer.name(),
-            lr: self.lr,
-            two_over_lr: self.bound(),
-            stable_below: self.stable_below,
-            every: self.every,
-        })
-        .summary(format!(
-            "λmax went from {} to a peak of {}; {}; over the last quarter of the run it \
-             averaged {:.0}% of it",
-            human(self.sharpness.first().copied().unwrap_or(f64::NAN)),
-            human(peak),
-            self.edge_name(),
-            100.0 * self.final_ratio()
-        ));
-        report
-    }
-
-    /// `λmax` per epoch with the `2/lr` line, and the loss below.
-    pub fn figure(&self) -> SharpnessFigure {
-        SharpnessFigure {
-            title: format!(
-                "sharpness of {} on {}: {} at lr {}",
-                self.model,
-                self.source,
-                self.optimizer.name(),
-                human(self.lr)
-            ),
-            sharpness: self
-                .epochs
-                .iter()
-                .zip(&self.sharpness)
-                .map(|(&e, &s)| (e as f64, s))
-                .collect(),
-            bound: self.edge(),
-            bound_label: match self.stable_below {
-                Some(_) => format!("{}: stable below", self.edge_name()),
-                None => format!(
-                    "2/lr = {}: plain gradient descent's bound ({} has none)",
-                    human(self.bound()),
-                    self.optimizer.name()
-                ),
-            },
-            loss: LossHistory {
-                loss: self.loss.label(),
-                title: "loss per epoch".into(),
-                series: vec![Series {
-                    label: "training loss".into(),
-                    losses: self
-                        .history
-                        .iter()
-                        .enumerate()
-                        .map(|(e, &l)| (e as f64, l))
-                        .collect(),
-                }],
-                optimum_loss: None,
-                extent: None,
-            },
-        }
     }
 }

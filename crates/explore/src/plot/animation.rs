@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use super::{msg, render, DataFit, Figure, TrainFigure};
 use crate::io::write_atomic_stream;
+use crate::number::human;
 use crate::{Error, Result};
 
 /// Where to write an animation; parsing refuses anything but a `.gif`.
@@ -188,4 +189,55 @@ fn changed(now: &[u8], previous: Option<&[u8]>, w: usize, h: usize) -> gif::Fram
     frame.height = bh as u16;
     frame.buffer = Cow::Owned(buffer);
     frame
+}
+
+impl Frame {
+    /// Frame `k` of `count` of a run's animation (`full`, its whole figure): the run up to that
+    /// point, the data `points` with the current line(s) when the run is the line's, and the epoch
+    /// (and loss, for one run) in the title. The first frame is the start, the last the end.
+    pub fn of(full: &TrainFigure, points: Option<&[(f64, f64)]>, k: usize, count: usize) -> Frame {
+        let fraction = if count > 1 {
+            k as f64 / (count - 1) as f64
+        } else {
+            1.0
+        };
+        let train = full.upto(fraction);
+        let last_epoch = full
+            .history
+            .series
+            .iter()
+            .filter_map(|s| s.losses.last())
+            .fold(0.0f64, |m, p| m.max(p.0));
+        let now = train
+            .history
+            .series
+            .iter()
+            .filter_map(|s| s.losses.last().copied())
+            .collect::<Vec<_>>();
+        let epoch = now.iter().fold(0.0f64, |m, p| m.max(p.0));
+        let title = match now[..] {
+            [(_, loss)] => format!(
+                "epoch {} of {}: loss {}",
+                human(epoch),
+                human(last_epoch),
+                human(loss)
+            ),
+            _ => format!("epoch {} of {}", human(epoch), human(last_epoch)),
+        };
+        let data = points.map(|points| {
+            let shown: Vec<(f64, f64)> = crate::thin::evenly(points.len(), 2000)
+                .into_iter()
+                .map(|i| points[i])
+                .collect();
+            // The data panel's axes hold every line the run passes through, so they stay put.
+            let every_line: Vec<(f64, f64)> = full.all_lines();
+            DataFit {
+                title: "the data and the line".into(),
+                extent: DataFit::extent_for(&shown, &every_line),
+                points: shown,
+                lines: train.current_lines(),
+            }
+        });
+        Frame { title, data, train }
+    }
 }

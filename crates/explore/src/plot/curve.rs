@@ -7,7 +7,9 @@ use super::{
     clipped_lines, draw_legend, draw_off_plot_arrow, draw_tracks, line_chart, msg, off_plot, pad,
     span, tick, Avoid, Figure, Track, CURVE, MINIMUM, OPTIMUM,
 };
-use crate::report::human;
+use crate::grid::argmin;
+use crate::number::human;
+use crate::sweep::formula;
 
 /// Loss against one parameter: a smooth curve, the evaluated table as dots, the table's minimum
 /// and the closed-form optimum marked. Optionally a path of points (gradient-descent steps).
@@ -143,5 +145,33 @@ impl Figure for LossCurve {
             &avoid,
         )?;
         Ok(())
+    }
+}
+
+impl crate::sweep::Sweep {
+    /// The exact loss curve over the table's range, the evaluated losses as dots, the table's
+    /// minimum and the exact optimum.
+    pub fn figure(&self) -> LossCurve {
+        let minimum = argmin(&self.losses).map(|i| (self.weights[i], self.losses[i]));
+        LossCurve {
+            title: format!(
+                "{} of {} on {}",
+                self.loss.label(),
+                formula(self.bias),
+                self.source
+            ),
+            loss: self.loss.label(),
+            x_label: "weight A".into(),
+            curve: self.curve.clone(),
+            // Every evaluated weight as a dot, up to a couple of thousand.
+            points: crate::thin::evenly(self.weights.len(), 2000)
+                .into_iter()
+                .map(|i| (self.weights[i], self.losses[i]))
+                .collect(),
+            minimum,
+            optimum: self.optimum.as_ref().ok().map(|o| (o.weight, o.loss)),
+            how: self.how.into(),
+            tracks: Vec::new(),
+        }
     }
 }

@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{draw_legend, line_chart, msg, pad, span, tick, track_colour, Avoid, Figure, CURVE};
-use crate::report::human;
+use crate::number::human;
 
 /// The points, and one line `y = A·x + b` per run (named in the legend).
 #[derive(Debug, Clone, Default)]

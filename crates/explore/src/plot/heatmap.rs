@@ -9,7 +9,8 @@ use super::{
     axis_order, colour_at, colour_position, contour, draw_legend, draw_off_plot_arrow, draw_tracks,
     msg, off_plot, round_to_2_digits, span, tick, Avoid, Figure, Track, FAMILY, MINIMUM,
 };
-use crate::report::human;
+use crate::grid::argmin;
+use crate::number::human;
 
 /// Loss over an (A, b) grid as a heat map with contour lines and a colour bar, the grid minimum
 /// and the closed-form optimum marked, and optionally a descent path drawn over it.
@@ -261,5 +262,79 @@ impl Figure for Heatmap {
             )
             .map_err(msg)?;
         Ok(())
+    }
+}
+
+impl crate::sweep::Surface {
+    /// The heat map with contours, the grid minimum and the exact optimum.
+    pub fn figure(&self) -> Heatmap {
+        let nb = self.biases.len();
+        let minimum = argmin(&self.losses)
+            .map(|i| (self.weights[i / nb], self.biases[i % nb], self.losses[i]));
+        Heatmap {
+            title: format!("{} of y = A·x + b on {}", self.loss.label(), self.source),
+            loss: self.loss.label(),
+            x_label: "weight A".into(),
+            y_label: "bias b".into(),
+            weights: self.weights.clone(),
+            biases: self.biases.clone(),
+            losses: self.losses.clone(),
+            minimum,
+            optimum: self
+                .optimum
+                .as_ref()
+                .ok()
+                .map(|o| (o.weight, o.bias, o.loss)),
+            tracks: Vec::new(),
+        }
+    }
+
+    /// The surface in 3-D, seen from `angle` (azimuth, elevation in degrees).
+    pub fn figure3d(&self, angle: (f64, f64)) -> super::Surface3d {
+        super::Surface3d::of(&self.figure(), angle, &|_, _| f64::NAN)
+    }
+}
+
+impl crate::landscape::LossPlane {
+    /// The heat map of the plane with the projected run, its start and end marked.
+    pub fn figure(&self) -> Heatmap {
+        let n = self.axis.len();
+        let minimum =
+            argmin(&self.losses).map(|i| (self.axis[i / n], self.axis[i % n], self.losses[i]));
+        Heatmap {
+            loss: self.loss.label(),
+            title: format!(
+                "{} landscape of {} on {}",
+                self.loss.label(),
+                self.model,
+                self.source
+            ),
+            x_label: match self.directions {
+                crate::landscape::Directions::Axes => "α = weight A − A*".into(),
+                _ => "direction 1 (α)".into(),
+            },
+            y_label: match self.directions {
+                crate::landscape::Directions::Axes => "β = bias b − b*".into(),
+                _ => "direction 2 (β)".into(),
+            },
+            weights: self.axis.clone(),
+            biases: self.axis.clone(),
+            losses: self.losses.clone(),
+            minimum,
+            optimum: None,
+            tracks: vec![Track {
+                label: "descent".into(),
+                points: self.path.clone(),
+                steps: self.epochs.last().copied().unwrap_or(0),
+            }],
+        }
+    }
+
+    /// The plane in 3-D, seen from `angle` (azimuth, elevation in degrees), the run drawn on
+    /// it at its true losses.
+    pub fn figure3d(&self, angle: (f64, f64)) -> super::Surface3d {
+        super::Surface3d::of(&self.figure(), angle, &|_, k| {
+            self.path_losses.get(k).copied().unwrap_or(f64::NAN)
+        })
     }
 }

@@ -7,7 +7,7 @@ use super::{
     clipped_lines, draw_legend, layered_width, line_chart, msg, pad, round_to_2_digits, span,
     track_colour, Avoid, Figure, OPTIMUM,
 };
-use crate::report::human;
+use crate::number::human;
 
 /// One run's loss against epoch, named in the legend.
 #[derive(Debug, Clone, Default, PartialEq)]

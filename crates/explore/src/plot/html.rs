@@ -284,3 +284,22 @@ fn html_escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+impl crate::landscape::LossPlane {
+    /// The interactive page of the plane: the surface and the heat map, the run on them with
+    /// its true losses and epochs, the loss per epoch.
+    pub fn page(&self) -> Page {
+        let epochs: Vec<f64> = self.epochs.iter().map(|&e| e as f64).collect();
+        let mut page = Page::of_map(
+            &self.figure(),
+            std::slice::from_ref(&self.path_losses),
+            std::slice::from_ref(&epochs),
+        );
+        page.history = vec![PageHistory {
+            label: "training loss".into(),
+            epoch: epochs,
+            loss: self.path_losses.clone(),
+        }];
+        page
+    }
+}

@@ -93,3 +93,28 @@ impl Figure for LossLines {
         Ok(())
     }
 }
+
+impl crate::landscape::LossLine {
+    /// Both lines against `t`.
+    pub fn figure(&self) -> LossLines {
+        let series = |label: &str, losses: &[f64]| Series {
+            label: label.into(),
+            losses: self.t.iter().copied().zip(losses.iter().copied()).collect(),
+        };
+        LossLines {
+            loss: self.loss.label(),
+            title: format!(
+                "{} of {} on {} along a line",
+                self.loss.label(),
+                self.model,
+                self.source
+            ),
+            x_label: "t (0: start θ₀, 1: trained θ*)".into(),
+            series: vec![
+                series("(1 − t)·θ₀ + t·θ*", &self.interpolation),
+                series("θ* + (t − 1)·d, d random (filter-normalised)", &self.random),
+            ],
+            marks: vec![(0.0, "start".into()), (1.0, "trained".into())],
+        }
+    }
+}

@@ -37,8 +37,10 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::grid::{pad, span};
 use crate::io::write_atomic;
-use crate::report::human;
+use crate::number::human;
+use crate::thin::evenly;
 use crate::{Error, Result};
 
 /// The bundled font (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`).
@@ -805,106 +807,12 @@ fn draw_tracks<DB: DrawingBackend>(
     Ok(())
 }
 
-pub(crate) fn span(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    values
-        .filter(|v| v.is_finite())
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
-}
-
-/// Widens `(lo, hi)` by `frac` of its width on each side, and an empty range to a unit one.
-pub(crate) fn pad((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
-    let width = hi - lo;
-    if width > 0.0 {
-        (lo - frac * width, hi + frac * width)
-    } else {
-        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        (lo - d, hi + d)
-    }
-}
-
-/// At most `max` evenly spaced indices of `0..n`, the first and the last included: what a figure
-/// draws of a grid too fine to show every value (a 10⁷-point sweep would be a 1 GB SVG).
-pub fn evenly(n: usize, max: usize) -> Vec<usize> {
-    if n <= max {
-        return (0..n).collect();
-    }
-    if max < 2 {
-        return (0..max).collect();
-    }
-    let mut picked: Vec<usize> = (0..max)
-        .map(|k| ((k as f64) * (n - 1) as f64 / (max - 1) as f64).round() as usize)
-        .collect();
-    picked.dedup();
-    picked
-}
-
 /// The indices of `values` in increasing order of value, thinned evenly to at most `max`: the
 /// rows or columns of a grid to draw, whatever order and fineness it was given in.
 pub(crate) fn axis_order(values: &[f64], max: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..values.len()).collect();
     idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     evenly(idx.len(), max).into_iter().map(|k| idx[k]).collect()
-}
-
-/// At most about `2 × cap` items of a sequence of any length, evenly spaced: every `k`-th item
-/// is kept, and `k` doubles (dropping every other kept item) whenever `2 × cap` are held; the
-/// last item is always kept. A million-epoch path draws the same picture from a few thousand
-/// points, in bounded memory.
-#[derive(Debug, Clone)]
-pub struct Thinned<T> {
-    cap: usize,
-    every: usize,
-    seen: usize,
-    /// The kept items with their positions in the sequence, and the latest item.
-    kept: Vec<(usize, T)>,
-    last: Option<(usize, T)>,
-}
-
-impl<T: Clone> Thinned<T> {
-    /// Keeps between `cap` and `2 × cap` items (`cap` ≥ 1).
-    pub fn new(cap: usize) -> Self {
-        Self {
-            cap: cap.max(1),
-            every: 1,
-            seen: 0,
-            kept: Vec::new(),
-            last: None,
-        }
-    }
-
-    /// The next item of the sequence.
-    pub fn push(&mut self, item: T) {
-        let index = self.seen;
-        self.seen += 1;
-        if index % self.every == 0 {
-            self.kept.push((index, item.clone()));
-            if self.kept.len() >= 2 * self.cap {
-                self.every *= 2;
-                let every = self.every;
-                self.kept.retain(|(i, _)| i % every == 0);
-            }
-        }
-        self.last = Some((index, item));
-    }
-
-    /// How many items were pushed.
-    pub fn seen(&self) -> usize {
-        self.seen
-    }
-
-    /// The kept items in order, the last item of the sequence included.
-    pub fn items(&self) -> Vec<T> {
-        let last_kept = self.kept.last().map(|(i, _)| *i);
-        let last = self.last.iter().filter(|(i, _)| Some(*i) != last_kept);
-        self.kept
-            .iter()
-            .chain(last)
-            .map(|(_, t)| t.clone())
-            .collect()
-    }
 }
 
 /// What a PNG holds, to check a plot was really drawn: its size and how many distinct colours

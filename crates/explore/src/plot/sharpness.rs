@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::{
     clipped_lines, draw_legend, line_chart, msg, pad, span, Avoid, Figure, LossHistory, OPTIMUM,
 };
-use crate::report::human;
+use crate::number::human;
 
 /// `λmax` per epoch, the `2/lr` line, and the loss.
 #[derive(Debug, Clone)]
@@ -87,5 +87,50 @@ impl Figure for SharpnessFigure {
             &avoid,
         )?;
         self.loss.draw(&bottom)
+    }
+}
+
+impl crate::landscape::Sharpness {
+    /// `λmax` per epoch with the `2/lr` line, and the loss below.
+    pub fn figure(&self) -> SharpnessFigure {
+        SharpnessFigure {
+            title: format!(
+                "sharpness of {} on {}: {} at lr {}",
+                self.model,
+                self.source,
+                self.optimizer.name(),
+                human(self.lr)
+            ),
+            sharpness: self
+                .epochs
+                .iter()
+                .zip(&self.sharpness)
+                .map(|(&e, &s)| (e as f64, s))
+                .collect(),
+            bound: self.edge(),
+            bound_label: match self.stable_below {
+                Some(_) => format!("{}: stable below", self.edge_name()),
+                None => format!(
+                    "2/lr = {}: plain gradient descent's bound ({} has none)",
+                    human(self.bound()),
+                    self.optimizer.name()
+                ),
+            },
+            loss: LossHistory {
+                loss: self.loss.label(),
+                title: "loss per epoch".into(),
+                series: vec![super::Series {
+                    label: "training loss".into(),
+                    losses: self
+                        .history
+                        .iter()
+                        .enumerate()
+                        .map(|(e, &l)| (e as f64, l))
+                        .collect(),
+                }],
+                optimum_loss: None,
+                extent: None,
+            },
+        }
     }
 }

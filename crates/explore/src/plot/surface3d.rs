@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     axis_order, colour_at, colour_position, msg, span, tick, track_colour, Figure, FAMILY, MINIMUM,
 };
-use crate::report::human;
+use crate::number::human;
 
 /// A descent on the surface: `(x, z, loss)` points in order, named in the legend.
 #[derive(Debug, Clone, Default, PartialEq)]

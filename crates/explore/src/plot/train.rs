@@ -3,7 +3,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{span, Figure, Heatmap, LossCurve, LossHistory, Series, Track, SIZE};
+use super::{pad, span, Figure, Heatmap, LossCurve, LossHistory, Series, Track, SIZE};
+use crate::objective::Objective;
+use crate::train::{Fit, LineRun, Race};
 
 /// Where a descent is drawn: on the loss curve (bias pinned) or on the (A, b) heat map.
 #[derive(Debug, Clone)]
@@ -121,6 +123,175 @@ impl TrainFigure {
                 .iter()
                 .filter_map(|t| t.points.last().map(|&(w, _)| (t.label.clone(), w, 0.0)))
                 .collect(),
+        }
+    }
+}
+
+impl TrainFigure {
+    /// The picture of one run or several on the same data (the race): each path over the exact loss
+    /// landscape (the curve when the bias is pinned, the (A, b) heat map when it is learnt), and the
+    /// losses against epoch, each named by its label.
+    pub fn of(
+        runs: &[(&str, &Fit)],
+        objective: &Objective,
+        learn_bias: bool,
+        source: &str,
+    ) -> TrainFigure {
+        let fit = model::BiasFit::learnt_or_pinned(learn_bias);
+        let optimum = objective.optimum(fit).ok();
+        let moments = &objective.moments;
+        let label = objective.loss.label();
+        // The landscape is evaluated exactly; a loss that cannot be (a failed pass over the
+        // points) leaves it blank rather than stopping the figure.
+        let grid = |weights: &[f64], biases: &[f64]| {
+            objective
+                .grid(weights, biases)
+                .unwrap_or_else(|_| vec![f64::NAN; weights.len() * biases.len()])
+        };
+        let paths: Vec<Vec<(f64, f64)>> = runs.iter().map(|(_, f)| f.path.items()).collect();
+        let all = || paths.iter().flatten();
+        // The view covers every path and the optimum, with a margin.
+        let around = |values: &mut dyn Iterator<Item = f64>| {
+            let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
+            crate::grid::linspace(lo, hi, 121)
+        };
+        let weights = around(&mut all().map(|p| p.0).chain(optimum.map(|o| o.weight)));
+        let track = |(label, fit): &(&str, &Fit), points: Vec<(f64, f64)>| Track {
+            label: label.to_string(),
+            points,
+            steps: fit.path.seen().saturating_sub(1),
+        };
+        let title = format!("gradient descent on {source} under {label}");
+        let landscape = if learn_bias {
+            let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
+            // At least the bias range that costs as much loss as the weight's range does.
+            let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
+            let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
+            let half = crate::grid::bias_radius(moments, 0.5 * (w_hi - w_lo));
+            if half > 0.5 * (b_hi - b_lo) {
+                let mid = 0.5 * (b_lo + b_hi);
+                biases = crate::grid::linspace(mid - half, mid + half, biases.len());
+            }
+            let losses = grid(&weights, &biases);
+            Landscape::Map(Heatmap {
+                title,
+                loss: label.clone(),
+                x_label: "weight A".into(),
+                y_label: "bias b".into(),
+                weights,
+                biases,
+                losses,
+                minimum: None,
+                optimum: optimum.map(|o| (o.weight, o.bias, o.loss)),
+                tracks: runs
+                    .iter()
+                    .zip(&paths)
+                    .map(|(run, path)| track(run, path.clone()))
+                    .collect(),
+            })
+        } else {
+            let curve = grid(&weights, &[0.0]);
+            Landscape::Curve(LossCurve {
+                title,
+                loss: label.clone(),
+                x_label: "weight A".into(),
+                curve: weights.iter().copied().zip(curve).collect(),
+                points: Vec::new(),
+                minimum: None,
+                optimum: optimum.map(|o| (o.weight, o.loss)),
+                how: objective.how().into(),
+                tracks: runs
+                    .iter()
+                    .zip(&paths)
+                    .map(|(run, path)| {
+                        let ws: Vec<f64> = path.iter().map(|p| p.0).collect();
+                        track(run, ws.iter().copied().zip(grid(&ws, &[0.0])).collect())
+                    })
+                    .collect(),
+            })
+        };
+        let series = runs
+            .iter()
+            .map(|(label, fit)| Series {
+                label: label.to_string(),
+                losses: fit
+                    .history
+                    .items()
+                    .iter()
+                    .map(|r| (r.epoch as f64, r.loss))
+                    .collect(),
+            })
+            .collect();
+        TrainFigure {
+            landscape,
+            history: LossHistory {
+                title: "loss per epoch".into(),
+                loss: label,
+                series,
+                optimum_loss: optimum.map(|o| o.loss),
+                extent: None,
+            },
+        }
+    }
+}
+
+impl LineRun {
+    /// The picture of the run: its path over the exact loss landscape (the curve when the bias
+    /// is pinned, the (A, b) heat map when it is learnt), and its loss against epoch.
+    pub fn figure(&self) -> TrainFigure {
+        let diverged = if self.fit.diverged.is_some() {
+            " (diverged)"
+        } else {
+            ""
+        };
+        let mut figure = TrainFigure::of(
+            &[("descent", &self.fit)],
+            &self.objective,
+            self.learn_bias,
+            &self.source,
+        );
+        figure.history.title = format!("loss per epoch{diverged}");
+        if let Some(series) = figure.history.series.first_mut() {
+            series.label = "training loss".into();
+        }
+        figure
+    }
+}
+
+impl Race {
+    /// Every lane's path on one landscape, and every loss on one axis.
+    pub fn figure(&self) -> TrainFigure {
+        let runs: Vec<(&str, &Fit)> = self
+            .lanes
+            .iter()
+            .map(|l| (l.settings.kind.name(), &l.fit))
+            .collect();
+        let mut figure = TrainFigure::of(&runs, &self.objective, self.learn_bias, &self.source);
+        figure.history.title = "loss per epoch".into();
+        figure
+    }
+}
+
+impl crate::landscape::LossPlane {
+    /// The plane with the run beside its loss per recorded epoch: what an animation draws.
+    pub fn train_figure(&self) -> TrainFigure {
+        TrainFigure {
+            landscape: Landscape::Map(self.figure()),
+            history: LossHistory {
+                loss: self.loss.label(),
+                title: "loss per epoch".into(),
+                series: vec![Series {
+                    label: "training loss".into(),
+                    losses: self
+                        .epochs
+                        .iter()
+                        .zip(&self.path_losses)
+                        .map(|(&e, &l)| (e as f64, l))
+                        .collect(),
+                }],
+                optimum_loss: None,
+                extent: None,
+            },
         }
     }
 }

@@ -10,6 +10,12 @@ use candle_core::DType;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::number::{exact, human};
+
+mod landscape;
+mod sweep;
+mod train;
+
 /// The output format of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
@@ -544,56 +550,6 @@ pub fn number(v: f64, dtype: DType) -> Value {
             .parse::<f64>()
             .map_or(Value::Null, |v| json!(v)),
         _ => json!(v),
-    }
-}
-
-/// The shortest text that reads back to the same value in `dtype`: for CSV. Very large and
-/// very small numbers take an exponent (`1e300`, not three hundred digits).
-pub fn exact(v: f64, dtype: DType) -> String {
-    match dtype {
-        DType::F32 => shortest(
-            f64::from(v as f32),
-            (v as f32).to_string(),
-            format!("{:e}", v as f32),
-        ),
-        _ => shortest(v, v.to_string(), format!("{v:e}")),
-    }
-}
-
-/// `plain` where it is short, `exponent` past 1e16 or below 1e-5.
-fn shortest(v: f64, plain: String, exponent: String) -> String {
-    let magnitude = v.abs();
-    if magnitude != 0.0 && magnitude.is_finite() && !(1e-5..1e16).contains(&magnitude) {
-        exponent
-    } else {
-        plain
-    }
-}
-
-/// Up to six significant digits, trailing zeros dropped, exponent form for the very large and
-/// very small: for tables and messages.
-pub fn human(v: f64) -> String {
-    if v == 0.0 {
-        return "0".into();
-    }
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let magnitude = v.abs().log10().floor() as i32;
-    if !(-4..7).contains(&magnitude) {
-        let s = format!("{v:.5e}");
-        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-        return format!("{}e{exponent}", trim_zeros(mantissa));
-    }
-    let decimals = (5 - magnitude).max(0) as usize;
-    trim_zeros(&format!("{v:.decimals$}")).to_string()
-}
-
-fn trim_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
     }
 }
 

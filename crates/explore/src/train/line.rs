@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
 use crate::optim::{Algorithm, AnyOptimizer, OptimState, Settings};
-use crate::plot::Thinned;
+use crate::thin::Thinned;
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
 /// the gradient there (the one the next update follows).
@@ -99,9 +99,9 @@ impl Diverged {
         if self.loss.is_finite() {
             format!(
                 "the loss grew from {} to {} (more than {}× its start) by epoch {}",
-                crate::report::human(self.start),
-                crate::report::human(self.loss),
-                crate::report::human(GROWTH_LIMIT),
+                crate::number::human(self.start),
+                crate::number::human(self.loss),
+                crate::number::human(GROWTH_LIMIT),
                 self.epoch
             )
         } else {
@@ -518,8 +518,8 @@ pub fn check_start(
         return Err(refuse(format!(
             "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: start \
              nearer the data ({changes}){}",
-            crate::report::human(weight),
-            crate::report::human(b),
+            crate::number::human(weight),
+            crate::number::human(b),
             if f64_would { dtype.as_str() } else { "f64" },
             if f64_would { " or use --dtype f64" } else { "" }
         )));

@@ -18,7 +18,7 @@ pub use line::{
 };
 pub use params::{load_line, save_line, Saved};
 pub use race::{Lane, LaneSummary, Race};
-pub use run::{animation_frame, bound_text, curvature, diverged_message, figure, LineRun};
+pub use run::{bound_text, curvature, diverged_message, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

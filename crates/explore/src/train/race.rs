@@ -1,6 +1,6 @@
-//! The race: several optimizers trained on the same data from the same start, side by side —
-//! one table (final loss, epochs to within 1% of the optimum) and one figure (every path on one
-//! landscape, every loss on one log axis).
+//! The race: several optimizers trained on the same data from the same start, side by side,
+//! each lane's path, losses and epochs to within 1% of the optimum kept for the table and the
+//! figure (every path on one landscape) that `report` and `plot` make of it.
 
 use std::ops::ControlFlow;
 
@@ -8,11 +8,8 @@ use candle_core::{DType, Result, Tensor};
 use model::Bias;
 
 use super::line::{fit_line, Fit, Plan};
-use super::run::figure;
 use crate::objective::Objective;
 use crate::optim::Settings;
-use crate::plot::TrainFigure;
-use crate::report::{describe_exact, human, Report};
 
 /// One optimizer's run in a race.
 #[derive(Debug, Clone)]
@@ -120,73 +117,9 @@ impl Race {
             .collect()
     }
 
-    /// One row per optimizer: its learning rate, the epoch its loss first came within 1% of the
-    /// optimum's, its final loss (the best marked), and whether it diverged.
-    pub fn report(&self) -> Report {
-        let column = |f: &dyn Fn(&Lane) -> f64| self.lanes.iter().map(f).collect::<Vec<f64>>();
-        let (optimum, how) = self.best.clone();
-        let lambda = self
-            .objective
-            .curvature(self.learn_bias, self.plan.standardize.is_some());
-        let title = format!(
-            "race on {}: {}, {} epochs{}{}, {}",
-            self.source,
-            self.objective.loss.label(),
-            self.plan.epochs,
-            self.plan
-                .batch_size
-                .map_or(String::new(), |b| format!(", batches of {b}")),
-            if self.plan.standardize.is_some() {
-                ", standardized x"
-            } else {
-                ""
-            },
-            self.dtype.as_str()
-        );
-        let names = self
-            .lanes
-            .iter()
-            .map(|l| l.settings.kind.name().to_string())
-            .collect();
-        let mut report = Report::new(
-            vec![
-                "lr",
-                "stable_below",
-                "epochs_to_1pct",
-                "diverged",
-                "final_loss",
-            ],
-            vec![
-                column(&|l| l.settings.lr),
-                column(&|l| {
-                    lambda
-                        .and_then(|lambda| l.settings.stable_lr(lambda))
-                        .unwrap_or(f64::NAN)
-                }),
-                column(&|l| l.within.map_or(f64::NAN, |e| e as f64)),
-                column(&|l| if l.fit.diverged.is_some() { 1.0 } else { 0.0 }),
-                // A diverged lane has no final loss to compare (nor to be marked the best).
-                column(&|l| match l.fit.diverged {
-                    Some(_) => f64::NAN,
-                    None => l.fit.last.map_or(f64::NAN, |r| r.loss),
-                }),
-            ],
-            self.dtype,
-        )
-        .labels("optimizer", names)
-        .title(title)
-        .loss(&self.objective.loss)
-        .optimum(optimum.clone().ok())
-        .summary(describe_exact(&optimum, how, self.learn_bias, None));
-        if let Some(t) = target(&self.best.0, &self.objective) {
-            report = report.summary(format!(
-                "epochs_to_1pct: the first epoch with loss ≤ {} (within 1% of the optimum's); \
-                 stable_below: the largest stable lr of full-batch descent where one is known; nan: none (a \
-                 diverged lane has no final_loss)",
-                human(t)
-            ));
-        }
-        report
+    /// The loss that counts as within 1% of the optimum's, where there is an optimum.
+    pub fn target(&self) -> Option<f64> {
+        target(&self.best.0, &self.objective)
     }
 
     /// The one-line message for a race in which a lane diverged (the first such lane, and how
@@ -210,18 +143,6 @@ impl Race {
                 lane.settings.kind.name()
             ),
         })
-    }
-
-    /// Every lane's path on one landscape, and every loss on one axis.
-    pub fn figure(&self) -> TrainFigure {
-        let runs: Vec<(&str, &Fit)> = self
-            .lanes
-            .iter()
-            .map(|l| (l.settings.kind.name(), &l.fit))
-            .collect();
-        let mut figure = figure(&runs, &self.objective, self.learn_bias, &self.source);
-        figure.history.title = "loss per epoch".into();
-        figure
     }
 }
 

@@ -117,7 +117,7 @@ pub fn run(args: Args) -> Result<()> {
         };
         return Err(usage(format!(
             "{flag} {}: {} could overflow f64: {} is beyond ±1.8e308{z}; give a smaller {flag}",
-            explore::report::exact(value, candle_core::DType::F64),
+            explore::number::exact(value, candle_core::DType::F64),
             o.column,
             o.formula,
         )));

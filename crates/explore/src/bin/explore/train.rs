@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use explore::cli::{finite, say};
 use explore::io::Stdout;
+use explore::number::human;
 use explore::objective::Objective;
 use explore::optim::Algorithm;
 use explore::plot::Page;
-use explore::report::human;
 use explore::train::{
     bound_text, check_start, fit_line, load_line, save_line, LineRun, Plan, Resume, Standardize,
     Start,
