@@ -193,8 +193,8 @@ fn run(args: Args) -> Result<()> {
     if let Some(path) = args.animate.write(|| run.figure(), Some(&[(px, py)]))? {
         writeln!(out, "wrote animation: {}", path.display())?;
     }
-    match run.divergence_message() {
-        Some(message) => anyhow::bail!(message),
+    match run.divergence() {
+        Some(diverged) => Err(diverged.into()),
         None => Ok(()),
     }
 }

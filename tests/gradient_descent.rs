@@ -171,7 +171,7 @@ fn a_start_beyond_the_range_is_explained_as_explore_train_explains_it() {
     assert_eq!(
         err,
         "error: point (-3, 3): at the start (A = 1e19, b = 0) the squared errors are beyond \
-         f32's range: start nearer the data (--init-weight) or use --dtype f64\n"
+         f32's range: start nearer the data (--init-weight); use --dtype f64\n"
     );
     let (code, out, err, files) = run_in_dir(&["--init-weight", "1e19", "--dtype", "f64"]);
     assert_eq!(code, Some(0), "{err}");

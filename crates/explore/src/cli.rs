@@ -51,11 +51,45 @@ pub fn run<T: clap::Parser>(main: impl FnOnce(T) -> anyhow::Result<()>) -> ExitC
             let usage = e
                 .downcast_ref::<crate::Error>()
                 .is_some_and(crate::Error::is_usage);
-            // `{:#}` prints an anyhow error's whole chain of causes on one line.
-            say(&format!("error: {}", one_line(&format!("{e:#}"))));
+            say(&format!("error: {}", one_line(&explain(&e))));
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
+}
+
+/// An error's whole chain of causes on one line, as anyhow's `{:#}` prints it, with each
+/// remedy the library names said as the flags that apply it.
+pub fn explain(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|cause| match cause.downcast_ref::<crate::Error>() {
+            Some(error) => error.explain(&remedy),
+            None => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// A remedy as the flags that apply it.
+pub fn remedy(r: crate::Remedy) -> String {
+    use crate::Remedy;
+    match r {
+        Remedy::RescaleOrStandardize => {
+            "rescale x (divide it by a power of ten), or use --standardize"
+        }
+        Remedy::F64 => "use --dtype f64",
+        Remedy::SmallerStepsOrLargerBatches => "lower --lr or enlarge --batch-size",
+        Remedy::NameColumns => "pick them with --x NAME --y NAME",
+        Remedy::SavedModel => "give the --model and --hidden it was saved with",
+        Remedy::RandomOrPca => "use --directions random or pca",
+        Remedy::AxesOrPcaOrKeep1d => {
+            "use --directions axes (the line's default) or pca, or add --keep-1d"
+        }
+        Remedy::PcaOrKeep1d => "try --directions pca, or --keep-1d",
+        Remedy::TwoEpochs => "give --epochs 2 or more",
+        Remedy::SmallerHidden => "give smaller --hidden layers",
+        Remedy::SmallerGrid => "give fewer --weights or --biases",
+    }
+    .to_string()
 }
 
 /// The arguments given on the command line (their ids, such as `batch_size`), as opposed to
@@ -165,6 +199,17 @@ fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// A flag's value that must be a finite number.
 pub fn finite(text: &str) -> Result<f64, String> {
     parse_finite(text).map_err(|e| e.to_string())
+}
+
+/// `X,Y` of a `--point`.
+pub fn point(text: &str) -> Result<(f64, f64), String> {
+    let expected = "expected X,Y (e.g. --point -3,3)";
+    let Some((xs, ys)) = text.split_once(',') else {
+        return Err(expected.into());
+    };
+    let number =
+        |s: &str, name: &str| parse_finite(s).map_err(|e| format!("{name} {e}; {expected}"));
+    Ok((number(xs, "X")?, number(ys, "Y")?))
 }
 
 /// A flag's value that must be a finite number > 0 (a learning rate, a distance).
@@ -431,6 +476,17 @@ pub fn loss_with(
 
 /// The flag that sets a loss's parameter: the library names it as PyTorch does (`pos_weight`),
 /// the command line as a flag.
+/// The flag that sets an optimizer's setting.
+pub fn hyper_flag(hyper: crate::optim::Hyper) -> &'static str {
+    use crate::optim::Hyper;
+    match hyper {
+        Hyper::Momentum => "--momentum",
+        Hyper::Betas => "--betas",
+        Hyper::Eps => "--eps",
+        Hyper::WeightDecay => "--weight-decay",
+    }
+}
+
 fn param_flag(param: Param) -> &'static str {
     match param {
         Param::Delta => "--delta",

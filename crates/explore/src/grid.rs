@@ -95,14 +95,10 @@ impl std::str::FromStr for Spec {
     }
 }
 
-/// Refuses a `weights × biases` grid of more than [`MAX_COUNT`] points, with a message that
-/// names the flags.
-pub fn check_grid_size(weights: usize, biases: usize) -> Result<(), String> {
-    let cells = weights.saturating_mul(biases);
-    if cells > MAX_COUNT {
-        return Err(format!(
-            "--weights × --biases: {weights} × {biases} = {cells} grid points is too many: at most {MAX_COUNT}"
-        ));
+/// Refuses a `weights × biases` grid of more than [`MAX_COUNT`] points.
+pub fn check_grid_size(weights: usize, biases: usize) -> crate::Result<()> {
+    if weights.saturating_mul(biases) > MAX_COUNT {
+        return Err(crate::Error::GridTooLarge { weights, biases }.mend(crate::Remedy::SmallerGrid));
     }
     Ok(())
 }

@@ -119,15 +119,17 @@ pub fn direct(
 
 /// A sweep over weights with the bias fixed: the table's losses beside the exact optimum, where
 /// the loss has one.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Sweep {
     pub weights: Vec<f64>,
     pub bias: f64,
     pub losses: Vec<f64>,
     pub method: Method,
+    #[serde(serialize_with = "crate::dtype_name")]
     pub dtype: DType,
     pub loss: AnyLoss,
-    /// The data's statistics: the default weights.
+    /// The data's statistics: the default weights (not data of the result).
+    #[serde(skip)]
     pub moments: model::Moments,
     /// The exact loss over the table's range, for the figure's curve.
     pub curve: Vec<(f64, f64)>,
@@ -200,15 +202,18 @@ impl Sweep {
 }
 
 /// A surface: the loss over the grid `weights × biases`, weight-major.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Surface {
     pub weights: Vec<f64>,
     pub biases: Vec<f64>,
     /// `losses[i * biases.len() + j]` is the loss at `(weights[i], biases[j])`.
     pub losses: Vec<f64>,
     pub method: Method,
+    #[serde(serialize_with = "crate::dtype_name")]
     pub dtype: DType,
     pub loss: AnyLoss,
+    /// The data's statistics (not data of the result).
+    #[serde(skip)]
     pub moments: model::Moments,
     /// The exact best line, or why there is none.
     pub optimum: std::result::Result<model::Optimum, String>,
@@ -247,7 +252,7 @@ impl Surface {
         };
         let weights = weights.unwrap_or(default_w);
         let biases = biases.unwrap_or(default_b);
-        crate::grid::check_grid_size(weights.len(), biases.len()).map_err(crate::Error::Usage)?;
+        crate::grid::check_grid_size(weights.len(), biases.len())?;
         let losses = losses(
             data, &weights, &biases, method, loss, dtype, device, progress,
         )?;

@@ -74,3 +74,10 @@ impl<T: Clone> Thinned<T> {
             .collect()
     }
 }
+
+/// As data, the kept items in order ([`Thinned::items`]).
+impl<T: Clone + serde::Serialize> serde::Serialize for Thinned<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items())
+    }
+}

@@ -181,11 +181,11 @@ fn bad_data_files_name_the_file_line_and_column() {
         (file("header.csv", "x,y\n"), "no data rows".to_string()),
         (
             file("nox.csv", "a,y\n1,2\n"),
-            "nox.csv:1: the header has no `x` column".to_string(),
+            "nox.csv:1: no `x` column".to_string(),
         ),
         (
             file("noy.csv", "x,z\n1,2\n"),
-            "noy.csv:1: the header has no `y` column".to_string(),
+            "noy.csv:1: no `y` column".to_string(),
         ),
         (
             file("text.csv", "x,y\n1,2\n3,abc\n"),

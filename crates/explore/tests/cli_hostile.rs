@@ -124,7 +124,7 @@ fn extreme_data_is_exact_or_refused() {
     one_line_error(
         &["sweep", "--data", &edge, "--weights", "0:2:3"],
         1,
-        "x = 1e308 (point 1) is beyond f32's range (±3.4e38) and would become infinite: use --dtype f64",
+        "x = 1e308 (point 1) is beyond f32's range (±3.4e38) and would become infinite; use --dtype f64",
     );
     // (1e300, 1), (2e300, 2): the loss at A = 0 is 2.5, the optimum A = 1e-300 with loss 0.
     let tilted = write(dir.path(), "tilted.csv", "x,y\n1e300,1\n2e300,2\n");
@@ -196,7 +196,7 @@ fn non_finite_flags_and_untrainable_starts_are_refused() {
             "1e18",
         ],
         1,
-        "beyond f32's range: start nearer the data (--init-weight, --init-bias) or use --dtype f64",
+        "beyond f32's range: start nearer the data (--init-weight, --init-bias); use --dtype f64",
     );
     // Data whose curvature overflows: the bound 2/λmax is 0, and the data is to blame.
     let dir = tempfile::tempdir().unwrap();
@@ -637,7 +637,7 @@ fn second_round_of_hostile_inputs() {
     for (args, needle) in [
         (
             vec!["--directions", "axes"],
-            "--directions axes needs a model with exactly two",
+            "the axes directions need a model with exactly two parameters (the line); this one has 321; use --directions random or pca",
         ),
         (
             vec!["--model", "line", "--directions", "random"],

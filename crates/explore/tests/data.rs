@@ -1,6 +1,7 @@
 //! The CSV reader and `--point` parser: good files read right, and no input makes them panic.
 
-use explore::data::{parse_point, read_csv, to_csv, Columns, Dataset};
+use explore::cli::point as parse_point;
+use explore::data::{read_csv, to_csv, Columns, Dataset};
 use proptest::prelude::*;
 
 /// The points of a data set, as f64.
@@ -32,7 +33,7 @@ fn points_from_flags() {
     assert_eq!(d.describe(), "point (-3, 3) (1 point)");
     assert_eq!(
         Dataset::from_points(&[(1.0, 2.0), (3.0, 4.0)]).describe(),
-        "--point (2 points)"
+        "the points given (2 points)"
     );
     assert!(parse_point("1,2,3")
         .unwrap_err()
@@ -60,12 +61,25 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("fuzz.csv");
         std::fs::write(&path, format!("x,y\n{text}")).unwrap();
-        let _ = read_csv(&path, &Columns::default());
+        if let Ok(d) = read_csv(&path, &Columns::default()) {
+            // Every point read is a line of the text with two finite numbers.
+            prop_assert!(!d.is_empty() && d.len() <= text.lines().count());
+            let (x, y) = xy(&d);
+            prop_assert!(x.iter().chain(&y).all(|v| v.is_finite()));
+        }
     }
 
     #[test]
-    fn no_point_text_panics(s in "\\PC*") {
-        let _ = parse_point(&s);
+    fn point_text_is_two_finite_numbers_or_refused(s in "\\PC*") {
+        match parse_point(&s) {
+            Ok((x, y)) => {
+                let (a, b) = s.split_once(',').expect("an accepted point has a comma");
+                prop_assert_eq!(a.trim().parse::<f64>().ok(), Some(x));
+                prop_assert_eq!(b.trim().parse::<f64>().ok(), Some(y));
+                prop_assert!(x.is_finite() && y.is_finite());
+            }
+            Err(e) => prop_assert!(e.contains("expected X,Y"), "{}", e),
+        }
     }
 }
 

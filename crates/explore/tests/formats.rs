@@ -243,7 +243,7 @@ fn each_forms_bad_input_is_one_clear_line() {
     let e = err(&files.join("numpy_compressed.npz"), &[]);
     assert!(
         e.contains(
-            "the archive has no array `x` (it has: sqft, price); pick them with --x NAME --y NAME"
+            "numpy_compressed.npz: no `x` array (it has: sqft, price); pick them with --x NAME --y NAME"
         ),
         "{e}"
     );

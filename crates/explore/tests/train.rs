@@ -245,8 +245,9 @@ fn divergence_stops_once_the_loss_grows_a_millionfold() {
         source: "the point".into(),
         dtype: DType::F32,
     }
-    .divergence_message()
-    .expect("a message for a run that diverged");
+    .divergence()
+    .expect("a run that diverged")
+    .to_string();
     assert!(
         msg.contains("the loss grew from 81 to 8.49347e7")
             && msg.contains("by epoch 10")

@@ -387,6 +387,22 @@ impl AnyLoss {
     }
 }
 
+/// A loss as data says it: `{"name": "huber", "label": "Huber (δ = 1)", "torch":
+/// "nn.HuberLoss"}`, its parameters in the label.
+impl serde::Serialize for AnyLoss {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Loss", 3)?;
+        s.serialize_field("name", self.name())?;
+        s.serialize_field("label", &self.label())?;
+        s.serialize_field("torch", self.which().torch())?;
+        s.end()
+    }
+}
+
 /// `(ŷ − y)²`, reduced as asked: [`Mse`]'s value, the lesson's loss.
 pub fn mse(pred: &Tensor, target: &Tensor, reduction: Reduction) -> Result<Tensor> {
     Mse.forward(pred, target, reduction)

@@ -93,7 +93,7 @@ impl BiasFit {
 }
 
 /// The closed-form least-squares line and its loss.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Optimum {
     pub weight: f64,
     pub bias: f64,

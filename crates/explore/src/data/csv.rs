@@ -390,13 +390,11 @@ impl Header {
                 .collect();
             match found[..] {
                 [i] => Ok(i),
-                [] => Err(err(
+                [] => Err(super::no_column(
                     format!("{file}:{line}"),
-                    format!(
-                        "the header has no `{name}` column (it has: {}); pick the columns with \
-                         --x NAME --y NAME",
-                        names.join(", ")
-                    ),
+                    name,
+                    "column",
+                    names.clone(),
                 )),
                 _ => Err(err(
                     format!("{file}:{line}"),

@@ -128,7 +128,7 @@ impl Dataset {
     }
 
     /// The data set of the given points, held in f64, described as `point (-3, 3)` for one
-    /// point and as `--point` for several.
+    /// point and as `the points given` for several.
     pub fn from_points(points: &[(f64, f64)]) -> Self {
         // f64 holds every finite f64.
         Self::from_points_as(points, Load::Points(DType::F64)).expect("f64 takes every point")
@@ -138,7 +138,7 @@ impl Dataset {
     pub fn from_points_as(points: &[(f64, f64)], load: Load) -> Result<Self> {
         let source = match points {
             [(x, y)] => format!("point ({x}, {y})"),
-            _ => "--point".to_string(),
+            _ => "the points given".to_string(),
         };
         let (x, y): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
         let mut collect = Collect::new(source, load, x.len());
@@ -241,10 +241,11 @@ impl Collect {
                     at: self.source.clone(),
                     msg: format!(
                         "{name} = {v:e} (point {}) is beyond f32's range (±3.4e38) and would \
-                         become infinite: use --dtype f64",
+                         become infinite",
                         self.moments.n() + i + 1
                     ),
-                });
+                }
+                .mend(crate::Remedy::F64));
             }
         }
         if let Store::F32(xs, ys) = &mut self.store {
@@ -341,18 +342,14 @@ impl Form {
     }
 }
 
-/// Parses the `X,Y` of a `--point` flag.
-pub fn parse_point(text: &str) -> Result<(f64, f64)> {
-    let bad = |msg: String| Error::Data {
-        at: format!("--point {text}"),
-        msg,
-    };
-    let Some((xs, ys)) = text.split_once(',') else {
-        return Err(bad("expected X,Y (e.g. --point -3,3)".into()));
-    };
-    let number = |s: &str, name: &str| -> Result<f64> {
-        crate::number::parse_finite(s)
-            .map_err(|e| bad(format!("{name} {e}; expected X,Y (e.g. --point -3,3)")))
-    };
-    Ok((number(xs, "X")?, number(ys, "Y")?))
+/// The error of a column (or an array) the data does not have, `has` those it has, mended by
+/// naming the columns.
+pub(crate) fn no_column(at: String, name: &str, what: &'static str, has: Vec<String>) -> Error {
+    Error::NoColumn {
+        at,
+        name: name.to_string(),
+        what,
+        has,
+    }
+    .mend(crate::Remedy::NameColumns)
 }

@@ -349,15 +349,12 @@ pub fn read_npz(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
             .collect();
         match found[..] {
             [(array, entry)] => Ok((array.clone(), entry.clone(), open()?)),
-            [] => Err(bad(format!(
-                "the archive has no array `{name}` (it has: {}); pick them with --x NAME \
-                 --y NAME",
-                names
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            [] => Err(super::no_column(
+                file.clone(),
+                name,
+                "array",
+                names.iter().map(|(n, _)| n.clone()).collect(),
+            )),
             _ => Err(bad(format!("the archive names `{name}` twice"))),
         }
     };

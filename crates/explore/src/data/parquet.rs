@@ -152,10 +152,12 @@ pub fn read_parquet(path: &Path, columns: &Columns, load: Load) -> Result<Datase
                 })?;
                 Ok((i, unsigned))
             }
-            [] => Err(bad(format!(
-                "no `{name}` column (it has: {}); pick the columns with --x NAME --y NAME",
-                names.join(", ")
-            ))),
+            [] => Err(super::no_column(
+                file.clone(),
+                name,
+                "column",
+                names.iter().map(|n| n.to_string()).collect(),
+            )),
             _ => Err(bad(format!("two columns are named `{name}`"))),
         }
     };

@@ -181,8 +181,8 @@ pub fn axes_directions(center: &Params) -> Result<(Params, Params)> {
     let values = center.flatten()?;
     if values.len() != 2 {
         candle_core::bail!(
-            "landscape: --directions axes needs a model with exactly two parameters (the line); \
-             this one has {}: use --directions random or pca",
+            "landscape: the axes directions need a model with exactly two parameters (the \
+             line); this one has {}: use random or PCA directions",
             values.len()
         );
     }

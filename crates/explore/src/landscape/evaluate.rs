@@ -86,7 +86,7 @@ pub fn project(
     if det.abs() <= 1e-300 || det.is_nan() {
         candle_core::bail!(
             "landscape: the two directions are parallel or zero (random directions leave biases \
-             at zero): try --directions pca, or --keep-1d"
+             at zero): try PCA directions, or random ones that keep the biases"
         );
     }
     points

@@ -3,7 +3,7 @@
 //! 2015), beside the loss along a random filter-normalised direction through `θ*`, on the same
 //! axis: `θ* + (t − 1)·d`, so that both pass the trained model at `t = 1`.
 
-use candle_core::{DType, Device, Result};
+use candle_core::{DType, Device};
 use candle_nn::VarMap;
 
 use super::{line, random_direction, Config, RECORDS};
@@ -11,7 +11,7 @@ use crate::data::Dataset;
 use crate::grid::linspace;
 
 /// The loss along the interpolation and along a random direction, at each `t`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct LossLine {
     /// The loss trained and drawn.
     pub loss: loss::AnyLoss,
@@ -29,15 +29,23 @@ pub struct LossLine {
     pub epochs: usize,
     /// "data/sine.csv (200 points)".
     pub source: String,
+    #[serde(serialize_with = "crate::dtype_name")]
     pub dtype: DType,
-    /// The parameters at the end of the run.
+    /// The parameters at the end of the run (tensors, saved by `--save`; not data of the
+    /// result).
+    #[serde(skip)]
     pub trained: super::Params,
 }
 
 impl LossLine {
     /// Trains the model of `config` on `data` and evaluates both lines at `config.steps` values
     /// of `t` from −0.5 to 1.5.
-    pub fn run(data: &Dataset, config: &Config, dtype: DType, device: &Device) -> Result<Self> {
+    pub fn run(
+        data: &Dataset,
+        config: &Config,
+        dtype: DType,
+        device: &Device,
+    ) -> crate::Result<Self> {
         let (net, x, y) = super::build(data, config, dtype, device)?;
         let loss = |_: &VarMap| {
             config
@@ -52,7 +60,10 @@ impl LossLine {
             config.stable_lr(data),
         )?;
         let (Some(start), Some(trained)) = (run.points.first(), run.points.last()) else {
-            candle_core::bail!("landscape: the training run recorded no parameters");
+            return Err(candle_core::Error::Msg(
+                "landscape: the training run recorded no parameters".into(),
+            )
+            .into());
         };
         let t = linspace(-0.5, 1.5, config.steps);
         let interpolation = line(net.varmap(), &loss, start, trained, &t)?;

@@ -35,7 +35,7 @@ use candle_nn::VarMap;
 use crate::data::Dataset;
 use crate::grid::linspace;
 use crate::optim::{AnyOptimizer, Settings};
-use crate::train::{diverged_message, train, Diverged, Ended};
+use crate::train::{train, Diverged, Divergence, Ended};
 use ::model::Mlp;
 
 pub use directions::{
@@ -66,7 +66,7 @@ pub fn train_recorded(
     settings: Settings,
     epochs: usize,
     records: usize,
-) -> Result<Recording> {
+) -> crate::Result<Recording> {
     record(varmap, loss, settings, (epochs, records), None)
 }
 
@@ -78,7 +78,7 @@ pub(crate) fn record(
     settings: Settings,
     (epochs, records): (usize, usize),
     bound: Option<f64>,
-) -> Result<Recording> {
+) -> crate::Result<Recording> {
     let every = (epochs / records.max(1)).max(1);
     let mut rec = Recording {
         epochs: Vec::new(),
@@ -105,7 +105,7 @@ pub(crate) fn train_full_batch(
     epochs: usize,
     bound: Option<f64>,
     mut on_step: impl FnMut(&crate::train::Step<'_>) -> Result<()>,
-) -> Result<()> {
+) -> crate::Result<()> {
     let vars = params::sorted_vars(varmap)
         .into_iter()
         .map(|(_, v)| v)
@@ -130,9 +130,12 @@ pub(crate) fn train_full_batch(
         diverged = Some(Diverged::non_finite(step, start));
     }
     match diverged {
-        Some(d) => Err(candle_core::Error::Msg(diverged_message(
-            &d, &settings, bound,
-        ))),
+        Some(diverged) => Err(crate::Error::Diverged(Box::new(Divergence {
+            diverged,
+            settings,
+            bound,
+            others: None,
+        }))),
         None => Ok(()),
     }
 }
@@ -249,36 +252,45 @@ impl Config {
     /// Refuses settings that cannot work, before any work: directions the model cannot have,
     /// and a model too large to train and record here (its path keeps [`RECORDS`] copies of the
     /// parameters, the optimizer a few more).
-    pub fn check(&self, dtype: DType) -> std::result::Result<(), String> {
+    pub fn check(&self, dtype: DType) -> crate::Result<()> {
         let parameters = self.parameters();
+        let refuse = |msg: String, remedy| Err(crate::Error::Usage(msg).mend(remedy));
         match self.directions {
             Some(Directions::Axes) if parameters != 2 => {
-                return Err(format!(
-                    "--directions axes needs a model with exactly two parameters (the line); \
-                     this one has {parameters}: use --directions random or pca"
-                ))
+                return refuse(
+                    format!(
+                        "the axes directions need a model with exactly two parameters (the \
+                         line); this one has {parameters}"
+                    ),
+                    crate::Remedy::RandomOrPca,
+                )
             }
             Some(Directions::Random) if self.model == ModelKind::Line && !self.keep_1d => {
-                return Err(
-                    "--directions random on the line: random directions leave the \
-                            bias at zero, so both would lie along the weight; use --directions \
-                            axes (the line's default) or pca, or add --keep-1d"
+                return refuse(
+                    "random directions on the line leave its bias at zero, so both would lie \
+                     along the weight"
                         .into(),
+                    crate::Remedy::AxesOrPcaOrKeep1d,
                 )
             }
             Some(Directions::Pca) if self.epochs < 2 => {
-                return Err(format!(
-                    "--directions pca needs a training path that spans a plane: give \
-                     --epochs 2 or more (got {})",
-                    self.epochs
-                ))
+                return refuse(
+                    format!(
+                        "PCA directions need a training path that spans a plane: {} epoch{} \
+                         make{} none",
+                        self.epochs,
+                        if self.epochs == 1 { "" } else { "s" },
+                        if self.epochs == 1 { "s" } else { "" }
+                    ),
+                    crate::Remedy::TwoEpochs,
+                )
             }
             _ => {}
         }
         self.check_size(dtype)
     }
 
-    fn check_size(&self, dtype: DType) -> std::result::Result<(), String> {
+    fn check_size(&self, dtype: DType) -> crate::Result<()> {
         let copies = RECORDS + 8;
         let per = copies * dtype.size_in_bytes();
         let parameters = self.parameters();
@@ -288,13 +300,14 @@ impl Config {
                 usize::MAX => format!("more than {}", usize::MAX),
                 n => n.to_string(),
             };
-            return Err(format!(
-                "--hidden: this MLP has {parameters} parameters, and recording its training \
-                 takes {copies} copies of them: at most {} parameters fit in {} GiB in {}",
+            return Err(crate::Error::Usage(format!(
+                "this MLP has {parameters} parameters, and recording its training takes \
+                 {copies} copies of them: at most {} parameters fit in {} GiB in {}",
                 BUDGET_BYTES / per,
                 BUDGET_BYTES >> 30,
                 dtype.as_str()
-            ));
+            ))
+            .mend(crate::Remedy::SmallerHidden));
         }
         Ok(())
     }
@@ -302,7 +315,7 @@ impl Config {
 
 /// A computed landscape: the loss over the plane around the trained parameters, with the
 /// training run projected onto it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct LossPlane {
     /// The loss trained and drawn.
     pub loss: loss::AnyLoss,
@@ -323,8 +336,11 @@ pub struct LossPlane {
     pub distance: f64,
     /// "data/sine.csv (200 points)".
     pub source: String,
+    #[serde(serialize_with = "crate::dtype_name")]
     pub dtype: DType,
-    /// The parameters at the end of the run: the plane's centre.
+    /// The parameters at the end of the run: the plane's centre (tensors, saved by `--save`;
+    /// not data of the result).
+    #[serde(skip)]
     pub trained: Params,
 }
 
@@ -338,7 +354,7 @@ impl LossPlane {
         dtype: DType,
         device: &Device,
         progress: &dyn Fn(usize, usize),
-    ) -> Result<Self> {
+    ) -> crate::Result<Self> {
         let (net, x, y) = build(data, config, dtype, device)?;
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
         let loss = |_: &VarMap| {
@@ -374,7 +390,7 @@ impl LossPlane {
         run: &Recording,
         config: &Config,
         progress: &dyn Fn(usize, usize),
-    ) -> Result<Self> {
+    ) -> crate::Result<Self> {
         Self::around_with(varmap, loss, run, config, None, progress)
     }
 
@@ -387,9 +403,12 @@ impl LossPlane {
         config: &Config,
         data: Option<(&Tensor, &Tensor, ::model::Activation)>,
         progress: &dyn Fn(usize, usize),
-    ) -> Result<Self> {
+    ) -> crate::Result<Self> {
         let Some(center) = run.points.last().cloned() else {
-            candle_core::bail!("landscape: the training run recorded no parameters");
+            return Err(candle_core::Error::Msg(
+                "landscape: the training run recorded no parameters".into(),
+            )
+            .into());
         };
         let parameters: usize = center.tensors.iter().map(Tensor::elem_count).sum();
         let dtype = center.tensors.first().map_or(DType::F64, Tensor::dtype);

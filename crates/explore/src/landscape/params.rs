@@ -172,21 +172,21 @@ impl Params {
                 let mut has: Vec<&String> = file.keys().collect();
                 has.sort();
                 bad(format!(
-                    "no `{name}` in the file (it has: {}): give the --model and --hidden it \
-                     was saved with",
+                    "no `{name}` in the file (it has: {})",
                     has.iter()
                         .map(|s| s.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))
+                .mend(crate::Remedy::SavedModel)
             })?;
             if t.dims() != like.dims() {
                 return Err(bad(format!(
-                    "`{name}` has shape {:?}, this model's has {:?}: give the --model and \
-                     --hidden it was saved with",
+                    "`{name}` has shape {:?}, this model's has {:?}",
                     t.dims(),
                     like.dims()
-                )));
+                ))
+                .mend(crate::Remedy::SavedModel));
             }
             let values = t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
             if let Some(v) = values.iter().find(|v| !v.is_finite()) {

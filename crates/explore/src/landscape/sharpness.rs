@@ -3,7 +3,7 @@
 //! the line, and then hovers there while the loss keeps falling, unsteadily. A run records
 //! `λmax` every few epochs beside the loss.
 
-use candle_core::{DType, Device, Result};
+use candle_core::{DType, Device};
 use candle_nn::VarMap;
 
 use super::{hessian, Config, PowerIteration};
@@ -12,7 +12,7 @@ use crate::number::human;
 use crate::optim::Algorithm;
 
 /// A training run with its sharpness every `every` epochs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Sharpness {
     /// The loss trained and drawn.
     pub loss: loss::AnyLoss,
@@ -33,7 +33,9 @@ pub struct Sharpness {
     pub every: usize,
     /// "data/sine.csv (200 points)".
     pub source: String,
-    /// The parameters at the end of the run.
+    /// The parameters at the end of the run (tensors, saved by `--save`; not data of the
+    /// result).
+    #[serde(skip)]
     pub trained: super::Params,
 }
 
@@ -47,7 +49,7 @@ impl Sharpness {
         every: usize,
         device: &Device,
         progress: &dyn Fn(usize, usize),
-    ) -> Result<Self> {
+    ) -> crate::Result<Self> {
         let dtype = DType::F64;
         let (net, x, y) = super::build(data, config, dtype, device)?;
         let loss = |_: &VarMap| {

@@ -30,7 +30,7 @@ use num_traits::Float;
 
 /// The settings an optimizer is built from, whichever it is: each takes what it uses
 /// ([`Algorithm::uses`]).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Settings {
     pub kind: Algorithm,
     /// The learning rate.
@@ -77,18 +77,6 @@ pub enum Hyper {
     Betas,
     Eps,
     WeightDecay,
-}
-
-impl Hyper {
-    /// The flag that sets it.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Hyper::Momentum => "--momentum",
-            Hyper::Betas => "--betas",
-            Hyper::Eps => "--eps",
-            Hyper::WeightDecay => "--weight-decay",
-        }
-    }
 }
 
 /// The numbers an update is computed in: the parameter's own dtype, as PyTorch does.

@@ -140,8 +140,8 @@ impl LossLine {
         })
         .summary(if self.epochs == 0 {
             format!(
-                "with --epochs 0 the start is the trained model (loss {}): the interpolation \
-                 is flat, and the random direction shows the landscape around it",
+                "trained for 0 epochs, the start is the trained model (loss {}): the \
+                 interpolation is flat, and the random direction shows the landscape around it",
                 human(end)
             )
         } else if bump > 0.0 {

@@ -134,10 +134,7 @@ impl Report {
     /// Which loss the numbers are of: the JSON's `loss`, `{"name": "huber", "label": "Huber (δ =
     /// 1)", "torch": "nn.HuberLoss"}`.
     pub fn loss(mut self, loss: &loss::AnyLoss) -> Self {
-        self.details.insert(
-            "loss".into(),
-            json!({"name": loss.name(), "label": loss.label(), "torch": loss.which().torch()}),
-        );
+        self.details.insert("loss".into(), json!(loss));
         self
     }
 

@@ -18,7 +18,7 @@ use crate::thin::Thinned;
 
 /// One row of a line's training run: the parameters after `epoch` updates, the loss there, and
 /// the gradient there (the one the next update follows).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Row {
     pub epoch: usize,
     pub weight: f64,
@@ -66,7 +66,7 @@ pub fn diverging(start: f64, loss: f64) -> bool {
 }
 
 /// Why a run was stopped as diverged.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Diverged {
     /// The epoch whose loss broke the rule.
     pub epoch: usize,
@@ -113,7 +113,7 @@ impl Diverged {
 /// How a line's run went, without holding its rows: how many there were, the first and last,
 /// bounded, evenly thinned records of the rows (one an epoch) and of the parameters at every
 /// update for the figure, and whether it diverged. Everything is in the data's own units.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Fit {
     /// Rows made, `epochs + 1` for a run that completed.
     pub rows: usize,
@@ -124,7 +124,9 @@ pub struct Fit {
     /// `(weight, bias)` before every update (mini-batches too), thinned to a few thousand.
     pub path: Thinned<(f64, f64)>,
     pub diverged: Option<Diverged>,
-    /// Where a run that completed ended, for [`Start::Resume`] to continue from exactly.
+    /// Where a run that completed ended, for [`Start::Resume`] to continue from exactly (the
+    /// optimizer's state, saved by `--save`, not data of the result).
+    #[serde(skip)]
     pub end: Option<Resume>,
 }
 
@@ -171,7 +173,7 @@ impl Fit {
 
 /// Standardized units: the line trains on `x' = (x − mean)/std`, where its parameters `(w', b')`
 /// stand for `w = w'/std`, `b = b' − w'·mean/std` in the data's own units.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Standardize {
     pub mean: f64,
     pub std: f64,
@@ -211,7 +213,7 @@ impl Standardize {
 }
 
 /// How the line is trained besides its optimizer: how long, in which batches, in which units.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Plan {
     pub epochs: usize,
     /// Points per update; `None`: the whole data set (full batch). The last batch of an epoch
@@ -311,11 +313,11 @@ impl Resume {
         }
         let batched = plan.batch_size.is_some();
         if batched && (self.shuffle, self.seed) != (plan.shuffle, plan.seed) {
-            return Some("its shuffle (--shuffle, --seed) was another".into());
+            return Some("its shuffle (on or off, and its seed) was another".into());
         }
         if self.standardize != plan.standardize {
             return Some(
-                "its units (--standardize, or the data's mean and std) were others".into(),
+                "its units (standardized x or not, or the data's mean and std) were others".into(),
             );
         }
         None
@@ -491,10 +493,10 @@ pub fn check_start(
     let lambda = super::curvature(moments, learn_bias, standardized);
     if !lambda.is_finite() {
         return Err(refuse(
-            "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate is \
-             stable: rescale x (divide it by a power of ten), or use --standardize"
+            "the curvature 2·mean(x²) of this data is beyond f64, so no learning rate is stable"
                 .into(),
-        ));
+        )
+        .mend(crate::Remedy::RescaleOrStandardize));
     }
     let b = match bias {
         Bias::Learnable(b) => b,
@@ -515,14 +517,18 @@ pub fn check_start(
     if worst.is_nan() || worst * worst > limit {
         // Beyond f32 only: f64 is a cure too.
         let f64_would = worst * worst <= f64::MAX && dtype != DType::F64;
-        return Err(refuse(format!(
+        let error = refuse(format!(
             "at the start (A = {}, b = {}) the squared errors are beyond {}'s range: start \
-             nearer the data ({changes}){}",
+             nearer the data ({changes})",
             crate::number::human(weight),
             crate::number::human(b),
             if f64_would { dtype.as_str() } else { "f64" },
-            if f64_would { " or use --dtype f64" } else { "" }
-        )));
+        ));
+        return Err(if f64_would {
+            error.mend(crate::Remedy::F64)
+        } else {
+            error
+        });
     }
     Ok(lambda)
 }

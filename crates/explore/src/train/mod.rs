@@ -18,7 +18,7 @@ pub use line::{
 };
 pub use params::{load_line, save_line, Saved};
 pub use race::{Lane, LaneSummary, Race};
-pub use run::{bound_text, curvature, diverged_message, LineRun};
+pub use run::{bound_text, curvature, Divergence, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

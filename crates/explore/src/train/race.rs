@@ -12,7 +12,7 @@ use crate::objective::Objective;
 use crate::optim::Settings;
 
 /// One optimizer's run in a race.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Lane {
     pub settings: Settings,
     pub fit: Fit,
@@ -32,10 +32,12 @@ pub struct LaneSummary {
 }
 
 /// A race between optimizers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Race {
     pub lanes: Vec<Lane>,
-    /// The loss on the data: the landscape, the optimum and the bounds.
+    /// The loss on the data: the landscape, the optimum and the bounds (the race's input, not
+    /// data of the result).
+    #[serde(skip)]
     pub objective: Objective,
     /// The best line ([`Objective::best_if_cheap`]), found once: the report's optimum and the
     /// lanes' target.
@@ -43,6 +45,7 @@ pub struct Race {
     pub learn_bias: bool,
     pub plan: Plan,
     pub source: String,
+    #[serde(serialize_with = "crate::dtype_name")]
     pub dtype: DType,
 }
 
@@ -122,9 +125,9 @@ impl Race {
         target(&self.best.0, &self.objective)
     }
 
-    /// The one-line message for a race in which a lane diverged (the first such lane, and how
-    /// many); `None` when none did.
-    pub fn divergence_message(&self) -> Option<String> {
+    /// The race's divergence as an error: the first lane that diverged, and how many more did;
+    /// `None` when none did.
+    pub fn divergence(&self) -> Option<crate::Error> {
         let lambda = self
             .objective
             .curvature(self.learn_bias, self.plan.standardize.is_some());
@@ -133,16 +136,12 @@ impl Race {
             .iter()
             .filter_map(|l| l.fit.diverged.map(|d| (l, d)));
         let (lane, d) = diverged.next()?;
-        let others = diverged.count();
-        let bound = lambda.and_then(|lambda| lane.settings.stable_lr(lambda));
-        let message = super::diverged_message(&d, &lane.settings, bound);
-        Some(match others {
-            0 => format!("{}: {message}", lane.settings.kind.name()),
-            n => format!(
-                "{}: {message} (and {n} more diverged)",
-                lane.settings.kind.name()
-            ),
-        })
+        Some(crate::Error::Diverged(Box::new(super::Divergence {
+            diverged: d,
+            settings: lane.settings,
+            bound: lambda.and_then(|lambda| lane.settings.stable_lr(lambda)),
+            others: Some(diverged.count()),
+        })))
     }
 }
 

@@ -21,16 +21,19 @@ pub fn curvature(moments: &Moments, learn_bias: bool, standardized: bool) -> f64
 }
 
 /// A training run of the line, with what its report and figure need.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct LineRun {
     pub fit: Fit,
-    /// The loss on the data: the exact landscape, the optimum and the stable bound.
+    /// The loss on the data: the exact landscape, the optimum and the stable bound (the
+    /// run's input, not data of the result).
+    #[serde(skip)]
     pub objective: Objective,
     pub learn_bias: bool,
     pub settings: Settings,
     pub plan: Plan,
     /// "data/linear.csv (100 points)".
     pub source: String,
+    #[serde(serialize_with = "crate::dtype_name")]
     pub dtype: DType,
 }
 
@@ -47,49 +50,86 @@ impl LineRun {
         self.settings.stable_lr(lambda)
     }
 
-    /// The one-line message for a run that diverged: where, why, the learning rate and its
-    /// stable bound; `None` when it did not diverge.
-    pub fn divergence_message(&self) -> Option<String> {
-        let d = self.fit.diverged?;
-        Some(diverged_message(&d, &self.settings, self.stable_lr()))
+    /// The run's divergence as an error (where, the learning rate and its stable bound);
+    /// `None` when it did not diverge.
+    pub fn divergence(&self) -> Option<crate::Error> {
+        let diverged = self.fit.diverged?;
+        Some(crate::Error::Diverged(Box::new(Divergence {
+            diverged,
+            settings: self.settings,
+            bound: self.stable_lr(),
+            others: None,
+        })))
     }
 }
 
-/// The one message of a diverged run, whichever path trained it: what happened, the learning
-/// rate and, where one is known, the bound it broke.
-pub fn diverged_message(d: &super::Diverged, settings: &Settings, bound: Option<f64>) -> String {
-    if d.epoch == 0 {
-        // Before any step: no learning rate is to blame.
-        return "the loss at the start is not a finite number (beyond the precision's range): \
-                no learning rate can help; rescale the data (divide x and y by a power of ten)"
-            .to_string();
-    }
-    let name = settings.kind.name();
-    let lr = human(settings.lr);
-    let why = match bound {
-        // Below full-batch descent's bound: the curvature of a mini-batch was larger.
-        Some(b) if b > 0.0 && settings.lr < b => format!(
-            "learning rate {lr} is below full-batch {name}'s bound {} on this data, but a \
-             mini-batch's curvature can exceed the whole data's: lower --lr or enlarge the \
-             batches",
-            bound_text(b)
-        ),
-        Some(b) if b > 0.0 => format!(
-            "learning rate {lr} is too large; {name} is stable only for lr < {} on this data",
-            bound_text(b)
-        ),
-        Some(_) if settings.momentum >= 1.0 && settings.kind.uses().contains(&Hyper::Momentum) => {
-            format!(
-                "no learning rate is stable for {name} with momentum {}",
-                human(settings.momentum)
-            )
+/// A run that diverged, whichever path trained it, with what its message says: what happened,
+/// the optimizer and its learning rate and, where one is known, the bound it broke.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Divergence {
+    pub diverged: super::Diverged,
+    pub settings: Settings,
+    /// The largest stable learning rate, where one is known.
+    pub bound: Option<f64>,
+    /// In a race: how many other lanes diverged too (the message names this lane).
+    pub others: Option<usize>,
+}
+
+impl Divergence {
+    /// The one-line message, the remedy said by `say` (see [`crate::Error::explain`]).
+    pub fn explain(&self, say: &dyn Fn(crate::Remedy) -> String) -> String {
+        let message = self.reason(say);
+        let name = self.settings.kind.name();
+        match self.others {
+            None => message,
+            Some(0) => format!("{name}: {message}"),
+            Some(n) => format!("{name}: {message} (and {n} more diverged)"),
         }
-        Some(_) => "no learning rate is stable on this data: its curvature is beyond the \
+    }
+
+    fn reason(&self, say: &dyn Fn(crate::Remedy) -> String) -> String {
+        let (d, settings, bound) = (&self.diverged, &self.settings, self.bound);
+        if d.epoch == 0 {
+            // Before any step: no learning rate is to blame.
+            return "the loss at the start is not a finite number (beyond the precision's range): \
+                no learning rate can help; rescale the data (divide x and y by a power of ten)"
+                .to_string();
+        }
+        let name = settings.kind.name();
+        let lr = human(settings.lr);
+        let why = match bound {
+            // Below full-batch descent's bound: the curvature of a mini-batch was larger.
+            Some(b) if b > 0.0 && settings.lr < b => format!(
+                "learning rate {lr} is below full-batch {name}'s bound {} on this data, but a \
+             mini-batch's curvature can exceed the whole data's: {}",
+                bound_text(b),
+                say(crate::Remedy::SmallerStepsOrLargerBatches)
+            ),
+            Some(b) if b > 0.0 => format!(
+                "learning rate {lr} is too large; {name} is stable only for lr < {} on this data",
+                bound_text(b)
+            ),
+            Some(_)
+                if settings.momentum >= 1.0 && settings.kind.uses().contains(&Hyper::Momentum) =>
+            {
+                format!(
+                    "no learning rate is stable for {name} with momentum {}",
+                    human(settings.momentum)
+                )
+            }
+            Some(_) => "no learning rate is stable on this data: its curvature is beyond the \
                     precision's range; rescale x"
-            .to_string(),
-        None => format!("learning rate {lr} is too large for {name} on this data"),
-    };
-    format!("{}: {why}", d.describe())
+                .to_string(),
+            None => format!("learning rate {lr} is too large for {name} on this data"),
+        };
+        format!("{}: {why}", d.describe())
+    }
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.explain(&|r| r.to_string()))
+    }
 }
 
 /// A stable bound as text: six significant digits, rounded down where rounding would go above

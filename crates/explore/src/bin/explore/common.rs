@@ -31,7 +31,7 @@ pub struct DataArgs {
     )]
     pub data: Option<PathBuf>,
     /// A point X,Y; repeat for more points (e.g. --point -3,3 --point 1,2).
-    #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = parse_point)]
+    #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = explore::cli::point)]
     pub points: Vec<(f64, f64)>,
     /// The name of the x column (or .npz array) in --data, any case.
     #[arg(
@@ -73,13 +73,6 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
             text.escape_default()
         )),
     }
-}
-
-fn parse_point(text: &str) -> Result<(f64, f64), String> {
-    data::parse_point(text).map_err(|e| match e {
-        explore::Error::Data { msg, .. } => msg,
-        other => other.to_string(),
-    })
 }
 
 impl DataArgs {
@@ -384,7 +377,12 @@ impl HyperArgs {
                 } else {
                     "--epochs 0 trains nothing, and no bound reported has it"
                 };
-                (id, hyper.flag(), taken && (trains || in_bound), why)
+                (
+                    id,
+                    explore::cli::hyper_flag(hyper),
+                    taken && (trains || in_bound),
+                    why,
+                )
             })
             .collect()
     }
@@ -402,10 +400,14 @@ impl HyperArgs {
             .iter()
             .find(|(h, given)| *given && !kind.uses().contains(h));
         if let (true, Some((hyper, _))) = (strict, unused) {
-            let takes: Vec<&str> = kind.uses().iter().map(|h| h.flag()).collect();
+            let takes: Vec<&str> = kind
+                .uses()
+                .iter()
+                .map(|h| explore::cli::hyper_flag(*h))
+                .collect();
             return Err(usage(format!(
                 "{} is not a setting of --optimizer {} (it takes --lr {})",
-                hyper.flag(),
+                explore::cli::hyper_flag(*hyper),
                 kind.name(),
                 takes.join(" ")
             )));

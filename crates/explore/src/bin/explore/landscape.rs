@@ -136,9 +136,7 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
         init_from: args.init_from.clone(),
     };
-    config
-        .check(args.common.dtype.dtype())
-        .map_err(explore::cli::usage)?;
+    config.check(args.common.dtype.dtype())?;
     if let Some(every) = args.sharpness {
         return sharpness(&args, &config, every as usize);
     }

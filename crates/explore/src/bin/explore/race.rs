@@ -154,8 +154,8 @@ pub fn run(args: Args) -> Result<()> {
         run.note(&format!("wrote animation: {}", path.display()));
     }
     // As `train`: what was asked for is written, then a diverged lane fails the run.
-    match race.divergence_message() {
-        Some(message) => anyhow::bail!(message),
+    match race.divergence() {
+        Some(diverged) => Err(diverged.into()),
         None => Ok(()),
     }
 }

@@ -43,8 +43,7 @@ pub fn run(args: Args) -> Result<()> {
     let loss = args.loss.loss(args.common.dtype.dtype())?;
     // The default axes have 81 values each, so the grid's size is known before any work.
     let count = |spec: &Option<Spec>| spec.as_ref().map_or(81, |s| s.0.len());
-    explore::grid::check_grid_size(count(&args.weights), count(&args.biases))
-        .map_err(explore::cli::usage)?;
+    explore::grid::check_grid_size(count(&args.weights), count(&args.biases))?;
     if args.view.view == ViewKind::Line {
         return Err(explore::cli::usage(
             "--view line is landscape's 1-D view; a surface is drawn as map or 3d",

@@ -395,8 +395,8 @@ pub fn run(args: Args) -> Result<()> {
     {
         run.note(&format!("wrote animation: {}", path.display()));
     }
-    if let Some(message) = line_run.divergence_message() {
-        anyhow::bail!(message);
+    if let Some(diverged) = line_run.divergence() {
+        return Err(diverged.into());
     }
     if let (Some(path), Some(last)) = (&args.save, line_run.fit.last) {
         let bias = ready.learn_bias.then_some(last.bias);
