@@ -2,33 +2,26 @@
 //! gradients so far, `G ← G + ∇L²`, `θ ← θ − lr·∇L/(√G + ε)` (`torch.optim.Adagrad`, ε 1e-10,
 //! no learning-rate decay).
 
-use super::{Hyper, Real, Rule, Settings};
+use super::{decayed, Hyper, Result, Rule, Settings, Values};
 
 /// Adagrad with PyTorch's defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct Adagrad;
 
 impl Rule for Adagrad {
-    /// The sum of squared gradients.
-    type State<F: Real> = Vec<F>;
     const USES: &'static [Hyper] = &[Hyper::Eps, Hyper::WeightDecay];
     const EPS: f64 = 1e-10;
 
-    fn state<F: Real>(len: usize, _s: &Settings) -> Vec<F> {
-        vec![F::zero(); len]
+    /// The sum of the squared gradients.
+    fn buffers(_s: &Settings) -> usize {
+        1
     }
 
-    fn buffers<F: Real>(sum: &mut Vec<F>) -> Vec<&mut Vec<F>> {
-        vec![sum]
-    }
-
-    fn step<F: Real>(sum: &mut Vec<F>, theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
-        let (lr, eps, wd) = (F::of(s.lr), F::of(Self::eps(s)), Self::weight_decay(s));
-        for ((p, &g), sum) in theta.iter_mut().zip(grad).zip(sum.iter_mut()) {
-            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
-            *sum = *sum + g * g;
-            *p = *p - g / (sum.sqrt() + eps) * lr;
-        }
+    fn step<V: Values>(theta: &V, grad: &V, sum: &mut [V], _t: u64, s: &Settings) -> Result<V> {
+        let decayed = decayed(grad, theta, Self::weight_decay(s))?;
+        let g = decayed.as_ref().unwrap_or(grad);
+        sum[0] = sum[0].add(&g.mul(g)?)?;
+        theta.sub(&g.div(&sum[0].sqrt()?.shift(Self::eps(s))?)?.scale(s.lr)?)
     }
 
     /// PyTorch's default, 0.01.

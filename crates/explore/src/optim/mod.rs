@@ -1,5 +1,6 @@
 //! Optimizers, one file each, with PyTorch's update rules and defaults (`torch.optim`). Each is
-//! a [`Rule`]: the per-parameter state and the update, written once over plain numbers; wrapped
+//! a [`Rule`]: the per-parameter buffers and the update, written once over [`Values`] (a number
+//! on the host, or a tensor on a device); wrapped
 //! as [`Optim`], each is a `candle_nn::Optimizer` that the training loop
 //! ([`crate::train::train`]) or any candle code can drive: `Optim::<Adam>::new(vars, settings)`.
 //! [`AnyOptimizer`] is the one chosen at run time by its [`Algorithm`] (`--optimizer`).
@@ -79,7 +80,8 @@ pub enum Hyper {
     WeightDecay,
 }
 
-/// The numbers an update is computed in: the parameter's own dtype, as PyTorch does.
+/// The numbers an update is computed in on the host: the parameter's own dtype, as PyTorch
+/// does.
 pub trait Real: Float + Send + Sync + std::fmt::Debug + 'static {
     /// `v` in this type.
     fn of(v: f64) -> Self;
@@ -97,10 +99,92 @@ impl Real for f64 {
     }
 }
 
-/// An optimizer's update rule: the state it keeps for each parameter, and one step.
+/// What an update rule computes with: one value of a parameter on the host, or a whole
+/// parameter as a tensor where it lives. A rule is written once over `Values`; the CPU runs it
+/// value by value (fastest for small models), any other device in tensor ops (no copy to the
+/// host and back). Constants are rounded to the values' dtype first, as PyTorch does.
+pub trait Values: Sized + Clone {
+    fn add(&self, other: &Self) -> Result<Self>;
+    fn sub(&self, other: &Self) -> Result<Self>;
+    fn mul(&self, other: &Self) -> Result<Self>;
+    fn div(&self, other: &Self) -> Result<Self>;
+    fn sqrt(&self) -> Result<Self>;
+    /// `self · c`.
+    fn scale(&self, c: f64) -> Result<Self>;
+    /// `self + c`.
+    fn shift(&self, c: f64) -> Result<Self>;
+    /// `self / c`.
+    fn over(&self, c: f64) -> Result<Self>;
+}
+
+impl<F: Real> Values for F {
+    fn add(&self, other: &Self) -> Result<Self> {
+        Ok(*self + *other)
+    }
+    fn sub(&self, other: &Self) -> Result<Self> {
+        Ok(*self - *other)
+    }
+    fn mul(&self, other: &Self) -> Result<Self> {
+        Ok(*self * *other)
+    }
+    fn div(&self, other: &Self) -> Result<Self> {
+        Ok(*self / *other)
+    }
+    fn sqrt(&self) -> Result<Self> {
+        Ok(Float::sqrt(*self))
+    }
+    fn scale(&self, c: f64) -> Result<Self> {
+        Ok(*self * F::of(c))
+    }
+    fn shift(&self, c: f64) -> Result<Self> {
+        Ok(*self + F::of(c))
+    }
+    fn over(&self, c: f64) -> Result<Self> {
+        Ok(*self / F::of(c))
+    }
+}
+
+impl Values for Tensor {
+    fn add(&self, other: &Self) -> Result<Self> {
+        Tensor::add(self, other)
+    }
+    fn sub(&self, other: &Self) -> Result<Self> {
+        Tensor::sub(self, other)
+    }
+    fn mul(&self, other: &Self) -> Result<Self> {
+        Tensor::mul(self, other)
+    }
+    fn div(&self, other: &Self) -> Result<Self> {
+        Tensor::div(self, other)
+    }
+    fn sqrt(&self) -> Result<Self> {
+        Tensor::sqrt(self)
+    }
+    // `affine` rounds its factors to the tensor's dtype and computes `v·mul + add`.
+    fn scale(&self, c: f64) -> Result<Self> {
+        self.affine(c, 0.0)
+    }
+    fn shift(&self, c: f64) -> Result<Self> {
+        self.affine(1.0, c)
+    }
+    // A true division (candle's `/ f64` multiplies by the reciprocal, which rounds otherwise).
+    fn over(&self, c: f64) -> Result<Self> {
+        let c = Tensor::new(c, self.device())?.to_dtype(self.dtype())?;
+        self.broadcast_div(&c)
+    }
+}
+
+/// `g + wd·θ`: weight decay added to the gradient (none when `wd` is 0).
+pub(crate) fn decayed<V: Values>(grad: &V, theta: &V, wd: f64) -> Result<Option<V>> {
+    if wd == 0.0 {
+        Ok(None)
+    } else {
+        Ok(Some(grad.add(&theta.scale(wd)?)?))
+    }
+}
+
+/// An optimizer's update rule: the buffers it keeps for each parameter, and one step.
 pub trait Rule: Sized + 'static {
-    /// The state of one parameter of `F` values (a momentum buffer, running averages).
-    type State<F: Real>: Send + std::fmt::Debug;
     /// The settings this optimizer takes besides the learning rate.
     const USES: &'static [Hyper];
     /// ε when not given (PyTorch's default), for those that use one.
@@ -118,15 +202,13 @@ pub trait Rule: Sized + 'static {
         s.weight_decay.unwrap_or(Self::WEIGHT_DECAY)
     }
 
-    /// Fresh state for a parameter of `len` values.
-    fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F>;
+    /// How many buffers the size of the parameter it keeps, each starting at zero (a velocity,
+    /// two running averages; none for plain SGD): what a saved run needs to continue exactly.
+    fn buffers(s: &Settings) -> usize;
 
-    /// The state's buffers, each as long as the parameter (none for plain SGD): what a saved run
-    /// needs to continue exactly.
-    fn buffers<F: Real>(state: &mut Self::State<F>) -> Vec<&mut Vec<F>>;
-
-    /// Step `t` (counted from 1): moves `theta` given its gradient `grad`.
-    fn step<F: Real>(state: &mut Self::State<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings);
+    /// Step `t` (counted from 1): `theta` moved given its gradient `grad`, the buffers updated
+    /// in place.
+    fn step<V: Values>(theta: &V, grad: &V, buffers: &mut [V], t: u64, s: &Settings) -> Result<V>;
 
     /// The largest learning rate at which this method is stable on a quadratic whose largest
     /// curvature is `lambda`, where that is known (0 when no rate is); `None` for adaptive
@@ -140,33 +222,72 @@ pub trait Rule: Sized + 'static {
     fn default_lr(lambda: f64, s: &Settings) -> f64;
 }
 
-/// A parameter and its state, in the parameter's dtype.
+/// The most buffers a rule keeps (Adam's two).
+const MAX_BUFFERS: usize = 2;
+
+/// A parameter and its buffers: on the CPU as host values in the parameter's dtype, elsewhere
+/// as tensors where the parameter lives.
 #[derive(Debug)]
-enum Param<R: Rule> {
-    F32(Var, R::State<f32>),
-    F64(Var, R::State<f64>),
+enum Param {
+    F32(Var, Vec<Vec<f32>>),
+    F64(Var, Vec<Vec<f64>>),
+    Tensors(Var, Vec<Tensor>),
+}
+
+impl Param {
+    fn var(&self) -> &Var {
+        match self {
+            Param::F32(var, _) | Param::F64(var, _) | Param::Tensors(var, _) => var,
+        }
+    }
 }
 
 /// The `candle_nn::Optimizer` of a [`Rule`]: at each step every parameter with a gradient is
-/// read out, updated in its own dtype, and written back.
+/// updated in its own dtype, value by value on the host for a parameter on the CPU, in tensor
+/// ops on the parameter's device otherwise.
 #[derive(Debug)]
 pub struct Optim<R: Rule> {
-    params: Vec<Param<R>>,
+    params: Vec<Param>,
     settings: Settings,
     t: u64,
+    rule: std::marker::PhantomData<R>,
 }
 
-fn update<R: Rule, F: Real + candle_core::WithDType>(
+/// One step of `R` value by value on the host: each value with its buffers' values.
+fn update_host<R: Rule, F: Real + candle_core::WithDType>(
     var: &Var,
-    state: &mut R::State<F>,
+    buffers: &mut [Vec<F>],
     grad: &Tensor,
     t: u64,
     s: &Settings,
 ) -> Result<()> {
     let mut theta: Vec<F> = var.as_tensor().flatten_all()?.to_vec1()?;
     let grad: Vec<F> = grad.flatten_all()?.to_vec1()?;
-    R::step(state, &mut theta, &grad, t, s);
+    let mut held = [F::zero(); MAX_BUFFERS];
+    let held = &mut held[..buffers.len()];
+    for (i, (p, g)) in theta.iter_mut().zip(&grad).enumerate() {
+        for (h, b) in held.iter_mut().zip(buffers.iter()) {
+            *h = b[i];
+        }
+        *p = R::step(p, g, held, t, s)?;
+        for (h, b) in held.iter().zip(buffers.iter_mut()) {
+            b[i] = *h;
+        }
+    }
     let new = Tensor::from_vec(theta, var.shape(), var.device())?;
+    var.set(&new)
+}
+
+/// One step of `R` in tensor ops where the parameter lives.
+fn update_tensors<R: Rule>(
+    var: &Var,
+    buffers: &mut [Tensor],
+    grad: &Tensor,
+    t: u64,
+    s: &Settings,
+) -> Result<()> {
+    let theta = var.as_tensor().detach();
+    let new = R::step(&theta, &grad.detach(), buffers, t, s)?;
     var.set(&new)
 }
 
@@ -176,24 +297,63 @@ impl<R: Rule> Optim<R> {
         Self::new(vars, Settings::new(Algorithm::default(), lr))
     }
 
+    /// The optimizer over `vars` updating every parameter in tensor ops where it lives, as it
+    /// does on devices other than the CPU: on the CPU it gives the host path's numbers.
+    pub fn on_tensors(vars: Vec<Var>, settings: Settings) -> Result<Self> {
+        Self::build(vars, settings, true)
+    }
+
+    fn build(vars: Vec<Var>, settings: Settings, tensors: bool) -> Result<Self> {
+        let count = R::buffers(&settings);
+        if count > MAX_BUFFERS {
+            candle_core::bail!("an optimizer keeps at most {MAX_BUFFERS} buffers, not {count}");
+        }
+        let mut params = Vec::with_capacity(vars.len());
+        for var in vars {
+            let host = !tensors && var.device().is_cpu();
+            let len = var.elem_count();
+            params.push(match var.dtype() {
+                DType::F32 if host => Param::F32(var, vec![vec![0.0; len]; count]),
+                DType::F64 if host => Param::F64(var, vec![vec![0.0; len]; count]),
+                DType::F32 | DType::F64 => {
+                    let zeros = (0..count)
+                        .map(|_| var.zeros_like())
+                        .collect::<Result<Vec<_>>>()?;
+                    Param::Tensors(var, zeros)
+                }
+                _ => continue,
+            });
+        }
+        Ok(Self {
+            params,
+            settings,
+            t: 0,
+            rule: std::marker::PhantomData,
+        })
+    }
+
     /// Its state: the steps taken and every parameter's buffers (as f64, which holds an f32
     /// exactly), so that [`Optim::restore`] continues exactly where this one is.
-    pub fn state(&mut self) -> OptimState {
+    pub fn state(&self) -> Result<OptimState> {
         let buffers = self
             .params
-            .iter_mut()
+            .iter()
             .map(|param| match param {
-                Param::F32(_, state) => R::buffers(state)
-                    .into_iter()
+                Param::F32(_, b) => Ok(b
+                    .iter()
                     .map(|b| b.iter().map(|&v| f64::from(v)).collect())
+                    .collect()),
+                Param::F64(_, b) => Ok(b.clone()),
+                Param::Tensors(_, b) => b
+                    .iter()
+                    .map(|t| t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>())
                     .collect(),
-                Param::F64(_, state) => R::buffers(state).into_iter().map(|b| b.clone()).collect(),
             })
-            .collect();
-        OptimState {
+            .collect::<Result<_>>()?;
+        Ok(OptimState {
             steps: self.t,
             buffers,
-        }
+        })
     }
 
     /// Continues from `state`, taken by [`Optim::state`] of the same optimizer over parameters
@@ -207,9 +367,24 @@ impl<R: Rule> Optim<R> {
             );
         }
         for (param, saved) in self.params.iter_mut().zip(&state.buffers) {
+            let len = param.var().elem_count();
+            check_saved(saved, R::buffers(&self.settings), len)?;
             match param {
-                Param::F32(_, s) => restore_into(R::buffers(s), saved, |v| v as f32)?,
-                Param::F64(_, s) => restore_into(R::buffers(s), saved, |v| v)?,
+                Param::F32(_, b) => {
+                    *b = saved
+                        .iter()
+                        .map(|v| v.iter().map(|&v| v as f32).collect())
+                        .collect()
+                }
+                Param::F64(_, b) => b.clone_from(saved),
+                Param::Tensors(var, b) => {
+                    *b = saved
+                        .iter()
+                        .map(|v| {
+                            Tensor::from_slice(v, var.shape(), var.device())?.to_dtype(var.dtype())
+                        })
+                        .collect::<Result<_>>()?
+                }
             }
         }
         self.t = state.steps;
@@ -226,29 +401,15 @@ pub struct OptimState {
     pub buffers: Vec<Vec<Vec<f64>>>,
 }
 
-fn restore_into<F: Real>(
-    buffers: Vec<&mut Vec<F>>,
-    saved: &[Vec<f64>],
-    of: impl Fn(f64) -> F,
-) -> Result<()> {
-    if buffers.len() != saved.len() {
+fn check_saved(saved: &[Vec<f64>], buffers: usize, len: usize) -> Result<()> {
+    if saved.len() != buffers {
         candle_core::bail!(
-            "optimizer state with {} buffers a parameter, not {}",
-            saved.len(),
-            buffers.len()
+            "optimizer state with {} buffers a parameter, not {buffers}",
+            saved.len()
         );
     }
-    for (buffer, values) in buffers.into_iter().zip(saved) {
-        if buffer.len() != values.len() {
-            candle_core::bail!(
-                "optimizer state of {} values, not {}",
-                values.len(),
-                buffer.len()
-            );
-        }
-        for (b, &v) in buffer.iter_mut().zip(values) {
-            *b = of(v);
-        }
+    if let Some(values) = saved.iter().find(|v| v.len() != len) {
+        candle_core::bail!("optimizer state of {} values, not {len}", values.len());
     }
     Ok(())
 }
@@ -257,41 +418,20 @@ impl<R: Rule> Optimizer for Optim<R> {
     type Config = Settings;
 
     fn new(vars: Vec<Var>, settings: Settings) -> Result<Self> {
-        let params = vars
-            .into_iter()
-            .filter_map(|var| match var.dtype() {
-                DType::F32 => Some(Param::F32(
-                    var.clone(),
-                    R::state(var.elem_count(), &settings),
-                )),
-                DType::F64 => Some(Param::F64(
-                    var.clone(),
-                    R::state(var.elem_count(), &settings),
-                )),
-                _ => None,
-            })
-            .collect();
-        Ok(Self {
-            params,
-            settings,
-            t: 0,
-        })
+        Self::build(vars, settings, false)
     }
 
     fn step(&mut self, grads: &GradStore) -> Result<()> {
         self.t = self.t.saturating_add(1);
+        let (t, s) = (self.t, &self.settings);
         for param in &mut self.params {
+            let Some(g) = grads.get(param.var()) else {
+                continue;
+            };
             match param {
-                Param::F32(var, state) => {
-                    if let Some(g) = grads.get(var) {
-                        update::<R, f32>(var, state, g, self.t, &self.settings)?;
-                    }
-                }
-                Param::F64(var, state) => {
-                    if let Some(g) = grads.get(var) {
-                        update::<R, f64>(var, state, g, self.t, &self.settings)?;
-                    }
-                }
+                Param::F32(var, b) => update_host::<R, f32>(var, b, g, t, s)?,
+                Param::F64(var, b) => update_host::<R, f64>(var, b, g, t, s)?,
+                Param::Tensors(var, b) => update_tensors::<R>(var, b, g, t, s)?,
             }
         }
         Ok(())
@@ -349,36 +489,29 @@ macro_rules! register {
 
         }
 
-        /// The state of whichever rule [`Settings::kind`] names.
-        #[derive(Debug)]
-        pub enum AnyState<F: Real> {
-            $($variant(<$rule as Rule>::State<F>),)*
-        }
-
         /// The rule that [`Settings::kind`] names, chosen at run time: [`AnyOptimizer`] is
         /// `Optim<Any>`.
         #[derive(Debug, Clone, Copy)]
         pub struct Any;
 
         impl Rule for Any {
-            type State<F: Real> = AnyState<F>;
             const USES: &'static [Hyper] = &[];
 
-            fn state<F: Real>(len: usize, s: &Settings) -> Self::State<F> {
+            fn buffers(s: &Settings) -> usize {
                 match s.kind {
-                    $(Algorithm::$variant => AnyState::$variant(<$rule as Rule>::state::<F>(len, s)),)*
+                    $(Algorithm::$variant => <$rule as Rule>::buffers(s),)*
                 }
             }
 
-            fn buffers<F: Real>(state: &mut Self::State<F>) -> Vec<&mut Vec<F>> {
-                match state {
-                    $(AnyState::$variant(inner) => <$rule as Rule>::buffers(inner),)*
-                }
-            }
-
-            fn step<F: Real>(state: &mut Self::State<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
-                match state {
-                    $(AnyState::$variant(inner) => <$rule as Rule>::step(inner, theta, grad, t, s),)*
+            fn step<V: Values>(
+                theta: &V,
+                grad: &V,
+                buffers: &mut [V],
+                t: u64,
+                s: &Settings,
+            ) -> Result<V> {
+                match s.kind {
+                    $(Algorithm::$variant => <$rule as Rule>::step(theta, grad, buffers, t, s),)*
                 }
             }
 

@@ -3,31 +3,25 @@
 //! gradient).
 
 use super::sgd::quarter_of_bound;
-use super::{Hyper, Real, Rule, Settings};
+use super::{decayed, Hyper, Result, Rule, Settings, Values};
 
-/// SGD with heavy-ball momentum.
+/// Heavy-ball momentum (PyTorch's `SGD` with `momentum`, dampening 0).
 #[derive(Debug, Clone, Copy)]
 pub struct Momentum;
 
 impl Rule for Momentum {
-    /// The velocity `v`.
-    type State<F: Real> = Vec<F>;
     const USES: &'static [Hyper] = &[Hyper::Momentum, Hyper::WeightDecay];
 
-    fn state<F: Real>(len: usize, _s: &Settings) -> Vec<F> {
-        vec![F::zero(); len]
+    /// The velocity.
+    fn buffers(_s: &Settings) -> usize {
+        1
     }
 
-    fn buffers<F: Real>(v: &mut Vec<F>) -> Vec<&mut Vec<F>> {
-        vec![v]
+    fn step<V: Values>(theta: &V, grad: &V, v: &mut [V], t: u64, s: &Settings) -> Result<V> {
+        momentum_step(theta, grad, v, t, s, (Self::weight_decay(s), false))
     }
 
-    fn step<F: Real>(v: &mut Vec<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
-        momentum_step(v, theta, grad, t, s, (Self::weight_decay(s), false));
-    }
-
-    /// On a quadratic, heavy ball is stable for `lr < 2(1 + μ)/λ` when `0 ≤ μ < 1`; at
-    /// `μ ≥ 1` the velocity never decays and no rate is (0).
+    /// `2(1 + μ)/λ`; none for μ outside [0, 1).
     fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
         if !(0.0..1.0).contains(&s.momentum) {
             return Some(0.0);
@@ -40,22 +34,28 @@ impl Rule for Momentum {
     }
 }
 
-/// The step of SGD with momentum μ (dampening 0), as PyTorch takes it: the velocity
-/// `v ← μ·v + g` (`v = g` at the first step, `g` the gradient plus `wd·θ`), then `θ ← θ − lr·v`,
-/// or with `nesterov` `θ ← θ − lr·(g + μ·v)`.
-pub(super) fn momentum_step<F: Real>(
-    v: &mut [F],
-    theta: &mut [F],
-    grad: &[F],
+/// The step of heavy ball, or of Nesterov (`nesterov`): the velocity `v ← μ·v + g` (the first
+/// gradient itself at step 1, as PyTorch starts it), then `θ ← θ − lr·v`, or
+/// `θ ← θ − lr·(g + μ·v)` looking ahead.
+pub(super) fn momentum_step<V: Values>(
+    theta: &V,
+    grad: &V,
+    v: &mut [V],
     t: u64,
     s: &Settings,
     (wd, nesterov): (f64, bool),
-) {
-    let (lr, mu) = (F::of(s.lr), F::of(s.momentum));
-    for ((p, &g), v) in theta.iter_mut().zip(grad).zip(v.iter_mut()) {
-        let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
-        *v = if t == 1 { g } else { *v * mu + g };
-        let step = if nesterov { g + *v * mu } else { *v };
-        *p = *p - step * lr;
-    }
+) -> Result<V> {
+    let decayed = decayed(grad, theta, wd)?;
+    let g = decayed.as_ref().unwrap_or(grad);
+    v[0] = if t == 1 {
+        g.clone()
+    } else {
+        v[0].scale(s.momentum)?.add(g)?
+    };
+    let step = if nesterov {
+        g.add(&v[0].scale(s.momentum)?)?
+    } else {
+        v[0].clone()
+    };
+    theta.sub(&step.scale(s.lr)?)
 }

@@ -3,32 +3,25 @@
 
 use super::momentum::momentum_step;
 use super::sgd::quarter_of_bound;
-use super::{Hyper, Real, Rule, Settings};
+use super::{Hyper, Result, Rule, Settings, Values};
 
-/// SGD with Nesterov momentum.
+/// Nesterov momentum (PyTorch's `SGD` with `nesterov=True`).
 #[derive(Debug, Clone, Copy)]
 pub struct Nesterov;
 
 impl Rule for Nesterov {
-    /// The velocity `v`.
-    type State<F: Real> = Vec<F>;
     const USES: &'static [Hyper] = &[Hyper::Momentum, Hyper::WeightDecay];
 
-    fn state<F: Real>(len: usize, _s: &Settings) -> Vec<F> {
-        vec![F::zero(); len]
+    /// The velocity.
+    fn buffers(_s: &Settings) -> usize {
+        1
     }
 
-    fn buffers<F: Real>(v: &mut Vec<F>) -> Vec<&mut Vec<F>> {
-        vec![v]
+    fn step<V: Values>(theta: &V, grad: &V, v: &mut [V], t: u64, s: &Settings) -> Result<V> {
+        momentum_step(theta, grad, v, t, s, (Self::weight_decay(s), true))
     }
 
-    fn step<F: Real>(v: &mut Vec<F>, theta: &mut [F], grad: &[F], t: u64, s: &Settings) {
-        momentum_step(v, theta, grad, t, s, (Self::weight_decay(s), true));
-    }
-
-    /// On a quadratic, Nesterov's method is stable for `lr < 2(1 + μ)/((1 + 2μ)·λ)` when
-    /// `0 ≤ μ < 1`. At `μ ≥ 1` the step matrix's determinant `μ(1 − lr·h)` must stay below 1
-    /// for every curvature `h` down to the smallest, which no rate assures: 0, none is known.
+    /// `2(1 + μ)/((1 + 2μ)·λ)`; none for μ outside [0, 1).
     fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
         let mu = s.momentum;
         if !(0.0..1.0).contains(&mu) {

@@ -2,37 +2,29 @@
 //! squares, `s ← α·s + (1 − α)·∇L²`, `θ ← θ − lr·∇L/(√s + ε)` (`torch.optim.RMSprop`, α 0.99,
 //! ε 1e-8, not centred, no momentum).
 
-use super::{Hyper, Real, Rule, Settings};
+use super::{decayed, Hyper, Result, Rule, Settings, Values};
 
 /// RMSprop with PyTorch's defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct RmsProp;
 
-/// The running average's factor α (PyTorch's `alpha`).
+/// PyTorch's smoothing constant α.
 const ALPHA: f64 = 0.99;
 
 impl Rule for RmsProp {
-    /// The running mean square.
-    type State<F: Real> = Vec<F>;
     const USES: &'static [Hyper] = &[Hyper::Eps, Hyper::WeightDecay];
     const EPS: f64 = 1e-8;
 
-    fn state<F: Real>(len: usize, _s: &Settings) -> Vec<F> {
-        vec![F::zero(); len]
+    /// The running mean of the squared gradient.
+    fn buffers(_s: &Settings) -> usize {
+        1
     }
 
-    fn buffers<F: Real>(sq: &mut Vec<F>) -> Vec<&mut Vec<F>> {
-        vec![sq]
-    }
-
-    fn step<F: Real>(sq: &mut Vec<F>, theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
-        let (lr, eps, wd) = (F::of(s.lr), F::of(Self::eps(s)), Self::weight_decay(s));
-        let (alpha, rest) = (F::of(ALPHA), F::of(1.0 - ALPHA));
-        for ((p, &g), sq) in theta.iter_mut().zip(grad).zip(sq.iter_mut()) {
-            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
-            *sq = *sq * alpha + g * g * rest;
-            *p = *p - g / (sq.sqrt() + eps) * lr;
-        }
+    fn step<V: Values>(theta: &V, grad: &V, sq: &mut [V], _t: u64, s: &Settings) -> Result<V> {
+        let decayed = decayed(grad, theta, Self::weight_decay(s))?;
+        let g = decayed.as_ref().unwrap_or(grad);
+        sq[0] = sq[0].scale(ALPHA)?.add(&g.mul(g)?.scale(1.0 - ALPHA)?)?;
+        theta.sub(&g.div(&sq[0].sqrt()?.shift(Self::eps(s))?)?.scale(s.lr)?)
     }
 
     /// PyTorch's default, 0.01.

@@ -1,28 +1,23 @@
 //! Plain gradient descent, the lesson's update: every parameter steps against its gradient,
 //! `θ ← θ − lr·∇L` (`torch.optim.SGD(lr)`; with weight decay, `∇L + wd·θ`).
 
-use super::{Hyper, Real, Rule, Settings};
+use super::{decayed, Hyper, Result, Rule, Settings, Values};
 
 /// Stochastic gradient descent without momentum.
 #[derive(Debug, Clone, Copy)]
 pub struct Sgd;
 
 impl Rule for Sgd {
-    type State<F: Real> = ();
     const USES: &'static [Hyper] = &[Hyper::WeightDecay];
 
-    fn state<F: Real>(_len: usize, _s: &Settings) {}
-
-    fn buffers<F: Real>(_: &mut ()) -> Vec<&mut Vec<F>> {
-        Vec::new()
+    fn buffers(_s: &Settings) -> usize {
+        0
     }
 
-    fn step<F: Real>(_: &mut (), theta: &mut [F], grad: &[F], _t: u64, s: &Settings) {
-        let (lr, wd) = (F::of(s.lr), Self::weight_decay(s));
-        for (p, &g) in theta.iter_mut().zip(grad) {
-            let g = if wd == 0.0 { g } else { g + F::of(wd) * *p };
-            *p = *p - g * lr;
-        }
+    fn step<V: Values>(theta: &V, grad: &V, _: &mut [V], _t: u64, s: &Settings) -> Result<V> {
+        let decayed = decayed(grad, theta, Self::weight_decay(s))?;
+        let grad = decayed.as_ref().unwrap_or(grad);
+        theta.sub(&grad.scale(s.lr)?)
     }
 
     fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {

@@ -449,7 +449,7 @@ pub fn fit_line<'a>(
         let (w_now, b_now) = model.line_values()?;
         fit.end = Some(Resume {
             optimizer: settings.kind,
-            state: optimizer.state(),
+            state: optimizer.state()?,
             epochs: first_epoch.saturating_add(plan.epochs),
             trained: (w_now, model.bias().map(|_| b_now)),
             batch_size: plan.batch_size,
