@@ -79,7 +79,7 @@ pub fn remedy(r: crate::Remedy) -> String {
         Remedy::F64 => "use --dtype f64",
         Remedy::SmallerStepsOrLargerBatches => "lower --lr or enlarge --batch-size",
         Remedy::NameColumns => "pick them with --x NAME --y NAME",
-        Remedy::SavedModel => "give the --model and --hidden it was saved with",
+        Remedy::SavedModel => "give the --model, --hidden and --activation it was saved with",
         Remedy::RandomOrPca => "use --directions random or pca",
         Remedy::AxesOrPcaOrKeep1d => {
             "use --directions axes (the line's default) or pca, or add --keep-1d"

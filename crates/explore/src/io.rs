@@ -79,7 +79,39 @@ pub fn write_safetensors(
         tensors.iter().collect();
     let bytes = safetensors::serialize(sorted, metadata)
         .map_err(|e| candle_core::Error::Msg(format!("safetensors: {e}")))?;
-    write_atomic(path, &bytes)
+    write_atomic(path, &in_key_order(bytes)?)
+}
+
+/// The safetensors file `bytes` with its JSON header's keys in order: the crate writes the
+/// metadata map in hash order, so the same parameters would make different files run to run.
+fn in_key_order(bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let bad = |what: &str| candle_core::Error::Msg(format!("safetensors: {what}"));
+    let n = bytes
+        .get(..8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(u64::from_le_bytes)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|&n| bytes.len() >= 8 + n)
+        .ok_or_else(|| bad("no header"))?;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[8..8 + n]).map_err(|e| bad(&e.to_string()))?;
+    let sorted = |v: &serde_json::Value| -> std::collections::BTreeMap<String, serde_json::Value> {
+        v.as_object()
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    let mut map = sorted(&header);
+    if let Some(meta) = map.get_mut("__metadata__") {
+        *meta = serde_json::json!(sorted(meta));
+    }
+    let mut text = serde_json::to_vec(&map).map_err(|e| bad(&e.to_string()))?;
+    // The header is padded with spaces to a multiple of 8 bytes, as the format asks.
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + text.len() + bytes.len() - 8 - n);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[8 + n..]);
+    Ok(out)
 }
 
 /// Checks that `path` can be written, before any long computation: it is not a folder or a

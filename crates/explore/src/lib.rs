@@ -136,7 +136,7 @@ pub enum Remedy {
     SmallerStepsOrLargerBatches,
     /// Name the columns (or the arrays) that hold x and y.
     NameColumns,
-    /// The model and hidden sizes the parameters were saved with.
+    /// The model, hidden sizes and activation the parameters were saved with.
     SavedModel,
     /// Random or PCA directions (for a model without exactly two parameters).
     RandomOrPca,
@@ -161,7 +161,7 @@ impl std::fmt::Display for Remedy {
             Remedy::F64 => "compute in f64",
             Remedy::SmallerStepsOrLargerBatches => "use a smaller learning rate or larger batches",
             Remedy::NameColumns => "name the columns that hold x and y",
-            Remedy::SavedModel => "build the model and hidden sizes it was saved with",
+            Remedy::SavedModel => "build the model, hidden sizes and activation it was saved with",
             Remedy::RandomOrPca => "use random or PCA directions",
             Remedy::AxesOrPcaOrKeep1d => {
                 "use the line's axes (its default) or PCA directions, or random ones that keep \

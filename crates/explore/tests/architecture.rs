@@ -107,7 +107,7 @@ fn remedies_are_words_in_the_library_and_flags_on_the_command_line() {
         (Remedy::F64, "--dtype f64"),
         (Remedy::SmallerStepsOrLargerBatches, "--lr"),
         (Remedy::NameColumns, "--x NAME --y NAME"),
-        (Remedy::SavedModel, "--model and --hidden"),
+        (Remedy::SavedModel, "--model, --hidden and --activation"),
         (Remedy::RandomOrPca, "--directions random or pca"),
         (Remedy::AxesOrPcaOrKeep1d, "--keep-1d"),
         (Remedy::PcaOrKeep1d, "--directions pca"),

@@ -365,9 +365,38 @@ fn a_saved_model_draws_the_same_landscape_again() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("`layer0.bias` has shape [16], this model's has [8]"),
+        stderr(&out).contains(
+            "the parameters are of mlp 1-16-16-1 tanh, not of mlp 1-8-1 tanh; give the --model, \
+             --hidden and --activation it was saved with"
+        ),
         "{}",
         stderr(&out)
+    );
+    // The activation is part of the saved model: no shape shows it, the header does.
+    let out = explore(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--epochs",
+        "0",
+        "--init-from",
+        saved,
+        "--activation",
+        "relu",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("the parameters are of mlp 1-16-16-1 tanh, not of mlp 1-16-16-1 relu"),
+        "{}",
+        stderr(&out)
+    );
+    // The same run saves the same bytes (the header's keys in order, not in hash order).
+    let again = dir.path().join("again.safetensors");
+    plane(&["--epochs", "200", "--save", again.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read(saved).unwrap(),
+        std::fs::read(&again).unwrap()
     );
 }
 

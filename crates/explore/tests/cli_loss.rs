@@ -774,6 +774,21 @@ fn a_saved_run_continued_under_another_loss_starts_afresh_and_says_why() {
         "--save",
         saved,
     ]);
+    // The same run saves the same bytes: the header's keys in order, not in hash order.
+    let again = dir.path().join("again.safetensors");
+    let again = again.to_str().unwrap();
+    ok(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--loss",
+        "huber",
+        "--epochs",
+        "3",
+        "--save",
+        again,
+    ]);
+    assert_eq!(std::fs::read(saved).unwrap(), std::fs::read(again).unwrap());
     let out = explore(&[
         "train",
         "--data",

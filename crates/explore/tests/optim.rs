@@ -496,8 +496,7 @@ fn the_tensor_path_equals_the_host_path() {
                 assert!(hs.buffers.iter().flatten().flatten().all(|v| *v != 0.0));
                 // A run saved on the host continues on tensors as it would have on the host.
                 let mut resumed =
-                    AnyOptimizer::on_tensors(vec![dev_w.clone(), dev_b.clone()], settings)
-                        .unwrap();
+                    AnyOptimizer::on_tensors(vec![dev_w.clone(), dev_b.clone()], settings).unwrap();
                 resumed.restore(&hs).unwrap();
                 for _ in 0..5 {
                     host.backward_step(&loss(&host_w, &host_b)).unwrap();

@@ -199,12 +199,9 @@ pub(crate) fn build(
     config: &Config,
     dtype: DType,
     device: &Device,
-) -> Result<(Model, Tensor, Tensor)> {
-    crate::objective::check_targets(&config.loss, data)
-        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
-    let (x, y) = data
-        .tensors(dtype, device)
-        .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+) -> crate::Result<(Model, Tensor, Tensor)> {
+    crate::objective::check_targets(&config.loss, data)?;
+    let (x, y) = data.tensors(dtype, device)?;
     let net = Model::new(
         config.model,
         &config.hidden,
@@ -215,8 +212,7 @@ pub(crate) fn build(
     )?;
     if let Some(path) = &config.init_from {
         Params::of(net.varmap())?
-            .load_like(path)
-            .map_err(|e| candle_core::Error::Msg(e.to_string()))?
+            .load_like(path, net.name())?
             .set_into(net.varmap())?;
     }
     Ok((net, x.unsqueeze(1)?, y.unsqueeze(1)?))

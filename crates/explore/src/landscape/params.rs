@@ -118,23 +118,30 @@ impl Params {
     }
 }
 
+/// The header's key for the model the parameters belong to.
+const MODEL: &str = "slope.model";
+
 impl Params {
-    /// Saves the parameters as safetensors, each tensor under its name: what
-    /// [`Params::load_like`] reads back, and what candle's `VarMap::load` and the `safetensors`
-    /// package of PyTorch read.
-    pub fn save(&self, path: &std::path::Path) -> crate::Result<()> {
+    /// Saves the parameters as safetensors, each tensor under its name, and the model they
+    /// belong to (`model`, as "mlp 1-16-16-1 relu" describes it, activation included) as
+    /// `slope.model` in the header: what [`Params::load_like`] reads back, and what candle's
+    /// `VarMap::load` and the `safetensors` package of PyTorch read.
+    pub fn save(&self, path: &std::path::Path, model: &str) -> crate::Result<()> {
         let tensors: std::collections::HashMap<String, Tensor> = self
             .names
             .iter()
             .cloned()
             .zip(self.tensors.iter().cloned())
             .collect();
-        crate::io::write_safetensors(path, &tensors, None)
+        let about = [(MODEL.to_string(), model.to_string())].into();
+        crate::io::write_safetensors(path, &tensors, Some(about))
     }
 
-    /// Reads parameters saved by [`Params::save`] for a model shaped like `self`: every one of
-    /// its names with its shape, finite, converted to its dtype and device.
-    pub fn load_like(&self, path: &std::path::Path) -> crate::Result<Params> {
+    /// Reads parameters saved by [`Params::save`] for a model shaped like `self` and described
+    /// as `model`: every one of its names with its shape, finite, converted to its dtype and
+    /// device. A file that names another model (another activation, say, which no shape
+    /// shows) is refused; a file that names none is read by its names and shapes alone.
+    pub fn load_like(&self, path: &std::path::Path, model: &str) -> crate::Result<Params> {
         let at = path.display().to_string();
         let bad = |msg: String| crate::Error::Data {
             at: at.clone(),
@@ -158,14 +165,25 @@ impl Params {
             }
             _ => {}
         }
-        let file =
-            candle_core::safetensors::load(path, &candle_core::Device::Cpu).map_err(|e| {
-                let e = e.to_string();
-                bad(format!(
-                    "cannot read parameters: {}",
-                    e.lines().next().unwrap_or("")
-                ))
-            })?;
+        let unreadable = |e: &dyn std::fmt::Display| {
+            let e = e.to_string();
+            bad(format!(
+                "cannot read parameters: {}",
+                e.lines().next().unwrap_or("")
+            ))
+        };
+        let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
+        let file = candle_core::safetensors::load_buffer(&bytes, &candle_core::Device::Cpu)
+            .map_err(|e| unreadable(&e))?;
+        let (_, header) =
+            safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| unreadable(&e))?;
+        let saved = header.metadata().as_ref().and_then(|m| m.get(MODEL));
+        if let Some(saved) = saved.filter(|saved| *saved != model) {
+            return Err(
+                bad(format!("the parameters are of {saved}, not of {model}"))
+                    .mend(crate::Remedy::SavedModel),
+            );
+        }
         let mut tensors = Vec::with_capacity(self.tensors.len());
         for (name, like) in self.names.iter().zip(&self.tensors) {
             let t = file.get(name).ok_or_else(|| {

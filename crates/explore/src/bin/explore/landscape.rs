@@ -164,7 +164,7 @@ pub fn run(args: Args) -> Result<()> {
         ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
     };
     run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
-    args.save_params(&run, &plane.trained)?;
+    args.save_params(&run, &plane.trained, &plane.model)?;
     if let Some(path) = args.animate.write(|| plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }
@@ -187,7 +187,7 @@ fn sharpness(args: &Args, config: &Config, every: usize) -> Result<()> {
         || result.figure(),
         explore::plot::Page::default,
     )?;
-    args.save_params(&run, &result.trained)
+    args.save_params(&run, &result.trained, &result.model)
 }
 
 /// `--view line`: the loss along the interpolation from the start to the trained parameters and
@@ -210,7 +210,7 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
         || lines.figure(),
         explore::plot::Page::default,
     )?;
-    args.save_params(&run, &lines.trained)
+    args.save_params(&run, &lines.trained, &lines.model)
 }
 
 impl Args {
@@ -305,9 +305,9 @@ impl Args {
     }
 
     /// Writes the trained parameters to `--save`, if given.
-    fn save_params(&self, run: &Run, trained: &Params) -> Result<()> {
+    fn save_params(&self, run: &Run, trained: &Params, model: &str) -> Result<()> {
         if let Some(path) = &self.save {
-            trained.save(path)?;
+            trained.save(path, model)?;
             run.note(&format!("saved parameters to {}", path.display()));
         }
         Ok(())
