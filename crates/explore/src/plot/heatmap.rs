@@ -225,8 +225,16 @@ impl Figure for Heatmap {
 
         // The colour bar: a strip in the colour's scale, labelled at round losses placed where
         // their colour is (the scale is not linear in loss).
+        // Its caption names the loss where it fits, and says "loss" where it does not (a long
+        // label, "smooth L1 (β = 0.25)"): the figure's title names the loss too.
+        let caption = super::loss_axis(&self.loss);
+        let room = bar.dim_in_pixel().0.saturating_sub(8);
+        let (caption, size) = match super::fit_text(&caption, 16, room) {
+            (fitted, size) if fitted == caption => (fitted, size),
+            _ => ("loss".to_string(), 16),
+        };
         let mut scale = ChartBuilder::on(&bar)
-            .caption(super::loss_axis(&self.loss), (FAMILY, 16))
+            .caption(caption, (FAMILY, size))
             .margin_top(8)
             .margin_bottom(72)
             .margin_left(8)
