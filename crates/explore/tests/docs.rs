@@ -58,9 +58,8 @@ fn commands(page: &str, text: &str) -> Vec<Shown> {
     found
 }
 
-#[test]
-fn every_command_the_pages_show_runs_and_prints_what_they_show() {
-    let root = root();
+/// The README and the manuals in docs/.
+fn pages(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut pages = vec![root.join("README.md")];
     let mut docs: Vec<_> = std::fs::read_dir(root.join("docs"))
         .unwrap()
@@ -69,6 +68,65 @@ fn every_command_the_pages_show_runs_and_prints_what_they_show() {
         .collect();
     docs.sort();
     pages.extend(docs);
+    pages
+}
+
+/// Every `.rs` file under `dir`, its lines trimmed.
+fn source_lines(dir: &std::path::Path, into: &mut std::collections::HashSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            source_lines(&path, into);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            into.extend(text.lines().map(|l| l.trim().to_string()));
+        }
+    }
+}
+
+/// The Rust the pages quote is the project's own, line for line: an example's loop or an
+/// optimizer's update shown in a manual cannot drift from the code it quotes.
+#[test]
+fn every_line_of_rust_the_pages_show_is_in_the_sources() {
+    let root = root();
+    let mut known = std::collections::HashSet::new();
+    for dir in [
+        "examples",
+        "crates/explore/src",
+        "crates/loss/src",
+        "crates/model/src",
+    ] {
+        source_lines(&root.join(dir), &mut known);
+    }
+    let mut checked = 0;
+    for page in pages(&root) {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let mut in_rust = false;
+        for line in text.lines() {
+            let fence = line.trim_start();
+            if fence.starts_with("```") {
+                in_rust = fence == "```rust";
+                continue;
+            }
+            let line = line.trim();
+            if !in_rust || line.is_empty() || line.starts_with("//") {
+                continue;
+            }
+            assert!(
+                known.contains(line),
+                "{}: this line of Rust is in no source file:\n{line}",
+                page.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} lines of Rust found");
+}
+
+#[test]
+fn every_command_the_pages_show_runs_and_prints_what_they_show() {
+    let root = root();
+    let pages = pages(&root);
     let dir = tempfile::tempdir().unwrap();
     let mut ran = 0;
     for page in &pages {
