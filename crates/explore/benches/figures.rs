@@ -331,7 +331,7 @@ fn read(c: &mut Criterion) {
         n,
         ..LineSpec::default()
     };
-    data::write_csv(data::gen::points(data::gen::Shape::Line, &spec), &mut out).unwrap();
+    data::write_csv(data::gen::points(data::gen::Curve::Line, &spec), &mut out).unwrap();
     drop(out);
     let bytes = std::fs::metadata(&csv).unwrap().len();
     let points = data::read(&csv, &Columns::default(), Load::Points(DType::F64)).unwrap();

@@ -78,6 +78,9 @@ pub fn remedy(r: crate::Remedy) -> String {
         }
         Remedy::F64 => "use --dtype f64",
         Remedy::SmallerStepsOrLargerBatches => "lower --lr or enlarge --batch-size",
+        Remedy::LaneRateOrLargerBatches => {
+            "lower its rate in --optimizers (NAME=LR) or enlarge --batch-size"
+        }
         Remedy::NameColumns => "pick them with --x NAME --y NAME",
         Remedy::SavedModel => "give the --model, --hidden and --activation it was saved with",
         Remedy::RandomOrPca => "use --directions random or pca",
@@ -474,8 +477,6 @@ pub fn loss_with(
     })
 }
 
-/// The flag that sets a loss's parameter: the library names it as PyTorch does (`pos_weight`),
-/// the command line as a flag.
 /// The flag that sets an optimizer's setting.
 pub fn hyper_flag(hyper: crate::optim::Hyper) -> &'static str {
     use crate::optim::Hyper;
@@ -487,6 +488,8 @@ pub fn hyper_flag(hyper: crate::optim::Hyper) -> &'static str {
     }
 }
 
+/// The flag that sets a loss's parameter: the library names it as PyTorch does (`pos_weight`),
+/// the command line as a flag.
 fn param_flag(param: Param) -> &'static str {
     match param {
         Param::Delta => "--delta",

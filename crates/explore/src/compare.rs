@@ -16,8 +16,8 @@ pub const OUTLIER_SIGMAS: f64 = 5.0;
 /// One loss's best line on the data.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Fitted {
-    /// The loss's label, `Huber (δ = 1)`.
-    pub loss: String,
+    /// The loss (as data: its name, its label `Huber (δ = 1)` and PyTorch's module).
+    pub loss: AnyLoss,
     pub weight: f64,
     pub bias: f64,
     /// The loss at the line.
@@ -64,7 +64,7 @@ impl Comparison {
             let (optimum, how) = objective.best(fit);
             let optimum = optimum.map_err(|why| no_line(data, loss, &why))?;
             fits.push(Fitted {
-                loss: loss.label(),
+                loss: *loss,
                 weight: optimum.weight,
                 bias: optimum.bias,
                 value: optimum.loss,

@@ -43,7 +43,10 @@ pub fn parse(spec: &str) -> Result<Vec<f64>, String> {
     if spec.contains(':') {
         let parts: Vec<&str> = spec.split(':').collect();
         let [start, end, count] = parts[..] else {
-            return Err(format!("`{spec}` has {} part(s); {EXAMPLE}", parts.len()));
+            return Err(format!(
+                "`{spec}` has {}; {EXAMPLE}",
+                crate::number::count(parts.len(), "part")
+            ));
         };
         let (start, end) = (number(start)?, number(end)?);
         let count = count.trim();

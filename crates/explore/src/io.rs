@@ -74,7 +74,7 @@ pub fn write_safetensors(
     tensors: &std::collections::HashMap<String, candle_core::Tensor>,
     metadata: Option<std::collections::HashMap<String, String>>,
 ) -> Result<()> {
-    // The tensors in name order (the header's metadata map has no order of its own).
+    // The crate lays the data out by dtype and name; the header is put in key order below.
     let sorted: std::collections::BTreeMap<&String, &candle_core::Tensor> =
         tensors.iter().collect();
     let bytes = safetensors::serialize(sorted, metadata)
@@ -91,18 +91,22 @@ fn in_key_order(bytes: Vec<u8>) -> Result<Vec<u8>> {
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map(u64::from_le_bytes)
         .and_then(|n| usize::try_from(n).ok())
-        .filter(|&n| bytes.len() >= 8 + n)
+        .filter(|&n| n.checked_add(8).is_some_and(|end| end <= bytes.len()))
         .ok_or_else(|| bad("no header"))?;
     let header: serde_json::Value =
         serde_json::from_slice(&bytes[8..8 + n]).map_err(|e| bad(&e.to_string()))?;
-    let sorted = |v: &serde_json::Value| -> std::collections::BTreeMap<String, serde_json::Value> {
-        v.as_object()
-            .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default()
+    // In a map of our own: serde_json keeps insertion order when another crate turns on its
+    // `preserve_order`.
+    type Sorted = std::collections::BTreeMap<String, serde_json::Value>;
+    let sorted = |v: &serde_json::Value| -> Result<Sorted> {
+        let object = v
+            .as_object()
+            .ok_or_else(|| bad("the header is not a JSON object"))?;
+        Ok(object.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     };
-    let mut map = sorted(&header);
+    let mut map = sorted(&header)?;
     if let Some(meta) = map.get_mut("__metadata__") {
-        *meta = serde_json::json!(sorted(meta));
+        *meta = serde_json::json!(sorted(meta)?);
     }
     let mut text = serde_json::to_vec(&map).map_err(|e| bad(&e.to_string()))?;
     // The header is padded with spaces to a multiple of 8 bytes, as the format asks.

@@ -62,7 +62,10 @@ pub enum Error {
     #[error("{at}: {msg}")]
     Data { at: String, msg: String },
     /// A column (or an array) that the data does not have; `has` lists those it has.
-    #[error("{at}: no `{name}` {what} (it has: {})", has.join(", "))]
+    #[error("{at}: no `{name}` {what} ({})", match has.len() {
+        0 => format!("it has no {what}s"),
+        _ => format!("it has: {}", has.join(", ")),
+    })]
     NoColumn {
         at: String,
         name: String,
@@ -134,6 +137,8 @@ pub enum Remedy {
     F64,
     /// A smaller learning rate, or larger batches.
     SmallerStepsOrLargerBatches,
+    /// A smaller learning rate for a race's lane, or larger batches.
+    LaneRateOrLargerBatches,
     /// Name the columns (or the arrays) that hold x and y.
     NameColumns,
     /// The model, hidden sizes and activation the parameters were saved with.
@@ -160,6 +165,9 @@ impl std::fmt::Display for Remedy {
             }
             Remedy::F64 => "compute in f64",
             Remedy::SmallerStepsOrLargerBatches => "use a smaller learning rate or larger batches",
+            Remedy::LaneRateOrLargerBatches => {
+                "give it a smaller learning rate, or use larger batches"
+            }
             Remedy::NameColumns => "name the columns that hold x and y",
             Remedy::SavedModel => "build the model, hidden sizes and activation it was saved with",
             Remedy::RandomOrPca => "use random or PCA directions",
@@ -196,6 +204,18 @@ serialize_by_name!(
     landscape::Directions,
     landscape::Normalization
 );
+
+/// An exact optimum as data: the line `{weight, bias, loss}`, or the text of why there is none.
+pub(crate) fn optimum_or_why<S: serde::Serializer>(
+    optimum: &std::result::Result<model::Optimum, String>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match optimum {
+        Ok(o) => o.serialize(serializer),
+        Err(why) => serializer.serialize_str(why),
+    }
+}
 
 /// A dtype as data: `"f32"`, `"f64"`.
 pub(crate) fn dtype_name<S: serde::Serializer>(

@@ -89,3 +89,12 @@ fn trim_zeros(s: &str) -> &str {
         s
     }
 }
+
+/// `count` and the noun, singular for one: "1 epoch", "3 epochs".
+pub fn count(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

@@ -134,6 +134,7 @@ pub struct Sweep {
     /// The exact loss over the table's range, for the figure's curve.
     pub curve: Vec<(f64, f64)>,
     /// The exact best weight, or why there is none.
+    #[serde(serialize_with = "crate::optimum_or_why")]
     pub optimum: std::result::Result<model::Optimum, String>,
     /// How the optimum is found: `closed-form`, `exact (weighted median)`.
     pub how: &'static str,
@@ -216,6 +217,7 @@ pub struct Surface {
     #[serde(skip)]
     pub moments: model::Moments,
     /// The exact best line, or why there is none.
+    #[serde(serialize_with = "crate::optimum_or_why")]
     pub optimum: std::result::Result<model::Optimum, String>,
     pub how: &'static str,
     pub source: String,

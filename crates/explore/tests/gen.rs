@@ -10,7 +10,7 @@ use std::path::Path;
 
 use candle_core::DType;
 use common::{explore, ok, stderr, stdout};
-use explore::data::gen::{self, LineSpec, Overflow, Setting, Shape};
+use explore::data::gen::{self, Curve, LineSpec, Overflow, Setting};
 use explore::data::write::{self, Format};
 use explore::data::{read, Columns, Load};
 
@@ -47,7 +47,7 @@ fn drawn(n: usize, seed: u64) -> Vec<(f64, f64)> {
         seed,
         ..LineSpec::default()
     };
-    gen::points(Shape::Line, &spec).collect()
+    gen::points(Curve::Line, &spec).collect()
 }
 
 /// `path` read back by the project's own reader, in f64.
@@ -199,7 +199,14 @@ fn parquet_is_written_in_row_groups_that_read_back_in_order() {
     let path = dir.path().join("big.parquet");
     let n = write::ROW_GROUP * 2 + 3;
     let want = drawn(n, 9);
-    write::save(&path, Format::Parquet, n as u64, want.iter().copied()).unwrap();
+    write::save(
+        &path,
+        Format::Parquet,
+        write::LINE,
+        n as u64,
+        want.iter().map(|&(x, y)| [x, y]),
+    )
+    .unwrap();
     let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
     let groups: Vec<i64> = reader
         .metadata()
@@ -349,9 +356,9 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
         ..LineSpec::default()
     };
     // |x| ≤ 10 + 14·4 = 66; |y| ≤ 3·66 + 2 + 14·0.5 = 207.
-    assert_eq!(spec.reach(Shape::Line), (66.0, 207.0));
-    assert_eq!(spec.reach(Shape::Sine), (14.0, 12.0));
-    for kind in [Shape::Line, Shape::Sine] {
+    assert_eq!(spec.reach(Curve::Line), (66.0, 207.0));
+    assert_eq!(spec.reach(Curve::Sine), (14.0, 12.0));
+    for kind in [Curve::Line, Curve::Sine] {
         let (rx, ry) = spec.reach(kind);
         assert!(gen::points(kind, &spec).all(|(x, y)| x.abs() <= rx && y.abs() <= ry));
         assert_eq!(spec.check(kind), Ok(()));
@@ -361,7 +368,7 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
         ..spec.clone()
     };
     assert_eq!(
-        noisy.check(Shape::Line),
+        noisy.check(Curve::Line),
         Err(Overflow {
             setting: Setting::Noise,
             column: "y",
@@ -374,11 +381,11 @@ fn the_bound_holds_every_point_and_names_the_largest_part() {
         ..spec
     };
     assert_eq!(
-        wide.check(Shape::Line).unwrap_err().setting,
+        wide.check(Curve::Line).unwrap_err().setting,
         Setting::XScale
     );
     // A sine's x is x_mean + x_scale·U(-1, 1): the same spread is fine there.
-    assert_eq!(wide.check(Shape::Sine), Ok(()));
+    assert_eq!(wide.check(Curve::Sine), Ok(()));
 }
 
 #[test]
@@ -388,7 +395,14 @@ fn a_point_that_is_not_finite_leaves_no_file() {
     for name in ["d.csv", "d.tsv", "d.npy", "d.parquet"] {
         let path = dir.path().join(name);
         let format = Format::of(&path).unwrap();
-        let e = write::save(&path, format, 4, points.iter().copied()).unwrap_err();
+        let e = write::save(
+            &path,
+            format,
+            write::LINE,
+            4,
+            points.iter().map(|&(x, y)| [x, y]),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             format!(
@@ -398,9 +412,15 @@ fn a_point_that_is_not_finite_leaves_no_file() {
         );
         // A stream says which point too, and the points before it are written.
         let mut text = Vec::new();
-        match write::stream(Format::Csv, 4, points.iter().copied(), &mut text) {
+        match write::stream(
+            Format::Csv,
+            write::LINE,
+            4,
+            points.iter().map(|&(x, y)| [x, y]),
+            &mut text,
+        ) {
             Err(write::Failure::NotFinite(p)) => {
-                assert_eq!((p.point, p.x, p.y), (3, 5.0, f64::INFINITY))
+                assert_eq!((p.point, p.values), (3, vec![5.0, f64::INFINITY]))
             }
             other => panic!("{other:?}"),
         }
@@ -409,14 +429,28 @@ fn a_point_that_is_not_finite_leaves_no_file() {
     assert!(files(dir.path()).is_empty(), "{:?}", files(dir.path()));
     // A stream shorter than its count is refused too: a .npy header would promise rows.
     let path = dir.path().join("short.npy");
-    let e = write::save(&path, Format::Npy, 5, points[..2].iter().copied()).unwrap_err();
+    let e = write::save(
+        &path,
+        Format::Npy,
+        write::LINE,
+        5,
+        points[..2].iter().map(|&(x, y)| [x, y]),
+    )
+    .unwrap_err();
     assert!(
         e.to_string()
             .contains("2 points came where 5 were expected"),
         "{e}"
     );
     // And one longer, even endless: it stops one past the count.
-    let e = write::save(&path, Format::Npy, 5, std::iter::repeat((1.0, 2.0))).unwrap_err();
+    let e = write::save(
+        &path,
+        Format::Npy,
+        write::LINE,
+        5,
+        std::iter::repeat([1.0, 2.0]),
+    )
+    .unwrap_err();
     assert!(
         e.to_string()
             .contains("6 points came where 5 were expected"),

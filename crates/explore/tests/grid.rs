@@ -30,7 +30,7 @@ fn comma_lists() {
 fn errors_say_what_is_wrong() {
     let err = |s| parse(s).unwrap_err();
     assert!(err("1:2").contains("START:END:COUNT"));
-    assert!(err("1:2:3:4").contains("4 part(s)"));
+    assert!(err("1:2:3:4").contains("has 4 parts"));
     assert!(err("a:b:3").contains("`a` is not a number"));
     assert!(err("0:1:0").contains("COUNT is 0"));
     assert!(err("0:1:2.5").contains("not a whole number"));

@@ -465,6 +465,7 @@ fn the_tensor_path_equals_the_host_path() {
                     host.backward_step(&loss(&host_w, &host_b)).unwrap();
                     dev.backward_step(&loss(&dev_w, &dev_b)).unwrap();
                     for (h, d) in [(&host_w, &dev_w), (&host_b, &dev_b)] {
+                        // Bit for bit: −0 and +0 are told apart.
                         let h: Vec<f64> = h
                             .to_dtype(DType::F64)
                             .unwrap()
@@ -479,9 +480,10 @@ fn the_tensor_path_equals_the_host_path() {
                             .unwrap()
                             .to_vec1()
                             .unwrap();
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                         assert_eq!(
-                            h,
-                            d,
+                            bits(&h),
+                            bits(&d),
                             "{} {dtype:?} wd {weight_decay:?} step {step}",
                             kind.name()
                         );

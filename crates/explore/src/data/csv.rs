@@ -416,7 +416,11 @@ impl Header {
         let (at, msg) = match bad {
             Bad::Fields(n) => (
                 format!("{file}:{line}"),
-                format!("{n} fields, but the header has {}", self.names.len()),
+                format!(
+                    "{}, but the header has {}",
+                    crate::number::count(n, "field"),
+                    self.names.len()
+                ),
             ),
             Bad::Utf8 => (format!("{file}:{line}"), "not UTF-8 text".to_string()),
             Bad::TooLong => (format!("{file}:{line}"), too_long()),

@@ -1,7 +1,8 @@
 //! Writing points in the forms the readers of [`super::read`] take, told by the file's
 //! extension: CSV (`.csv`, and a file with no extension, which the readers take as CSV too),
-//! TSV (`.tsv`), NumPy (`.npy`, shape `(N, 2)`, float64 little-endian, C order: column 0 is x,
-//! column 1 is y) and Parquet (`.parquet` or `.pq`: columns `x` and `y` of DOUBLE). Points are
+//! TSV (`.tsv`), NumPy (`.npy`, shape `(N, K)`, float64 little-endian, C order: one column a
+//! value, `x` then `y` for a line) and Parquet (`.parquet` or `.pq`: a DOUBLE column a value,
+//! named as the CSV's header names it). Points are
 //! streamed (Parquet a row group at a time), so any number of them takes constant memory, and
 //! every value is checked on the way: a point that is not finite, which no reader would take
 //! back, stops the write, and [`save`] then leaves no file.
@@ -44,22 +45,22 @@ impl Format {
 }
 
 /// A point that is not a finite number: no reader takes it back.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NotFinite {
     /// Counted from 1.
     pub point: u64,
-    pub x: f64,
-    pub y: f64,
+    /// Its values, one a column.
+    pub values: Vec<f64>,
 }
 
 impl std::fmt::Display for NotFinite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let values: Vec<String> = self.values.iter().map(|&v| exact(v)).collect();
         write!(
             f,
-            "point {} is ({}, {}), not finite: the settings overflow f64",
+            "point {} is ({}), not finite: the settings overflow f64",
             self.point,
-            exact(self.x),
-            exact(self.y)
+            values.join(", ")
         )
     }
 }
@@ -92,6 +93,9 @@ impl From<parquet::errors::ParquetError> for Failure {
     }
 }
 
+/// The columns of a line's points: `x` and `y`.
+pub const LINE: [&str; 2] = ["x", "y"];
+
 /// Checks each point as it passes: the first that is not finite ends the stream, kept in
 /// `bad`.
 struct Checked<'a, I> {
@@ -100,34 +104,34 @@ struct Checked<'a, I> {
     bad: &'a mut Option<NotFinite>,
 }
 
-impl<I: Iterator<Item = (f64, f64)>> Iterator for Checked<'_, I> {
-    type Item = (f64, f64);
+impl<const K: usize, I: Iterator<Item = [f64; K]>> Iterator for Checked<'_, I> {
+    type Item = [f64; K];
 
-    fn next(&mut self) -> Option<(f64, f64)> {
+    fn next(&mut self) -> Option<[f64; K]> {
         if self.bad.is_some() {
             return None;
         }
-        let (x, y) = self.points.next()?;
+        let point = self.points.next()?;
         self.count += 1;
-        if x.is_finite() && y.is_finite() {
-            Some((x, y))
+        if point.iter().all(|v| v.is_finite()) {
+            Some(point)
         } else {
             *self.bad = Some(NotFinite {
                 point: self.count,
-                x,
-                y,
+                values: point.to_vec(),
             });
             None
         }
     }
 }
 
-/// Writes the `n` points of `points` to `out` as `format`. `n` is the count a `.npy` header
-/// promises; a stream of another length is an error.
-pub fn stream(
+/// Writes the `n` points of `points`, one value a column of `names`, to `out` as `format`.
+/// `n` is the count a `.npy` header promises; a stream of another length is an error.
+pub fn stream<const K: usize>(
     format: Format,
+    names: [&str; K],
     n: u64,
-    points: impl Iterator<Item = (f64, f64)>,
+    points: impl Iterator<Item = [f64; K]>,
     out: &mut dyn Write,
 ) -> std::result::Result<(), Failure> {
     let mut bad = None;
@@ -138,11 +142,11 @@ pub fn stream(
         bad: &mut bad,
     };
     let written = match format {
-        Format::Csv => delimited(&mut checked, ',', out),
-        Format::Tsv => delimited(&mut checked, '\t', out),
+        Format::Csv => delimited(names, &mut checked, ',', out),
+        Format::Tsv => delimited(names, &mut checked, '\t', out),
         Format::Npy => npy(n, &mut checked, out),
         #[cfg(feature = "parquet")]
-        Format::Parquet => parquet(&mut checked, out),
+        Format::Parquet => parquet(names, &mut checked, out),
         #[cfg(not(feature = "parquet"))]
         Format::Parquet => Err(std::io::Error::other("this build writes no Parquet").into()),
     };
@@ -159,21 +163,24 @@ pub fn stream(
     Ok(())
 }
 
-/// Writes the `n` points of `points` to the file `path` as `format`, atomically: on any
-/// error, a point that is not finite included, no file is left (nor a temporary one).
-pub fn save(
+/// Writes the `n` points of `points` (columns `names`) to the file `path` as `format`,
+/// atomically: on any error, a point that is not finite included, no file is left (nor a
+/// temporary one).
+pub fn save<const K: usize>(
     path: &Path,
     format: Format,
+    names: [&str; K],
     n: u64,
-    points: impl Iterator<Item = (f64, f64)>,
+    points: impl Iterator<Item = [f64; K]>,
 ) -> Result<()> {
     let mut bad = None;
     let written = crate::io::write_atomic_stream(path, |out| {
-        stream(format, n, points, out).map_err(|f| match f {
+        stream(format, names, n, points, out).map_err(|f| match f {
             Failure::Io(e) => e,
             Failure::NotFinite(p) => {
+                let message = p.to_string();
                 bad = Some(p);
-                std::io::Error::other(p.to_string())
+                std::io::Error::other(message)
             }
         })
     });
@@ -191,24 +198,27 @@ fn exact(v: f64) -> String {
     crate::number::exact(v, candle_core::DType::F64)
 }
 
-/// A header line `x{sep}y`, then a line per point.
-fn delimited(
-    points: &mut dyn Iterator<Item = (f64, f64)>,
+/// A header line of the names, then a line per point.
+fn delimited<const K: usize>(
+    names: [&str; K],
+    points: &mut dyn Iterator<Item = [f64; K]>,
     sep: char,
     out: &mut dyn Write,
 ) -> std::result::Result<(), Failure> {
-    writeln!(out, "x{sep}y")?;
-    for (x, y) in points {
-        writeln!(out, "{}{sep}{}", exact(x), exact(y))?;
+    let sep = sep.to_string();
+    writeln!(out, "{}", names.join(&sep))?;
+    for point in points {
+        let values: Vec<String> = point.iter().map(|&v| exact(v)).collect();
+        writeln!(out, "{}", values.join(&sep))?;
     }
     Ok(())
 }
 
-/// The header of a `.npy` (version 1.0) array of `n` rows of two float64: the magic string,
+/// The header of a `.npy` (version 1.0) array of `n` rows of `k` float64: the magic string,
 /// the version, the header's length and its dictionary, padded with spaces to a multiple of 64
 /// bytes in all and ended by a newline, as NumPy writes it.
-pub fn npy_header(n: u64) -> Vec<u8> {
-    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({n}, 2), }}");
+pub fn npy_header(n: u64, k: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({n}, {k}), }}");
     // magic (6) + version (2) + length (2) + dictionary + padding + newline.
     let unpadded = 10 + dict.len() + 1;
     let text = format!("{dict}{}\n", " ".repeat((64 - unpadded % 64) % 64));
@@ -219,16 +229,17 @@ pub fn npy_header(n: u64) -> Vec<u8> {
     header
 }
 
-fn npy(
+fn npy<const K: usize>(
     n: u64,
-    points: &mut dyn Iterator<Item = (f64, f64)>,
+    points: &mut dyn Iterator<Item = [f64; K]>,
     out: &mut dyn Write,
 ) -> std::result::Result<(), Failure> {
-    out.write_all(&npy_header(n))?;
-    let mut row = [0u8; 16];
-    for (x, y) in points {
-        row[..8].copy_from_slice(&x.to_le_bytes());
-        row[8..].copy_from_slice(&y.to_le_bytes());
+    out.write_all(&npy_header(n, K))?;
+    let mut row = vec![0u8; 8 * K];
+    for point in points {
+        for (bytes, v) in row.chunks_exact_mut(8).zip(point) {
+            bytes.copy_from_slice(&v.to_le_bytes());
+        }
         out.write_all(&row)?;
     }
     Ok(())
@@ -242,8 +253,9 @@ pub const ROW_GROUP: usize = 1 << 20;
 /// written whole (plain encoding, uncompressed: random doubles neither compress nor repeat),
 /// and its bytes passed on to `out` before the next, so that memory stays flat.
 #[cfg(feature = "parquet")]
-fn parquet(
-    points: &mut dyn Iterator<Item = (f64, f64)>,
+fn parquet<const K: usize>(
+    names: [&str; K],
+    points: &mut dyn Iterator<Item = [f64; K]>,
     out: &mut dyn Write,
 ) -> std::result::Result<(), Failure> {
     use parquet::data_type::DoubleType;
@@ -251,9 +263,13 @@ fn parquet(
     use parquet::file::writer::SerializedFileWriter;
     use std::sync::Arc;
 
-    let schema = Arc::new(parquet::schema::parser::parse_message_type(
-        "message points { required double x; required double y; }",
-    )?);
+    let fields: String = names
+        .iter()
+        .map(|name| format!("required double {name}; "))
+        .collect();
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(&format!(
+        "message points {{ {fields}}}"
+    ))?);
     let props = Arc::new(
         WriterProperties::builder()
             .set_dictionary_enabled(false)
@@ -268,22 +284,23 @@ fn parquet(
         writer.inner_mut().clear();
         Ok(())
     };
-    let (mut xs, mut ys) = (Vec::with_capacity(ROW_GROUP), Vec::with_capacity(ROW_GROUP));
+    let mut columns: [Vec<f64>; K] = std::array::from_fn(|_| Vec::with_capacity(ROW_GROUP));
     loop {
-        xs.clear();
-        ys.clear();
-        for (x, y) in (&mut *points).take(ROW_GROUP) {
-            xs.push(x);
-            ys.push(y);
+        columns.iter_mut().for_each(Vec::clear);
+        for point in (&mut *points).take(ROW_GROUP) {
+            for (column, v) in columns.iter_mut().zip(point) {
+                column.push(v);
+            }
         }
-        if xs.is_empty() {
+        let rows = columns[0].len();
+        if rows == 0 {
             break;
         }
         let mut group = writer.next_row_group()?;
-        for values in [&xs, &ys] {
+        for values in &columns {
             let mut column = group
                 .next_column()?
-                .ok_or_else(|| std::io::Error::other("the Parquet schema has two columns"))?;
+                .ok_or_else(|| std::io::Error::other("the Parquet schema has too few columns"))?;
             column
                 .typed::<DoubleType>()
                 .write_batch(values, None, None)?;
@@ -291,7 +308,7 @@ fn parquet(
         }
         group.close()?;
         drain(&mut writer)?;
-        if xs.len() < ROW_GROUP {
+        if rows < ROW_GROUP {
             break;
         }
     }

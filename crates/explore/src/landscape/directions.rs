@@ -177,14 +177,15 @@ pub fn pca_directions(points: &[Params], center: &Params) -> Result<(Params, Par
 
 /// The unit directions along a two-parameter model's own axes: `d1` along its weight (the
 /// tensor whose name says so, else the first value), `d2` along the other value.
-pub fn axes_directions(center: &Params) -> Result<(Params, Params)> {
+pub fn axes_directions(center: &Params) -> crate::Result<(Params, Params)> {
     let values = center.flatten()?;
     if values.len() != 2 {
-        candle_core::bail!(
-            "landscape: the axes directions need a model with exactly two parameters (the \
-             line); this one has {}: use random or PCA directions",
+        return Err(crate::Error::Usage(format!(
+            "the axes directions need a model with exactly two parameters (the line); this one \
+             has {}",
             values.len()
-        );
+        ))
+        .mend(crate::Remedy::RandomOrPca));
     }
     // The flat position of the weight: the first value of the tensor named like one.
     let mut at = 0;

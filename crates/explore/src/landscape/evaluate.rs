@@ -80,23 +80,23 @@ pub fn project(
     points: &[Params],
     center: &Params,
     (d1, d2): (&Params, &Params),
-) -> Result<Vec<(f64, f64)>> {
+) -> crate::Result<Vec<(f64, f64)>> {
     let (g11, g12, g22) = (d1.dot(d1)?, d1.dot(d2)?, d2.dot(d2)?);
     let det = g11 * g22 - g12 * g12;
     if det.abs() <= 1e-300 || det.is_nan() {
-        candle_core::bail!(
-            "landscape: the two directions are parallel or zero (random directions leave biases \
-             at zero): try PCA directions, or random ones that keep the biases"
-        );
+        return Err(crate::Error::Usage(
+            "the two directions of the plane are parallel or zero (random directions leave \
+             biases at zero)"
+                .into(),
+        )
+        .mend(crate::Remedy::PcaOrKeep1d));
     }
-    points
-        .iter()
-        .map(|p| {
-            let v = p.sub(center)?;
-            let (r1, r2) = (d1.dot(&v)?, d2.dot(&v)?);
-            Ok(((g22 * r1 - g12 * r2) / det, (g11 * r2 - g12 * r1) / det))
-        })
-        .collect()
+    let coordinates = |p: &Params| -> Result<(f64, f64)> {
+        let v = p.sub(center)?;
+        let (r1, r2) = (d1.dot(&v)?, d2.dot(&v)?);
+        Ok(((g22 * r1 - g12 * r2) / det, (g11 * r2 - g12 * r1) / det))
+    };
+    Ok(points.iter().map(coordinates).collect::<Result<_>>()?)
 }
 
 /// The true loss at each recorded point (not a value read off an interpolated surface).

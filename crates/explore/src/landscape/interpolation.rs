@@ -15,7 +15,7 @@ use crate::grid::linspace;
 pub struct LossLine {
     /// The loss trained and drawn.
     pub loss: loss::AnyLoss,
-    /// "mlp 1-16-16-1" and its number of parameters.
+    /// "mlp 1-16-16-1 tanh" and its number of parameters.
     pub model: String,
     pub parameters: usize,
     pub t: Vec<f64>,

@@ -315,7 +315,7 @@ impl Config {
 pub struct LossPlane {
     /// The loss trained and drawn.
     pub loss: loss::AnyLoss,
-    /// "line" or "mlp 1-16-16-1", and its number of parameters.
+    /// "line" or "mlp 1-16-16-1 tanh", and its number of parameters.
     pub model: String,
     pub parameters: usize,
     /// The grid's values along each direction (the same for α and β).
@@ -429,8 +429,9 @@ impl LossPlane {
             .fold(0.0f64, |m, p| m.max(p.0.abs()).max(p.1.abs()));
         let distance = match (config.distance, directions) {
             (Some(d), _) => d,
-            (None, Directions::Random) => 1.0,
-            (None, Directions::Pca | Directions::Axes) => 1.25 * extent.max(1e-6),
+            // Around the path, where there is one; a run of no epochs has none to show.
+            (None, Directions::Pca | Directions::Axes) if extent > 0.0 => 1.25 * extent,
+            (None, _) => 1.0,
         };
         let axis = linspace(-distance, distance, config.steps);
         // The built-in models many grid points at a time; any other, a point at a time.

@@ -16,7 +16,7 @@ use crate::optim::Algorithm;
 pub struct Sharpness {
     /// The loss trained and drawn.
     pub loss: loss::AnyLoss,
-    /// "mlp 1-16-16-1" and its number of parameters.
+    /// "mlp 1-16-16-1 tanh" and its number of parameters.
     pub model: String,
     pub parameters: usize,
     pub optimizer: Algorithm,

@@ -160,9 +160,10 @@ impl Values for Tensor {
     fn sqrt(&self) -> Result<Self> {
         Tensor::sqrt(self)
     }
-    // `affine` rounds its factors to the tensor's dtype and computes `v·mul + add`.
+    // `affine` rounds its factors to the tensor's dtype and computes `v·mul + add`; adding −0
+    // keeps every value as the multiplication left it (+0 would turn −0 into +0).
     fn scale(&self, c: f64) -> Result<Self> {
-        self.affine(c, 0.0)
+        self.affine(c, -0.0)
     }
     fn shift(&self, c: f64) -> Result<Self> {
         self.affine(1.0, c)

@@ -21,7 +21,8 @@ impl Rule for Momentum {
         momentum_step(theta, grad, v, t, s, (Self::weight_decay(s), false))
     }
 
-    /// `2(1 + μ)/λ`; none for μ outside [0, 1).
+    /// `2(1 + μ)/λ` (the velocity adds up to `1/(1 − μ)` steps, and stays stable until the
+    /// stiffest direction overshoots); 0 for μ outside [0, 1), where no rate is stable.
     fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
         if !(0.0..1.0).contains(&s.momentum) {
             return Some(0.0);

@@ -21,7 +21,8 @@ impl Rule for Nesterov {
         momentum_step(theta, grad, v, t, s, (Self::weight_decay(s), true))
     }
 
-    /// `2(1 + μ)/((1 + 2μ)·λ)`; none for μ outside [0, 1).
+    /// `2(1 + μ)/((1 + 2μ)·λ)` (the look-ahead step weighs the curvature `1 + 2μ` times); 0 for
+    /// μ outside [0, 1), where no rate is stable.
     fn stable_lr(lambda: f64, s: &Settings) -> Option<f64> {
         let mu = s.momentum;
         if !(0.0..1.0).contains(&mu) {

@@ -37,7 +37,7 @@ impl CompareFigure {
         let lines = c
             .fits
             .iter()
-            .map(|f| (f.loss.clone(), f.weight, f.bias))
+            .map(|f| (f.loss.label(), f.weight, f.bias))
             .collect();
         let series = c
             .fits
@@ -51,7 +51,7 @@ impl CompareFigure {
                     });
                 let scale = if hi > lo { hi - lo } else { 1.0 };
                 Series {
-                    label: f.loss.clone(),
+                    label: f.loss.label(),
                     losses: curve.iter().map(|&(a, l)| (a, (l - lo) / scale)).collect(),
                 }
             })

@@ -261,10 +261,11 @@ impl LineRun {
 impl Race {
     /// Every lane's path on one landscape, and every loss on one axis.
     pub fn figure(&self) -> TrainFigure {
-        let runs: Vec<(&str, &Fit)> = self
-            .lanes
+        let names = self.names();
+        let runs: Vec<(&str, &Fit)> = names
             .iter()
-            .map(|l| (l.settings.kind.name(), &l.fit))
+            .zip(&self.lanes)
+            .map(|(name, l)| (name.as_str(), &l.fit))
             .collect();
         let mut figure = TrainFigure::of(&runs, &self.objective, self.learn_bias, &self.source);
         figure.history.title = "loss per epoch".into();

@@ -6,7 +6,7 @@ use candle_core::DType;
 use super::Report;
 use crate::grid::{argmin, grid};
 use crate::landscape::{LossLine, LossPlane, Sharpness};
-use crate::number::human;
+use crate::number::{count, human};
 
 impl LossPlane {
     /// Rows `alpha, beta, loss`, the grid minimum, a summary, and the trajectory in the JSON.
@@ -68,11 +68,11 @@ impl LossPlane {
         .loss(&self.loss)
         .details(&details)
         .summary(format!(
-            "trained {} ({} parameters) on {} for {} epochs: loss {} → {}",
+            "trained {} ({}) on {} for {}: loss {} → {}",
             self.model,
-            self.parameters,
+            count(self.parameters, "parameter"),
             self.source,
-            self.epochs.last().copied().unwrap_or(0),
+            count(self.epochs.last().copied().unwrap_or(0), "epoch"),
             human(first),
             human(last)
         ));
@@ -140,7 +140,7 @@ impl LossLine {
         })
         .summary(if self.epochs == 0 {
             format!(
-                "trained for 0 epochs, the start is the trained model (loss {}): the \
+                "with no training the start is the trained model (loss {}): the \
                  interpolation is flat, and the random direction shows the landscape around it",
                 human(end)
             )

@@ -33,7 +33,7 @@ pub enum Format {
 /// the sweeps, the method.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunInfo {
-    /// The file name, or a description of the `--point` flags.
+    /// The file name, or a description of the points given.
     pub data: String,
     /// The number of points.
     pub n: usize,
@@ -573,14 +573,14 @@ pub fn comparison(c: &crate::compare::Comparison) -> Report {
         ],
         DType::F64,
     )
-    .labels("loss", c.fits.iter().map(|f| f.loss.clone()).collect())
+    .labels("loss", c.fits.iter().map(|f| f.loss.label()).collect())
     .title(title)
     .unmarked()
     .details(&serde_json::json!({ "fits": c.fits, "outliers": c.outliers }));
     let how: Vec<String> = c
         .fits
         .iter()
-        .map(|f| format!("{} {}", f.loss, f.how))
+        .map(|f| format!("{} {}", f.loss.label(), f.how))
         .collect();
     let numerical = if c.fits.iter().any(|f| f.how == "numerical") {
         " (numerical: the loss is convex, and golden-section search narrows its minimum until \
@@ -606,7 +606,7 @@ pub fn comparison(c: &crate::compare::Comparison) -> Report {
             .fits
             .iter()
             .zip(&o.residuals)
-            .map(|(f, r)| format!("{} {}", f.loss, human(*r)))
+            .map(|(f, r)| format!("{} {}", f.loss.label(), human(*r)))
             .collect();
         report = report.summary(format!(
             "  x = {}, y = {}: {}",

@@ -2,7 +2,7 @@
 //! outcome, beside the best line.
 
 use super::{describe_exact, Report};
-use crate::number::human;
+use crate::number::{count, human};
 use crate::train::{Lane, LineRun, Race};
 
 impl LineRun {
@@ -19,7 +19,7 @@ impl LineRun {
             None => String::new(),
         };
         let title = format!(
-            "gradient descent on {}: {} of {}, {} lr {}{batches}{}, {} epochs, {}",
+            "gradient descent on {}: {} of {}, {} lr {}{batches}{}, {}, {}",
             self.source,
             self.objective.loss.label(),
             if self.learn_bias {
@@ -34,7 +34,7 @@ impl LineRun {
             } else {
                 ""
             },
-            self.plan.epochs,
+            count(self.plan.epochs, "epoch"),
             self.dtype.as_str()
         );
         #[derive(serde::Serialize)]
@@ -75,8 +75,8 @@ impl LineRun {
                 format!("A = {}", human(last.weight))
             };
             report = report.summary(format!(
-                "after {} epochs: {params} (loss {}); {}",
-                last.epoch,
+                "after {}: {params} (loss {}); {}",
+                count(last.epoch, "epoch"),
                 human(last.loss),
                 describe_exact(&optimum, how, self.learn_bias, None)
             ));
@@ -95,10 +95,10 @@ impl Race {
             .objective
             .curvature(self.learn_bias, self.plan.standardize.is_some());
         let title = format!(
-            "race on {}: {}, {} epochs{}{}, {}",
+            "race on {}: {}, {}{}{}, {}",
             self.source,
             self.objective.loss.label(),
-            self.plan.epochs,
+            count(self.plan.epochs, "epoch"),
             self.plan
                 .batch_size
                 .map_or(String::new(), |b| format!(", batches of {b}")),
@@ -109,11 +109,7 @@ impl Race {
             },
             self.dtype.as_str()
         );
-        let names = self
-            .lanes
-            .iter()
-            .map(|l| l.settings.kind.name().to_string())
-            .collect();
+        let names = self.names();
         let mut report = Report::new(
             vec![
                 "lr",

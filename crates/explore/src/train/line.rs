@@ -440,8 +440,9 @@ pub fn fit_line<'a>(
         Ok(if verdict.is_break() { verdict } else { written })
     })?;
     if let Ended::NonFinite { step } = ended {
+        // Within epoch e (after some of its updates) is "by epoch e"; step 0 is the start.
         fit.diverged = Some(Diverged::non_finite(
-            step / batches,
+            step.div_ceil(batches),
             fit.first.map(|f| f.loss),
         ));
     }

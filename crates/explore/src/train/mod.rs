@@ -17,7 +17,7 @@ pub use line::{
     GROWTH_LIMIT,
 };
 pub use params::{load_line, save_line, Saved};
-pub use race::{Lane, LaneSummary, Race};
+pub use race::{lane_names, Lane, LaneSummary, Race};
 pub use run::{bound_text, curvature, Divergence, LineRun};
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and

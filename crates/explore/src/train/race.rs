@@ -23,6 +23,8 @@ pub struct Lane {
 /// One lane's outcome in plain numbers: [`Race::lanes`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LaneSummary {
+    /// The lane's name ([`lane_names`]).
+    pub lane: String,
     pub optimizer: &'static str,
     pub lr: f64,
     pub stable_below: Option<f64>,
@@ -41,6 +43,7 @@ pub struct Race {
     pub objective: Objective,
     /// The best line ([`Objective::best_if_cheap`]), found once: the report's optimum and the
     /// lanes' target.
+    #[serde(serialize_with = "best_line")]
     pub best: (std::result::Result<model::Optimum, String>, &'static str),
     pub learn_bias: bool,
     pub plan: Plan,
@@ -102,7 +105,9 @@ impl Race {
         let finite = |v: f64| v.is_finite().then_some(v);
         self.lanes
             .iter()
-            .map(|l| LaneSummary {
+            .zip(self.names())
+            .map(|(l, lane)| LaneSummary {
+                lane,
                 optimizer: l.settings.kind.name(),
                 lr: l.settings.lr,
                 stable_below: lambda
@@ -118,6 +123,12 @@ impl Race {
                     .and_then(finite),
             })
             .collect()
+    }
+
+    /// Each lane's name, in order ([`lane_names`]).
+    pub fn names(&self) -> Vec<String> {
+        let settings: Vec<Settings> = self.lanes.iter().map(|l| l.settings).collect();
+        lane_names(&settings)
     }
 
     /// The loss that counts as within 1% of the optimum's, where there is an optimum.
@@ -145,6 +156,22 @@ impl Race {
     }
 }
 
+/// Each lane's name: its optimizer's (`sgd`), with the rate where the optimizer runs in more
+/// than one lane (`sgd=0.01`, `sgd=0.02`), so that rows, tables and legends tell lanes apart.
+pub fn lane_names(entries: &[Settings]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|s| {
+            let name = s.kind.name();
+            if entries.iter().filter(|o| o.kind == s.kind).count() > 1 {
+                format!("{name}={}", crate::number::human(s.lr))
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The loss within 1% of the optimum's, `1.01·L*` (a millionth of the data's mean square y when
 /// the fit is exact); `None` when there is no optimum.
 fn target(
@@ -157,4 +184,26 @@ fn target(
     } else {
         1e-6 * objective.moments.rms_y().powi(2)
     })
+}
+
+/// The race's best line as data: `{"optimum": …, "how": …}`, the optimum as
+/// [`crate::optimum_or_why`] gives it.
+fn best_line<S: serde::Serializer>(
+    (optimum, how): &(std::result::Result<model::Optimum, String>, &'static str),
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    struct Optimum<'a>(&'a std::result::Result<model::Optimum, String>);
+    impl serde::Serialize for Optimum<'_> {
+        fn serialize<S: serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> std::result::Result<S::Ok, S::Error> {
+            crate::optimum_or_why(self.0, serializer)
+        }
+    }
+    let mut s = serializer.serialize_struct("Best", 2)?;
+    s.serialize_field("optimum", &Optimum(optimum))?;
+    s.serialize_field("how", how)?;
+    s.end()
 }

@@ -103,7 +103,10 @@ impl Divergence {
                 "learning rate {lr} is below full-batch {name}'s bound {} on this data, but a \
              mini-batch's curvature can exceed the whole data's: {}",
                 bound_text(b),
-                say(crate::Remedy::SmallerStepsOrLargerBatches)
+                say(match self.others {
+                    Some(_) => crate::Remedy::LaneRateOrLargerBatches,
+                    None => crate::Remedy::SmallerStepsOrLargerBatches,
+                })
             ),
             Some(b) if b > 0.0 => format!(
                 "learning rate {lr} is too large; {name} is stable only for lr < {} on this data",
@@ -117,9 +120,11 @@ impl Divergence {
                     human(settings.momentum)
                 )
             }
-            Some(_) => "no learning rate is stable on this data: its curvature is beyond the \
-                    precision's range; rescale x"
-                .to_string(),
+            Some(_) => format!(
+                "no learning rate is stable on this data: its curvature is beyond the \
+                 precision's range; {}",
+                say(crate::Remedy::RescaleOrStandardize)
+            ),
             None => format!("learning rate {lr} is too large for {name} on this data"),
         };
         format!("{}: {why}", d.describe())

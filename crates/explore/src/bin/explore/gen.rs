@@ -1,5 +1,5 @@
-//! `explore gen`: a reproducible data set, a noisy line or a sine wave, in the form the output's
-//! extension names (CSV, TSV, NumPy, Parquet; CSV on stdout).
+//! `explore gen`: a reproducible data set, a noisy line or a sine wave, or labelled classes, in
+//! the form the output's extension names (CSV, TSV, NumPy, Parquet; CSV on stdout).
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +7,7 @@ use anyhow::Result;
 use explore::cli::{finite, non_negative, say, usage};
 use std::io::Write;
 
-use explore::data::gen::{self, LineSpec, Setting, Shape};
+use explore::data::gen::{self, classes, ClassSpec, LineSpec, Setting, Shape};
 use explore::data::write::{self, Format};
 use explore::io::{Stdout, UntilClosed};
 
@@ -16,7 +16,8 @@ const MOST: u64 = 1_000_000_000;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
-    /// The shape of the data: a line, or a sine wave for non-linear models.
+    /// The shape of the data: `x, y` points around a line or a sine wave, or labelled classes
+    /// (`x1, x2, label`, label 0, 1, …) for classifiers.
     #[arg(long, value_enum, default_value_t)]
     kind: Shape,
     /// Number of points, 1 to 10⁹ (`1e6` is taken), written as they are drawn, in constant
@@ -33,8 +34,16 @@ pub struct Args {
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = finite)]
     intercept: f64,
     /// Standard deviation of the noise added to y, ≥ 0. Default: 3 for a line, 0.1 for a sine.
+    /// For classes: a blob's standard deviation (default 1), the noise of the others (default
+    /// 0: the points on their curves).
     #[arg(long, allow_hyphen_values = true, value_parser = non_negative)]
     noise: Option<f64>,
+    /// How many blobs (default 3) or spiral arms (default 2), 2 to 1000.
+    #[arg(long, value_name = "K", allow_hyphen_values = true, value_parser = explore::cli::whole(2, 1000))]
+    classes: Option<u64>,
+    /// The inner circle's radius over the outer's, in [0, 1) (circles; default 0.8).
+    #[arg(long, value_name = "F", allow_hyphen_values = true, value_parser = explore::cli::fraction)]
+    factor: Option<f64>,
     /// Spread of x, ≥ 0: its standard deviation for a line (default 10), its half-range for a
     /// sine (default 3).
     #[arg(long, allow_hyphen_values = true, value_parser = non_negative)]
@@ -72,7 +81,26 @@ pub fn run(args: Args) -> Result<()> {
         })?,
         None => Format::Csv,
     };
-    let (noise, x_scale) = args.kind.defaults();
+    let curve = match (args.kind.curve(), args.kind.classes()) {
+        (Some(curve), _) => curve,
+        (None, Some(kind)) => return labelled(&args, kind, out, format),
+        (None, None) => unreachable!("every shape is a curve or classes"),
+    };
+    explore::cli::refuse_unused(&[
+        (
+            "classes",
+            "--classes",
+            false,
+            "it counts blobs or spiral arms",
+        ),
+        (
+            "factor",
+            "--factor",
+            false,
+            "it sizes the inner circle of --kind circles",
+        ),
+    ])?;
+    let (noise, x_scale) = curve.defaults();
     let noise = args.noise.unwrap_or(noise);
     explore::cli::refuse_unused(&[(
         "outlier_shift",
@@ -98,7 +126,7 @@ pub fn run(args: Args) -> Result<()> {
         outliers: args.outliers,
         outlier_shift,
     };
-    if let Err(o) = spec.check(args.kind) {
+    if let Err(o) = spec.check(curve) {
         let (flag, value) = match o.setting {
             Setting::Slope => ("--slope", spec.slope),
             Setting::Intercept => ("--intercept", spec.intercept),
@@ -126,17 +154,85 @@ pub fn run(args: Args) -> Result<()> {
         explore::io::check_writable(path)?;
     }
     // Streamed: any number of points in constant memory.
-    let points = gen::points(args.kind, &spec);
+    let points = gen::points(curve, &spec).map(|(x, y)| [x, y]);
+    write_points(&args, out, format, write::LINE, points)
+}
+
+/// Labelled classes, `x1, x2, label`.
+fn labelled(args: &Args, kind: gen::Classes, out: Option<&Path>, format: Format) -> Result<()> {
+    let why = "it shapes the x, y points of --kind line or sine";
+    explore::cli::refuse_unused(&[
+        ("slope", "--slope", false, why),
+        ("intercept", "--intercept", false, why),
+        ("x_scale", "--x-scale", false, why),
+        ("x_mean", "--x-mean", false, why),
+        ("outliers", "--outliers", false, why),
+        ("outlier_shift", "--outlier-shift", false, why),
+        (
+            "classes",
+            "--classes",
+            kind.takes_classes(),
+            "it counts blobs or spiral arms; the others have two classes",
+        ),
+        (
+            "factor",
+            "--factor",
+            kind == gen::Classes::Circles,
+            "it sizes the inner circle of --kind circles",
+        ),
+    ])?;
+    if args.n > classes::MOST as u64 {
+        return Err(usage(format!(
+            "--n {}: a labelled set is made whole and shuffled: at most {} points",
+            args.n,
+            classes::MOST
+        )));
+    }
+    let (noise, count) = kind.defaults();
+    let spec = ClassSpec {
+        n: args.n as usize,
+        seed: args.seed,
+        noise: args.noise.unwrap_or(noise),
+        classes: args.classes.map_or(count, |k| k as usize),
+        factor: args.factor.unwrap_or(0.8),
+    };
+    if spec.factor >= 1.0 {
+        return Err(usage(format!(
+            "--factor {}: the inner circle must be smaller than the outer: give a factor below 1",
+            spec.factor
+        )));
+    }
+    if !spec.reach(kind).is_finite() {
+        return Err(usage(format!(
+            "--noise {}: the points could overflow f64; give a smaller --noise",
+            explore::number::exact(spec.noise, candle_core::DType::F64)
+        )));
+    }
+    if let Some(path) = out {
+        explore::io::check_writable(path)?;
+    }
+    let rows = classes::points(kind, &spec);
+    write_points(args, out, format, classes::COLUMNS, rows.into_iter())
+}
+
+/// Writes the points to `--out`, or to stdout as CSV.
+fn write_points<const K: usize>(
+    args: &Args,
+    out: Option<&Path>,
+    format: Format,
+    names: [&str; K],
+    points: impl Iterator<Item = [f64; K]>,
+) -> Result<()> {
     match out {
         Some(path) => {
-            write::save(path, format, args.n, points)?;
+            write::save(path, format, names, args.n, points)?;
             if !args.quiet {
                 say(&format!("wrote {} points to {}", args.n, path.display()));
             }
         }
         None => {
             let mut stdout = UntilClosed(Stdout::new());
-            match write::stream(Format::Csv, args.n, points, &mut stdout) {
+            match write::stream(Format::Csv, names, args.n, points, &mut stdout) {
                 Ok(()) => stdout.flush().map_err(explore::io::stdout_error)?,
                 // The reader has gone (`| head`): stop drawing points, quietly.
                 Err(write::Failure::Io(_)) if explore::io::stdout_closed() => {}

@@ -68,7 +68,7 @@ pub struct Args {
     #[arg(long, default_value_t = 41, allow_hyphen_values = true, value_parser = explore::cli::whole(2, 2001))]
     steps: u64,
     /// Half-width of the grid in units of the directions. Default: 1 for random directions;
-    /// 1.25 × the path's extent for PCA ones.
+    /// 1.25 × the path's extent for PCA and axes ones (1 when there is no path: --epochs 0).
     #[arg(long, allow_hyphen_values = true, value_parser = explore::cli::positive)]
     distance: Option<f64>,
     /// Seed of the model's initial parameters and of the random directions.

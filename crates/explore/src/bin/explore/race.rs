@@ -61,6 +61,18 @@ fn parse_entry(text: &str) -> Result<(Algorithm, Option<f64>), String> {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let lanes = &args.optimizers;
+    if let Some((kind, _)) = lanes
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| lanes[..i].contains(e).then_some(e))
+    {
+        return Err(explore::cli::usage(format!(
+            "--optimizers runs {} twice at the same rate: give each lane its own optimizer or \
+             rate (NAME=LR)",
+            kind.name()
+        )));
+    }
     let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
     let uses = [
         args.data.uses().to_vec(),
@@ -97,6 +109,18 @@ pub fn run(args: Args) -> Result<()> {
             Ok(settings)
         })
         .collect::<Result<Vec<_>>>()?;
+    let names = explore::train::lane_names(&entries);
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        return Err(explore::cli::usage(format!(
+            "--optimizers runs {} twice at the same rate: give each lane its own optimizer or \
+             rate (NAME=LR)",
+            twice.1
+        )));
+    }
     let (x, y) = run.data.tensors(run.dtype, &run.device)?;
     let progress = run.progress("race");
     // CSV and JSON carry every lane's rows, epoch by epoch, as they are made (the figure's
@@ -117,7 +141,7 @@ pub fn run(args: Args) -> Result<()> {
         run.data.describe(),
         |lane, row| {
             if let Some(sink) = &mut sink {
-                if let Err(e) = sink.row_labelled(entries[lane].kind.name(), &row.values()) {
+                if let Err(e) = sink.row_labelled(&names[lane], &row.values()) {
                     failed.get_or_insert(e);
                 }
             }

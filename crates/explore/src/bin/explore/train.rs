@@ -257,13 +257,8 @@ pub fn run(args: Args) -> Result<()> {
         .fit(args.optim.lr, args.common.dtype.dtype())?;
     let mut settings = args.optim.settings(Algorithm::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
-    let run = Run::open(
-        &args.data,
-        &args.common,
-        save.as_slice(),
-        &args.fit.inputs(),
-        true,
-    )?;
+    let outputs: Vec<_> = save.into_iter().chain(args.animate.output()).collect();
+    let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
     let mut ready = args.fit.prepare(&run)?;
     ready.plan.loss = loss;
     let objective = Objective::new(loss, &run.data)?;
@@ -298,7 +293,7 @@ pub fn run(args: Args) -> Result<()> {
                 say(&format!(
                     "warning: --lr {} is at or above the bound {} that holds wherever {}'s \
                      curvature is steepest: {whose} may not converge",
-                    settings.lr,
+                    human(settings.lr),
                     bound_text(bound),
                     loss.label()
                 ));
@@ -307,7 +302,7 @@ pub fn run(args: Args) -> Result<()> {
                 say(&format!(
                     "warning: --lr {} is at or above the stable bound {}: {whose} will not \
                      converge{}",
-                    settings.lr,
+                    human(settings.lr),
                     bound_text(bound),
                     if batched {
                         ", and mini-batches, on average, will not either"

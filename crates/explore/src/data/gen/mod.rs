@@ -10,6 +10,10 @@ use candle_core::DType;
 
 use crate::data::Dataset;
 
+pub mod classes;
+
+pub use classes::{ClassSpec, Classes};
+
 /// The settings of `explore gen`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineSpec {
@@ -54,14 +58,59 @@ pub enum Shape {
     /// A sine wave for non-linear models: `x = x_mean + x_scale·U(-1,1)`,
     /// `y = slope·sin(x) + intercept + noise·N(0,1)`.
     Sine,
+    /// Classes: scikit-learn's `make_blobs` (3 centres, std 1 by default; `--classes`,
+    /// `--noise` the std).
+    Blobs,
+    /// Classes: scikit-learn's `make_moons`, two interleaving half circles (`--noise`).
+    Moons,
+    /// Classes: scikit-learn's `make_circles`, one circle inside another (`--factor`, `--noise`).
+    Circles,
+    /// Classes: TensorFlow Playground's XOR, the four quadrants (`--noise`).
+    Xor,
+    /// Classes: TensorFlow Playground's spiral (`--classes` arms, `--noise`).
+    Spiral,
 }
 
 impl Shape {
+    /// The classes it draws, for a labelled set (`x1, x2, label`); `None` for the line and the
+    /// sine.
+    pub fn classes(self) -> Option<Classes> {
+        match self {
+            Shape::Line | Shape::Sine => None,
+            Shape::Blobs => Some(Classes::Blobs),
+            Shape::Moons => Some(Classes::Moons),
+            Shape::Circles => Some(Classes::Circles),
+            Shape::Xor => Some(Classes::Xor),
+            Shape::Spiral => Some(Classes::Spiral),
+        }
+    }
+
+    /// The curve it draws points around, for `x, y` points; `None` for classes.
+    pub fn curve(self) -> Option<Curve> {
+        match self {
+            Shape::Line => Some(Curve::Line),
+            Shape::Sine => Some(Curve::Sine),
+            _ => None,
+        }
+    }
+}
+
+/// The curve `y = f(x)` of a set of `x, y` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Curve {
+    /// `x = x_mean + x_scale·N(0,1)`, `y = slope·x + intercept + noise·N(0,1)`.
+    #[default]
+    Line,
+    /// `x = x_mean + x_scale·U(-1,1)`, `y = slope·sin(x) + intercept + noise·N(0,1)`.
+    Sine,
+}
+
+impl Curve {
     /// Default `(noise, x_scale)`: a noisy line over a wide range, a gentle sine over one period.
     pub fn defaults(self) -> (f64, f64) {
         match self {
-            Shape::Line => (3.0, 10.0),
-            Shape::Sine => (0.1, 3.0),
+            Curve::Line => (3.0, 10.0),
+            Curve::Sine => (0.1, 3.0),
         }
     }
 }
@@ -97,22 +146,22 @@ impl LineSpec {
     /// The largest `|x|` and `|y|` the points of `kind` can have, each part computed in f64 as
     /// the generator computes the points (rounding is monotone, so a finite bound means finite
     /// points), and the part of each with its setting.
-    fn parts(&self, kind: Shape) -> [Vec<(Setting, f64)>; 2] {
+    fn parts(&self, kind: Curve) -> [Vec<(Setting, f64)>; 2] {
         let z = NORMAL_REACH;
         let x = match kind {
-            Shape::Line => vec![
+            Curve::Line => vec![
                 (Setting::XMean, self.x_mean.abs()),
                 (Setting::XScale, z * self.x_scale),
             ],
-            Shape::Sine => vec![
+            Curve::Sine => vec![
                 (Setting::XMean, self.x_mean.abs()),
                 (Setting::XScale, self.x_scale),
             ],
         };
         let reach_x: f64 = x.iter().map(|p| p.1).sum();
         let signal = match kind {
-            Shape::Line => self.slope.abs() * reach_x,
-            Shape::Sine => self.slope.abs(),
+            Curve::Line => self.slope.abs() * reach_x,
+            Curve::Sine => self.slope.abs(),
         };
         let mut y = vec![
             (Setting::Slope, signal),
@@ -127,7 +176,7 @@ impl LineSpec {
 
     /// The largest `|x|` and `|y|` the points of `kind` can have: infinite where they could
     /// overflow f64.
-    pub fn reach(&self, kind: Shape) -> (f64, f64) {
+    pub fn reach(&self, kind: Curve) -> (f64, f64) {
         let [x, y] = self.parts(kind);
         let sum = |p: &[(Setting, f64)]| p.iter().map(|p| p.1).sum::<f64>();
         (sum(&x), sum(&y))
@@ -135,19 +184,19 @@ impl LineSpec {
 
     /// Refuses settings whose points could be beyond f64, which no reader would take back:
     /// every point of settings that pass is finite.
-    pub fn check(&self, kind: Shape) -> Result<(), Overflow> {
+    pub fn check(&self, kind: Curve) -> Result<(), Overflow> {
         let outliers = self.outliers > 0.0;
         let formulas = match (kind, outliers) {
-            (Shape::Line, false) => [
+            (Curve::Line, false) => [
                 "|x_mean| + 14·x_scale",
                 "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise",
             ],
-            (Shape::Line, true) => [
+            (Curve::Line, true) => [
                 "|x_mean| + 14·x_scale",
                 "|slope|·(|x_mean| + 14·x_scale) + |intercept| + 14·noise + |outlier_shift|",
             ],
-            (Shape::Sine, false) => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
-            (Shape::Sine, true) => [
+            (Curve::Sine, false) => ["|x_mean| + x_scale", "|slope| + |intercept| + 14·noise"],
+            (Curve::Sine, true) => [
                 "|x_mean| + x_scale",
                 "|slope| + |intercept| + 14·noise + |outlier_shift|",
             ],
@@ -172,7 +221,7 @@ impl LineSpec {
                 setting,
                 column,
                 formula,
-                normal_reach: !(kind == Shape::Sine && column == "x"),
+                normal_reach: !(kind == Curve::Sine && column == "x"),
             });
         }
         Ok(())
@@ -182,7 +231,7 @@ impl LineSpec {
 /// The points of `kind` drawn from `spec`, one at a time: per point `x`, then the noise; and
 /// whether it is an outlier from a second stream of the same seed, so that the points that are
 /// not outliers are those of the file without them, and the outliers the same points moved.
-pub fn points(kind: Shape, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
+pub fn points(kind: Curve, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let mut outlier_rng = ChaCha8Rng::seed_from_u64(spec.seed);
     outlier_rng.set_stream(1);
@@ -198,15 +247,15 @@ pub fn points(kind: Shape, spec: &LineSpec) -> impl Iterator<Item = (f64, f64)> 
 }
 
 /// One point of `kind` on the line or the sine, with its noise.
-fn point(kind: Shape, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
+fn point(kind: Curve, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
     match kind {
-        Shape::Line => {
+        Curve::Line => {
             let spread: f64 = StandardNormal.sample(rng);
             let x = spec.x_mean + spec.x_scale * spread;
             let e: f64 = StandardNormal.sample(rng);
             (x, spec.slope * x + spec.intercept + spec.noise * e)
         }
-        Shape::Sine => {
+        Curve::Sine => {
             let x = spec.x_mean + spec.x_scale * rng.random_range(-1.0..1.0);
             let e: f64 = StandardNormal.sample(rng);
             (
@@ -217,17 +266,17 @@ fn point(kind: Shape, spec: &LineSpec, rng: &mut ChaCha8Rng) -> (f64, f64) {
     }
 }
 
-/// The data set of [`Shape::Line`].
+/// The data set of [`Curve::Line`].
 pub fn line(spec: &LineSpec) -> Dataset {
-    collect(Shape::Line, spec, format!("gen seed {}", spec.seed))
+    collect(Curve::Line, spec, format!("gen seed {}", spec.seed))
 }
 
-/// The data set of [`Shape::Sine`].
+/// The data set of [`Curve::Sine`].
 pub fn sine(spec: &LineSpec) -> Dataset {
-    collect(Shape::Sine, spec, format!("gen sine seed {}", spec.seed))
+    collect(Curve::Sine, spec, format!("gen sine seed {}", spec.seed))
 }
 
-fn collect(kind: Shape, spec: &LineSpec, source: String) -> Dataset {
+fn collect(kind: Curve, spec: &LineSpec, source: String) -> Dataset {
     let (x, y): (Vec<f64>, Vec<f64>) = points(kind, spec).unzip();
     let mut collect = super::Collect::new(source, super::Load::Points(DType::F64), x.len());
     // f64 takes every point.
