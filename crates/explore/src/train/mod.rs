@@ -1,6 +1,7 @@
 //! Training by gradient descent: one loop for any model, optimizer and loss ([`train`]), and
 //! the line of the lesson trained with it ([`fit_line`], [`LineRun`]).
 
+mod classes;
 mod line;
 mod params;
 mod race;
@@ -12,6 +13,7 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
+pub use classes::{columns, fit_classifier, ClassFit, ClassRow, Classifier, Labelled};
 pub use line::{
     check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,
     GROWTH_LIMIT,

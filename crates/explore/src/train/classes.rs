@@ -1,0 +1,289 @@
+//! Training a classifier with the one loop ([`super::train`]): logistic regression (a linear
+//! layer `d → 1` under `bce-logits`), softmax regression (`d → C` under `cross-entropy`) or an
+//! MLP, on labelled points. Each epoch gives the loss and the accuracy; the end gives the
+//! confusion matrix, and says when a line separates the classes, where logistic regression has
+//! no finite optimum: its weights grow without bound while the loss goes to zero.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device, Module, Tensor, D};
+use loss::{AnyLoss, LossName, Reduction};
+use model::{Activation, Linear, Mlp};
+
+use super::{train, Diverged, Ended};
+use crate::optim::{AnyOptimizer, Optimizer, Settings};
+use crate::thin::Thinned;
+
+/// Labelled points: the features `x` `(N, d)` and each point's class, with the names of both.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    pub x: Tensor,
+    /// Each point's class, an index into `classes`.
+    pub labels: Vec<u32>,
+    pub features: Vec<String>,
+    pub classes: Vec<String>,
+}
+
+impl Labelled {
+    /// The rows `[x1, x2, label]` that `explore gen` makes, features `x1` and `x2`, classes
+    /// `0`, `1`, … up to the largest label.
+    pub fn of_rows(rows: &[[f64; 3]], dtype: DType, device: &Device) -> crate::Result<Self> {
+        let values: Vec<f64> = rows.iter().flat_map(|r| [r[0], r[1]]).collect();
+        let x = Tensor::from_vec(values, (rows.len(), 2), device)?.to_dtype(dtype)?;
+        let labels: Vec<u32> = rows.iter().map(|r| r[2] as u32).collect();
+        let count = labels.iter().max().map_or(0, |&m| m as usize + 1);
+        Ok(Self {
+            x,
+            labels,
+            features: vec!["x1".into(), "x2".into()],
+            classes: (0..count).map(|c| c.to_string()).collect(),
+        })
+    }
+}
+
+/// Which classifier to train.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Classifier {
+    /// A linear layer: logistic regression under `bce-logits` (one output), softmax regression
+    /// under `cross-entropy` (an output a class).
+    Linear {
+        /// Every weight's start.
+        weight: f64,
+        /// Every bias's start.
+        bias: f64,
+    },
+    /// A multi-layer perceptron, its start drawn from `seed` as PyTorch's `nn.Linear` draws it.
+    Mlp {
+        hidden: Vec<usize>,
+        activation: Activation,
+        seed: u64,
+    },
+}
+
+/// One epoch of a classifier's run: the linear model's parameters (none for an MLP), the loss
+/// and the accuracy on the whole data, after `epoch` updates.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClassRow {
+    pub epoch: usize,
+    pub params: Vec<f64>,
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
+/// How a classifier's run went.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClassFit {
+    /// The names of [`ClassRow::params`]: `w.NAME` a feature then `bias` (one output), or
+    /// `w.CLASS.NAME` and `bias.CLASS` (an output a class); none for an MLP.
+    pub columns: Vec<String>,
+    /// Every epoch's row, thinned to a few thousand.
+    pub history: Thinned<ClassRow>,
+    pub first: Option<ClassRow>,
+    pub last: Option<ClassRow>,
+    /// `confusion[true][predicted]`: how many points of each class went to each class, at the
+    /// end.
+    pub confusion: Vec<Vec<usize>>,
+    /// A linear model that classifies every point right, without weight decay: the classes are
+    /// separated by a line (a plane), and the loss has no finite minimum.
+    pub separable: bool,
+    pub diverged: Option<Diverged>,
+}
+
+/// The network being trained.
+enum Net {
+    Linear(Linear),
+    Mlp(Mlp),
+}
+
+impl Net {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        match self {
+            Net::Linear(l) => l.forward(x),
+            Net::Mlp(m) => m.forward(x),
+        }
+    }
+
+    fn parameters(&self) -> Vec<candle_core::Var> {
+        match self {
+            Net::Linear(l) => l.parameters(),
+            Net::Mlp(m) => m.varmap().all_vars(),
+        }
+    }
+}
+
+/// How many outputs the loss reads: one logit (or probability) for the binary losses, a logit
+/// a class for cross-entropy.
+fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
+    match loss.which() {
+        LossName::BceLogits | LossName::Bce if classes <= 2 => Ok(1),
+        LossName::BceLogits | LossName::Bce => Err(crate::Error::Usage(format!(
+            "{} tells two classes apart, and the data has {classes}: use cross-entropy",
+            loss.label()
+        ))),
+        LossName::CrossEntropy => Ok(classes),
+        _ => Err(crate::Error::Usage(format!(
+            "{} is a regression loss: a classifier trains under bce-logits, bce or cross-entropy",
+            loss.label()
+        ))),
+    }
+}
+
+/// The names of a linear classifier's parameters, in the order of [`ClassRow::params`].
+pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<String> {
+    if !matches!(classifier, Classifier::Linear { .. }) {
+        return Vec::new();
+    }
+    if outputs == 1 {
+        let weights = data.features.iter().map(|f| format!("w.{f}"));
+        return weights.chain(["bias".to_string()]).collect();
+    }
+    let weights = data
+        .classes
+        .iter()
+        .flat_map(|c| data.features.iter().map(move |f| format!("w.{c}.{f}")));
+    let biases = data.classes.iter().map(|c| format!("bias.{c}"));
+    weights.chain(biases).collect()
+}
+
+/// Trains `classifier` on `data` under `loss` with the optimizer of `settings`, full batch, for
+/// `epochs` epochs, showing `on_row` each epoch's row; `on_row` may stop the run.
+pub fn fit_classifier(
+    data: &Labelled,
+    classifier: &Classifier,
+    loss: &AnyLoss,
+    settings: Settings,
+    epochs: usize,
+    mut on_row: impl FnMut(&ClassRow) -> ControlFlow<()>,
+) -> crate::Result<ClassFit> {
+    let (n, d) = data.x.dims2()?;
+    if data.labels.len() != n {
+        return Err(crate::Error::Usage(format!(
+            "{n} points but {} labels",
+            data.labels.len()
+        )));
+    }
+    let classes = data.classes.len();
+    if let Some(&bad) = data.labels.iter().find(|&&l| l as usize >= classes) {
+        return Err(crate::Error::Usage(format!(
+            "label {bad} is not one of the {classes} classes"
+        )));
+    }
+    let outputs = outputs(loss, classes)?;
+    let (dtype, device) = (data.x.dtype(), data.x.device().clone());
+    let net = match classifier {
+        Classifier::Linear { weight, bias } => {
+            let w = Tensor::full(*weight, (outputs, d), &device)?.to_dtype(dtype)?;
+            let b = Tensor::full(*bias, outputs, &device)?.to_dtype(dtype)?;
+            Net::Linear(Linear::from_tensors(w, Some(b))?)
+        }
+        Classifier::Mlp {
+            hidden,
+            activation,
+            seed,
+        } => {
+            let sizes: Vec<usize> = [d]
+                .into_iter()
+                .chain(hidden.iter().copied())
+                .chain([outputs])
+                .collect();
+            Net::Mlp(Mlp::new(&sizes, *activation, *seed, dtype, &device)?)
+        }
+    };
+    // The targets as the loss reads them: 0/1 in the logits' shape, or class indices.
+    let targets = match outputs {
+        1 => {
+            let values: Vec<f64> = data.labels.iter().map(|&l| f64::from(l)).collect();
+            Tensor::from_vec(values, (n, 1), &device)?.to_dtype(dtype)?
+        }
+        _ => Tensor::from_vec(data.labels.clone(), n, &device)?,
+    };
+    let probabilities = loss.which() == LossName::Bce;
+    let scores = |x: &Tensor| -> candle_core::Result<Tensor> {
+        let out = net.forward(x)?;
+        if probabilities {
+            candle_nn::ops::sigmoid(&out)
+        } else {
+            Ok(out)
+        }
+    };
+    let columns = columns(classifier, outputs, data);
+    let mut optimizer = AnyOptimizer::new(net.parameters(), settings)?;
+    let mut fit = ClassFit {
+        columns,
+        history: Thinned::new(2000),
+        first: None,
+        last: None,
+        confusion: vec![vec![0; classes]; classes],
+        separable: false,
+        diverged: None,
+    };
+    let threshold = if probabilities { 0.5 } else { 0.0 };
+    let ended = train(
+        &mut optimizer,
+        |_| loss.forward(&scores(&data.x)?, &targets, Reduction::Mean),
+        epochs,
+        |step| {
+            let predicted = predict(&scores(&data.x)?, threshold)?;
+            let right = predicted
+                .iter()
+                .zip(&data.labels)
+                .filter(|(p, l)| p == l)
+                .count();
+            let params = match &net {
+                Net::Linear(l) => {
+                    let mut p: Vec<f64> =
+                        l.weight().flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
+                    if let Some(b) = l.bias() {
+                        p.extend(b.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
+                    }
+                    p
+                }
+                Net::Mlp(_) => Vec::new(),
+            };
+            let row = ClassRow {
+                epoch: step.step,
+                params,
+                loss: step.loss,
+                accuracy: right as f64 / n as f64,
+            };
+            let start = fit.first.get_or_insert_with(|| row.clone()).loss;
+            fit.diverged = Diverged::check(row.epoch, row.loss, start);
+            fit.history.push(row.clone());
+            fit.last = Some(row.clone());
+            if fit.diverged.is_some() {
+                return Ok(ControlFlow::Break(()));
+            }
+            Ok(on_row(&row))
+        },
+    )?;
+    if let Ended::NonFinite { step } = ended {
+        fit.diverged = Some(Diverged::non_finite(
+            step,
+            fit.first.as_ref().map(|f| f.loss),
+        ));
+    }
+    for (p, &l) in predict(&scores(&data.x)?, threshold)?
+        .iter()
+        .zip(&data.labels)
+    {
+        fit.confusion[l as usize][*p as usize] += 1;
+    }
+    let all_right = fit.last.as_ref().is_some_and(|r| r.accuracy == 1.0);
+    fit.separable = matches!(classifier, Classifier::Linear { .. })
+        && all_right
+        && settings.weight_decay() == 0.0
+        && fit.diverged.is_none();
+    Ok(fit)
+}
+
+/// Each point's predicted class: the score's sign (against `threshold`) for one output, the
+/// largest score otherwise.
+fn predict(scores: &Tensor, threshold: f64) -> candle_core::Result<Vec<u32>> {
+    let (_, outputs) = scores.dims2()?;
+    if outputs == 1 {
+        let s: Vec<f64> = scores.flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
+        Ok(s.iter().map(|&v| u32::from(v >= threshold)).collect())
+    } else {
+        scores.argmax(D::Minus1)?.to_vec1::<u32>()
+    }
+}

@@ -1,0 +1,308 @@
+//! Classifiers trained with the one loop against PyTorch, epoch for epoch: logistic regression
+//! (`BCEWithLogitsLoss`, SGD) and softmax regression (`CrossEntropyLoss`, Adam) from the same
+//! start, full batch, in f64; the accuracy and the confusion matrix; separable classes said as
+//! such. The reference values come from `scripts/reference/classifiers.py` (PyTorch 2.15):
+//!
+//! ```python
+//! m = torch.nn.Linear(2, outputs); m.weight.fill_(0.1); m.bias.fill_(0.0)
+//! for e in range(epochs + 1):
+//!     opt.zero_grad(); out = m(x); loss = loss_fn(out, y)
+//!     record(m.weight, m.bias, loss, accuracy)   # the parameters after e updates
+//!     loss.backward(); opt.step() if e < epochs
+//! ```
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device, Tensor};
+use explore::optim::{Algorithm, Settings};
+use explore::train::{fit_classifier, ClassRow, Classifier, Labelled};
+use loss::{LossName, Params};
+
+fn labelled(points: &[[f64; 2]], labels: &[u32], classes: usize) -> Labelled {
+    let values: Vec<f64> = points.iter().flatten().copied().collect();
+    Labelled {
+        x: Tensor::from_vec(values, (points.len(), 2), &Device::Cpu).unwrap(),
+        labels: labels.to_vec(),
+        features: vec!["x1".into(), "x2".into()],
+        classes: (0..classes).map(|c| c.to_string()).collect(),
+    }
+}
+
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs().max(1.0)
+}
+
+fn check(rows: &[ClassRow], epoch: usize, params: &[f64], loss: f64, accuracy: f64) {
+    let row = &rows[epoch];
+    assert_eq!(row.epoch, epoch);
+    assert!(
+        row.params.len() == params.len()
+            && row.params.iter().zip(params).all(|(g, w)| close(*g, *w)),
+        "epoch {epoch}: {:?} vs {params:?}",
+        row.params
+    );
+    assert!(
+        close(row.loss, loss),
+        "epoch {epoch}: loss {} vs {loss}",
+        row.loss
+    );
+    assert_eq!(row.accuracy, accuracy, "epoch {epoch}");
+}
+
+fn run(
+    data: &Labelled,
+    loss: LossName,
+    settings: Settings,
+    epochs: usize,
+) -> (Vec<ClassRow>, explore::train::ClassFit) {
+    let mut rows = Vec::new();
+    let fit = fit_classifier(
+        data,
+        &Classifier::Linear {
+            weight: 0.1,
+            bias: 0.0,
+        },
+        &loss.with(&Params::default()).unwrap(),
+        settings,
+        epochs,
+        |row| {
+            rows.push(row.clone());
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    (rows, fit)
+}
+
+#[test]
+fn logistic_regression_matches_pytorch() {
+    let data = labelled(
+        &[
+            [0.5, 1.0],
+            [1.5, -0.5],
+            [-1.0, 0.3],
+            [2.0, 1.5],
+            [-0.5, -1.2],
+            [0.2, 0.1],
+            [1.1, 0.9],
+            [-1.5, 0.8],
+        ],
+        &[1, 1, 0, 1, 0, 0, 0, 1],
+        2,
+    );
+    let (rows, fit) = run(
+        &data,
+        LossName::BceLogits,
+        Settings::new(Algorithm::Sgd, 0.5),
+        20,
+    );
+    assert_eq!(fit.columns, ["w.x1", "w.x2", "bias"]);
+    check(&rows, 0, &[0.1, 0.1, 0.0], 0.6630511073716172, 0.625);
+    check(
+        &rows,
+        1,
+        &[
+            0.16245829619800345,
+            0.16986859082420253,
+            -0.008061024405999213,
+        ],
+        0.6468060549582142,
+        0.625,
+    );
+    check(
+        &rows,
+        5,
+        &[0.3061963848092285, 0.374588915752178, -0.06923126440353673],
+        0.6148041058380866,
+        0.625,
+    );
+    check(
+        &rows,
+        20,
+        &[0.4105968020592519, 0.7448418625694665, -0.2875810640497226],
+        0.5871271685715088,
+        0.625,
+    );
+    // 5 of 8 right: the confusion matrix adds up to it, and the classes overlap.
+    let right: usize = (0..2).map(|c| fit.confusion[c][c]).sum();
+    assert_eq!(right, 5);
+    assert_eq!(fit.confusion.iter().flatten().sum::<usize>(), 8);
+    assert!(!fit.separable);
+}
+
+#[test]
+fn softmax_regression_matches_pytorch() {
+    let data = labelled(
+        &[
+            [0.0, 2.0],
+            [0.5, 1.5],
+            [-0.3, 2.2],
+            [2.0, -1.0],
+            [1.6, -0.4],
+            [2.2, -0.8],
+            [-2.0, -1.0],
+            [-1.4, -1.3],
+            [-1.8, -0.2],
+            [0.4, 0.6],
+        ],
+        &[0, 0, 0, 1, 1, 1, 2, 2, 2, 1],
+        3,
+    );
+    let (rows, fit) = run(
+        &data,
+        LossName::CrossEntropy,
+        Settings::new(Algorithm::Adam, 0.1),
+        15,
+    );
+    assert_eq!(
+        fit.columns,
+        [
+            "w.0.x1", "w.0.x2", "w.1.x1", "w.1.x2", "w.2.x1", "w.2.x2", "bias.0", "bias.1",
+            "bias.2"
+        ]
+    );
+    // At the start every class scores the same: the first is chosen, as PyTorch's argmax does.
+    check(
+        &rows,
+        0,
+        &[0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.0, 0.0, 0.0],
+        1.0986122886681096,
+        0.3,
+    );
+    check(
+        &rows,
+        1,
+        &[
+            4.999997503529752e-08,
+            0.19999999806451618,
+            0.1999999982758621,
+            4.687499804978401e-09,
+            1.785714257018789e-09,
+            3.2967032159714194e-09,
+            -0.09999997000000899,
+            0.09999998500000223,
+            -0.09999997000000897,
+        ],
+        0.8878953885045082,
+        1.0,
+    );
+    check(
+        &rows,
+        15,
+        &[
+            0.10538063747382853,
+            1.2936101544526553,
+            1.2989551541698383,
+            -1.0117807994139092,
+            -1.0885394175158423,
+            -1.1402066559272628,
+            -0.9245831524546955,
+            0.5439707204380904,
+            -0.14764604147844793,
+        ],
+        0.10711043202016861,
+        1.0,
+    );
+    assert_eq!(fit.confusion, [[3, 0, 0], [0, 4, 0], [0, 0, 3]]);
+    // Every point right, by planes, without weight decay: no finite optimum.
+    assert!(fit.separable);
+}
+
+#[test]
+fn separable_blobs_have_no_finite_optimum_and_the_weights_keep_growing() {
+    use explore::data::gen::{classes, ClassSpec, Classes};
+    let rows = classes::points(
+        Classes::Blobs,
+        &ClassSpec {
+            n: 100,
+            seed: 4,
+            noise: 0.5,
+            classes: 2,
+            factor: 0.8,
+        },
+    );
+    let data = Labelled::of_rows(&rows, DType::F64, &Device::Cpu).unwrap();
+    let (rows, fit) = run(
+        &data,
+        LossName::BceLogits,
+        Settings::new(Algorithm::Sgd, 0.1),
+        400,
+    );
+    assert!(fit.separable);
+    let norm = |r: &ClassRow| r.params[..2].iter().map(|w| w * w).sum::<f64>().sqrt();
+    // The loss falls toward 0 and the weights grow, all the way.
+    assert!(rows[400].loss < rows[200].loss && rows[200].loss < rows[100].loss);
+    assert!(norm(&rows[400]) > norm(&rows[200]) && norm(&rows[200]) > norm(&rows[100]));
+    assert_eq!(rows[400].accuracy, 1.0);
+    // Weight decay gives the loss a minimum again.
+    let mut decayed = Settings::new(Algorithm::Sgd, 0.1);
+    decayed.weight_decay = Some(0.01);
+    assert!(!run(&data, LossName::BceLogits, decayed, 50).1.separable);
+}
+
+#[test]
+fn losses_that_cannot_classify_are_refused() {
+    let data = labelled(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], &[0, 1, 2], 3);
+    let fit = |name: LossName| {
+        fit_classifier(
+            &data,
+            &Classifier::Linear {
+                weight: 0.0,
+                bias: 0.0,
+            },
+            &name.with(&Params::default()).unwrap(),
+            Settings::new(Algorithm::Sgd, 0.1),
+            1,
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    assert!(fit(LossName::BceLogits).contains("tells two classes apart, and the data has 3"));
+    assert!(fit(LossName::Mse).contains("MSE is a regression loss"));
+}
+
+/// The deep-network lesson: no line separates two circles, and a small MLP learns the curved
+/// boundary.
+#[test]
+fn an_mlp_draws_the_boundary_no_line_can() {
+    use explore::data::gen::{classes, ClassSpec, Classes};
+    let rows = classes::points(
+        Classes::Circles,
+        &ClassSpec {
+            n: 200,
+            seed: 1,
+            noise: 0.05,
+            classes: 2,
+            factor: 0.5,
+        },
+    );
+    let data = Labelled::of_rows(&rows, DType::F64, &Device::Cpu).unwrap();
+    let bce = LossName::BceLogits.with(&Params::default()).unwrap();
+    let last = |classifier: &Classifier| {
+        fit_classifier(
+            &data,
+            classifier,
+            &bce,
+            Settings::new(Algorithm::Adam, 0.05),
+            300,
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap()
+        .last
+        .unwrap()
+    };
+    let line = last(&Classifier::Linear {
+        weight: 0.0,
+        bias: 0.0,
+    });
+    let mlp = last(&Classifier::Mlp {
+        hidden: vec![16, 16],
+        activation: model::Activation::Tanh,
+        seed: 1,
+    });
+    assert!(line.accuracy < 0.7, "a line: {}", line.accuracy);
+    assert!(mlp.accuracy > 0.97, "the MLP: {}", mlp.accuracy);
+    assert!(mlp.loss < 0.2 * line.loss, "{} vs {}", mlp.loss, line.loss);
+    assert!(mlp.params.is_empty());
+}

@@ -1,0 +1,39 @@
+# Reference values for crates/explore/tests/classify.rs: logistic and softmax regression trained
+# full batch with PyTorch, from the same start, epoch by epoch. Run once with PyTorch 2.15 (f64):
+#   python scripts/reference/classifiers.py
+import torch
+torch.set_default_dtype(torch.float64)
+
+X2 = torch.tensor([[0.5, 1.0], [1.5, -0.5], [-1.0, 0.3], [2.0, 1.5], [-0.5, -1.2], [0.2, 0.1],
+                   [1.1, 0.9], [-1.5, 0.8]])
+Y2 = torch.tensor([1, 1, 0, 1, 0, 0, 0, 1])          # overlapping: a finite optimum
+X3 = torch.tensor([[0.0, 2.0], [0.5, 1.5], [-0.3, 2.2], [2.0, -1.0], [1.6, -0.4], [2.2, -0.8],
+                   [-2.0, -1.0], [-1.4, -1.3], [-1.8, -0.2], [0.4, 0.6]])
+Y3 = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 2, 1])
+
+def run(x, y, outputs, make, loss_fn, epochs, keep):
+    m = torch.nn.Linear(2, outputs)
+    with torch.no_grad():
+        m.weight.fill_(0.1); m.bias.fill_(0.0)
+    opt = make(m.parameters())
+    rows = {}
+    for e in range(epochs + 1):
+        opt.zero_grad()
+        out = m(x)
+        loss = loss_fn(out, y)
+        pred = (out[:, 0] >= 0).long() if outputs == 1 else out.argmax(1)
+        if e in keep:
+            rows[e] = (m.weight.detach().flatten().tolist() + m.bias.detach().tolist(),
+                       loss.item(), (pred == y).double().mean().item())
+        loss.backward()
+        if e < epochs:
+            opt.step()
+    return rows
+
+bce = torch.nn.BCEWithLogitsLoss()
+print("logistic, SGD lr 0.5:",
+      run(X2, Y2, 1, lambda p: torch.optim.SGD(p, lr=0.5),
+          lambda o, y: bce(o, y.double().unsqueeze(1)), 20, [0, 1, 5, 20]))
+print("softmax, Adam lr 0.1:",
+      run(X3, Y3, 3, lambda p: torch.optim.Adam(p, lr=0.1),
+          torch.nn.CrossEntropyLoss(), 15, [0, 1, 15]))
