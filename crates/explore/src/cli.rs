@@ -386,7 +386,40 @@ fn loss_name(text: &str) -> std::result::Result<LossName, String> {
     })
 }
 
+/// An activation's name as typed.
+pub fn activation(text: &str) -> std::result::Result<model::Activation, String> {
+    model::Activation::ALL
+        .into_iter()
+        .find(|a| a.name() == text)
+        .ok_or_else(|| format!("unknown activation '{text}': one of tanh, relu, sigmoid"))
+}
+
 impl LossArgs {
+    /// The loss `name` for a classifier (bce-logits, bce, cross-entropy), checked before any
+    /// work as [`LossArgs::loss`] checks the line's.
+    pub fn for_classes(
+        &self,
+        name: LossName,
+        dtype: candle_core::DType,
+    ) -> anyhow::Result<AnyLoss> {
+        let why = "it is a regression loss's";
+        refuse_unused(&[
+            ("delta", "--delta", false, why),
+            ("beta", "--beta", false, why),
+            (
+                "pos_weight",
+                "--pos-weight",
+                name == LossName::BceLogits,
+                "it is bce-logits' weight of positives (--loss bce-logits)",
+            ),
+        ])?;
+        let params = Params {
+            pos_weight: self.pos_weight,
+            ..Params::default()
+        };
+        loss_with(name, &params, dtype)
+    }
+
     /// The loss for the line, checked before any work: its parameters in range, none given
     /// that it does not take, and a loss that fits one output.
     pub fn loss(&self, dtype: candle_core::DType) -> anyhow::Result<AnyLoss> {

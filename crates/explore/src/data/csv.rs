@@ -37,7 +37,7 @@ impl Default for Columns {
 }
 
 /// The separator the first line of `head` uses most: comma, tab or semicolon (comma on a tie).
-fn sniff(head: &[u8]) -> u8 {
+pub(crate) fn sniff(head: &[u8]) -> u8 {
     let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
     let count = |c: u8| line.iter().filter(|&&b| b == c).count();
     [b',', b'\t', b';']

@@ -12,6 +12,7 @@ pub mod gen;
 pub mod npy;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod table;
 pub mod write;
 
 use std::path::Path;

@@ -12,6 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::number::{exact, human};
 
+/// A column's name: fixed (`loss`) or made for the data (`w.x1`).
+pub type Column = std::borrow::Cow<'static, str>;
+
 mod landscape;
 mod sweep;
 mod train;
@@ -52,7 +55,7 @@ pub struct RunInfo {
 #[derive(Debug, Clone)]
 pub struct Report {
     title: String,
-    columns: Vec<&'static str>,
+    columns: Vec<Column>,
     values: Vec<Vec<f64>>,
     dtype: DType,
     summary: Vec<String>,
@@ -70,12 +73,16 @@ pub struct Report {
 
 impl Report {
     /// A report of `columns`, one `Vec` of values per column, all of the same length, computed
-    /// in `dtype` (CSV and JSON print them in it). The last column is the loss. A report whose
-    /// rows were streamed through a [`Sink`] has no values here.
-    pub fn new(columns: Vec<&'static str>, values: Vec<Vec<f64>>, dtype: DType) -> Self {
+    /// in `dtype` (CSV and JSON print them in it). The column `loss` (else the last) is the
+    /// loss. A report whose rows were streamed through a [`Sink`] has no values here.
+    pub fn new<C: Into<Column>>(
+        columns: impl IntoIterator<Item = C>,
+        values: Vec<Vec<f64>>,
+        dtype: DType,
+    ) -> Self {
         Self {
             title: String::new(),
-            columns,
+            columns: columns.into_iter().map(Into::into).collect(),
             values,
             dtype,
             summary: Vec::new(),
@@ -189,7 +196,9 @@ impl Report {
 pub struct Sink<'a> {
     out: &'a mut dyn Write,
     format: Format,
-    columns: Vec<&'static str>,
+    columns: Vec<Column>,
+    /// Which column is the loss, whose smallest row is marked.
+    loss: usize,
     dtype: DType,
     count: usize,
     /// Every row while the table is short; `None` once it is long.
@@ -218,11 +227,12 @@ impl std::fmt::Debug for Sink<'_> {
 }
 
 impl<'a> Sink<'a> {
-    /// Starts writing rows of `columns` (the last is the loss) in `format`.
-    pub fn new(
+    /// Starts writing rows of `columns` (the column `loss`, else the last, is the loss) in
+    /// `format`.
+    pub fn new<C: Into<Column>>(
         out: &'a mut dyn Write,
         format: Format,
-        columns: Vec<&'static str>,
+        columns: impl IntoIterator<Item = C>,
         dtype: DType,
     ) -> std::io::Result<Self> {
         Self::labelled(out, format, None, columns, dtype)
@@ -230,14 +240,22 @@ impl<'a> Sink<'a> {
 
     /// As [`Sink::new`], with a first column `label` of texts, given row by row with
     /// [`Sink::row_labelled`].
-    pub fn labelled(
+    pub fn labelled<C: Into<Column>>(
         out: &'a mut dyn Write,
         format: Format,
         label: Option<&'static str>,
-        columns: Vec<&'static str>,
+        columns: impl IntoIterator<Item = C>,
         dtype: DType,
     ) -> std::io::Result<Self> {
-        let header: Vec<&str> = label.into_iter().chain(columns.iter().copied()).collect();
+        let columns: Vec<Column> = columns.into_iter().map(Into::into).collect();
+        let loss = columns
+            .iter()
+            .position(|c| c == "loss")
+            .unwrap_or(columns.len().saturating_sub(1));
+        let header: Vec<&str> = label
+            .into_iter()
+            .chain(columns.iter().map(|c| c.as_ref()))
+            .collect();
         match format {
             Format::Csv => writeln!(out, "{}", header.join(","))?,
             Format::Json => write!(out, "{{\n  \"rows\": [")?,
@@ -247,6 +265,7 @@ impl<'a> Sink<'a> {
             out,
             format,
             columns,
+            loss,
             dtype,
             count: 0,
             all: Some(Vec::new()),
@@ -294,7 +313,7 @@ impl<'a> Sink<'a> {
     /// Remembers what the table and the JSON's `minimum` need of row `index`.
     fn keep(&mut self, index: usize, values: &[f64]) {
         let row = (index, values.to_vec());
-        let loss = values.last().copied().unwrap_or(f64::NAN);
+        let loss = values.get(self.loss).copied().unwrap_or(f64::NAN);
         if let Some(all) = &mut self.all {
             all.push(row.clone());
             if all.len() > TABLE_ROWS {
@@ -335,8 +354,8 @@ impl<'a> Sink<'a> {
         Value::Object(
             label
                 .into_iter()
-                .chain(fields.map(|(&c, &v)| {
-                    let value = if COUNTS.contains(&c) && v.fract() == 0.0 {
+                .chain(fields.map(|(c, &v)| {
+                    let value = if COUNTS.contains(&c.as_ref()) && v.fract() == 0.0 {
                         json!(v as u64)
                     } else {
                         number(v, self.dtype)
@@ -413,7 +432,7 @@ impl<'a> Sink<'a> {
         let columns: Vec<&str> = self
             .label
             .into_iter()
-            .chain(self.columns.iter().copied())
+            .chain(self.columns.iter().map(|c| c.as_ref()))
             .collect();
         let cells: Vec<Vec<String>> = shown
             .iter()

@@ -112,8 +112,8 @@ impl Net {
 }
 
 /// How many outputs the loss reads: one logit (or probability) for the binary losses, a logit
-/// a class for cross-entropy.
-fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
+/// a class for cross-entropy; a loss that cannot classify `classes` classes is refused.
+pub fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
     match loss.which() {
         LossName::BceLogits | LossName::Bce if classes <= 2 => Ok(1),
         LossName::BceLogits | LossName::Bce => Err(crate::Error::Usage(format!(
@@ -132,6 +132,9 @@ fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
 pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<String> {
     if !matches!(classifier, Classifier::Linear { .. }) {
         return Vec::new();
+    }
+    if outputs == 1 && data.features.len() == 1 {
+        return vec!["weight".into(), "bias".into()];
     }
     if outputs == 1 {
         let weights = data.features.iter().map(|f| format!("w.{f}"));

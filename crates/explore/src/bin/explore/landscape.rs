@@ -17,14 +17,6 @@ use crate::common::{Common, DataArgs, OptimArgs, Run, ViewArgs, ViewKind};
 use explore::cli::LossArgs;
 use model::Activation;
 
-/// An activation's name as typed.
-fn activation(text: &str) -> std::result::Result<Activation, String> {
-    Activation::ALL
-        .into_iter()
-        .find(|a| a.name() == text)
-        .ok_or_else(|| format!("unknown activation '{text}': one of tanh, relu, sigmoid"))
-}
-
 #[derive(clap::Args, Clone)]
 pub struct Args {
     #[command(flatten)]
@@ -33,7 +25,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t)]
     model: ModelKind,
     /// The MLP's activation between layers: tanh, relu or sigmoid.
-    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = activation)]
+    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = explore::cli::activation)]
     activation: Activation,
     /// Hidden layer sizes of the MLP, comma separated, each ≥ 1.
     #[arg(

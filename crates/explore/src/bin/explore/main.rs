@@ -2,6 +2,7 @@
 //! gradient descent on it, with tables, CSV, JSON and plots. This file parses the command line
 //! and dispatches; each command is a file beside it, and the work is in the `explore` library.
 
+mod classify;
 mod common;
 mod compare;
 mod gen;

@@ -20,6 +20,7 @@ use model::Bias;
 
 use explore::cli::AnimateArgs;
 
+use crate::classify::{self, ModelChoice};
 use crate::common::{Common, DataArgs, OptimArgs, Run};
 use explore::cli::LossArgs;
 
@@ -33,6 +34,25 @@ pub struct Args {
     fit: FitArgs,
     #[command(flatten)]
     loss: LossArgs,
+    /// The model: the line (the default, one feature), or on labelled data (--x f1,f2 --y
+    /// label) logistic or softmax regression, or an MLP. The loss decides the task: bce-logits,
+    /// bce and cross-entropy make the labels classes; logistic defaults to bce-logits, softmax
+    /// to cross-entropy.
+    #[arg(long, value_enum)]
+    model: Option<ModelChoice>,
+    /// The MLP's hidden layer sizes, comma separated, each ≥ 1.
+    #[arg(
+        long,
+        value_name = "SIZES",
+        default_value = "16,16",
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_parser = explore::cli::whole(1, u64::from(u32::MAX))
+    )]
+    hidden: Vec<u64>,
+    /// The MLP's activation between layers: tanh, relu or sigmoid.
+    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = explore::cli::activation)]
+    activation: model::Activation,
     #[command(flatten)]
     animate: AnimateArgs,
     /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
@@ -237,6 +257,31 @@ impl FitArgs {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let loss_name = match classify::default_loss(args.model) {
+        Some(name) if !explore::cli::given("loss") => name,
+        _ => args.loss.loss,
+    };
+    let several = classify::features(&args.data.x_column).len() > 1;
+    if classify::classifies(args.model, loss_name, several) {
+        return classifier(&args, loss_name);
+    }
+    if several || args.model == Some(ModelChoice::Mlp) {
+        return Err(explore::cli::usage(format!(
+            "{} is for classifiers here: give --loss bce-logits or cross-entropy (or --model \
+             logistic or softmax) on labelled data; regression on several features is still to \
+             come, and an MLP's regression is explore landscape --model mlp",
+            if several {
+                "--x with several columns"
+            } else {
+                "--model mlp"
+            }
+        )));
+    }
+    let mlp_why = "it shapes the MLP of --model mlp";
+    explore::cli::refuse_unused(&[
+        ("hidden", "--hidden", false, mlp_why),
+        ("activation", "--activation", false, mlp_why),
+    ])?;
     // Even with --epochs 0 the optimizer is used: its rate and bound are reported.
     let kind = args.optim.optimizer.unwrap_or(Algorithm::Sgd);
     let settings_at_rest = match args.fit.epochs {
@@ -404,4 +449,83 @@ pub fn run(args: Args) -> Result<()> {
         run.note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())
+}
+
+/// `train` on labelled data: a classifier, full batch, as the loss `name` says.
+fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
+    let why = "classifiers train full batch from --init-weight and --init-bias here";
+    let mlp = args.model == Some(ModelChoice::Mlp);
+    let mlp_why = "it shapes the MLP of --model mlp";
+    explore::cli::refuse_unused(&[
+        (
+            "points",
+            "--point",
+            false,
+            "a classifier reads labelled --data",
+        ),
+        ("batch_size", "--batch-size", false, why),
+        ("shuffle", "--shuffle", false, why),
+        ("no_shuffle", "--no-shuffle", false, why),
+        ("standardize", "--standardize", false, why),
+        ("no_bias", "--no-bias", false, why),
+        ("init_from", "--init-from", false, why),
+        (
+            "save",
+            "--save",
+            false,
+            "a classifier's parameters are in its rows (--format csv)",
+        ),
+        (
+            "animate",
+            "--animate",
+            false,
+            "a classifier's figures come next",
+        ),
+        ("plot", "--plot", false, "a classifier's figures come next"),
+        ("hidden", "--hidden", mlp, mlp_why),
+        ("activation", "--activation", mlp, mlp_why),
+        (
+            "seed",
+            "--seed",
+            mlp,
+            "it seeds the MLP's start (--model mlp)",
+        ),
+        (
+            "init_weight",
+            "--init-weight",
+            !mlp,
+            "an MLP starts from --seed",
+        ),
+        (
+            "init_bias",
+            "--init-bias",
+            !mlp,
+            "an MLP starts from --seed",
+        ),
+    ])?;
+    let Some(data) = args.data.data.as_deref() else {
+        return Err(explore::cli::usage(
+            "a classifier reads labelled --data FILE",
+        ));
+    };
+    let dtype = args.common.dtype.dtype();
+    let loss = args.loss.for_classes(name, dtype)?;
+    args.optim.hyper.fit(args.optim.lr, dtype)?;
+    let settings = args.optim.settings(Algorithm::Sgd)?;
+    classify::run(classify::Request {
+        data,
+        features: classify::features(&args.data.x_column),
+        label: classify::label(&args.data.y_column, explore::cli::given("y_column")),
+        delimiter: args.data.delimiter,
+        model: args.model,
+        hidden: args.hidden.iter().map(|&h| h as usize).collect(),
+        activation: args.activation,
+        seed: args.fit.seed,
+        loss,
+        settings,
+        lr_given: args.optim.lr.is_some(),
+        epochs: args.fit.epochs as usize,
+        init: (args.fit.init_weight, args.fit.init_bias),
+        common: &args.common,
+    })
 }

@@ -1,0 +1,271 @@
+//! `explore train` on labelled data: logistic or softmax regression, or an MLP, on feature
+//! columns (`--x f1,f2`) and a label column (`--y`), the loss deciding the task: the rows
+//! `epoch, w.NAME…, bias, loss, accuracy`, then the confusion matrix.
+
+use std::io::Write;
+use std::ops::ControlFlow;
+
+use anyhow::Result;
+use candle_core::Tensor;
+use explore::cli::say;
+use explore::data::table;
+use explore::io::{stdout_error, Stdout};
+use explore::number::{count, human};
+use explore::optim::Settings;
+use explore::report::{Report, RunInfo, Sink};
+use explore::train::{fit_classifier, Classifier, Divergence, Labelled};
+use loss::{AnyLoss, LossName};
+use model::Activation;
+
+use crate::common::Common;
+
+/// The model `--model` names.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The line y = A·x + b (one feature), or a linear classifier.
+    Linear,
+    /// Logistic regression: a linear layer to one logit, under bce-logits.
+    Logistic,
+    /// Softmax regression: a linear layer to a logit a class, under cross-entropy.
+    Softmax,
+    /// A multi-layer perceptron (--hidden, --activation).
+    Mlp,
+}
+
+/// Whether a run is a classifier's: the model is one, or the loss classifies and the data has
+/// several features (or a logit a class). The line under bce-logits on one feature stays the
+/// line: its logistic regression, with targets in [0, 1].
+pub fn classifies(model: Option<ModelChoice>, loss: LossName, several: bool) -> bool {
+    let classifying = matches!(
+        loss,
+        LossName::BceLogits | LossName::Bce | LossName::CrossEntropy
+    );
+    matches!(model, Some(ModelChoice::Logistic | ModelChoice::Softmax))
+        || (classifying && (several || model.is_some()))
+        || matches!(loss, LossName::Bce | LossName::CrossEntropy)
+}
+
+/// What the classifier path of `train` needs of the command line.
+pub struct Request<'a> {
+    pub data: &'a std::path::Path,
+    pub features: Vec<String>,
+    pub label: String,
+    pub delimiter: Option<u8>,
+    pub model: Option<ModelChoice>,
+    pub hidden: Vec<usize>,
+    pub activation: Activation,
+    pub seed: u64,
+    pub loss: AnyLoss,
+    pub settings: Settings,
+    /// Whether `--lr` was given.
+    pub lr_given: bool,
+    pub epochs: usize,
+    pub init: (f64, f64),
+    pub common: &'a Common,
+}
+
+/// The loss of `model` when `--loss` was not given: logistic's bce-logits, softmax's
+/// cross-entropy.
+pub fn default_loss(model: Option<ModelChoice>) -> Option<LossName> {
+    match model {
+        Some(ModelChoice::Logistic) => Some(LossName::BceLogits),
+        Some(ModelChoice::Softmax) => Some(LossName::CrossEntropy),
+        _ => None,
+    }
+}
+
+pub fn run(mut r: Request<'_>) -> Result<()> {
+    let which = r.loss.which();
+    match (r.model, which) {
+        (Some(ModelChoice::Logistic), LossName::CrossEntropy) => {
+            return Err(explore::cli::usage(
+                "--model logistic has one output, and cross-entropy takes one a class: use \
+                 --model softmax, or --loss bce-logits",
+            ))
+        }
+        (Some(ModelChoice::Softmax), LossName::BceLogits | LossName::Bce) => {
+            return Err(explore::cli::usage(
+                "--model softmax has an output a class, and bce reads one: use --model \
+                 logistic, or --loss cross-entropy",
+            ))
+        }
+        _ => {}
+    }
+    let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
+    let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
+    let (device, fallback) = explore::device::select_why(r.common.device)?;
+    let note = |line: &str| {
+        if !r.common.quiet {
+            say(line);
+        }
+    };
+    if let Some(why) = fallback {
+        note(&format!("device: {why}"));
+    }
+    note(&format!("device: {}", explore::device::name(&device)));
+    if !table.classes_are_indices() {
+        let named: Vec<String> = table
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = {i}"))
+            .collect();
+        note(&format!("classes: {}", named.join(", ")));
+    }
+    let dtype = r.common.dtype.dtype();
+    let d = table.features.len();
+    let data = Labelled {
+        x: Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?,
+        labels: table.labels.clone(),
+        features: table.features.clone(),
+        classes: table.classes.clone(),
+    };
+    let classifier = match r.model {
+        Some(ModelChoice::Mlp) => Classifier::Mlp {
+            hidden: r.hidden.clone(),
+            activation: r.activation,
+            seed: r.seed,
+        },
+        _ => Classifier::Linear {
+            weight: r.init.0,
+            bias: r.init.1,
+        },
+    };
+    if !r.lr_given {
+        r.settings.lr = r.settings.default_lr(f64::NAN);
+        note(&format!(
+            "learning rate {} ({}'s default; no stable bound is worked out for a classifier)",
+            human(r.settings.lr),
+            r.settings.kind.name()
+        ));
+    }
+    let what = match (&classifier, which) {
+        (
+            Classifier::Mlp {
+                hidden, activation, ..
+            },
+            _,
+        ) => {
+            let sizes: Vec<String> = [d]
+                .iter()
+                .chain(hidden)
+                .chain([&outputs])
+                .map(usize::to_string)
+                .collect();
+            format!("mlp {} {}", sizes.join("-"), activation.name())
+        }
+        (_, LossName::CrossEntropy) => "softmax regression".to_string(),
+        _ => "logistic regression".to_string(),
+    };
+    let mut out = Stdout::new();
+    let mut written = None;
+    let columns = explore::train::columns(&classifier, outputs, &data);
+    let mut header: Vec<String> = vec!["epoch".into()];
+    header.extend(columns.iter().cloned());
+    header.extend(["loss".to_string(), "accuracy".to_string()]);
+    let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
+    let fit = fit_classifier(&data, &classifier, &r.loss, r.settings, r.epochs, |row| {
+        let mut values = vec![row.epoch as f64];
+        values.extend(&row.params);
+        values.extend([row.loss, row.accuracy]);
+        match sink.row(&values) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                written = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = written {
+        return Err(stdout_error(e).into());
+    }
+    let features = table.features.join(", ");
+    let mut report = Report::new(Vec::<String>::new(), Vec::new(), dtype)
+        .title(format!(
+            "{what} of {} on {features} under {}: {}, {} lr {}, {}, {}",
+            r.label,
+            r.loss.label(),
+            table.source,
+            r.settings.kind.name(),
+            human(r.settings.lr),
+            count(r.epochs, "epoch"),
+            dtype.as_str()
+        ))
+        .loss(&r.loss)
+        .run(RunInfo {
+            data: table.source.clone(),
+            n: table.len(),
+            device: explore::device::name(&device),
+            dtype: dtype.as_str(),
+            method: None,
+        })
+        .elsewhere("--format csv or --format json has every one")
+        .details(&serde_json::json!({
+            "features": table.features,
+            "classes": table.classes,
+            "confusion": fit.confusion,
+            "separable": fit.separable,
+        }));
+    if let Some(last) = &fit.last {
+        report = report.summary(format!(
+            "after {}: loss {}, accuracy {} ({} of {} points right)",
+            count(last.epoch, "epoch"),
+            human(last.loss),
+            human(last.accuracy),
+            (last.accuracy * table.len() as f64).round(),
+            table.len()
+        ));
+    }
+    report = report.summary("confusion matrix (rows: the true class, columns: the predicted):");
+    let width = table
+        .classes
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(5);
+    let head: Vec<String> = table
+        .classes
+        .iter()
+        .map(|c| format!("{c:>width$}"))
+        .collect();
+    report = report.summary(format!("  {:>width$}  {}", "", head.join("  ")));
+    for (c, row) in table.classes.iter().zip(&fit.confusion) {
+        let cells: Vec<String> = row.iter().map(|n| format!("{n:>width$}")).collect();
+        report = report.summary(format!("  {c:>width$}  {}", cells.join("  ")));
+    }
+    if fit.separable {
+        report = report.summary(
+            "every point is classified right by a linear model: the classes are separable, and \
+             the loss has no finite minimum — the weights grow without bound while the loss goes \
+             to 0 (--weight-decay gives it one)",
+        );
+    }
+    sink.finish(&report)
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)?;
+    if let Some(diverged) = fit.diverged {
+        return Err(explore::Error::Diverged(Box::new(Divergence {
+            diverged,
+            settings: r.settings,
+            bound: None,
+            others: None,
+        }))
+        .into());
+    }
+    Ok(())
+}
+
+/// `--x f1,f2`: the feature columns' names.
+pub fn features(x: &str) -> Vec<String> {
+    x.split(',').map(|f| f.trim().to_string()).collect()
+}
+
+/// The label column: `--y` when given, else `label`.
+pub fn label(y: &str, given: bool) -> String {
+    if given {
+        y.to_string()
+    } else {
+        "label".to_string()
+    }
+}

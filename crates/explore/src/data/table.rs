@@ -1,0 +1,199 @@
+//! Labelled tables for classifiers: feature columns and a label column, picked by name from a
+//! CSV or TSV file (or standard input, `-`). Features are finite numbers; a label is any text —
+//! 0/1, or class names — and the classes are numbered in sorted order (numerically when every
+//! label is a number), so that the same file always gives the same indices.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::{Error, Result};
+
+/// The most bytes a labelled table is read from: it is held whole.
+pub const MOST_BYTES: u64 = 1 << 30;
+
+/// A labelled table: `x` row-major, `n × features.len()`, and each row's class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// "data/moons.csv (200 points)".
+    pub source: String,
+    /// The feature columns' names as the header spells them, in the order asked for.
+    pub features: Vec<String>,
+    pub x: Vec<f64>,
+    /// Each row's class: an index into `classes`.
+    pub labels: Vec<u32>,
+    /// The classes' names (the label texts), in index order.
+    pub classes: Vec<String>,
+}
+
+impl Table {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Whether the class names are their own indices (`0`, `1`, …), so that nothing needs
+    /// saying about which is which.
+    pub fn classes_are_indices(&self) -> bool {
+        self.classes
+            .iter()
+            .enumerate()
+            .all(|(i, c)| *c == i.to_string())
+    }
+}
+
+/// Reads `features` and the `label` column (names in any case) of the CSV at `path`, its
+/// separator `delimiter` or, by default, a tab for `.tsv` and else whichever of comma, tab and
+/// semicolon the header has most of.
+pub fn read_labelled(
+    path: &Path,
+    features: &[String],
+    label: &str,
+    delimiter: Option<u8>,
+) -> Result<Table> {
+    let stdin = path == Path::new("-");
+    let file = if stdin {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let err = |at: String, msg: String| Error::Data { at, msg };
+    let mut bytes = Vec::new();
+    let read = if stdin {
+        std::io::stdin()
+            .take(MOST_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        if path.is_dir() {
+            return Err(err(file, "is a directory, not a CSV file".into()));
+        }
+        std::fs::File::open(path).and_then(|f| f.take(MOST_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| err(file.clone(), format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MOST_BYTES {
+        return Err(err(
+            file,
+            format!(
+                "is larger than {} GiB, the most a labelled table is read from",
+                MOST_BYTES >> 30
+            ),
+        ));
+    }
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv")) =>
+        {
+            b'\t'
+        }
+        None => super::csv::sniff(text),
+    };
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_reader(text);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| err(format!("{file}:1"), e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        return Err(err(file, "the file is empty".into()));
+    }
+    let find = |name: &str| -> Result<usize> {
+        let found: Vec<usize> = (0..header.len())
+            .filter(|&i| super::same_name(&header[i], name))
+            .collect();
+        match found[..] {
+            [i] => Ok(i),
+            [] => Err(super::no_column(
+                format!("{file}:1"),
+                name,
+                "column",
+                header.clone(),
+            )),
+            _ => Err(err(
+                format!("{file}:1"),
+                format!("two columns are named `{name}`"),
+            )),
+        }
+    };
+    let feature_at: Vec<usize> = features.iter().map(|f| find(f)).collect::<Result<_>>()?;
+    let label_at = find(label)?;
+    if let Some(f) = feature_at.iter().find(|&&i| i == label_at) {
+        return Err(Error::Usage(format!(
+            "`{}` is both a feature and the label",
+            header[*f]
+        )));
+    }
+    let mut x = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            err(format!("{file}:{line}"), e.to_string())
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        for &i in &feature_at {
+            let field = record.get(i).unwrap_or("");
+            let v = crate::number::parse_finite(field).map_err(|e| {
+                err(
+                    format!("{file}:{line}:{}", i + 1),
+                    format!("`{}` in column {} is {}", e.text(), header[i], e.reason()),
+                )
+            })?;
+            x.push(v);
+        }
+        let text = record.get(label_at).unwrap_or("").trim();
+        if text.is_empty() {
+            return Err(err(
+                format!("{file}:{line}:{}", label_at + 1),
+                format!("the label (column {}) is empty", header[label_at]),
+            ));
+        }
+        texts.push(text.to_string());
+    }
+    if texts.is_empty() {
+        return Err(err(file, "no data rows after the header".into()));
+    }
+    let (labels, classes) = number_classes(&texts);
+    Ok(Table {
+        source: format!("{file} ({})", crate::number::count(labels.len(), "point")),
+        features: feature_at.iter().map(|&i| header[i].clone()).collect(),
+        x,
+        labels,
+        classes,
+    })
+}
+
+/// Each label's class index and the classes in order: sorted numerically when every label is
+/// a number (so `2` comes before `10`), else as text.
+pub fn number_classes(texts: &[String]) -> (Vec<u32>, Vec<String>) {
+    let mut classes: Vec<String> = texts.to_vec();
+    classes.sort();
+    classes.dedup();
+    let numbers: Option<Vec<f64>> = classes
+        .iter()
+        .map(|c| crate::number::parse_finite(c).ok())
+        .collect();
+    if let Some(numbers) = numbers {
+        let mut order: Vec<usize> = (0..classes.len()).collect();
+        order.sort_by(|&a, &b| numbers[a].total_cmp(&numbers[b]));
+        classes = order.into_iter().map(|i| classes[i].clone()).collect();
+    }
+    let index: std::collections::HashMap<&str, u32> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i as u32))
+        .collect();
+    let labels = texts.iter().map(|t| index[t.as_str()]).collect();
+    (labels, classes)
+}

@@ -1,0 +1,287 @@
+//! End to end: `explore train` on labelled data — feature columns by `--x f1,f2`, the label
+//! column by `--y` (class names numbered in sorted order), the loss deciding the task — against
+//! PyTorch's numbers (the same as `tests/classify.rs`, from `scripts/reference/classifiers.py`),
+//! and what it refuses.
+
+mod common;
+
+use common::{explore, ok, parse_csv, stderr};
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The 8 points of the logistic reference, labels as words: `no` is class 0, `yes` class 1.
+const EIGHT: &str = "a,b,answer\n0.5,1.0,yes\n1.5,-0.5,yes\n-1.0,0.3,no\n2.0,1.5,yes\n\
+                     -0.5,-1.2,no\n0.2,0.1,no\n1.1,0.9,no\n-1.5,0.8,yes\n";
+
+#[test]
+fn logistic_regression_from_a_csv_matches_pytorch() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "eight.csv", EIGHT);
+    let args = [
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b",
+        "--y",
+        "answer",
+        "--model",
+        "logistic",
+        "--init-weight",
+        "0.1",
+        "--lr",
+        "0.5",
+        "--epochs",
+        "20",
+        "--dtype",
+        "f64",
+        "--format",
+        "csv",
+    ];
+    let out = explore(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("classes: no = 0, yes = 1"),
+        "{}",
+        stderr(&out)
+    );
+    let (header, rows) = parse_csv(&common::stdout(&out));
+    assert_eq!(header, ["epoch", "w.a", "w.b", "bias", "loss", "accuracy"]);
+    assert_eq!(rows.len(), 21);
+    // PyTorch 2.15, nn.Linear(2, 1) from weight 0.1 and bias 0, BCEWithLogitsLoss, SGD(lr=0.5).
+    let want = [
+        20.0,
+        0.4105968020592519,
+        0.7448418625694665,
+        -0.2875810640497226,
+        0.5871271685715088,
+        0.625,
+    ];
+    for (got, want) in rows[20].iter().zip(want) {
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+            "{got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn softmax_regression_names_its_classes_and_counts_its_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "three.csv",
+        "x1,x2,kind\n0.0,2.0,cat\n0.5,1.5,cat\n-0.3,2.2,cat\n2.0,-1.0,dog\n1.6,-0.4,dog\n\
+         2.2,-0.8,dog\n-2.0,-1.0,emu\n-1.4,-1.3,emu\n-1.8,-0.2,emu\n0.4,0.6,dog\n",
+    );
+    let text = ok(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "x1,x2",
+        "--y",
+        "kind",
+        "--loss",
+        "cross-entropy",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.1",
+        "--init-weight",
+        "0.1",
+        "--epochs",
+        "15",
+        "--dtype",
+        "f64",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["classes"], serde_json::json!(["cat", "dog", "emu"]));
+    assert_eq!(
+        doc["confusion"],
+        serde_json::json!([[3, 0, 0], [0, 4, 0], [0, 0, 3]])
+    );
+    assert_eq!(doc["separable"], true);
+    assert_eq!(doc["loss"]["name"], "cross-entropy");
+    let last = &doc["rows"][15];
+    assert_eq!(last["accuracy"], 1.0);
+    // PyTorch's loss after 15 Adam steps (tests/classify.rs).
+    let loss = last["loss"].as_f64().unwrap();
+    assert!((loss - 0.10711043202016861).abs() < 1e-12, "{loss}");
+    assert!((last["w.cat.x2"].as_f64().unwrap() - 1.2936101544526553).abs() < 1e-12);
+    // The table says what the numbers mean.
+    let table = ok(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "x1,x2",
+        "--y",
+        "kind",
+        "--model",
+        "softmax",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "50",
+        "--quiet",
+    ]);
+    assert!(
+        table.contains("softmax regression of kind on x1, x2 under cross-entropy"),
+        "{table}"
+    );
+    assert!(table.contains("confusion matrix (rows: the true class, columns: the predicted):"));
+    assert!(table.contains("the classes are separable"), "{table}");
+}
+
+#[test]
+fn a_small_network_learns_the_circles() {
+    let text = ok(&[
+        "train",
+        "--data",
+        "data/circles.csv",
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--loss",
+        "bce-logits",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "300",
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let (header, rows) = parse_csv(&text);
+    assert_eq!(header, ["epoch", "loss", "accuracy"]);
+    let last = rows.last().unwrap();
+    assert!(last[2] > 0.97, "accuracy {}", last[2]);
+    let line = ok(&[
+        "train",
+        "--data",
+        "data/circles.csv",
+        "--x",
+        "x1,x2",
+        "--model",
+        "logistic",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "300",
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let (_, rows) = parse_csv(&line);
+    assert!(
+        rows.last().unwrap()[5] < 0.7,
+        "a line cannot: {:?}",
+        rows.last()
+    );
+}
+
+#[test]
+fn what_a_classifier_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "eight.csv", EIGHT);
+    let words = write(dir.path(), "words.csv", "a,b,label\n1,x,0\n");
+    let three = write(dir.path(), "three.csv", "a,b,label\n1,2,0\n2,1,1\n0,0,2\n");
+    let cases: [(Vec<&str>, i32, &str); 8] = [
+        (
+            vec!["--data", &data, "--x", "a,b", "--y", "answer"],
+            2,
+            "--x with several columns is for classifiers here",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--loss",
+                "bce-logits",
+                "--plot",
+                "p.png",
+            ],
+            2,
+            "--plot is not used here: a classifier's figures come next",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "logistic",
+                "--batch-size",
+                "2",
+            ],
+            2,
+            "--batch-size is not used here",
+        ),
+        (
+            vec!["--data", &data, "--x", "a,b", "--model", "logistic"],
+            1,
+            "no `label` column (it has: a, b, answer); pick them with --x NAME --y NAME",
+        ),
+        (
+            vec!["--data", &words, "--x", "a,b", "--model", "logistic"],
+            1,
+            ":2:2: `x` in column b is not a number",
+        ),
+        (
+            vec!["--data", &three, "--x", "a,b", "--model", "logistic"],
+            2,
+            "BCE with logits tells two classes apart, and the data has 3: use cross-entropy",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "logistic",
+                "--loss",
+                "cross-entropy",
+            ],
+            2,
+            "--model logistic has one output",
+        ),
+        (
+            vec!["--point", "1,2", "--model", "logistic"],
+            2,
+            "--point is not used here: a classifier reads labelled --data",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let out = explore(&[&["train"][..], &args].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        let lines: Vec<&str> = err.lines().filter(|l| !l.starts_with("device:")).collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {err}");
+        assert!(lines[0].contains(needle), "{args:?}: {err}");
+    }
+}
