@@ -71,7 +71,7 @@ fn bad_tables_say_where() {
         "{e}"
     );
     let e = read("a,A,y\n1,2,0\n", "d.csv", &["a"], "y").unwrap_err();
-    assert!(e.ends_with("d.csv:1: two columns are named `a`"), "{e}");
+    assert!(e.ends_with("d.csv:1: the header names `a` twice"), "{e}");
     let e = read("a,b,y\n1,2,0\n", "d.csv", &["a", "y"], "y").unwrap_err();
     assert_eq!(e, "`y` is both a feature and the label");
     let e = read("a,b,y\n", "d.csv", &["a", "b"], "y").unwrap_err();

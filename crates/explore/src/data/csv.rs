@@ -384,24 +384,7 @@ impl Header {
                 "the file is empty; expected a header line naming columns x and y".into(),
             ));
         }
-        let column = |name: &str| -> Result<usize> {
-            let found: Vec<usize> = (0..names.len())
-                .filter(|&i| super::same_name(&names[i], name))
-                .collect();
-            match found[..] {
-                [i] => Ok(i),
-                [] => Err(super::no_column(
-                    format!("{file}:{line}"),
-                    name,
-                    "column",
-                    names.clone(),
-                )),
-                _ => Err(err(
-                    format!("{file}:{line}"),
-                    format!("the header names `{name}` twice"),
-                )),
-            }
-        };
+        let column = |name: &str| super::find_column(&names, name, &format!("{file}:{line}"));
         Ok(Self {
             x: column(&columns.x)?,
             y: column(&columns.y)?,

@@ -343,6 +343,22 @@ impl Form {
     }
 }
 
+/// The one column of a header `names` that `name` names, in any case; none is an error that
+/// lists those there are, two an error too. `at` is where the header is, `FILE:LINE`.
+pub(crate) fn find_column(names: &[String], name: &str, at: &str) -> Result<usize> {
+    let found: Vec<usize> = (0..names.len())
+        .filter(|&i| same_name(&names[i], name))
+        .collect();
+    match found[..] {
+        [i] => Ok(i),
+        [] => Err(no_column(at.to_string(), name, "column", names.to_vec())),
+        _ => Err(Error::Data {
+            at: at.to_string(),
+            msg: format!("the header names `{name}` twice"),
+        }),
+    }
+}
+
 /// The error of a column (or an array) the data does not have, `has` those it has, mended by
 /// naming the columns.
 pub(crate) fn no_column(at: String, name: &str, what: &'static str, has: Vec<String>) -> Error {

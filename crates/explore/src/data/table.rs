@@ -105,24 +105,7 @@ pub fn read_labelled(
     if header.iter().all(String::is_empty) {
         return Err(err(file, "the file is empty".into()));
     }
-    let find = |name: &str| -> Result<usize> {
-        let found: Vec<usize> = (0..header.len())
-            .filter(|&i| super::same_name(&header[i], name))
-            .collect();
-        match found[..] {
-            [i] => Ok(i),
-            [] => Err(super::no_column(
-                format!("{file}:1"),
-                name,
-                "column",
-                header.clone(),
-            )),
-            _ => Err(err(
-                format!("{file}:1"),
-                format!("two columns are named `{name}`"),
-            )),
-        }
-    };
+    let find = |name: &str| super::find_column(&header, name, &format!("{file}:1"));
     let feature_at: Vec<usize> = features.iter().map(|f| find(f)).collect::<Result<_>>()?;
     let label_at = find(label)?;
     if let Some(f) = feature_at.iter().find(|&&i| i == label_at) {

@@ -526,3 +526,28 @@ pub fn method_for(
     })?;
     Ok(method.resolve(loss.which()))
 }
+
+/// The shape of an MLP, for the commands that build one.
+#[derive(clap::Args, Clone)]
+pub struct MlpArgs {
+    /// Hidden layer sizes of the MLP, comma separated, each ≥ 1.
+    #[arg(
+        long,
+        value_name = "SIZES",
+        default_value = "16,16",
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        value_parser = explore::cli::whole(1, u64::from(u32::MAX))
+    )]
+    pub hidden: Vec<u64>,
+    /// The MLP's activation between layers: tanh, relu or sigmoid.
+    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = explore::cli::activation)]
+    pub activation: model::Activation,
+}
+
+impl MlpArgs {
+    /// The hidden layers' sizes.
+    pub fn sizes(&self) -> Vec<usize> {
+        self.hidden.iter().map(|&h| h as usize).collect()
+    }
+}

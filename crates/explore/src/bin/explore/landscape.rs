@@ -13,9 +13,8 @@ use explore::cli::AnimateArgs;
 
 use explore::plot::View;
 
-use crate::common::{Common, DataArgs, OptimArgs, Run, ViewArgs, ViewKind};
+use crate::common::{Common, DataArgs, MlpArgs, OptimArgs, Run, ViewArgs, ViewKind};
 use explore::cli::LossArgs;
-use model::Activation;
 
 #[derive(clap::Args, Clone)]
 pub struct Args {
@@ -24,19 +23,8 @@ pub struct Args {
     /// The model to train: the lesson's line, or an MLP.
     #[arg(long, value_enum, default_value_t)]
     model: ModelKind,
-    /// The MLP's activation between layers: tanh, relu or sigmoid.
-    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = explore::cli::activation)]
-    activation: Activation,
-    /// Hidden layer sizes of the MLP, comma separated, each ≥ 1.
-    #[arg(
-        long,
-        value_name = "SIZES",
-        default_value = "16,16",
-        value_delimiter = ',',
-        allow_hyphen_values = true,
-        value_parser = explore::cli::whole(1, u64::from(u32::MAX))
-    )]
-    hidden: Vec<u64>,
+    #[command(flatten)]
+    mlp: MlpArgs,
     /// Full-batch training steps before the landscape is drawn around the result.
     #[arg(long, default_value_t = 500, allow_hyphen_values = true, value_parser = explore::cli::whole(0, 1_000_000_000))]
     epochs: u64,
@@ -112,8 +100,8 @@ pub fn run(args: Args) -> Result<()> {
     };
     let config = Config {
         model: args.model,
-        hidden: args.hidden.iter().map(|&h| h as usize).collect(),
-        activation: args.activation,
+        hidden: args.mlp.sizes(),
+        activation: args.mlp.activation,
         loss: args.loss.loss(dtype)?,
         optimizer: Settings {
             lr: args.optim.lr.unwrap_or(0.01),

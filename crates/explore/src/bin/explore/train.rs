@@ -21,7 +21,7 @@ use model::Bias;
 use explore::cli::AnimateArgs;
 
 use crate::classify::{self, ModelChoice};
-use crate::common::{Common, DataArgs, OptimArgs, Run};
+use crate::common::{Common, DataArgs, MlpArgs, OptimArgs, Run};
 use explore::cli::LossArgs;
 
 #[derive(clap::Args, Clone)]
@@ -40,19 +40,8 @@ pub struct Args {
     /// to cross-entropy.
     #[arg(long, value_enum)]
     model: Option<ModelChoice>,
-    /// The MLP's hidden layer sizes, comma separated, each ≥ 1.
-    #[arg(
-        long,
-        value_name = "SIZES",
-        default_value = "16,16",
-        value_delimiter = ',',
-        allow_hyphen_values = true,
-        value_parser = explore::cli::whole(1, u64::from(u32::MAX))
-    )]
-    hidden: Vec<u64>,
-    /// The MLP's activation between layers: tanh, relu or sigmoid.
-    #[arg(long, value_name = "NAME", default_value = "tanh", value_parser = explore::cli::activation)]
-    activation: model::Activation,
+    #[command(flatten)]
+    mlp: MlpArgs,
     #[command(flatten)]
     animate: AnimateArgs,
     /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
@@ -518,8 +507,8 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
         label: classify::label(&args.data.y_column, explore::cli::given("y_column")),
         delimiter: args.data.delimiter,
         model: args.model,
-        hidden: args.hidden.iter().map(|&h| h as usize).collect(),
-        activation: args.activation,
+        hidden: args.mlp.sizes(),
+        activation: args.mlp.activation,
         seed: args.fit.seed,
         loss,
         settings,
