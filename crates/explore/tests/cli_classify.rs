@@ -217,11 +217,11 @@ fn what_a_classifier_refuses() {
                 "answer",
                 "--loss",
                 "bce-logits",
-                "--plot",
-                "p.png",
+                "--animate",
+                "p.gif",
             ],
             2,
-            "--plot is not used here: a classifier's figures come next",
+            "--animate is not used here: a classifier's animation comes next",
         ),
         (
             vec![
@@ -284,4 +284,68 @@ fn what_a_classifier_refuses() {
         assert_eq!(lines.len(), 1, "{args:?}: {err}");
         assert!(lines[0].contains(needle), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn the_figure_is_drawn_for_two_features_and_refused_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("moons.png");
+    ok(&[
+        "train",
+        "--data",
+        "data/moons.csv",
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--loss",
+        "bce-logits",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "50",
+        "--plot",
+        png.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let summary = explore::plot::inspect_png(&png).unwrap();
+    assert_eq!((summary.width, summary.height), (1920, 640));
+    // The shaded map alone holds hundreds of shades.
+    assert!(summary.colours > 500, "{summary:?}");
+    let three = write(dir.path(), "three.csv", "a,b,c,label\n1,2,3,0\n2,1,0,1\n");
+    for (args, needle) in [
+        (
+            vec![
+                "--data",
+                "data/moons.csv",
+                "--x",
+                "x1,x2",
+                "--model",
+                "logistic",
+                "--plot",
+                "m.html",
+            ],
+            "a classifier is drawn as .png or .svg",
+        ),
+        (
+            vec![
+                "--data",
+                three.as_str(),
+                "--x",
+                "a,b,c",
+                "--model",
+                "logistic",
+                "--plot",
+                "m.png",
+            ],
+            "--plot draws a classifier over two features, and --x names 3",
+        ),
+    ] {
+        let out = explore(&[&["train"][..], &args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+    assert!(!std::path::Path::new("m.png").exists() && !std::path::Path::new("m.html").exists());
 }

@@ -5,6 +5,7 @@
 //! need no system font libraries.
 
 mod animation;
+mod classes;
 mod compare;
 pub mod contour;
 mod curve;
@@ -18,6 +19,7 @@ mod surface3d;
 mod train;
 
 pub use animation::{save_gif, Frame, GifPath};
+pub use classes::ClassFigure;
 pub use compare::CompareFigure;
 pub use curve::LossCurve;
 pub use fit::DataFit;

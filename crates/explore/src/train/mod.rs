@@ -13,7 +13,9 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
-pub use classes::{columns, fit_classifier, outputs, ClassFit, ClassRow, Classifier, Labelled};
+pub use classes::{
+    columns, fit_classifier, outputs, ClassFit, ClassMap, ClassRow, Classifier, Labelled,
+};
 pub use line::{
     check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,
     GROWTH_LIMIT,

@@ -91,6 +91,23 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         }
         _ => {}
     }
+    if let Some(plot) = &r.common.plot {
+        if plot.format == explore::plot::PlotFormat::Html {
+            return Err(explore::cli::usage(
+                "--plot: a classifier is drawn as .png or .svg; its page comes with the playground",
+            ));
+        }
+        if r.features.len() != 2 {
+            return Err(explore::cli::usage(format!(
+                "--plot draws a classifier over two features, and --x names {}; the projection \
+                 of more comes next",
+                r.features.len()
+            )));
+        }
+        let input = [("--data", r.data)];
+        explore::io::check_outputs(&[("--plot", plot.as_path())], &input)?;
+        explore::io::check_writable(plot.as_path())?;
+    }
     let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
     let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
     let (device, fallback) = explore::device::select_why(r.common.device)?;
@@ -244,6 +261,24 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     sink.finish(&report)
         .and_then(|()| out.flush())
         .map_err(stdout_error)?;
+    if let Some(plot) = &r.common.plot {
+        let points = table
+            .x
+            .chunks(d)
+            .zip(&table.labels)
+            .map(|(x, &l)| (x[0], x[1], l as usize))
+            .collect();
+        let figure = explore::plot::ClassFigure::of(
+            &fit,
+            points,
+            &table.classes,
+            (&table.features[0], &table.features[1]),
+            format!("{what} of {} on {}", r.label, table.source),
+            r.loss.label(),
+        );
+        explore::plot::save(&figure, plot)?;
+        note(&format!("wrote plot: {}", plot.as_path().display()));
+    }
     if let Some(diverged) = fit.diverged {
         return Err(explore::Error::Diverged(Box::new(Divergence {
             diverged,

@@ -468,9 +468,8 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
             "animate",
             "--animate",
             false,
-            "a classifier's figures come next",
+            "a classifier's animation comes next",
         ),
-        ("plot", "--plot", false, "a classifier's figures come next"),
         ("hidden", "--hidden", mlp, mlp_why),
         ("activation", "--activation", mlp, mlp_why),
         (
