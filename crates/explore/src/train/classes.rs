@@ -103,6 +103,52 @@ pub struct ClassMap {
 }
 
 impl ClassMap {
+    /// Each class's probability over the plane of two features `x` `(N, 2)`, a tenth wider
+    /// than the points on each side. `scores` gives a model's outputs: `outputs` logits (or,
+    /// with `probabilities`, one probability) for each row of its input.
+    pub fn over(
+        x: &Tensor,
+        outputs: usize,
+        probabilities: bool,
+        scores: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>,
+    ) -> crate::Result<Self> {
+        let values: Vec<f64> = x.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+        let axis = |k: usize| {
+            let column = values.iter().skip(k).step_by(2).copied();
+            let (lo, hi) = crate::grid::pad(crate::grid::span(column).unwrap_or((-1.0, 1.0)), 0.1);
+            crate::grid::linspace(lo, hi, MAP_SIDE)
+        };
+        let (xs, ys) = (axis(0), axis(1));
+        let grid: Vec<f64> = xs
+            .iter()
+            .flat_map(|&a| ys.iter().flat_map(move |&b| [a, b]))
+            .collect();
+        let points =
+            Tensor::from_vec(grid, (xs.len() * ys.len(), 2), x.device())?.to_dtype(x.dtype())?;
+        let out = scores(&points)?;
+        let probabilities = match outputs {
+            1 => {
+                let p = if probabilities {
+                    out
+                } else {
+                    candle_nn::ops::sigmoid(&out)?
+                };
+                let p: Vec<f64> = p.flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
+                p.iter().flat_map(|&p| [1.0 - p, p]).collect()
+            }
+            _ => candle_nn::ops::softmax_last_dim(&out)?
+                .flatten_all()?
+                .to_dtype(DType::F64)?
+                .to_vec1()?,
+        };
+        Ok(ClassMap {
+            xs,
+            ys,
+            classes: outputs.max(2),
+            probabilities,
+        })
+    }
+
     /// The probability of class `c` at every grid point, x-major.
     pub fn of_class(&self, c: usize) -> Vec<f64> {
         self.probabilities
@@ -299,7 +345,7 @@ pub fn fit_classifier(
         fit.confusion[l as usize][*p as usize] += 1;
     }
     if d == 2 {
-        fit.map = Some(map(&data.x, &scores, outputs, probabilities)?);
+        fit.map = Some(ClassMap::over(&data.x, outputs, probabilities, &scores)?);
     }
     let all_right = fit.last.as_ref().is_some_and(|r| r.accuracy == 1.0);
     fit.separable = matches!(classifier, Classifier::Linear { .. })
@@ -307,50 +353,6 @@ pub fn fit_classifier(
         && settings.weight_decay() == 0.0
         && fit.diverged.is_none();
     Ok(fit)
-}
-
-/// The classes' probabilities over the data's plane, a tenth wider than the points on each side.
-fn map(
-    x: &Tensor,
-    scores: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>,
-    outputs: usize,
-    probabilities: bool,
-) -> crate::Result<ClassMap> {
-    let values: Vec<f64> = x.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
-    let axis = |k: usize| {
-        let column = values.iter().skip(k).step_by(2).copied();
-        let (lo, hi) = crate::grid::pad(crate::grid::span(column).unwrap_or((-1.0, 1.0)), 0.1);
-        crate::grid::linspace(lo, hi, MAP_SIDE)
-    };
-    let (xs, ys) = (axis(0), axis(1));
-    let grid: Vec<f64> = xs
-        .iter()
-        .flat_map(|&a| ys.iter().flat_map(move |&b| [a, b]))
-        .collect();
-    let points =
-        Tensor::from_vec(grid, (xs.len() * ys.len(), 2), x.device())?.to_dtype(x.dtype())?;
-    let out = scores(&points)?;
-    let probs = match outputs {
-        1 => {
-            let p = if probabilities {
-                out
-            } else {
-                candle_nn::ops::sigmoid(&out)?
-            };
-            let p: Vec<f64> = p.flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
-            p.iter().flat_map(|&p| [1.0 - p, p]).collect()
-        }
-        _ => candle_nn::ops::softmax_last_dim(&out)?
-            .flatten_all()?
-            .to_dtype(DType::F64)?
-            .to_vec1()?,
-    };
-    Ok(ClassMap {
-        xs,
-        ys,
-        classes: outputs.max(2),
-        probabilities: probs,
-    })
 }
 
 /// Each point's predicted class: the score's sign (against `threshold`) for one output, the
