@@ -18,6 +18,7 @@
 //! # Ok::<(), candle_core::Error>(())
 //! ```
 
+mod least_squares;
 mod linear;
 mod mlp;
 mod moments;
@@ -25,6 +26,7 @@ mod table;
 
 use candle_core::{DType, Result, Tensor};
 
+pub use least_squares::{least_squares, LeastSquares};
 pub use linear::{Bias, Linear};
 pub use mlp::{mlp_sizes, Activation, Mlp};
 pub use moments::{Accumulator, BiasFit, Moments, NoOptimum, Optimum, GROUP};
