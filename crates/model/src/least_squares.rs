@@ -52,10 +52,10 @@ pub fn least_squares(x: &[f64], y: &[f64], d: usize) -> LeastSquares {
     };
     let mut corr = vec![0.0; m * m];
     let mut zy = vec![0.0; m];
-    for i in 0..n {
+    for (i, &yi) in y.iter().enumerate() {
         for a in 0..m {
             let za = z(i, a);
-            zy[a] += za * (y[i] - y_mean) / nf;
+            zy[a] += za * (yi - y_mean) / nf;
             for b in a..m {
                 corr[a * m + b] += za * z(i, b) / nf;
             }
