@@ -91,6 +91,7 @@ pub fn remedy(r: crate::Remedy) -> String {
         Remedy::TwoEpochs => "give --epochs 2 or more",
         Remedy::SmallerHidden => "give smaller --hidden layers",
         Remedy::SmallerGrid => "give fewer --weights or --biases",
+        Remedy::Classify => "to tell classes apart, give --loss bce-logits or cross-entropy",
     }
     .to_string()
 }

@@ -155,6 +155,8 @@ pub enum Remedy {
     SmallerHidden,
     /// Fewer weights or biases.
     SmallerGrid,
+    /// A classifier, for labels that are not numbers.
+    Classify,
 }
 
 impl std::fmt::Display for Remedy {
@@ -179,6 +181,7 @@ impl std::fmt::Display for Remedy {
             Remedy::TwoEpochs => "train for 2 epochs or more",
             Remedy::SmallerHidden => "use smaller hidden layers",
             Remedy::SmallerGrid => "use fewer weights or biases",
+            Remedy::Classify => "to tell classes apart, train a classifier",
         })
     }
 }

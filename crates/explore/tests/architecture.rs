@@ -141,6 +141,7 @@ fn remedies_are_words_in_the_library_and_flags_on_the_command_line() {
         (Remedy::TwoEpochs, "--epochs 2"),
         (Remedy::SmallerHidden, "--hidden"),
         (Remedy::SmallerGrid, "--weights or --biases"),
+        (Remedy::Classify, "--loss bce-logits or cross-entropy"),
     ];
     // Every remedy is one the library gives somewhere (lib.rs defines them, cli.rs words them).
     let mut given = String::new();

@@ -204,8 +204,9 @@ fn what_a_classifier_refuses() {
     let cases: [(Vec<&str>, i32, &str); 8] = [
         (
             vec!["--data", &data, "--x", "a,b", "--y", "answer"],
-            2,
-            "--x with several columns is for classifiers here",
+            1,
+            ":2:3: `yes` in column answer is not a number; to tell classes apart, give --loss \
+             bce-logits or cross-entropy",
         ),
         (
             vec![
@@ -348,4 +349,82 @@ fn the_figure_is_drawn_for_two_features_and_refused_otherwise() {
         assert!(stderr(&out).contains(needle), "{}", stderr(&out));
     }
     assert!(!std::path::Path::new("m.png").exists() && !std::path::Path::new("m.html").exists());
+}
+
+/// Twelve points of three features (`scripts/reference/least_squares.py`).
+const PLANE: &str = "a,b,c,y\n0.5,1.0,-2.0,1.2\n1.5,-0.5,0.3,3.4\n-1.0,0.3,1.1,-0.5\n\
+                     2.0,1.5,-0.7,4.1\n-0.5,-1.2,0.4,0.2\n0.2,0.1,2.2,1.9\n1.1,0.9,-1.5,2.2\n\
+                     -1.5,0.8,0.9,-1.1\n0.7,-0.3,0.0,1.4\n1.9,2.1,-0.2,5.0\n-0.8,-0.4,1.7,0.1\n\
+                     0.3,1.6,-0.9,1.3\n";
+
+#[test]
+fn a_plane_on_several_features_descends_to_numpys_least_squares() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "plane.csv", PLANE);
+    let text = ok(&[
+        "train", "--data", &data, "--x", "a,b,c", "--epochs", "300", "--dtype", "f64", "--format",
+        "json", "--quiet",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // NumPy 2.4: np.linalg.lstsq on [X, 1].
+    let optimum = &doc["optimum"];
+    let want = [
+        ("a", 1.6805966804617951),
+        ("b", 0.29364283842660155),
+        ("c", 0.4052335100174753),
+    ];
+    for (name, w) in want {
+        let got = optimum["weights"][name].as_f64().unwrap();
+        assert!((got - w).abs() < 1e-9, "{name}: {got} vs {w}");
+    }
+    assert!((optimum["bias"].as_f64().unwrap() - 0.7955065246857028).abs() < 1e-9);
+    assert!((doc["condition"].as_f64().unwrap() - 2.0824642213839355).abs() < 1e-9);
+    // Gradient descent from zero gets there: the last row is the optimum's loss.
+    let last = &doc["rows"][300];
+    assert!(
+        (last["loss"].as_f64().unwrap() - 0.06557348876565051).abs() < 1e-9,
+        "{last}"
+    );
+    assert!((last["w.a"].as_f64().unwrap() - 1.6805966804617951).abs() < 1e-6);
+}
+
+#[test]
+fn collinear_and_constant_columns_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = PLANE
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: Vec<f64> = l.split(',').map(|f| f.parse().unwrap()).collect();
+            format!("{},{},{},7,{}\n", v[0], v[1], v[0] + 2.0 * v[1], v[3])
+        })
+        .collect();
+    let data = write(dir.path(), "collinear.csv", &format!("a,b,s,k,y\n{rows}"));
+    let text = ok(&[
+        "train", "--data", &data, "--x", "a,b,s,k", "--epochs", "5", "--quiet",
+    ]);
+    assert!(
+        text.contains("condition number κ = ∞: the plane is not unique"),
+        "{text}"
+    );
+    assert!(
+        text.contains("columns s, b, a are collinear") || text.contains("are collinear"),
+        "{text}"
+    );
+    assert!(text.contains("column k is constant"), "{text}");
+    // Other losses have no closed form here, and say so.
+    let l1 = ok(&[
+        "train", "--data", &data, "--x", "a,b", "--loss", "l1", "--epochs", "5", "--quiet",
+    ]);
+    assert!(
+        l1.contains("no closed form for L1 on several features"),
+        "{l1}"
+    );
+    let out = explore(&["train", "--data", &data, "--x", "a,b", "--batch-size", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--batch-size is not used here"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -115,6 +115,25 @@ pub fn least_squares(x: &[f64], y: &[f64], d: usize) -> LeastSquares {
     }
 }
 
+/// The largest curvature of MSE over the plane `y = w·x + b` on the rows of `x` (row-major,
+/// `n × d`): twice the largest eigenvalue of the second moments of `[x, 1]`, the Hessian's.
+/// Gradient descent on MSE is stable for `lr < 2/λ`.
+pub fn max_curvature(x: &[f64], d: usize) -> f64 {
+    let n = x.len() / d.max(1);
+    let k = d + 1;
+    let at = |i: usize, a: usize| if a == d { 1.0 } else { x[i * d + a] };
+    let mut m = vec![0.0; k * k];
+    for i in 0..n {
+        for a in 0..k {
+            for b in 0..k {
+                m[a * k + b] += at(i, a) * at(i, b) / n as f64;
+            }
+        }
+    }
+    let (values, _) = jacobi(&m, k);
+    2.0 * values.into_iter().fold(0.0f64, f64::max)
+}
+
 /// The eigenvalues and eigenvectors (columns of a row-major `d × d` matrix) of the symmetric
 /// `d × d` matrix `a`, by cyclic Jacobi rotations until every off-diagonal entry is negligible.
 fn jacobi(a: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {

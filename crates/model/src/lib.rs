@@ -26,7 +26,7 @@ mod table;
 
 use candle_core::{DType, Result, Tensor};
 
-pub use least_squares::{least_squares, LeastSquares};
+pub use least_squares::{least_squares, max_curvature, LeastSquares};
 pub use linear::{Bias, Linear};
 pub use mlp::{mlp_sizes, Activation, Mlp};
 pub use moments::{Accumulator, BiasFit, Moments, NoOptimum, Optimum, GROUP};

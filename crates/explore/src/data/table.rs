@@ -23,6 +23,9 @@ pub struct Table {
     pub labels: Vec<u32>,
     /// The classes' names (the label texts), in index order.
     pub classes: Vec<String>,
+    /// The target column's values, when it was read as numbers ([`read_table`] with
+    /// `classes` false); empty for classes.
+    pub y: Vec<f64>,
 }
 
 impl Table {
@@ -44,14 +47,27 @@ impl Table {
     }
 }
 
-/// Reads `features` and the `label` column (names in any case) of the CSV at `path`, its
-/// separator `delimiter` or, by default, a tab for `.tsv` and else whichever of comma, tab and
-/// semicolon the header has most of.
+/// Reads `features` and the `label` column (names in any case) of the CSV at `path` as
+/// classes: see [`read_table`].
 pub fn read_labelled(
     path: &Path,
     features: &[String],
     label: &str,
     delimiter: Option<u8>,
+) -> Result<Table> {
+    read_table(path, features, label, delimiter, true)
+}
+
+/// Reads `features` and the `target` column (names in any case) of the CSV at `path`, its
+/// separator `delimiter` or, by default, a tab for `.tsv` and else whichever of comma, tab and
+/// semicolon the header has most of. With `classes` the target is a label (any text); without,
+/// a finite number (regression).
+pub fn read_table(
+    path: &Path,
+    features: &[String],
+    label: &str,
+    delimiter: Option<u8>,
+    classes: bool,
 ) -> Result<Table> {
     let stdin = path == Path::new("-");
     let file = if stdin {
@@ -116,6 +132,7 @@ pub fn read_labelled(
     }
     let mut x = Vec::new();
     let mut texts: Vec<String> = Vec::new();
+    let mut y = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -136,6 +153,23 @@ pub fn read_labelled(
             x.push(v);
         }
         let text = record.get(label_at).unwrap_or("").trim();
+        if !classes {
+            let v = crate::number::parse_finite(text).map_err(|e| {
+                err(
+                    format!("{file}:{line}:{}", label_at + 1),
+                    format!(
+                        "`{}` in column {} is {}",
+                        e.text(),
+                        header[label_at],
+                        e.reason()
+                    ),
+                )
+                .mend(crate::Remedy::Classify)
+            })?;
+            y.push(v);
+            texts.push(String::new());
+            continue;
+        }
         if text.is_empty() {
             return Err(err(
                 format!("{file}:{line}:{}", label_at + 1),
@@ -147,13 +181,17 @@ pub fn read_labelled(
     if texts.is_empty() {
         return Err(err(file, "no data rows after the header".into()));
     }
-    let (labels, classes) = number_classes(&texts);
+    let (labels, classes) = match classes {
+        true => number_classes(&texts),
+        false => (vec![0; texts.len()], Vec::new()),
+    };
     Ok(Table {
         source: format!("{file} ({})", crate::number::count(labels.len(), "point")),
         features: feature_at.iter().map(|&i| header[i].clone()).collect(),
         x,
         labels,
         classes,
+        y,
     })
 }
 

@@ -59,7 +59,8 @@ pub struct Report {
     values: Vec<Vec<f64>>,
     dtype: DType,
     summary: Vec<String>,
-    optimum: Option<model::Optimum>,
+    /// The JSON's `optimum`.
+    optimum: Option<Value>,
     run: Option<RunInfo>,
     details: Map<String, Value>,
     /// Where the rows a long table leaves out can be had, e.g. "--format csv".
@@ -122,7 +123,13 @@ impl Report {
 
     /// The closed-form optimum, the JSON's `optimum` (`null` when there is none).
     pub fn optimum(mut self, optimum: Option<model::Optimum>) -> Self {
-        self.optimum = optimum;
+        self.optimum = optimum.map(|o| json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}));
+        self
+    }
+
+    /// The optimum of a model with other parameters, as JSON (a plane's named weights).
+    pub fn optimum_json(mut self, optimum: Value) -> Self {
+        self.optimum = Some(optimum);
         self
     }
 
@@ -396,11 +403,10 @@ impl<'a> Sink<'a> {
             .filter(|_| !report.unmarked)
             .map_or(Value::Null, |(i, v)| self.row_object(i, v));
         doc.insert("minimum".into(), minimum);
-        let optimum = report.optimum.map_or(
-            Value::Null,
-            |o| json!({"weight": o.weight, "bias": o.bias, "loss": o.loss}),
+        doc.insert(
+            "optimum".into(),
+            report.optimum.clone().unwrap_or(Value::Null),
         );
-        doc.insert("optimum".into(), optimum);
         let rest = serde_json::to_string_pretty(&Value::Object(doc))?;
         // `rest` is `{\n  "key": …\n}`: its fields follow the rows.
         let fields = rest

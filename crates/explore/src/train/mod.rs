@@ -4,6 +4,7 @@
 mod classes;
 mod line;
 mod params;
+mod plane;
 mod race;
 mod run;
 
@@ -21,6 +22,7 @@ pub use line::{
     GROWTH_LIMIT,
 };
 pub use params::{load_line, save_line, Saved};
+pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};
 pub use run::{bound_text, curvature, Divergence, LineRun};
 

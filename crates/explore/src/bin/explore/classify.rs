@@ -304,3 +304,163 @@ pub fn label(y: &str, given: bool) -> String {
         "label".to_string()
     }
 }
+
+/// `train` on several features under a regression loss: the plane `y = w·x + b`, its rows
+/// `epoch, w.NAME…, bias, loss`, beside the least-squares plane under MSE.
+pub fn regress(mut r: Request<'_>) -> Result<()> {
+    let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
+    let (device, fallback) = explore::device::select_why(r.common.device)?;
+    let note = |line: &str| {
+        if !r.common.quiet {
+            say(line);
+        }
+    };
+    if let Some(why) = fallback {
+        note(&format!("device: {why}"));
+    }
+    note(&format!("device: {}", explore::device::name(&device)));
+    let d = table.features.len();
+    let names: Vec<String> = table.features.iter().map(|f| format!("w.{f}")).collect();
+    // MSE's curvature, scaled by the loss's (L1, which has none, is given MSE's).
+    let mse_curvature = model::max_curvature(&table.x, d);
+    let lambda = mse_curvature * r.loss.curvature().unwrap_or(2.0) / 2.0;
+    let bound = r.settings.stable_lr(lambda);
+    if !r.lr_given {
+        r.settings.lr = r.settings.default_lr(lambda);
+    }
+    match bound {
+        Some(b) if b > 0.0 => note(&format!(
+            "learning rate {} ({} is stable for lr < {} on this data)",
+            human(r.settings.lr),
+            r.settings.kind.name(),
+            explore::train::bound_text(b)
+        )),
+        _ => note(&format!("learning rate {}", human(r.settings.lr))),
+    }
+    let dtype = r.common.dtype.dtype();
+    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
+    let y = Tensor::from_vec(table.y.clone(), table.len(), &device)?.to_dtype(dtype)?;
+    let mut out = Stdout::new();
+    let mut written = None;
+    let mut header: Vec<String> = vec!["epoch".into()];
+    header.extend(names.iter().cloned());
+    header.extend(["bias".to_string(), "loss".to_string()]);
+    let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
+    let fit = explore::train::fit_plane(&x, &y, &r.loss, r.settings, r.epochs, r.init, |row| {
+        let mut values = vec![row.epoch as f64];
+        values.extend(&row.params);
+        values.push(row.loss);
+        match sink.row(&values) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                written = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    })?;
+    if let Some(e) = written {
+        return Err(stdout_error(e).into());
+    }
+    let features = table.features.join(", ");
+    let mut report = Report::new(Vec::<String>::new(), Vec::new(), dtype)
+        .title(format!(
+            "plane of {} on {features} under {}: {}, {} lr {}, {}, {}",
+            r.label,
+            r.loss.label(),
+            table.source,
+            r.settings.kind.name(),
+            human(r.settings.lr),
+            count(r.epochs, "epoch"),
+            dtype.as_str()
+        ))
+        .loss(&r.loss)
+        .run(RunInfo {
+            data: table.source.clone(),
+            n: table.len(),
+            device: explore::device::name(&device),
+            dtype: dtype.as_str(),
+            method: None,
+        })
+        .elsewhere("--format csv or --format json has every one");
+    let plane = |weights: &[f64], bias: f64| {
+        let parts: Vec<String> = names
+            .iter()
+            .zip(weights)
+            .map(|(n, w)| format!("{n} = {}", human(*w)))
+            .collect();
+        format!("{}, bias = {}", parts.join(", "), human(bias))
+    };
+    if let Some(last) = &fit.last {
+        report = report.summary(format!(
+            "after {}: {} (loss {})",
+            count(last.epoch, "epoch"),
+            plane(&last.params[..d], last.params[d]),
+            human(last.loss)
+        ));
+    }
+    if r.loss.which() == LossName::Mse {
+        let ls = model::least_squares(&table.x, &table.y, d);
+        report = report.summary(format!(
+            "closed-form optimum: {} (loss {})",
+            plane(&ls.weights, ls.bias),
+            human(ls.loss)
+        ));
+        let weights: serde_json::Map<String, serde_json::Value> = table
+            .features
+            .iter()
+            .zip(&ls.weights)
+            .map(|(f, w)| (f.clone(), serde_json::json!(w)))
+            .collect();
+        report = report
+            .optimum_json(serde_json::json!({"weights": weights, "bias": ls.bias, "loss": ls.loss}))
+            .details(&serde_json::json!({
+                "condition": ls.condition.is_finite().then_some(ls.condition),
+            }));
+        report = report.summary(match ls.condition.is_finite() {
+            true => format!(
+                "condition number κ = {} of the standardized features (1: uncorrelated)",
+                human(ls.condition)
+            ),
+            false => "condition number κ = ∞: the plane is not unique".to_string(),
+        });
+        for &j in &ls.constant {
+            report = report.summary(format!(
+                "column {} is constant: it cannot be told from the bias; its weight is left at 0",
+                table.features[j]
+            ));
+        }
+        for v in &ls.collinear {
+            let mut terms: Vec<(f64, &str)> = v
+                .iter()
+                .zip(&table.features)
+                .filter(|(c, _)| c.abs() > 1e-6)
+                .map(|(c, f)| (*c, f.as_str()))
+                .collect();
+            terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+            let said: Vec<String> = terms.iter().map(|(_, f)| f.to_string()).collect();
+            report = report.summary(format!(
+                "columns {} are collinear (a combination of them is constant on the data): the \
+                 plane shown is the one of least weights, among the many that fit as well",
+                said.join(", ")
+            ));
+        }
+    } else {
+        report = report.summary(format!(
+            "no closed form for {} on several features",
+            r.loss.label()
+        ));
+    }
+    sink.finish(&report)
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)?;
+    if let Some(diverged) = fit.diverged {
+        return Err(explore::Error::Diverged(Box::new(Divergence {
+            diverged,
+            settings: r.settings,
+            bound,
+            others: None,
+        }))
+        .into());
+    }
+    Ok(())
+}

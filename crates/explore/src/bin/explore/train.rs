@@ -254,17 +254,14 @@ pub fn run(args: Args) -> Result<()> {
     if classify::classifies(args.model, loss_name, several) {
         return classifier(&args, loss_name);
     }
-    if several || args.model == Some(ModelChoice::Mlp) {
-        return Err(explore::cli::usage(format!(
-            "{} is for classifiers here: give --loss bce-logits or cross-entropy (or --model \
-             logistic or softmax) on labelled data; regression on several features is still to \
-             come, and an MLP's regression is explore landscape --model mlp",
-            if several {
-                "--x with several columns"
-            } else {
-                "--model mlp"
-            }
-        )));
+    if args.model == Some(ModelChoice::Mlp) {
+        return Err(explore::cli::usage(
+            "--model mlp is a classifier here: give --loss bce-logits or cross-entropy on \
+             labelled data; an MLP's regression is explore landscape --model mlp",
+        ));
+    }
+    if several {
+        return plane(&args, loss_name);
     }
     let mlp_why = "it shapes the MLP of --model mlp";
     explore::cli::refuse_unused(&[
@@ -438,6 +435,77 @@ pub fn run(args: Args) -> Result<()> {
         run.note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())
+}
+
+/// `train` on several features under a regression loss: the plane, full batch.
+fn plane(args: &Args, name: loss::LossName) -> Result<()> {
+    let why = "the plane on several features trains full batch from --init-weight and --init-bias";
+    explore::cli::refuse_unused(&[
+        (
+            "points",
+            "--point",
+            false,
+            "the plane reads --data with its columns",
+        ),
+        ("batch_size", "--batch-size", false, why),
+        ("shuffle", "--shuffle", false, why),
+        ("no_shuffle", "--no-shuffle", false, why),
+        ("seed", "--seed", false, why),
+        ("standardize", "--standardize", false, why),
+        ("no_bias", "--no-bias", false, why),
+        ("init_from", "--init-from", false, why),
+        (
+            "save",
+            "--save",
+            false,
+            "the plane's parameters are in its rows (--format csv)",
+        ),
+        (
+            "animate",
+            "--animate",
+            false,
+            "the plane's figures come next",
+        ),
+        ("plot", "--plot", false, "the plane's figures come next"),
+        (
+            "hidden",
+            "--hidden",
+            false,
+            "it shapes the MLP of --model mlp",
+        ),
+        (
+            "activation",
+            "--activation",
+            false,
+            "it shapes the MLP of --model mlp",
+        ),
+    ])?;
+    let Some(data) = args.data.data.as_deref() else {
+        return Err(explore::cli::usage(
+            "--x with several columns reads --data FILE",
+        ));
+    };
+    let dtype = args.common.dtype.dtype();
+    let loss = args.loss.loss(dtype)?;
+    debug_assert_eq!(loss.which(), name);
+    args.optim.hyper.fit(args.optim.lr, dtype)?;
+    let settings = args.optim.settings(Algorithm::Sgd)?;
+    classify::regress(classify::Request {
+        data,
+        features: classify::features(&args.data.x_column),
+        label: args.data.y_column.clone(),
+        delimiter: args.data.delimiter,
+        model: args.model,
+        hidden: args.mlp.sizes(),
+        activation: args.mlp.activation,
+        seed: args.fit.seed,
+        loss,
+        settings,
+        lr_given: args.optim.lr.is_some(),
+        epochs: args.fit.epochs as usize,
+        init: (args.fit.init_weight, args.fit.init_bias),
+        common: &args.common,
+    })
 }
 
 /// `train` on labelled data: a classifier, full batch, as the loss `name` says.

@@ -1,0 +1,95 @@
+//! A plane `y = w·x + b` on several features, trained with the one loop ([`super::train`])
+//! under any regression loss: a linear layer `d → 1`, every weight and the bias starting where
+//! they are told, a row `epoch, w…, bias, loss` each epoch.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Tensor};
+use loss::{AnyLoss, Reduction};
+use model::Linear;
+
+use super::{train, Diverged, Ended};
+use crate::optim::{AnyOptimizer, Optimizer, Settings};
+use crate::thin::Thinned;
+
+/// One epoch of a plane's run: the weights then the bias, and the loss on the whole data,
+/// after `epoch` updates.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PlaneRow {
+    pub epoch: usize,
+    pub params: Vec<f64>,
+    pub loss: f64,
+}
+
+/// How a plane's run went.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlaneFit {
+    /// Every epoch's row, thinned to a few thousand.
+    pub history: Thinned<PlaneRow>,
+    pub first: Option<PlaneRow>,
+    pub last: Option<PlaneRow>,
+    pub diverged: Option<Diverged>,
+}
+
+/// Trains the plane on `x` `(N, d)` and `y` `(N,)` under `loss` with the optimizer of
+/// `settings`, full batch, for `epochs` epochs from every weight `init.0` and the bias
+/// `init.1`, showing `on_row` each epoch's row; `on_row` may stop the run.
+pub fn fit_plane(
+    x: &Tensor,
+    y: &Tensor,
+    loss: &AnyLoss,
+    settings: Settings,
+    epochs: usize,
+    init: (f64, f64),
+    mut on_row: impl FnMut(&PlaneRow) -> ControlFlow<()>,
+) -> crate::Result<PlaneFit> {
+    let (_, d) = x.dims2()?;
+    let (dtype, device) = (x.dtype(), x.device());
+    let plane = Linear::from_tensors(
+        Tensor::full(init.0, (1, d), device)?.to_dtype(dtype)?,
+        Some(Tensor::full(init.1, 1, device)?.to_dtype(dtype)?),
+    )?;
+    let target = y.reshape(((), 1))?;
+    let mut optimizer = AnyOptimizer::new(plane.parameters(), settings)?;
+    let mut fit = PlaneFit {
+        history: Thinned::new(2000),
+        first: None,
+        last: None,
+        diverged: None,
+    };
+    let ended = train(
+        &mut optimizer,
+        |_| loss.forward(&plane.forward(x)?, &target, Reduction::Mean),
+        epochs,
+        |step| {
+            let mut params: Vec<f64> = plane
+                .weight()
+                .flatten_all()?
+                .to_dtype(DType::F64)?
+                .to_vec1()?;
+            if let Some(b) = plane.bias() {
+                params.push(model::scalar(b.as_tensor())?);
+            }
+            let row = PlaneRow {
+                epoch: step.step,
+                params,
+                loss: step.loss,
+            };
+            let start = fit.first.get_or_insert_with(|| row.clone()).loss;
+            fit.diverged = Diverged::check(row.epoch, row.loss, start);
+            fit.history.push(row.clone());
+            fit.last = Some(row.clone());
+            if fit.diverged.is_some() {
+                return Ok(ControlFlow::Break(()));
+            }
+            Ok(on_row(&row))
+        },
+    )?;
+    if let Ended::NonFinite { step } = ended {
+        fit.diverged = Some(Diverged::non_finite(
+            step,
+            fit.first.as_ref().map(|f| f.loss),
+        ));
+    }
+    Ok(fit)
+}
