@@ -110,16 +110,12 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     }
     let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
     let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
-    let (device, fallback) = explore::device::select_why(r.common.device)?;
     let note = |line: &str| {
         if !r.common.quiet {
             say(line);
         }
     };
-    if let Some(why) = fallback {
-        note(&format!("device: {why}"));
-    }
-    note(&format!("device: {}", explore::device::name(&device)));
+    let device = open_device(r.common)?;
     if !table.classes_are_indices() {
         let named: Vec<String> = table
             .classes
@@ -197,32 +193,22 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         return Err(stdout_error(e).into());
     }
     let features = table.features.join(", ");
-    let mut report = Report::new(Vec::<String>::new(), Vec::new(), dtype)
-        .title(format!(
-            "{what} of {} on {features} under {}: {}, {} lr {}, {}, {}",
+    let mut report = heading(
+        &r,
+        &table,
+        &device,
+        format!(
+            "{what} of {} on {features} under {}",
             r.label,
             r.loss.label(),
-            table.source,
-            r.settings.kind.name(),
-            human(r.settings.lr),
-            count(r.epochs, "epoch"),
-            dtype.as_str()
-        ))
-        .loss(&r.loss)
-        .run(RunInfo {
-            data: table.source.clone(),
-            n: table.len(),
-            device: explore::device::name(&device),
-            dtype: dtype.as_str(),
-            method: None,
-        })
-        .elsewhere("--format csv or --format json has every one")
-        .details(&serde_json::json!({
-            "features": table.features,
-            "classes": table.classes,
-            "confusion": fit.confusion,
-            "separable": fit.separable,
-        }));
+        ),
+    )
+    .details(&serde_json::json!({
+        "features": table.features,
+        "classes": table.classes,
+        "confusion": fit.confusion,
+        "separable": fit.separable,
+    }));
     if let Some(last) = &fit.last {
         report = report.summary(format!(
             "after {}: loss {}, accuracy {} ({} of {} points right)",
@@ -309,16 +295,12 @@ pub fn label(y: &str, given: bool) -> String {
 /// `epoch, w.NAME…, bias, loss`, beside the least-squares plane under MSE.
 pub fn regress(mut r: Request<'_>) -> Result<()> {
     let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
-    let (device, fallback) = explore::device::select_why(r.common.device)?;
     let note = |line: &str| {
         if !r.common.quiet {
             say(line);
         }
     };
-    if let Some(why) = fallback {
-        note(&format!("device: {why}"));
-    }
-    note(&format!("device: {}", explore::device::name(&device)));
+    let device = open_device(r.common)?;
     let d = table.features.len();
     let names: Vec<String> = table.features.iter().map(|f| format!("w.{f}")).collect();
     // MSE's curvature, scaled by the loss's (L1, which has none, is given MSE's).
@@ -362,26 +344,16 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         return Err(stdout_error(e).into());
     }
     let features = table.features.join(", ");
-    let mut report = Report::new(Vec::<String>::new(), Vec::new(), dtype)
-        .title(format!(
-            "plane of {} on {features} under {}: {}, {} lr {}, {}, {}",
+    let mut report = heading(
+        &r,
+        &table,
+        &device,
+        format!(
+            "plane of {} on {features} under {}",
             r.label,
             r.loss.label(),
-            table.source,
-            r.settings.kind.name(),
-            human(r.settings.lr),
-            count(r.epochs, "epoch"),
-            dtype.as_str()
-        ))
-        .loss(&r.loss)
-        .run(RunInfo {
-            data: table.source.clone(),
-            n: table.len(),
-            device: explore::device::name(&device),
-            dtype: dtype.as_str(),
-            method: None,
-        })
-        .elsewhere("--format csv or --format json has every one");
+        ),
+    );
     let plane = |weights: &[f64], bias: f64| {
         let parts: Vec<String> = names
             .iter()
@@ -463,4 +435,45 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The device the run asked for, said on stderr (and why another, if it fell back).
+fn open_device(common: &Common) -> Result<candle_core::Device> {
+    let (device, fallback) = explore::device::select_why(common.device)?;
+    if !common.quiet {
+        if let Some(why) = fallback {
+            say(&format!("device: {why}"));
+        }
+        say(&format!("device: {}", explore::device::name(&device)));
+    }
+    Ok(device)
+}
+
+/// The report of a run on a table, headed `what` and the run's settings, with the run's data,
+/// device and precision for the JSON.
+fn heading(
+    r: &Request<'_>,
+    table: &table::Table,
+    device: &candle_core::Device,
+    what: String,
+) -> Report {
+    let dtype = r.common.dtype.dtype();
+    Report::new(Vec::<String>::new(), Vec::new(), dtype)
+        .title(format!(
+            "{what}: {}, {} lr {}, {}, {}",
+            table.source,
+            r.settings.kind.name(),
+            human(r.settings.lr),
+            count(r.epochs, "epoch"),
+            dtype.as_str()
+        ))
+        .loss(&r.loss)
+        .run(RunInfo {
+            data: table.source.clone(),
+            n: table.len(),
+            device: explore::device::name(device),
+            dtype: dtype.as_str(),
+            method: None,
+        })
+        .elsewhere("--format csv or --format json has every one")
 }

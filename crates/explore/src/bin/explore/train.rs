@@ -490,22 +490,13 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
     debug_assert_eq!(loss.which(), name);
     args.optim.hyper.fit(args.optim.lr, dtype)?;
     let settings = args.optim.settings(Algorithm::Sgd)?;
-    classify::regress(classify::Request {
+    classify::regress(request(
+        args,
         data,
-        features: classify::features(&args.data.x_column),
-        label: args.data.y_column.clone(),
-        delimiter: args.data.delimiter,
-        model: args.model,
-        hidden: args.mlp.sizes(),
-        activation: args.mlp.activation,
-        seed: args.fit.seed,
+        args.data.y_column.clone(),
         loss,
         settings,
-        lr_given: args.optim.lr.is_some(),
-        epochs: args.fit.epochs as usize,
-        init: (args.fit.init_weight, args.fit.init_bias),
-        common: &args.common,
-    })
+    ))
 }
 
 /// `train` on labelled data: a classifier, full batch, as the loss `name` says.
@@ -568,10 +559,27 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
     let loss = args.loss.for_classes(name, dtype)?;
     args.optim.hyper.fit(args.optim.lr, dtype)?;
     let settings = args.optim.settings(Algorithm::Sgd)?;
-    classify::run(classify::Request {
+    classify::run(request(
+        args,
+        data,
+        classify::label(&args.data.y_column, explore::cli::given("y_column")),
+        loss,
+        settings,
+    ))
+}
+
+/// What the plane and the classifiers need of `train`'s flags.
+fn request<'a>(
+    args: &'a Args,
+    data: &'a Path,
+    label: String,
+    loss: loss::AnyLoss,
+    settings: explore::optim::Settings,
+) -> classify::Request<'a> {
+    classify::Request {
         data,
         features: classify::features(&args.data.x_column),
-        label: classify::label(&args.data.y_column, explore::cli::given("y_column")),
+        label,
         delimiter: args.data.delimiter,
         model: args.model,
         hidden: args.mlp.sizes(),
@@ -583,5 +591,5 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
         epochs: args.fit.epochs as usize,
         init: (args.fit.init_weight, args.fit.init_bias),
         common: &args.common,
-    })
+    }
 }
