@@ -37,3 +37,28 @@ print("logistic, SGD lr 0.5:",
 print("softmax, Adam lr 0.1:",
       run(X3, Y3, 3, lambda p: torch.optim.Adam(p, lr=0.1),
           torch.nn.CrossEntropyLoss(), 15, [0, 1, 15]))
+
+# An MLP 2-4-1 tanh from the start slope's Mlp::new(&[2, 4, 1], Tanh, seed 3) draws (printed from
+# its VarMap), BCEWithLogitsLoss, Adam lr 0.05, 10 steps full batch on the logistic data.
+net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+with torch.no_grad():
+    net[0].weight.copy_(torch.tensor([[0.13575139838919237, 0.43799052101209957],
+                                      [-0.41815700909436526, -0.3973843545051512],
+                                      [-0.30090567006363234, -0.3545766321845943],
+                                      [0.43595934531930736, 0.6021698680220218]]))
+    net[0].bias.copy_(torch.tensor([0.17390225523917946, -0.5921288183440325,
+                                    -0.2505906347694593, -0.5888251237412231]))
+    net[2].weight.copy_(torch.tensor([[0.24110695358811118, 0.30557420755805587,
+                                       -0.26455544563566535, -0.26575975061105406]]))
+    net[2].bias.copy_(torch.tensor([-0.0807264865230819]))
+opt = torch.optim.Adam(net.parameters(), lr=0.05)
+mlp_rows = {}
+for e in range(11):
+    opt.zero_grad()
+    out = net(X2)
+    loss = bce(out, Y2.double().unsqueeze(1))
+    mlp_rows[e] = (loss.item(), ((out[:, 0] >= 0).long() == Y2).double().mean().item())
+    loss.backward()
+    if e < 10:
+        opt.step()
+print("mlp 2-4-1 tanh, Adam lr 0.05:", {e: mlp_rows[e] for e in [0, 1, 10]})

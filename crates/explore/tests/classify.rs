@@ -1,6 +1,6 @@
 //! Classifiers trained with the one loop against PyTorch, epoch for epoch: logistic regression
-//! (`BCEWithLogitsLoss`, SGD) and softmax regression (`CrossEntropyLoss`, Adam) from the same
-//! start, full batch, in f64; the accuracy and the confusion matrix; separable classes said as
+//! (`BCEWithLogitsLoss`, SGD), softmax regression (`CrossEntropyLoss`, Adam) and an MLP
+//! (`BCEWithLogitsLoss`, Adam) from the same start, full batch, in f64; the accuracy and the confusion matrix; separable classes said as
 //! such. The reference values come from `scripts/reference/classifiers.py` (PyTorch 2.15):
 //!
 //! ```python
@@ -305,4 +305,54 @@ fn an_mlp_draws_the_boundary_no_line_can() {
     assert!(mlp.accuracy > 0.97, "the MLP: {}", mlp.accuracy);
     assert!(mlp.loss < 0.2 * line.loss, "{} vs {}", mlp.loss, line.loss);
     assert!(mlp.params.is_empty());
+}
+
+/// An MLP 2-4-1 tanh from the start `Mlp::new` draws for seed 3, copied into PyTorch's
+/// `nn.Sequential(Linear(2, 4), Tanh(), Linear(4, 1))` (the script prints and sets it), under
+/// BCEWithLogitsLoss with Adam: the loss and the accuracy, epoch for epoch.
+#[test]
+fn an_mlp_classifier_matches_pytorch() {
+    let data = labelled(
+        &[
+            [0.5, 1.0],
+            [1.5, -0.5],
+            [-1.0, 0.3],
+            [2.0, 1.5],
+            [-0.5, -1.2],
+            [0.2, 0.1],
+            [1.1, 0.9],
+            [-1.5, 0.8],
+        ],
+        &[1, 1, 0, 1, 0, 0, 0, 1],
+        2,
+    );
+    let mut rows = Vec::new();
+    fit_classifier(
+        &data,
+        &Classifier::Mlp {
+            hidden: vec![4],
+            activation: model::Activation::Tanh,
+            seed: 3,
+        },
+        &LossName::BceLogits.with(&Params::default()).unwrap(),
+        Settings::new(Algorithm::Adam, 0.05),
+        10,
+        |row| {
+            rows.push(row.clone());
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    for (epoch, loss, accuracy) in [
+        (0, 0.7060511085522899, 0.375),
+        (1, 0.6782690005038885, 0.625),
+        (10, 0.5945210576313769, 0.75),
+    ] {
+        assert!(
+            close(rows[epoch].loss, loss),
+            "epoch {epoch}: {} vs {loss}",
+            rows[epoch].loss
+        );
+        assert_eq!(rows[epoch].accuracy, accuracy, "epoch {epoch}");
+    }
 }
