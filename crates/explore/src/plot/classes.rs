@@ -61,9 +61,11 @@ impl ClassFigure {
             classes: classes.to_vec(),
             features: (features.0.to_string(), features.1.to_string()),
             map: fit.map.clone(),
+            // The half-height panel names the loss in its title: a long axis title would run
+            // past the axis.
             loss: LossHistory {
-                title: "loss per epoch".into(),
-                loss,
+                title: format!("{loss} per epoch"),
+                loss: String::new(),
                 series: vec![super::Series {
                     label: "training loss".into(),
                     losses: rows.iter().map(|r| (r.epoch as f64, r.loss)).collect(),
