@@ -428,3 +428,107 @@ fn collinear_and_constant_columns_are_named() {
         stderr(&out)
     );
 }
+
+/// What a hostile review found: each one line and an exit code, never a panic or an abort.
+#[test]
+fn hostile_tables_are_refused_or_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = write(dir.path(), "one.csv", "a,b,label\n1,2,0\n2,1,0\n0,0,0\n");
+    let long = "w".repeat(70_000);
+    let named = write(
+        dir.path(),
+        "long.csv",
+        &format!("a,b,label\n1,2,{long}\n2,1,x\n0,0,{long}\n"),
+    );
+    let data = write(dir.path(), "eight.csv", EIGHT);
+    let cases: [(Vec<&str>, i32, &str); 6] = [
+        (
+            vec![
+                "--data",
+                &one,
+                "--x",
+                "a,b",
+                "--model",
+                "mlp",
+                "--loss",
+                "bce-logits",
+            ],
+            2,
+            "the labels hold one class, `0`: a classifier needs two classes or more",
+        ),
+        (
+            vec!["--data", &one, "--x", "a,b", "--model", "softmax"],
+            2,
+            "needs two classes or more",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "mlp",
+                "--loss",
+                "bce-logits",
+                "--hidden",
+                "100000,100000",
+            ],
+            2,
+            "are trained here; give smaller --hidden layers",
+        ),
+        (
+            vec![
+                "--data", &data, "--x", "a,A", "--y", "answer", "--model", "logistic",
+            ],
+            2,
+            "--x names the column `A` twice",
+        ),
+        (
+            vec![
+                "--data", &data, "--x", "a,", "--y", "answer", "--model", "logistic",
+            ],
+            2,
+            "--x has an empty column name",
+        ),
+        (
+            vec![
+                "--data",
+                "data/blobs.csv",
+                "--x",
+                "x1,x2",
+                "--model",
+                "logistic",
+                "--lr",
+                "3e38",
+                "--epochs",
+                "3",
+            ],
+            1,
+            "became non-finite",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let out = explore(&[&["train"][..], &args, &["--quiet"]].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // Names of any length are shown shortened in the table, whole in the CSV.
+    let table = ok(&[
+        "train", "--data", &named, "--x", "a,b", "--model", "logistic", "--epochs", "2", "--quiet",
+    ]);
+    assert!(
+        table.contains(&format!("{}…", "w".repeat(40))),
+        "{}",
+        &table[..200.min(table.len())]
+    );
+    let csv = ok(&[
+        "train", "--data", &named, "--x", "a,b", "--model", "logistic", "--epochs", "2",
+        "--format", "json", "--quiet",
+    ]);
+    assert!(csv.contains(&long));
+}

@@ -70,6 +70,14 @@ pub fn read_table(
     classes: bool,
 ) -> Result<Table> {
     let stdin = path == Path::new("-");
+    if !stdin && super::Form::of(path) != super::Form::Csv {
+        return Err(Error::Data {
+            at: path.display().to_string(),
+            msg: "a table of several columns is read from CSV or TSV here; NumPy and Parquet \
+                  tables are not yet"
+                .into(),
+        });
+    }
     let file = if stdin {
         "stdin".to_string()
     } else {
@@ -198,18 +206,28 @@ pub fn read_table(
 /// Each label's class index and the classes in order: sorted numerically when every label is
 /// a number (so `2` comes before `10`), else as text.
 pub fn number_classes(texts: &[String]) -> (Vec<u32>, Vec<String>) {
+    let numbers: Option<Vec<f64>> = texts
+        .iter()
+        .map(|t| crate::number::parse_finite(t).ok())
+        .collect();
+    if let Some(numbers) = numbers {
+        // Numbers are one class per value (`1` and `1.0` alike), named as they read best.
+        let mut values = numbers.clone();
+        values.sort_by(f64::total_cmp);
+        values.dedup_by(|a, b| a == b);
+        let labels = numbers
+            .iter()
+            .map(|v| values.partition_point(|w| w < v) as u32)
+            .collect();
+        let classes = values
+            .iter()
+            .map(|&v| crate::number::exact(v, candle_core::DType::F64))
+            .collect();
+        return (labels, classes);
+    }
     let mut classes: Vec<String> = texts.to_vec();
     classes.sort();
     classes.dedup();
-    let numbers: Option<Vec<f64>> = classes
-        .iter()
-        .map(|c| crate::number::parse_finite(c).ok())
-        .collect();
-    if let Some(numbers) = numbers {
-        let mut order: Vec<usize> = (0..classes.len()).collect();
-        order.sort_by(|&a, &b| numbers[a].total_cmp(&numbers[b]));
-        classes = order.into_iter().map(|i| classes[i].clone()).collect();
-    }
     let index: std::collections::HashMap<&str, u32> = classes
         .iter()
         .enumerate()

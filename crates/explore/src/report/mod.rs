@@ -435,15 +435,18 @@ impl<'a> Sink<'a> {
         if !report.title.is_empty() {
             writeln!(out, "{}", report.title)?;
         }
-        let columns: Vec<&str> = self
+        // A table for people shortens a long name (CSV and JSON keep it whole).
+        let columns: Vec<String> = self
             .label
             .into_iter()
             .chain(self.columns.iter().map(|c| c.as_ref()))
+            .map(shortened)
             .collect();
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
         let cells: Vec<Vec<String>> = shown
             .iter()
             .map(|(i, row)| {
-                let text = self.label.and(self.labels.get(*i).cloned());
+                let text = self.label.and(self.labels.get(*i).map(|t| shortened(t)));
                 text.into_iter()
                     .chain(row.iter().map(|&v| human(v)))
                     .collect()
@@ -497,6 +500,17 @@ impl<'a> Sink<'a> {
             writeln!(out, "{s}")?;
         }
         Ok(())
+    }
+}
+
+/// The most characters of a name a table shows.
+const NAME_CHARS: usize = 40;
+
+/// `name` as a table shows it: whole up to 40 characters, else its start and "…".
+pub fn shortened(name: &str) -> String {
+    match name.char_indices().nth(NAME_CHARS) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_string(),
     }
 }
 

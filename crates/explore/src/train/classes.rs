@@ -158,6 +158,9 @@ impl ClassMap {
     }
 }
 
+/// The most parameters an MLP classifier may have (with the optimizer's buffers, a few GB).
+pub const MOST_PARAMETERS: usize = 100_000_000;
+
 /// Grid points a side of the map.
 const MAP_SIDE: usize = 121;
 
@@ -238,6 +241,15 @@ pub fn fit_classifier(
         )));
     }
     let classes = data.classes.len();
+    if classes < 2 {
+        return Err(crate::Error::Usage(format!(
+            "the labels hold {}: a classifier needs two classes or more",
+            match data.classes.first() {
+                Some(c) => format!("one class, `{c}`"),
+                None => "no class".to_string(),
+            }
+        )));
+    }
     if let Some(&bad) = data.labels.iter().find(|&&l| l as usize >= classes) {
         return Err(crate::Error::Usage(format!(
             "label {bad} is not one of the {classes} classes"
@@ -261,6 +273,14 @@ pub fn fit_classifier(
                 .chain(hidden.iter().copied())
                 .chain([outputs])
                 .collect();
+            let parameters = Mlp::parameters_of(&sizes);
+            if parameters > MOST_PARAMETERS {
+                return Err(crate::Error::Usage(format!(
+                    "this MLP has {parameters} parameters: at most {MOST_PARAMETERS} are trained \
+                     here"
+                ))
+                .mend(crate::Remedy::SmallerHidden));
+            }
             Net::Mlp(Mlp::new(&sizes, *activation, *seed, dtype, &device)?)
         }
     };
@@ -294,6 +314,8 @@ pub fn fit_classifier(
         map: None,
     };
     let threshold = if probabilities { 0.5 } else { 0.0 };
+    // The predictions of the last row kept: the confusion matrix is that row's.
+    let mut predicted_last: Vec<u32> = Vec::new();
     let ended = train(
         &mut optimizer,
         |_| loss.forward(&scores(&data.x)?, &targets, Reduction::Mean),
@@ -305,6 +327,7 @@ pub fn fit_classifier(
                 .zip(&data.labels)
                 .filter(|(p, l)| p == l)
                 .count();
+            predicted_last = predicted;
             let params = match &net {
                 Net::Linear(l) => {
                     let mut p: Vec<f64> =
@@ -338,13 +361,10 @@ pub fn fit_classifier(
             fit.first.as_ref().map(|f| f.loss),
         ));
     }
-    for (p, &l) in predict(&scores(&data.x)?, threshold)?
-        .iter()
-        .zip(&data.labels)
-    {
+    for (p, &l) in predicted_last.iter().zip(&data.labels) {
         fit.confusion[l as usize][*p as usize] += 1;
     }
-    if d == 2 {
+    if d == 2 && fit.diverged.is_none() {
         fit.map = Some(ClassMap::over(&data.x, outputs, probabilities, &scores)?);
     }
     let all_right = fit.last.as_ref().is_some_and(|r| r.accuracy == 1.0);

@@ -220,20 +220,20 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         ));
     }
     report = report.summary("confusion matrix (rows: the true class, columns: the predicted):");
-    let width = table
+    let names: Vec<String> = table
         .classes
+        .iter()
+        .map(|c| explore::report::shortened(c))
+        .collect();
+    let width = names
         .iter()
         .map(|c| c.chars().count())
         .max()
         .unwrap_or(1)
         .max(5);
-    let head: Vec<String> = table
-        .classes
-        .iter()
-        .map(|c| format!("{c:>width$}"))
-        .collect();
+    let head: Vec<String> = names.iter().map(|c| format!("{c:>width$}")).collect();
     report = report.summary(format!("  {:>width$}  {}", "", head.join("  ")));
-    for (c, row) in table.classes.iter().zip(&fit.confusion) {
+    for (c, row) in names.iter().zip(&fit.confusion) {
         let cells: Vec<String> = row.iter().map(|n| format!("{n:>width$}")).collect();
         report = report.summary(format!("  {c:>width$}  {}", cells.join("  ")));
     }
@@ -277,9 +277,27 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     Ok(())
 }
 
-/// `--x f1,f2`: the feature columns' names.
+/// `--x f1,f2`: the feature columns' names (some may be empty or repeated: see
+/// [`check_features`]).
 pub fn features(x: &str) -> Vec<String> {
     x.split(',').map(|f| f.trim().to_string()).collect()
+}
+
+/// Refuses an empty name and a name given twice (in any case) in `--x`.
+pub fn check_features(features: &[String]) -> Result<()> {
+    if features.iter().any(String::is_empty) {
+        return Err(explore::cli::usage(
+            "--x has an empty column name: give names separated by commas, e.g. --x a,b",
+        ));
+    }
+    for (i, f) in features.iter().enumerate() {
+        if features[..i].iter().any(|g| explore::data::same_name(f, g)) {
+            return Err(explore::cli::usage(format!(
+                "--x names the column `{f}` twice"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The label column: `--y` when given, else `label`.
@@ -411,8 +429,10 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
             let said: Vec<String> = terms.iter().map(|(_, f)| f.to_string()).collect();
             report = report.summary(format!(
-                "columns {} are collinear (a combination of them is constant on the data): the \
-                 plane shown is the one of least weights, among the many that fit as well",
+                "columns {} are collinear (a combination of them is constant on the data): of \
+                 the many planes that fit as well, the one shown has the least weights in \
+                 standardized units (each feature over its spread); gradient descent may end \
+                 on another",
                 said.join(", ")
             ));
         }

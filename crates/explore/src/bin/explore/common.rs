@@ -22,7 +22,8 @@ pub struct DataArgs {
     /// The data, by extension: a CSV whose header names the x and y columns (fields separated
     /// by commas, tabs for .tsv, or semicolons; `-` reads standard input); a NumPy .npy of
     /// shape (N, 2), column 0 x and column 1 y; a .npz with arrays named by --x and --y; a
-    /// .parquet file with columns named by --x and --y.
+    /// .parquet file with columns named by --x and --y. Several features (--x a,b) and labels
+    /// are read from CSV or TSV.
     #[arg(
         long,
         value_name = "FILE|-",

@@ -62,7 +62,8 @@ pub struct Args {
     #[arg(long, short)]
     quiet: bool,
     /// Write to this file instead of stdout, in the form its extension names: .csv, .tsv,
-    /// .npy (N × 2 float64), .parquet or .pq (DOUBLE columns x and y); no extension is CSV.
+    /// .npy (N × 2 float64: x, y; N × 3 for classes: x1, x2, label), .parquet or .pq (DOUBLE
+    /// columns named as the CSV's header); no extension is CSV.
     /// Settings whose points could be beyond f64 (±1.8e308) are refused. `-` is stdout (CSV).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,

@@ -250,7 +250,9 @@ pub fn run(args: Args) -> Result<()> {
         Some(name) if !explore::cli::given("loss") => name,
         _ => args.loss.loss,
     };
-    let several = classify::features(&args.data.x_column).len() > 1;
+    let features = classify::features(&args.data.x_column);
+    classify::check_features(&features)?;
+    let several = features.len() > 1;
     if classify::classifies(args.model, loss_name, several) {
         return classifier(&args, loss_name);
     }
