@@ -62,3 +62,22 @@ for e in range(11):
     if e < 10:
         opt.step()
 print("mlp 2-4-1 tanh, Adam lr 0.05:", {e: mlp_rows[e] for e in [0, 1, 10]})
+
+# Logistic regression in mini-batches of 3 in file order (DataLoader(shuffle=False)), SGD lr 0.5:
+# after each epoch, the whole data's loss and the parameters.
+m = torch.nn.Linear(2, 1)
+with torch.no_grad():
+    m.weight.fill_(0.1); m.bias.fill_(0.0)
+opt = torch.optim.SGD(m.parameters(), lr=0.5)
+batch_rows = {}
+for e in range(6):
+    with torch.no_grad():
+        batch_rows[e] = (m.weight.flatten().tolist() + m.bias.tolist(),
+                         bce(m(X2), Y2.double().unsqueeze(1)).item())
+    if e == 5:
+        break
+    for s in range(0, 8, 3):
+        opt.zero_grad()
+        bce(m(X2[s:s+3]), Y2[s:s+3].double().unsqueeze(1)).backward()
+        opt.step()
+print("logistic, batches of 3 in file order, SGD lr 0.5:", {e: batch_rows[e] for e in [1, 5]})

@@ -28,6 +28,11 @@ fn labelled(points: &[[f64; 2]], labels: &[u32], classes: usize) -> Labelled {
     }
 }
 
+/// Full batch: every update sees the whole data.
+fn full(data: &Labelled) -> explore::train::Batches {
+    explore::train::Batches::new(data.labels.len(), None, false, 0, 0)
+}
+
 fn close(got: f64, want: f64) -> bool {
     (got - want).abs() <= 1e-12 * want.abs().max(1.0)
 }
@@ -64,7 +69,7 @@ fn run(
         },
         &loss.with(&Params::default()).unwrap(),
         settings,
-        epochs,
+        (epochs, full(data)),
         |row| {
             rows.push(row.clone());
             ControlFlow::Continue(())
@@ -252,7 +257,7 @@ fn losses_that_cannot_classify_are_refused() {
             },
             &name.with(&Params::default()).unwrap(),
             Settings::new(Algorithm::Sgd, 0.1),
-            1,
+            (1, full(&data)),
             |_| ControlFlow::Continue(()),
         )
         .unwrap_err()
@@ -285,7 +290,7 @@ fn an_mlp_draws_the_boundary_no_line_can() {
             classifier,
             &bce,
             Settings::new(Algorithm::Adam, 0.05),
-            300,
+            (300, full(&data)),
             |_| ControlFlow::Continue(()),
         )
         .unwrap()
@@ -336,7 +341,7 @@ fn an_mlp_classifier_matches_pytorch() {
         },
         &LossName::BceLogits.with(&Params::default()).unwrap(),
         Settings::new(Algorithm::Adam, 0.05),
-        10,
+        (10, full(&data)),
         |row| {
             rows.push(row.clone());
             ControlFlow::Continue(())

@@ -234,11 +234,10 @@ fn what_a_classifier_refuses() {
                 "answer",
                 "--model",
                 "logistic",
-                "--batch-size",
-                "2",
+                "--standardize",
             ],
             2,
-            "--batch-size is not used here",
+            "--standardize is not used here",
         ),
         (
             vec!["--data", &data, "--x", "a,b", "--model", "logistic"],
@@ -420,12 +419,32 @@ fn collinear_and_constant_columns_are_named() {
         l1.contains("no closed form for L1 on several features"),
         "{l1}"
     );
-    let out = explore(&["train", "--data", &data, "--x", "a,b", "--batch-size", "4"]);
+    let out = explore(&["train", "--data", &data, "--x", "a,b", "--standardize"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("--batch-size is not used here"),
+        stderr(&out).contains("--standardize is not used here"),
         "{}",
         stderr(&out)
+    );
+    // Mini-batches: the rows are epochs, their loss the whole data's.
+    let csv = ok(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b",
+        "--batch-size",
+        "5",
+        "--epochs",
+        "4",
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let (_, rows) = parse_csv(&csv);
+    assert_eq!(
+        rows.iter().map(|r| r[0]).collect::<Vec<_>>(),
+        [0.0, 1.0, 2.0, 3.0, 4.0]
     );
 }
 
@@ -531,4 +550,70 @@ fn hostile_tables_are_refused_or_said() {
         "--format", "json", "--quiet",
     ]);
     assert!(csv.contains(&long));
+}
+
+#[test]
+fn mini_batches_in_file_order_match_pytorch_and_shuffles_follow_the_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "eight.csv", EIGHT);
+    let run = |extra: &[&str]| {
+        let args = [
+            &[
+                "train",
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "logistic",
+                "--init-weight",
+                "0.1",
+                "--lr",
+                "0.5",
+                "--epochs",
+                "5",
+                "--batch-size",
+                "3",
+                "--dtype",
+                "f64",
+                "--format",
+                "csv",
+                "--quiet",
+            ][..],
+            extra,
+        ]
+        .concat();
+        ok(&args)
+    };
+    let (_, rows) = parse_csv(&run(&["--no-shuffle"]));
+    // PyTorch 2.15, DataLoader(batch_size=3, shuffle=False), SGD(lr=0.5): after each epoch.
+    for (epoch, want) in [
+        (
+            1,
+            [
+                0.03419912323154117,
+                0.2389110111421636,
+                -0.05104177997763186,
+                0.6528533860841426,
+            ],
+        ),
+        (
+            5,
+            [
+                -0.07951972398112678,
+                0.5848115851371729,
+                -0.21967980588130587,
+                0.6346254208659897,
+            ],
+        ),
+    ] {
+        for (got, want) in rows[epoch][1..5].iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "epoch {epoch}: {got} vs {want}");
+        }
+    }
+    assert_eq!(run(&["--seed", "4"]), run(&["--seed", "4"]));
+    assert_ne!(run(&["--seed", "4"]), run(&["--seed", "5"]));
+    assert_ne!(run(&["--seed", "4"]), run(&["--no-shuffle"]));
 }

@@ -10,7 +10,7 @@ use candle_core::{DType, Device, Module, Tensor, D};
 use loss::{AnyLoss, LossName, Reduction};
 use model::{Activation, Linear, Mlp};
 
-use super::{train, Diverged, Ended};
+use super::{train, Batches, Diverged, Ended};
 use crate::optim::{AnyOptimizer, Optimizer, Settings};
 use crate::thin::Thinned;
 
@@ -223,14 +223,16 @@ pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<
     weights.chain(biases).collect()
 }
 
-/// Trains `classifier` on `data` under `loss` with the optimizer of `settings`, full batch, for
-/// `epochs` epochs, showing `on_row` each epoch's row; `on_row` may stop the run.
+/// Trains `classifier` on `data` under `loss` with the optimizer of `settings` for `epochs`
+/// epochs, an update a batch of `cut` (full batch: [`Batches::new`] without a size), showing
+/// `on_row` each epoch's row (the loss and accuracy on the whole data); `on_row` may stop the
+/// run.
 pub fn fit_classifier(
     data: &Labelled,
     classifier: &Classifier,
     loss: &AnyLoss,
     settings: Settings,
-    epochs: usize,
+    (epochs, cut): (usize, Batches),
     mut on_row: impl FnMut(&ClassRow) -> ControlFlow<()>,
 ) -> crate::Result<ClassFit> {
     let (n, d) = data.x.dims2()?;
@@ -316,11 +318,33 @@ pub fn fit_classifier(
     let threshold = if probabilities { 0.5 } else { 0.0 };
     // The predictions of the last row kept: the confusion matrix is that row's.
     let mut predicted_last: Vec<u32> = Vec::new();
+    let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
+    let mut epoch_data = vec![data.x.clone(), targets.clone()];
     let ended = train(
         &mut optimizer,
-        |_| loss.forward(&scores(&data.x)?, &targets, Reduction::Mean),
-        epochs,
         |step| {
+            if cut.full() {
+                return loss.forward(&scores(&data.x)?, &targets, Reduction::Mean);
+            }
+            let batch = step % batches;
+            if batch == 0 && step < steps {
+                epoch_data = cut.epoch_order(step / batches, &[&data.x, &targets])?;
+            }
+            let part = cut.batch(batch, &epoch_data)?;
+            loss.forward(&scores(&part[0])?, &part[1], Reduction::Mean)
+        },
+        steps,
+        |step| {
+            if step.step % batches != 0 {
+                return Ok(ControlFlow::Continue(()));
+            }
+            // The row's loss is the whole data's, not the batch's.
+            let whole = match cut.full() {
+                true => step.loss,
+                false => {
+                    model::scalar(&loss.forward(&scores(&data.x)?, &targets, Reduction::Mean)?)?
+                }
+            };
             let predicted = predict(&scores(&data.x)?, threshold)?;
             let right = predicted
                 .iter()
@@ -340,9 +364,9 @@ pub fn fit_classifier(
                 Net::Mlp(_) => Vec::new(),
             };
             let row = ClassRow {
-                epoch: step.step,
+                epoch: step.step / batches,
                 params,
-                loss: step.loss,
+                loss: whole,
                 accuracy: right as f64 / n as f64,
             };
             let start = fit.first.get_or_insert_with(|| row.clone()).loss;
@@ -357,7 +381,7 @@ pub fn fit_classifier(
     )?;
     if let Ended::NonFinite { step } = ended {
         fit.diverged = Some(Diverged::non_finite(
-            step,
+            step.div_ceil(batches),
             fit.first.as_ref().map(|f| f.loss),
         ));
     }

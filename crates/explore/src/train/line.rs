@@ -8,9 +8,6 @@ use candle_core::backprop::GradStore;
 use candle_core::{DType, Result, Tensor, Var};
 use candle_nn::optim::Optimizer;
 use model::{Bias, Linear, Moments};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 
 use super::{train, Ended};
 use crate::optim::{Algorithm, AnyOptimizer, OptimState, Settings};
@@ -383,33 +380,21 @@ pub fn fit_line<'a>(
     // Epochs done before this run: a continued run shuffles as the run that never stopped.
     let first_epoch = resume.map_or(0, |r| r.epochs);
     let n = x.dims1()?;
-    let size = plan.batch_size.unwrap_or(n).clamp(1, n.max(1));
-    let batches = n.div_ceil(size).max(1);
-    let full = batches == 1;
+    let cut = super::Batches::new(n, plan.batch_size, plan.shuffle, plan.seed, first_epoch);
+    let (batches, full) = (cut.count(), cut.full());
     let steps = plan.epochs.saturating_mul(batches);
     let (w, b) = (model.weight().as_tensor(), model.bias().map(Var::as_tensor));
-    // The data in this epoch's order: before each epoch's first batch, a fresh permutation
-    // (as PyTorch's RandomSampler draws one an epoch) from the seed's stream for that epoch,
-    // so that epoch `e` is shuffled the same however the run was split.
-    let mut epoch_data = (x.clone(), y.clone());
+    let mut epoch_data = vec![x.clone(), y.clone()];
     let loss = |step: usize| {
         if full {
             return plan.loss.line_loss(&x, y, w, b);
         }
         let batch = step % batches;
-        if batch == 0 && plan.shuffle && step < steps {
-            let mut order: Vec<u32> = (0..n as u32).collect();
-            let mut rng = ChaCha8Rng::seed_from_u64(plan.seed);
-            rng.set_stream(first_epoch.saturating_add(step / batches) as u64);
-            order.shuffle(&mut rng);
-            let index = Tensor::new(order.as_slice(), x.device())?;
-            epoch_data = (x.index_select(&index, 0)?, y.index_select(&index, 0)?);
+        if batch == 0 && step < steps {
+            epoch_data = cut.epoch_order(step / batches, &[&x, y])?;
         }
-        let start = batch * size;
-        let len = size.min(n - start);
-        let (xs, ys) = (&epoch_data.0, &epoch_data.1);
-        plan.loss
-            .line_loss(&xs.narrow(0, start, len)?, &ys.narrow(0, start, len)?, w, b)
+        let part = cut.batch(batch, &epoch_data)?;
+        plan.loss.line_loss(&part[0], &part[1], w, b)
     };
     let in_units = |row: Row| units.map_or(row, |u| u.row(row));
     let mut fit = Fit::default();

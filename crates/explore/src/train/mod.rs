@@ -1,6 +1,7 @@
 //! Training by gradient descent: one loop for any model, optimizer and loss ([`train`]), and
 //! the line of the lesson trained with it ([`fit_line`], [`LineRun`]).
 
+mod batches;
 mod classes;
 mod line;
 mod params;
@@ -14,6 +15,7 @@ use candle_core::backprop::GradStore;
 use candle_core::{Result, Tensor};
 use candle_nn::optim::Optimizer;
 
+pub use batches::Batches;
 pub use classes::{
     columns, fit_classifier, outputs, ClassFit, ClassMap, ClassRow, Classifier, Labelled,
 };

@@ -8,7 +8,7 @@ use candle_core::{DType, Tensor};
 use loss::{AnyLoss, Reduction};
 use model::Linear;
 
-use super::{train, Diverged, Ended};
+use super::{train, Batches, Diverged, Ended};
 use crate::optim::{AnyOptimizer, Optimizer, Settings};
 use crate::thin::Thinned;
 
@@ -32,14 +32,15 @@ pub struct PlaneFit {
 }
 
 /// Trains the plane on `x` `(N, d)` and `y` `(N,)` under `loss` with the optimizer of
-/// `settings`, full batch, for `epochs` epochs from every weight `init.0` and the bias
-/// `init.1`, showing `on_row` each epoch's row; `on_row` may stop the run.
+/// `settings` for `epochs` epochs, an update a batch of `cut`, from every weight `init.0` and
+/// the bias `init.1`, showing `on_row` each epoch's row (the loss on the whole data); `on_row`
+/// may stop the run.
 pub fn fit_plane(
     x: &Tensor,
     y: &Tensor,
     loss: &AnyLoss,
     settings: Settings,
-    epochs: usize,
+    (epochs, cut): (usize, Batches),
     init: (f64, f64),
     mut on_row: impl FnMut(&PlaneRow) -> ControlFlow<()>,
 ) -> crate::Result<PlaneFit> {
@@ -57,11 +58,33 @@ pub fn fit_plane(
         last: None,
         diverged: None,
     };
+    let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
+    let mut epoch_data = vec![x.clone(), target.clone()];
     let ended = train(
         &mut optimizer,
-        |_| loss.forward(&plane.forward(x)?, &target, Reduction::Mean),
-        epochs,
         |step| {
+            if cut.full() {
+                return loss.forward(&plane.forward(x)?, &target, Reduction::Mean);
+            }
+            let batch = step % batches;
+            if batch == 0 && step < steps {
+                epoch_data = cut.epoch_order(step / batches, &[x, &target])?;
+            }
+            let part = cut.batch(batch, &epoch_data)?;
+            loss.forward(&plane.forward(&part[0])?, &part[1], Reduction::Mean)
+        },
+        steps,
+        |step| {
+            if step.step % batches != 0 {
+                return Ok(ControlFlow::Continue(()));
+            }
+            // The row's loss is the whole data's, not the batch's.
+            let whole = match cut.full() {
+                true => step.loss,
+                false => {
+                    model::scalar(&loss.forward(&plane.forward(x)?, &target, Reduction::Mean)?)?
+                }
+            };
             let mut params: Vec<f64> = plane
                 .weight()
                 .flatten_all()?
@@ -71,9 +94,9 @@ pub fn fit_plane(
                 params.push(model::scalar(b.as_tensor())?);
             }
             let row = PlaneRow {
-                epoch: step.step,
+                epoch: step.step / batches,
                 params,
-                loss: step.loss,
+                loss: whole,
             };
             let start = fit.first.get_or_insert_with(|| row.clone()).loss;
             fit.diverged = Diverged::check(row.epoch, row.loss, start);
@@ -87,7 +110,7 @@ pub fn fit_plane(
     )?;
     if let Ended::NonFinite { step } = ended {
         fit.diverged = Some(Diverged::non_finite(
-            step,
+            step.div_ceil(batches),
             fit.first.as_ref().map(|f| f.loss),
         ));
     }

@@ -60,6 +60,9 @@ pub struct Request<'a> {
     /// Whether `--lr` was given.
     pub lr_given: bool,
     pub epochs: usize,
+    /// Points an update (`None`: full batch), shuffled every epoch from `seed` or in file order.
+    pub batch_size: Option<usize>,
+    pub shuffle: bool,
     pub init: (f64, f64),
     pub common: &'a Common,
 }
@@ -177,18 +180,26 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     header.extend(columns.iter().cloned());
     header.extend(["loss".to_string(), "accuracy".to_string()]);
     let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
-    let fit = fit_classifier(&data, &classifier, &r.loss, r.settings, r.epochs, |row| {
-        let mut values = vec![row.epoch as f64];
-        values.extend(&row.params);
-        values.extend([row.loss, row.accuracy]);
-        match sink.row(&values) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                written = Some(e);
-                ControlFlow::Break(())
+    let cut = explore::train::Batches::new(table.len(), r.batch_size, r.shuffle, r.seed, 0);
+    let fit = fit_classifier(
+        &data,
+        &classifier,
+        &r.loss,
+        r.settings,
+        (r.epochs, cut),
+        |row| {
+            let mut values = vec![row.epoch as f64];
+            values.extend(&row.params);
+            values.extend([row.loss, row.accuracy]);
+            match sink.row(&values) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    written = Some(e);
+                    ControlFlow::Break(())
+                }
             }
-        }
-    })?;
+        },
+    )?;
     if let Some(e) = written {
         return Err(stdout_error(e).into());
     }
@@ -346,18 +357,27 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     header.extend(names.iter().cloned());
     header.extend(["bias".to_string(), "loss".to_string()]);
     let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
-    let fit = explore::train::fit_plane(&x, &y, &r.loss, r.settings, r.epochs, r.init, |row| {
-        let mut values = vec![row.epoch as f64];
-        values.extend(&row.params);
-        values.push(row.loss);
-        match sink.row(&values) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                written = Some(e);
-                ControlFlow::Break(())
+    let cut = explore::train::Batches::new(table.len(), r.batch_size, r.shuffle, r.seed, 0);
+    let fit = explore::train::fit_plane(
+        &x,
+        &y,
+        &r.loss,
+        r.settings,
+        (r.epochs, cut),
+        r.init,
+        |row| {
+            let mut values = vec![row.epoch as f64];
+            values.extend(&row.params);
+            values.push(row.loss);
+            match sink.row(&values) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    written = Some(e);
+                    ControlFlow::Break(())
+                }
             }
-        }
-    })?;
+        },
+    )?;
     if let Some(e) = written {
         return Err(stdout_error(e).into());
     }

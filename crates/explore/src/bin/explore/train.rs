@@ -441,7 +441,8 @@ pub fn run(args: Args) -> Result<()> {
 
 /// `train` on several features under a regression loss: the plane, full batch.
 fn plane(args: &Args, name: loss::LossName) -> Result<()> {
-    let why = "the plane on several features trains full batch from --init-weight and --init-bias";
+    let why = "the plane on several features starts from --init-weight and --init-bias";
+    explore::cli::refuse_unused(&args.fit.uses())?;
     explore::cli::refuse_unused(&[
         (
             "points",
@@ -449,10 +450,6 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
             false,
             "the plane reads --data with its columns",
         ),
-        ("batch_size", "--batch-size", false, why),
-        ("shuffle", "--shuffle", false, why),
-        ("no_shuffle", "--no-shuffle", false, why),
-        ("seed", "--seed", false, why),
         ("standardize", "--standardize", false, why),
         ("no_bias", "--no-bias", false, why),
         ("init_from", "--init-from", false, why),
@@ -503,9 +500,17 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
 
 /// `train` on labelled data: a classifier, full batch, as the loss `name` says.
 fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
-    let why = "classifiers train full batch from --init-weight and --init-bias here";
+    let why = "classifiers start from --init-weight and --init-bias here";
     let mlp = args.model == Some(ModelChoice::Mlp);
+    let batched = args.fit.batch_size.is_some();
     let mlp_why = "it shapes the MLP of --model mlp";
+    let shuffling: Vec<_> = args
+        .fit
+        .uses()
+        .into_iter()
+        .filter(|(id, ..)| *id != "seed")
+        .collect();
+    explore::cli::refuse_unused(&shuffling)?;
     explore::cli::refuse_unused(&[
         (
             "points",
@@ -513,9 +518,6 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
             false,
             "a classifier reads labelled --data",
         ),
-        ("batch_size", "--batch-size", false, why),
-        ("shuffle", "--shuffle", false, why),
-        ("no_shuffle", "--no-shuffle", false, why),
         ("standardize", "--standardize", false, why),
         ("no_bias", "--no-bias", false, why),
         ("init_from", "--init-from", false, why),
@@ -536,8 +538,8 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
         (
             "seed",
             "--seed",
-            mlp,
-            "it seeds the MLP's start (--model mlp)",
+            mlp || batched,
+            "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
         ),
         (
             "init_weight",
@@ -591,6 +593,8 @@ fn request<'a>(
         settings,
         lr_given: args.optim.lr.is_some(),
         epochs: args.fit.epochs as usize,
+        batch_size: args.fit.batch_size.map(|b| b as usize),
+        shuffle: !args.fit.no_shuffle,
         init: (args.fit.init_weight, args.fit.init_bias),
         common: &args.common,
     }
