@@ -94,6 +94,11 @@ fn numeric_labels_are_one_class_per_value() {
     let (labels, classes) = number_classes(&texts);
     assert_eq!(labels, [0, 1, 1, 0, 1]);
     assert_eq!(classes, ["0", "1"]);
+    let signed: Vec<String> = ["-0", "0", "1"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        number_classes(&signed),
+        (vec![0, 0, 1], vec!["0".to_string(), "1".to_string()])
+    );
     // Tables of other forms are refused with the reason, not read as text.
     let e = read("x", "t.npy", &["a"], "y").unwrap_err();
     assert!(e.ends_with("t.npy: a table of several columns is read from CSV or TSV here; NumPy and Parquet tables are not yet"), "{e}");

@@ -40,8 +40,13 @@ pub fn least_squares(x: &[f64], y: &[f64], d: usize) -> LeastSquares {
     let spread: Vec<f64> = (0..d)
         .map(|j| (column(j).map(|v| (v - mean[j]).powi(2)).sum::<f64>() / nf).sqrt())
         .collect();
+    // Constant by its values, not by its spread: the mean of a column of 0.1s rounds, and its
+    // spread comes out 1e-17, not 0.
     let constant: Vec<usize> = (0..d)
-        .filter(|&j| spread[j] == 0.0 || !spread[j].is_finite())
+        .filter(|&j| {
+            let first = x.get(j).copied().unwrap_or(0.0);
+            column(j).all(|v| v == first) || !spread[j].is_finite()
+        })
         .collect();
     // The standardized design Z over the features that vary, and its correlations Zᵀz/n.
     let active: Vec<usize> = (0..d).filter(|j| !constant.contains(j)).collect();

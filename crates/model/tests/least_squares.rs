@@ -82,6 +82,10 @@ fn a_constant_column_is_named_and_left_at_zero() {
     assert_eq!(ls.constant, [1]);
     assert_eq!(ls.weights[1], 0.0);
     assert!(ls.loss.is_finite() && ls.condition.is_finite());
+    // A column of 0.1s is constant too, though its mean rounds (its spread is not exactly 0).
+    let tenths: Vec<f64> = X.iter().take(7).flat_map(|r| [r[0], 0.1, r[2]]).collect();
+    let ls7 = least_squares(&tenths, &Y[..7], 3);
+    assert_eq!((ls7.constant.clone(), ls7.weights[1]), (vec![1], 0.0));
     // It fits as the two varying columns alone do.
     let two: Vec<f64> = X.iter().flat_map(|r| [r[0], r[2]]).collect();
     let alone = least_squares(&two, &Y, 2);

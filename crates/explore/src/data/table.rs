@@ -212,6 +212,8 @@ pub fn number_classes(texts: &[String]) -> (Vec<u32>, Vec<String>) {
         .collect();
     if let Some(numbers) = numbers {
         // Numbers are one class per value (`1` and `1.0` alike), named as they read best.
+        // −0 is 0 (total_cmp would keep them apart).
+        let numbers: Vec<f64> = numbers.iter().map(|v| v + 0.0).collect();
         let mut values = numbers.clone();
         values.sort_by(f64::total_cmp);
         values.dedup_by(|a, b| a == b);

@@ -345,6 +345,12 @@ pub fn fit_classifier(
                     model::scalar(&loss.forward(&scores(&data.x)?, &targets, Reduction::Mean)?)?
                 }
             };
+            // A batch's loss was finite, the whole data's is not: the run diverged here.
+            if !whole.is_finite() {
+                let start = fit.first.as_ref().map(|f| f.loss);
+                fit.diverged = Some(Diverged::non_finite(step.step / batches, start));
+                return Ok(ControlFlow::Break(()));
+            }
             let predicted = predict(&scores(&data.x)?, threshold)?;
             let right = predicted
                 .iter()

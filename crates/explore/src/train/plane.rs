@@ -85,6 +85,12 @@ pub fn fit_plane(
                     model::scalar(&loss.forward(&plane.forward(x)?, &target, Reduction::Mean)?)?
                 }
             };
+            // A batch's loss was finite, the whole data's is not: the run diverged here.
+            if !whole.is_finite() {
+                let start = fit.first.as_ref().map(|f| f.loss);
+                fit.diverged = Some(Diverged::non_finite(step.step / batches, start));
+                return Ok(ControlFlow::Break(()));
+            }
             let mut params: Vec<f64> = plane
                 .weight()
                 .flatten_all()?

@@ -538,7 +538,7 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
         (
             "seed",
             "--seed",
-            mlp || batched,
+            mlp || (batched && !args.fit.no_shuffle),
             "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
         ),
         (
