@@ -191,13 +191,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
             values.extend([row.loss, row.accuracy]);
-            match sink.row(&values) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    written = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
+            stream(&mut sink, &values, &mut written)
         },
     )?;
     if let Some(e) = written {
@@ -369,13 +363,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
             values.push(row.loss);
-            match sink.row(&values) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => {
-                    written = Some(e);
-                    ControlFlow::Break(())
-                }
-            }
+            stream(&mut sink, &values, &mut written)
         },
     )?;
     if let Some(e) = written {
@@ -516,4 +504,19 @@ fn heading(
             method: None,
         })
         .elsewhere("--format csv or --format json has every one")
+}
+
+/// Writes a row to `sink`; a failed write is kept in `failed` and stops the run.
+fn stream(
+    sink: &mut Sink<'_>,
+    values: &[f64],
+    failed: &mut Option<std::io::Error>,
+) -> ControlFlow<()> {
+    match sink.row(values) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            *failed = Some(e);
+            ControlFlow::Break(())
+        }
+    }
 }
