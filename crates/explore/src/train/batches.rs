@@ -51,9 +51,30 @@ impl Batches {
         self.count == 1
     }
 
+    /// The data that update `step` of `steps` trains on: every row for full batches, else its
+    /// batch of the epoch's order, which `held` keeps from the epoch's first batch (made afresh
+    /// there, but not for the step after the last update, which trains nothing).
+    pub fn part(
+        &self,
+        (step, steps): (usize, usize),
+        data: &[&Tensor],
+        held: &mut Vec<Tensor>,
+    ) -> Result<Vec<Tensor>> {
+        if self.full() {
+            return Ok(data.iter().map(|t| (*t).clone()).collect());
+        }
+        let b = step % self.count;
+        if b == 0 && step < steps {
+            *held = self.epoch_order(step / self.count, data)?;
+        } else if held.is_empty() {
+            *held = data.iter().map(|t| (*t).clone()).collect();
+        }
+        self.batch(b, held)
+    }
+
     /// The data in the order of this run's `epoch`: a fresh permutation of its rows when
     /// shuffling, else as it is.
-    pub fn epoch_order(&self, epoch: usize, data: &[&Tensor]) -> Result<Vec<Tensor>> {
+    fn epoch_order(&self, epoch: usize, data: &[&Tensor]) -> Result<Vec<Tensor>> {
         if !self.shuffle {
             return Ok(data.iter().map(|t| (*t).clone()).collect());
         }
@@ -66,7 +87,7 @@ impl Batches {
     }
 
     /// Batch `b` of an epoch's data (as [`Batches::epoch_order`] gives it).
-    pub fn batch(&self, b: usize, data: &[Tensor]) -> Result<Vec<Tensor>> {
+    fn batch(&self, b: usize, data: &[Tensor]) -> Result<Vec<Tensor>> {
         let start = b * self.size;
         let len = self.size.min(self.n - start);
         data.iter().map(|t| t.narrow(0, start, len)).collect()

@@ -319,18 +319,11 @@ pub fn fit_classifier(
     // The predictions of the last row kept: the confusion matrix is that row's.
     let mut predicted_last: Vec<u32> = Vec::new();
     let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
-    let mut epoch_data = vec![data.x.clone(), targets.clone()];
+    let mut epoch_data = Vec::new();
     let ended = train(
         &mut optimizer,
         |step| {
-            if cut.full() {
-                return loss.forward(&scores(&data.x)?, &targets, Reduction::Mean);
-            }
-            let batch = step % batches;
-            if batch == 0 && step < steps {
-                epoch_data = cut.epoch_order(step / batches, &[&data.x, &targets])?;
-            }
-            let part = cut.batch(batch, &epoch_data)?;
+            let part = cut.part((step, steps), &[&data.x, &targets], &mut epoch_data)?;
             loss.forward(&scores(&part[0])?, &part[1], Reduction::Mean)
         },
         steps,

@@ -384,16 +384,9 @@ pub fn fit_line<'a>(
     let (batches, full) = (cut.count(), cut.full());
     let steps = plan.epochs.saturating_mul(batches);
     let (w, b) = (model.weight().as_tensor(), model.bias().map(Var::as_tensor));
-    let mut epoch_data = vec![x.clone(), y.clone()];
+    let mut epoch_data = Vec::new();
     let loss = |step: usize| {
-        if full {
-            return plan.loss.line_loss(&x, y, w, b);
-        }
-        let batch = step % batches;
-        if batch == 0 && step < steps {
-            epoch_data = cut.epoch_order(step / batches, &[&x, y])?;
-        }
-        let part = cut.batch(batch, &epoch_data)?;
+        let part = cut.part((step, steps), &[&x, y], &mut epoch_data)?;
         plan.loss.line_loss(&part[0], &part[1], w, b)
     };
     let in_units = |row: Row| units.map_or(row, |u| u.row(row));

@@ -59,18 +59,11 @@ pub fn fit_plane(
         diverged: None,
     };
     let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
-    let mut epoch_data = vec![x.clone(), target.clone()];
+    let mut epoch_data = Vec::new();
     let ended = train(
         &mut optimizer,
         |step| {
-            if cut.full() {
-                return loss.forward(&plane.forward(x)?, &target, Reduction::Mean);
-            }
-            let batch = step % batches;
-            if batch == 0 && step < steps {
-                epoch_data = cut.epoch_order(step / batches, &[x, &target])?;
-            }
-            let part = cut.batch(batch, &epoch_data)?;
+            let part = cut.part((step, steps), &[x, &target], &mut epoch_data)?;
             loss.forward(&plane.forward(&part[0])?, &part[1], Reduction::Mean)
         },
         steps,
