@@ -110,6 +110,8 @@ fn run(args: Args) -> Result<()> {
             extent: None,
         },
         accuracy,
+        epochs: None,
+        heading: None,
     };
     plot::save(&figure, &args.plot)?;
     println!("wrote plot: {}", args.plot.as_path().display());

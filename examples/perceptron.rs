@@ -126,6 +126,8 @@ fn run(args: Args) -> Result<()> {
             extent: None,
         },
         accuracy,
+        epochs: None,
+        heading: None,
     };
     plot::save(&figure, &args.plot)?;
     println!("wrote plot: {}", args.plot.as_path().display());

@@ -313,7 +313,8 @@ pub fn fraction(text: &str) -> Result<f64, String> {
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct AnimateArgs {
     /// Also write an animation of the run to this GIF: the path growing over the landscape,
-    /// the loss per epoch, and the data with the current line.
+    /// the loss per epoch, and the data with the current line (a classifier: its boundary
+    /// moving over the data, the loss and the accuracy).
     #[arg(long, value_name = "FILE.gif")]
     pub animate: Option<crate::plot::GifPath>,
     /// Frames of the animation, the path thinned evenly between them (first and last kept).
@@ -337,6 +338,14 @@ impl AnimateArgs {
         self.animate.as_ref().map(|g| ("--animate", g.as_path()))
     }
 
+    /// The frames to keep of a run: `--frames` when animating, else none.
+    pub fn frames(&self) -> usize {
+        match self.animate {
+            Some(_) => self.frames as usize,
+            None => 0,
+        }
+    }
+
     /// Writes the animation of `figure` (the whole run), beside the data `points` for the
     /// line, if one was asked for, and returns where. The figure is made only then: under a
     /// loss without moments its landscape is many passes over the data.
@@ -345,17 +354,25 @@ impl AnimateArgs {
         figure: impl FnOnce() -> crate::plot::TrainFigure,
         points: Option<&[(f64, f64)]>,
     ) -> crate::Result<Option<&Path>> {
+        if self.animate.is_none() {
+            return Ok(None);
+        }
+        let figure = &figure();
+        let count = self.frames as usize;
+        self.write_frames(count, |k| crate::plot::Frame::of(figure, points, k, count))
+    }
+
+    /// Writes the `count` frames `frame(k)` as the animation, if one was asked for, and returns
+    /// where.
+    pub fn write_frames<F: crate::plot::Figure + Send>(
+        &self,
+        count: usize,
+        frame: impl Fn(usize) -> F + Sync,
+    ) -> crate::Result<Option<&Path>> {
         let Some(path) = &self.animate else {
             return Ok(None);
         };
-        let figure = &figure();
-        let count = self.frames as usize;
-        crate::plot::save_gif(
-            count,
-            self.fps as u32,
-            |k| crate::plot::Frame::of(figure, points, k, count),
-            path.as_path(),
-        )?;
+        crate::plot::save_gif(count, self.fps as u32, frame, path.as_path())?;
         Ok(Some(path.as_path()))
     }
 }

@@ -138,3 +138,71 @@ fn the_landscape_animates_its_training_run() {
     // The plane and the loss; no data panel for a network.
     assert_eq!((count, w), (4, 960 + 600));
 }
+
+#[test]
+fn a_classifier_animation_shows_the_boundary_moving() {
+    let dir = tempfile::tempdir().unwrap();
+    let gif = dir.path().join("blobs.gif");
+    let train = |epochs: &str, gif: &std::path::Path| {
+        ok(&[
+            "train",
+            "--data",
+            "data/blobs.csv",
+            "--x",
+            "x1,x2",
+            "--model",
+            "logistic",
+            "--epochs",
+            epochs,
+            "--animate",
+            gif.to_str().unwrap(),
+            "--frames",
+            "6",
+            "--quiet",
+        ]);
+    };
+    train("10", &gif);
+    // The map and boundary on the left, the loss above the accuracy on the right, under a
+    // heading saying the epoch.
+    let (count, w, h, _) = frames(&gif);
+    assert_eq!((count, w, h), (6, 1920, 684));
+    // Every later frame redraws part of the map (the left half): the boundary moved.
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = options
+        .read_info(std::fs::File::open(&gif).unwrap())
+        .unwrap();
+    let mut lefts = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        lefts.push((frame.left, frame.width));
+    }
+    assert!(
+        lefts[1..].iter().all(|&(left, width)| left < 960 && width > 400),
+        "{lefts:?}"
+    );
+    // Fewer epochs than frames: a frame an epoch.
+    train("3", &gif);
+    assert_eq!(frames(&gif).0, 4);
+    // More than two features cannot be drawn so, and nothing is written.
+    let three = dir.path().join("three.csv");
+    std::fs::write(&three, "a,b,c,label\n1,2,3,0\n2,1,0,1\n").unwrap();
+    let other = dir.path().join("three.gif");
+    let out = explore(&[
+        "train",
+        "--data",
+        three.to_str().unwrap(),
+        "--x",
+        "a,b,c",
+        "--model",
+        "logistic",
+        "--animate",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--animate draws a classifier over two features, and --x names 3"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!other.exists());
+}

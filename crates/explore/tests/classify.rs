@@ -70,6 +70,7 @@ fn run(
         &loss.with(&Params::default()).unwrap(),
         settings,
         (epochs, full(data)),
+        0,
         |row| {
             rows.push(row.clone());
             ControlFlow::Continue(())
@@ -258,6 +259,7 @@ fn losses_that_cannot_classify_are_refused() {
             &name.with(&Params::default()).unwrap(),
             Settings::new(Algorithm::Sgd, 0.1),
             (1, full(&data)),
+            0,
             |_| ControlFlow::Continue(()),
         )
         .unwrap_err()
@@ -291,6 +293,7 @@ fn an_mlp_draws_the_boundary_no_line_can() {
             &bce,
             Settings::new(Algorithm::Adam, 0.05),
             (300, full(&data)),
+            0,
             |_| ControlFlow::Continue(()),
         )
         .unwrap()
@@ -342,6 +345,7 @@ fn an_mlp_classifier_matches_pytorch() {
         &LossName::BceLogits.with(&Params::default()).unwrap(),
         Settings::new(Algorithm::Adam, 0.05),
         (10, full(&data)),
+        0,
         |row| {
             rows.push(row.clone());
             ControlFlow::Continue(())
@@ -360,4 +364,70 @@ fn an_mlp_classifier_matches_pytorch() {
         );
         assert_eq!(rows[epoch].accuracy, accuracy, "epoch {epoch}");
     }
+}
+
+#[test]
+fn an_animation_keeps_the_map_at_evenly_spread_epochs() {
+    let data = labelled(
+        &[
+            [0.5, 1.0],
+            [1.5, -0.5],
+            [-1.0, 0.3],
+            [2.0, 1.5],
+            [-0.5, -1.2],
+        ],
+        &[1, 1, 0, 1, 0],
+        2,
+    );
+    let mut rows = Vec::new();
+    let fit = fit_classifier(
+        &data,
+        &Classifier::Linear {
+            weight: 0.1,
+            bias: 0.0,
+        },
+        &LossName::BceLogits.with(&Params::default()).unwrap(),
+        Settings::new(Algorithm::Sgd, 0.5),
+        (20, full(&data)),
+        5,
+        |row| {
+            rows.push(row.clone());
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    let epochs: Vec<usize> = fit.frames.iter().map(|f| f.row.epoch).collect();
+    assert_eq!(epochs, [0, 5, 10, 15, 20]);
+    for frame in &fit.frames {
+        assert_eq!(frame.row, rows[frame.row.epoch]);
+    }
+    assert_eq!(fit.frames.last().map(|f| &f.map), fit.map.as_ref());
+    // The start is w = (0.1, 0.1), b = 0: class 1's probability at a grid point is
+    // σ(0.1·x1 + 0.1·x2).
+    let map = &fit.frames[0].map;
+    let (i, j) = (7, 90);
+    let p = map.probabilities[(i * map.ys.len() + j) * 2 + 1];
+    let z = 0.1 * map.xs[i] + 0.1 * map.ys[j];
+    assert!((p - 1.0 / (1.0 + (-z).exp())).abs() < 1e-12, "{p}");
+    // A map only for two features: none for one.
+    let one = labelled(&[[0.5, 0.0], [1.5, 0.0], [-1.0, 0.0]], &[1, 1, 0], 2);
+    let one = Labelled {
+        x: one.x.narrow(1, 0, 1).unwrap(),
+        features: vec!["x1".into()],
+        ..one
+    };
+    let fit = fit_classifier(
+        &one,
+        &Classifier::Linear {
+            weight: 0.0,
+            bias: 0.0,
+        },
+        &LossName::BceLogits.with(&Params::default()).unwrap(),
+        Settings::new(Algorithm::Sgd, 0.5),
+        (3, full(&one)),
+        5,
+        |_| ControlFlow::Continue(()),
+    )
+    .unwrap();
+    assert!(fit.frames.is_empty() && fit.map.is_none());
 }

@@ -7,8 +7,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::contour::segments;
-use super::{draw_legend, line_chart, msg, pad, span, tick, Avoid, Figure, LossHistory, SIZE};
-use crate::train::{ClassFit, ClassMap};
+use super::{
+    draw_legend, line_chart, msg, pad, span, tick, titled, Avoid, Figure, LossHistory, SIZE,
+};
+use crate::number::human;
+use crate::train::{ClassFit, ClassFrame, ClassMap};
 
 /// The two classes' colours (blue and red, as the diverging map), and more for more classes.
 const PALETTE: [RGBColor; 6] = [
@@ -42,7 +45,14 @@ pub struct ClassFigure {
     pub loss: LossHistory,
     /// `(epoch, accuracy)`.
     pub accuracy: Vec<(f64, f64)>,
+    /// The epochs the accuracy's axis covers, when fixed (an animation's frames); else its own.
+    pub epochs: Option<(f64, f64)>,
+    /// A line above the panels: where an animation's frame is in the run.
+    pub heading: Option<String>,
 }
+
+/// Room above the panels for a frame's heading.
+const HEADING: u32 = 44;
 
 impl ClassFigure {
     /// The picture of a classifier's run on two features: `points` its data `(x1, x2, class)`.
@@ -74,6 +84,40 @@ impl ClassFigure {
                 extent: None,
             },
             accuracy: rows.iter().map(|r| (r.epoch as f64, r.accuracy)).collect(),
+            epochs: None,
+            heading: None,
+        }
+    }
+
+    /// The figure at `frame` of the run this figure draws in full: the map then, the loss and
+    /// the accuracy up to then on the whole run's axes (so that they stay put from frame to
+    /// frame), and the epoch, loss and accuracy above.
+    pub fn at(&self, frame: &ClassFrame) -> ClassFigure {
+        let epoch = frame.row.epoch as f64;
+        let losses = &self.loss.series[0].losses;
+        let extent = span(losses.iter().map(|p| p.0)).zip(span(losses.iter().map(|p| p.1)));
+        let last = losses.last().map_or(epoch, |p| p.0);
+        let mut loss = self.loss.clone();
+        loss.series[0].losses.retain(|p| p.0 <= epoch);
+        loss.extent = extent;
+        ClassFigure {
+            map: Some(frame.map.clone()),
+            loss,
+            accuracy: self
+                .accuracy
+                .iter()
+                .copied()
+                .filter(|p| p.0 <= epoch)
+                .collect(),
+            epochs: extent.map(|e| e.0),
+            heading: Some(format!(
+                "epoch {} of {}: loss {}, accuracy {}",
+                frame.row.epoch,
+                human(last),
+                human(frame.row.loss),
+                human(frame.row.accuracy)
+            )),
+            ..self.clone()
         }
     }
 
@@ -218,10 +262,10 @@ impl ClassFigure {
         area: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         area.fill(&WHITE).map_err(msg)?;
-        let x_span = pad(
-            span(self.accuracy.iter().map(|p| p.0)).ok_or("no epochs")?,
-            0.02,
-        );
+        let epochs = self
+            .epochs
+            .or_else(|| span(self.accuracy.iter().map(|p| p.0)));
+        let x_span = pad(epochs.ok_or("no epochs")?, 0.02);
         let mut chart = line_chart(
             area,
             ("accuracy per epoch", 18),
@@ -246,6 +290,10 @@ impl Figure for ClassFigure {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(msg)?;
+        let root = match &self.heading {
+            Some(heading) => titled(root, heading, 28)?,
+            None => root.clone(),
+        };
         let (left, right) = root.split_horizontally(SIZE.0);
         self.draw_map(&left)?;
         let (top, bottom) = right.split_vertically(SIZE.1 / 2);
@@ -254,6 +302,7 @@ impl Figure for ClassFigure {
     }
 
     fn size(&self) -> (u32, u32) {
-        (2 * SIZE.0, SIZE.1)
+        let heading = if self.heading.is_some() { HEADING } else { 0 };
+        (2 * SIZE.0, SIZE.1 + heading)
     }
 }

@@ -290,11 +290,22 @@ fn line_chart<'a, DB: DrawingBackend>(
 ) -> std::result::Result<Chart<'a, DB>, String> {
     let width = root.dim_in_pixel().0.saturating_sub(2 * TITLE_MARGIN);
     let (title, size) = fit_text(title, size, width);
+    // Room for the widest tick label beside the axis's title, the ticks being round numbers
+    // as plotters picks them: every multiple of the power of ten below a tenth of the range.
+    let step = 10f64.powf(((y_hi - y_lo) / 10.0).log10().floor());
+    let widest = match step.is_finite() && step > 0.0 {
+        true => ((y_lo / step).ceil() as i64..=(y_hi / step).floor() as i64)
+            .take(200)
+            .map(|k| text_width(&y_label(&(k as f64 * step)), 16))
+            .max()
+            .unwrap_or(0),
+        false => 0,
+    };
     let mut chart = ChartBuilder::on(root)
         .caption(title, (FAMILY, size))
         .margin(24)
         .x_label_area_size(56)
-        .y_label_area_size(72)
+        .y_label_area_size(widest.saturating_add(36).clamp(72, 160))
         .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
         .map_err(msg)?;
     chart

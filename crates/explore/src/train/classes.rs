@@ -89,6 +89,16 @@ pub struct ClassFit {
     pub diverged: Option<Diverged>,
     /// For two features: each class's probability over the plane of the data, at the end.
     pub map: Option<ClassMap>,
+    /// For two features: the maps at the epochs an animation shows (see [`fit_classifier`]).
+    #[serde(skip)]
+    pub frames: Vec<ClassFrame>,
+}
+
+/// A moment of a classifier's run, for its animation: the epoch's row and the map then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassFrame {
+    pub row: ClassRow,
+    pub map: ClassMap,
 }
 
 /// Each class's probability at the points of a grid over two features: what the figure shades,
@@ -111,7 +121,7 @@ impl ClassMap {
         outputs: usize,
         probabilities: bool,
         scores: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>,
-    ) -> crate::Result<Self> {
+    ) -> candle_core::Result<Self> {
         let values: Vec<f64> = x.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
         let axis = |k: usize| {
             let column = values.iter().skip(k).step_by(2).copied();
@@ -226,13 +236,15 @@ pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<
 /// Trains `classifier` on `data` under `loss` with the optimizer of `settings` for `epochs`
 /// epochs, an update a batch of `cut` (full batch: [`Batches::new`] without a size), showing
 /// `on_row` each epoch's row (the loss and accuracy on the whole data); `on_row` may stop the
-/// run.
+/// run. On two features it keeps the map at `frames` epochs evenly spread from the first to the
+/// last (none for 0), for an animation.
 pub fn fit_classifier(
     data: &Labelled,
     classifier: &Classifier,
     loss: &AnyLoss,
     settings: Settings,
     (epochs, cut): (usize, Batches),
+    frames: usize,
     mut on_row: impl FnMut(&ClassRow) -> ControlFlow<()>,
 ) -> crate::Result<ClassFit> {
     let (n, d) = data.x.dims2()?;
@@ -314,6 +326,11 @@ pub fn fit_classifier(
         separable: false,
         diverged: None,
         map: None,
+        frames: Vec::new(),
+    };
+    let framed = match d {
+        2 => crate::thin::evenly(epochs.saturating_add(1), frames),
+        _ => Vec::new(),
     };
     let threshold = if probabilities { 0.5 } else { 0.0 };
     // The predictions of the last row kept: the confusion matrix is that row's.
@@ -374,6 +391,13 @@ pub fn fit_classifier(
             fit.last = Some(row.clone());
             if fit.diverged.is_some() {
                 return Ok(ControlFlow::Break(()));
+            }
+            if framed.binary_search(&row.epoch).is_ok() {
+                let map = ClassMap::over(&data.x, outputs, probabilities, &scores)?;
+                fit.frames.push(ClassFrame {
+                    row: row.clone(),
+                    map,
+                });
             }
             Ok(on_row(&row))
         },

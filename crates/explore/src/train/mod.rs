@@ -17,7 +17,8 @@ use candle_nn::optim::Optimizer;
 
 pub use batches::Batches;
 pub use classes::{
-    columns, fit_classifier, outputs, ClassFit, ClassMap, ClassRow, Classifier, Labelled,
+    columns, fit_classifier, outputs, ClassFit, ClassFrame, ClassMap, ClassRow, Classifier,
+    Labelled,
 };
 pub use line::{
     check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,

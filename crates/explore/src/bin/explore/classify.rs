@@ -64,6 +64,7 @@ pub struct Request<'a> {
     pub batch_size: Option<usize>,
     pub shuffle: bool,
     pub init: (f64, f64),
+    pub animate: &'a explore::cli::AnimateArgs,
     pub common: &'a Common,
 }
 
@@ -94,6 +95,24 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         }
         _ => {}
     }
+    if r.animate.animate.is_some() && r.features.len() != 2 {
+        return Err(explore::cli::usage(format!(
+            "--animate draws a classifier over two features, and --x names {}",
+            r.features.len()
+        )));
+    }
+    let input = [("--data", r.data)];
+    let outputs: Vec<_> = r
+        .common
+        .plot
+        .iter()
+        .map(|p| ("--plot", p.as_path()))
+        .chain(r.animate.output())
+        .collect();
+    explore::io::check_outputs(&outputs, &input)?;
+    for (_, path) in &outputs {
+        explore::io::check_writable(path)?;
+    }
     if let Some(plot) = &r.common.plot {
         if plot.format == explore::plot::PlotFormat::Html {
             return Err(explore::cli::usage(
@@ -107,9 +126,6 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
                 r.features.len()
             )));
         }
-        let input = [("--data", r.data)];
-        explore::io::check_outputs(&[("--plot", plot.as_path())], &input)?;
-        explore::io::check_writable(plot.as_path())?;
     }
     let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
     let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
@@ -187,6 +203,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         &r.loss,
         r.settings,
         (r.epochs, cut),
+        r.animate.frames(),
         |row| {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
@@ -252,7 +269,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     sink.finish(&report)
         .and_then(|()| out.flush())
         .map_err(stdout_error)?;
-    if let Some(plot) = &r.common.plot {
+    if d == 2 && (r.common.plot.is_some() || r.animate.animate.is_some()) {
         let points = table
             .x
             .chunks(d)
@@ -267,8 +284,16 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             format!("{what} of {} on {}", r.label, table.source),
             r.loss.label(),
         );
-        explore::plot::save(&figure, plot)?;
-        note(&format!("wrote plot: {}", plot.as_path().display()));
+        if let Some(plot) = &r.common.plot {
+            explore::plot::save(&figure, plot)?;
+            note(&format!("wrote plot: {}", plot.as_path().display()));
+        }
+        if let Some(path) = r
+            .animate
+            .write_frames(fit.frames.len(), |k| figure.at(&fit.frames[k]))?
+        {
+            note(&format!("wrote animation: {}", path.display()));
+        }
     }
     if let Some(diverged) = fit.diverged {
         return Err(explore::Error::Diverged(Box::new(Divergence {

@@ -511,6 +511,7 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
         .filter(|(id, ..)| *id != "seed")
         .collect();
     explore::cli::refuse_unused(&shuffling)?;
+    explore::cli::refuse_unused(&args.animate.uses())?;
     explore::cli::refuse_unused(&[
         (
             "points",
@@ -526,12 +527,6 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
             "--save",
             false,
             "a classifier's parameters are in its rows (--format csv)",
-        ),
-        (
-            "animate",
-            "--animate",
-            false,
-            "a classifier's animation comes next",
         ),
         ("hidden", "--hidden", mlp, mlp_why),
         ("activation", "--activation", mlp, mlp_why),
@@ -596,6 +591,7 @@ fn request<'a>(
         batch_size: args.fit.batch_size.map(|b| b as usize),
         shuffle: !args.fit.no_shuffle,
         init: (args.fit.init_weight, args.fit.init_bias),
+        animate: &args.animate,
         common: &args.common,
     }
 }
