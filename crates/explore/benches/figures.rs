@@ -181,6 +181,136 @@ fn epoch(c: &mut Criterion) {
     }
 }
 
+/// One full-batch epoch of logistic regression on 1,000,000 points of two features (f32): the
+/// fused pass (`loss::logistic`) and plain candle (a matmul, then BCE with logits), each with
+/// backward and an SGD step; then the whole loop as `explore train --model logistic` runs it,
+/// with the loss and the accuracy recorded each epoch. `scripts/torch_logistic.py` times
+/// PyTorch's same epoch.
+fn logistic(c: &mut Criterion) {
+    let n = 1_000_000;
+    let (x, labels) = blobs(n);
+    let y = Tensor::from_vec(
+        labels.iter().map(|&l| l as f32).collect::<Vec<f32>>(),
+        (n, 1),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let layer = Linear::from_tensors(
+        Tensor::zeros((1, 2), DType::F32, &Device::Cpu).unwrap(),
+        Some(Tensor::zeros(1, DType::F32, &Device::Cpu).unwrap()),
+    )
+    .unwrap();
+    let (weight, bias) = (
+        layer.weight().as_tensor().clone(),
+        layer.bias().unwrap().as_tensor().clone(),
+    );
+    let bce = loss::BceWithLogits::default();
+    let mut sgd = SGD::new(layer.parameters(), 0.1).unwrap();
+    let mut g = c.benchmark_group(format!("logistic_1e6_d2/threads={}", threads()));
+    g.sample_size(20);
+    g.bench_function("fused_epoch", |b| {
+        b.iter(|| {
+            let out = loss::logistic(&bce, &x, &y, &weight, &bias).unwrap();
+            sgd.backward_step(&out.loss).unwrap();
+        })
+    });
+    g.bench_function("plain_epoch", |b| {
+        b.iter(|| {
+            let out = loss::logistic::plain(&bce, &x, &y, &weight, &bias).unwrap();
+            sgd.backward_step(&out.loss).unwrap();
+        })
+    });
+    let epochs = 20;
+    g.throughput(Throughput::Elements(epochs as u64));
+    let data = explore::train::Labelled {
+        x: x.clone(),
+        labels,
+        features: vec!["x1".into(), "x2".into()],
+        classes: vec!["0".into(), "1".into()],
+    };
+    let bce_any = LossName::BceLogits.with(&Params::default()).unwrap();
+    g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
+        b.iter(|| {
+            explore::train::fit_classifier(
+                &data,
+                &explore::train::Classifier::Linear {
+                    weight: 0.0,
+                    bias: 0.0,
+                },
+                &bce_any,
+                Settings::new(Algorithm::Sgd, 0.1),
+                (
+                    epochs - 1,
+                    explore::train::Batches::new(n, None, false, 0, 0),
+                ),
+                0,
+                |_| std::ops::ControlFlow::Continue(()),
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// One full-batch epoch of an MLP 2-16-16-1 (tanh) on 10,000 points of two blobs, under BCE
+/// with logits with Adam, as `explore train --model mlp` runs it (the loss and the accuracy
+/// recorded each epoch); `scripts/torch_classifiers.py` times PyTorch's same epoch.
+fn mlp(c: &mut Criterion) {
+    let n = 10_000;
+    let (x, labels) = blobs(n);
+    let data = explore::train::Labelled {
+        x,
+        labels,
+        features: vec!["x1".into(), "x2".into()],
+        classes: vec!["0".into(), "1".into()],
+    };
+    let bce = LossName::BceLogits.with(&Params::default()).unwrap();
+    let mut g = c.benchmark_group(format!("mlp_1e4/threads={}", threads()));
+    let epochs = 100;
+    g.throughput(Throughput::Elements(epochs as u64));
+    g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
+        b.iter(|| {
+            explore::train::fit_classifier(
+                &data,
+                &explore::train::Classifier::Mlp {
+                    hidden: vec![16, 16],
+                    activation: model::Activation::Tanh,
+                    seed: 1,
+                },
+                &bce,
+                Settings::new(Algorithm::Adam, 0.01),
+                (
+                    epochs - 1,
+                    explore::train::Batches::new(n, None, false, 0, 0),
+                ),
+                0,
+                |_| std::ops::ControlFlow::Continue(()),
+            )
+            .unwrap()
+        })
+    });
+    g.finish();
+}
+
+/// `n` points of two blobs (`explore gen --kind blobs --classes 2`), f32, and their labels.
+fn blobs(n: usize) -> (Tensor, Vec<u32>) {
+    use explore::data::gen::{classes, ClassSpec, Classes};
+    let spec = ClassSpec {
+        n,
+        seed: 1,
+        noise: 1.0,
+        classes: 2,
+        factor: 0.8,
+    };
+    let rows = classes::points(Classes::Blobs, &spec);
+    let flat: Vec<f32> = rows
+        .iter()
+        .flat_map(|r| [r[0] as f32, r[1] as f32])
+        .collect();
+    let x = Tensor::from_vec(flat, (n, 2), &Device::Cpu).unwrap();
+    (x, rows.iter().map(|r| r[2] as u32).collect())
+}
+
 /// The landscape of an MLP 1-16-16-1 on 200 sine points: grid points per second on a
 /// 21 × 21 plane, the one model updated in place at each point.
 fn landscape(c: &mut Criterion) {
@@ -400,5 +530,7 @@ fn write_parquet(path: &std::path::Path, data: &explore::data::Dataset) {
     writer.close().unwrap();
 }
 
-criterion_group!(benches, sweep, surface, epoch, minibatch, landscape, animation, read);
+criterion_group!(
+    benches, sweep, surface, epoch, logistic, mlp, minibatch, landscape, animation, read
+);
 criterion_main!(benches);

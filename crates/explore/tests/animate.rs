@@ -177,7 +177,9 @@ fn a_classifier_animation_shows_the_boundary_moving() {
         lefts.push((frame.left, frame.width));
     }
     assert!(
-        lefts[1..].iter().all(|&(left, width)| left < 960 && width > 400),
+        lefts[1..]
+            .iter()
+            .all(|&(left, width)| left < 960 && width > 400),
         "{lefts:?}"
     );
     // Fewer epochs than frames: a frame an epoch.

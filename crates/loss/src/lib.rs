@@ -22,6 +22,7 @@ mod elementwise;
 mod huber;
 mod l1;
 pub mod line;
+pub mod logistic;
 mod mse;
 mod smooth_l1;
 
@@ -31,6 +32,7 @@ pub use cross_entropy::{CrossEntropy, IGNORE_INDEX};
 pub use huber::Huber;
 pub use l1::{weighted_median, L1};
 pub use line::{line_mse, line_sweep};
+pub use logistic::{logistic, Logistic};
 pub use mse::Mse;
 pub use smooth_l1::SmoothL1;
 

@@ -23,6 +23,7 @@ mod linear;
 mod mlp;
 mod moments;
 mod table;
+mod tanh;
 
 use candle_core::{DType, Result, Tensor};
 
@@ -31,6 +32,7 @@ pub use linear::{Bias, Linear};
 pub use mlp::{mlp_sizes, Activation, Mlp};
 pub use moments::{Accumulator, BiasFit, Moments, NoOptimum, Optimum, GROUP};
 pub use table::predict_table;
+pub use tanh::{tanh, tanh64};
 
 /// The value of a one-element tensor (a loss, a gradient, the line's weight) as `f64`, whatever
 /// its dtype, shape or device.

@@ -36,7 +36,7 @@ impl Activation {
     /// The activation of every element of `h`.
     pub fn apply(self, h: &Tensor) -> Result<Tensor> {
         match self {
-            Activation::Tanh => h.tanh(),
+            Activation::Tanh => crate::tanh(h),
             Activation::Relu => h.relu(),
             Activation::Sigmoid => candle_nn::ops::sigmoid(h),
         }

@@ -5,7 +5,7 @@
 //! On the CPU a fused kernel does it: each thread takes grid points, forms `θ` in a scratch
 //! buffer and runs the network over the data 16 samples at a time, each unit a tile of 16
 //! multiply-adds per weight (vectorised for the machine's AVX2 or AVX-512 by `pulp`), in f64,
-//! with a branch-free `tanh` exact to a few ulp (or ReLU, or the sigmoid, as the model says). Memory is a few kilobytes a
+//! with a branch-free `tanh` exact to a few ulp (`model::tanh64`) (or ReLU, or the sigmoid, as the model says). Memory is a few kilobytes a
 //! thread, whatever the data's size. Elsewhere (CUDA) the block is a batched matmul of candle
 //! tensors, the block sized to a memory budget.
 
@@ -236,7 +236,7 @@ impl Net {
                     }
                     if l < last {
                         match self.activation {
-                            Activation::Tanh => acc.iter_mut().for_each(|v| *v = tanh(*v)),
+                            Activation::Tanh => acc.iter_mut().for_each(|v| *v = model::tanh64(*v)),
                             Activation::Relu => acc.iter_mut().for_each(|v| *v = v.max(0.0)),
                             Activation::Sigmoid => {
                                 acc.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()))
@@ -254,53 +254,6 @@ impl Net {
                 .sum::<f64>();
         }
         sum / x.len() as f64
-    }
-}
-
-/// `tanh(x)` without branches, so that a loop of it vectorises: `−expm1(−2|x|) / (2 +
-/// expm1(−2|x|))` with the sign of x, `expm1` by range reduction (`2^k·(1 + p) − 1`) and a
-/// Taylor polynomial on `|r| ≤ ln2/2`. Within a few ulp of `f64::tanh`.
-#[inline(always)]
-pub fn tanh(x: f64) -> f64 {
-    const SHIFTER: f64 = 6755399441055744.0; // 1.5·2^52: adding it rounds to an integer
-                                             // ln 2 in two parts (fdlibm's): k·LN2_HI is exact for the k here.
-    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-    // tanh(20) is 1 to f64's precision; min keeps u in [−40, 0], 2^k normal.
-    let a = x.abs().min(20.0);
-    let u = -2.0 * a;
-    let t = u * std::f64::consts::LOG2_E + SHIFTER;
-    let k = t.to_bits() as i64 - SHIFTER.to_bits() as i64;
-    let kf = t - SHIFTER;
-    let r = u - kf * LN2_HI - kf * LN2_LO;
-    // expm1(r) = r + r²/2! + … + r¹³/13!: the next term is below 1e-16 of the sum.
-    const C: [f64; 12] = [
-        1.0 / 2.0,
-        1.0 / 6.0,
-        1.0 / 24.0,
-        1.0 / 120.0,
-        1.0 / 720.0,
-        1.0 / 5040.0,
-        1.0 / 40320.0,
-        1.0 / 362880.0,
-        1.0 / 3628800.0,
-        1.0 / 39916800.0,
-        1.0 / 479001600.0,
-        1.0 / 6227020800.0,
-    ];
-    let mut p = C[11];
-    for c in C[..11].iter().rev() {
-        p = p * r + c;
-    }
-    let p = r + r * r * p;
-    let two_k = f64::from_bits(((k + 1023) as u64) << 52);
-    let em1 = two_k * p + (two_k - 1.0);
-    let t = -em1 / (2.0 + em1);
-    let t = t.copysign(x);
-    if x.is_nan() {
-        x
-    } else {
-        t
     }
 }
 
@@ -380,33 +333,6 @@ fn plane_tensors(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn branch_free_tanh_is_within_a_few_ulp() {
-        let mut worst = 0.0f64;
-        for i in -200_000..=200_000 {
-            let x = i as f64 * 1e-4 * (1.0 + 1e-3 * (i % 7) as f64);
-            let (want, got) = (x.tanh(), tanh(x));
-            if want != 0.0 {
-                worst = worst.max(((got - want) / want).abs());
-            }
-        }
-        assert!(worst < 8.0 * f64::EPSILON, "worst relative error {worst:e}");
-        for x in [
-            0.0,
-            -0.0,
-            1e-300,
-            -1e-20,
-            19.9,
-            20.0,
-            700.0,
-            -1e308,
-            f64::INFINITY,
-        ] {
-            assert_eq!(tanh(x), x.tanh(), "{x}");
-        }
-        assert!(tanh(f64::NAN).is_nan());
-    }
 
     /// Also the edge of `tensors`' plane, on the CPU: the two ways agree.
     #[test]

@@ -49,7 +49,12 @@ pub fn line(
 ) -> Result<Vec<f64>> {
     let d = to.sub(from)?;
     let current = Params::of(varmap)?;
-    let points = alphas.iter().map(|&a| from.add_scaled(&d, a));
+    // The ends are the models themselves: `from + 1·(to − from)` rounds away from `to`.
+    let points = alphas.iter().map(|&a| match a {
+        0.0 => Ok(from.clone()),
+        1.0 => Ok(to.clone()),
+        _ => from.add_scaled(&d, a),
+    });
     evaluate(varmap, loss, &current, points, &|_| {})
 }
 

@@ -122,10 +122,12 @@ impl ClassMap {
         probabilities: bool,
         scores: &dyn Fn(&Tensor) -> candle_core::Result<Tensor>,
     ) -> candle_core::Result<Self> {
-        let values: Vec<f64> = x.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+        // Each feature's least and greatest value, without a copy of the data.
+        let least: Vec<f64> = x.min(0)?.to_dtype(DType::F64)?.to_vec1()?;
+        let most: Vec<f64> = x.max(0)?.to_dtype(DType::F64)?.to_vec1()?;
         let axis = |k: usize| {
-            let column = values.iter().skip(k).step_by(2).copied();
-            let (lo, hi) = crate::grid::pad(crate::grid::span(column).unwrap_or((-1.0, 1.0)), 0.1);
+            let span = crate::grid::span([least[k], most[k]].into_iter()).unwrap_or((-1.0, 1.0));
+            let (lo, hi) = crate::grid::pad(span, 0.1);
             crate::grid::linspace(lo, hi, MAP_SIDE)
         };
         let (xs, ys) = (axis(0), axis(1));
@@ -337,22 +339,71 @@ pub fn fit_classifier(
     let mut predicted_last: Vec<u32> = Vec::new();
     let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
     let mut epoch_data = Vec::new();
+    // Logistic regression on the CPU takes the fused pass (`loss::logistic`), which also
+    // counts the points it classifies right: the row needs no second pass over the data.
+    let fast = match (&net, loss) {
+        (Net::Linear(layer), AnyLoss::BceLogits(bce)) if outputs == 1 => {
+            let bias = layer.bias().map(|b| b.as_tensor().clone());
+            bias.map(|b| (*bce, layer.weight().as_tensor().clone(), b))
+        }
+        _ => None,
+    };
+    let logistic = |x: &Tensor, y: &Tensor| -> candle_core::Result<loss::Logistic> {
+        match &fast {
+            Some((bce, weight, bias)) => loss::logistic(bce, x, y, weight, bias),
+            None => candle_core::bail!("the fused pass is logistic regression's"),
+        }
+    };
+    let right_now = std::cell::Cell::new(0);
+    // A full batch's scores are the whole data's: the row's accuracy reads them.
+    let scored = std::cell::RefCell::new(None);
     let ended = train(
         &mut optimizer,
         |step| {
             let part = cut.part((step, steps), &[&data.x, &targets], &mut epoch_data)?;
-            loss.forward(&scores(&part[0])?, &part[1], Reduction::Mean)
+            if fast.is_some() {
+                let out = logistic(&part[0], &part[1])?;
+                right_now.set(out.right);
+                return Ok(out.loss);
+            }
+            let out = scores(&part[0])?;
+            if cut.full() {
+                scored.replace(Some(out.clone()));
+            }
+            loss.forward(&out, &part[1], Reduction::Mean)
         },
         steps,
         |step| {
             if step.step % batches != 0 {
                 return Ok(ControlFlow::Continue(()));
             }
-            // The row's loss is the whole data's, not the batch's.
-            let whole = match cut.full() {
-                true => step.loss,
-                false => {
-                    model::scalar(&loss.forward(&scores(&data.x)?, &targets, Reduction::Mean)?)?
+            // The row's loss and accuracy are the whole data's, not the batch's.
+            let (whole, right) = match (cut.full(), fast.is_some()) {
+                (true, true) => (step.loss, right_now.get()),
+                (false, true) => {
+                    let out = logistic(&data.x, &targets)?;
+                    (model::scalar(&out.loss)?, out.right)
+                }
+                (full, false) => {
+                    let whole = match full {
+                        true => step.loss,
+                        false => model::scalar(&loss.forward(
+                            &scores(&data.x)?,
+                            &targets,
+                            Reduction::Mean,
+                        )?)?,
+                    };
+                    let predicted = match scored.take() {
+                        Some(out) if full => predict(&out, threshold)?,
+                        _ => predict(&scores(&data.x)?, threshold)?,
+                    };
+                    let right = predicted
+                        .iter()
+                        .zip(&data.labels)
+                        .filter(|(p, l)| p == l)
+                        .count();
+                    predicted_last = predicted;
+                    (whole, right)
                 }
             };
             // A batch's loss was finite, the whole data's is not: the run diverged here.
@@ -361,13 +412,6 @@ pub fn fit_classifier(
                 fit.diverged = Some(Diverged::non_finite(step.step / batches, start));
                 return Ok(ControlFlow::Break(()));
             }
-            let predicted = predict(&scores(&data.x)?, threshold)?;
-            let right = predicted
-                .iter()
-                .zip(&data.labels)
-                .filter(|(p, l)| p == l)
-                .count();
-            predicted_last = predicted;
             let params = match &net {
                 Net::Linear(l) => {
                     let mut p: Vec<f64> =
@@ -407,6 +451,13 @@ pub fn fit_classifier(
             step.div_ceil(batches),
             fit.first.as_ref().map(|f| f.loss),
         ));
+    }
+    if let (Some(_), Some(last)) = (&fast, &fit.last) {
+        // The last row's layer, from its parameters: the weights may have moved on since.
+        let w = Tensor::from_vec(last.params[..d].to_vec(), (1, d), &device)?.to_dtype(dtype)?;
+        let b = Tensor::from_vec(vec![last.params[d]], 1, &device)?.to_dtype(dtype)?;
+        let z = data.x.matmul(&w.t()?)?.broadcast_add(&b)?;
+        predicted_last = predict(&z, 0.0)?;
     }
     for (p, &l) in predicted_last.iter().zip(&data.labels) {
         fit.confusion[l as usize][*p as usize] += 1;
