@@ -8,10 +8,13 @@
 - with `--whole CSV` (`explore gen --kind blobs --classes 2 --n 1000000 --out blobs1m.csv`),
   only the whole run as `explore train --data blobs1m.csv --x x1,x2 --model logistic
   --epochs 100 --lr 0.5 --format csv` does it: read the table (pandas), train, write a row an
-  epoch; time the whole process from outside.
+  epoch; with `--whole CSV mlp`, as `explore train --data CSV --x x1,x2 --model mlp
+  --loss bce-logits --optimizer adam --lr 0.01 --epochs 100 --format csv` does it. Time the
+  whole process from outside.
 
     python scripts/torch_classifiers.py
     python scripts/torch_classifiers.py --whole blobs1m.csv
+    python scripts/torch_classifiers.py --whole blobs10k.csv mlp
 """
 import sys
 import time
@@ -53,12 +56,22 @@ def epoch_of(model, x, y, opt):
     return epoch
 
 
-def whole(path):
+def whole(path, kind):
     import pandas
 
     table = pandas.read_csv(path)
     x = torch.tensor(table[["x1", "x2"]].to_numpy(), dtype=torch.float32)
     y = torch.tensor(table["label"].to_numpy(), dtype=torch.float32).unsqueeze(1)
+    if kind == "mlp":
+        model = torch.nn.Sequential(
+            torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 16), torch.nn.Tanh(),
+            torch.nn.Linear(16, 1),
+        )
+        epoch = epoch_of(model, x, y, torch.optim.Adam(model.parameters(), lr=0.01))
+        print("epoch,loss,accuracy")
+        for k in range(101):
+            print(k, *epoch(), sep=",")
+        return
     layer = torch.nn.Linear(2, 1)
     torch.nn.init.zeros_(layer.weight)
     torch.nn.init.zeros_(layer.bias)
@@ -71,8 +84,8 @@ def whole(path):
         print(k, *w, b, loss, accuracy, sep=",")
 
 
-if len(sys.argv) == 3 and sys.argv[1] == "--whole":
-    whole(sys.argv[2])
+if len(sys.argv) in (3, 4) and sys.argv[1] == "--whole":
+    whole(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else "logistic")
     sys.exit(0)
 
 g = torch.Generator().manual_seed(1)

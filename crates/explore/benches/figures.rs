@@ -13,6 +13,10 @@ use loss::line::plain;
 use loss::{line_mse, line_sweep, mse, LossName, Mse, Params, Reduction};
 use model::{Bias, Linear, Moments};
 
+// The allocator `explore` runs with (see its main.rs), so the whole loops here are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn threads() -> usize {
     rayon::current_num_threads()
 }

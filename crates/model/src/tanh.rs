@@ -52,9 +52,8 @@ impl CustomOp1 for Tanh {
     }
 
     fn bwd(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
-        // d tanh(x)/dx = 1 − tanh(x)².
-        let slope = res.sqr()?.affine(-1.0, 1.0)?;
-        Ok(Some(grad_res.mul(&slope)?))
+        // d tanh(x)/dx = 1 − tanh(x)²: grad − grad·t·t, in candle's fastest ops.
+        Ok(Some(grad_res.sub(&grad_res.mul(res)?.mul(res)?)?))
     }
 }
 
