@@ -17,6 +17,7 @@ use candle_core::{CpuStorage, CustomOp2, DType, Layout, Result, Shape, Storage, 
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
+use crate::line::ops::slice;
 use crate::{BceWithLogits, Loss, Reduction};
 
 /// Logistic regression's loss at a layer, and how many points the layer classifies right.
@@ -116,18 +117,6 @@ struct Fused {
     y: Tensor,
     grads: OnceLock<Vec<f64>>,
     right: Arc<OnceLock<usize>>,
-}
-
-/// A contiguous slice of `storage` as `T`.
-fn slice<'a, T: candle_core::WithDType>(
-    storage: &'a CpuStorage,
-    layout: &Layout,
-) -> Result<&'a [T]> {
-    let data = storage.as_slice::<T>()?;
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("logistic: the fused pass needs contiguous tensors"),
-    }
 }
 
 impl Fused {

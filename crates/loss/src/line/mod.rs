@@ -12,7 +12,7 @@ use candle_core::{Result, Tensor};
 use crate::{Loss, Mse};
 
 pub(crate) mod kernels;
-mod ops;
+pub(crate) mod ops;
 pub mod plain;
 
 pub use kernels::{Elem, Residual};

@@ -7,14 +7,14 @@ use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Storage, Tensor}
 use super::kernels::{self, Elem, Residual};
 
 /// A contiguous slice of `storage` as `T`.
-fn slice<'a, T: candle_core::WithDType>(
+pub(crate) fn slice<'a, T: candle_core::WithDType>(
     storage: &'a CpuStorage,
     layout: &Layout,
 ) -> Result<&'a [T]> {
     let data = storage.as_slice::<T>()?;
     match layout.contiguous_offsets() {
         Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("fused line kernels need contiguous tensors"),
+        None => candle_core::bail!("the fused kernels need contiguous tensors"),
     }
 }
 
