@@ -317,7 +317,8 @@ pub struct AnimateArgs {
     /// moving over the data, the loss and the accuracy).
     #[arg(long, value_name = "FILE.gif")]
     pub animate: Option<crate::plot::GifPath>,
-    /// Frames of the animation, the path thinned evenly between them (first and last kept).
+    /// Frames of the animation, the path thinned evenly between them (first and last kept); a
+    /// classifier's: epochs spread evenly, at most one an epoch.
     #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = whole(2, 1000))]
     pub frames: u64,
     /// Frames a second; the last frame is held a second longer.

@@ -138,10 +138,7 @@ impl Fused {
         let n = y.len() as f64;
         let _ = self.grads.set(sums.grad.iter().map(|g| g / n).collect());
         let _ = self.right.set(sums.right);
-        Ok(match sums.nan {
-            0 => sums.loss / n,
-            _ => f64::NAN,
-        })
+        Ok(sums.loss / n)
     }
 }
 
@@ -201,13 +198,12 @@ const LANES: usize = 16;
 /// Rows a task, split across threads.
 const PAR_ROWS: usize = 1 << 15;
 
-/// The sums over the data: the loss, its gradient (the weights', then the bias's), the points
-/// classified right, and the logits that were NaN (whose loss is NaN).
+/// The sums over the data: the loss, its gradient (the weights', then the bias's) and the
+/// points classified right. A NaN logit's loss `(1 − y)·z − …` is NaN, and so is the sum.
 struct Sums {
     loss: f64,
     grad: Vec<f64>,
     right: usize,
-    nan: usize,
 }
 
 impl Sums {
@@ -216,7 +212,6 @@ impl Sums {
             loss: 0.0,
             grad: vec![0.0; d + 1],
             right: 0,
-            nan: 0,
         }
     }
 
@@ -226,7 +221,6 @@ impl Sums {
             *a += b;
         }
         self.right += other.right;
-        self.nan += other.nan;
         self
     }
 }
@@ -249,10 +243,13 @@ fn sums<T: Logit>(x: &[T], y: &[T], w: &[T], b: T, p: T) -> Sums {
     if y.len() <= PAR_ROWS {
         return task((x, y));
     }
-    x.par_chunks(PAR_ROWS * d.max(1))
+    // Each task's sums, then added in order: the same result on every run.
+    let parts: Vec<Sums> = x
+        .par_chunks(PAR_ROWS * d.max(1))
         .zip(y.par_chunks(PAR_ROWS))
         .map(task)
-        .reduce(|| Sums::zero(d), Sums::add)
+        .collect();
+    parts.into_iter().fold(Sums::zero(d), Sums::add)
 }
 
 /// One task's rows, run with the widest vectors the CPU has.
@@ -331,7 +328,7 @@ fn block<T: Logit>(columns: &[[T; ROWS]], y: &[T], w: &[T], (b, p): (T, T), sums
         }
     }
     let (mut loss, mut grad) = ([T::ZERO; ROWS], [T::ZERO; ROWS]);
-    let (mut right, mut nan) = (0u32, 0u32);
+    let mut right = 0u32;
     let (one, two, half) = (T::narrow(1.0), T::narrow(2.0), T::narrow(0.5));
     for (((&z, &y), l), g) in z.iter().zip(y).zip(&mut loss).zip(&mut grad) {
         // log σ(z) = min(z, 0) − log1p(e^−|z|), σ(z) = (z ≥ 0 ? 1 : e^−|z|) / (1 + e^−|z|):
@@ -346,7 +343,6 @@ fn block<T: Logit>(columns: &[[T; ROWS]], y: &[T], w: &[T], (b, p): (T, T), sums
         *l = (one - y).mul_add(z, -(weight * log_sigmoid));
         *g = weight.mul_add(sigmoid, -(p * y));
         right += u32::from(z.ge0() == (y >= half));
-        nan += u32::from(z.is_nan());
     }
     sums.loss += lanes(&loss, &[T::narrow(1.0); ROWS]);
     for (column, total) in columns.iter().zip(&mut sums.grad) {
@@ -354,7 +350,6 @@ fn block<T: Logit>(columns: &[[T; ROWS]], y: &[T], w: &[T], (b, p): (T, T), sums
     }
     sums.grad[d] += lanes(&grad, &[T::narrow(1.0); ROWS]);
     sums.right += right as usize;
-    sums.nan += nan as usize;
 }
 
 /// `Σ a·b` over a block, in `LANES` partial sums, added up in f64.
@@ -385,7 +380,6 @@ trait Logit:
     const ZERO: Self;
     fn narrow(v: f64) -> Self;
     fn widen(self) -> f64;
-    fn is_nan(self) -> bool;
     fn ge0(self) -> bool;
     fn min0(self) -> Self;
     /// `a` where `self ≥ 0`, else `b`.
@@ -448,11 +442,6 @@ macro_rules! logit {
             }
 
             #[inline(always)]
-            fn is_nan(self) -> bool {
-                self != self
-            }
-
-            #[inline(always)]
             fn ge0(self) -> bool {
                 self >= 0.0
             }
@@ -477,7 +466,8 @@ macro_rules! logit {
 
             #[inline(always)]
             fn exp_neg_abs(z: Self) -> Self {
-                // Below the lowest normal exponent e^x is 0 to this precision; so is a NaN.
+                // Below e^−87 (f32) or e^−708 (f64), and for a NaN, this gives e^−87 or e^−708:
+                // next to 1 in σ and log1p it is nothing, and 2^k stays a normal number.
                 let x = -z.abs();
                 let x = if x > $lowest { x } else { $lowest };
                 // Adding and taking away 1.5·2^mantissa rounds to the nearest integer.

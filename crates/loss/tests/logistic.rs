@@ -105,6 +105,8 @@ fn the_fused_pass_equals_plain_candle() {
         (1000, 1),
         (70_001, 2),
         (5_000, 5),
+        (40_000, 4),
+        (33_001, 6),
     ] {
         for &scale in &[0.5, 40.0] {
             for pos_weight in [None, Some(3.0)] {

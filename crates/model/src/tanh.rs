@@ -5,16 +5,16 @@
 //! rounded one but for rare ties). Its gradient is `1 − tanh²`, from the output. Elsewhere than
 //! the CPU it is candle's.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, DType, Layout, Result, Shape, Tensor};
 use pulp::{Arch, Simd, WithSimd};
 use rayon::prelude::*;
 
 /// `tanh` of every element of `x`, differentiable.
 pub fn tanh(x: &Tensor) -> Result<Tensor> {
-    if !x.device().is_cpu() {
+    if !x.device().is_cpu() || !matches!(x.dtype(), DType::F32 | DType::F64) {
         return x.tanh();
     }
-    x.apply_op1(Tanh)
+    x.contiguous()?.apply_op1(Tanh)
 }
 
 struct Tanh;

@@ -112,7 +112,7 @@ impl ClassFigure {
             epochs: extent.map(|e| e.0),
             heading: Some(format!(
                 "epoch {} of {}: loss {}, accuracy {}",
-                frame.row.epoch,
+                human(epoch),
                 human(last),
                 human(frame.row.loss),
                 human(frame.row.accuracy)

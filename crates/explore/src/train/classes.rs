@@ -393,17 +393,23 @@ pub fn fit_classifier(
                             Reduction::Mean,
                         )?)?,
                     };
-                    let predicted = match scored.take() {
-                        Some(out) if full => predict(&out, threshold)?,
-                        _ => predict(&scores(&data.x)?, threshold)?,
-                    };
-                    let right = predicted
-                        .iter()
-                        .zip(&data.labels)
-                        .filter(|(p, l)| p == l)
-                        .count();
-                    predicted_last = predicted;
-                    (whole, right)
+                    // A batch's loss was finite, the whole data's is not: no row, and the
+                    // confusion matrix stays the last row's.
+                    if !whole.is_finite() {
+                        (whole, 0)
+                    } else {
+                        let predicted = match scored.take() {
+                            Some(out) if full => predict(&out, threshold)?,
+                            _ => predict(&scores(&data.x)?, threshold)?,
+                        };
+                        let right = predicted
+                            .iter()
+                            .zip(&data.labels)
+                            .filter(|(p, l)| p == l)
+                            .count();
+                        predicted_last = predicted;
+                        (whole, right)
+                    }
                 }
             };
             // A batch's loss was finite, the whole data's is not: the run diverged here.

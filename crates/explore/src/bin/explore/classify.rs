@@ -269,7 +269,9 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     sink.finish(&report)
         .and_then(|()| out.flush())
         .map_err(stdout_error)?;
-    if d == 2 && (r.common.plot.is_some() || r.animate.animate.is_some()) {
+    // A run with no row (its first loss was not finite) has nothing to draw: its error says why.
+    let drawing = r.common.plot.is_some() || r.animate.animate.is_some();
+    if d == 2 && fit.last.is_some() && drawing {
         let points = table
             .x
             .chunks(d)
