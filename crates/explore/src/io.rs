@@ -155,6 +155,14 @@ fn destination(path: &Path) -> Result<Destination> {
         Some(_) => return Ok(Destination::Special(path.to_path_buf())),
         None => {}
     }
+    // `x.png/` names a folder: the check would pass (a temporary file goes beside `x.png`) and
+    // the rename at the end fail, after all the work.
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(write_error(
+            path,
+            std::io::Error::other("a file's name cannot end in /"),
+        ));
+    }
     // The kernel's own view through every link.
     if let Ok(meta) = std::fs::metadata(path) {
         let kind = meta.file_type();

@@ -156,6 +156,14 @@ fn devices_and_plot_paths() {
         1,
         "is a directory",
     );
+    // A name ending in / names a folder: refused before the work, nothing written.
+    let slash = format!("{}/", dir.path().join("new.png").display());
+    fails(
+        &["train", "--data", "data/linear.csv", "--plot", &slash],
+        1,
+        "a file's name cannot end in /",
+    );
+    assert!(!dir.path().join("new.png").exists());
 }
 
 #[test]
