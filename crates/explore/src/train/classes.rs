@@ -385,23 +385,21 @@ pub fn fit_classifier(
                     (model::scalar(&out.loss)?, out.right)
                 }
                 (full, false) => {
+                    // The whole data's scores: a full batch's training forward, else one more.
+                    let out = match scored.take() {
+                        Some(out) => out,
+                        None => scores(&data.x)?,
+                    };
                     let whole = match full {
                         true => step.loss,
-                        false => model::scalar(&loss.forward(
-                            &scores(&data.x)?,
-                            &targets,
-                            Reduction::Mean,
-                        )?)?,
+                        false => model::scalar(&loss.forward(&out, &targets, Reduction::Mean)?)?,
                     };
                     // A batch's loss was finite, the whole data's is not: no row, and the
                     // confusion matrix stays the last row's.
                     if !whole.is_finite() {
                         (whole, 0)
                     } else {
-                        let predicted = match scored.take() {
-                            Some(out) if full => predict(&out, threshold)?,
-                            _ => predict(&scores(&data.x)?, threshold)?,
-                        };
+                        let predicted = predict(&out, threshold)?;
                         let right = predicted
                             .iter()
                             .zip(&data.labels)
