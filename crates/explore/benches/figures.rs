@@ -271,6 +271,21 @@ fn mlp(c: &mut Criterion) {
     let bce = LossName::BceLogits.with(&Params::default()).unwrap();
     let mut g = c.benchmark_group(format!("mlp_1e4/threads={}", threads()));
     let epochs = 100;
+    // The network's forward and backward passes alone (`model::mlp_pass`), under `Σ z`.
+    let net = model::Mlp::new(
+        &[2, 16, 16, 1],
+        model::Activation::Tanh,
+        1,
+        DType::F32,
+        &Device::Cpu,
+    )
+    .unwrap();
+    g.bench_function("forward_backward", |b| {
+        b.iter(|| {
+            let z = candle_core::Module::forward(&net, &data.x).unwrap();
+            z.sum_all().unwrap().backward().unwrap()
+        })
+    });
     g.throughput(Throughput::Elements(epochs as u64));
     g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
         b.iter(|| {

@@ -21,6 +21,7 @@
 mod least_squares;
 mod linear;
 mod mlp;
+pub mod mlp_pass;
 mod moments;
 mod table;
 mod tanh;
@@ -32,7 +33,7 @@ pub use linear::{Bias, Linear};
 pub use mlp::{mlp_sizes, Activation, Mlp};
 pub use moments::{Accumulator, BiasFit, Moments, NoOptimum, Optimum, GROUP};
 pub use table::predict_table;
-pub use tanh::{tanh, tanh64};
+pub use tanh::{tanh, tanh32, tanh64};
 
 /// The value of a one-element tensor (a loss, a gradient, the line's weight) as `f64`, whatever
 /// its dtype, shape or device.

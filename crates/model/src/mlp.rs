@@ -144,6 +144,16 @@ impl Mlp {
 impl Module for Mlp {
     /// Predictions for inputs `(N, in)`: `(N, out)`.
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let layers: Option<Vec<(Tensor, Tensor)>> = self
+            .layers
+            .iter()
+            .map(|l| Some((l.weight().clone(), l.bias()?.clone())))
+            .collect();
+        if let Some(layers) = layers {
+            if let Some(out) = crate::mlp_pass::forward(x, &layers, self.activation)? {
+                return Ok(out);
+            }
+        }
         // Each bias is added as the outer product `1·b`, so that its gradient is the matmul
         // `1ᵀ·grad`: candle sums a gradient down its rows (a broadcast bias's backward) ~60×
         // slower than a matmul does, and that sum was a fifth of an MLP epoch.
