@@ -231,6 +231,7 @@ fn logistic(c: &mut Criterion) {
         labels,
         features: vec!["x1".into(), "x2".into()],
         classes: vec!["0".into(), "1".into()],
+        units: None,
     };
     let bce_any = LossName::BceLogits.with(&Params::default()).unwrap();
     g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
@@ -267,6 +268,7 @@ fn mlp(c: &mut Criterion) {
         labels,
         features: vec!["x1".into(), "x2".into()],
         classes: vec!["0".into(), "1".into()],
+        units: None,
     };
     let bce = LossName::BceLogits.with(&Params::default()).unwrap();
     let mut g = c.benchmark_group(format!("mlp_1e4/threads={}", threads()));

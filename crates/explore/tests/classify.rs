@@ -25,6 +25,7 @@ fn labelled(points: &[[f64; 2]], labels: &[u32], classes: usize) -> Labelled {
         labels: labels.to_vec(),
         features: vec!["x1".into(), "x2".into()],
         classes: (0..classes).map(|c| c.to_string()).collect(),
+        units: None,
     }
 }
 

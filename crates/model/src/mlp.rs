@@ -107,6 +107,47 @@ impl Mlp {
         })
     }
 
+    /// Sets every layer to `layers`' `(weight, bias)`, which must have this network's shapes.
+    pub fn set(&self, layers: &[(Tensor, Tensor)]) -> Result<()> {
+        if layers.len() != self.layers.len() {
+            candle_core::bail!(
+                "Mlp::set: {} layers given for a network of {}",
+                layers.len(),
+                self.layers.len()
+            );
+        }
+        let vars = self
+            .varmap
+            .data()
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("Mlp: the VarMap lock is poisoned".into()))?;
+        for (i, (weight, bias)) in layers.iter().enumerate() {
+            for (name, value) in [("weight", weight), ("bias", bias)] {
+                let key = format!("layer{i}.{name}");
+                let Some(var) = vars.get(&key) else {
+                    candle_core::bail!("Mlp::set: no `{key}`");
+                };
+                if var.dims() != value.dims() {
+                    candle_core::bail!(
+                        "Mlp::set: `{key}` is {:?}, and the value given {:?}",
+                        var.dims(),
+                        value.dims()
+                    );
+                }
+                var.set(&value.to_dtype(var.dtype())?.to_device(var.device())?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Each layer's `(weight, bias)`: the weight `(out, in)`, as PyTorch's `nn.Linear` holds it.
+    pub fn layers(&self) -> Vec<(Tensor, Option<Tensor>)> {
+        self.layers
+            .iter()
+            .map(|l| (l.weight().clone(), l.bias().cloned()))
+            .collect()
+    }
+
     /// The number of weights and biases of an MLP of `sizes`, without building it (saturating).
     pub fn parameters_of(sizes: &[usize]) -> usize {
         sizes.windows(2).fold(0usize, |n, w| {

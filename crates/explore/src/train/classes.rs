@@ -10,7 +10,7 @@ use candle_core::{DType, Device, Module, Tensor, D};
 use loss::{AnyLoss, LossName, Reduction};
 use model::{Activation, Linear, Mlp};
 
-use super::{train, Batches, Diverged, Ended};
+use super::{train, Batches, Diverged, Ended, Layer, Units};
 use crate::optim::{AnyOptimizer, Optimizer, Settings};
 use crate::thin::Thinned;
 
@@ -22,6 +22,9 @@ pub struct Labelled {
     pub labels: Vec<u32>,
     pub features: Vec<String>,
     pub classes: Vec<String>,
+    /// Train on the features in these units ([`Units::of`] the data: each over its spread);
+    /// rows, maps and the trained layers stay in the data's own.
+    pub units: Option<Units>,
 }
 
 impl Labelled {
@@ -37,6 +40,7 @@ impl Labelled {
             labels,
             features: vec!["x1".into(), "x2".into()],
             classes: (0..count).map(|c| c.to_string()).collect(),
+            units: None,
         })
     }
 }
@@ -58,6 +62,23 @@ pub enum Classifier {
         activation: Activation,
         seed: u64,
     },
+    /// A network given layer by layer, in the data's units (read back with
+    /// [`super::load_layers`]): one layer is a linear classifier, several an MLP.
+    Given {
+        layers: Vec<Layer>,
+        activation: Activation,
+    },
+}
+
+impl Classifier {
+    /// Whether the model is one linear layer, whose parameters each row shows.
+    pub fn is_linear(&self) -> bool {
+        match self {
+            Classifier::Linear { .. } => true,
+            Classifier::Mlp { .. } => false,
+            Classifier::Given { layers, .. } => layers.len() == 1,
+        }
+    }
 }
 
 /// One epoch of a classifier's run: the linear model's parameters (none for an MLP), the loss
@@ -92,6 +113,9 @@ pub struct ClassFit {
     /// For two features: the maps at the epochs an animation shows (see [`fit_classifier`]).
     #[serde(skip)]
     pub frames: Vec<ClassFrame>,
+    /// The layers at the end, in the data's units, as [`super::save_layers`] writes them.
+    #[serde(skip)]
+    pub trained: Vec<Layer>,
 }
 
 /// A moment of a classifier's run, for its animation: the epoch's row and the map then.
@@ -217,7 +241,7 @@ pub fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
 
 /// The names of a linear classifier's parameters, in the order of [`ClassRow::params`].
 pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<String> {
-    if !matches!(classifier, Classifier::Linear { .. }) {
+    if !classifier.is_linear() {
         return Vec::new();
     }
     if outputs == 1 && data.features.len() == 1 {
@@ -273,11 +297,61 @@ pub fn fit_classifier(
     }
     let outputs = outputs(loss, classes)?;
     let (dtype, device) = (data.x.dtype(), data.x.device().clone());
+    let units = data.units.as_ref();
+    // The features as the model sees them.
+    let x = match units {
+        Some(u) => u.apply(&data.x)?,
+        None => data.x.clone(),
+    };
+    // A layer on the data, as the model on `x` holds it.
+    let standard = |layer: &Layer| match units {
+        Some(u) => u.to_standard(layer),
+        None => layer.clone(),
+    };
     let net = match classifier {
         Classifier::Linear { weight, bias } => {
-            let w = Tensor::full(*weight, (outputs, d), &device)?.to_dtype(dtype)?;
-            let b = Tensor::full(*bias, outputs, &device)?.to_dtype(dtype)?;
+            let (w, b) =
+                standard(&Layer::every(outputs, d, *weight, *bias)).tensors(dtype, &device)?;
             Net::Linear(Linear::from_tensors(w, Some(b))?)
+        }
+        Classifier::Given { layers, activation } => {
+            let (first, last) = match (layers.first(), layers.last()) {
+                (Some(first), Some(last)) => (first, last),
+                _ => return Err(crate::Error::Usage("a network needs a layer".into())),
+            };
+            if first.inputs != d || last.outputs() != outputs {
+                return Err(crate::Error::Usage(format!(
+                    "the network given takes {} and gives {}; this data has {} and the loss \
+                     reads {}",
+                    crate::number::count(first.inputs, "feature"),
+                    crate::number::count(last.outputs(), "output"),
+                    crate::number::count(d, "feature"),
+                    crate::number::count(outputs, "output"),
+                )));
+            }
+            let mut tensors = Vec::with_capacity(layers.len());
+            for (i, layer) in layers.iter().enumerate() {
+                let layer = if i == 0 {
+                    standard(layer)
+                } else {
+                    layer.clone()
+                };
+                tensors.push(layer.tensors(dtype, &device)?);
+            }
+            match tensors.len() {
+                1 => {
+                    let (w, b) = tensors.remove(0);
+                    Net::Linear(Linear::from_tensors(w, Some(b))?)
+                }
+                _ => {
+                    let sizes: Vec<usize> = std::iter::once(d)
+                        .chain(layers.iter().map(Layer::outputs))
+                        .collect();
+                    let mlp = Mlp::new(&sizes, *activation, 0, dtype, &device)?;
+                    mlp.set(&tensors)?;
+                    Net::Mlp(mlp)
+                }
+            }
         }
         Classifier::Mlp {
             hidden,
@@ -317,6 +391,29 @@ pub fn fit_classifier(
             Ok(out)
         }
     };
+    // The scores of points in the data's units: the maps'.
+    let scores_of_data = |points: &Tensor| match units {
+        Some(u) => scores(&u.apply(points)?),
+        None => scores(points),
+    };
+    // The network's layers in the data's units.
+    let trained = || -> candle_core::Result<Vec<Layer>> {
+        let mut layers = match &net {
+            Net::Linear(l) => match l.bias() {
+                Some(b) => vec![Layer::of(l.weight(), b)?],
+                None => Vec::new(),
+            },
+            Net::Mlp(m) => m
+                .layers()
+                .iter()
+                .filter_map(|(w, b)| b.as_ref().map(|b| Layer::of(w, b)))
+                .collect::<candle_core::Result<_>>()?,
+        };
+        if let (Some(u), Some(first)) = (units, layers.first_mut()) {
+            *first = u.to_data(first);
+        }
+        Ok(layers)
+    };
     let columns = columns(classifier, outputs, data);
     let mut optimizer = AnyOptimizer::new(net.parameters(), settings)?;
     let mut fit = ClassFit {
@@ -329,6 +426,7 @@ pub fn fit_classifier(
         diverged: None,
         map: None,
         frames: Vec::new(),
+        trained: Vec::new(),
     };
     let framed = match d {
         2 => crate::thin::evenly(epochs.saturating_add(1), frames),
@@ -360,7 +458,7 @@ pub fn fit_classifier(
     let ended = train(
         &mut optimizer,
         |step| {
-            let part = cut.part((step, steps), &[&data.x, &targets], &mut epoch_data)?;
+            let part = cut.part((step, steps), &[&x, &targets], &mut epoch_data)?;
             if fast.is_some() {
                 let out = logistic(&part[0], &part[1])?;
                 right_now.set(out.right);
@@ -381,14 +479,14 @@ pub fn fit_classifier(
             let (whole, right) = match (cut.full(), fast.is_some()) {
                 (true, true) => (step.loss, right_now.get()),
                 (false, true) => {
-                    let out = logistic(&data.x, &targets)?;
+                    let out = logistic(&x, &targets)?;
                     (model::scalar(&out.loss)?, out.right)
                 }
                 (full, false) => {
                     // The whole data's scores: a full batch's training forward, else one more.
                     let out = match scored.take() {
                         Some(out) => out,
-                        None => scores(&data.x)?,
+                        None => scores(&x)?,
                     };
                     let whole = match full {
                         true => step.loss,
@@ -417,14 +515,10 @@ pub fn fit_classifier(
                 return Ok(ControlFlow::Break(()));
             }
             let params = match &net {
-                Net::Linear(l) => {
-                    let mut p: Vec<f64> =
-                        l.weight().flatten_all()?.to_dtype(DType::F64)?.to_vec1()?;
-                    if let Some(b) = l.bias() {
-                        p.extend(b.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
-                    }
-                    p
-                }
+                Net::Linear(_) => trained()?
+                    .into_iter()
+                    .flat_map(|l| l.weight.into_iter().chain(l.bias))
+                    .collect(),
                 Net::Mlp(_) => Vec::new(),
             };
             let row = ClassRow {
@@ -441,7 +535,7 @@ pub fn fit_classifier(
                 return Ok(ControlFlow::Break(()));
             }
             if framed.binary_search(&row.epoch).is_ok() {
-                let map = ClassMap::over(&data.x, outputs, probabilities, &scores)?;
+                let map = ClassMap::over(&data.x, outputs, probabilities, &scores_of_data)?;
                 fit.frames.push(ClassFrame {
                     row: row.clone(),
                     map,
@@ -467,10 +561,16 @@ pub fn fit_classifier(
         fit.confusion[l as usize][*p as usize] += 1;
     }
     if d == 2 && fit.diverged.is_none() {
-        fit.map = Some(ClassMap::over(&data.x, outputs, probabilities, &scores)?);
+        fit.map = Some(ClassMap::over(
+            &data.x,
+            outputs,
+            probabilities,
+            &scores_of_data,
+        )?);
     }
+    fit.trained = trained()?;
     let all_right = fit.last.as_ref().is_some_and(|r| r.accuracy == 1.0);
-    fit.separable = matches!(classifier, Classifier::Linear { .. })
+    fit.separable = classifier.is_linear()
         && all_right
         && settings.weight_decay() == 0.0
         && fit.diverged.is_none();

@@ -8,6 +8,7 @@ mod params;
 mod plane;
 mod race;
 mod run;
+mod units;
 
 use std::ops::ControlFlow;
 
@@ -24,10 +25,11 @@ pub use line::{
     check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,
     GROWTH_LIMIT,
 };
-pub use params::{load_line, save_line, Saved};
+pub use params::{load_layers, load_line, save_layers, save_line, Layer, Network, Saved};
 pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};
 pub use run::{bound_text, curvature, Divergence, LineRun};
+pub use units::Units;
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
 /// its gradients.

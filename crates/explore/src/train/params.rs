@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Tensor};
 
+use model::Activation;
+
 use super::line::{Resume, Standardize};
 use crate::optim::{Algorithm, OptimState};
 
@@ -204,35 +206,8 @@ pub fn load_line(path: &std::path::Path) -> crate::Result<Saved> {
         at: at.clone(),
         msg,
     };
-    // A line's parameters are a few hundred bytes: refuse a folder, a device or a stream
-    // (`/dev/zero`), or anything large, before reading it.
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => {
-            return Err(bad("is a directory, not a .safetensors file".into()))
-        }
-        Ok(meta) if !meta.is_file() => {
-            return Err(bad("is not a regular file, not a .safetensors file".into()))
-        }
-        Ok(meta) if meta.len() > 1 << 20 => {
-            return Err(bad(format!(
-                "is {} bytes, too large for a line's parameters (at most 1 MiB)",
-                meta.len()
-            )))
-        }
-        _ => {}
-    }
-    let unreadable = |e: &dyn std::fmt::Display| {
-        bad(format!(
-            "cannot read parameters: {}",
-            first_line(&e.to_string())
-        ))
-    };
-    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
-    let tensors = candle_core::safetensors::load_buffer(&bytes, &candle_core::Device::Cpu)
-        .map_err(|e| unreadable(&e))?;
-    let (_, metadata) =
-        safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| unreadable(&e))?;
-    let header = metadata.metadata().clone().unwrap_or_default();
+    // A line's parameters are a few hundred bytes.
+    let (tensors, header) = read_file(path, 1 << 20, "a line's parameters")?;
     let value = |name: &str| -> crate::Result<Option<f64>> {
         let Some(t) = tensors.get(name) else {
             return Ok(None);
@@ -258,6 +233,207 @@ pub fn load_line(path: &std::path::Path) -> crate::Result<Saved> {
         bias,
         resume,
     })
+}
+
+/// The tensors and the header of the safetensors file at `path`, refusing a folder, a device or
+/// a stream (`/dev/zero`), or a file over `most` bytes (too large for `what`), before reading
+/// it.
+fn read_file(
+    path: &std::path::Path,
+    most: u64,
+    what: &str,
+) -> crate::Result<(HashMap<String, Tensor>, HashMap<String, String>)> {
+    let bad = |msg: String| crate::Error::Data {
+        at: path.display().to_string(),
+        msg,
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(bad("is a directory, not a .safetensors file".into()))
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(bad("is not a regular file, not a .safetensors file".into()))
+        }
+        Ok(meta) if meta.len() > most => {
+            return Err(bad(format!(
+                "is {} bytes, too large for {what} (at most {} MiB)",
+                meta.len(),
+                most >> 20
+            )))
+        }
+        _ => {}
+    }
+    let unreadable = |e: &dyn std::fmt::Display| {
+        bad(format!(
+            "cannot read parameters: {}",
+            first_line(&e.to_string())
+        ))
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
+    let tensors = candle_core::safetensors::load_buffer(&bytes, &candle_core::Device::Cpu)
+        .map_err(|e| unreadable(&e))?;
+    let (_, metadata) =
+        safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| unreadable(&e))?;
+    Ok((tensors, metadata.metadata().clone().unwrap_or_default()))
+}
+
+/// A linear layer's parameters as plain data: `weight` `(outputs, inputs)` row-major, as
+/// PyTorch's `nn.Linear(inputs, outputs)` holds it, and a bias an output.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Layer {
+    pub weight: Vec<f64>,
+    pub inputs: usize,
+    pub bias: Vec<f64>,
+}
+
+impl Layer {
+    /// `outputs × inputs` weights all `weight`, every bias `bias`.
+    pub fn every(outputs: usize, inputs: usize, weight: f64, bias: f64) -> Self {
+        Self {
+            weight: vec![weight; outputs * inputs],
+            inputs,
+            bias: vec![bias; outputs],
+        }
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.bias.len()
+    }
+
+    /// The layer's values, from its tensors.
+    pub fn of(weight: &Tensor, bias: &Tensor) -> candle_core::Result<Self> {
+        let values = |t: &Tensor| t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>();
+        Ok(Self {
+            weight: values(weight)?,
+            inputs: weight.dim(1)?,
+            bias: values(bias)?,
+        })
+    }
+
+    /// The weight `(outputs, inputs)` and the bias `(outputs,)` as tensors.
+    pub fn tensors(
+        &self,
+        dtype: DType,
+        device: &candle_core::Device,
+    ) -> candle_core::Result<(Tensor, Tensor)> {
+        let shape = (self.outputs(), self.inputs);
+        Ok((
+            Tensor::from_vec(self.weight.clone(), shape, device)?.to_dtype(dtype)?,
+            Tensor::from_vec(self.bias.clone(), self.outputs(), device)?.to_dtype(dtype)?,
+        ))
+    }
+}
+
+/// A network's layers as [`load_layers`] reads them, with its activation when the file names
+/// one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    pub layers: Vec<Layer>,
+    pub activation: Option<Activation>,
+}
+
+/// The header key that names an MLP's activation.
+const ACTIVATION: &str = "slope.activation";
+
+/// Saves `layers` as safetensors in `dtype`, with PyTorch's names and shapes: one layer as
+/// `nn.Linear`'s `weight` and `bias`; several as `nn.Sequential(Linear, activation, Linear,
+/// …)`'s `0.weight`, `0.bias`, `2.weight`, …, the activation in the header.
+pub fn save_layers(
+    layers: &[Layer],
+    activation: Activation,
+    dtype: DType,
+    path: &std::path::Path,
+) -> crate::Result<()> {
+    let cpu = candle_core::Device::Cpu;
+    let mut tensors = HashMap::new();
+    for (i, layer) in layers.iter().enumerate() {
+        let prefix = match layers.len() {
+            1 => String::new(),
+            _ => format!("{}.", 2 * i),
+        };
+        let (weight, bias) = layer.tensors(dtype, &cpu)?;
+        tensors.insert(format!("{prefix}weight"), weight);
+        tensors.insert(format!("{prefix}bias"), bias);
+    }
+    let header = (layers.len() > 1)
+        .then(|| HashMap::from([(ACTIVATION.to_string(), activation.name().to_string())]));
+    crate::io::write_safetensors(path, &tensors, header)
+}
+
+/// Reads the layers [`save_layers`] wrote (or PyTorch saved with those names): each weight
+/// `(outputs, inputs)` with a bias an output, each layer's inputs the last one's outputs, every
+/// value finite.
+pub fn load_layers(path: &std::path::Path) -> crate::Result<Network> {
+    let bad = |msg: String| crate::Error::Data {
+        at: path.display().to_string(),
+        msg,
+    };
+    let (tensors, header) = read_file(path, 1 << 30, "a network's parameters")?;
+    let names: Vec<String> = match tensors.contains_key("weight") {
+        true => vec![String::new()],
+        false => (0..)
+            .map(|i| format!("{}.", 2 * i))
+            .take_while(|p| tensors.contains_key(&format!("{p}weight")))
+            .collect(),
+    };
+    if names.is_empty() {
+        return Err(bad(
+            "no `weight` (a linear layer) or `0.weight` (a network's first layer) tensor in              the file"
+                .into(),
+        ));
+    }
+    let mut layers: Vec<Layer> = Vec::with_capacity(names.len());
+    for prefix in &names {
+        let (w, b) = (format!("{prefix}weight"), format!("{prefix}bias"));
+        let weight = &tensors[&w];
+        let Some(bias) = tensors.get(&b) else {
+            return Err(bad(format!("no `{b}` tensor beside `{w}`")));
+        };
+        let (outputs, inputs) = match weight.dims() {
+            &[o, i] => (o, i),
+            dims => {
+                return Err(bad(format!(
+                    "`{w}` has shape {dims:?}; a layer's is (out, in)"
+                )))
+            }
+        };
+        if bias.dims() != [outputs] {
+            return Err(bad(format!(
+                "`{b}` has shape {:?}; `{w}` ({outputs}, {inputs}) takes a bias of ({outputs},)",
+                bias.dims()
+            )));
+        }
+        if let Some(below) = layers.last() {
+            if below.outputs() != inputs {
+                return Err(bad(format!(
+                    "`{w}` takes {inputs} inputs, and the layer below gives {}",
+                    below.outputs()
+                )));
+            }
+        }
+        let layer = Layer::of(weight, bias)?;
+        if layer
+            .weight
+            .iter()
+            .chain(&layer.bias)
+            .any(|v| !v.is_finite())
+        {
+            return Err(bad(format!(
+                "`{w}` or `{b}` holds a value that is not finite"
+            )));
+        }
+        layers.push(layer);
+    }
+    let activation = match header.get(ACTIVATION) {
+        None => None,
+        Some(name) => Some(
+            Activation::ALL
+                .into_iter()
+                .find(|a| a.name() == name)
+                .ok_or_else(|| bad(format!("`{ACTIVATION}` is `{name}`, not an activation")))?,
+        ),
+    };
+    Ok(Network { layers, activation })
 }
 
 fn first_line(text: &str) -> &str {

@@ -4,11 +4,11 @@
 
 use std::ops::ControlFlow;
 
-use candle_core::{DType, Tensor};
+use candle_core::Tensor;
 use loss::{AnyLoss, Reduction};
 use model::Linear;
 
-use super::{train, Batches, Diverged, Ended};
+use super::{train, Batches, Diverged, Ended, Layer, Units};
 use crate::optim::{AnyOptimizer, Optimizer, Settings};
 use crate::thin::Thinned;
 
@@ -29,27 +29,48 @@ pub struct PlaneFit {
     pub first: Option<PlaneRow>,
     pub last: Option<PlaneRow>,
     pub diverged: Option<Diverged>,
+    /// The plane at the end, in the data's units, as [`super::save_layers`] writes it.
+    #[serde(skip)]
+    pub trained: Option<Layer>,
 }
 
 /// Trains the plane on `x` `(N, d)` and `y` `(N,)` under `loss` with the optimizer of
-/// `settings` for `epochs` epochs, an update a batch of `cut`, from every weight `init.0` and
-/// the bias `init.1`, showing `on_row` each epoch's row (the loss on the whole data); `on_row`
-/// may stop the run.
+/// `settings` for `epochs` epochs, an update a batch of `cut`, from the layer `start` `d → 1`,
+/// on the features in `units` where given (the rows and the start are in the data's units),
+/// showing `on_row` each epoch's row (the loss on the whole data); `on_row` may stop the run.
 pub fn fit_plane(
     x: &Tensor,
     y: &Tensor,
     loss: &AnyLoss,
     settings: Settings,
     (epochs, cut): (usize, Batches),
-    init: (f64, f64),
+    (start, units): (&Layer, Option<&Units>),
     mut on_row: impl FnMut(&PlaneRow) -> ControlFlow<()>,
 ) -> crate::Result<PlaneFit> {
     let (_, d) = x.dims2()?;
+    if start.inputs != d || start.outputs() != 1 {
+        return Err(crate::Error::Usage(format!(
+            "the plane given has {} and {}; this data has {} and one target",
+            crate::number::count(start.inputs, "input"),
+            crate::number::count(start.outputs(), "output"),
+            crate::number::count(d, "feature"),
+        )));
+    }
     let (dtype, device) = (x.dtype(), x.device());
-    let plane = Linear::from_tensors(
-        Tensor::full(init.0, (1, d), device)?.to_dtype(dtype)?,
-        Some(Tensor::full(init.1, 1, device)?.to_dtype(dtype)?),
-    )?;
+    let (x, start) = match units {
+        Some(u) => (&u.apply(x)?, u.to_standard(start)),
+        None => (x, start.clone()),
+    };
+    let (weight, bias) = start.tensors(dtype, device)?;
+    let plane = Linear::from_tensors(weight, Some(bias))?;
+    // The plane in the data's units.
+    let trained = || -> candle_core::Result<Option<Layer>> {
+        let Some(bias) = plane.bias() else {
+            return Ok(None);
+        };
+        let layer = Layer::of(plane.weight(), bias)?;
+        Ok(Some(units.map_or(layer.clone(), |u| u.to_data(&layer))))
+    };
     let target = y.reshape(((), 1))?;
     let mut optimizer = AnyOptimizer::new(plane.parameters(), settings)?;
     let mut fit = PlaneFit {
@@ -57,6 +78,7 @@ pub fn fit_plane(
         first: None,
         last: None,
         diverged: None,
+        trained: None,
     };
     let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
     let mut epoch_data = Vec::new();
@@ -84,14 +106,10 @@ pub fn fit_plane(
                 fit.diverged = Some(Diverged::non_finite(step.step / batches, start));
                 return Ok(ControlFlow::Break(()));
             }
-            let mut params: Vec<f64> = plane
-                .weight()
-                .flatten_all()?
-                .to_dtype(DType::F64)?
-                .to_vec1()?;
-            if let Some(b) = plane.bias() {
-                params.push(model::scalar(b.as_tensor())?);
-            }
+            let params: Vec<f64> = trained()?
+                .into_iter()
+                .flat_map(|l| l.weight.into_iter().chain(l.bias))
+                .collect();
             let row = PlaneRow {
                 epoch: step.step / batches,
                 params,
@@ -113,5 +131,6 @@ pub fn fit_plane(
             fit.first.as_ref().map(|f| f.loss),
         ));
     }
+    fit.trained = trained()?;
     Ok(fit)
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::ops::ControlFlow;
 
 use anyhow::Result;
-use candle_core::Tensor;
+use candle_core::{DType, Tensor};
 use explore::cli::say;
 use explore::data::table;
 use explore::io::{stdout_error, Stdout};
@@ -64,6 +64,12 @@ pub struct Request<'a> {
     pub batch_size: Option<usize>,
     pub shuffle: bool,
     pub init: (f64, f64),
+    /// Train on standardized features.
+    pub standardize: bool,
+    /// Start from the layers in this file.
+    pub init_from: Option<&'a std::path::Path>,
+    /// Save the trained layers to this file.
+    pub save: Option<&'a std::path::Path>,
     pub animate: &'a explore::cli::AnimateArgs,
     pub common: &'a Common,
 }
@@ -108,11 +114,25 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         .iter()
         .map(|p| ("--plot", p.as_path()))
         .chain(r.animate.output())
+        .chain(r.save.map(|p| ("--save", p)))
         .collect();
     explore::io::check_outputs(&outputs, &input)?;
     for (_, path) in &outputs {
         explore::io::check_writable(path)?;
     }
+    let network = r.init_from.map(explore::train::load_layers).transpose()?;
+    let classifier = match (network, r.model) {
+        (Some(network), model) => given(&r, network, model)?,
+        (None, Some(ModelChoice::Mlp)) => Classifier::Mlp {
+            hidden: r.hidden.clone(),
+            activation: r.activation,
+            seed: r.seed,
+        },
+        (None, _) => Classifier::Linear {
+            weight: r.init.0,
+            bias: r.init.1,
+        },
+    };
     if let Some(plot) = &r.common.plot {
         if plot.format == explore::plot::PlotFormat::Html {
             return Err(explore::cli::usage(
@@ -146,23 +166,24 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     }
     let dtype = r.common.dtype.dtype();
     let d = table.features.len();
+    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
+    let units = match r.standardize {
+        true => Some(explore::train::Units::of(&x, &table.features)?),
+        false => None,
+    };
     let data = Labelled {
-        x: Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?,
+        x,
         labels: table.labels.clone(),
         features: table.features.clone(),
         classes: table.classes.clone(),
+        units,
     };
-    let classifier = match r.model {
-        Some(ModelChoice::Mlp) => Classifier::Mlp {
-            hidden: r.hidden.clone(),
-            activation: r.activation,
-            seed: r.seed,
-        },
-        _ => Classifier::Linear {
-            weight: r.init.0,
-            bias: r.init.1,
-        },
-    };
+    if let Some(path) = r.init_from {
+        note(&format!(
+            "starting from the parameters in {}",
+            path.display()
+        ));
+    }
     if !r.lr_given {
         r.settings.lr = r.settings.default_lr(f64::NAN);
         note(&format!(
@@ -171,20 +192,28 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             r.settings.kind.name()
         ));
     }
+    let mlp = |hidden: &[usize], activation: Activation| {
+        let sizes: Vec<String> = [d]
+            .iter()
+            .chain(hidden)
+            .chain([&outputs])
+            .map(usize::to_string)
+            .collect();
+        format!("mlp {} {}", sizes.join("-"), activation.name())
+    };
     let what = match (&classifier, which) {
         (
             Classifier::Mlp {
                 hidden, activation, ..
             },
             _,
-        ) => {
-            let sizes: Vec<String> = [d]
+        ) => mlp(hidden, *activation),
+        (Classifier::Given { layers, activation }, _) if layers.len() > 1 => {
+            let hidden: Vec<usize> = layers[..layers.len() - 1]
                 .iter()
-                .chain(hidden)
-                .chain([&outputs])
-                .map(usize::to_string)
+                .map(|l| l.outputs())
                 .collect();
-            format!("mlp {} {}", sizes.join("-"), activation.name())
+            mlp(&hidden, *activation)
         }
         (_, LossName::CrossEntropy) => "softmax regression".to_string(),
         _ => "logistic regression".to_string(),
@@ -306,7 +335,82 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         }))
         .into());
     }
+    let activation = match &classifier {
+        Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => *activation,
+        Classifier::Linear { .. } => Activation::default(),
+    };
+    save(r.save, &fit.trained, activation, dtype, &note)
+}
+
+/// Saves `layers` to `path` when asked, and says so.
+fn save(
+    path: Option<&std::path::Path>,
+    layers: &[explore::train::Layer],
+    activation: Activation,
+    dtype: candle_core::DType,
+    note: &dyn Fn(&str),
+) -> Result<()> {
+    if let (Some(path), false) = (path, layers.is_empty()) {
+        explore::train::save_layers(layers, activation, dtype, path)?;
+        note(&format!("saved parameters to {}", path.display()));
+    }
     Ok(())
+}
+
+/// The classifier of the layers read from `--init-from`, checked against `--model`, `--hidden`
+/// and `--activation` where they were given.
+fn given(
+    r: &Request<'_>,
+    network: explore::train::Network,
+    model: Option<ModelChoice>,
+) -> Result<Classifier> {
+    let file = r
+        .init_from
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let layers = network.layers.len();
+    let hidden: Vec<usize> = network.layers[..layers - 1]
+        .iter()
+        .map(|l| l.outputs())
+        .collect();
+    let mlp = model == Some(ModelChoice::Mlp);
+    if layers > 1 && !mlp {
+        return Err(explore::cli::usage(format!(
+            "--init-from {file} holds an MLP of {layers} layers: train it with --model mlp"
+        )));
+    }
+    if layers == 1 && mlp {
+        return Err(explore::cli::usage(format!(
+            "--init-from {file} holds one linear layer, not an MLP: leave out --model mlp"
+        )));
+    }
+    if mlp && explore::cli::given("hidden") && r.hidden != hidden {
+        return Err(explore::cli::usage(format!(
+            "--hidden {} is not the network in {file}, whose hidden layers are {}",
+            sizes(&r.hidden),
+            sizes(&hidden)
+        )));
+    }
+    let activation = match (network.activation, explore::cli::given("activation")) {
+        (Some(saved), true) if saved != r.activation => {
+            return Err(explore::cli::usage(format!(
+                "--activation {}: the network in {file} uses {}",
+                r.activation.name(),
+                saved.name()
+            )))
+        }
+        (Some(saved), _) => saved,
+        (None, _) => r.activation,
+    };
+    Ok(Classifier::Given {
+        layers: network.layers,
+        activation,
+    })
+}
+
+fn sizes(sizes: &[usize]) -> String {
+    let text: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    text.join(",")
 }
 
 /// `--x f1,f2`: the feature columns' names (some may be empty or repeated: see
@@ -344,6 +448,12 @@ pub fn label(y: &str, given: bool) -> String {
 /// `train` on several features under a regression loss: the plane `y = w·x + b`, its rows
 /// `epoch, w.NAME…, bias, loss`, beside the least-squares plane under MSE.
 pub fn regress(mut r: Request<'_>) -> Result<()> {
+    let outputs: Vec<_> = r.save.map(|p| ("--save", p)).into_iter().collect();
+    explore::io::check_outputs(&outputs, &[("--data", r.data)])?;
+    for (_, path) in &outputs {
+        explore::io::check_writable(path)?;
+    }
+    let network = r.init_from.map(explore::train::load_layers).transpose()?;
     let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
     let note = |line: &str| {
         if !r.common.quiet {
@@ -353,8 +463,47 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     let device = open_device(r.common)?;
     let d = table.features.len();
     let names: Vec<String> = table.features.iter().map(|f| format!("w.{f}")).collect();
-    // MSE's curvature, scaled by the loss's (L1, which has none, is given MSE's).
-    let mse_curvature = model::max_curvature(&table.x, d);
+    let dtype = r.common.dtype.dtype();
+    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
+    let y = Tensor::from_vec(table.y.clone(), table.len(), &device)?.to_dtype(dtype)?;
+    let units = match r.standardize {
+        true => Some(explore::train::Units::of(&x, &table.features)?),
+        false => None,
+    };
+    let start = match network {
+        Some(network) => {
+            let file = r
+                .init_from
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            match network.layers.as_slice() {
+                [layer] => {
+                    note(&format!("starting from the plane in {file}"));
+                    layer.clone()
+                }
+                layers => {
+                    return Err(explore::cli::usage(format!(
+                        "--init-from {file} holds a network of {} layers, not a plane",
+                        layers.len()
+                    )))
+                }
+            }
+        }
+        None => explore::train::Layer::every(1, d, r.init.0, r.init.1),
+    };
+    // MSE's curvature on the features as trained, scaled by the loss's (L1, which has none, is
+    // given MSE's).
+    let mse_curvature = match &units {
+        Some(u) => {
+            let standard: Vec<f64> = u
+                .apply(&x)?
+                .flatten_all()?
+                .to_dtype(DType::F64)?
+                .to_vec1()?;
+            model::max_curvature(&standard, d)
+        }
+        None => model::max_curvature(&table.x, d),
+    };
     let lambda = mse_curvature * r.loss.curvature().unwrap_or(2.0) / 2.0;
     let bound = r.settings.stable_lr(lambda);
     if !r.lr_given {
@@ -369,9 +518,6 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         )),
         _ => note(&format!("learning rate {}", human(r.settings.lr))),
     }
-    let dtype = r.common.dtype.dtype();
-    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
-    let y = Tensor::from_vec(table.y.clone(), table.len(), &device)?.to_dtype(dtype)?;
     let mut out = Stdout::new();
     let mut written = None;
     let mut header: Vec<String> = vec!["epoch".into()];
@@ -385,7 +531,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         &r.loss,
         r.settings,
         (r.epochs, cut),
-        r.init,
+        (&start, units.as_ref()),
         |row| {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
@@ -489,7 +635,8 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         }))
         .into());
     }
-    Ok(())
+    let trained: Vec<_> = fit.trained.into_iter().collect();
+    save(r.save, &trained, Activation::default(), dtype, &note)
 }
 
 /// The device the run asked for, said on stderr (and why another, if it fell back).

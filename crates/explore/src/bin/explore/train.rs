@@ -44,7 +44,9 @@ pub struct Args {
     mlp: MlpArgs,
     #[command(flatten)]
     animate: AnimateArgs,
-    /// Save the trained parameters (weight, and bias if learnt) to this safetensors file.
+    /// Save the trained parameters to this safetensors file, with PyTorch's names and shapes:
+    /// `weight` and `bias` of `nn.Linear(d, outputs)`; an MLP's as `nn.Sequential`'s
+    /// (`0.weight`, `0.bias`, `2.weight`, …). Always in the data's units.
     #[arg(long, value_name = "FILE.safetensors")]
     save: Option<PathBuf>,
     #[command(flatten)]
@@ -67,8 +69,9 @@ pub struct FitArgs {
     /// Seed of the shuffling: the same seed gives the same run on any machine.
     #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
-    /// Train on standardized x, (x − mean)/std, and report the weight and bias in the data's
-    /// own units: the cure for x far from zero.
+    /// Train on standardized x, (x − mean)/std for each feature, and report the weights and
+    /// biases in the data's own units: the cure for features far from zero or far apart in
+    /// scale.
     #[arg(long, conflicts_with = "no_bias")]
     standardize: bool,
     /// Number of epochs, at most 10⁹; rows 0..=EPOCHS are written as they are made, so memory
@@ -90,7 +93,8 @@ pub struct FitArgs {
     /// Pin the bias at 0: it is not a parameter and is never updated.
     #[arg(long)]
     no_bias: bool,
-    /// Start from parameters saved with --save (a file without a bias trains with it pinned).
+    /// Start from parameters saved with --save (a line's file without a bias trains with it
+    /// pinned); a classifier or a plane reads its layers, an MLP its shape and activation too.
     #[arg(
         long,
         visible_alias = "load",
@@ -441,7 +445,7 @@ pub fn run(args: Args) -> Result<()> {
 
 /// `train` on several features under a regression loss: the plane, full batch.
 fn plane(args: &Args, name: loss::LossName) -> Result<()> {
-    let why = "the plane on several features starts from --init-weight and --init-bias";
+    let why = "the plane on several features learns its bias";
     explore::cli::refuse_unused(&args.fit.uses())?;
     explore::cli::refuse_unused(&[
         (
@@ -450,15 +454,7 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
             false,
             "the plane reads --data with its columns",
         ),
-        ("standardize", "--standardize", false, why),
         ("no_bias", "--no-bias", false, why),
-        ("init_from", "--init-from", false, why),
-        (
-            "save",
-            "--save",
-            false,
-            "the plane's parameters are in its rows (--format csv)",
-        ),
         (
             "animate",
             "--animate",
@@ -500,8 +496,9 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
 
 /// `train` on labelled data: a classifier, full batch, as the loss `name` says.
 fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
-    let why = "classifiers start from --init-weight and --init-bias here";
+    let why = "a classifier learns its biases";
     let mlp = args.model == Some(ModelChoice::Mlp);
+    let loaded = args.fit.init_from.is_some();
     let batched = args.fit.batch_size.is_some();
     let mlp_why = "it shapes the MLP of --model mlp";
     let shuffling: Vec<_> = args
@@ -519,21 +516,13 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
             false,
             "a classifier reads labelled --data",
         ),
-        ("standardize", "--standardize", false, why),
         ("no_bias", "--no-bias", false, why),
-        ("init_from", "--init-from", false, why),
-        (
-            "save",
-            "--save",
-            false,
-            "a classifier's parameters are in its rows (--format csv)",
-        ),
         ("hidden", "--hidden", mlp, mlp_why),
         ("activation", "--activation", mlp, mlp_why),
         (
             "seed",
             "--seed",
-            mlp || (batched && !args.fit.no_shuffle),
+            (mlp && !loaded) || (batched && !args.fit.no_shuffle),
             "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
         ),
         (
@@ -591,6 +580,9 @@ fn request<'a>(
         batch_size: args.fit.batch_size.map(|b| b as usize),
         shuffle: !args.fit.no_shuffle,
         init: (args.fit.init_weight, args.fit.init_bias),
+        standardize: args.fit.standardize,
+        init_from: args.fit.init_from.as_deref(),
+        save: args.save.as_deref(),
         animate: &args.animate,
         common: &args.common,
     }

@@ -1,0 +1,434 @@
+//! Several features end to end: `--standardize` (each column over its spread, the rows in the
+//! data's units), `--save` with PyTorch's names and shapes, and `--init-from` back, for the
+//! plane, logistic and softmax regression and an MLP; and what they refuse.
+
+mod common;
+
+use common::{explore, ok, parse_csv, stderr};
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// The 8 points of the logistic reference (`tests/cli_classify.rs`).
+const EIGHT: &str = "a,b,answer\n0.5,1.0,yes\n1.5,-0.5,yes\n-1.0,0.3,no\n2.0,1.5,yes\n\
+                     -0.5,-1.2,no\n0.2,0.1,no\n1.1,0.9,no\n-1.5,0.8,yes\n";
+
+/// Twelve points of three features (`scripts/reference/least_squares.py`).
+const PLANE: &str = "a,b,c,y\n0.5,1.0,-2.0,1.2\n1.5,-0.5,0.3,3.4\n-1.0,0.3,1.1,-0.5\n\
+                     2.0,1.5,-0.7,4.1\n-0.5,-1.2,0.4,0.2\n0.2,0.1,2.2,1.9\n1.1,0.9,-1.5,2.2\n\
+                     -1.5,0.8,0.9,-1.1\n0.7,-0.3,0.0,1.4\n1.9,2.1,-0.2,5.0\n-0.8,-0.4,1.7,0.1\n\
+                     0.3,1.6,-0.9,1.3\n";
+
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1e-12 * want.abs().max(1.0)
+}
+
+fn rows(args: &[&str]) -> (Vec<String>, Vec<Vec<f64>>) {
+    parse_csv(&ok(&[
+        args,
+        &["--dtype", "f64", "--format", "csv", "--quiet"],
+    ]
+    .concat()))
+}
+
+/// PyTorch 2.15 on the standardized features, the parameters read back in the data's units:
+///
+/// ```python
+/// mean, std = x.mean(0), x.std(0, unbiased=False); xs = (x - mean) / std
+/// m = nn.Linear(2, 1); m.weight.fill_(0); m.bias.fill_(0); opt = SGD(m.parameters(), lr=0.5)
+/// for e in range(11):   # loss = BCEWithLogitsLoss()(m(xs), y), then a step
+///     w = m.weight[0] / std; b = m.bias[0] - (m.weight[0] * mean / std).sum()
+/// ```
+#[test]
+fn standardized_logistic_regression_matches_pytorch_in_the_datas_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "eight.csv", EIGHT);
+    let (header, rows) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b",
+        "--y",
+        "answer",
+        "--model",
+        "logistic",
+        "--standardize",
+        "--init-weight",
+        "0",
+        "--lr",
+        "0.5",
+        "--epochs",
+        "10",
+    ]);
+    assert_eq!(header, ["epoch", "w.a", "w.b", "bias", "loss", "accuracy"]);
+    for (epoch, want) in [
+        (
+            1,
+            [
+                0.06374690119230315,
+                0.12410940013789934,
+                -0.06331689164277567,
+                0.6639236127172368,
+                0.625,
+            ],
+        ),
+        (
+            10,
+            [
+                0.32472185194668474,
+                0.6999192788957224,
+                -0.3460633357049724,
+                0.5896480109392837,
+                0.625,
+            ],
+        ),
+    ] {
+        for (got, want) in rows[epoch][1..].iter().zip(want) {
+            assert!(close(*got, want), "epoch {epoch}: {got} vs {want}");
+        }
+    }
+}
+
+/// Standardized, plain SGD at its default rate reaches NumPy's least squares in a few hundred
+/// epochs (the rows in the data's units); the saved plane is `nn.Linear(3, 1)`'s, and a run
+/// from it starts where this one ended.
+#[test]
+fn a_standardized_plane_is_saved_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "plane.csv", PLANE);
+    let saved = dir.path().join("plane.safetensors");
+    let saved = saved.to_str().unwrap();
+    let (header, trained) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--standardize",
+        "--epochs",
+        "300",
+        "--save",
+        saved,
+    ]);
+    assert_eq!(header, ["epoch", "w.a", "w.b", "w.c", "bias", "loss"]);
+    let last = &trained[300];
+    // NumPy 2.4: np.linalg.lstsq on [X, 1].
+    let want = [
+        1.6805966804617951,
+        0.29364283842660155,
+        0.4052335100174753,
+        0.7955065246857028,
+    ];
+    for (got, want) in last[1..5].iter().zip(want) {
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    }
+    let tensors = candle_core::safetensors::load(saved, &candle_core::Device::Cpu).unwrap();
+    assert_eq!(tensors["weight"].dims(), [1, 3]);
+    assert_eq!(tensors["bias"].dims(), [1]);
+    assert_eq!(tensors.len(), 2);
+    let (_, again) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--epochs",
+        "0",
+        "--init-from",
+        saved,
+    ]);
+    // The parameters exactly; the loss, now on the raw features, to rounding.
+    assert_eq!(
+        again[0][1..5],
+        last[1..5],
+        "the run goes on from the saved plane"
+    );
+    assert!(
+        close(again[0][5], last[5]),
+        "{} vs {}",
+        again[0][5],
+        last[5]
+    );
+    // Read into standardized units and back out, to rounding.
+    let (_, standard) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--standardize",
+        "--epochs",
+        "0",
+        "--init-from",
+        saved,
+    ]);
+    for (got, want) in standard[0][1..].iter().zip(&last[1..]) {
+        assert!(close(*got, *want), "{got} vs {want}");
+    }
+}
+
+/// A classifier's layers round-trip: softmax regression on named classes as `nn.Linear(2, 3)`,
+/// an MLP as `nn.Sequential(Linear, Tanh, Linear, Tanh, Linear)`'s `0.weight` … `4.bias` with
+/// the standardization folded into its first layer (PyTorch gives the loaded network on the
+/// raw data the loss slope printed).
+#[test]
+fn classifiers_are_saved_with_pytorchs_names_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let three = "p,q,kind\n0.1,2.0,red\n1.5,0.3,green\n-1.0,-0.5,blue\n0.4,1.7,red\n\
+                 1.2,0.1,green\n-0.8,-0.9,blue\n0.0,2.2,red\n1.9,0.5,green\n-1.3,-0.2,blue\n";
+    let data = write(dir.path(), "three.csv", three);
+    let saved = dir.path().join("softmax.safetensors");
+    let saved = saved.to_str().unwrap();
+    let base = ["train", "--data", &data, "--x", "p,q", "--y", "kind"];
+    let (_, trained) = rows(
+        &[
+            &base[..],
+            &[
+                "--model",
+                "softmax",
+                "--standardize",
+                "--epochs",
+                "15",
+                "--save",
+                saved,
+            ],
+        ]
+        .concat(),
+    );
+    let tensors = candle_core::safetensors::load(saved, &candle_core::Device::Cpu).unwrap();
+    assert_eq!(tensors["weight"].dims(), [3, 2]);
+    assert_eq!(tensors["bias"].dims(), [3]);
+    let (_, again) = rows(
+        &[
+            &base[..],
+            &["--model", "softmax", "--epochs", "0", "--init-from", saved],
+        ]
+        .concat(),
+    );
+    assert_eq!(again[0][1..], trained[15][1..]);
+
+    let circles = dir.path().join("circles.csv");
+    let circles = circles.to_str().unwrap();
+    ok(&[
+        "gen", "--kind", "circles", "--n", "100", "--seed", "2", "--noise", "0.05", "--out",
+        circles,
+    ]);
+    let net = dir.path().join("mlp.safetensors");
+    let net = net.to_str().unwrap();
+    let mlp = [
+        "train",
+        "--data",
+        circles,
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--hidden",
+        "8,4",
+        "--loss",
+        "bce-logits",
+    ];
+    let (header, trained) = rows(
+        &[
+            &mlp[..],
+            &[
+                "--standardize",
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.05",
+                "--epochs",
+                "30",
+                "--save",
+                net,
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(header, ["epoch", "loss", "accuracy"]);
+    let tensors = candle_core::safetensors::load(net, &candle_core::Device::Cpu).unwrap();
+    let mut shapes: Vec<(String, Vec<usize>)> = tensors
+        .iter()
+        .map(|(k, v)| (k.clone(), v.dims().to_vec()))
+        .collect();
+    shapes.sort();
+    let want: Vec<(String, Vec<usize>)> = [
+        ("0.bias", vec![8]),
+        ("0.weight", vec![8, 2]),
+        ("2.bias", vec![4]),
+        ("2.weight", vec![4, 8]),
+        ("4.bias", vec![1]),
+        ("4.weight", vec![1, 4]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(shapes, want);
+    // Read back without --standardize, --hidden or --activation: the file has them all.
+    let (_, again) = rows(
+        &[
+            &mlp[..7],
+            &["--loss", "bce-logits", "--epochs", "0", "--init-from", net],
+        ]
+        .concat(),
+    );
+    let (got, want) = (again[0][1], trained[30][1]);
+    assert!((got - want).abs() < 1e-12, "loss {got} vs {want}");
+    assert_eq!(again[0][2], trained[30][2]);
+}
+
+#[test]
+fn what_standardize_save_and_init_from_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "eight.csv", EIGHT);
+    let flat = write(dir.path(), "flat.csv", "a,b,y\n1,2,0\n1,3,1\n1,4,0\n");
+    let circles = dir.path().join("circles.csv");
+    let circles = circles.to_str().unwrap();
+    ok(&["gen", "--kind", "circles", "--n", "40", "--out", circles]);
+    let net = dir.path().join("mlp.safetensors");
+    let net = net.to_str().unwrap();
+    ok(&[
+        "train",
+        "--data",
+        circles,
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--loss",
+        "bce-logits",
+        "--epochs",
+        "2",
+        "--save",
+        net,
+        "--quiet",
+    ]);
+    let line = dir.path().join("line.safetensors");
+    let line = line.to_str().unwrap();
+    ok(&[
+        "train", "--data", &data, "--x", "a", "--y", "answer", "--model", "logistic", "--epochs",
+        "2", "--save", line, "--quiet",
+    ]);
+    for (args, code, needle) in [
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "logistic",
+                "--init-from",
+                net,
+            ],
+            2,
+            "holds an MLP of 3 layers: train it with --model mlp",
+        ),
+        (
+            vec![
+                "--data",
+                circles,
+                "--x",
+                "x1,x2",
+                "--model",
+                "mlp",
+                "--loss",
+                "bce-logits",
+                "--hidden",
+                "3",
+                "--init-from",
+                net,
+            ],
+            2,
+            "--hidden 3 is not the network in",
+        ),
+        (
+            vec![
+                "--data",
+                circles,
+                "--x",
+                "x1,x2",
+                "--model",
+                "mlp",
+                "--loss",
+                "bce-logits",
+                "--activation",
+                "relu",
+                "--init-from",
+                net,
+            ],
+            2,
+            "--activation relu: the network in",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "logistic",
+                "--init-from",
+                line,
+            ],
+            2,
+            "the network given takes 1 feature and gives 1 output; this data has 2 features",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "mlp",
+                "--loss",
+                "bce-logits",
+                "--init-from",
+                line,
+            ],
+            2,
+            "holds one linear layer, not an MLP",
+        ),
+        (
+            vec!["--data", &flat, "--x", "a,b", "--standardize"],
+            1,
+            "a: is the same on every point, so the features cannot be standardized",
+        ),
+        (
+            vec!["--data", &flat, "--x", "a,b", "--init-from", net],
+            2,
+            "holds a network of 3 layers, not a plane",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "logistic",
+                "--init-from",
+                dir.path().to_str().unwrap(),
+            ],
+            1,
+            "is a directory, not a .safetensors file",
+        ),
+    ] {
+        let out = explore(&[&["train"][..], &args].concat());
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+}
