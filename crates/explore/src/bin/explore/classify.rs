@@ -84,7 +84,8 @@ pub fn default_loss(model: Option<ModelChoice>) -> Option<LossName> {
     }
 }
 
-pub fn run(mut r: Request<'_>) -> Result<()> {
+/// Refuses a model and a loss that do not go together.
+fn check_model(r: &Request<'_>) -> Result<()> {
     let which = r.loss.which();
     match (r.model, which) {
         (Some(ModelChoice::Logistic), LossName::CrossEntropy) => {
@@ -101,6 +102,109 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// The classifier the command line asks for: the layers of `--init-from`, an MLP, or a linear
+/// layer from `--init-weight` and `--init-bias`.
+fn classifier_of(r: &Request<'_>) -> Result<Classifier> {
+    let network = r.init_from.map(explore::train::load_layers).transpose()?;
+    Ok(match (network, r.model) {
+        (Some(network), model) => given(r, network, model)?,
+        (None, Some(ModelChoice::Mlp)) => Classifier::Mlp {
+            hidden: r.hidden.clone(),
+            activation: r.activation,
+            seed: r.seed,
+        },
+        (None, _) => Classifier::Linear {
+            weight: r.init.0,
+            bias: r.init.1,
+        },
+    })
+}
+
+/// A classifier's data and model, read and checked once: what `train` trains and `race` races.
+struct Classes {
+    table: table::Table,
+    data: Labelled,
+    outputs: usize,
+    /// `logistic regression`, `mlp 2-16-16-1 tanh`, …
+    what: String,
+    device: candle_core::Device,
+}
+
+/// Reads the labelled table of `r`, says its classes, and puts it on the device in the units
+/// asked for.
+fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
+    let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
+    let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
+    let device = open_device(r.common)?;
+    if !table.classes_are_indices() && !r.common.quiet {
+        let named: Vec<String> = table
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = {i}"))
+            .collect();
+        say(&format!("classes: {}", named.join(", ")));
+    }
+    let dtype = r.common.dtype.dtype();
+    let d = table.features.len();
+    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
+    let units = match r.standardize {
+        true => Some(explore::train::Units::of(&x, &table.features)?),
+        false => None,
+    };
+    let data = Labelled {
+        x,
+        labels: table.labels.clone(),
+        features: table.features.clone(),
+        classes: table.classes.clone(),
+        units,
+    };
+    if let (Some(path), false) = (r.init_from, r.common.quiet) {
+        say(&format!(
+            "starting from the parameters in {}",
+            path.display()
+        ));
+    }
+    let mlp = |hidden: &[usize], activation: Activation| {
+        let sizes: Vec<String> = [d]
+            .iter()
+            .chain(hidden)
+            .chain([&outputs])
+            .map(usize::to_string)
+            .collect();
+        format!("mlp {} {}", sizes.join("-"), activation.name())
+    };
+    let what = match (classifier, r.loss.which()) {
+        (
+            Classifier::Mlp {
+                hidden, activation, ..
+            },
+            _,
+        ) => mlp(hidden, *activation),
+        (Classifier::Given { layers, activation }, _) if layers.len() > 1 => {
+            let hidden: Vec<usize> = layers[..layers.len() - 1]
+                .iter()
+                .map(|l| l.outputs())
+                .collect();
+            mlp(&hidden, *activation)
+        }
+        (_, LossName::CrossEntropy) => "softmax regression".to_string(),
+        _ => "logistic regression".to_string(),
+    };
+    Ok(Classes {
+        table,
+        data,
+        outputs,
+        what,
+        device,
+    })
+}
+
+pub fn run(mut r: Request<'_>) -> Result<()> {
+    check_model(&r)?;
     if r.animate.animate.is_some() && r.features.len() != 2 {
         return Err(explore::cli::usage(format!(
             "--animate draws a classifier over two features, and --x names {}",
@@ -120,19 +224,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     for (_, path) in &outputs {
         explore::io::check_writable(path)?;
     }
-    let network = r.init_from.map(explore::train::load_layers).transpose()?;
-    let classifier = match (network, r.model) {
-        (Some(network), model) => given(&r, network, model)?,
-        (None, Some(ModelChoice::Mlp)) => Classifier::Mlp {
-            hidden: r.hidden.clone(),
-            activation: r.activation,
-            seed: r.seed,
-        },
-        (None, _) => Classifier::Linear {
-            weight: r.init.0,
-            bias: r.init.1,
-        },
-    };
+    let classifier = classifier_of(&r)?;
     if let Some(plot) = &r.common.plot {
         if plot.format == explore::plot::PlotFormat::Html {
             return Err(explore::cli::usage(
@@ -147,43 +239,20 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             )));
         }
     }
-    let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
-    let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
+    let Classes {
+        table,
+        data,
+        outputs,
+        what,
+        device,
+    } = classes(&r, &classifier)?;
     let note = |line: &str| {
         if !r.common.quiet {
             say(line);
         }
     };
-    let device = open_device(r.common)?;
-    if !table.classes_are_indices() {
-        let named: Vec<String> = table
-            .classes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c} = {i}"))
-            .collect();
-        note(&format!("classes: {}", named.join(", ")));
-    }
     let dtype = r.common.dtype.dtype();
     let d = table.features.len();
-    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
-    let units = match r.standardize {
-        true => Some(explore::train::Units::of(&x, &table.features)?),
-        false => None,
-    };
-    let data = Labelled {
-        x,
-        labels: table.labels.clone(),
-        features: table.features.clone(),
-        classes: table.classes.clone(),
-        units,
-    };
-    if let Some(path) = r.init_from {
-        note(&format!(
-            "starting from the parameters in {}",
-            path.display()
-        ));
-    }
     if !r.lr_given {
         r.settings.lr = r.settings.default_lr(f64::NAN);
         note(&format!(
@@ -192,32 +261,6 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             r.settings.kind.name()
         ));
     }
-    let mlp = |hidden: &[usize], activation: Activation| {
-        let sizes: Vec<String> = [d]
-            .iter()
-            .chain(hidden)
-            .chain([&outputs])
-            .map(usize::to_string)
-            .collect();
-        format!("mlp {} {}", sizes.join("-"), activation.name())
-    };
-    let what = match (&classifier, which) {
-        (
-            Classifier::Mlp {
-                hidden, activation, ..
-            },
-            _,
-        ) => mlp(hidden, *activation),
-        (Classifier::Given { layers, activation }, _) if layers.len() > 1 => {
-            let hidden: Vec<usize> = layers[..layers.len() - 1]
-                .iter()
-                .map(|l| l.outputs())
-                .collect();
-            mlp(&hidden, *activation)
-        }
-        (_, LossName::CrossEntropy) => "softmax regression".to_string(),
-        _ => "logistic regression".to_string(),
-    };
     let mut out = Stdout::new();
     let mut written = None;
     let columns = explore::train::columns(&classifier, outputs, &data);
@@ -253,6 +296,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             r.label,
             r.loss.label(),
         ),
+        &format!("{} lr {}", r.settings.kind.name(), human(r.settings.lr)),
     )
     .details(&serde_json::json!({
         "features": table.features,
@@ -453,58 +497,23 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     for (_, path) in &outputs {
         explore::io::check_writable(path)?;
     }
-    let network = r.init_from.map(explore::train::load_layers).transpose()?;
-    let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
+    let Plane {
+        table,
+        x,
+        y,
+        units,
+        start,
+        lambda,
+        device,
+    } = plane(&r)?;
     let note = |line: &str| {
         if !r.common.quiet {
             say(line);
         }
     };
-    let device = open_device(r.common)?;
     let d = table.features.len();
     let names: Vec<String> = table.features.iter().map(|f| format!("w.{f}")).collect();
     let dtype = r.common.dtype.dtype();
-    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
-    let y = Tensor::from_vec(table.y.clone(), table.len(), &device)?.to_dtype(dtype)?;
-    let units = match r.standardize {
-        true => Some(explore::train::Units::of(&x, &table.features)?),
-        false => None,
-    };
-    let start = match network {
-        Some(network) => {
-            let file = r
-                .init_from
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            match network.layers.as_slice() {
-                [layer] => {
-                    note(&format!("starting from the plane in {file}"));
-                    layer.clone()
-                }
-                layers => {
-                    return Err(explore::cli::usage(format!(
-                        "--init-from {file} holds a network of {} layers, not a plane",
-                        layers.len()
-                    )))
-                }
-            }
-        }
-        None => explore::train::Layer::every(1, d, r.init.0, r.init.1),
-    };
-    // MSE's curvature on the features as trained, scaled by the loss's (L1, which has none, is
-    // given MSE's).
-    let mse_curvature = match &units {
-        Some(u) => {
-            let standard: Vec<f64> = u
-                .apply(&x)?
-                .flatten_all()?
-                .to_dtype(DType::F64)?
-                .to_vec1()?;
-            model::max_curvature(&standard, d)
-        }
-        None => model::max_curvature(&table.x, d),
-    };
-    let lambda = mse_curvature * r.loss.curvature().unwrap_or(2.0) / 2.0;
     let bound = r.settings.stable_lr(lambda);
     if !r.lr_given {
         r.settings.lr = r.settings.default_lr(lambda);
@@ -552,6 +561,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             r.label,
             r.loss.label(),
         ),
+        &format!("{} lr {}", r.settings.kind.name(), human(r.settings.lr)),
     );
     let plane = |weights: &[f64], bias: f64| {
         let parts: Vec<String> = names
@@ -639,6 +649,328 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     save(r.save, &trained, Activation::default(), dtype, &note)
 }
 
+/// A plane's data and start, read and checked once: what `train` trains and `race` races.
+struct Plane {
+    table: table::Table,
+    x: Tensor,
+    y: Tensor,
+    units: Option<explore::train::Units>,
+    /// The layer `d → 1` every run starts from, in the data's units.
+    start: explore::train::Layer,
+    /// The loss's curvature on the features as trained: the stable rate's.
+    lambda: f64,
+    device: candle_core::Device,
+}
+
+fn plane(r: &Request<'_>) -> Result<Plane> {
+    let network = r.init_from.map(explore::train::load_layers).transpose()?;
+    let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
+    let device = open_device(r.common)?;
+    let d = table.features.len();
+    let dtype = r.common.dtype.dtype();
+    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
+    let y = Tensor::from_vec(table.y.clone(), table.len(), &device)?.to_dtype(dtype)?;
+    let units = match r.standardize {
+        true => Some(explore::train::Units::of(&x, &table.features)?),
+        false => None,
+    };
+    let start = match network {
+        Some(network) => {
+            let file = r
+                .init_from
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            match network.layers.as_slice() {
+                [layer] => {
+                    if !r.common.quiet {
+                        say(&format!("starting from the plane in {file}"));
+                    }
+                    layer.clone()
+                }
+                layers => {
+                    return Err(explore::cli::usage(format!(
+                        "--init-from {file} holds a network of {} layers, not a plane",
+                        layers.len()
+                    )))
+                }
+            }
+        }
+        None => explore::train::Layer::every(1, d, r.init.0, r.init.1),
+    };
+    // MSE's curvature on the features as trained, scaled by the loss's (L1, which has none, is
+    // given MSE's).
+    let mse_curvature = match &units {
+        Some(u) => {
+            let standard: Vec<f64> = u
+                .apply(&x)?
+                .flatten_all()?
+                .to_dtype(DType::F64)?
+                .to_vec1()?;
+            model::max_curvature(&standard, d)
+        }
+        None => model::max_curvature(&table.x, d),
+    };
+    Ok(Plane {
+        table,
+        x,
+        y,
+        units,
+        start,
+        lambda: mse_curvature * r.loss.curvature().unwrap_or(2.0) / 2.0,
+        device,
+    })
+}
+
+/// `race` on several features or on labels: each of `lanes` (its settings, and whether its rate
+/// was given) trains the same model from the same start on the same batches; the rows of every
+/// lane, labelled by its name, then a line a lane, and the losses on one axis with `--plot`.
+pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Result<()> {
+    if classify {
+        check_model(&r)?;
+    }
+    let outputs: Vec<_> = r
+        .common
+        .plot
+        .iter()
+        .map(|p| ("--plot", p.as_path()))
+        .collect();
+    explore::io::check_outputs(&outputs, &[("--data", r.data)])?;
+    for (_, path) in &outputs {
+        explore::io::check_writable(path)?;
+    }
+    let html = explore::plot::PlotFormat::Html;
+    if r.common.plot.as_ref().is_some_and(|p| p.format == html) {
+        return Err(explore::cli::usage(
+            "--plot: a race on several features or on labels is drawn as .png or .svg",
+        ));
+    }
+    let dtype = r.common.dtype.dtype();
+    let mut out = Stdout::new();
+    let mut written = None;
+    let mut lanes_done = Vec::with_capacity(lanes.len());
+    // Each lane's rate: the given one, or its optimizer's default on this data.
+    let rates = |lambda: f64| -> Vec<Settings> {
+        lanes
+            .iter()
+            .map(|&(mut s, given)| {
+                if !given {
+                    s.lr = s.default_lr(lambda);
+                }
+                s
+            })
+            .collect()
+    };
+    let optimum_loss = if classify {
+        let classifier = classifier_of(&r)?;
+        let c = classes(&r, &classifier)?;
+        let settings = rates(f64::NAN);
+        let names = explore::train::lane_names(&settings);
+        let header = ["epoch".to_string()]
+            .into_iter()
+            .chain(explore::train::columns(&classifier, c.outputs, &c.data))
+            .chain(["loss".to_string(), "accuracy".to_string()]);
+        let mut sink = Sink::labelled(&mut out, r.common.format, Some("optimizer"), header, dtype)?;
+        for (name, &settings) in names.iter().zip(&settings) {
+            let cut =
+                explore::train::Batches::new(c.table.len(), r.batch_size, r.shuffle, r.seed, 0);
+            let mut losses = Vec::new();
+            let fit = fit_classifier(
+                &c.data,
+                &classifier,
+                &r.loss,
+                settings,
+                (r.epochs, cut),
+                0,
+                |row| {
+                    losses.push((row.epoch as f64, row.loss));
+                    let mut values = vec![row.epoch as f64];
+                    values.extend(&row.params);
+                    values.extend([row.loss, row.accuracy]);
+                    stream_labelled(&mut sink, name, &values, &mut written)
+                },
+            )?;
+            if let Some(e) = written.take() {
+                return Err(stdout_error(e).into());
+            }
+            lanes_done.push(RaceLane {
+                lane: name.clone(),
+                optimizer: settings.kind.name(),
+                lr: settings.lr,
+                stable_below: None,
+                epochs_to_1pct: None,
+                final_loss: fit.last.as_ref().map(|l| l.loss),
+                accuracy: fit.last.as_ref().map(|l| l.accuracy),
+                diverged: fit.diverged.is_some(),
+                losses,
+            });
+        }
+        let what = format!(
+            "race of {} of {} on {} under {}",
+            c.what,
+            r.label,
+            c.table.features.join(", "),
+            r.loss.label()
+        );
+        let report = heading(&r, &c.table, &c.device, what, &names.join(", "));
+        finish_race(sink, report, &lanes_done, None)?;
+        None
+    } else {
+        let p = plane(&r)?;
+        let settings = rates(p.lambda);
+        let names = explore::train::lane_names(&settings);
+        let d = p.table.features.len();
+        let optimum_loss = (r.loss.which() == LossName::Mse)
+            .then(|| model::least_squares(&p.table.x, &p.table.y, d).loss);
+        let header = ["epoch".to_string()]
+            .into_iter()
+            .chain(p.table.features.iter().map(|f| format!("w.{f}")))
+            .chain(["bias".to_string(), "loss".to_string()]);
+        let mut sink = Sink::labelled(&mut out, r.common.format, Some("optimizer"), header, dtype)?;
+        // Within 1% of the optimum's loss (a millionth of y's mean square for an exact fit).
+        let target = optimum_loss.map(|l| {
+            let floor = p.table.y.iter().map(|y| y * y).sum::<f64>() / p.table.len() as f64;
+            1.01 * l + 1e-6 * floor
+        });
+        for (name, &settings) in names.iter().zip(&settings) {
+            let cut =
+                explore::train::Batches::new(p.table.len(), r.batch_size, r.shuffle, r.seed, 0);
+            let mut losses = Vec::new();
+            let mut within = None;
+            let fit = explore::train::fit_plane(
+                &p.x,
+                &p.y,
+                &r.loss,
+                settings,
+                (r.epochs, cut),
+                (&p.start, p.units.as_ref()),
+                |row| {
+                    losses.push((row.epoch as f64, row.loss));
+                    if within.is_none() && target.is_some_and(|t| row.loss <= t) {
+                        within = Some(row.epoch);
+                    }
+                    let mut values = vec![row.epoch as f64];
+                    values.extend(&row.params);
+                    values.push(row.loss);
+                    stream_labelled(&mut sink, name, &values, &mut written)
+                },
+            )?;
+            if let Some(e) = written.take() {
+                return Err(stdout_error(e).into());
+            }
+            lanes_done.push(RaceLane {
+                lane: name.clone(),
+                optimizer: settings.kind.name(),
+                lr: settings.lr,
+                stable_below: settings.stable_lr(p.lambda),
+                epochs_to_1pct: within,
+                final_loss: fit.last.as_ref().map(|l| l.loss),
+                accuracy: None,
+                diverged: fit.diverged.is_some(),
+                losses,
+            });
+        }
+        let what = format!(
+            "race on the plane of {} on {} under {}",
+            r.label,
+            p.table.features.join(", "),
+            r.loss.label()
+        );
+        let report = heading(&r, &p.table, &p.device, what, &names.join(", "));
+        finish_race(sink, report, &lanes_done, optimum_loss)?;
+        optimum_loss
+    };
+    out.flush().map_err(stdout_error)?;
+    if let Some(plot) = &r.common.plot {
+        let figure = explore::plot::LossHistory {
+            title: format!("race: the loss of each optimizer on {}", r.data.display()),
+            loss: r.loss.label(),
+            series: lanes_done
+                .iter()
+                .map(|l| explore::plot::Series {
+                    label: l.lane.clone(),
+                    losses: l.losses.clone(),
+                })
+                .collect(),
+            optimum_loss,
+            extent: None,
+        };
+        explore::plot::save(&figure, plot)?;
+        if !r.common.quiet {
+            say(&format!("wrote plot: {}", plot.as_path().display()));
+        }
+    }
+    let diverged: Vec<&str> = lanes_done
+        .iter()
+        .filter(|l| l.diverged)
+        .map(|l| l.lane.as_str())
+        .collect();
+    if !diverged.is_empty() {
+        return Err(explore::Error::Data {
+            at: "race".into(),
+            msg: format!(
+                "{} diverged (the loss grew without bound): give {} a smaller rate (NAME=LR)",
+                diverged.join(", "),
+                if diverged.len() == 1 { "it" } else { "them" }
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// One lane of a race on several features or on labels, in plain numbers.
+#[derive(serde::Serialize)]
+struct RaceLane {
+    lane: String,
+    optimizer: &'static str,
+    lr: f64,
+    stable_below: Option<f64>,
+    /// The first epoch within 1% of the closed-form optimum's loss (the plane under MSE).
+    epochs_to_1pct: Option<usize>,
+    final_loss: Option<f64>,
+    accuracy: Option<f64>,
+    diverged: bool,
+    #[serde(skip)]
+    losses: Vec<(f64, f64)>,
+}
+
+/// Ends the race's output: a line a lane, and the lanes in the JSON.
+fn finish_race(
+    sink: Sink<'_>,
+    mut report: Report,
+    lanes: &[RaceLane],
+    optimum_loss: Option<f64>,
+) -> Result<()> {
+    for lane in lanes {
+        let head = format!("{} (lr {})", lane.lane, human(lane.lr));
+        let text = match (lane.diverged, lane.final_loss) {
+            (true, _) => format!("{head}: diverged"),
+            (false, None) => format!("{head}: no finite loss"),
+            (false, Some(loss)) => {
+                let mut text = format!("{head}: loss {}", human(loss));
+                if let Some(a) = lane.accuracy {
+                    text.push_str(&format!(", accuracy {}", human(a)));
+                }
+                match (lane.epochs_to_1pct, optimum_loss) {
+                    (Some(e), _) => {
+                        text.push_str(&format!(", within 1% of the optimum at epoch {e}"))
+                    }
+                    (None, Some(_)) => text.push_str(", never within 1% of the optimum"),
+                    (None, None) => {}
+                }
+                text
+            }
+        };
+        report = report.summary(text);
+    }
+    if let Some(l) = optimum_loss {
+        report = report.summary(format!("closed-form optimum's loss {}", human(l)));
+    }
+    let report = report.details(&serde_json::json!({ "lanes": lanes }));
+    sink.finish(&report).map_err(stdout_error)?;
+    Ok(())
+}
+
 /// The device the run asked for, said on stderr (and why another, if it fell back).
 fn open_device(common: &Common) -> Result<candle_core::Device> {
     let (device, fallback) = explore::device::select_why(common.device)?;
@@ -658,14 +990,13 @@ fn heading(
     table: &table::Table,
     device: &candle_core::Device,
     what: String,
+    how: &str,
 ) -> Report {
     let dtype = r.common.dtype.dtype();
     Report::new(Vec::<String>::new(), Vec::new(), dtype)
         .title(format!(
-            "{what}: {}, {} lr {}, {}, {}",
+            "{what}: {}, {how}, {}, {}",
             table.source,
-            r.settings.kind.name(),
-            human(r.settings.lr),
             count(r.epochs, "epoch"),
             dtype.as_str()
         ))
@@ -678,6 +1009,23 @@ fn heading(
             method: None,
         })
         .elsewhere("--format csv or --format json has every one")
+}
+
+/// Writes a row labelled `label` to `sink`; a failed write is kept in `failed` and stops the
+/// run.
+fn stream_labelled(
+    sink: &mut Sink<'_>,
+    label: &str,
+    values: &[f64],
+    failed: &mut Option<std::io::Error>,
+) -> ControlFlow<()> {
+    match sink.row_labelled(label, values) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            *failed = Some(e);
+            ControlFlow::Break(())
+        }
+    }
 }
 
 /// Writes a row to `sink`; a failed write is kept in `failed` and stops the run.

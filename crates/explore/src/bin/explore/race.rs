@@ -13,7 +13,8 @@ use explore::train::Race;
 
 use explore::cli::AnimateArgs;
 
-use crate::common::{Common, DataArgs, HyperArgs, Run};
+use crate::classify::{self, ModelChoice};
+use crate::common::{Common, DataArgs, HyperArgs, MlpArgs, Run};
 use crate::train::FitArgs;
 use explore::cli::LossArgs;
 use explore::objective::Objective;
@@ -38,6 +39,12 @@ pub struct Args {
     fit: FitArgs,
     #[command(flatten)]
     loss: LossArgs,
+    /// The model: the line (the default, one feature), or on labelled data (--x f1,f2 --y
+    /// label) logistic or softmax regression, or an MLP, as `explore train` has it.
+    #[arg(long, value_enum)]
+    model: Option<ModelChoice>,
+    #[command(flatten)]
+    mlp: MlpArgs,
     #[command(flatten)]
     animate: AnimateArgs,
     #[command(flatten)]
@@ -73,6 +80,27 @@ pub fn run(args: Args) -> Result<()> {
             kind.name()
         )));
     }
+    let features = classify::features(&args.data.x_column);
+    classify::check_features(&features)?;
+    let loss_name = match classify::default_loss(args.model) {
+        Some(name) if !explore::cli::given("loss") => name,
+        _ => args.loss.loss,
+    };
+    let classifying = classify::classifies(args.model, loss_name, features.len() > 1);
+    if classifying || features.len() > 1 {
+        return several(&args, loss_name, classifying);
+    }
+    if args.model == Some(ModelChoice::Mlp) {
+        return Err(explore::cli::usage(
+            "--model mlp is a classifier here: give --loss bce-logits or cross-entropy on \
+             labelled data",
+        ));
+    }
+    let mlp_why = "it shapes the MLP of --model mlp";
+    explore::cli::refuse_unused(&[
+        ("hidden", "--hidden", false, mlp_why),
+        ("activation", "--activation", false, mlp_why),
+    ])?;
     let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
     let uses = [
         args.data.uses().to_vec(),
@@ -182,4 +210,93 @@ pub fn run(args: Args) -> Result<()> {
         Some(diverged) => Err(diverged.into()),
         None => Ok(()),
     }
+}
+
+/// The race on several features (the plane) or on labels (a classifier).
+fn several(args: &Args, name: loss::LossName, classifying: bool) -> Result<()> {
+    let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
+    let mlp = args.model == Some(ModelChoice::Mlp);
+    let mlp_why = "it shapes the MLP of --model mlp";
+    let shuffled = explore::cli::given("batch_size") && !explore::cli::given("no_shuffle");
+    let shuffling: Vec<_> = args
+        .fit
+        .uses()
+        .into_iter()
+        .filter(|(id, ..)| *id != "seed")
+        .collect();
+    explore::cli::refuse_unused(&shuffling)?;
+    explore::cli::refuse_unused(&args.hyper.uses(&kinds, args.fit.trains()))?;
+    explore::cli::refuse_unused(&[
+        (
+            "points",
+            "--point",
+            false,
+            "a race on several features reads --data",
+        ),
+        (
+            "no_bias",
+            "--no-bias",
+            false,
+            "a plane or a classifier learns its biases",
+        ),
+        (
+            "animate",
+            "--animate",
+            false,
+            "a race on several features is drawn with --plot",
+        ),
+        ("hidden", "--hidden", mlp, mlp_why),
+        ("activation", "--activation", mlp, mlp_why),
+        (
+            "seed",
+            "--seed",
+            mlp || shuffled,
+            "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
+        ),
+        (
+            "init_weight",
+            "--init-weight",
+            !mlp,
+            "an MLP starts from --seed",
+        ),
+        (
+            "init_bias",
+            "--init-bias",
+            !mlp,
+            "an MLP starts from --seed",
+        ),
+    ])?;
+    let Some(data) = args.data.data.as_deref() else {
+        return Err(explore::cli::usage(
+            "a race on several features or on labels reads --data FILE",
+        ));
+    };
+    let dtype = args.common.dtype.dtype();
+    let loss = match classifying {
+        true => args.loss.for_classes(name, dtype)?,
+        false => args.loss.loss(dtype)?,
+    };
+    let lanes = args
+        .optimizers
+        .iter()
+        .map(|&(kind, lr)| {
+            args.hyper.fit(lr, dtype)?;
+            let mut settings = args.hyper.settings(kind, 0.0, false)?;
+            settings.lr = lr.unwrap_or(0.0);
+            Ok((settings, lr.is_some()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let label = match classifying {
+        true => classify::label(&args.data.y_column, explore::cli::given("y_column")),
+        false => args.data.y_column.clone(),
+    };
+    let request = crate::train::features_request(
+        (&args.data, &args.fit, &args.mlp),
+        args.model,
+        data,
+        label,
+        (loss, lanes[0].0),
+        (&args.animate, &args.common),
+    );
+    classify::race(request, lanes, classifying)
 }

@@ -564,26 +564,49 @@ fn request<'a>(
     loss: loss::AnyLoss,
     settings: explore::optim::Settings,
 ) -> classify::Request<'a> {
+    let mut request = features_request(
+        (&args.data, &args.fit, &args.mlp),
+        args.model,
+        data,
+        label,
+        (loss, settings),
+        (&args.animate, &args.common),
+    );
+    request.lr_given = args.optim.lr.is_some();
+    request.save = args.save.as_deref();
+    request
+}
+
+/// The request of `train` or `race` on several features or labels, from their shared flags;
+/// the rate counts as not given, and nothing is saved.
+pub fn features_request<'a>(
+    (data_args, fit, mlp): (&'a DataArgs, &'a FitArgs, &'a MlpArgs),
+    model: Option<ModelChoice>,
+    data: &'a Path,
+    label: String,
+    (loss, settings): (loss::AnyLoss, explore::optim::Settings),
+    (animate, common): (&'a AnimateArgs, &'a Common),
+) -> classify::Request<'a> {
     classify::Request {
         data,
-        features: classify::features(&args.data.x_column),
+        features: classify::features(&data_args.x_column),
         label,
-        delimiter: args.data.delimiter,
-        model: args.model,
-        hidden: args.mlp.sizes(),
-        activation: args.mlp.activation,
-        seed: args.fit.seed,
+        delimiter: data_args.delimiter,
+        model,
+        hidden: mlp.sizes(),
+        activation: mlp.activation,
+        seed: fit.seed,
         loss,
         settings,
-        lr_given: args.optim.lr.is_some(),
-        epochs: args.fit.epochs as usize,
-        batch_size: args.fit.batch_size.map(|b| b as usize),
-        shuffle: !args.fit.no_shuffle,
-        init: (args.fit.init_weight, args.fit.init_bias),
-        standardize: args.fit.standardize,
-        init_from: args.fit.init_from.as_deref(),
-        save: args.save.as_deref(),
-        animate: &args.animate,
-        common: &args.common,
+        lr_given: false,
+        epochs: fit.epochs as usize,
+        batch_size: fit.batch_size.map(|b| b as usize),
+        shuffle: !fit.no_shuffle,
+        init: (fit.init_weight, fit.init_bias),
+        standardize: fit.standardize,
+        init_from: fit.init_from.as_deref(),
+        save: None,
+        animate,
+        common,
     }
 }
