@@ -126,6 +126,68 @@ fn the_page_works_in_a_real_browser() {
     assert!(summary.colours > 200, "the page looks blank: {summary:?}");
 }
 
+/// A classifier's page: the slider moves through the kept epochs, each frame's loss and accuracy
+/// those of `train`'s row at that epoch, and the page is a picture.
+#[test]
+#[ignore = "needs Chromium: .ci/run installs it and runs this test"]
+fn a_classifiers_page_moves_through_its_epochs() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("moons.html");
+    let csv = ok(&[
+        "train",
+        "--data",
+        "data/moons.csv",
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--loss",
+        "bce-logits",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.03",
+        "--epochs",
+        "78",
+        "--plot",
+        page.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    // 40 frames over epochs 0..=78: frame k is epoch 2k.
+    for (frame, epoch) in [(0, 0), (10, 20), (39, 78)] {
+        let (st, log) = state(&page, frame);
+        assert_eq!(st["frame"], frame);
+        assert_eq!(st["epoch"].as_f64(), Some(epoch as f64), "{st}");
+        let row = &rows[epoch];
+        assert!(
+            (st["loss"].as_f64().unwrap() - row[1]).abs() <= 1e-6 * row[1],
+            "{st} vs {row:?}"
+        );
+        assert_eq!(st["accuracy"].as_f64(), Some(row[2]), "{st}");
+        for line in log.lines().filter(|l| l.contains("CONSOLE")) {
+            assert!(!line.contains("Uncaught"), "console: {line}");
+        }
+    }
+    let shot = dir.path().join("shot.png");
+    let url = format!("file://{}#frame=20", page.display());
+    browse(
+        &url,
+        &[
+            "--window-size=1400,1000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let summary = inspect_png(&shot).unwrap();
+    assert!(summary.colours > 200, "the page looks blank: {summary:?}");
+}
+
 #[test]
 #[ignore = "needs Chromium: .ci/run installs it and runs this test"]
 fn every_command_writes_a_page_that_loads_without_error() {

@@ -432,3 +432,108 @@ fn an_animation_keeps_the_map_at_evenly_spread_epochs() {
     .unwrap();
     assert!(fit.frames.is_empty() && fit.map.is_none());
 }
+
+/// Standard base64 back to bytes (the page's pictures are PNG data URLs).
+fn unbase64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextets: Vec<u32> = text
+        .bytes()
+        .filter(|&b| b != b'=')
+        .map(|b| ALPHABET.iter().position(|&a| a == b).unwrap() as u32)
+        .collect();
+    let mut out = Vec::new();
+    for chunk in sextets.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (k, &s)| n | s << (18 - 6 * k));
+        for k in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * k)) as u8);
+        }
+    }
+    out
+}
+
+/// The page of a classifier: a frame a kept epoch with its row, its map as a picture shaded as
+/// the PNG is (a pixel a grid point, the first row the top), its boundary, and every epoch's
+/// loss and accuracy.
+#[test]
+fn the_page_keeps_each_frames_map_as_a_picture() {
+    let data = labelled(
+        &[
+            [0.5, 1.0],
+            [1.5, -0.5],
+            [-1.0, 0.3],
+            [2.0, 1.5],
+            [-0.5, -1.2],
+        ],
+        &[1, 1, 0, 1, 0],
+        2,
+    );
+    let fit = fit_classifier(
+        &data,
+        &Classifier::Linear {
+            weight: 0.1,
+            bias: 0.0,
+        },
+        &LossName::BceLogits.with(&Params::default()).unwrap(),
+        Settings::new(Algorithm::Sgd, 0.5),
+        (20, full(&data)),
+        5,
+        |_| ControlFlow::Continue(()),
+    )
+    .unwrap();
+    let points = vec![(0.5, 1.0, 1), (-1.0, 0.3, 0)];
+    let figure = explore::plot::ClassFigure::of(
+        &fit,
+        points,
+        &data.classes,
+        ("x1", "x2"),
+        "logistic".into(),
+        "BCE with logits".into(),
+    );
+    let page = figure.page(&fit.frames).unwrap();
+    let epochs: Vec<f64> = page.frames.iter().map(|f| f.epoch).collect();
+    assert_eq!(epochs, [0.0, 5.0, 10.0, 15.0, 20.0]);
+    assert_eq!(page.epoch.len(), 21);
+    assert_eq!(page.losses[20], fit.last.as_ref().unwrap().loss);
+    assert_eq!(page.classes[1].x, [0.5]);
+    assert_eq!(page.classes[1].colour, "#b2182b");
+    // Frame 0 is the start, w = (0.1, 0.1), b = 0: at grid point (i, j) class 1's probability is
+    // σ(0.1·x1 + 0.1·x2), shaded red through white (0.5) to blue as the PNG is.
+    let map = &fit.frames[0].map;
+    let png = unbase64(
+        page.frames[0]
+            .image
+            .strip_prefix("data:image/png;base64,")
+            .unwrap(),
+    );
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut rgb).unwrap();
+    let (nx, ny) = (map.xs.len(), map.ys.len());
+    assert_eq!((info.width as usize, info.height as usize), (nx, ny));
+    for (i, j) in [(0, 0), (7, 90), (120, 120), (60, 3)] {
+        let q = 1.0 / (1.0 + (-(0.1 * map.xs[i] + 0.1 * map.ys[j])).exp());
+        let (colour, t) = match q >= 0.5 {
+            true => ([178.0, 24.0, 43.0], 0.9 * (2.0 * q - 1.0)),
+            false => ([33.0, 102.0, 172.0], 0.9 * (1.0 - 2.0 * q)),
+        };
+        let want: Vec<u8> = colour
+            .iter()
+            .map(|v: &f64| (255.0 - (255.0 - v) * t).round() as u8)
+            .collect();
+        let at = ((ny - 1 - j) * nx + i) * 3;
+        assert_eq!(rgb[at..at + 3], want[..], "grid point ({i}, {j})");
+    }
+    // The boundary σ = 0.5 is the line x1 + x2 = 0: its segments' ends lie on it.
+    let xs = &page.frames[0].boundary_x;
+    let ys = &page.frames[0].boundary_y;
+    assert!(xs.len() > 30 && xs.len() % 3 == 0);
+    for (x, y) in xs.iter().zip(ys).filter_map(|(x, y)| x.zip(*y)) {
+        // Linear interpolation of 2σ − 1 along a cell edge: exact to the curve's bend.
+        assert!((x + y).abs() < 1e-6, "({x}, {y})");
+    }
+}

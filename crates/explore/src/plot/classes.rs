@@ -14,7 +14,7 @@ use crate::number::human;
 use crate::train::{ClassFit, ClassFrame, ClassMap};
 
 /// The two classes' colours (blue and red, as the diverging map), and more for more classes.
-const PALETTE: [RGBColor; 6] = [
+pub(super) const PALETTE: [RGBColor; 6] = [
     RGBColor(33, 102, 172),
     RGBColor(178, 24, 43),
     RGBColor(27, 158, 119),
@@ -23,7 +23,7 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(102, 102, 102),
 ];
 
-fn colour(class: usize) -> RGBColor {
+pub(super) fn colour(class: usize) -> RGBColor {
     PALETTE[class % PALETTE.len()]
 }
 
@@ -31,6 +31,59 @@ fn colour(class: usize) -> RGBColor {
 fn tint(c: RGBColor, t: f64) -> RGBColor {
     let mix = |v: u8| (255.0 - (255.0 - f64::from(v)) * t.clamp(0.0, 1.0)).round() as u8;
     RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// The colour of a point of the map whose classes have the probabilities `p`: for two classes
+/// blue at 0, white at 0.5, red at 1 (how sure of which class); for more, the likeliest class's
+/// colour, paler the less sure.
+pub(super) fn shade(p: &[f64]) -> RGBColor {
+    if p.len() == 2 {
+        let q = p[1];
+        return if q >= 0.5 {
+            tint(colour(1), 0.9 * (2.0 * q - 1.0))
+        } else {
+            tint(colour(0), 0.9 * (1.0 - 2.0 * q))
+        };
+    }
+    let (best, top) =
+        p.iter().enumerate().fold(
+            (0, f64::NEG_INFINITY),
+            |b, (c, &v)| {
+                if v > b.1 {
+                    (c, v)
+                } else {
+                    b
+                }
+            },
+        );
+    let floor = 1.0 / p.len() as f64;
+    tint(colour(best), 0.15 + 0.55 * (top - floor) / (1.0 - floor))
+}
+
+/// The boundary of the map as segments: where one class's probability passes the largest
+/// other's.
+pub(super) fn boundary(m: &ClassMap) -> Vec<[(f64, f64); 2]> {
+    let mut lines = Vec::new();
+    for c in 0..m.classes {
+        let margin: Vec<f64> = m
+            .probabilities
+            .chunks(m.classes)
+            .map(|p| {
+                let other = p
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k != c)
+                    .fold(f64::NEG_INFINITY, |a, (_, &v)| a.max(v));
+                p[c] - other
+            })
+            .collect();
+        lines.extend(segments(&m.xs, &m.ys, &margin, 0.0));
+        // Two classes have one boundary, the same from either side.
+        if m.classes == 2 {
+            break;
+        }
+    }
+    lines
 }
 
 /// The points and the map on the left; the loss above the accuracy on the right.
@@ -167,56 +220,18 @@ impl ClassFigure {
             let cells = (0..nx).flat_map(|i| (0..ny).map(move |j| (i, j)));
             chart
                 .draw_series(cells.map(|(i, j)| {
-                    let p = &m.probabilities[(i * ny + j) * m.classes..][..m.classes];
-                    let fill = if m.classes == 2 {
-                        // Blue at 0, white at 0.5, red at 1: how sure of which class.
-                        let q = p[1];
-                        if q >= 0.5 {
-                            tint(colour(1), 0.9 * (2.0 * q - 1.0))
-                        } else {
-                            tint(colour(0), 0.9 * (1.0 - 2.0 * q))
-                        }
-                    } else {
-                        let (best, top) =
-                            p.iter()
-                                .enumerate()
-                                .fold(
-                                    (0, f64::NEG_INFINITY),
-                                    |b, (c, &v)| if v > b.1 { (c, v) } else { b },
-                                );
-                        let floor = 1.0 / m.classes as f64;
-                        tint(colour(best), 0.15 + 0.55 * (top - floor) / (1.0 - floor))
-                    };
+                    let fill = shade(&m.probabilities[(i * ny + j) * m.classes..][..m.classes]);
                     let ((x0, x1), (y0, y1)) = (half(&m.xs, i), half(&m.ys, j));
                     Rectangle::new([(x0, y0), (x1, y1)], fill.filled())
                 }))
                 .map_err(msg)?;
-            // The boundary: where one class's probability passes the largest other's.
-            for c in 0..m.classes {
-                let margin: Vec<f64> = m
-                    .probabilities
-                    .chunks(m.classes)
-                    .map(|p| {
-                        let other = p
-                            .iter()
-                            .enumerate()
-                            .filter(|(k, _)| *k != c)
-                            .fold(f64::NEG_INFINITY, |a, (_, &v)| a.max(v));
-                        p[c] - other
-                    })
-                    .collect();
-                let lines = segments(&m.xs, &m.ys, &margin, 0.0);
-                chart
-                    .draw_series(
-                        lines
-                            .into_iter()
-                            .map(|[a, b]| PathElement::new(vec![a, b], BLACK.stroke_width(2))),
-                    )
-                    .map_err(msg)?;
-                if m.classes == 2 {
-                    break;
-                }
-            }
+            chart
+                .draw_series(
+                    boundary(m)
+                        .into_iter()
+                        .map(|[a, b]| PathElement::new(vec![a, b], BLACK.stroke_width(2))),
+                )
+                .map_err(msg)?;
         }
         let mut legend = Vec::new();
         for (class, name) in self.classes.iter().enumerate() {

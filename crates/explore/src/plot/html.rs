@@ -232,29 +232,7 @@ impl Page {
 
 /// Writes `page` as one self-contained HTML file, atomically.
 pub fn save_html(page: &Page, path: &std::path::Path) -> Result<()> {
-    // JSON cannot end the script element early once every `</` is `<\/`.
-    let data = serde_json::to_string(page)
-        .map_err(|e| crate::Error::Plot(e.to_string()))?
-        .replace("</", "<\\/");
-    let title = html_escape(&page.title);
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-  body {{ font-family: sans-serif; margin: 12px; }}
-  #controls {{ margin: 8px 0; display: flex; gap: 12px; align-items: center; }}
-  #frame {{ flex: 1; }}
-  .row {{ display: flex; flex-wrap: wrap; gap: 8px; }}
-  #surface, #map {{ width: 820px; height: 600px; }}
-  #history, #data {{ width: 520px; height: 380px; }}
-  #state {{ display: none; }}
-</style>
-</head>
-<body>
-<div id="controls">
+    let body = r#"<div id="controls">
   <button id="play">play</button>
   <input id="frame" type="range" min="0" max="0" value="0" step="1">
   <span id="label"></span>
@@ -267,11 +245,47 @@ pub fn save_html(page: &Page, path: &std::path::Path) -> Result<()> {
     <div id="history"></div>
     <div id="data"></div>
   </div>
-</div>
+</div>"#;
+    let style = "#surface, #map { width: 820px; height: 600px; }\n  \
+                 #history, #data { width: 520px; height: 380px; }";
+    write_page(&page.title, (style, body), page, SCRIPT, path)
+}
+
+/// Writes a page: `title`, the `style` and `body` of its views, the vendored Plotly, `data` as
+/// JSON and the `script` that draws it from there; one file that loads nothing, atomically.
+pub(super) fn write_page(
+    title: &str,
+    (style, body): (&str, &str),
+    data: &impl Serialize,
+    script: &str,
+    path: &std::path::Path,
+) -> Result<()> {
+    // JSON cannot end the script element early once every `</` is `<\/`.
+    let data = serde_json::to_string(data)
+        .map_err(|e| crate::Error::Plot(e.to_string()))?
+        .replace("</", "<\\/");
+    let title = html_escape(title);
+    let html = format!(
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+  body {{ font-family: sans-serif; margin: 12px; }}
+  #controls {{ margin: 8px 0; display: flex; gap: 12px; align-items: center; }}
+  #frame {{ flex: 1; }}
+  .row {{ display: flex; flex-wrap: wrap; gap: 8px; }}
+  {style}
+  #state {{ display: none; }}
+</style>
+</head>
+<body>
+{body}
 <pre id="state"></pre>
 <script>{PLOTLY}</script>
 <script type="application/json" id="slope-data">{data}</script>
-<script>{SCRIPT}</script>
+<script>{script}</script>
 </body>
 </html>
 "#

@@ -5,6 +5,7 @@
 //! need no system font libraries.
 
 mod animation;
+mod class_page;
 mod classes;
 mod compare;
 pub mod contour;
@@ -19,6 +20,7 @@ mod surface3d;
 mod train;
 
 pub use animation::{save_gif, Frame, GifPath};
+pub use class_page::{save_class_page, ClassPage, PageClass, PageFrame};
 pub use classes::ClassFigure;
 pub use compare::CompareFigure;
 pub use curve::LossCurve;

@@ -225,12 +225,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         explore::io::check_writable(path)?;
     }
     let classifier = classifier_of(&r)?;
-    if let Some(plot) = &r.common.plot {
-        if plot.format == explore::plot::PlotFormat::Html {
-            return Err(explore::cli::usage(
-                "--plot: a classifier is drawn as .png or .svg; its page comes with the playground",
-            ));
-        }
+    if r.common.plot.is_some() {
         if r.features.len() != 2 {
             return Err(explore::cli::usage(format!(
                 "--plot draws a classifier over two features, and --x names {}; the projection \
@@ -275,7 +270,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         &r.loss,
         r.settings,
         (r.epochs, cut),
-        r.animate.frames(),
+        frames(&r),
         |row| {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
@@ -360,7 +355,13 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             r.loss.label(),
         );
         if let Some(plot) = &r.common.plot {
-            explore::plot::save(&figure, plot)?;
+            match plot.format {
+                explore::plot::PlotFormat::Html => {
+                    let page = figure.page(&fit.frames)?;
+                    explore::plot::save_class_page(&page, plot.as_path())?;
+                }
+                _ => explore::plot::save(&figure, plot)?,
+            }
             note(&format!("wrote plot: {}", plot.as_path().display()));
         }
         if let Some(path) = r
@@ -385,6 +386,23 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     };
     save(r.save, &fit.trained, activation, dtype, &note)
 }
+
+/// The maps a run keeps for its pictures: the animation's frames, or the page's.
+fn frames(r: &Request<'_>) -> usize {
+    let page = r
+        .common
+        .plot
+        .as_ref()
+        .is_some_and(|p| p.format == explore::plot::PlotFormat::Html);
+    match (r.animate.animate.is_some(), page) {
+        (true, _) => r.animate.frames(),
+        (false, true) => PAGE_FRAMES,
+        (false, false) => 0,
+    }
+}
+
+/// The epochs a classifier's page keeps a map of, evenly spread over the run.
+const PAGE_FRAMES: usize = 40;
 
 /// Saves `layers` to `path` when asked, and says so.
 fn save(

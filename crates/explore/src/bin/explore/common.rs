@@ -138,7 +138,8 @@ pub struct Common {
     pub format: Format,
     /// Also draw a plot to this file: .png or .svg, or .html for an interactive page (a 3-D
     /// surface and a heat map, the path with an epoch slider, the data with the current line;
-    /// one self-contained file that works offline).
+    /// for a classifier the map and its boundary by epoch; one self-contained file that works
+    /// offline).
     #[arg(long, value_name = "FILE.png|FILE.svg|FILE.html")]
     pub plot: Option<PlotPath>,
     /// No progress bar and no notes on stderr; errors are still printed.

@@ -1,0 +1,193 @@
+//! The interactive page of a classifier on two features (`--plot FILE.html`): the map of the
+//! model's classes at each kept epoch (a picture each, shaded as the PNG's), its boundary, the
+//! points by class, and the loss and the accuracy per epoch, moved together by an epoch slider
+//! with play and pause. One self-contained file, as every page here.
+
+use plotters::style::RGBColor;
+use serde::Serialize;
+
+use super::classes::{boundary, colour, shade};
+use super::html::write_page;
+use super::{encode_png, ClassFigure};
+use crate::train::{ClassFrame, ClassMap};
+use crate::Result;
+
+/// Our script for the page.
+const SCRIPT: &str = include_str!("../../assets/classes.js");
+
+/// Everything the page shows, as its script reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassPage {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// The loss's name, for its panel: `BCE with logits`.
+    pub loss: String,
+    /// `[x_lo, x_hi, y_lo, y_hi]`: where the maps lie.
+    pub extent: [f64; 4],
+    pub frames: Vec<PageFrame>,
+    pub classes: Vec<PageClass>,
+    pub epoch: Vec<f64>,
+    pub losses: Vec<f64>,
+    pub accuracy: Vec<f64>,
+}
+
+/// One kept epoch: its row, its map as a PNG data URL, and its boundary as line segments
+/// (`x`, `y` with a gap, `null`, after each).
+#[derive(Debug, Clone, Serialize)]
+pub struct PageFrame {
+    pub epoch: f64,
+    pub loss: f64,
+    pub accuracy: f64,
+    pub image: String,
+    pub boundary_x: Vec<Option<f64>>,
+    pub boundary_y: Vec<Option<f64>>,
+}
+
+/// A class's points and colour.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageClass {
+    pub name: String,
+    pub colour: String,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl ClassFigure {
+    /// The page of the run this figure draws, its maps at `frames` (at least the end's).
+    pub fn page(&self, frames: &[ClassFrame]) -> Result<ClassPage> {
+        let losses = &self.loss.series[0].losses;
+        let mut kept: Vec<PageFrame> = frames
+            .iter()
+            .map(|f| frame(f.row.epoch as f64, f.row.loss, f.row.accuracy, &f.map))
+            .collect::<Result<_>>()?;
+        if kept.is_empty() {
+            if let (Some(map), Some(&(epoch, loss)), Some(&(_, accuracy))) =
+                (&self.map, losses.last(), self.accuracy.last())
+            {
+                kept.push(frame(epoch, loss, accuracy, map)?);
+            }
+        }
+        let extent = match frames.first().map(|f| &f.map).or(self.map.as_ref()) {
+            Some(m) => [m.xs[0], m.xs[m.xs.len() - 1], m.ys[0], m.ys[m.ys.len() - 1]],
+            None => [0.0, 1.0, 0.0, 1.0],
+        };
+        let classes = self
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(c, name)| {
+                let (x, y) = self
+                    .points
+                    .iter()
+                    .filter(|p| p.2 == c)
+                    .map(|p| (p.0, p.1))
+                    .unzip();
+                let RGBColor(r, g, b) = colour(c);
+                PageClass {
+                    name: format!("class {name}"),
+                    colour: format!("#{r:02x}{g:02x}{b:02x}"),
+                    x,
+                    y,
+                }
+            })
+            .collect();
+        Ok(ClassPage {
+            title: self.title.clone(),
+            x_label: self.features.0.clone(),
+            y_label: self.features.1.clone(),
+            loss: self.loss.title.trim_end_matches(" per epoch").to_string(),
+            extent,
+            frames: kept,
+            classes,
+            epoch: losses.iter().map(|p| p.0).collect(),
+            losses: losses.iter().map(|p| p.1).collect(),
+            accuracy: self.accuracy.iter().map(|p| p.1).collect(),
+        })
+    }
+}
+
+/// A kept epoch: the map as a picture, a pixel a grid point, the first row the top.
+fn frame(epoch: f64, loss: f64, accuracy: f64, map: &ClassMap) -> Result<PageFrame> {
+    let (nx, ny) = (map.xs.len(), map.ys.len());
+    let mut rgb = Vec::with_capacity(nx * ny * 3);
+    for j in (0..ny).rev() {
+        for i in 0..nx {
+            let RGBColor(r, g, b) =
+                shade(&map.probabilities[(i * ny + j) * map.classes..][..map.classes]);
+            rgb.extend([r, g, b]);
+        }
+    }
+    let png = encode_png(&rgb, nx as u32, ny as u32)?;
+    let (mut boundary_x, mut boundary_y) = (Vec::new(), Vec::new());
+    for [a, b] in boundary(map) {
+        boundary_x.extend([Some(a.0), Some(b.0), None]);
+        boundary_y.extend([Some(a.1), Some(b.1), None]);
+    }
+    Ok(PageFrame {
+        epoch,
+        loss,
+        accuracy,
+        image: format!("data:image/png;base64,{}", base64(&png)),
+        boundary_x,
+        boundary_y,
+    })
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (k, &b)| n | u32::from(b) << (16 - 8 * k));
+        for k in 0..4 {
+            out.push(match k <= chunk.len() {
+                true => char::from(ALPHABET[(n >> (18 - 6 * k)) as usize & 63]),
+                false => '=',
+            });
+        }
+    }
+    out
+}
+
+/// Writes the classifier's `page` as one self-contained HTML file, atomically.
+pub fn save_class_page(page: &ClassPage, path: &std::path::Path) -> Result<()> {
+    let body = r#"<div id="controls">
+  <button id="play">play</button>
+  <input id="frame" type="range" min="0" max="0" value="0" step="1">
+  <span id="label"></span>
+</div>
+<div class="row">
+  <div id="map"></div>
+  <div>
+    <div id="loss"></div>
+    <div id="accuracy"></div>
+  </div>
+</div>"#;
+    let style = "#map { width: 720px; height: 640px; }\n  \
+                 #loss, #accuracy { width: 560px; height: 320px; }";
+    write_page(&page.title, (style, body), page, SCRIPT, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_is_rfc_4648s() {
+        for (text, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(text.as_bytes()), want);
+        }
+    }
+}
