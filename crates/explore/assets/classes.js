@@ -8,7 +8,7 @@
   const config = { displaylogo: false, responsive: true };
   const frames = page.frames;
   const [x0, x1, y0, y1] = page.extent;
-  const picture = (f) => [{
+  const picture = (f) => !f.image ? [] : [{
     source: f.image, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0,
     sizing: "stretch", layer: "below",
   }];
@@ -24,7 +24,7 @@
     hovertemplate: `${c.name}<br>${page.x_label} %{x}<br>${page.y_label} %{y}<extra></extra>`,
   }));
   Plotly.newPlot("map", map, {
-    title: { text: page.title }, images: picture(frames[0]), legend: { orientation: "h", y: -0.12 },
+    title: { text: page.title, font: { size: 14 } }, images: picture(frames[0]), legend: { orientation: "h", y: -0.12 },
     xaxis: { title: { text: page.x_label }, range: [x0, x1], showgrid: false, zeroline: false },
     yaxis: { title: { text: page.y_label }, range: [y0, y1], showgrid: false, zeroline: false },
   }, config);

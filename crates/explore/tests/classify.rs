@@ -505,6 +505,8 @@ fn the_page_keeps_each_frames_map_as_a_picture() {
     let png = unbase64(
         page.frames[0]
             .image
+            .as_deref()
+            .unwrap()
             .strip_prefix("data:image/png;base64,")
             .unwrap(),
     );

@@ -540,3 +540,45 @@ fn a_race_on_several_features_runs_each_lane_as_train_does() {
     assert!(lanes[1]["epochs_to_1pct"].is_null());
     assert_eq!(lanes[1]["diverged"], false);
 }
+
+/// More than two features are drawn on their first two principal components: the PNG, and the
+/// page whose frames walk the run's rows without a map.
+#[test]
+fn more_than_two_features_are_drawn_on_their_principal_components() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "a,b,c,label\n0.5,1.0,-2.0,1\n1.5,-0.5,0.3,1\n-1.0,0.3,1.1,0\n2.0,1.5,-0.7,1\n\
+                -0.5,-1.2,0.4,0\n0.2,0.1,2.2,0\n1.1,0.9,-1.5,1\n-1.5,0.8,0.9,0\n";
+    let data = write(dir.path(), "three.csv", text);
+    let png = dir.path().join("three.png");
+    let html = dir.path().join("three.html");
+    for plot in [&png, &html] {
+        let out = explore(&[
+            "train",
+            "--data",
+            &data,
+            "--x",
+            "a,b,c",
+            "--model",
+            "logistic",
+            "--epochs",
+            "50",
+            "--lr",
+            "0.5",
+            "--plot",
+            plot.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("wrote plot"), "{}", stderr(&out));
+    }
+    let summary = explore::plot::inspect_png(&png).unwrap();
+    assert!(summary.colours > 50, "{summary:?}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    let start = page.find("id=\"slope-data\">").unwrap() + 16;
+    let end = start + page[start..].find("</script>").unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert!(doc["x_label"].as_str().unwrap().starts_with("PC1 ("));
+    let frames = doc["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 40);
+    assert!(frames.iter().all(|f| f["image"].is_null()));
+    assert_eq!(frames[39]["epoch"], 50.0);
+}

@@ -141,7 +141,7 @@ pub fn max_curvature(x: &[f64], d: usize) -> f64 {
 
 /// The eigenvalues and eigenvectors (columns of a row-major `d × d` matrix) of the symmetric
 /// `d × d` matrix `a`, by cyclic Jacobi rotations until every off-diagonal entry is negligible.
-fn jacobi(a: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn jacobi(a: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
     let mut a = a.to_vec();
     let mut v = vec![0.0; d * d];
     for i in 0..d {

@@ -23,6 +23,7 @@ mod linear;
 mod mlp;
 pub mod mlp_pass;
 mod moments;
+mod pca;
 mod table;
 mod tanh;
 
@@ -32,6 +33,7 @@ pub use least_squares::{least_squares, max_curvature, LeastSquares};
 pub use linear::{Bias, Linear};
 pub use mlp::{mlp_sizes, Activation, Mlp};
 pub use moments::{Accumulator, BiasFit, Moments, NoOptimum, Optimum, GROUP};
+pub use pca::{principal_components, Components};
 pub use table::predict_table;
 pub use tanh::{tanh, tanh32, tanh64};
 

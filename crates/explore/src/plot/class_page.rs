@@ -12,6 +12,9 @@ use super::{encode_png, ClassFigure};
 use crate::train::{ClassFrame, ClassMap};
 use crate::Result;
 
+/// The frames a page without maps keeps of the run's rows.
+const FRAMES: usize = 40;
+
 /// Our script for the page.
 const SCRIPT: &str = include_str!("../../assets/classes.js");
 
@@ -32,14 +35,14 @@ pub struct ClassPage {
     pub accuracy: Vec<f64>,
 }
 
-/// One kept epoch: its row, its map as a PNG data URL, and its boundary as line segments
-/// (`x`, `y` with a gap, `null`, after each).
+/// One kept epoch: its row, its map as a PNG data URL (none for more than two features), and
+/// its boundary as line segments (`x`, `y` with a gap, `null`, after each).
 #[derive(Debug, Clone, Serialize)]
 pub struct PageFrame {
     pub epoch: f64,
     pub loss: f64,
     pub accuracy: f64,
-    pub image: String,
+    pub image: Option<String>,
     pub boundary_x: Vec<Option<f64>>,
     pub boundary_y: Vec<Option<f64>>,
 }
@@ -61,16 +64,39 @@ impl ClassFigure {
             .iter()
             .map(|f| frame(f.row.epoch as f64, f.row.loss, f.row.accuracy, &f.map))
             .collect::<Result<_>>()?;
+        if let (true, Some(map), Some(&(epoch, loss)), Some(&(_, accuracy))) = (
+            kept.is_empty(),
+            &self.map,
+            losses.last(),
+            self.accuracy.last(),
+        ) {
+            kept.push(frame(epoch, loss, accuracy, map)?);
+        }
         if kept.is_empty() {
-            if let (Some(map), Some(&(epoch, loss)), Some(&(_, accuracy))) =
-                (&self.map, losses.last(), self.accuracy.last())
-            {
-                kept.push(frame(epoch, loss, accuracy, map)?);
-            }
+            // No map (more than two features): the slider still walks the run's rows.
+            let rows = losses.iter().zip(&self.accuracy);
+            let picked = crate::thin::evenly(losses.len(), FRAMES);
+            kept = rows
+                .enumerate()
+                .filter(|(k, _)| picked.binary_search(k).is_ok())
+                .map(|(_, (&(epoch, loss), &(_, accuracy)))| PageFrame {
+                    epoch,
+                    loss,
+                    accuracy,
+                    image: None,
+                    boundary_x: Vec::new(),
+                    boundary_y: Vec::new(),
+                })
+                .collect();
         }
         let extent = match frames.first().map(|f| &f.map).or(self.map.as_ref()) {
             Some(m) => [m.xs[0], m.xs[m.xs.len() - 1], m.ys[0], m.ys[m.ys.len() - 1]],
-            None => [0.0, 1.0, 0.0, 1.0],
+            None => {
+                let xs = super::span(self.points.iter().map(|p| p.0)).unwrap_or((0.0, 1.0));
+                let ys = super::span(self.points.iter().map(|p| p.1)).unwrap_or((0.0, 1.0));
+                let ((x0, x1), (y0, y1)) = (super::pad(xs, 0.1), super::pad(ys, 0.1));
+                [x0, x1, y0, y1]
+            }
         };
         let classes = self
             .classes
@@ -128,7 +154,7 @@ fn frame(epoch: f64, loss: f64, accuracy: f64, map: &ClassMap) -> Result<PageFra
         epoch,
         loss,
         accuracy,
-        image: format!("data:image/png;base64,{}", base64(&png)),
+        image: Some(format!("data:image/png;base64,{}", base64(&png))),
         boundary_x,
         boundary_y,
     })

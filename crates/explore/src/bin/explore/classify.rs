@@ -225,14 +225,10 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         explore::io::check_writable(path)?;
     }
     let classifier = classifier_of(&r)?;
-    if r.common.plot.is_some() {
-        if r.features.len() != 2 {
-            return Err(explore::cli::usage(format!(
-                "--plot draws a classifier over two features, and --x names {}; the projection \
-                 of more comes next",
-                r.features.len()
-            )));
-        }
+    if r.common.plot.is_some() && r.features.len() < 2 {
+        return Err(explore::cli::usage(
+            "--plot draws a classifier over two features or more, and --x names one",
+        ));
     }
     let Classes {
         table,
@@ -339,19 +335,46 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         .map_err(stdout_error)?;
     // A run with no row (its first loss was not finite) has nothing to draw: its error says why.
     let drawing = r.common.plot.is_some() || r.animate.animate.is_some();
-    if d == 2 && fit.last.is_some() && drawing {
-        let points = table
-            .x
-            .chunks(d)
-            .zip(&table.labels)
-            .map(|(x, &l)| (x[0], x[1], l as usize))
-            .collect();
+    if d >= 2 && fit.last.is_some() && drawing {
+        // More than two features are drawn on their first two principal components.
+        let (points, axes, on) = match d {
+            2 => (
+                table
+                    .x
+                    .chunks(d)
+                    .zip(&table.labels)
+                    .map(|(x, &l)| (x[0], x[1], l as usize))
+                    .collect(),
+                (table.features[0].clone(), table.features[1].clone()),
+                String::new(),
+            ),
+            _ => {
+                let pc = model::principal_components(&table.x, d, 2);
+                let points = table
+                    .x
+                    .chunks(d)
+                    .zip(&table.labels)
+                    .map(|(x, &l)| {
+                        let z = pc.project(x);
+                        (z[0], z[1], l as usize)
+                    })
+                    .collect();
+                let axis = |k: usize| {
+                    format!("PC{} ({:.0}% of the variance)", k + 1, 100.0 * pc.shares[k])
+                };
+                (
+                    points,
+                    (axis(0), axis(1)),
+                    ", on its first two principal components".to_string(),
+                )
+            }
+        };
         let figure = explore::plot::ClassFigure::of(
             &fit,
             points,
             &table.classes,
-            (&table.features[0], &table.features[1]),
-            format!("{what} of {} on {}", r.label, table.source),
+            (&axes.0, &axes.1),
+            format!("{what} of {} on {}{on}", r.label, table.source),
             r.loss.label(),
         );
         if let Some(plot) = &r.common.plot {
