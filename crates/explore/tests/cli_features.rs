@@ -582,3 +582,98 @@ fn more_than_two_features_are_drawn_on_their_principal_components() {
     assert!(frames.iter().all(|f| f["image"].is_null()));
     assert_eq!(frames[39]["epoch"], 50.0);
 }
+
+/// Labelled tables come from NumPy and Parquet too: text labels in Parquet (polars), integer
+/// labels in a `.npz`, and the `.npy` and `.parquet` that `explore gen` writes; each trains to
+/// the same rows as the CSV, PyTorch's for the eight points (`tests/cli_classify.rs`).
+#[test]
+fn labelled_tables_are_read_from_numpy_and_parquet() {
+    let files = common::root().join("crates/explore/tests/files");
+    let args = |data: &str| {
+        ok(&[
+            "train",
+            "--data",
+            data,
+            "--x",
+            "a,b",
+            "--y",
+            "answer",
+            "--model",
+            "logistic",
+            "--init-weight",
+            "0.1",
+            "--lr",
+            "0.5",
+            "--epochs",
+            "20",
+            "--dtype",
+            "f64",
+            "--format",
+            "csv",
+            "--quiet",
+        ])
+    };
+    // PyTorch 2.15, as in tests/cli_classify.rs.
+    let want = [
+        20.0,
+        0.4105968020592519,
+        0.7448418625694665,
+        -0.2875810640497226,
+        0.5871271685715088,
+        0.625,
+    ];
+    for file in ["polars_labels.parquet", "numpy_labels.npz"] {
+        let (_, rows) = parse_csv(&args(files.join(file).to_str().unwrap()));
+        for (got, want) in rows[20].iter().zip(want) {
+            assert!(close(*got, want), "{file}: {got} vs {want}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for ext in ["csv", "npy", "parquet"] {
+        let path = dir.path().join(format!("moons.{ext}"));
+        let path = path.to_str().unwrap();
+        ok(&[
+            "gen", "--kind", "moons", "--n", "60", "--seed", "4", "--out", path,
+        ]);
+        outputs.push(ok(&[
+            "train", "--data", path, "--x", "x1,x2", "--model", "logistic", "--epochs", "5",
+            "--format", "csv", "--quiet",
+        ]));
+    }
+    assert_eq!(outputs[0], outputs[1], ".npy");
+    assert_eq!(outputs[0], outputs[2], ".parquet");
+    // What they refuse: a text feature, a missing array, a .npy column that is not there.
+    let parquet = files.join("polars_labels.parquet");
+    let npz = files.join("numpy_labels.npz");
+    let npy = dir.path().join("moons.npy");
+    for (data, x, y, needle) in [
+        (
+            &parquet,
+            "a,answer",
+            "b",
+            "column `answer` holds text: a feature must be numbers",
+        ),
+        (&npz, "a,c", "answer", "no `c` array (it has: a, b, answer)"),
+        (
+            &npy,
+            "x1,x3",
+            "label",
+            "no `x3` column (it has: x1, x2, label)",
+        ),
+    ] {
+        let out = explore(&[
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--x",
+            x,
+            "--y",
+            y,
+            "--model",
+            "logistic",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
+    }
+}

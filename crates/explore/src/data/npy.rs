@@ -410,3 +410,118 @@ fn npz_array<'a>(
     }
     Ok(Elements::new(entry, header.descr, n))
 }
+
+/// Reads whole columns of a `.npy` table for a labelled table: an array `(N, K)` whose columns
+/// are `x1` … `x(K−1)` and `label` (also called `y`), as `explore gen` writes them. Each of
+/// `names` picks one; the result is its name as the file calls it and its values.
+pub fn read_npy_columns(path: &Path, names: &[&str]) -> Result<Vec<(String, Vec<f64>)>> {
+    let file = path.display().to_string();
+    let bad = |msg: String| Error::Data {
+        at: file.clone(),
+        msg,
+    };
+    let mut reader =
+        BufReader::new(File::open(path).map_err(|e| bad(format!("cannot read: {e}")))?);
+    let header = read_header(&mut reader).map_err(bad)?;
+    let (n, k) = match header.shape[..] {
+        [n, k] if n > 0 && k >= 2 => (n, k),
+        _ => {
+            return Err(bad(format!(
+                "an array of shape {} is not a table: a labelled .npy is (N, K), columns x1 … \
+                 x(K−1) then the label, as explore gen writes it",
+                header.shape_text()
+            )))
+        }
+    };
+    let columns: Vec<String> = (1..k)
+        .map(|j| format!("x{j}"))
+        .chain(["label".to_string()])
+        .collect();
+    let at: Vec<usize> = names
+        .iter()
+        .map(
+            |name| match columns.iter().position(|c| super::same_name(c, name)) {
+                Some(j) => Ok(j),
+                None if super::same_name(name, "y") => Ok(k - 1),
+                None => Err(super::no_column(
+                    file.clone(),
+                    name,
+                    "column",
+                    columns.clone(),
+                )),
+            },
+        )
+        .collect::<Result<_>>()?;
+    let mut values = Vec::new();
+    Elements::new(reader, header.descr, n * k)
+        .next(n * k, &mut values)
+        .map_err(|e| bad(format!("the array data is cut short or unreadable ({e})")))?;
+    // Row-major: row i's column j at i·K + j; column-major at j·N + i.
+    let value = |i: usize, j: usize| match header.fortran_order {
+        true => values[j * n + i],
+        false => values[i * k + j],
+    };
+    Ok(at
+        .iter()
+        .map(|&j| (columns[j].clone(), (0..n).map(|i| value(i, j)).collect()))
+        .collect())
+}
+
+/// Reads whole arrays of a `.npz` archive for a labelled table, each 1-D of the same length:
+/// each of `names` picks one; the result is its name as the archive calls it and its values.
+pub fn read_npz_columns(path: &Path, names: &[&str]) -> Result<Vec<(String, Vec<f64>)>> {
+    let file = path.display().to_string();
+    let bad = |msg: String| Error::Data {
+        at: file.clone(),
+        msg,
+    };
+    let f = File::open(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(f))
+        .map_err(|e| bad(format!("not a .npz archive ({e})")))?;
+    let entries: Vec<(String, String)> = archive
+        .file_names()
+        .filter_map(|n| n.ok())
+        .map(|n| {
+            (
+                n.strip_suffix(".npy").unwrap_or(&n).to_string(),
+                n.to_string(),
+            )
+        })
+        .collect();
+    let mut out: Vec<(String, Vec<f64>)> = Vec::with_capacity(names.len());
+    for name in names {
+        let found: Vec<&(String, String)> = entries
+            .iter()
+            .filter(|(n, _)| super::same_name(n, name))
+            .collect();
+        let (array, entry) = match found[..] {
+            [one] => one,
+            [] => {
+                return Err(super::no_column(
+                    file.clone(),
+                    name,
+                    "array",
+                    entries.iter().map(|(n, _)| n.clone()).collect(),
+                ))
+            }
+            _ => return Err(bad(format!("the archive names `{name}` twice"))),
+        };
+        let mut values = Vec::new();
+        let mut elements = npz_array(&mut archive, array, entry).map_err(&bad)?;
+        let len = elements.len;
+        elements
+            .next(len, &mut values)
+            .map_err(|e| bad(format!("array `{array}` is cut short or unreadable ({e})")))?;
+        if let Some((first, v)) = out.first() {
+            if v.len() != values.len() {
+                return Err(bad(format!(
+                    "array `{first}` has {} values but `{array}` has {}",
+                    v.len(),
+                    values.len()
+                )));
+            }
+        }
+        out.push((array.to_string(), values));
+    }
+    Ok(out)
+}

@@ -11,6 +11,7 @@ use parquet::data_type::DataType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 
+use super::table::Values;
 use super::{Collect, Columns, Dataset, Load};
 use crate::{Error, Result};
 
@@ -217,4 +218,113 @@ pub fn read_parquet(path: &Path, columns: &Columns, load: Load) -> Result<Datase
         return Err(bad("no rows".into()));
     }
     Ok(collect.finish())
+}
+
+/// Reads whole columns of a Parquet file for a labelled table: each of `names` picks one, of
+/// numbers or of UTF-8 text; the result is its name as the file calls it and its values.
+pub fn read_parquet_columns(path: &Path, names: &[&str]) -> Result<Vec<(String, Values)>> {
+    let file = path.display().to_string();
+    let bad = |msg: String| Error::Data {
+        at: file.clone(),
+        msg,
+    };
+    let handle = File::open(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let reader =
+        SerializedFileReader::new(handle).map_err(|e| bad(format!("not a Parquet file ({e})")))?;
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr();
+    let top: Vec<usize> = (0..schema.num_columns())
+        .filter(|&i| schema.column(i).path().parts().len() == 1)
+        .collect();
+    let failed = |e: parquet::errors::ParquetError| bad(format!("cannot read: {e}"));
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let found: Vec<usize> = top
+            .iter()
+            .copied()
+            .filter(|&i| super::same_name(schema.column(i).name(), name))
+            .collect();
+        let i = match found[..] {
+            [i] => i,
+            [] => {
+                return Err(super::no_column(
+                    file.clone(),
+                    name,
+                    "column",
+                    top.iter()
+                        .map(|&i| schema.column(i).name().to_string())
+                        .collect(),
+                ))
+            }
+            _ => return Err(bad(format!("two columns are named `{name}`"))),
+        };
+        let descriptor = schema.column(i);
+        let text = descriptor.physical_type() == Physical::BYTE_ARRAY
+            && (matches!(descriptor.logical_type_ref(), Some(LogicalType::String))
+                || descriptor.converted_type() == ConvertedType::UTF8);
+        let unsigned = match text {
+            true => false,
+            false => numeric(&descriptor).map_err(|what| {
+                bad(format!(
+                    "column `{name}` holds {what}, not numbers (floats or integers) or text"
+                ))
+            })?,
+        };
+        let defined = descriptor.max_def_level();
+        let null = |row: usize| {
+            bad(format!(
+                "row {row} (from 0) of column `{name}` is null; drop or fill the missing values \
+                 first"
+            ))
+        };
+        let (mut numbers, mut texts) = (Vec::new(), Vec::new());
+        for g in 0..reader.num_row_groups() {
+            let group = reader.get_row_group(g).map_err(failed)?;
+            let column_reader = group.get_column_reader(i).map_err(failed)?;
+            match (text, column_reader) {
+                (true, ColumnReader::ByteArrayColumnReader(mut r)) => loop {
+                    let (mut values, mut levels) = (Vec::new(), Vec::new());
+                    let (records, _, _) = r
+                        .read_records(model::GROUP, Some(&mut levels), None, &mut values)
+                        .map_err(failed)?;
+                    if records == 0 {
+                        break;
+                    }
+                    if let Some(k) = levels.iter().position(|&l| defined > 0 && l < defined) {
+                        return Err(null(texts.len() + k));
+                    }
+                    for v in &values {
+                        let t = std::str::from_utf8(v.data()).map_err(|_| {
+                            bad(format!("column `{name}` holds text that is not UTF-8"))
+                        })?;
+                        texts.push(t.to_string());
+                    }
+                },
+                (_, column_reader) => {
+                    let mut column = Column {
+                        reader: column_reader,
+                        unsigned,
+                        defined,
+                    };
+                    let mut chunk = Vec::new();
+                    loop {
+                        column
+                            .next(model::GROUP, &mut chunk)
+                            .map_err(failed)?
+                            .map_err(|k| null(numbers.len() + k))?;
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        numbers.extend_from_slice(&chunk);
+                    }
+                }
+            }
+        }
+        let values = match text {
+            true => Values::Texts(texts),
+            false => Values::Numbers(numbers),
+        };
+        out.push((descriptor.name().to_string(), values));
+    }
+    Ok(out)
 }

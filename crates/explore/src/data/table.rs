@@ -70,13 +70,9 @@ pub fn read_table(
     classes: bool,
 ) -> Result<Table> {
     let stdin = path == Path::new("-");
-    if !stdin && super::Form::of(path) != super::Form::Csv {
-        return Err(Error::Data {
-            at: path.display().to_string(),
-            msg: "a table of several columns is read from CSV or TSV here; NumPy and Parquet \
-                  tables are not yet"
-                .into(),
-        });
+    let form = super::Form::of(path);
+    if !stdin && form != super::Form::Csv {
+        return read_columns(path, form, features, label, classes);
     }
     let file = if stdin {
         "stdin".to_string()
@@ -199,6 +195,141 @@ pub fn read_table(
         x,
         labels,
         classes,
+        y,
+    })
+}
+
+/// A column read whole: numbers, or a label's text (Parquet's strings).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    Numbers(Vec<f64>),
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    Texts(Vec<String>),
+}
+
+/// [`read_table`] of a NumPy (`.npy`, `.npz`) or Parquet file: the columns are read whole, then
+/// checked as the CSV's are.
+fn read_columns(
+    path: &Path,
+    form: super::Form,
+    features: &[String],
+    label: &str,
+    classes: bool,
+) -> Result<Table> {
+    let file = path.display().to_string();
+    let bad = |msg: String| Error::Data {
+        at: file.clone(),
+        msg,
+    };
+    if path.is_dir() {
+        return Err(bad("is a directory, not a data file".into()));
+    }
+    let names: Vec<&str> = features.iter().map(String::as_str).chain([label]).collect();
+    let numbers = |columns: Vec<(String, Vec<f64>)>| {
+        columns
+            .into_iter()
+            .map(|(n, v)| (n, Values::Numbers(v)))
+            .collect::<Vec<_>>()
+    };
+    let mut columns: Vec<(String, Values)> = match form {
+        super::Form::Npy => numbers(super::npy::read_npy_columns(path, &names)?),
+        super::Form::Npz => numbers(super::npy::read_npz_columns(path, &names)?),
+        #[cfg(feature = "parquet")]
+        super::Form::Parquet => super::parquet::read_parquet_columns(path, &names)?,
+        #[cfg(not(feature = "parquet"))]
+        super::Form::Parquet => {
+            return Err(bad(
+                "this build reads no Parquet: build it with the default `parquet` feature".into(),
+            ))
+        }
+        super::Form::Csv => unreachable!("CSV is read as text"),
+    };
+    let (label_name, target) = columns.pop().ok_or_else(|| bad("no columns".into()))?;
+    if let Some((f, _)) = columns
+        .iter()
+        .find(|(n, _)| super::same_name(n, &label_name))
+    {
+        return Err(Error::Usage(format!(
+            "`{f}` is both a feature and the label"
+        )));
+    }
+    let n = match &target {
+        Values::Numbers(v) => v.len(),
+        Values::Texts(t) => t.len(),
+    };
+    if n == 0 {
+        return Err(bad("no rows".into()));
+    }
+    let d = columns.len();
+    let mut x = vec![0.0; n * d];
+    for (j, (name, values)) in columns.iter().enumerate() {
+        let Values::Numbers(values) = values else {
+            return Err(bad(format!(
+                "column `{name}` holds text: a feature must be numbers"
+            )));
+        };
+        if values.len() != n {
+            return Err(bad(format!(
+                "column `{name}` has {} rows but `{label_name}` has {n}",
+                values.len()
+            )));
+        }
+        for (i, &v) in values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(bad(format!(
+                    "row {i} (from 0) of column `{name}` is {v}, not a finite number"
+                )));
+            }
+            x[i * d + j] = v;
+        }
+    }
+    let (labels, class_names, y) = match (classes, target) {
+        (true, Values::Texts(texts)) => {
+            if let Some(i) = texts.iter().position(|t| t.trim().is_empty()) {
+                return Err(bad(format!(
+                    "row {i} (from 0) of the label `{label_name}` is empty"
+                )));
+            }
+            let texts: Vec<String> = texts.iter().map(|t| t.trim().to_string()).collect();
+            let (labels, classes) = number_classes(&texts);
+            (labels, classes, Vec::new())
+        }
+        (true, Values::Numbers(values)) => {
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(bad(format!(
+                    "row {i} (from 0) of the label `{label_name}` is {}, not a class",
+                    values[i]
+                )));
+            }
+            let texts: Vec<String> = values
+                .iter()
+                .map(|&v| crate::number::exact(v, candle_core::DType::F64))
+                .collect();
+            let (labels, classes) = number_classes(&texts);
+            (labels, classes, Vec::new())
+        }
+        (false, Values::Texts(_)) => {
+            return Err(bad(format!(
+                "column `{label_name}` holds text, not numbers to fit"
+            ))
+            .mend(crate::Remedy::Classify))
+        }
+        (false, Values::Numbers(values)) => {
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(bad(format!(
+                    "row {i} (from 0) of column `{label_name}` is {}, not a finite number",
+                    values[i]
+                )));
+            }
+            (vec![0; n], Vec::new(), values)
+        }
+    };
+    Ok(Table {
+        source: format!("{file} ({})", crate::number::count(n, "point")),
+        features: columns.into_iter().map(|(n, _)| n).collect(),
+        x,
+        labels,
+        classes: class_names,
         y,
     })
 }
