@@ -539,3 +539,87 @@ fn the_page_keeps_each_frames_map_as_a_picture() {
         assert!((x + y).abs() < 1e-6, "({x}, {y})");
     }
 }
+
+/// The landscape of a classifier trains it as `fit_classifier` does (the same losses, epoch for
+/// epoch, to the end), and on the model's own axes (logistic regression on one feature: α along
+/// the weight, β along the bias) each grid point is the loss of that layer, computed directly.
+#[test]
+fn a_classifiers_landscape_is_its_training_and_its_loss_around_the_end() {
+    use explore::landscape::{features, Config, Directions};
+    let two = labelled(
+        &[
+            [0.5, 0.0],
+            [1.5, 0.0],
+            [-1.0, 0.0],
+            [2.0, 0.0],
+            [-0.5, 0.0],
+            [0.2, 0.0],
+            [1.1, 0.0],
+            [-1.5, 0.0],
+        ],
+        &[1, 1, 0, 1, 0, 0, 0, 1],
+        2,
+    );
+    let data = Labelled {
+        x: two.x.narrow(1, 0, 1).unwrap(),
+        features: vec!["x1".into()],
+        ..two
+    };
+    let bce = LossName::BceLogits.with(&Params::default()).unwrap();
+    let settings = Settings::new(Algorithm::Adam, 0.05);
+    let linear = Classifier::Linear {
+        weight: 0.0,
+        bias: 0.0,
+    };
+    let config = Config {
+        loss: bce,
+        optimizer: settings,
+        epochs: 30,
+        directions: Some(Directions::Axes),
+        steps: 5,
+        distance: Some(0.5),
+        ..Config::default()
+    };
+    let plane = features::of_labelled(&data, &linear, &bce, &config, &|_, _| {}).unwrap();
+    let mut rows = Vec::new();
+    fit_classifier(
+        &data,
+        &linear,
+        &bce,
+        settings,
+        (30, full(&data)),
+        0,
+        |row| {
+            rows.push(row.clone());
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    assert_eq!(plane.model, "linear 1-1");
+    assert_eq!(plane.epochs.last(), Some(&30));
+    assert!(close(*plane.path_losses.last().unwrap(), rows[30].loss));
+    assert!(close(plane.path_losses[0], rows[0].loss));
+    let (w, b) = (rows[30].params[0], rows[30].params[1]);
+    let x: Vec<f64> = data.x.flatten_all().unwrap().to_vec1().unwrap();
+    // BCE with logits, written out: max(z, 0) − z·y + log(1 + e^−|z|).
+    let loss_at = |w: f64, b: f64| {
+        x.iter()
+            .zip(&data.labels)
+            .map(|(x, &l)| {
+                let z = w * x + b;
+                z.max(0.0) - z * f64::from(l) + (-z.abs()).exp().ln_1p()
+            })
+            .sum::<f64>()
+            / x.len() as f64
+    };
+    // α-major: index α·steps + β; the centre is the trained layer.
+    assert!(close(plane.losses[2 * 5 + 2], loss_at(w, b)));
+    for (i, j) in [(0, 4), (4, 0), (1, 3)] {
+        let (alpha, beta) = (plane.axis[i], plane.axis[j]);
+        let got = plane.losses[i * 5 + j];
+        assert!(
+            close(got, loss_at(w + alpha, b + beta)),
+            "({i}, {j}): {got}"
+        );
+    }
+}

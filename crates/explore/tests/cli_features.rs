@@ -677,3 +677,103 @@ fn labelled_tables_are_read_from_numpy_and_parquet() {
         assert!(stderr(&out).contains(needle), "{}", stderr(&out));
     }
 }
+
+/// `landscape` on several features trains the plane as `train` does (the trajectory's losses
+/// are train's rows), and on labels a classifier; a landscape's own refusals are said.
+#[test]
+fn a_landscape_on_several_features_trains_as_train_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "plane.csv", PLANE);
+    let json = ok(&[
+        "landscape",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--model",
+        "linear",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "50",
+        "--steps",
+        "5",
+        "--dtype",
+        "f64",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["model"], "linear 3-1");
+    assert_eq!(doc["n"], 12);
+    let (_, rows) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "50",
+    ]);
+    for point in doc["trajectory"].as_array().unwrap() {
+        let epoch = point["epoch"].as_u64().unwrap() as usize;
+        let loss = point["loss"].as_f64().unwrap();
+        assert!(
+            close(loss, rows[epoch][5]),
+            "epoch {epoch}: {loss} vs {:?}",
+            rows[epoch]
+        );
+    }
+    let eight = write(dir.path(), "eight.csv", EIGHT);
+    let json = ok(&[
+        "landscape",
+        "--data",
+        &eight,
+        "--x",
+        "a,b",
+        "--y",
+        "answer",
+        "--model",
+        "mlp",
+        "--hidden",
+        "4",
+        "--loss",
+        "bce-logits",
+        "--epochs",
+        "20",
+        "--steps",
+        "5",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["model"], "mlp 2-4-1 tanh");
+    assert_eq!(doc["loss"]["name"], "bce-logits");
+    let out = explore(&[
+        "landscape",
+        "--data",
+        &eight,
+        "--x",
+        "a,b",
+        "--y",
+        "answer",
+        "--model",
+        "logistic",
+        "--view",
+        "line",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("drawn as a plane"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -20,6 +20,7 @@
 pub mod batched;
 mod directions;
 mod evaluate;
+pub mod features;
 pub mod hessian;
 mod interpolation;
 mod model;

@@ -201,13 +201,13 @@ pub const MOST_PARAMETERS: usize = 100_000_000;
 const MAP_SIDE: usize = 121;
 
 /// The network being trained.
-enum Net {
+pub(crate) enum Net {
     Linear(Linear),
     Mlp(Mlp),
 }
 
 impl Net {
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+    pub(crate) fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
             Net::Linear(l) => l.forward(x),
             Net::Mlp(m) => m.forward(x),
@@ -220,95 +220,48 @@ impl Net {
             Net::Mlp(m) => m.varmap().all_vars(),
         }
     }
-}
 
-/// How many outputs the loss reads: one logit (or probability) for the binary losses, a logit
-/// a class for cross-entropy; a loss that cannot classify `classes` classes is refused.
-pub fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
-    match loss.which() {
-        LossName::BceLogits | LossName::Bce if classes <= 2 => Ok(1),
-        LossName::BceLogits | LossName::Bce => Err(crate::Error::Usage(format!(
-            "{} tells two classes apart, and the data has {classes}: use cross-entropy",
-            loss.label()
-        ))),
-        LossName::CrossEntropy => Ok(classes),
-        _ => Err(crate::Error::Usage(format!(
-            "{} is a regression loss: a classifier trains under bce-logits, bce or cross-entropy",
-            loss.label()
-        ))),
-    }
-}
-
-/// The names of a linear classifier's parameters, in the order of [`ClassRow::params`].
-pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<String> {
-    if !classifier.is_linear() {
-        return Vec::new();
-    }
-    if outputs == 1 && data.features.len() == 1 {
-        return vec!["weight".into(), "bias".into()];
-    }
-    if outputs == 1 {
-        let weights = data.features.iter().map(|f| format!("w.{f}"));
-        return weights.chain(["bias".to_string()]).collect();
-    }
-    let weights = data
-        .classes
-        .iter()
-        .flat_map(|c| data.features.iter().map(move |f| format!("w.{c}.{f}")));
-    let biases = data.classes.iter().map(|c| format!("bias.{c}"));
-    weights.chain(biases).collect()
-}
-
-/// Trains `classifier` on `data` under `loss` with the optimizer of `settings` for `epochs`
-/// epochs, an update a batch of `cut` (full batch: [`Batches::new`] without a size), showing
-/// `on_row` each epoch's row (the loss and accuracy on the whole data); `on_row` may stop the
-/// run. On two features it keeps the map at `frames` epochs evenly spread from the first to the
-/// last (none for 0), for an animation.
-pub fn fit_classifier(
-    data: &Labelled,
-    classifier: &Classifier,
-    loss: &AnyLoss,
-    settings: Settings,
-    (epochs, cut): (usize, Batches),
-    frames: usize,
-    mut on_row: impl FnMut(&ClassRow) -> ControlFlow<()>,
-) -> crate::Result<ClassFit> {
-    let (n, d) = data.x.dims2()?;
-    if data.labels.len() != n {
-        return Err(crate::Error::Usage(format!(
-            "{n} points but {} labels",
-            data.labels.len()
-        )));
-    }
-    let classes = data.classes.len();
-    if classes < 2 {
-        return Err(crate::Error::Usage(format!(
-            "the labels hold {}: a classifier needs two classes or more",
-            match data.classes.first() {
-                Some(c) => format!("one class, `{c}`"),
-                None => "no class".to_string(),
+    /// The parameters by name, for a landscape: `weight` and `bias`, or the MLP's
+    /// `layer{i}.weight` and `layer{i}.bias`.
+    pub(crate) fn varmap(&self) -> candle_core::Result<candle_nn::VarMap> {
+        match self {
+            Net::Linear(l) => {
+                let varmap = candle_nn::VarMap::new();
+                l.register(&varmap)?;
+                Ok(varmap)
             }
-        )));
+            Net::Mlp(m) => Ok(m.varmap().clone()),
+        }
     }
-    if let Some(&bad) = data.labels.iter().find(|&&l| l as usize >= classes) {
-        return Err(crate::Error::Usage(format!(
-            "label {bad} is not one of the {classes} classes"
-        )));
+
+    /// `linear 3-1`, `mlp 2-16-16-1 tanh`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Net::Linear(l) => {
+                let (out, input) = l.weight().dims2().unwrap_or((0, 0));
+                format!("linear {input}-{out}")
+            }
+            Net::Mlp(m) => m.describe(),
+        }
     }
-    let outputs = outputs(loss, classes)?;
-    let (dtype, device) = (data.x.dtype(), data.x.device().clone());
-    let units = data.units.as_ref();
-    // The features as the model sees them.
-    let x = match units {
-        Some(u) => u.apply(&data.x)?,
-        None => data.x.clone(),
-    };
+}
+
+/// The network of `classifier` from `d` features to `outputs`, on features in `units` (its
+/// start given in the data's), in `dtype` on `device`.
+pub(crate) fn network(
+    classifier: &Classifier,
+    (d, outputs): (usize, usize),
+    units: Option<&Units>,
+    dtype: DType,
+    device: &Device,
+) -> crate::Result<Net> {
+    let device = device.clone();
     // A layer on the data, as the model on `x` holds it.
     let standard = |layer: &Layer| match units {
         Some(u) => u.to_standard(layer),
         None => layer.clone(),
     };
-    let net = match classifier {
+    Ok(match classifier {
         Classifier::Linear { weight, bias } => {
             let (w, b) =
                 standard(&Layer::every(outputs, d, *weight, *bias)).tensors(dtype, &device)?;
@@ -373,7 +326,55 @@ pub fn fit_classifier(
             }
             Net::Mlp(Mlp::new(&sizes, *activation, *seed, dtype, &device)?)
         }
+    })
+}
+
+/// A classifier ready to train: its network, the features as it sees them, the targets as the
+/// loss reads them, and its number of outputs.
+pub(crate) struct Prepared {
+    pub net: Net,
+    pub x: Tensor,
+    pub targets: Tensor,
+    pub outputs: usize,
+}
+
+/// Checks the labels of `data` against its classes and `loss`, and builds `classifier` on it.
+pub(crate) fn prepare(
+    data: &Labelled,
+    classifier: &Classifier,
+    loss: &AnyLoss,
+) -> crate::Result<Prepared> {
+    let (n, d) = data.x.dims2()?;
+    if data.labels.len() != n {
+        return Err(crate::Error::Usage(format!(
+            "{n} points but {} labels",
+            data.labels.len()
+        )));
+    }
+    let classes = data.classes.len();
+    if classes < 2 {
+        return Err(crate::Error::Usage(format!(
+            "the labels hold {}: a classifier needs two classes or more",
+            match data.classes.first() {
+                Some(c) => format!("one class, `{c}`"),
+                None => "no class".to_string(),
+            }
+        )));
+    }
+    if let Some(&bad) = data.labels.iter().find(|&&l| l as usize >= classes) {
+        return Err(crate::Error::Usage(format!(
+            "label {bad} is not one of the {classes} classes"
+        )));
+    }
+    let outputs = outputs(loss, classes)?;
+    let (dtype, device) = (data.x.dtype(), data.x.device().clone());
+    let units = data.units.as_ref();
+    // The features as the model sees them.
+    let x = match units {
+        Some(u) => u.apply(&data.x)?,
+        None => data.x.clone(),
     };
+    let net = network(classifier, (d, outputs), units, dtype, &device)?;
     // The targets as the loss reads them: 0/1 in the logits' shape, or class indices.
     let targets = match outputs {
         1 => {
@@ -382,6 +383,75 @@ pub fn fit_classifier(
         }
         _ => Tensor::from_vec(data.labels.clone(), n, &device)?,
     };
+    Ok(Prepared {
+        net,
+        x,
+        targets,
+        outputs,
+    })
+}
+
+/// How many outputs the loss reads: one logit (or probability) for the binary losses, a logit
+/// a class for cross-entropy; a loss that cannot classify `classes` classes is refused.
+pub fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
+    match loss.which() {
+        LossName::BceLogits | LossName::Bce if classes <= 2 => Ok(1),
+        LossName::BceLogits | LossName::Bce => Err(crate::Error::Usage(format!(
+            "{} tells two classes apart, and the data has {classes}: use cross-entropy",
+            loss.label()
+        ))),
+        LossName::CrossEntropy => Ok(classes),
+        _ => Err(crate::Error::Usage(format!(
+            "{} is a regression loss: a classifier trains under bce-logits, bce or cross-entropy",
+            loss.label()
+        ))),
+    }
+}
+
+/// The names of a linear classifier's parameters, in the order of [`ClassRow::params`].
+pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<String> {
+    if !classifier.is_linear() {
+        return Vec::new();
+    }
+    if outputs == 1 && data.features.len() == 1 {
+        return vec!["weight".into(), "bias".into()];
+    }
+    if outputs == 1 {
+        let weights = data.features.iter().map(|f| format!("w.{f}"));
+        return weights.chain(["bias".to_string()]).collect();
+    }
+    let weights = data
+        .classes
+        .iter()
+        .flat_map(|c| data.features.iter().map(move |f| format!("w.{c}.{f}")));
+    let biases = data.classes.iter().map(|c| format!("bias.{c}"));
+    weights.chain(biases).collect()
+}
+
+/// Trains `classifier` on `data` under `loss` with the optimizer of `settings` for `epochs`
+/// epochs, an update a batch of `cut` (full batch: [`Batches::new`] without a size), showing
+/// `on_row` each epoch's row (the loss and accuracy on the whole data); `on_row` may stop the
+/// run. On two features it keeps the map at `frames` epochs evenly spread from the first to the
+/// last (none for 0), for an animation.
+pub fn fit_classifier(
+    data: &Labelled,
+    classifier: &Classifier,
+    loss: &AnyLoss,
+    settings: Settings,
+    (epochs, cut): (usize, Batches),
+    frames: usize,
+    mut on_row: impl FnMut(&ClassRow) -> ControlFlow<()>,
+) -> crate::Result<ClassFit> {
+    let Prepared {
+        net,
+        x,
+        targets,
+        outputs,
+    } = prepare(data, classifier, loss)?;
+    let (n, d) = data.x.dims2()?;
+    let classes = data.classes.len();
+    let (dtype, device) = (data.x.dtype(), data.x.device().clone());
+    let units = data.units.as_ref();
     let probabilities = loss.which() == LossName::Bce;
     let scores = |x: &Tensor| -> candle_core::Result<Tensor> {
         let out = net.forward(x)?;

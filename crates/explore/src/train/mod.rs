@@ -2,7 +2,7 @@
 //! the line of the lesson trained with it ([`fit_line`], [`LineRun`]).
 
 mod batches;
-mod classes;
+pub(crate) mod classes;
 mod line;
 mod params;
 mod plane;

@@ -22,7 +22,8 @@ use crate::common::Common;
 /// The model `--model` names.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelChoice {
-    /// The line y = A·x + b (one feature), or a linear classifier.
+    /// The line y = A·x + b (one feature), the plane (several), or a linear classifier.
+    #[value(alias = "line")]
     Linear,
     /// Logistic regression: a linear layer to one logit, under bce-logits.
     Logistic,

@@ -153,6 +153,9 @@ pub struct Run {
     pub device: Device,
     pub dtype: DType,
     common: Common,
+    /// The rows of a table of several columns read by the command itself ([`Run::for_table`]),
+    /// where `data` holds no points.
+    table_rows: Option<usize>,
 }
 
 impl Run {
@@ -180,12 +183,36 @@ impl Run {
         } else {
             Load::Moments(dtype)
         })?;
+        Self::with(data, None, common)
+    }
+
+    /// [`Run::open`] for a command that reads a table of several columns itself: the outputs
+    /// checked against `data`, the device opened; the table, once read, is named by
+    /// [`Run::table`].
+    pub fn for_table(data: &Path, common: &Common, outputs: &[(&str, &Path)]) -> Result<Self> {
+        let plot = common.plot.as_ref().map(|p| ("--plot", p.as_path()));
+        let outputs: Vec<(&str, &Path)> = plot.into_iter().chain(outputs.iter().copied()).collect();
+        explore::io::check_outputs(&outputs, &[("--data", data)])?;
+        for (_, path) in &outputs {
+            explore::io::check_writable(path)?;
+        }
+        Self::with(Dataset::from_points(&[]), Some(0), common)
+    }
+
+    /// The table read, `source` as "data/moons.csv (200 points)" names it, of `rows` rows.
+    pub fn table(&mut self, source: &str, rows: usize) {
+        self.data.source = source.to_string();
+        self.table_rows = Some(rows);
+    }
+
+    fn with(data: Dataset, table_rows: Option<usize>, common: &Common) -> Result<Self> {
         let (device, fallback) = device::select_why(common.device)?;
         let run = Self {
             data,
             device,
             dtype: common.dtype.dtype(),
             common: common.clone(),
+            table_rows,
         };
         if let Some(why) = fallback {
             run.note(&format!("device: {why}"));
@@ -223,7 +250,7 @@ impl Run {
         report
             .run(RunInfo {
                 data: self.data.source.clone(),
-                n: self.data.len(),
+                n: self.table_rows.unwrap_or(self.data.len()),
                 device: device::name(&self.device),
                 dtype: dtype.as_str(),
                 method,

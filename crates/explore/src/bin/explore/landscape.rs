@@ -13,6 +13,7 @@ use explore::cli::AnimateArgs;
 
 use explore::plot::View;
 
+use crate::classify::{self, ModelChoice};
 use crate::common::{Common, DataArgs, MlpArgs, OptimArgs, Run, ViewArgs, ViewKind};
 use explore::cli::LossArgs;
 
@@ -20,9 +21,11 @@ use explore::cli::LossArgs;
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
-    /// The model to train: the lesson's line, or an MLP.
-    #[arg(long, value_enum, default_value_t)]
-    model: ModelKind,
+    /// The model to train: the lesson's line (linear), or an MLP (the default); on several
+    /// features (--x f1,f2) the plane (linear) or an MLP, and on labelled data (--y label)
+    /// logistic or softmax regression or an MLP, the loss deciding the task as in train.
+    #[arg(long, value_enum)]
+    model: Option<ModelChoice>,
     #[command(flatten)]
     mlp: MlpArgs,
     /// Full-batch training steps before the landscape is drawn around the result.
@@ -86,6 +89,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let features = classify::features(&args.data.x_column);
+    classify::check_features(&features)?;
+    let loss_name = match classify::default_loss(args.model) {
+        Some(name) if !explore::cli::given("loss") => name,
+        _ => args.loss.loss,
+    };
+    let classifying = classify::classifies(args.model, loss_name, features.len() > 1);
+    if classifying || features.len() > 1 {
+        return of_features(&args, features, loss_name, classifying);
+    }
     args.refuse_unused()?;
     // The sharpness trains in f64 whatever --dtype says.
     let dtype = match args.sharpness {
@@ -99,7 +112,7 @@ pub fn run(args: Args) -> Result<()> {
         Algorithm::Adam
     };
     let config = Config {
-        model: args.model,
+        model: args.kind(),
         hidden: args.mlp.sizes(),
         activation: args.mlp.activation,
         loss: args.loss.loss(dtype)?,
@@ -193,12 +206,150 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
     args.save_params(&run, &lines.trained, &lines.model)
 }
 
+/// The landscape of a model on several features or on labels: the plane (linear) or an MLP
+/// regressing `--y`, or a classifier of `--y`'s labels.
+fn of_features(
+    args: &Args,
+    features: Vec<String>,
+    name: loss::LossName,
+    classifying: bool,
+) -> Result<()> {
+    let mlp = args.kind() == ModelKind::Mlp;
+    let why = "a landscape on several features or on labels";
+    explore::cli::refuse_unused(&[
+        ("points", "--point", false, "it reads labelled --data"),
+        ("sharpness", "--sharpness", false, why),
+        ("init_from", "--init-from", false, why),
+        (
+            "hidden",
+            "--hidden",
+            mlp,
+            "it shapes the MLP of --model mlp",
+        ),
+        (
+            "activation",
+            "--activation",
+            mlp,
+            "it shapes the MLP of --model mlp",
+        ),
+    ])?;
+    if args.view.view == ViewKind::Line {
+        return Err(explore::cli::usage(
+            "--view line: a landscape on several features or on labels is drawn as a plane \
+             (--view map or 3d)",
+        ));
+    }
+    let Some(data) = args.data.data.as_deref() else {
+        return Err(explore::cli::usage(
+            "--x with several columns reads --data FILE",
+        ));
+    };
+    let dtype = args.common.dtype.dtype();
+    args.optim.hyper.fit(args.optim.lr, dtype)?;
+    let loss = match classifying {
+        true => args.loss.for_classes(name, dtype)?,
+        false => args.loss.loss(dtype)?,
+    };
+    let config = Config {
+        model: args.kind(),
+        hidden: args.mlp.sizes(),
+        activation: args.mlp.activation,
+        loss,
+        optimizer: Settings {
+            lr: args.optim.lr.unwrap_or(0.01),
+            ..args.optim.settings(Algorithm::Adam)?
+        },
+        epochs: args.epochs as usize,
+        directions: args.directions,
+        normalization: args.normalization,
+        keep_1d: args.keep_1d,
+        steps: args.steps as usize,
+        distance: args.distance,
+        seed: args.seed,
+        init_from: None,
+    };
+    let model = match mlp {
+        true => explore::train::Classifier::Mlp {
+            hidden: args.mlp.sizes(),
+            activation: args.mlp.activation,
+            seed: args.seed,
+        },
+        false => explore::train::Classifier::Linear {
+            weight: 0.0,
+            bias: 0.0,
+        },
+    };
+    let outputs: Vec<_> = args
+        .animate
+        .output()
+        .into_iter()
+        .chain(args.saved())
+        .collect();
+    let mut run = Run::for_table(data, &args.common, &outputs)?;
+    let label = match classifying {
+        true => classify::label(&args.data.y_column, explore::cli::given("y_column")),
+        false => args.data.y_column.clone(),
+    };
+    let table = explore::data::table::read_table(
+        data,
+        &features,
+        &label,
+        args.data.delimiter,
+        classifying,
+    )?;
+    run.table(&table.source, table.len());
+    let d = table.features.len();
+    let x = candle_core::Tensor::from_vec(table.x.clone(), (table.len(), d), &run.device)?
+        .to_dtype(dtype)?;
+    let progress = run.progress("landscape");
+    let tell = |done, total| progress.update(done, total);
+    let mut plane = match classifying {
+        true => {
+            let labelled = explore::train::Labelled {
+                x,
+                labels: table.labels.clone(),
+                features: table.features.clone(),
+                classes: table.classes.clone(),
+                units: None,
+            };
+            explore::landscape::features::of_labelled(&labelled, &model, &loss, &config, &tell)?
+        }
+        false => {
+            let y = candle_core::Tensor::from_vec(table.y.clone(), table.len(), &run.device)?
+                .to_dtype(dtype)?;
+            explore::landscape::features::of_values((&x, &y), None, &model, &loss, &config, &tell)?
+        }
+    };
+    drop(progress);
+    plane.source = table.source.clone();
+    let view = || match args.view.view {
+        ViewKind::Map | ViewKind::Line => View::Map(plane.figure()),
+        ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
+    };
+    run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
+    args.save_params(&run, &plane.trained, &plane.model)?;
+    if let Some(path) = args.animate.write(|| plane.train_figure(), None)? {
+        run.note(&format!("wrote animation: {}", path.display()));
+    }
+    Ok(())
+}
+
 impl Args {
+    /// The model of the one-feature landscape: the line, or (by default) an MLP.
+    fn kind(&self) -> ModelKind {
+        match self.model {
+            Some(ModelChoice::Linear | ModelChoice::Logistic | ModelChoice::Softmax) => {
+                ModelKind::Line
+            }
+            Some(ModelChoice::Mlp) | None => ModelKind::Mlp,
+        }
+    }
+
     /// Refuses the flags this run will not use: by the model, the view, the directions and
     /// whether it trains at all.
     fn refuse_unused(&self) -> Result<()> {
-        let mlp = self.model == ModelKind::Mlp;
-        let parameters = match self.model {
+        let mlp = self.kind() == ModelKind::Mlp;
+        let parameters = match self.kind() {
             ModelKind::Line => 2,
             ModelKind::Mlp => 3,
         };

@@ -1,0 +1,67 @@
+//! The landscape of a model on several features or on labels: a linear layer (the plane,
+//! logistic or softmax regression) or an MLP, trained full batch under its loss as `train`
+//! trains it, then the loss over a plane around where it ended, with the path on it.
+
+use candle_core::Tensor;
+use candle_nn::VarMap;
+use loss::{AnyLoss, Reduction};
+
+use super::{record, Config, LossPlane, RECORDS};
+use crate::train::classes::{network, prepare, Net};
+use crate::train::{Classifier, Labelled, Units};
+
+/// The landscape of `classifier` on the labelled `data` under `loss` (a classifier's), trained
+/// with `config`'s optimizer for its epochs from the classifier's start.
+pub fn of_labelled(
+    data: &Labelled,
+    classifier: &Classifier,
+    loss: &AnyLoss,
+    config: &Config,
+    progress: &dyn Fn(usize, usize),
+) -> crate::Result<LossPlane> {
+    let ready = prepare(data, classifier, loss)?;
+    around(&ready.net, &ready.x, &ready.targets, loss, config, progress)
+}
+
+/// The landscape of `model` (a linear layer or an MLP, one output) regressing `y` `(N,)` on the
+/// features `x` `(N, d)`, in `units` where given, under `loss` (a regression loss).
+pub fn of_values(
+    (x, y): (&Tensor, &Tensor),
+    units: Option<&Units>,
+    model: &Classifier,
+    loss: &AnyLoss,
+    config: &Config,
+    progress: &dyn Fn(usize, usize),
+) -> crate::Result<LossPlane> {
+    let (n, d) = x.dims2()?;
+    let net = network(model, (d, 1), units, x.dtype(), x.device())?;
+    let x = match units {
+        Some(u) => u.apply(x)?,
+        None => x.clone(),
+    };
+    around(&net, &x, &y.reshape((n, 1))?, loss, config, progress)
+}
+
+/// Trains `net` on `x` and `targets` and draws the plane around its end.
+fn around(
+    net: &Net,
+    x: &Tensor,
+    targets: &Tensor,
+    loss: &AnyLoss,
+    config: &Config,
+    progress: &dyn Fn(usize, usize),
+) -> crate::Result<LossPlane> {
+    let varmap = net.varmap()?;
+    let value = |_: &VarMap| loss.forward(&net.forward(x)?, targets, Reduction::Mean);
+    let run = record(
+        &varmap,
+        &value,
+        config.optimizer,
+        (config.epochs, RECORDS),
+        None,
+    )?;
+    let mut plane = LossPlane::around(&varmap, &value, &run, config, progress)?;
+    plane.model = net.describe();
+    plane.loss = *loss;
+    Ok(plane)
+}
