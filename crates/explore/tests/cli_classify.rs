@@ -283,23 +283,25 @@ fn the_figure_is_drawn_for_two_features_and_refused_otherwise() {
     assert_eq!((summary.width, summary.height), (1920, 640));
     // The shaded map alone holds hundreds of shades.
     assert!(summary.colours > 500, "{summary:?}");
-    for (args, needle) in [(
-        vec![
-            "--data",
-            "data/moons.csv",
-            "--x",
-            "x1",
-            "--model",
-            "logistic",
-            "--plot",
-            "m.png",
-        ],
-        "--plot draws a classifier over two features or more, and --x names one",
-    )] {
-        let out = explore(&[&["train"][..], &args].concat());
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(needle), "{}", stderr(&out));
-    }
+    // One feature has no plane to draw on.
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/moons.csv",
+        "--x",
+        "x1",
+        "--model",
+        "logistic",
+        "--plot",
+        "m.png",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("--plot draws a classifier over two features or more, and --x names one"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!std::path::Path::new("m.png").exists() && !std::path::Path::new("m.html").exists());
 }
 
