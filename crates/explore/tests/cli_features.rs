@@ -539,6 +539,36 @@ fn a_race_on_several_features_runs_each_lane_as_train_does() {
     assert!((loss - 0.06557348876565051).abs() < 1e-9, "{loss}");
     assert!(lanes[1]["epochs_to_1pct"].is_null());
     assert_eq!(lanes[1]["diverged"], false);
+    // train draws the plane's loss per epoch as a PNG; a page it has not.
+    let png = dir.path().join("plane.png");
+    ok(&[
+        "train",
+        "--data",
+        &plane,
+        "--x",
+        "a,b,c",
+        "--epochs",
+        "20",
+        "--plot",
+        png.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(explore::plot::inspect_png(&png).unwrap().colours > 20);
+    let out = explore(&[
+        "train",
+        "--data",
+        &plane,
+        "--x",
+        "a,b,c",
+        "--plot",
+        "plane.html",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("drawn as .png or .svg"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// More than two features are drawn on their first two principal components: the PNG, and the
@@ -776,4 +806,120 @@ fn a_landscape_on_several_features_trains_as_train_does() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `sweep --vary` and `surface --vary` cut the plane's loss along one or two of its parameters,
+/// the rest held at NumPy's least-squares plane: each row is that plane's MSE with the varied
+/// values put in, computed here directly.
+#[test]
+fn sweep_and_surface_vary_the_planes_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "plane.csv", PLANE);
+    // NumPy 2.4: np.linalg.lstsq on [X, 1] (as in tests/cli_classify.rs).
+    let optimum = [
+        1.6805966804617951,
+        0.29364283842660155,
+        0.4052335100174753,
+        0.7955065246857028,
+    ];
+    let points: Vec<Vec<f64>> = PLANE
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let mse = |p: &[f64]| {
+        points
+            .iter()
+            .map(|r| (p[0] * r[0] + p[1] * r[1] + p[2] * r[2] + p[3] - r[3]).powi(2))
+            .sum::<f64>()
+            / points.len() as f64
+    };
+    let (header, swept) = rows(&[
+        "sweep",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--vary",
+        "w.b",
+        "--weights",
+        "-1:1:5",
+    ]);
+    assert_eq!(header, ["w.b", "loss"]);
+    assert_eq!(swept.len(), 5);
+    for row in &swept {
+        let mut p = optimum;
+        p[1] = row[0];
+        assert!((row[1] - mse(&p)).abs() < 1e-9, "{row:?} vs {}", mse(&p));
+    }
+    let (header, grid) = rows(&[
+        "surface",
+        "--data",
+        &data,
+        "--x",
+        "a,b,c",
+        "--vary",
+        "w.a,bias",
+        "--weights",
+        "0:3:4",
+        "--biases",
+        "-1,0.7955065246857028,2",
+    ]);
+    assert_eq!(header, ["w.a", "bias", "loss"]);
+    assert_eq!(grid.len(), 12);
+    for row in &grid {
+        let mut p = optimum;
+        (p[0], p[3]) = (row[0], row[1]);
+        assert!((row[2] - mse(&p)).abs() < 1e-9, "{row:?}");
+    }
+    // Without values, round ones around the least-squares plane: its weight is inside them.
+    let json = ok(&[
+        "sweep", "--data", &data, "--x", "a,b,c", "--vary", "w.c", "--format", "json", "--quiet",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let values: Vec<f64> = doc["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["w.c"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values.len(), 21);
+    assert!(
+        values[0] < optimum[2] && optimum[2] < values[20],
+        "{values:?}"
+    );
+    assert!(
+        (doc["held"]["bias"].as_f64().unwrap() - optimum[3]).abs() < 1e-9,
+        "{doc}"
+    );
+    for (args, needle) in [
+        (
+            vec!["sweep", "--data", &data, "--x", "a,b,c"],
+            "--x names 3 features: the plane has 3 weights and a bias; give --vary",
+        ),
+        (
+            vec!["sweep", "--data", &data, "--x", "a,b,c", "--vary", "w.d"],
+            "`w.d` is not a parameter of this plane: one of w.a, w.b, w.c, bias",
+        ),
+        (
+            vec!["surface", "--data", &data, "--x", "a,b,c", "--vary", "bias"],
+            "--vary names 1 parameters: a surface varies two",
+        ),
+        (
+            vec![
+                "surface", "--data", &data, "--x", "a,b,c", "--vary", "w.a,w.a",
+            ],
+            "`w.a` is varied twice",
+        ),
+        (
+            vec![
+                "sweep", "--data", &data, "--x", "a,b,c", "--vary", "w.a", "--bias", "1",
+            ],
+            "--bias is not used here",
+        ),
+    ] {
+        let out = explore(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
 }

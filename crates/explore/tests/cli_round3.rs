@@ -507,6 +507,8 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("sweep", "--weights", always("the table's rows")),
         ("sweep", "--bias", always("the line's bias")),
         ("sweep", "--method", always("how the losses are found")),
+        ("sweep", "--vary", always("the plane's parameter, on several features")),
+        ("surface", "--vary", always("the plane's parameters, on several features")),
         ("surface", "--weights", always("the grid")),
         ("surface", "--biases", always("the grid")),
         ("surface", "--method", always("how the losses are found")),

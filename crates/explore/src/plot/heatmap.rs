@@ -198,9 +198,13 @@ impl Figure for Heatmap {
             let cross = off
                 .is_none()
                 .then(|| Cross::new((w, b), 9, WHITE.stroke_width(3)));
+            // The parameters by their axes' names: `weight A` is A.
+            let name = |label: &str| label.rsplit(' ').next().unwrap_or("").to_string();
             let label = format!(
-                "closed-form optimum A = {}, b = {}, loss {}{}",
+                "closed-form optimum {} = {}, {} = {}, loss {}{}",
+                name(&self.x_label),
                 human(w),
+                name(&self.y_label),
                 human(b),
                 human(l),
                 off.map_or(String::new(), |o| format!(": off the plot, {o}"))

@@ -16,6 +16,7 @@ mod history;
 mod html;
 mod lines;
 mod sharpness;
+mod slice;
 mod surface3d;
 mod train;
 

@@ -16,6 +16,7 @@ use crate::number::{exact, human};
 pub type Column = std::borrow::Cow<'static, str>;
 
 mod landscape;
+mod slice;
 mod sweep;
 mod train;
 

@@ -534,7 +534,18 @@ pub fn label(y: &str, given: bool) -> String {
 /// `train` on several features under a regression loss: the plane `y = w·x + b`, its rows
 /// `epoch, w.NAME…, bias, loss`, beside the least-squares plane under MSE.
 pub fn regress(mut r: Request<'_>) -> Result<()> {
-    let outputs: Vec<_> = r.save.map(|p| ("--save", p)).into_iter().collect();
+    let html = explore::plot::PlotFormat::Html;
+    if r.common.plot.as_ref().is_some_and(|p| p.format == html) {
+        return Err(explore::cli::usage(
+            "--plot: the plane's loss per epoch is drawn as .png or .svg",
+        ));
+    }
+    let outputs: Vec<_> = r
+        .save
+        .map(|p| ("--save", p))
+        .into_iter()
+        .chain(r.common.plot.iter().map(|p| ("--plot", p.as_path())))
+        .collect();
     explore::io::check_outputs(&outputs, &[("--data", r.data)])?;
     for (_, path) in &outputs {
         explore::io::check_writable(path)?;
@@ -678,6 +689,30 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     sink.finish(&report)
         .and_then(|()| out.flush())
         .map_err(stdout_error)?;
+    if let Some(plot) = &r.common.plot {
+        // The loss per epoch, and under MSE the closed-form optimum's.
+        let figure = explore::plot::LossHistory {
+            title: format!(
+                "the plane of {} on {}: loss per epoch",
+                r.label, table.source
+            ),
+            loss: r.loss.label(),
+            series: vec![explore::plot::Series {
+                label: format!("{} lr {}", r.settings.kind.name(), human(r.settings.lr)),
+                losses: fit
+                    .history
+                    .items()
+                    .iter()
+                    .map(|row| (row.epoch as f64, row.loss))
+                    .collect(),
+            }],
+            optimum_loss: (r.loss.which() == LossName::Mse)
+                .then(|| model::least_squares(&table.x, &table.y, d).loss),
+            extent: None,
+        };
+        explore::plot::save(&figure, plot)?;
+        note(&format!("wrote plot: {}", plot.as_path().display()));
+    }
     if let Some(diverged) = fit.diverged {
         return Err(explore::Error::Diverged(Box::new(Divergence {
             diverged,

@@ -26,6 +26,10 @@ pub struct Args {
     method: Method,
     #[command(flatten)]
     view: ViewArgs,
+    /// On several features (--x a,b,c): the plane's two parameters to vary, `w.NAME` or
+    /// `bias`, over --weights and --biases; every other is held at the least-squares plane.
+    #[arg(long, value_name = "P1,P2", value_delimiter = ',')]
+    vary: Vec<String>,
     #[command(flatten)]
     loss: LossArgs,
     #[command(flatten)]
@@ -33,6 +37,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if !args.vary.is_empty() {
+        return over(&args);
+    }
+    crate::sweep::several(&args.data.x_column, "--vary P1,P2 (w.NAME or bias)")?;
     explore::cli::refuse_unused(
         &[
             args.data.uses().to_vec(),
@@ -74,4 +82,47 @@ pub fn run(args: Args) -> Result<()> {
         ViewKind::Solid | ViewKind::Line => View::Surface(surface.figure3d(args.view.angle)),
     };
     run.finish(report, view, || Page::of_map(&surface.figure(), &[], &[]))
+}
+
+/// `--vary P1,P2`: the plane's loss over two of its parameters.
+fn over(args: &Args) -> Result<()> {
+    if args.vary.len() != 2 {
+        return Err(explore::cli::usage(format!(
+            "--vary names {} parameters: a surface varies two (e.g. --vary w.a,bias)",
+            args.vary.len()
+        )));
+    }
+    explore::cli::refuse_unused(&[(
+        "method",
+        "--method",
+        false,
+        "--vary evaluates the loss directly",
+    )])?;
+    explore::cli::refuse_unused(&args.view.uses(args.common.plot.is_some()))?;
+    if args.view.view == ViewKind::Line {
+        return Err(explore::cli::usage(
+            "--view line is landscape's 1-D view; a surface is drawn as map or 3d",
+        ));
+    }
+    let (run, slice) = crate::sweep::slice(
+        &args.data,
+        &args.common,
+        &args.vary,
+        vec![
+            args.weights.clone().map(|s| s.0),
+            args.biases.clone().map(|s| s.0),
+        ],
+        &args.loss,
+    )?;
+    let view = || match args.view.view {
+        ViewKind::Map => View::Map(slice.map()),
+        ViewKind::Solid | ViewKind::Line => View::Surface(explore::plot::Surface3d::of(
+            &slice.map(),
+            args.view.angle,
+            &|_, _| f64::NAN,
+        )),
+    };
+    run.finish(run.annotate(slice.report(), Some("direct")), view, || {
+        Page::of_map(&slice.map(), &[], &[])
+    })
 }

@@ -24,6 +24,10 @@ pub struct Args {
     /// moments under MSE, direct under any other loss.
     #[arg(long, value_enum, default_value_t)]
     method: Method,
+    /// On several features (--x a,b,c): the plane's parameter to vary, `w.NAME` or `bias`,
+    /// over --weights; every other is held at the least-squares plane.
+    #[arg(long, value_name = "PARAMETER")]
+    vary: Option<String>,
     #[command(flatten)]
     loss: LossArgs,
     #[command(flatten)]
@@ -44,6 +48,10 @@ impl Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if let Some(vary) = &args.vary {
+        return along(&args, vary);
+    }
+    several(&args.data.x_column, "--vary w.NAME (or bias)")?;
     explore::cli::refuse_unused(&args.data.uses())?;
     let loss = args.loss.loss(args.common.dtype.dtype())?;
     let run = Run::open(
@@ -72,4 +80,98 @@ pub fn run(args: Args) -> Result<()> {
         || sweep.figure(),
         || Page::of_curve(&sweep.figure(), &[]),
     )
+}
+
+/// `--vary`: the plane's loss along one of its parameters.
+fn along(args: &Args, vary: &str) -> Result<()> {
+    explore::cli::refuse_unused(&[
+        (
+            "bias",
+            "--bias",
+            false,
+            "--vary holds the other parameters at the least-squares plane",
+        ),
+        (
+            "method",
+            "--method",
+            false,
+            "--vary evaluates the loss directly",
+        ),
+    ])?;
+    if args
+        .common
+        .plot
+        .as_ref()
+        .is_some_and(|p| p.format == explore::plot::PlotFormat::Html)
+    {
+        return Err(explore::cli::usage(
+            "--plot: a sweep with --vary is drawn as .png or .svg",
+        ));
+    }
+    let (run, slice) = slice(
+        &args.data,
+        &args.common,
+        &[vary.to_string()],
+        vec![args.weights.clone().map(|s| s.0)],
+        &args.loss,
+    )?;
+    run.finish(
+        run.annotate(slice.report(), Some("direct")),
+        || slice.curve(),
+        Page::default,
+    )
+}
+
+/// Refuses several features without `--vary`: the line's sweep and surface have one.
+pub fn several(x: &str, how: &str) -> Result<()> {
+    let features = crate::classify::features(x);
+    if features.len() > 1 {
+        return Err(explore::cli::usage(format!(
+            "--x names {} features: the plane has {} weights and a bias; give {how} to choose \
+             what to vary, the rest held at the least-squares plane",
+            features.len(),
+            features.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The slice of the plane on `--x`'s features of `--data` along `vary`, each over its `values`
+/// (default: round values around the least-squares plane), under `--loss`.
+pub fn slice(
+    data: &DataArgs,
+    common: &Common,
+    vary: &[String],
+    values: Vec<Option<Vec<f64>>>,
+    loss: &LossArgs,
+) -> Result<(Run, explore::slice::Slice)> {
+    explore::cli::refuse_unused(&[(
+        "points",
+        "--point",
+        false,
+        "--vary reads --data with several feature columns",
+    )])?;
+    let Some(path) = data.data.as_deref() else {
+        return Err(explore::cli::usage(
+            "--vary reads --data FILE with several feature columns",
+        ));
+    };
+    let features = crate::classify::features(&data.x_column);
+    crate::classify::check_features(&features)?;
+    let loss = loss.loss(common.dtype.dtype())?;
+    let mut run = Run::for_table(path, common, &[])?;
+    let table =
+        explore::data::table::read_table(path, &features, &data.y_column, data.delimiter, false)?;
+    run.table(&table.source, table.len());
+    let slice = explore::slice::Slice::run(
+        (&table.x, &table.y),
+        &table.features,
+        vary,
+        values,
+        &loss,
+        table.source.clone(),
+        run.dtype,
+        &run.device,
+    )?;
+    Ok((run, slice))
 }

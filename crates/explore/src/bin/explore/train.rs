@@ -461,7 +461,6 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
             false,
             "the plane's figures come next",
         ),
-        ("plot", "--plot", false, "the plane's figures come next"),
         (
             "hidden",
             "--hidden",
