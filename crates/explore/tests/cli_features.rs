@@ -408,7 +408,7 @@ fn what_standardize_save_and_init_from_refuse() {
         (
             vec!["--data", &flat, "--x", "a,b", "--init-from", net],
             2,
-            "holds a network of 3 layers, not a plane",
+            "holds an MLP of 3 layers: train it with --model mlp",
         ),
         (
             vec![
@@ -921,5 +921,54 @@ fn sweep_and_surface_vary_the_planes_parameters() {
         let out = explore(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// An MLP regresses too (`train --model mlp` under MSE), step for step as PyTorch trains the
+/// same network from the same start. The start is the one `--seed 3` draws, saved by
+/// `--epochs 0 --save init.safetensors` and loaded by PyTorch 2.15:
+///
+/// ```python
+/// m = nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+/// m.load_state_dict(safetensors.torch.load_file("init.safetensors"))
+/// opt = torch.optim.Adam(m.parameters(), lr=0.05)   # 10 epochs of nn.MSELoss, full batch
+/// ```
+#[test]
+fn an_mlp_regresses_as_pytorch_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(
+        dir.path(),
+        "tiny.csv",
+        "x,y\n-3.0,-0.14\n-2.1,-0.86\n-1.2,-0.93\n-0.4,-0.39\n0.3,0.30\n1.1,0.89\n1.9,0.95\n\
+         2.8,0.33\n",
+    );
+    let (header, rows) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--model",
+        "mlp",
+        "--hidden",
+        "4",
+        "--seed",
+        "3",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "10",
+    ]);
+    assert_eq!(header, ["epoch", "loss"]);
+    for (epoch, want) in [
+        (0, 0.8549844782819963),
+        (1, 0.5916781122055215),
+        (10, 0.15334998183625),
+    ] {
+        assert!(
+            close(rows[epoch][1], want),
+            "epoch {epoch}: {}",
+            rows[epoch][1]
+        );
     }
 }

@@ -214,7 +214,7 @@ impl Net {
         }
     }
 
-    fn parameters(&self) -> Vec<candle_core::Var> {
+    pub(crate) fn parameters(&self) -> Vec<candle_core::Var> {
         match self {
             Net::Linear(l) => l.parameters(),
             Net::Mlp(m) => m.varmap().all_vars(),
@@ -232,6 +232,25 @@ impl Net {
             }
             Net::Mlp(m) => Ok(m.varmap().clone()),
         }
+    }
+
+    /// The layers, in the data's units when the network sees the features in `units`.
+    pub(crate) fn layers(&self, units: Option<&Units>) -> candle_core::Result<Vec<Layer>> {
+        let mut layers = match self {
+            Net::Linear(l) => match l.bias() {
+                Some(b) => vec![Layer::of(l.weight(), b)?],
+                None => Vec::new(),
+            },
+            Net::Mlp(m) => m
+                .layers()
+                .iter()
+                .filter_map(|(w, b)| b.as_ref().map(|b| Layer::of(w, b)))
+                .collect::<candle_core::Result<_>>()?,
+        };
+        if let (Some(u), Some(first)) = (units, layers.first_mut()) {
+            *first = u.to_data(first);
+        }
+        Ok(layers)
     }
 
     /// `linear 3-1`, `mlp 2-16-16-1 tanh`.
@@ -467,23 +486,7 @@ pub fn fit_classifier(
         None => scores(points),
     };
     // The network's layers in the data's units.
-    let trained = || -> candle_core::Result<Vec<Layer>> {
-        let mut layers = match &net {
-            Net::Linear(l) => match l.bias() {
-                Some(b) => vec![Layer::of(l.weight(), b)?],
-                None => Vec::new(),
-            },
-            Net::Mlp(m) => m
-                .layers()
-                .iter()
-                .filter_map(|(w, b)| b.as_ref().map(|b| Layer::of(w, b)))
-                .collect::<candle_core::Result<_>>()?,
-        };
-        if let (Some(u), Some(first)) = (units, layers.first_mut()) {
-            *first = u.to_data(first);
-        }
-        Ok(layers)
-    };
+    let trained = || net.layers(units);
     let columns = columns(classifier, outputs, data);
     let mut optimizer = AnyOptimizer::new(net.parameters(), settings)?;
     let mut fit = ClassFit {

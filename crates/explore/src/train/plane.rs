@@ -6,9 +6,9 @@ use std::ops::ControlFlow;
 
 use candle_core::Tensor;
 use loss::{AnyLoss, Reduction};
-use model::Linear;
 
-use super::{train, Batches, Diverged, Ended, Layer, Units};
+use super::classes::{network, Net};
+use super::{train, Batches, Classifier, Diverged, Ended, Layer, Units};
 use crate::optim::{AnyOptimizer, Optimizer, Settings};
 use crate::thin::Thinned;
 
@@ -29,48 +29,35 @@ pub struct PlaneFit {
     pub first: Option<PlaneRow>,
     pub last: Option<PlaneRow>,
     pub diverged: Option<Diverged>,
-    /// The plane at the end, in the data's units, as [`super::save_layers`] writes it.
+    /// The layers at the end, in the data's units, as [`super::save_layers`] writes them.
     #[serde(skip)]
-    pub trained: Option<Layer>,
+    pub trained: Vec<Layer>,
 }
 
-/// Trains the plane on `x` `(N, d)` and `y` `(N,)` under `loss` with the optimizer of
-/// `settings` for `epochs` epochs, an update a batch of `cut`, from the layer `start` `d → 1`,
-/// on the features in `units` where given (the rows and the start are in the data's units),
-/// showing `on_row` each epoch's row (the loss on the whole data); `on_row` may stop the run.
+/// Trains `model` (the plane: a linear layer `d → 1`, from [`Classifier::Linear`]'s start or
+/// [`Classifier::Given`]'s layer; or an MLP with one output) on `x` `(N, d)` and `y` `(N,)`
+/// under `loss` with the optimizer of `settings` for `epochs` epochs, an update a batch of
+/// `cut`, on the features in `units` where given (the rows and the start are in the data's
+/// units), showing `on_row` each epoch's row (the loss on the whole data; the plane's
+/// parameters, none for an MLP); `on_row` may stop the run.
 pub fn fit_plane(
     x: &Tensor,
     y: &Tensor,
     loss: &AnyLoss,
     settings: Settings,
     (epochs, cut): (usize, Batches),
-    (start, units): (&Layer, Option<&Units>),
+    (model, units): (&Classifier, Option<&Units>),
     mut on_row: impl FnMut(&PlaneRow) -> ControlFlow<()>,
 ) -> crate::Result<PlaneFit> {
     let (_, d) = x.dims2()?;
-    if start.inputs != d || start.outputs() != 1 {
-        return Err(crate::Error::Usage(format!(
-            "the plane given has {} and {}; this data has {} and one target",
-            crate::number::count(start.inputs, "input"),
-            crate::number::count(start.outputs(), "output"),
-            crate::number::count(d, "feature"),
-        )));
-    }
-    let (dtype, device) = (x.dtype(), x.device());
-    let (x, start) = match units {
-        Some(u) => (&u.apply(x)?, u.to_standard(start)),
-        None => (x, start.clone()),
+    let plane = network(model, (d, 1), units, x.dtype(), x.device())?;
+    let x = &match units {
+        Some(u) => u.apply(x)?,
+        None => x.clone(),
     };
-    let (weight, bias) = start.tensors(dtype, device)?;
-    let plane = Linear::from_tensors(weight, Some(bias))?;
-    // The plane in the data's units.
-    let trained = || -> candle_core::Result<Option<Layer>> {
-        let Some(bias) = plane.bias() else {
-            return Ok(None);
-        };
-        let layer = Layer::of(plane.weight(), bias)?;
-        Ok(Some(units.map_or(layer.clone(), |u| u.to_data(&layer))))
-    };
+    // The layers in the data's units.
+    let trained = || plane.layers(units);
+    let linear = matches!(plane, Net::Linear(_));
     let target = y.reshape(((), 1))?;
     let mut optimizer = AnyOptimizer::new(plane.parameters(), settings)?;
     let mut fit = PlaneFit {
@@ -78,7 +65,7 @@ pub fn fit_plane(
         first: None,
         last: None,
         diverged: None,
-        trained: None,
+        trained: Vec::new(),
     };
     let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
     let mut epoch_data = Vec::new();
@@ -106,10 +93,13 @@ pub fn fit_plane(
                 fit.diverged = Some(Diverged::non_finite(step.step / batches, start));
                 return Ok(ControlFlow::Break(()));
             }
-            let params: Vec<f64> = trained()?
-                .into_iter()
-                .flat_map(|l| l.weight.into_iter().chain(l.bias))
-                .collect();
+            let params: Vec<f64> = match linear {
+                true => trained()?
+                    .into_iter()
+                    .flat_map(|l| l.weight.into_iter().chain(l.bias))
+                    .collect(),
+                false => Vec::new(),
+            };
             let row = PlaneRow {
                 epoch: step.step / batches,
                 params,

@@ -169,15 +169,7 @@ fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
             path.display()
         ));
     }
-    let mlp = |hidden: &[usize], activation: Activation| {
-        let sizes: Vec<String> = [d]
-            .iter()
-            .chain(hidden)
-            .chain([&outputs])
-            .map(usize::to_string)
-            .collect();
-        format!("mlp {} {}", sizes.join("-"), activation.name())
-    };
+    let mlp = |hidden: &[usize], activation: Activation| mlp_name(d, hidden, outputs, activation);
     let what = match (classifier, r.loss.which()) {
         (
             Classifier::Mlp {
@@ -428,6 +420,17 @@ fn frames(r: &Request<'_>) -> usize {
 /// The epochs a classifier's page keeps a map of, evenly spread over the run.
 const PAGE_FRAMES: usize = 40;
 
+/// `mlp 2-16-16-1 tanh`: an MLP from `d` inputs through `hidden` to `outputs`.
+fn mlp_name(d: usize, hidden: &[usize], outputs: usize, activation: Activation) -> String {
+    let sizes: Vec<String> = [d]
+        .iter()
+        .chain(hidden)
+        .chain([&outputs])
+        .map(usize::to_string)
+        .collect();
+    format!("mlp {} {}", sizes.join("-"), activation.name())
+}
+
 /// Saves `layers` to `path` when asked, and says so.
 fn save(
     path: Option<&std::path::Path>,
@@ -555,7 +558,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         x,
         y,
         units,
-        start,
+        model: start,
         lambda,
         device,
     } = plane(&r)?;
@@ -566,6 +569,21 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     };
     let d = table.features.len();
     let names: Vec<String> = table.features.iter().map(|f| format!("w.{f}")).collect();
+    let linear = start.is_linear();
+    // The plane, or an MLP regressing: its description for the title.
+    let what = match &start {
+        Classifier::Mlp {
+            hidden, activation, ..
+        } => mlp_name(d, hidden, 1, *activation),
+        Classifier::Given { layers, activation } if !linear => {
+            let hidden: Vec<usize> = layers[..layers.len() - 1]
+                .iter()
+                .map(|l| l.outputs())
+                .collect();
+            mlp_name(d, &hidden, 1, *activation)
+        }
+        _ => "plane".to_string(),
+    };
     let dtype = r.common.dtype.dtype();
     let bound = r.settings.stable_lr(lambda);
     if !r.lr_given {
@@ -583,8 +601,11 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     let mut out = Stdout::new();
     let mut written = None;
     let mut header: Vec<String> = vec!["epoch".into()];
-    header.extend(names.iter().cloned());
-    header.extend(["bias".to_string(), "loss".to_string()]);
+    if linear {
+        header.extend(names.iter().cloned());
+        header.push("bias".to_string());
+    }
+    header.push("loss".to_string());
     let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
     let cut = explore::train::Batches::new(table.len(), r.batch_size, r.shuffle, r.seed, 0);
     let fit = explore::train::fit_plane(
@@ -610,7 +631,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         &table,
         &device,
         format!(
-            "plane of {} on {features} under {}",
+            "{what} of {} on {features} under {}",
             r.label,
             r.loss.label(),
         ),
@@ -624,15 +645,33 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             .collect();
         format!("{}, bias = {}", parts.join(", "), human(bias))
     };
-    if let Some(last) = &fit.last {
-        report = report.summary(format!(
-            "after {}: {} (loss {})",
-            count(last.epoch, "epoch"),
-            plane(&last.params[..d], last.params[d]),
-            human(last.loss)
-        ));
+    match (&fit.last, linear) {
+        (Some(last), true) => {
+            report = report.summary(format!(
+                "after {}: {} (loss {})",
+                count(last.epoch, "epoch"),
+                plane(&last.params[..d], last.params[d]),
+                human(last.loss)
+            ))
+        }
+        (Some(last), false) => {
+            report = report.summary(format!(
+                "after {}: loss {}",
+                count(last.epoch, "epoch"),
+                human(last.loss)
+            ))
+        }
+        (None, _) => {}
     }
-    if r.loss.which() == LossName::Mse {
+    if !linear {
+        if r.loss.which() == LossName::Mse {
+            let ls = model::least_squares(&table.x, &table.y, d);
+            report = report.summary(format!(
+                "the least-squares plane's loss, the best a linear model does: {}",
+                human(ls.loss)
+            ));
+        }
+    } else if r.loss.which() == LossName::Mse {
         let ls = model::least_squares(&table.x, &table.y, d);
         report = report.summary(format!(
             "closed-form optimum: {} (loss {})",
@@ -693,7 +732,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         // The loss per epoch, and under MSE the closed-form optimum's.
         let figure = explore::plot::LossHistory {
             title: format!(
-                "the plane of {} on {}: loss per epoch",
+                "the {what} of {} on {}: loss per epoch",
                 r.label, table.source
             ),
             loss: r.loss.label(),
@@ -706,7 +745,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
                     .map(|row| (row.epoch as f64, row.loss))
                     .collect(),
             }],
-            optimum_loss: (r.loss.which() == LossName::Mse)
+            optimum_loss: (r.loss.which() == LossName::Mse && linear)
                 .then(|| model::least_squares(&table.x, &table.y, d).loss),
             extent: None,
         };
@@ -722,8 +761,11 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         }))
         .into());
     }
-    let trained: Vec<_> = fit.trained.into_iter().collect();
-    save(r.save, &trained, Activation::default(), dtype, &note)
+    let activation = match &start {
+        Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => *activation,
+        Classifier::Linear { .. } => Activation::default(),
+    };
+    save(r.save, &fit.trained, activation, dtype, &note)
 }
 
 /// A plane's data and start, read and checked once: what `train` trains and `race` races.
@@ -732,8 +774,8 @@ struct Plane {
     x: Tensor,
     y: Tensor,
     units: Option<explore::train::Units>,
-    /// The layer `d → 1` every run starts from, in the data's units.
-    start: explore::train::Layer,
+    /// The model every run starts from: the plane, or an MLP with one output.
+    model: Classifier,
     /// The loss's curvature on the features as trained: the stable rate's.
     lambda: f64,
     device: candle_core::Device,
@@ -741,6 +783,27 @@ struct Plane {
 
 fn plane(r: &Request<'_>) -> Result<Plane> {
     let network = r.init_from.map(explore::train::load_layers).transpose()?;
+    let model = match network {
+        Some(network) => {
+            let model = given(r, network, r.model)?;
+            if let (Some(path), false) = (r.init_from, r.common.quiet) {
+                say(&format!(
+                    "starting from the parameters in {}",
+                    path.display()
+                ));
+            }
+            model
+        }
+        None if r.model == Some(ModelChoice::Mlp) => Classifier::Mlp {
+            hidden: r.hidden.clone(),
+            activation: r.activation,
+            seed: r.seed,
+        },
+        None => Classifier::Linear {
+            weight: r.init.0,
+            bias: r.init.1,
+        },
+    };
     let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
     let device = open_device(r.common)?;
     let d = table.features.len();
@@ -750,29 +813,6 @@ fn plane(r: &Request<'_>) -> Result<Plane> {
     let units = match r.standardize {
         true => Some(explore::train::Units::of(&x, &table.features)?),
         false => None,
-    };
-    let start = match network {
-        Some(network) => {
-            let file = r
-                .init_from
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            match network.layers.as_slice() {
-                [layer] => {
-                    if !r.common.quiet {
-                        say(&format!("starting from the plane in {file}"));
-                    }
-                    layer.clone()
-                }
-                layers => {
-                    return Err(explore::cli::usage(format!(
-                        "--init-from {file} holds a network of {} layers, not a plane",
-                        layers.len()
-                    )))
-                }
-            }
-        }
-        None => explore::train::Layer::every(1, d, r.init.0, r.init.1),
     };
     // MSE's curvature on the features as trained, scaled by the loss's (L1, which has none, is
     // given MSE's).
@@ -787,13 +827,18 @@ fn plane(r: &Request<'_>) -> Result<Plane> {
         }
         None => model::max_curvature(&table.x, d),
     };
+    // A bound on the learning rate is known for the plane, not for an MLP.
+    let lambda = match model.is_linear() {
+        true => mse_curvature * r.loss.curvature().unwrap_or(2.0) / 2.0,
+        false => f64::NAN,
+    };
     Ok(Plane {
         table,
         x,
         y,
         units,
-        start,
-        lambda: mse_curvature * r.loss.curvature().unwrap_or(2.0) / 2.0,
+        model,
+        lambda,
         device,
     })
 }
@@ -896,12 +941,21 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
         let settings = rates(p.lambda);
         let names = explore::train::lane_names(&settings);
         let d = p.table.features.len();
-        let optimum_loss = (r.loss.which() == LossName::Mse)
+        // The closed-form optimum is the plane's; an MLP's has none.
+        let optimum_loss = (r.loss.which() == LossName::Mse && p.model.is_linear())
             .then(|| model::least_squares(&p.table.x, &p.table.y, d).loss);
+        let linear = p.model.is_linear();
         let header = ["epoch".to_string()]
             .into_iter()
-            .chain(p.table.features.iter().map(|f| format!("w.{f}")))
-            .chain(["bias".to_string(), "loss".to_string()]);
+            .chain(
+                p.table
+                    .features
+                    .iter()
+                    .map(|f| format!("w.{f}"))
+                    .chain(["bias".to_string()])
+                    .filter(|_| linear),
+            )
+            .chain(["loss".to_string()]);
         let mut sink = Sink::labelled(&mut out, r.common.format, Some("optimizer"), header, dtype)?;
         // Within 1% of the optimum's loss (a millionth of y's mean square for an exact fit).
         let target = optimum_loss.map(|l| {
@@ -919,7 +973,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
                 &r.loss,
                 settings,
                 (r.epochs, cut),
-                (&p.start, p.units.as_ref()),
+                (&p.model, p.units.as_ref()),
                 |row| {
                     losses.push((row.epoch as f64, row.loss));
                     if within.is_none() && target.is_some_and(|t| row.loss <= t) {
@@ -947,7 +1001,14 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
             });
         }
         let what = format!(
-            "race on the plane of {} on {} under {}",
+            "race of {} of {} on {} under {}",
+            match &p.model {
+                Classifier::Mlp {
+                    hidden, activation, ..
+                } => mlp_name(d, hidden, 1, *activation),
+                _ if !linear => "an MLP".to_string(),
+                _ => "the plane".to_string(),
+            },
             r.label,
             p.table.features.join(", "),
             r.loss.label()

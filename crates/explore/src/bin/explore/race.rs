@@ -87,14 +87,8 @@ pub fn run(args: Args) -> Result<()> {
         _ => args.loss.loss,
     };
     let classifying = classify::classifies(args.model, loss_name, features.len() > 1);
-    if classifying || features.len() > 1 {
+    if classifying || features.len() > 1 || args.model == Some(ModelChoice::Mlp) {
         return several(&args, loss_name, classifying);
-    }
-    if args.model == Some(ModelChoice::Mlp) {
-        return Err(explore::cli::usage(
-            "--model mlp is a classifier here: give --loss bce-logits or cross-entropy on \
-             labelled data",
-        ));
     }
     let mlp_why = "it shapes the MLP of --model mlp";
     explore::cli::refuse_unused(&[
@@ -212,7 +206,8 @@ pub fn run(args: Args) -> Result<()> {
     }
 }
 
-/// The race on several features (the plane) or on labels (a classifier).
+/// The race on several features (the plane), of an MLP regressing, or on labels (a
+/// classifier).
 fn several(args: &Args, name: loss::LossName, classifying: bool) -> Result<()> {
     let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
     let mlp = args.model == Some(ModelChoice::Mlp);

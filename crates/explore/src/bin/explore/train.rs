@@ -260,13 +260,7 @@ pub fn run(args: Args) -> Result<()> {
     if classify::classifies(args.model, loss_name, several) {
         return classifier(&args, loss_name);
     }
-    if args.model == Some(ModelChoice::Mlp) {
-        return Err(explore::cli::usage(
-            "--model mlp is a classifier here: give --loss bce-logits or cross-entropy on \
-             labelled data; an MLP's regression is explore landscape --model mlp",
-        ));
-    }
-    if several {
+    if several || args.model == Some(ModelChoice::Mlp) {
         return plane(&args, loss_name);
     }
     let mlp_why = "it shapes the MLP of --model mlp";
@@ -446,8 +440,23 @@ pub fn run(args: Args) -> Result<()> {
 /// `train` on several features under a regression loss: the plane, full batch.
 fn plane(args: &Args, name: loss::LossName) -> Result<()> {
     let why = "the plane on several features learns its bias";
-    explore::cli::refuse_unused(&args.fit.uses())?;
+    let mlp = args.model == Some(ModelChoice::Mlp);
+    let loaded = args.fit.init_from.is_some();
+    let batched = args.fit.batch_size.is_some();
+    let shuffling: Vec<_> = args
+        .fit
+        .uses()
+        .into_iter()
+        .filter(|(id, ..)| *id != "seed")
+        .collect();
+    explore::cli::refuse_unused(&shuffling)?;
     explore::cli::refuse_unused(&[
+        (
+            "seed",
+            "--seed",
+            (mlp && !loaded) || (batched && !args.fit.no_shuffle),
+            "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
+        ),
         (
             "points",
             "--point",
@@ -464,19 +473,31 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
         (
             "hidden",
             "--hidden",
-            false,
+            mlp,
             "it shapes the MLP of --model mlp",
         ),
         (
             "activation",
             "--activation",
-            false,
+            mlp,
             "it shapes the MLP of --model mlp",
+        ),
+        (
+            "init_weight",
+            "--init-weight",
+            !mlp,
+            "an MLP starts from --seed",
+        ),
+        (
+            "init_bias",
+            "--init-bias",
+            !mlp,
+            "an MLP starts from --seed",
         ),
     ])?;
     let Some(data) = args.data.data.as_deref() else {
         return Err(explore::cli::usage(
-            "--x with several columns reads --data FILE",
+            "--x with several columns (or --model mlp) reads --data FILE",
         ));
     };
     let dtype = args.common.dtype.dtype();
