@@ -343,20 +343,8 @@ pub fn read_npz(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
         .collect();
     // Each column is read from its own handle on the archive, so both stream side by side.
     let column = |name: &str| -> Result<(String, String, Archive)> {
-        let found: Vec<&(String, String)> = names
-            .iter()
-            .filter(|(n, _)| super::same_name(n, name))
-            .collect();
-        match found[..] {
-            [(array, entry)] => Ok((array.clone(), entry.clone(), open()?)),
-            [] => Err(super::no_column(
-                file.clone(),
-                name,
-                "array",
-                names.iter().map(|(n, _)| n.clone()).collect(),
-            )),
-            _ => Err(bad(format!("the archive names `{name}` twice"))),
-        }
+        let (array, entry) = find_array(&names, name, &file)?;
+        Ok((array.clone(), entry.clone(), open()?))
     };
     let (x_name, x_entry, mut x_archive) = column(&columns.x)?;
     let (y_name, y_entry, mut y_archive) = column(&columns.y)?;
@@ -382,6 +370,32 @@ pub fn read_npz(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
 }
 
 type Archive = zip::ZipArchive<BufReader<File>>;
+
+/// The one `(array, entry)` of an archive's `entries` that `name` names, in any case; none is
+/// an error that lists the arrays there are, two an error too.
+fn find_array<'a>(
+    entries: &'a [(String, String)],
+    name: &str,
+    file: &str,
+) -> Result<&'a (String, String)> {
+    let found: Vec<&(String, String)> = entries
+        .iter()
+        .filter(|(n, _)| super::same_name(n, name))
+        .collect();
+    match found[..] {
+        [one] => Ok(one),
+        [] => Err(super::no_column(
+            file.to_string(),
+            name,
+            "array",
+            entries.iter().map(|(n, _)| n.clone()).collect(),
+        )),
+        _ => Err(Error::Data {
+            at: file.to_string(),
+            msg: format!("the archive names `{name}` twice"),
+        }),
+    }
+}
 
 /// The elements of the 1-D array `name` of an archive, checked against the size of its entry.
 fn npz_array<'a>(
@@ -490,22 +504,7 @@ pub fn read_npz_columns(path: &Path, names: &[&str]) -> Result<Vec<(String, Vec<
         .collect();
     let mut out: Vec<(String, Vec<f64>)> = Vec::with_capacity(names.len());
     for name in names {
-        let found: Vec<&(String, String)> = entries
-            .iter()
-            .filter(|(n, _)| super::same_name(n, name))
-            .collect();
-        let (array, entry) = match found[..] {
-            [one] => one,
-            [] => {
-                return Err(super::no_column(
-                    file.clone(),
-                    name,
-                    "array",
-                    entries.iter().map(|(n, _)| n.clone()).collect(),
-                ))
-            }
-            _ => return Err(bad(format!("the archive names `{name}` twice"))),
-        };
+        let (array, entry) = find_array(&entries, name, &file)?;
         let mut values = Vec::new();
         let mut elements = npz_array(&mut archive, array, entry).map_err(&bad)?;
         let len = elements.len;

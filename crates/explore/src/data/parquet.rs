@@ -9,7 +9,7 @@ use parquet::basic::{ConvertedType, LogicalType, Type as Physical};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::schema::types::ColumnDescriptor;
+use parquet::schema::types::{ColumnDescriptor, SchemaDescriptor};
 
 use super::table::Values;
 use super::{Collect, Columns, Dataset, Load};
@@ -118,6 +118,35 @@ fn numeric(column: &ColumnDescriptor) -> std::result::Result<bool, String> {
     }
 }
 
+/// The one top-level column of `schema` that `name` names, in any case (a column inside a struct
+/// or a list is no column of a table); none is an error that lists those there are, two an
+/// error too.
+fn find_column(schema: &SchemaDescriptor, name: &str, file: &str) -> Result<usize> {
+    let top: Vec<usize> = (0..schema.num_columns())
+        .filter(|&i| schema.column(i).path().parts().len() == 1)
+        .collect();
+    let found: Vec<usize> = top
+        .iter()
+        .copied()
+        .filter(|&i| super::same_name(schema.column(i).name(), name))
+        .collect();
+    match found[..] {
+        [i] => Ok(i),
+        [] => Err(super::no_column(
+            file.to_string(),
+            name,
+            "column",
+            top.iter()
+                .map(|&i| schema.column(i).name().to_string())
+                .collect(),
+        )),
+        _ => Err(Error::Data {
+            at: file.to_string(),
+            msg: format!("two columns are named `{name}`"),
+        }),
+    }
+}
+
 /// Reads the columns named by `columns` of a Parquet file.
 pub fn read_parquet(path: &Path, columns: &Columns, load: Load) -> Result<Dataset> {
     let file = path.display().to_string();
@@ -130,37 +159,14 @@ pub fn read_parquet(path: &Path, columns: &Columns, load: Load) -> Result<Datase
         SerializedFileReader::new(handle).map_err(|e| bad(format!("not a Parquet file ({e})")))?;
     let meta = reader.metadata();
     let schema = meta.file_metadata().schema_descr();
-    // Top-level columns only: a column inside a struct or list is no column of points.
-    let names: Vec<&str> = schema
-        .columns()
-        .iter()
-        .filter(|c| c.path().parts().len() == 1)
-        .map(|c| c.name())
-        .collect();
     let find = |name: &str| -> Result<(usize, bool)> {
-        let found: Vec<usize> = (0..schema.num_columns())
-            .filter(|&i| {
-                let c = schema.column(i);
-                c.path().parts().len() == 1 && super::same_name(c.name(), name)
-            })
-            .collect();
-        match found[..] {
-            [i] => {
-                let unsigned = numeric(&schema.column(i)).map_err(|what| {
-                    bad(format!(
-                        "column `{name}` holds {what}, not numbers (floats or integers)"
-                    ))
-                })?;
-                Ok((i, unsigned))
-            }
-            [] => Err(super::no_column(
-                file.clone(),
-                name,
-                "column",
-                names.iter().map(|n| n.to_string()).collect(),
-            )),
-            _ => Err(bad(format!("two columns are named `{name}`"))),
-        }
+        let i = find_column(schema, name, &file)?;
+        let unsigned = numeric(&schema.column(i)).map_err(|what| {
+            bad(format!(
+                "column `{name}` holds {what}, not numbers (floats or integers)"
+            ))
+        })?;
+        Ok((i, unsigned))
     };
     let (xi, x_unsigned) = find(&columns.x)?;
     let (yi, y_unsigned) = find(&columns.y)?;
@@ -233,31 +239,10 @@ pub fn read_parquet_columns(path: &Path, names: &[&str]) -> Result<Vec<(String, 
         SerializedFileReader::new(handle).map_err(|e| bad(format!("not a Parquet file ({e})")))?;
     let meta = reader.metadata();
     let schema = meta.file_metadata().schema_descr();
-    let top: Vec<usize> = (0..schema.num_columns())
-        .filter(|&i| schema.column(i).path().parts().len() == 1)
-        .collect();
     let failed = |e: parquet::errors::ParquetError| bad(format!("cannot read: {e}"));
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let found: Vec<usize> = top
-            .iter()
-            .copied()
-            .filter(|&i| super::same_name(schema.column(i).name(), name))
-            .collect();
-        let i = match found[..] {
-            [i] => i,
-            [] => {
-                return Err(super::no_column(
-                    file.clone(),
-                    name,
-                    "column",
-                    top.iter()
-                        .map(|&i| schema.column(i).name().to_string())
-                        .collect(),
-                ))
-            }
-            _ => return Err(bad(format!("two columns are named `{name}`"))),
-        };
+        let i = find_column(schema, name, &file)?;
         let descriptor = schema.column(i);
         let text = descriptor.physical_type() == Physical::BYTE_ARRAY
             && (matches!(descriptor.logical_type_ref(), Some(LogicalType::String))

@@ -75,6 +75,38 @@ pub struct Request<'a> {
     pub common: &'a Common,
 }
 
+/// What `--x`, `--model` and `--loss` make of a run of `train`, `race` or `landscape`.
+pub struct Task {
+    pub features: Vec<String>,
+    /// `--loss`, or the model's own when it was not given.
+    pub loss: LossName,
+    /// Whether the labels are classes ([`classifies`]).
+    pub classifying: bool,
+}
+
+impl Task {
+    /// The task of `--x` (checked), `model` and `--loss`'s `loss`.
+    pub fn of(x: &str, model: Option<ModelChoice>, loss: LossName) -> Result<Self> {
+        let features = features(x);
+        check_features(&features)?;
+        let loss = match default_loss(model) {
+            Some(name) if !explore::cli::given("loss") => name,
+            _ => loss,
+        };
+        let classifying = classifies(model, loss, features.len() > 1);
+        Ok(Self {
+            features,
+            loss,
+            classifying,
+        })
+    }
+
+    /// More than one feature: the plane, an MLP or a classifier, not the line.
+    pub fn several(&self) -> bool {
+        self.features.len() > 1
+    }
+}
+
 /// The loss of `model` when `--loss` was not given: logistic's bce-logits, softmax's
 /// cross-entropy.
 pub fn default_loss(model: Option<ModelChoice>) -> Option<LossName> {

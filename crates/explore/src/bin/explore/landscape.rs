@@ -89,15 +89,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let features = classify::features(&args.data.x_column);
-    classify::check_features(&features)?;
-    let loss_name = match classify::default_loss(args.model) {
-        Some(name) if !explore::cli::given("loss") => name,
-        _ => args.loss.loss,
-    };
-    let classifying = classify::classifies(args.model, loss_name, features.len() > 1);
-    if classifying || features.len() > 1 {
-        return of_features(&args, features, loss_name, classifying);
+    let task = classify::Task::of(&args.data.x_column, args.model, args.loss.loss)?;
+    if task.classifying || task.several() {
+        return of_features(&args, task);
     }
     args.refuse_unused()?;
     // The sharpness trains in f64 whatever --dtype says.
@@ -152,12 +146,18 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
+    show(&args, &run, &plane)
+}
+
+/// Writes the plane: its report, its figure or page, its parameters and its animation, as
+/// asked.
+fn show(args: &Args, run: &Run, plane: &LossPlane) -> Result<()> {
     let view = || match args.view.view {
         ViewKind::Map | ViewKind::Line => View::Map(plane.figure()),
         ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
     };
     run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
-    args.save_params(&run, &plane.trained, &plane.model)?;
+    args.save_params(run, &plane.trained, &plane.model)?;
     if let Some(path) = args.animate.write(|| plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }
@@ -208,12 +208,12 @@ fn along_a_line(args: &Args, config: &Config) -> Result<()> {
 
 /// The landscape of a model on several features or on labels: the plane (linear) or an MLP
 /// regressing `--y`, or a classifier of `--y`'s labels.
-fn of_features(
-    args: &Args,
-    features: Vec<String>,
-    name: loss::LossName,
-    classifying: bool,
-) -> Result<()> {
+fn of_features(args: &Args, task: classify::Task) -> Result<()> {
+    let classify::Task {
+        features,
+        loss: name,
+        classifying,
+    } = task;
     let mlp = args.kind() == ModelKind::Mlp;
     let why = "a landscape on several features or on labels";
     explore::cli::refuse_unused(&[
@@ -322,16 +322,7 @@ fn of_features(
     };
     drop(progress);
     plane.source = table.source.clone();
-    let view = || match args.view.view {
-        ViewKind::Map | ViewKind::Line => View::Map(plane.figure()),
-        ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
-    };
-    run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
-    args.save_params(&run, &plane.trained, &plane.model)?;
-    if let Some(path) = args.animate.write(|| plane.train_figure(), None)? {
-        run.note(&format!("wrote animation: {}", path.display()));
-    }
-    Ok(())
+    show(args, &run, &plane)
 }
 
 impl Args {

@@ -80,15 +80,9 @@ pub fn run(args: Args) -> Result<()> {
             kind.name()
         )));
     }
-    let features = classify::features(&args.data.x_column);
-    classify::check_features(&features)?;
-    let loss_name = match classify::default_loss(args.model) {
-        Some(name) if !explore::cli::given("loss") => name,
-        _ => args.loss.loss,
-    };
-    let classifying = classify::classifies(args.model, loss_name, features.len() > 1);
-    if classifying || features.len() > 1 || args.model == Some(ModelChoice::Mlp) {
-        return several(&args, loss_name, classifying);
+    let task = classify::Task::of(&args.data.x_column, args.model, args.loss.loss)?;
+    if task.classifying || task.several() || args.model == Some(ModelChoice::Mlp) {
+        return several(&args, task.loss, task.classifying);
     }
     let mlp_why = "it shapes the MLP of --model mlp";
     explore::cli::refuse_unused(&[
@@ -211,15 +205,7 @@ pub fn run(args: Args) -> Result<()> {
 fn several(args: &Args, name: loss::LossName, classifying: bool) -> Result<()> {
     let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
     let mlp = args.model == Some(ModelChoice::Mlp);
-    let mlp_why = "it shapes the MLP of --model mlp";
-    let shuffled = explore::cli::given("batch_size") && !explore::cli::given("no_shuffle");
-    let shuffling: Vec<_> = args
-        .fit
-        .uses()
-        .into_iter()
-        .filter(|(id, ..)| *id != "seed")
-        .collect();
-    explore::cli::refuse_unused(&shuffling)?;
+    explore::cli::refuse_unused(&args.fit.model_uses(mlp))?;
     explore::cli::refuse_unused(&args.hyper.uses(&kinds, args.fit.trains()))?;
     explore::cli::refuse_unused(&[
         (
@@ -239,26 +225,6 @@ fn several(args: &Args, name: loss::LossName, classifying: bool) -> Result<()> {
             "--animate",
             false,
             "a race on several features is drawn with --plot",
-        ),
-        ("hidden", "--hidden", mlp, mlp_why),
-        ("activation", "--activation", mlp, mlp_why),
-        (
-            "seed",
-            "--seed",
-            mlp || shuffled,
-            "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
-        ),
-        (
-            "init_weight",
-            "--init-weight",
-            !mlp,
-            "an MLP starts from --seed",
-        ),
-        (
-            "init_bias",
-            "--init-bias",
-            !mlp,
-            "an MLP starts from --seed",
         ),
     ])?;
     let Some(data) = args.data.data.as_deref() else {

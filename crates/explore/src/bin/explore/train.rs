@@ -166,6 +166,35 @@ impl FitArgs {
         ]
     }
 
+    /// What a run of the plane, an MLP or a classifier takes of these flags and the MLP's: the
+    /// shuffle's as [`FitArgs::uses`] says; `--seed` seeds an MLP's start (unless
+    /// `--init-from` gives it) and the shuffle; `--init-weight` and `--init-bias` start a
+    /// linear model; `--hidden` and `--activation` shape an MLP (`mlp`).
+    pub fn model_uses(&self, mlp: bool) -> Vec<explore::cli::Use<'static>> {
+        let loaded = self.init_from.is_some();
+        let shuffled = self.batch_size.is_some() && !self.no_shuffle;
+        let shapes = "it shapes the MLP of --model mlp";
+        let seeded = "an MLP starts from --seed";
+        let mut uses: Vec<_> = self
+            .uses()
+            .into_iter()
+            .filter(|(id, ..)| *id != "seed")
+            .collect();
+        uses.extend([
+            (
+                "seed",
+                "--seed",
+                (mlp && !loaded) || shuffled,
+                "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
+            ),
+            ("hidden", "--hidden", mlp, shapes),
+            ("activation", "--activation", mlp, shapes),
+            ("init_weight", "--init-weight", !mlp, seeded),
+            ("init_bias", "--init-bias", !mlp, seeded),
+        ]);
+        uses
+    }
+
     /// Whether any epoch runs.
     pub fn trains(&self) -> bool {
         self.epochs > 0
@@ -250,17 +279,12 @@ impl FitArgs {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let loss_name = match classify::default_loss(args.model) {
-        Some(name) if !explore::cli::given("loss") => name,
-        _ => args.loss.loss,
-    };
-    let features = classify::features(&args.data.x_column);
-    classify::check_features(&features)?;
-    let several = features.len() > 1;
-    if classify::classifies(args.model, loss_name, several) {
+    let task = classify::Task::of(&args.data.x_column, args.model, args.loss.loss)?;
+    let loss_name = task.loss;
+    if task.classifying {
         return classifier(&args, loss_name);
     }
-    if several || args.model == Some(ModelChoice::Mlp) {
+    if task.several() || args.model == Some(ModelChoice::Mlp) {
         return plane(&args, loss_name);
     }
     let mlp_why = "it shapes the MLP of --model mlp";
@@ -441,22 +465,8 @@ pub fn run(args: Args) -> Result<()> {
 fn plane(args: &Args, name: loss::LossName) -> Result<()> {
     let why = "the plane on several features learns its bias";
     let mlp = args.model == Some(ModelChoice::Mlp);
-    let loaded = args.fit.init_from.is_some();
-    let batched = args.fit.batch_size.is_some();
-    let shuffling: Vec<_> = args
-        .fit
-        .uses()
-        .into_iter()
-        .filter(|(id, ..)| *id != "seed")
-        .collect();
-    explore::cli::refuse_unused(&shuffling)?;
+    explore::cli::refuse_unused(&args.fit.model_uses(mlp))?;
     explore::cli::refuse_unused(&[
-        (
-            "seed",
-            "--seed",
-            (mlp && !loaded) || (batched && !args.fit.no_shuffle),
-            "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
-        ),
         (
             "points",
             "--point",
@@ -469,30 +479,6 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
             "--animate",
             false,
             "the plane's figures come next",
-        ),
-        (
-            "hidden",
-            "--hidden",
-            mlp,
-            "it shapes the MLP of --model mlp",
-        ),
-        (
-            "activation",
-            "--activation",
-            mlp,
-            "it shapes the MLP of --model mlp",
-        ),
-        (
-            "init_weight",
-            "--init-weight",
-            !mlp,
-            "an MLP starts from --seed",
-        ),
-        (
-            "init_bias",
-            "--init-bias",
-            !mlp,
-            "an MLP starts from --seed",
         ),
     ])?;
     let Some(data) = args.data.data.as_deref() else {
@@ -518,16 +504,7 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
 fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
     let why = "a classifier learns its biases";
     let mlp = args.model == Some(ModelChoice::Mlp);
-    let loaded = args.fit.init_from.is_some();
-    let batched = args.fit.batch_size.is_some();
-    let mlp_why = "it shapes the MLP of --model mlp";
-    let shuffling: Vec<_> = args
-        .fit
-        .uses()
-        .into_iter()
-        .filter(|(id, ..)| *id != "seed")
-        .collect();
-    explore::cli::refuse_unused(&shuffling)?;
+    explore::cli::refuse_unused(&args.fit.model_uses(mlp))?;
     explore::cli::refuse_unused(&args.animate.uses())?;
     explore::cli::refuse_unused(&[
         (
@@ -537,26 +514,6 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
             "a classifier reads labelled --data",
         ),
         ("no_bias", "--no-bias", false, why),
-        ("hidden", "--hidden", mlp, mlp_why),
-        ("activation", "--activation", mlp, mlp_why),
-        (
-            "seed",
-            "--seed",
-            (mlp && !loaded) || (batched && !args.fit.no_shuffle),
-            "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
-        ),
-        (
-            "init_weight",
-            "--init-weight",
-            !mlp,
-            "an MLP starts from --seed",
-        ),
-        (
-            "init_bias",
-            "--init-bias",
-            !mlp,
-            "an MLP starts from --seed",
-        ),
     ])?;
     let Some(data) = args.data.data.as_deref() else {
         return Err(explore::cli::usage(
