@@ -220,8 +220,9 @@ fn what_a_classifier_refuses() {
         ),
         (
             vec!["--data", &three, "--x", "a,b", "--model", "logistic"],
-            2,
-            "BCE with logits tells two classes apart, and the data has 3: use cross-entropy",
+            1,
+            "the labels: BCE with logits tells two classes apart, and the data has 3: use \
+             cross-entropy",
         ),
         (
             vec![
@@ -428,12 +429,12 @@ fn hostile_tables_are_refused_or_said() {
                 "--loss",
                 "bce-logits",
             ],
-            2,
-            "the labels hold one class, `0`: a classifier needs two classes or more",
+            1,
+            "the labels: they hold one class, `0`: a classifier needs two classes or more",
         ),
         (
             vec!["--data", &one, "--x", "a,b", "--model", "softmax"],
-            2,
+            1,
             "needs two classes or more",
         ),
         (

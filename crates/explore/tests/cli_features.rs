@@ -317,11 +317,9 @@ fn what_standardize_save_and_init_from_refuse() {
         (
             vec![
                 "--data",
-                &data,
+                circles,
                 "--x",
-                "a,b",
-                "--y",
-                "answer",
+                "x1,x2",
                 "--model",
                 "logistic",
                 "--init-from",
@@ -329,6 +327,24 @@ fn what_standardize_save_and_init_from_refuse() {
             ],
             2,
             "holds an MLP of 3 layers: train it with --model mlp",
+        ),
+        (
+            vec![
+                "--data",
+                &data,
+                "--x",
+                "a,b",
+                "--y",
+                "answer",
+                "--model",
+                "mlp",
+                "--loss",
+                "bce-logits",
+                "--init-from",
+                net,
+            ],
+            1,
+            "mlp.safetensors: it was trained on the features x1, x2, and the data's are a, b",
         ),
         (
             vec![
@@ -379,15 +395,15 @@ fn what_standardize_save_and_init_from_refuse() {
                 "--init-from",
                 line,
             ],
-            2,
-            "the network given takes 1 feature and gives 1 output; this data has 2 features",
+            1,
+            "line.safetensors: it was trained on the features a, and the data's are a, b",
         ),
         (
             vec![
                 "--data",
                 &data,
                 "--x",
-                "a,b",
+                "a",
                 "--y",
                 "answer",
                 "--model",
@@ -406,9 +422,9 @@ fn what_standardize_save_and_init_from_refuse() {
             "a: is the same on every point, so the features cannot be standardized",
         ),
         (
-            vec!["--data", &flat, "--x", "a,b", "--init-from", net],
-            2,
-            "holds an MLP of 3 layers: train it with --model mlp",
+            vec!["--data", &flat, "--x", "a,b", "--init-from", line],
+            1,
+            "it was trained on the features a, and the data's are a, b",
         ),
         (
             vec![
@@ -970,5 +986,194 @@ fn an_mlp_regresses_as_pytorch_does() {
             "epoch {epoch}: {}",
             rows[epoch][1]
         );
+    }
+}
+
+/// A saved model names its features: read back with `--x` in another order, each weight goes
+/// to its feature; `landscape --save` writes what `train --init-from` reads (PyTorch's names),
+/// and `landscape --init-from --epochs 0` draws around it.
+#[test]
+fn saved_models_follow_their_features_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "plane.csv", PLANE);
+    let saved = dir.path().join("abc.safetensors");
+    let saved = saved.to_str().unwrap();
+    let (_, trained) = rows(&[
+        "train", "--data", &data, "--x", "a,b,c", "--epochs", "30", "--save", saved,
+    ]);
+    let (header, again) = rows(&[
+        "train",
+        "--data",
+        &data,
+        "--x",
+        "c,A,b",
+        "--epochs",
+        "0",
+        "--init-from",
+        saved,
+    ]);
+    assert_eq!(header, ["epoch", "w.c", "w.a", "w.b", "bias", "loss"]);
+    let (w, end) = (&again[0], &trained[30]);
+    assert_eq!((w[1], w[2], w[3], w[4]), (end[3], end[1], end[2], end[4]));
+    assert!(close(w[5], end[5]), "{} vs {}", w[5], end[5]);
+
+    let circles = dir.path().join("circles.csv");
+    let circles = circles.to_str().unwrap();
+    ok(&[
+        "gen", "--kind", "circles", "--n", "60", "--seed", "5", "--out", circles,
+    ]);
+    let net = dir.path().join("land.safetensors");
+    let net = net.to_str().unwrap();
+    let base = [
+        "--data",
+        circles,
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--hidden",
+        "6",
+        "--loss",
+        "bce-logits",
+        "--dtype",
+        "f64",
+    ];
+    let json = ok(&[
+        &["landscape"][..],
+        &base,
+        &[
+            "--epochs", "20", "--steps", "3", "--save", net, "--format", "json", "--quiet",
+        ],
+    ]
+    .concat());
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let end = doc["trajectory"].as_array().unwrap().last().unwrap()["loss"]
+        .as_f64()
+        .unwrap();
+    let tensors = candle_core::safetensors::load(net, &candle_core::Device::Cpu).unwrap();
+    assert_eq!(tensors["0.weight"].dims(), [6, 2]);
+    assert_eq!(tensors["2.weight"].dims(), [1, 6]);
+    let (_, from) = rows(
+        &[
+            &["train"][..],
+            &base[..10],
+            &["--epochs", "0", "--init-from", net],
+        ]
+        .concat(),
+    );
+    assert!(close(from[0][1], end), "{} vs {end}", from[0][1]);
+    let json = ok(&[
+        &["landscape"][..],
+        &base[..10],
+        &[
+            "--epochs",
+            "0",
+            "--steps",
+            "3",
+            "--init-from",
+            net,
+            "--format",
+            "json",
+            "--quiet",
+        ],
+    ]
+    .concat());
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let start = doc["trajectory"][0]["loss"].as_f64().unwrap();
+    assert!((start - end).abs() < 1e-6 * end, "{start} vs {end}");
+}
+
+/// What the classifier and slice paths refuse, each with its reason and its exit code: a label
+/// that is a missing value, probabilities given to a classifier, a model and a loss that do
+/// not go together in `landscape`, `--vary` under a classification loss, flags a landscape on
+/// several features does not use.
+#[test]
+fn labels_and_losses_that_do_not_fit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let nan = write(dir.path(), "nan.csv", "a,b,label\n1,2,0\n2,1,NaN\n0,0,1\n");
+    let soft = write(
+        dir.path(),
+        "soft.csv",
+        "a,b,p\n1,2,0\n2,1,0.25\n0,0,1\n3,1,0.5\n",
+    );
+    let plane = write(dir.path(), "plane.csv", PLANE);
+    for (args, code, needle) in [
+        (
+            vec!["train", "--data", &nan, "--x", "a,b", "--model", "softmax"],
+            1,
+            ":3:3: the label (column label) is NaN, a missing value, not a class",
+        ),
+        (
+            vec![
+                "train", "--data", &soft, "--x", "a,b", "--y", "p", "--model", "logistic",
+            ],
+            1,
+            "the labels hold 4 values in [0, 1]: a classifier reads two classes",
+        ),
+        (
+            vec![
+                "landscape",
+                "--data",
+                &nan,
+                "--x",
+                "a,b",
+                "--model",
+                "softmax",
+                "--loss",
+                "bce-logits",
+            ],
+            2,
+            "--model softmax has an output a class",
+        ),
+        (
+            vec![
+                "surface",
+                "--data",
+                &plane,
+                "--x",
+                "a,b,c",
+                "--vary",
+                "w.a,bias",
+                "--loss",
+                "bce-logits",
+            ],
+            2,
+            "--vary cuts a regression loss through the least-squares plane",
+        ),
+        (
+            vec![
+                "landscape",
+                "--data",
+                &plane,
+                "--x",
+                "a,b,c",
+                "--model",
+                "linear",
+                "--directions",
+                "pca",
+                "--keep-1d",
+            ],
+            2,
+            "--keep-1d is not used here",
+        ),
+        (
+            vec![
+                "landscape",
+                "--data",
+                &plane,
+                "--x",
+                "a,b,c",
+                "--model",
+                "linear",
+                "--angle",
+                "10,10",
+            ],
+            2,
+            "--angle is not used here",
+        ),
+    ] {
+        let out = explore(&args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
     }
 }

@@ -174,10 +174,17 @@ pub fn read_table(
             texts.push(String::new());
             continue;
         }
-        if text.is_empty() {
+        if text.is_empty() || missing(text) {
             return Err(err(
                 format!("{file}:{line}:{}", label_at + 1),
-                format!("the label (column {}) is empty", header[label_at]),
+                format!(
+                    "the label (column {}) is {}",
+                    header[label_at],
+                    match text.is_empty() {
+                        true => "empty".to_string(),
+                        false => format!("{text}, a missing value, not a class"),
+                    }
+                ),
             ));
         }
         texts.push(text.to_string());
@@ -285,9 +292,16 @@ fn read_columns(
     }
     let (labels, class_names, y) = match (classes, target) {
         (true, Values::Texts(texts)) => {
-            if let Some(i) = texts.iter().position(|t| t.trim().is_empty()) {
+            if let Some(i) = texts
+                .iter()
+                .position(|t| t.trim().is_empty() || missing(t.trim()))
+            {
                 return Err(bad(format!(
-                    "row {i} (from 0) of the label `{label_name}` is empty"
+                    "row {i} (from 0) of the label `{label_name}` is {}",
+                    match texts[i].trim().is_empty() {
+                        true => "empty".to_string(),
+                        false => format!("{}, a missing value, not a class", texts[i].trim()),
+                    }
                 )));
             }
             let texts: Vec<String> = texts.iter().map(|t| t.trim().to_string()).collect();
@@ -332,6 +346,12 @@ fn read_columns(
         classes: class_names,
         y,
     })
+}
+
+/// Whether a label reads as a number that is not finite (`NaN`, `inf`): a missing value, not a
+/// class name.
+fn missing(text: &str) -> bool {
+    text.parse::<f64>().is_ok_and(|v| !v.is_finite())
 }
 
 /// Each label's class index and the classes in order: sorted numerically when every label is

@@ -6,9 +6,9 @@ use candle_core::Tensor;
 use candle_nn::VarMap;
 use loss::{AnyLoss, Reduction};
 
-use super::{record, Config, LossPlane, RECORDS};
+use super::{record, Config, LossPlane, Params, RECORDS};
 use crate::train::classes::{network, prepare, Net};
-use crate::train::{Classifier, Labelled, Units};
+use crate::train::{Classifier, Labelled, Layer, Units};
 
 /// The landscape of `classifier` on the labelled `data` under `loss` (a classifier's), trained
 /// with `config`'s optimizer for its epochs from the classifier's start.
@@ -64,4 +64,30 @@ fn around(
     plane.model = net.describe();
     plane.loss = *loss;
     Ok(plane)
+}
+
+/// The layers of a landscape's trained parameters (a linear layer's `weight` and `bias`, or an
+/// MLP's `layer{i}.weight` and `layer{i}.bias`), as `train::save_layers` writes them.
+pub fn layers(params: &Params) -> crate::Result<Vec<Layer>> {
+    let tensor = |name: &str| {
+        params
+            .names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &params.tensors[i])
+    };
+    if let (Some(w), Some(b)) = (tensor("weight"), tensor("bias")) {
+        return Ok(vec![Layer::of(w, b)?]);
+    }
+    let mut layers = Vec::new();
+    for i in 0.. {
+        match (
+            tensor(&format!("layer{i}.weight")),
+            tensor(&format!("layer{i}.bias")),
+        ) {
+            (Some(w), Some(b)) => layers.push(Layer::of(w, b)?),
+            _ => break,
+        }
+    }
+    Ok(layers)
 }

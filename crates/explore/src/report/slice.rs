@@ -66,7 +66,11 @@ impl Slice {
             .loss(&self.loss)
             .summary(found)
             .summary(format!(
-                "the least-squares plane: {} (loss {}), held at {}",
+                "the least-squares {}: {} (loss {}), held at {}",
+                match self.held.len() + self.names.len() {
+                    2 => "line",
+                    _ => "plane",
+                },
                 centre.join(", "),
                 human(self.centre_loss),
                 match held.is_empty() {

@@ -292,14 +292,16 @@ pub(crate) fn network(
                 _ => return Err(crate::Error::Usage("a network needs a layer".into())),
             };
             if first.inputs != d || last.outputs() != outputs {
-                return Err(crate::Error::Usage(format!(
-                    "the network given takes {} and gives {}; this data has {} and the loss \
-                     reads {}",
-                    crate::number::count(first.inputs, "feature"),
-                    crate::number::count(last.outputs(), "output"),
-                    crate::number::count(d, "feature"),
-                    crate::number::count(outputs, "output"),
-                )));
+                return Err(crate::Error::Data {
+                    at: "the network given".into(),
+                    msg: format!(
+                        "it takes {} and gives {}; this data has {} and the loss reads {}",
+                        crate::number::count(first.inputs, "feature"),
+                        crate::number::count(last.outputs(), "output"),
+                        crate::number::count(d, "feature"),
+                        crate::number::count(outputs, "output"),
+                    ),
+                });
             }
             let mut tensors = Vec::with_capacity(layers.len());
             for (i, layer) in layers.iter().enumerate() {
@@ -371,9 +373,15 @@ pub(crate) fn prepare(
         )));
     }
     let classes = data.classes.len();
+    // The labels are data: what is wrong with them is the data's fault (exit 1), not the
+    // command line's.
+    let labels = |msg: String| crate::Error::Data {
+        at: "the labels".into(),
+        msg,
+    };
     if classes < 2 {
-        return Err(crate::Error::Usage(format!(
-            "the labels hold {}: a classifier needs two classes or more",
+        return Err(labels(format!(
+            "they hold {}: a classifier needs two classes or more",
             match data.classes.first() {
                 Some(c) => format!("one class, `{c}`"),
                 None => "no class".to_string(),
@@ -381,7 +389,7 @@ pub(crate) fn prepare(
         )));
     }
     if let Some(&bad) = data.labels.iter().find(|&&l| l as usize >= classes) {
-        return Err(crate::Error::Usage(format!(
+        return Err(labels(format!(
             "label {bad} is not one of the {classes} classes"
         )));
     }
@@ -415,10 +423,13 @@ pub(crate) fn prepare(
 pub fn outputs(loss: &AnyLoss, classes: usize) -> crate::Result<usize> {
     match loss.which() {
         LossName::BceLogits | LossName::Bce if classes <= 2 => Ok(1),
-        LossName::BceLogits | LossName::Bce => Err(crate::Error::Usage(format!(
-            "{} tells two classes apart, and the data has {classes}: use cross-entropy",
-            loss.label()
-        ))),
+        LossName::BceLogits | LossName::Bce => Err(crate::Error::Data {
+            at: "the labels".into(),
+            msg: format!(
+                "{} tells two classes apart, and the data has {classes}: use cross-entropy",
+                loss.label()
+            ),
+        }),
         LossName::CrossEntropy => Ok(classes),
         _ => Err(crate::Error::Usage(format!(
             "{} is a regression loss: a classifier trains under bce-logits, bce or cross-entropy",

@@ -330,17 +330,59 @@ impl Layer {
 pub struct Network {
     pub layers: Vec<Layer>,
     pub activation: Option<Activation>,
+    /// The features it was trained on, in its inputs' order, when the file names them.
+    pub features: Option<Vec<String>>,
+}
+
+impl Network {
+    /// The network with its inputs in the order of `features`: a file that names the features
+    /// it was trained on gives each weight to its feature (in any order, any case); other
+    /// features are refused by name. A file that names none is taken in order.
+    pub fn for_features(mut self, features: &[String], at: &str) -> crate::Result<Self> {
+        let Some(saved) = self.features.clone() else {
+            return Ok(self);
+        };
+        let order: Option<Vec<usize>> = features
+            .iter()
+            .map(|f| saved.iter().position(|s| crate::data::same_name(s, f)))
+            .collect();
+        match order {
+            Some(order) if order.len() == saved.len() => {
+                if let Some(first) = self.layers.first_mut() {
+                    let inputs = first.inputs;
+                    first.weight = first
+                        .weight
+                        .chunks(inputs)
+                        .flat_map(|row| order.iter().map(move |&j| row[j]))
+                        .collect();
+                }
+                self.features = Some(features.to_vec());
+                Ok(self)
+            }
+            _ => Err(crate::Error::Data {
+                at: at.to_string(),
+                msg: format!(
+                    "it was trained on the features {}, and the data's are {}",
+                    saved.join(", "),
+                    features.join(", ")
+                ),
+            }),
+        }
+    }
 }
 
 /// The header key that names an MLP's activation.
 const ACTIVATION: &str = "slope.activation";
+/// The header key that names the features, in the inputs' order (a JSON list).
+const FEATURES: &str = "slope.features";
 
 /// Saves `layers` as safetensors in `dtype`, with PyTorch's names and shapes: one layer as
 /// `nn.Linear`'s `weight` and `bias`; several as `nn.Sequential(Linear, activation, Linear,
-/// …)`'s `0.weight`, `0.bias`, `2.weight`, …, the activation in the header.
+/// …)`'s `0.weight`, `0.bias`, `2.weight`, …; the `features` it takes and the activation in the
+/// header.
 pub fn save_layers(
     layers: &[Layer],
-    activation: Activation,
+    (activation, features): (Activation, &[String]),
     dtype: DType,
     path: &std::path::Path,
 ) -> crate::Result<()> {
@@ -355,9 +397,14 @@ pub fn save_layers(
         tensors.insert(format!("{prefix}weight"), weight);
         tensors.insert(format!("{prefix}bias"), bias);
     }
-    let header = (layers.len() > 1)
-        .then(|| HashMap::from([(ACTIVATION.to_string(), activation.name().to_string())]));
-    crate::io::write_safetensors(path, &tensors, header)
+    let mut header = HashMap::from([(
+        FEATURES.to_string(),
+        serde_json::to_string(features).map_err(|e| candle_core::Error::Msg(e.to_string()))?,
+    )]);
+    if layers.len() > 1 {
+        header.insert(ACTIVATION.to_string(), activation.name().to_string());
+    }
+    crate::io::write_safetensors(path, &tensors, Some(header))
 }
 
 /// Reads the layers [`save_layers`] wrote (or PyTorch saved with those names): each weight
@@ -378,7 +425,8 @@ pub fn load_layers(path: &std::path::Path) -> crate::Result<Network> {
     };
     if names.is_empty() {
         return Err(bad(
-            "no `weight` (a linear layer) or `0.weight` (a network's first layer) tensor in              the file"
+            "no `weight` (a linear layer) or `0.weight` (a network's first layer) tensor in \
+             the file"
                 .into(),
         ));
     }
@@ -433,7 +481,26 @@ pub fn load_layers(path: &std::path::Path) -> crate::Result<Network> {
                 .ok_or_else(|| bad(format!("`{ACTIVATION}` is `{name}`, not an activation")))?,
         ),
     };
-    Ok(Network { layers, activation })
+    let features = match header.get(FEATURES) {
+        None => None,
+        Some(text) => {
+            let names: Vec<String> = serde_json::from_str(text)
+                .map_err(|_| bad(format!("`{FEATURES}` is `{text}`, not a list of names")))?;
+            if names.len() != layers[0].inputs {
+                return Err(bad(format!(
+                    "`{FEATURES}` names {} features for a first layer of {} inputs",
+                    names.len(),
+                    layers[0].inputs
+                )));
+            }
+            Some(names)
+        }
+    };
+    Ok(Network {
+        layers,
+        activation,
+        features,
+    })
 }
 
 fn first_line(text: &str) -> &str {

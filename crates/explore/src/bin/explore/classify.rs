@@ -119,8 +119,13 @@ pub fn default_loss(model: Option<ModelChoice>) -> Option<LossName> {
 
 /// Refuses a model and a loss that do not go together.
 fn check_model(r: &Request<'_>) -> Result<()> {
-    let which = r.loss.which();
-    match (r.model, which) {
+    check_pair(r.model, r.loss.which())
+}
+
+/// Refuses `--model` and `--loss` that do not go together: logistic regression has one output,
+/// softmax one a class.
+pub fn check_pair(model: Option<ModelChoice>, which: LossName) -> Result<()> {
+    match (model, which) {
         (Some(ModelChoice::Logistic), LossName::CrossEntropy) => {
             return Err(explore::cli::usage(
                 "--model logistic has one output, and cross-entropy takes one a class: use \
@@ -141,7 +146,7 @@ fn check_model(r: &Request<'_>) -> Result<()> {
 /// The classifier the command line asks for: the layers of `--init-from`, an MLP, or a linear
 /// layer from `--init-weight` and `--init-bias`.
 fn classifier_of(r: &Request<'_>) -> Result<Classifier> {
-    let network = r.init_from.map(explore::train::load_layers).transpose()?;
+    let network = loaded(r)?;
     Ok(match (network, r.model) {
         (Some(network), model) => given(r, network, model)?,
         (None, Some(ModelChoice::Mlp)) => Classifier::Mlp {
@@ -170,6 +175,25 @@ struct Classes {
 /// asked for.
 fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
     let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
+    // Targets that are probabilities, not two classes: the line's logistic regression takes
+    // them, a classifier does not.
+    let binary = matches!(r.loss.which(), LossName::Bce | LossName::BceLogits);
+    let probabilities = table
+        .classes
+        .iter()
+        .all(|c| c.parse::<f64>().is_ok_and(|v| (0.0..=1.0).contains(&v)));
+    if binary && probabilities && table.classes.len() > 2 {
+        return Err(explore::Error::Data {
+            at: table.source.clone(),
+            msg: format!(
+                "the labels hold {} values in [0, 1]: a classifier reads two classes (0 and 1, \
+                 or two names); probabilities as targets are the line's (one --x and --loss {})",
+                table.classes.len(),
+                r.loss.which().name()
+            ),
+        }
+        .into());
+    }
     let outputs = explore::train::outputs(&r.loss, table.classes.len())?;
     let device = open_device(r.common)?;
     if !table.classes_are_indices() && !r.common.quiet {
@@ -432,7 +456,13 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => *activation,
         Classifier::Linear { .. } => Activation::default(),
     };
-    save(r.save, &fit.trained, activation, dtype, &note)
+    save(
+        r.save,
+        &fit.trained,
+        (activation, &table.features),
+        dtype,
+        &note,
+    )
 }
 
 /// The maps a run keeps for its pictures: the animation's frames, or the page's.
@@ -467,15 +497,26 @@ fn mlp_name(d: usize, hidden: &[usize], outputs: usize, activation: Activation) 
 fn save(
     path: Option<&std::path::Path>,
     layers: &[explore::train::Layer],
-    activation: Activation,
+    (activation, features): (Activation, &[String]),
     dtype: candle_core::DType,
     note: &dyn Fn(&str),
 ) -> Result<()> {
     if let (Some(path), false) = (path, layers.is_empty()) {
-        explore::train::save_layers(layers, activation, dtype, path)?;
+        explore::train::save_layers(layers, (activation, features), dtype, path)?;
         note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())
+}
+
+/// The layers of `--init-from`, their inputs in `--x`'s order.
+fn loaded(r: &Request<'_>) -> Result<Option<explore::train::Network>> {
+    let Some(path) = r.init_from else {
+        return Ok(None);
+    };
+    let network = explore::train::load_layers(path)?;
+    Ok(Some(
+        network.for_features(&r.features, &path.display().to_string())?,
+    ))
 }
 
 /// The classifier of the layers read from `--init-from`, checked against `--model`, `--hidden`
@@ -699,7 +740,8 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         if r.loss.which() == LossName::Mse {
             let ls = model::least_squares(&table.x, &table.y, d);
             report = report.summary(format!(
-                "the least-squares plane's loss, the best a linear model does: {}",
+                "the least-squares {}'s loss, the best a linear model does: {}",
+                if d == 1 { "line" } else { "plane" },
                 human(ls.loss)
             ));
         }
@@ -723,8 +765,12 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             }));
         report = report.summary(match ls.condition.is_finite() {
             true => format!(
-                "condition number κ = {} of the standardized features (1: uncorrelated)",
-                human(ls.condition)
+                "condition number κ = {} of the standardized features{} (1: uncorrelated)",
+                human(ls.condition),
+                match ls.constant.is_empty() {
+                    true => "",
+                    false => " that vary",
+                }
             ),
             false => "condition number κ = ∞: the plane is not unique".to_string(),
         });
@@ -797,7 +843,13 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => *activation,
         Classifier::Linear { .. } => Activation::default(),
     };
-    save(r.save, &fit.trained, activation, dtype, &note)
+    save(
+        r.save,
+        &fit.trained,
+        (activation, &table.features),
+        dtype,
+        &note,
+    )
 }
 
 /// A plane's data and start, read and checked once: what `train` trains and `race` races.
@@ -814,7 +866,7 @@ struct Plane {
 }
 
 fn plane(r: &Request<'_>) -> Result<Plane> {
-    let network = r.init_from.map(explore::train::load_layers).transpose()?;
+    let network = loaded(r)?;
     let model = match network {
         Some(network) => {
             let model = given(r, network, r.model)?;

@@ -34,7 +34,8 @@ pub struct DataArgs {
     /// A point X,Y; repeat for more points (e.g. --point -3,3 --point 1,2).
     #[arg(long = "point", value_name = "X,Y", allow_hyphen_values = true, value_parser = explore::cli::point)]
     pub points: Vec<(f64, f64)>,
-    /// The name of the x column (or .npz array) in --data, any case.
+    /// The name of the x column (or .npz array) in --data, any case; several, comma separated,
+    /// for the plane or a classifier (--x a,b,c).
     #[arg(
         long = "x",
         value_name = "NAME",
@@ -42,7 +43,8 @@ pub struct DataArgs {
         allow_hyphen_values = true
     )]
     pub x_column: String,
-    /// The name of the y column (or .npz array) in --data, any case.
+    /// The name of the y column (or .npz array) in --data, any case; a classifier's labels
+    /// default to `label`.
     #[arg(
         long = "y",
         value_name = "NAME",

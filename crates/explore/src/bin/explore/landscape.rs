@@ -146,18 +146,31 @@ pub fn run(args: Args) -> Result<()> {
         &|done, total| progress.update(done, total),
     )?;
     drop(progress);
-    show(&args, &run, &plane)
+    show(&args, &run, &plane, None)
 }
 
 /// Writes the plane: its report, its figure or page, its parameters and its animation, as
-/// asked.
-fn show(args: &Args, run: &Run, plane: &LossPlane) -> Result<()> {
+/// asked. A model on `named` features (with its activation) is saved as `train --save` saves
+/// it, PyTorch's names and the features in the header.
+fn show(
+    args: &Args,
+    run: &Run,
+    plane: &LossPlane,
+    named: Option<(model::Activation, &[String])>,
+) -> Result<()> {
     let view = || match args.view.view {
         ViewKind::Map | ViewKind::Line => View::Map(plane.figure()),
         ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
     };
     run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
-    args.save_params(run, &plane.trained, &plane.model)?;
+    match (named, &args.save) {
+        (Some(named), Some(path)) => {
+            let layers = explore::landscape::features::layers(&plane.trained)?;
+            explore::train::save_layers(&layers, named, plane.dtype, path)?;
+            run.note(&format!("saved parameters to {}", path.display()));
+        }
+        _ => args.save_params(run, &plane.trained, &plane.model)?,
+    }
     if let Some(path) = args.animate.write(|| plane.train_figure(), None)? {
         run.note(&format!("wrote animation: {}", path.display()));
     }
@@ -216,23 +229,42 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
     } = task;
     let mlp = args.kind() == ModelKind::Mlp;
     let why = "a landscape on several features or on labels";
-    explore::cli::refuse_unused(&[
-        ("points", "--point", false, "it reads labelled --data"),
-        ("sharpness", "--sharpness", false, why),
-        ("init_from", "--init-from", false, why),
-        (
-            "hidden",
-            "--hidden",
-            mlp,
-            "it shapes the MLP of --model mlp",
-        ),
-        (
-            "activation",
-            "--activation",
-            mlp,
-            "it shapes the MLP of --model mlp",
-        ),
-    ])?;
+    // More than two parameters: random directions unless others are asked for.
+    let random = args.directions.unwrap_or(Directions::Random) == Directions::Random;
+    let random_why = "it shapes random directions; the plane's are not random (--directions)";
+    let uses = [
+        vec![
+            ("points", "--point", false, "it reads labelled --data"),
+            ("sharpness", "--sharpness", false, why),
+            (
+                "hidden",
+                "--hidden",
+                mlp,
+                "it shapes the MLP of --model mlp",
+            ),
+            (
+                "activation",
+                "--activation",
+                mlp,
+                "it shapes the MLP of --model mlp",
+            ),
+            ("normalization", "--normalization", random, random_why),
+            ("keep_1d", "--keep-1d", random, random_why),
+            (
+                "seed",
+                "--seed",
+                (mlp && args.init_from.is_none()) || random,
+                "it seeds the MLP's start and random directions",
+            ),
+        ],
+        args.optim.uses(args.epochs > 0),
+        args.view.uses(args.common.plot.is_some()).to_vec(),
+        args.animate.uses().to_vec(),
+    ];
+    explore::cli::refuse_unused(&uses.concat())?;
+    if classifying {
+        classify::check_pair(args.model, name)?;
+    }
     if args.view.view == ViewKind::Line {
         return Err(explore::cli::usage(
             "--view line: a landscape on several features or on labels is drawn as a plane \
@@ -268,13 +300,35 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
         seed: args.seed,
         init_from: None,
     };
-    let model = match mlp {
-        true => explore::train::Classifier::Mlp {
+    let model = match &args.init_from {
+        Some(path) => {
+            let at = path.display().to_string();
+            let network = explore::train::load_layers(path)?.for_features(&features, &at)?;
+            match (network.layers.len() > 1, mlp) {
+                (true, false) => {
+                    return Err(explore::cli::usage(format!(
+                        "--init-from {at} holds an MLP: draw it with --model mlp"
+                    )))
+                }
+                (false, true) => {
+                    return Err(explore::cli::usage(format!(
+                        "--init-from {at} holds one linear layer, not an MLP: leave out \
+                         --model mlp"
+                    )))
+                }
+                _ => {}
+            }
+            explore::train::Classifier::Given {
+                activation: network.activation.unwrap_or(args.mlp.activation),
+                layers: network.layers,
+            }
+        }
+        None if mlp => explore::train::Classifier::Mlp {
             hidden: args.mlp.sizes(),
             activation: args.mlp.activation,
             seed: args.seed,
         },
-        false => explore::train::Classifier::Linear {
+        None => explore::train::Classifier::Linear {
             weight: 0.0,
             bias: 0.0,
         },
@@ -286,6 +340,11 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
         .chain(args.saved())
         .collect();
     let mut run = Run::for_table(data, &args.common, &outputs)?;
+    let activation = match &model {
+        explore::train::Classifier::Given { activation, .. }
+        | explore::train::Classifier::Mlp { activation, .. } => *activation,
+        explore::train::Classifier::Linear { .. } => args.mlp.activation,
+    };
     let label = match classifying {
         true => classify::label(&args.data.y_column, explore::cli::given("y_column")),
         false => args.data.y_column.clone(),
@@ -322,7 +381,7 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
     };
     drop(progress);
     plane.source = table.source.clone();
-    show(args, &run, &plane)
+    show(args, &run, &plane, Some((activation, &table.features)))
 }
 
 impl Args {

@@ -14,11 +14,11 @@ pub struct Args {
     #[command(flatten)]
     data: DataArgs,
     /// Weights A: START:END:COUNT or a comma list. Default: 81 round values around the
-    /// optimum.
+    /// optimum (with --vary: the first parameter's, 41).
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     weights: Option<Spec>,
     /// Biases b: START:END:COUNT or a comma list. Default: 81 round values around the
-    /// optimum.
+    /// optimum (with --vary: the second parameter's, 41).
     #[arg(long, value_name = "SPEC", allow_hyphen_values = true)]
     biases: Option<Spec>,
     /// direct, moments (MSE only), or auto (moments under MSE, else direct), as for `sweep`.

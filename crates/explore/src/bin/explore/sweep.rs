@@ -159,6 +159,16 @@ pub fn slice(
     let features = crate::classify::features(&data.x_column);
     crate::classify::check_features(&features)?;
     let loss = loss.loss(common.dtype.dtype())?;
+    if matches!(
+        loss.which(),
+        loss::LossName::Bce | loss::LossName::BceLogits | loss::LossName::CrossEntropy
+    ) {
+        return Err(explore::cli::usage(format!(
+            "--vary cuts a regression loss through the least-squares plane, and {} classifies: \
+             a classifier's loss around its trained layer is explore landscape --x … --y label",
+            loss.label()
+        )));
+    }
     let mut run = Run::for_table(path, common, &[])?;
     let table =
         explore::data::table::read_table(path, &features, &data.y_column, data.delimiter, false)?;

@@ -66,7 +66,8 @@ pub struct FitArgs {
     /// Keep the points in file order in every epoch.
     #[arg(long)]
     no_shuffle: bool,
-    /// Seed of the shuffling: the same seed gives the same run on any machine.
+    /// Seed of the shuffling and of an MLP's start: the same seed gives the same run on any
+    /// machine.
     #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
     /// Train on standardized x, (x − mean)/std for each feature, and report the weights and
@@ -478,7 +479,7 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
             "animate",
             "--animate",
             false,
-            "the plane's figures come next",
+            "the plane is drawn as its loss per epoch, with --plot",
         ),
     ])?;
     let Some(data) = args.data.data.as_deref() else {
