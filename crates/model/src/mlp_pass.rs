@@ -20,8 +20,12 @@ use rayon::prelude::*;
 
 use crate::Activation;
 
-/// The widest layer the fused pass takes: past it candle's matmuls are the faster.
-pub const WIDEST: usize = 64;
+/// The widest layer the fused pass takes. Its time grows as the square of the width, as a
+/// matmul's does, and it stayed ahead of candle's ops at every width measured (2-w-w-1 tanh,
+/// forward and backward of 10,000 rows, f32, a program on the system allocator: 0.46 ms
+/// against 9.6 ms at w = 16, 2.8 ms against 39 ms at w = 64, candle's 60 ms at w = 96); past
+/// 256 a block's columns no longer fit the caches they are laid out for.
+pub const WIDEST: usize = 256;
 
 /// Rows a block: a block's columns, of every layer, stay in L1 and L2.
 const ROWS: usize = 128;

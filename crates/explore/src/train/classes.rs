@@ -71,6 +71,16 @@ pub enum Classifier {
 }
 
 impl Classifier {
+    /// The activation between an MLP's layers; the default for a linear model, which has none.
+    pub fn activation(&self) -> Activation {
+        match self {
+            Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => {
+                *activation
+            }
+            Classifier::Linear { .. } => Activation::default(),
+        }
+    }
+
     /// Whether the model is one linear layer, whose parameters each row shows.
     pub fn is_linear(&self) -> bool {
         match self {

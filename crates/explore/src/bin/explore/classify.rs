@@ -452,14 +452,10 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         }))
         .into());
     }
-    let activation = match &classifier {
-        Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => *activation,
-        Classifier::Linear { .. } => Activation::default(),
-    };
     save(
         r.save,
         &fit.trained,
-        (activation, &table.features),
+        (classifier.activation(), &table.features),
         dtype,
         &note,
     )
@@ -839,14 +835,10 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         }))
         .into());
     }
-    let activation = match &start {
-        Classifier::Mlp { activation, .. } | Classifier::Given { activation, .. } => *activation,
-        Classifier::Linear { .. } => Activation::default(),
-    };
     save(
         r.save,
         &fit.trained,
-        (activation, &table.features),
+        (start.activation(), &table.features),
         dtype,
         &note,
     )

@@ -340,11 +340,7 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
         .chain(args.saved())
         .collect();
     let mut run = Run::for_table(data, &args.common, &outputs)?;
-    let activation = match &model {
-        explore::train::Classifier::Given { activation, .. }
-        | explore::train::Classifier::Mlp { activation, .. } => *activation,
-        explore::train::Classifier::Linear { .. } => args.mlp.activation,
-    };
+    let activation = model.activation();
     let label = match classifying {
         true => classify::label(&args.data.y_column, explore::cli::given("y_column")),
         false => args.data.y_column.clone(),
