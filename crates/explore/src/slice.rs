@@ -56,9 +56,14 @@ impl Slice {
             .chain(["bias".to_string()])
             .collect();
         let index = |name: &str| -> Result<usize> {
+            // `w:b` names `w.b` too.
+            let dotted = match name.strip_prefix("w:") {
+                Some(rest) => format!("w.{rest}"),
+                None => name.to_string(),
+            };
             names
                 .iter()
-                .position(|p| crate::data::same_name(p, name))
+                .position(|p| crate::data::same_name(p, &dotted))
                 .ok_or_else(|| {
                     crate::Error::Usage(format!(
                         "`{name}` is not a parameter of this plane: one of {}",

@@ -857,7 +857,7 @@ fn sweep_and_surface_vary_the_planes_parameters() {
         "--x",
         "a,b,c",
         "--vary",
-        "w.b",
+        "w:b",
         "--weights",
         "-1:1:5",
     ]);

@@ -24,8 +24,8 @@ pub struct Args {
     /// moments under MSE, direct under any other loss.
     #[arg(long, value_enum, default_value_t)]
     method: Method,
-    /// On several features (--x a,b,c): the plane's parameter to vary, `w.NAME` or `bias`,
-    /// over --weights; every other is held at the least-squares plane.
+    /// On several features (--x a,b,c): the plane's parameter to vary, `w.NAME` (or `w:NAME`)
+    /// or `bias`, over --weights; every other is held at the least-squares plane.
     #[arg(long, value_name = "PARAMETER")]
     vary: Option<String>,
     #[command(flatten)]
