@@ -32,6 +32,7 @@ pub mod optim;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod schedule;
 pub mod slice;
 pub mod sweep;
 pub mod thin;
