@@ -81,6 +81,29 @@ impl Classifier {
         }
     }
 
+    /// `mlp 2-16-16-1 tanh`, as [`Mlp::describe`] names it: the MLP from `d` inputs to
+    /// `outputs` this is; `None` for a linear model.
+    pub fn mlp_name(&self, d: usize, outputs: usize) -> Option<String> {
+        let hidden: Vec<usize> = match self {
+            Classifier::Mlp { hidden, .. } => hidden.clone(),
+            Classifier::Given { layers, .. } if layers.len() > 1 => layers[..layers.len() - 1]
+                .iter()
+                .map(Layer::outputs)
+                .collect(),
+            _ => return None,
+        };
+        let sizes: Vec<String> = std::iter::once(d)
+            .chain(hidden)
+            .chain([outputs])
+            .map(|s| s.to_string())
+            .collect();
+        Some(format!(
+            "mlp {} {}",
+            sizes.join("-"),
+            self.activation().name()
+        ))
+    }
+
     /// Whether the model is one linear layer, whose parameters each row shows.
     pub fn is_linear(&self) -> bool {
         match self {

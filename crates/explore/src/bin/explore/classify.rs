@@ -12,12 +12,12 @@ use explore::data::table;
 use explore::io::{stdout_error, Stdout};
 use explore::number::{count, human};
 use explore::optim::Settings;
-use explore::report::{Report, RunInfo, Sink};
+use explore::report::{Report, Sink};
 use explore::train::{fit_classifier, Classifier, Divergence, Labelled};
 use loss::{AnyLoss, LossName};
 use model::Activation;
 
-use crate::common::Common;
+use crate::common::{annotate, check_outputs, open_device, Common};
 
 /// The model `--model` names.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,23 +225,10 @@ fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
             path.display()
         ));
     }
-    let mlp = |hidden: &[usize], activation: Activation| mlp_name(d, hidden, outputs, activation);
-    let what = match (classifier, r.loss.which()) {
-        (
-            Classifier::Mlp {
-                hidden, activation, ..
-            },
-            _,
-        ) => mlp(hidden, *activation),
-        (Classifier::Given { layers, activation }, _) if layers.len() > 1 => {
-            let hidden: Vec<usize> = layers[..layers.len() - 1]
-                .iter()
-                .map(|l| l.outputs())
-                .collect();
-            mlp(&hidden, *activation)
-        }
-        (_, LossName::CrossEntropy) => "softmax regression".to_string(),
-        _ => "logistic regression".to_string(),
+    let what = match (classifier.mlp_name(d, outputs), r.loss.which()) {
+        (Some(mlp), _) => mlp,
+        (None, LossName::CrossEntropy) => "softmax regression".to_string(),
+        (None, _) => "logistic regression".to_string(),
     };
     Ok(Classes {
         table,
@@ -260,19 +247,13 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             r.features.len()
         )));
     }
-    let input = [("--data", r.data)];
     let outputs: Vec<_> = r
-        .common
-        .plot
-        .iter()
-        .map(|p| ("--plot", p.as_path()))
-        .chain(r.animate.output())
+        .animate
+        .output()
+        .into_iter()
         .chain(r.save.map(|p| ("--save", p)))
         .collect();
-    explore::io::check_outputs(&outputs, &input)?;
-    for (_, path) in &outputs {
-        explore::io::check_writable(path)?;
-    }
+    check_outputs(r.common, &outputs, &[("--data", r.data)])?;
     let classifier = classifier_of(&r)?;
     if r.common.plot.is_some() && r.features.len() < 2 {
         return Err(explore::cli::usage(
@@ -320,7 +301,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
             values.extend([row.loss, row.accuracy]);
-            stream(&mut sink, &values, &mut written)
+            stream(&mut sink, (None, &values), &mut written)
         },
     )?;
     if let Some(e) = written {
@@ -478,17 +459,6 @@ fn frames(r: &Request<'_>) -> usize {
 /// The epochs a classifier's page keeps a map of, evenly spread over the run.
 const PAGE_FRAMES: usize = 40;
 
-/// `mlp 2-16-16-1 tanh`: an MLP from `d` inputs through `hidden` to `outputs`.
-fn mlp_name(d: usize, hidden: &[usize], outputs: usize, activation: Activation) -> String {
-    let sizes: Vec<String> = [d]
-        .iter()
-        .chain(hidden)
-        .chain([&outputs])
-        .map(usize::to_string)
-        .collect();
-    format!("mlp {} {}", sizes.join("-"), activation.name())
-}
-
 /// Saves `layers` to `path` when asked, and says so.
 fn save(
     path: Option<&std::path::Path>,
@@ -612,16 +582,8 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             "--plot: the plane's loss per epoch is drawn as .png or .svg",
         ));
     }
-    let outputs: Vec<_> = r
-        .save
-        .map(|p| ("--save", p))
-        .into_iter()
-        .chain(r.common.plot.iter().map(|p| ("--plot", p.as_path())))
-        .collect();
-    explore::io::check_outputs(&outputs, &[("--data", r.data)])?;
-    for (_, path) in &outputs {
-        explore::io::check_writable(path)?;
-    }
+    let outputs: Vec<_> = r.save.map(|p| ("--save", p)).into_iter().collect();
+    check_outputs(r.common, &outputs, &[("--data", r.data)])?;
     let Plane {
         table,
         x,
@@ -640,19 +602,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     let names: Vec<String> = table.features.iter().map(|f| format!("w.{f}")).collect();
     let linear = start.is_linear();
     // The plane, or an MLP regressing: its description for the title.
-    let what = match &start {
-        Classifier::Mlp {
-            hidden, activation, ..
-        } => mlp_name(d, hidden, 1, *activation),
-        Classifier::Given { layers, activation } if !linear => {
-            let hidden: Vec<usize> = layers[..layers.len() - 1]
-                .iter()
-                .map(|l| l.outputs())
-                .collect();
-            mlp_name(d, &hidden, 1, *activation)
-        }
-        _ => "plane".to_string(),
-    };
+    let what = start.mlp_name(d, 1).unwrap_or_else(|| "plane".to_string());
     let dtype = r.common.dtype.dtype();
     let bound = r.settings.stable_lr(lambda);
     if !r.lr_given {
@@ -688,7 +638,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
             values.push(row.loss);
-            stream(&mut sink, &values, &mut written)
+            stream(&mut sink, (None, &values), &mut written)
         },
     )?;
     if let Some(e) = written {
@@ -926,16 +876,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
     if classify {
         check_model(&r)?;
     }
-    let outputs: Vec<_> = r
-        .common
-        .plot
-        .iter()
-        .map(|p| ("--plot", p.as_path()))
-        .collect();
-    explore::io::check_outputs(&outputs, &[("--data", r.data)])?;
-    for (_, path) in &outputs {
-        explore::io::check_writable(path)?;
-    }
+    check_outputs(r.common, &[], &[("--data", r.data)])?;
     let html = explore::plot::PlotFormat::Html;
     if r.common.plot.as_ref().is_some_and(|p| p.format == html) {
         return Err(explore::cli::usage(
@@ -984,7 +925,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
                     let mut values = vec![row.epoch as f64];
                     values.extend(&row.params);
                     values.extend([row.loss, row.accuracy]);
-                    stream_labelled(&mut sink, name, &values, &mut written)
+                    stream(&mut sink, (Some(name), &values), &mut written)
                 },
             )?;
             if let Some(e) = written.take() {
@@ -1058,7 +999,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
                     let mut values = vec![row.epoch as f64];
                     values.extend(&row.params);
                     values.push(row.loss);
-                    stream_labelled(&mut sink, name, &values, &mut written)
+                    stream(&mut sink, (Some(name), &values), &mut written)
                 },
             )?;
             if let Some(e) = written.take() {
@@ -1078,13 +1019,9 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
         }
         let what = format!(
             "race of {} of {} on {} under {}",
-            match &p.model {
-                Classifier::Mlp {
-                    hidden, activation, ..
-                } => mlp_name(d, hidden, 1, *activation),
-                _ if !linear => "an MLP".to_string(),
-                _ => "the plane".to_string(),
-            },
+            p.model
+                .mlp_name(d, 1)
+                .unwrap_or_else(|| "the plane".to_string()),
             r.label,
             p.table.features.join(", "),
             r.loss.label()
@@ -1185,18 +1122,6 @@ fn finish_race(
     Ok(())
 }
 
-/// The device the run asked for, said on stderr (and why another, if it fell back).
-fn open_device(common: &Common) -> Result<candle_core::Device> {
-    let (device, fallback) = explore::device::select_why(common.device)?;
-    if !common.quiet {
-        if let Some(why) = fallback {
-            say(&format!("device: {why}"));
-        }
-        say(&format!("device: {}", explore::device::name(&device)));
-    }
-    Ok(device)
-}
-
 /// The report of a run on a table, headed `what` and the run's settings, with the run's data,
 /// device and precision for the JSON.
 fn heading(
@@ -1207,48 +1132,29 @@ fn heading(
     how: &str,
 ) -> Report {
     let dtype = r.common.dtype.dtype();
-    Report::new(Vec::<String>::new(), Vec::new(), dtype)
+    let report = Report::new(Vec::<String>::new(), Vec::new(), dtype)
         .title(format!(
             "{what}: {}, {how}, {}, {}",
             table.source,
             count(r.epochs, "epoch"),
             dtype.as_str()
         ))
-        .loss(&r.loss)
-        .run(RunInfo {
-            data: table.source.clone(),
-            n: table.len(),
-            device: explore::device::name(device),
-            dtype: dtype.as_str(),
-            method: None,
-        })
-        .elsewhere("--format csv or --format json has every one")
+        .loss(&r.loss);
+    annotate(report, (&table.source, table.len()), device, dtype, None)
 }
 
-/// Writes a row labelled `label` to `sink`; a failed write is kept in `failed` and stops the
-/// run.
-fn stream_labelled(
-    sink: &mut Sink<'_>,
-    label: &str,
-    values: &[f64],
-    failed: &mut Option<std::io::Error>,
-) -> ControlFlow<()> {
-    match sink.row_labelled(label, values) {
-        Ok(()) => ControlFlow::Continue(()),
-        Err(e) => {
-            *failed = Some(e);
-            ControlFlow::Break(())
-        }
-    }
-}
-
-/// Writes a row to `sink`; a failed write is kept in `failed` and stops the run.
+/// Writes a row to `sink`, labelled `label` in a labelled sink (a race's lane); a failed write
+/// is kept in `failed` and stops the run.
 fn stream(
     sink: &mut Sink<'_>,
-    values: &[f64],
+    (label, values): (Option<&str>, &[f64]),
     failed: &mut Option<std::io::Error>,
 ) -> ControlFlow<()> {
-    match sink.row(values) {
+    let written = match label {
+        Some(label) => sink.row_labelled(label, values),
+        None => sink.row(values),
+    };
+    match written {
         Ok(()) => ControlFlow::Continue(()),
         Err(e) => {
             *failed = Some(e);

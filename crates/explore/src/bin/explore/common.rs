@@ -160,6 +160,54 @@ pub struct Run {
     table_rows: Option<usize>,
 }
 
+/// Checks that `--plot` and `outputs` can be written and replace none of `inputs`, before any
+/// long computation.
+pub fn check_outputs(
+    common: &Common,
+    outputs: &[(&str, &Path)],
+    inputs: &[(&str, &Path)],
+) -> Result<()> {
+    let plot = common.plot.as_ref().map(|p| ("--plot", p.as_path()));
+    let outputs: Vec<(&str, &Path)> = plot.into_iter().chain(outputs.iter().copied()).collect();
+    explore::io::check_outputs(&outputs, inputs)?;
+    for (_, path) in &outputs {
+        explore::io::check_writable(path)?;
+    }
+    Ok(())
+}
+
+/// The device the run asked for, said on stderr (and why another, if it fell back).
+pub fn open_device(common: &Common) -> Result<Device> {
+    let (device, fallback) = device::select_why(common.device)?;
+    if !common.quiet {
+        if let Some(why) = fallback {
+            say(&format!("device: {why}"));
+        }
+        say(&format!("device: {}", device::name(&device)));
+    }
+    Ok(device)
+}
+
+/// `report` with its data (`source`, `n` points), device and precision (and `method`) for the
+/// JSON, and where a table's left-out rows are.
+pub fn annotate(
+    report: Report,
+    (source, n): (&str, usize),
+    device: &Device,
+    dtype: DType,
+    method: Option<&'static str>,
+) -> Report {
+    report
+        .run(RunInfo {
+            data: source.to_string(),
+            n,
+            device: device::name(device),
+            dtype: dtype.as_str(),
+            method,
+        })
+        .elsewhere("--format csv or --format json has every one")
+}
+
 impl Run {
     /// Checks the outputs (the plot and `outputs`) can be written and replace no input (the data
     /// and `inputs`), before any long computation; then loads the data (its points only if
@@ -171,14 +219,9 @@ impl Run {
         inputs: &[(&str, &Path)],
         points: bool,
     ) -> Result<Self> {
-        let plot = common.plot.as_ref().map(|p| ("--plot", p.as_path()));
-        let outputs: Vec<(&str, &Path)> = plot.into_iter().chain(outputs.iter().copied()).collect();
         let file = data.data.as_deref().map(|d| ("--data", d));
         let inputs: Vec<(&str, &Path)> = file.into_iter().chain(inputs.iter().copied()).collect();
-        explore::io::check_outputs(&outputs, &inputs)?;
-        for (_, path) in &outputs {
-            explore::io::check_writable(path)?;
-        }
+        check_outputs(common, outputs, &inputs)?;
         let dtype = common.dtype.dtype();
         let data = data.load(if points {
             Load::Points(dtype)
@@ -192,12 +235,7 @@ impl Run {
     /// checked against `data`, the device opened; the table, once read, is named by
     /// [`Run::table`].
     pub fn for_table(data: &Path, common: &Common, outputs: &[(&str, &Path)]) -> Result<Self> {
-        let plot = common.plot.as_ref().map(|p| ("--plot", p.as_path()));
-        let outputs: Vec<(&str, &Path)> = plot.into_iter().chain(outputs.iter().copied()).collect();
-        explore::io::check_outputs(&outputs, &[("--data", data)])?;
-        for (_, path) in &outputs {
-            explore::io::check_writable(path)?;
-        }
+        check_outputs(common, outputs, &[("--data", data)])?;
         Self::with(Dataset::from_points(&[]), Some(0), common)
     }
 
@@ -208,19 +246,13 @@ impl Run {
     }
 
     fn with(data: Dataset, table_rows: Option<usize>, common: &Common) -> Result<Self> {
-        let (device, fallback) = device::select_why(common.device)?;
-        let run = Self {
+        Ok(Self {
             data,
-            device,
+            device: open_device(common)?,
             dtype: common.dtype.dtype(),
             common: common.clone(),
             table_rows,
-        };
-        if let Some(why) = fallback {
-            run.note(&format!("device: {why}"));
-        }
-        run.note(&format!("device: {}", device::name(&run.device)));
-        Ok(run)
+        })
     }
 
     /// A note on stderr for people, silent with `--quiet`.
@@ -249,15 +281,8 @@ impl Run {
         method: Option<&'static str>,
         dtype: DType,
     ) -> Report {
-        report
-            .run(RunInfo {
-                data: self.data.source.clone(),
-                n: self.table_rows.unwrap_or(self.data.len()),
-                device: device::name(&self.device),
-                dtype: dtype.as_str(),
-                method,
-            })
-            .elsewhere("--format csv or --format json has every one")
+        let n = self.table_rows.unwrap_or(self.data.len());
+        annotate(report, (&self.data.source, n), &self.device, dtype, method)
     }
 
     /// Prints `report` on stdout in the chosen format and, if a plot was asked for, draws
