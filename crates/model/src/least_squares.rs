@@ -35,11 +35,8 @@ pub fn least_squares(x: &[f64], y: &[f64], d: usize) -> LeastSquares {
     let n = y.len();
     let nf = n as f64;
     let column = |j: usize| x.iter().skip(j).step_by(d.max(1)).copied();
-    let mean: Vec<f64> = (0..d).map(|j| column(j).sum::<f64>() / nf).collect();
+    let (mean, spread) = column_spread(x, d);
     let y_mean = y.iter().sum::<f64>() / nf;
-    let spread: Vec<f64> = (0..d)
-        .map(|j| (column(j).map(|v| (v - mean[j]).powi(2)).sum::<f64>() / nf).sqrt())
-        .collect();
     // Constant by its values, not by its spread: the mean of a column of 0.1s rounds, and its
     // spread comes out 1e-17, not 0.
     let constant: Vec<usize> = (0..d)
@@ -55,20 +52,11 @@ pub fn least_squares(x: &[f64], y: &[f64], d: usize) -> LeastSquares {
         let j = active[a];
         (x[i * d + j] - mean[j]) / spread[j]
     };
-    let mut corr = vec![0.0; m * m];
+    let corr = correlation(x, d, (&mean, &spread), &active);
     let mut zy = vec![0.0; m];
     for (i, &yi) in y.iter().enumerate() {
-        for a in 0..m {
-            let za = z(i, a);
-            zy[a] += za * (yi - y_mean) / nf;
-            for b in a..m {
-                corr[a * m + b] += za * z(i, b) / nf;
-            }
-        }
-    }
-    for a in 0..m {
-        for b in 0..a {
-            corr[a * m + b] = corr[b * m + a];
+        for (a, zy) in zy.iter_mut().enumerate() {
+            *zy += z(i, a) * (yi - y_mean) / nf;
         }
     }
     let (values, vectors) = jacobi(&corr, m);
@@ -118,6 +106,48 @@ pub fn least_squares(x: &[f64], y: &[f64], d: usize) -> LeastSquares {
         collinear,
         constant,
     }
+}
+
+/// Each column's mean and (population) spread over the rows of `x` (row-major, `n × d`).
+pub(crate) fn column_spread(x: &[f64], d: usize) -> (Vec<f64>, Vec<f64>) {
+    let nf = (x.len() / d.max(1)) as f64;
+    let column = |j: usize| x.iter().skip(j).step_by(d.max(1)).copied();
+    let mean: Vec<f64> = (0..d).map(|j| column(j).sum::<f64>() / nf).collect();
+    let spread = (0..d)
+        .map(|j| (column(j).map(|v| (v - mean[j]).powi(2)).sum::<f64>() / nf).sqrt())
+        .collect();
+    (mean, spread)
+}
+
+/// The correlations `Zᵀz/n` (row-major, `m × m`) of the `columns` of `x` (`n × d`), each
+/// standardized by its `mean` and `spread`.
+pub(crate) fn correlation(
+    x: &[f64],
+    d: usize,
+    (mean, spread): (&[f64], &[f64]),
+    columns: &[usize],
+) -> Vec<f64> {
+    let (n, m) = (x.len() / d.max(1), columns.len());
+    let nf = n as f64;
+    let z = |i: usize, a: usize| {
+        let j = columns[a];
+        (x[i * d + j] - mean[j]) / spread[j]
+    };
+    let mut corr = vec![0.0; m * m];
+    for i in 0..n {
+        for a in 0..m {
+            let za = z(i, a);
+            for b in a..m {
+                corr[a * m + b] += za * z(i, b) / nf;
+            }
+        }
+    }
+    for a in 0..m {
+        for b in 0..a {
+            corr[a * m + b] = corr[b * m + a];
+        }
+    }
+    corr
 }
 
 /// The largest curvature of MSE over the plane `y = w·x + b` on the rows of `x` (row-major,

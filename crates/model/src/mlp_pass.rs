@@ -228,14 +228,15 @@ impl CustomOp2 for Pass {
     }
 }
 
-fn slice<'a, T: candle_core::WithDType>(
+/// The values of a contiguous CPU tensor's storage, as a slice of `T`.
+pub(crate) fn slice<'a, T: candle_core::WithDType>(
     storage: &'a CpuStorage,
     layout: &Layout,
 ) -> Result<&'a [T]> {
     let data = storage.as_slice::<T>()?;
     match layout.contiguous_offsets() {
         Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("mlp pass: the tensors must be contiguous"),
+        None => candle_core::bail!("the fused ops need contiguous tensors"),
     }
 }
 

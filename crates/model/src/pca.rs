@@ -3,7 +3,7 @@
 //! no unit outweighs another, and the axes are the leading eigenvectors of their correlation
 //! matrix (Jacobi's method, as the least-squares plane's).
 
-use crate::least_squares::jacobi;
+use crate::least_squares::{column_spread, correlation, jacobi};
 
 /// The leading principal axes of standardized features.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,28 +37,13 @@ impl Components {
 
 /// The first `k` principal components of the rows of `x` (row-major, `n × d`).
 pub fn principal_components(x: &[f64], d: usize, k: usize) -> Components {
-    let n = (x.len() / d.max(1)).max(1) as f64;
-    let column = |j: usize| x.iter().skip(j).step_by(d.max(1));
-    let mean: Vec<f64> = (0..d).map(|j| column(j).sum::<f64>() / n).collect();
-    let std: Vec<f64> = (0..d)
-        .map(|j| {
-            let s = (column(j).map(|v| (v - mean[j]).powi(2)).sum::<f64>() / n).sqrt();
-            if s > 0.0 && s.is_finite() {
-                s
-            } else {
-                1.0
-            }
-        })
+    let (mean, spread) = column_spread(x, d);
+    let std: Vec<f64> = spread
+        .iter()
+        .map(|&s| if s > 0.0 && s.is_finite() { s } else { 1.0 })
         .collect();
-    let mut corr = vec![0.0; d * d];
-    for row in x.chunks_exact(d.max(1)) {
-        let z: Vec<f64> = (0..d).map(|j| (row[j] - mean[j]) / std[j]).collect();
-        for a in 0..d {
-            for b in 0..d {
-                corr[a * d + b] += z[a] * z[b] / n;
-            }
-        }
-    }
+    let all: Vec<usize> = (0..d).collect();
+    let corr = correlation(x, d, (&mean, &std), &all);
     let (values, vectors) = jacobi(&corr, d);
     let total: f64 = values.iter().map(|v| v.max(0.0)).sum();
     let mut order: Vec<usize> = (0..d).collect();

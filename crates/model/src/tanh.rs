@@ -30,16 +30,16 @@ impl CustomOp1 for Tanh {
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let shape = layout.shape().clone();
         let out = match storage {
-            CpuStorage::F32(data) => {
-                let x = contiguous(data, layout)?;
+            CpuStorage::F32(_) => {
+                let x = crate::mlp_pass::slice::<f32>(storage, layout)?;
                 let mut out = vec![0f32; x.len()];
                 out.par_chunks_mut(PAR)
                     .zip(x.par_chunks(PAR))
                     .for_each(|(out, x)| Arch::new().dispatch(Chunk { x, out }));
                 CpuStorage::F32(out)
             }
-            CpuStorage::F64(data) => {
-                let x = contiguous(data, layout)?;
+            CpuStorage::F64(_) => {
+                let x = crate::mlp_pass::slice::<f64>(storage, layout)?;
                 let mut out = vec![0f64; x.len()];
                 out.par_chunks_mut(PAR)
                     .zip(x.par_chunks(PAR))
@@ -54,13 +54,6 @@ impl CustomOp1 for Tanh {
     fn bwd(&self, _arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
         // d tanh(x)/dx = 1 − tanh(x)²: grad − grad·t·t, in candle's fastest ops.
         Ok(Some(grad_res.sub(&grad_res.mul(res)?.mul(res)?)?))
-    }
-}
-
-fn contiguous<'a, T>(data: &'a [T], layout: &Layout) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("tanh: the input must be contiguous"),
     }
 }
 
