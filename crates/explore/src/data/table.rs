@@ -174,17 +174,10 @@ pub fn read_table(
             texts.push(String::new());
             continue;
         }
-        if text.is_empty() || missing(text) {
+        if let Some(why) = not_a_class(text) {
             return Err(err(
                 format!("{file}:{line}:{}", label_at + 1),
-                format!(
-                    "the label (column {}) is {}",
-                    header[label_at],
-                    match text.is_empty() {
-                        true => "empty".to_string(),
-                        false => format!("{text}, a missing value, not a class"),
-                    }
-                ),
+                format!("the label (column {}) is {why}", header[label_at]),
             ));
         }
         texts.push(text.to_string());
@@ -292,16 +285,13 @@ fn read_columns(
     }
     let (labels, class_names, y) = match (classes, target) {
         (true, Values::Texts(texts)) => {
-            if let Some(i) = texts
+            if let Some((i, why)) = texts
                 .iter()
-                .position(|t| t.trim().is_empty() || missing(t.trim()))
+                .enumerate()
+                .find_map(|(i, t)| not_a_class(t.trim()).map(|why| (i, why)))
             {
                 return Err(bad(format!(
-                    "row {i} (from 0) of the label `{label_name}` is {}",
-                    match texts[i].trim().is_empty() {
-                        true => "empty".to_string(),
-                        false => format!("{}, a missing value, not a class", texts[i].trim()),
-                    }
+                    "row {i} (from 0) of the label `{label_name}` is {why}"
                 )));
             }
             let texts: Vec<String> = texts.iter().map(|t| t.trim().to_string()).collect();
@@ -348,10 +338,15 @@ fn read_columns(
     })
 }
 
-/// Whether a label reads as a number that is not finite (`NaN`, `inf`): a missing value, not a
-/// class name.
-fn missing(text: &str) -> bool {
-    text.parse::<f64>().is_ok_and(|v| !v.is_finite())
+/// Why a label's `text` names no class: it is empty, or a number that is not finite (`NaN`,
+/// `inf`: a missing value, not a class name).
+fn not_a_class(text: &str) -> Option<String> {
+    if text.is_empty() {
+        return Some("empty".to_string());
+    }
+    text.parse::<f64>()
+        .is_ok_and(|v| !v.is_finite())
+        .then(|| format!("{text}, a missing value, not a class"))
 }
 
 /// Each label's class index and the classes in order: sorted numerically when every label is

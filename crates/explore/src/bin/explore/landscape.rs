@@ -105,24 +105,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         Algorithm::Adam
     };
-    let config = Config {
-        model: args.kind(),
-        hidden: args.mlp.sizes(),
-        activation: args.mlp.activation,
-        loss: args.loss.loss(dtype)?,
-        optimizer: Settings {
-            lr: args.optim.lr.unwrap_or(0.01),
-            ..args.optim.settings(default)?
-        },
-        epochs: args.epochs as usize,
-        directions: args.directions,
-        normalization: args.normalization,
-        keep_1d: args.keep_1d,
-        steps: args.steps as usize,
-        distance: args.distance,
-        seed: args.seed,
-        init_from: args.init_from.clone(),
-    };
+    let config = args.config(args.loss.loss(dtype)?, default)?;
     config.check(args.common.dtype.dtype())?;
     if let Some(every) = args.sharpness {
         return sharpness(&args, &config, every as usize);
@@ -282,24 +265,7 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
         true => args.loss.for_classes(name, dtype)?,
         false => args.loss.loss(dtype)?,
     };
-    let config = Config {
-        model: args.kind(),
-        hidden: args.mlp.sizes(),
-        activation: args.mlp.activation,
-        loss,
-        optimizer: Settings {
-            lr: args.optim.lr.unwrap_or(0.01),
-            ..args.optim.settings(Algorithm::Adam)?
-        },
-        epochs: args.epochs as usize,
-        directions: args.directions,
-        normalization: args.normalization,
-        keep_1d: args.keep_1d,
-        steps: args.steps as usize,
-        distance: args.distance,
-        seed: args.seed,
-        init_from: None,
-    };
+    let config = args.config(loss, Algorithm::Adam)?;
     let model = match &args.init_from {
         Some(path) => {
             let at = path.display().to_string();
@@ -381,6 +347,29 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
 }
 
 impl Args {
+    /// What the landscape does, as the flags say: the model, `loss`, its training (`default`
+    /// where --optimizer is not given, at --lr or 0.01) and the plane.
+    fn config(&self, loss: loss::AnyLoss, default: Algorithm) -> Result<Config> {
+        Ok(Config {
+            model: self.kind(),
+            hidden: self.mlp.sizes(),
+            activation: self.mlp.activation,
+            loss,
+            optimizer: Settings {
+                lr: self.optim.lr.unwrap_or(0.01),
+                ..self.optim.settings(default)?
+            },
+            epochs: self.epochs as usize,
+            directions: self.directions,
+            normalization: self.normalization,
+            keep_1d: self.keep_1d,
+            steps: self.steps as usize,
+            distance: self.distance,
+            seed: self.seed,
+            init_from: self.init_from.clone(),
+        })
+    }
+
     /// The model of the one-feature landscape: the line, or (by default) an MLP.
     fn kind(&self) -> ModelKind {
         match self.model {
