@@ -14,7 +14,7 @@ use crate::number::human;
 use crate::train::{ClassFit, ClassFrame, ClassMap};
 
 /// The two classes' colours (blue and red, as the diverging map), and more for more classes.
-pub(super) const PALETTE: [RGBColor; 6] = [
+const PALETTE: [RGBColor; 6] = [
     RGBColor(33, 102, 172),
     RGBColor(178, 24, 43),
     RGBColor(27, 158, 119),

@@ -678,12 +678,16 @@ pub fn fit_classifier(
         fit.confusion[l as usize][*p as usize] += 1;
     }
     if d == 2 && fit.diverged.is_none() {
-        fit.map = Some(ClassMap::over(
-            &data.x,
-            outputs,
-            probabilities,
-            &scores_of_data,
-        )?);
+        // The last frame's map is the end's when it was taken at the last row.
+        fit.map = match fit.frames.last() {
+            Some(frame) if Some(&frame.row) == fit.last.as_ref() => Some(frame.map.clone()),
+            _ => Some(ClassMap::over(
+                &data.x,
+                outputs,
+                probabilities,
+                &scores_of_data,
+            )?),
+        };
     }
     fit.trained = trained()?;
     let all_right = fit.last.as_ref().is_some_and(|r| r.accuracy == 1.0);

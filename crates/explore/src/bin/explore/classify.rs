@@ -682,17 +682,17 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         }
         (None, _) => {}
     }
-    if !linear {
-        if r.loss.which() == LossName::Mse {
-            let ls = model::least_squares(&table.x, &table.y, d);
-            report = report.summary(format!(
-                "the least-squares {}'s loss, the best a linear model does: {}",
-                if d == 1 { "line" } else { "plane" },
-                human(ls.loss)
-            ));
-        }
-    } else if r.loss.which() == LossName::Mse {
-        let ls = model::least_squares(&table.x, &table.y, d);
+    // The least-squares plane, under MSE: the optimum (the plane's) or the best a linear model
+    // does (an MLP's yardstick); computed once for the report and the figure.
+    let least =
+        (r.loss.which() == LossName::Mse).then(|| model::least_squares(&table.x, &table.y, d));
+    if let (false, Some(ls)) = (linear, &least) {
+        report = report.summary(format!(
+            "the least-squares {}'s loss, the best a linear model does: {}",
+            if d == 1 { "line" } else { "plane" },
+            human(ls.loss)
+        ));
+    } else if let Some(ls) = &least {
         report = report.summary(format!(
             "closed-form optimum: {} (loss {})",
             plane(&ls.weights, ls.bias),
@@ -743,7 +743,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
                 said.join(", ")
             ));
         }
-    } else {
+    } else if linear {
         report = report.summary(format!(
             "no closed form for {} on several features",
             r.loss.label()
@@ -769,8 +769,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
                     .map(|row| (row.epoch as f64, row.loss))
                     .collect(),
             }],
-            optimum_loss: (r.loss.which() == LossName::Mse && linear)
-                .then(|| model::least_squares(&table.x, &table.y, d).loss),
+            optimum_loss: least.as_ref().filter(|_| linear).map(|ls| ls.loss),
             extent: None,
         };
         explore::plot::save(&figure, plot)?;
