@@ -108,8 +108,10 @@ fn run(args: Args) -> Result<()> {
             }],
             optimum_loss: None,
             extent: None,
+            ..Default::default()
         },
         accuracy,
+        val_accuracy: Vec::new(),
         epochs: None,
         heading: None,
     };

@@ -180,6 +180,7 @@ fn run(args: Args) -> Result<()> {
         learn_bias: false,
         settings: Settings::new(Algorithm::Sgd, args.lr),
         plan: Plan::full_batch(args.epochs as usize),
+        course: Default::default(),
         source: "the point (-3, 3), bias pinned".into(),
         dtype,
     };

@@ -160,9 +160,15 @@ fn epoch(c: &mut Criterion) {
                 let sgd = Settings::new(Algorithm::Sgd, 1e-4);
                 let plan = explore::train::Plan::full_batch(epochs - 1);
                 let start = (0.0, Bias::Learnable(0.0));
-                explore::train::fit_line(&x, &y, start, sgd, &plan, |_| {
-                    std::ops::ControlFlow::Continue(())
-                })
+                explore::train::fit_line(
+                    &x,
+                    &y,
+                    start,
+                    sgd,
+                    &plan,
+                    (&explore::train::Course::default(), None),
+                    |_| std::ops::ControlFlow::Continue(()),
+                )
                 .unwrap()
             })
         });
@@ -174,9 +180,15 @@ fn epoch(c: &mut Criterion) {
                     let adam = Settings::new(Algorithm::Adam, 1e-3);
                     let plan = explore::train::Plan::full_batch(epochs - 1);
                     let start = (0.0, Bias::Learnable(0.0));
-                    explore::train::fit_line(&x, &y, start, adam, &plan, |_| {
-                        std::ops::ControlFlow::Continue(())
-                    })
+                    explore::train::fit_line(
+                        &x,
+                        &y,
+                        start,
+                        adam,
+                        &plan,
+                        (&explore::train::Course::default(), None),
+                        |_| std::ops::ControlFlow::Continue(()),
+                    )
                     .unwrap()
                 })
             });
@@ -237,7 +249,7 @@ fn logistic(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
         b.iter(|| {
             explore::train::fit_classifier(
-                &data,
+                (&data, None),
                 &explore::train::Classifier::Linear {
                     weight: 0.0,
                     bias: 0.0,
@@ -247,6 +259,7 @@ fn logistic(c: &mut Criterion) {
                 (
                     epochs - 1,
                     explore::train::Batches::new(n, None, false, 0, 0),
+                    &explore::train::Course::default(),
                 ),
                 0,
                 |_| std::ops::ControlFlow::Continue(()),
@@ -292,7 +305,7 @@ fn mlp(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("train_loop", epochs), |b| {
         b.iter(|| {
             explore::train::fit_classifier(
-                &data,
+                (&data, None),
                 &explore::train::Classifier::Mlp {
                     hidden: vec![16, 16],
                     activation: model::Activation::Tanh,
@@ -303,6 +316,7 @@ fn mlp(c: &mut Criterion) {
                 (
                     epochs - 1,
                     explore::train::Batches::new(n, None, false, 0, 0),
+                    &explore::train::Course::default(),
                 ),
                 0,
                 |_| std::ops::ControlFlow::Continue(()),
@@ -423,9 +437,15 @@ fn minibatch(c: &mut Criterion) {
             };
             let sgd = Settings::new(Algorithm::Sgd, 1e-4);
             let start = (0.0, Bias::Learnable(0.0));
-            explore::train::fit_line(&x, &y, start, sgd, &plan, |_| {
-                std::ops::ControlFlow::Continue(())
-            })
+            explore::train::fit_line(
+                &x,
+                &y,
+                start,
+                sgd,
+                &plan,
+                (&explore::train::Course::default(), None),
+                |_| std::ops::ControlFlow::Continue(()),
+            )
             .unwrap()
         })
     });
@@ -440,9 +460,15 @@ fn animation(c: &mut Criterion) {
     let moments = data.moments();
     let plan = explore::train::Plan::full_batch(100);
     let sgd = Settings::new(Algorithm::Sgd, 1.0 / (2.0 * moments.max_curvature(true)));
-    let fit = explore::train::fit_line(&x, &y, (0.0, Bias::Learnable(0.0)), sgd, &plan, |_| {
-        std::ops::ControlFlow::Continue(())
-    })
+    let fit = explore::train::fit_line(
+        &x,
+        &y,
+        (0.0, Bias::Learnable(0.0)),
+        sgd,
+        &plan,
+        (&explore::train::Course::default(), None),
+        |_| std::ops::ControlFlow::Continue(()),
+    )
     .unwrap();
     let figure = explore::plot::TrainFigure::of(
         &[("descent", &fit)],

@@ -3,7 +3,7 @@
 //! other error one line and exit code 1; never a panic trace. The value parsers here are the one
 //! place a flag's number is checked, for the `explore` binary and the examples alike.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
@@ -548,5 +548,327 @@ fn param_flag(param: Param) -> &'static str {
         Param::Beta => "--beta",
         Param::PosWeight => "--pos-weight",
         Param::LabelSmoothing => "--label-smoothing",
+    }
+}
+
+/// A learning-rate schedule, for the commands that train: PyTorch's `lr_scheduler`s, each
+/// argument a flag in kebab-case with PyTorch's default.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ScheduleArgs {
+    /// The learning rate's schedule (PyTorch's lr_scheduler), from --lr: step (StepLR),
+    /// multistep, exponential, cosine (CosineAnnealingLR), linear (LinearLR), onecycle
+    /// (OneCycleLR, --lr its max_lr; it cycles momentum or β1 0.95→0.85→0.95), plateau
+    /// (ReduceLROnPlateau, on the validation loss when there is one). Each steps once an epoch,
+    /// onecycle every update (--schedule-per). Default: constant.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub schedule: Option<crate::schedule::Kind>,
+    /// step: multiply the rate by --gamma every this many epochs (StepLR's step_size).
+    #[arg(long, default_value_t = 10, allow_hyphen_values = true, value_parser = whole(1, u64::MAX))]
+    pub step_size: u64,
+    /// step, multistep, exponential: the factor the rate is multiplied by (> 0).
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true, value_parser = positive)]
+    pub gamma: f64,
+    /// multistep: the epochs at which the rate is multiplied by --gamma, increasing (e.g.
+    /// 30,80).
+    #[arg(long, value_name = "E1,E2,…", allow_hyphen_values = true, value_parser = milestones)]
+    pub milestones: Option<Milestones>,
+    /// cosine: the steps of the half cosine. Default: the run's (after any --warmup).
+    #[arg(long, allow_hyphen_values = true, value_parser = whole(1, u64::MAX))]
+    pub t_max: Option<u64>,
+    /// cosine: the rate at the bottom of the cosine.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = non_negative)]
+    pub eta_min: f64,
+    /// linear, and --warmup: the rate's first factor, in (0, 1].
+    #[arg(long, default_value_t = 1.0 / 3.0, allow_hyphen_values = true, value_parser = start_factor)]
+    pub start_factor: f64,
+    /// linear: the rate's last factor, in [0, 1].
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true, value_parser = fraction)]
+    pub end_factor: f64,
+    /// linear: the steps from --start-factor to --end-factor.
+    #[arg(long, default_value_t = 5, allow_hyphen_values = true, value_parser = whole(1, u64::MAX))]
+    pub total_iters: u64,
+    /// onecycle: the share of the run spent rising to --lr, in (0, 1).
+    #[arg(long, default_value_t = 0.3, allow_hyphen_values = true, value_parser = open_fraction)]
+    pub pct_start: f64,
+    /// onecycle: the first rate is --lr divided by this.
+    #[arg(long, default_value_t = 25.0, allow_hyphen_values = true, value_parser = positive)]
+    pub div_factor: f64,
+    /// onecycle: the last rate is the first divided by this.
+    #[arg(long, default_value_t = 1e4, allow_hyphen_values = true, value_parser = positive)]
+    pub final_div_factor: f64,
+    /// plateau: the factor the rate is multiplied by when the loss stalls, in (0, 1).
+    #[arg(long, default_value_t = 0.1, allow_hyphen_values = true, value_parser = open_fraction)]
+    pub factor: f64,
+    /// plateau: epochs without improvement before the rate falls.
+    #[arg(long, default_value_t = 10, allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
+    pub patience: u64,
+    /// plateau: the relative fall that counts as an improvement.
+    #[arg(long, default_value_t = 1e-4, allow_hyphen_values = true, value_parser = non_negative)]
+    pub threshold: f64,
+    /// plateau: epochs to wait after a fall before watching again.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
+    pub cooldown: u64,
+    /// plateau: the rate never falls below this.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = non_negative)]
+    pub min_lr: f64,
+    /// A linear warm-up of this many steps in front of the schedule, from --start-factor × --lr
+    /// (PyTorch's SequentialLR of LinearLR then the schedule).
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = whole(0, u64::MAX))]
+    pub warmup: u64,
+    /// When the schedule steps: every epoch (the default, but for onecycle), or every update
+    /// (a mini-batch's; onecycle's default).
+    #[arg(long, value_enum)]
+    pub schedule_per: Option<crate::schedule::Per>,
+}
+
+/// `--milestones`: increasing epochs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestones(pub Vec<u64>);
+
+fn milestones(text: &str) -> Result<Milestones, String> {
+    let parse = whole(1, u64::MAX);
+    let values = text
+        .split(',')
+        .map(parse)
+        .collect::<Result<Vec<u64>, String>>()?;
+    if let Some(w) = values.windows(2).find(|w| w[1] <= w[0]) {
+        return Err(format!(
+            "{} does not come after {}: give the milestones in increasing order",
+            w[1], w[0]
+        ));
+    }
+    Ok(Milestones(values))
+}
+
+/// A share strictly between 0 and 1.
+pub fn open_fraction(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        v if v > 0.0 && v < 1.0 => Ok(v),
+        v => Err(format!(
+            "{v} is not in (0, 1); give a number between 0 and 1"
+        )),
+    }
+}
+
+fn start_factor(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        v if v > 0.0 && v <= 1.0 => Ok(v),
+        v => Err(format!(
+            "{v} is not in (0, 1]; give a factor above 0, at most 1"
+        )),
+    }
+}
+
+impl ScheduleArgs {
+    /// The schedule's flags for a run of the schedules `kinds` (a race's lanes may each have
+    /// their own): each used by the schedules that take it (`--start-factor` by a warm-up too);
+    /// `--schedule-per` by any schedule but the constant one.
+    pub fn uses(&self, kinds: &[crate::schedule::Kind]) -> Vec<Use<'static>> {
+        let kind = kinds.first().copied().unwrap_or_default();
+        let takes = |id: &str| kinds.iter().any(|k| k.takes().contains(&id));
+        let flags: [(&str, &str); 16] = [
+            ("step_size", "--step-size"),
+            ("gamma", "--gamma"),
+            ("milestones", "--milestones"),
+            ("t_max", "--t-max"),
+            ("eta_min", "--eta-min"),
+            ("start_factor", "--start-factor"),
+            ("end_factor", "--end-factor"),
+            ("total_iters", "--total-iters"),
+            ("pct_start", "--pct-start"),
+            ("div_factor", "--div-factor"),
+            ("final_div_factor", "--final-div-factor"),
+            ("factor", "--factor"),
+            ("patience", "--patience"),
+            ("threshold", "--threshold"),
+            ("cooldown", "--cooldown"),
+            ("min_lr", "--min-lr"),
+        ];
+        let why = SCHEDULE_FLAGS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or("", |(_, why)| why);
+        let mut uses: Vec<Use<'static>> = flags
+            .into_iter()
+            .map(|(id, flag)| {
+                let used = takes(id) || (id == "start_factor" && self.warmup > 0);
+                (id, flag, used, why)
+            })
+            .collect();
+        let constant = "the rate is constant; give --schedule";
+        uses.push(("warmup", "--warmup", true, constant));
+        uses.push((
+            "schedule_per",
+            "--schedule-per",
+            kinds.iter().any(|&k| k != crate::schedule::Kind::Constant) || self.warmup > 0,
+            constant,
+        ));
+        uses
+    }
+
+    /// The schedule asked for, its warm-up and steps checked (a usage error before any work).
+    pub fn plan(&self) -> anyhow::Result<crate::schedule::Plan> {
+        let kind = self.schedule.unwrap_or_default();
+        Ok(self.plans(&[kind])?.remove(0))
+    }
+
+    /// The schedule of each of `kinds` with these flags (a race's lanes), checked as
+    /// [`ScheduleArgs::plan`].
+    pub fn plans(
+        &self,
+        kinds: &[crate::schedule::Kind],
+    ) -> anyhow::Result<Vec<crate::schedule::Plan>> {
+        refuse_unused(&self.uses(kinds))?;
+        kinds.iter().map(|&kind| self.plan_of(kind)).collect()
+    }
+
+    fn plan_of(&self, kind: crate::schedule::Kind) -> anyhow::Result<crate::schedule::Plan> {
+        let params = crate::schedule::Params {
+            step_size: self.step_size,
+            gamma: self.gamma,
+            milestones: self.milestones.clone().map(|m| m.0).unwrap_or_default(),
+            t_max: self.t_max,
+            eta_min: self.eta_min,
+            start_factor: self.start_factor,
+            end_factor: self.end_factor,
+            total_iters: self.total_iters,
+            pct_start: self.pct_start,
+            div_factor: self.div_factor,
+            final_div_factor: self.final_div_factor,
+            factor: self.factor,
+            patience: self.patience,
+            threshold: self.threshold,
+            cooldown: self.cooldown,
+            min_lr: self.min_lr,
+        };
+        let plan = crate::schedule::Plan {
+            kind,
+            params,
+            warmup: self.warmup,
+            per: self.schedule_per,
+        };
+        if plan.kind == crate::schedule::Kind::Multistep && self.milestones.is_none() {
+            return Err(usage(
+                "--schedule multistep needs --milestones E1,E2,… (the epochs where the rate falls)",
+            ));
+        }
+        plan.check()?;
+        Ok(plan)
+    }
+}
+
+/// Why a schedule does not take a flag: what it takes.
+const SCHEDULE_FLAGS: &[(crate::schedule::Kind, &str)] = &[
+    (
+        crate::schedule::Kind::Constant,
+        "the rate is constant; give --schedule",
+    ),
+    (
+        crate::schedule::Kind::Step,
+        "the step schedule takes --step-size and --gamma",
+    ),
+    (
+        crate::schedule::Kind::Multistep,
+        "the multistep schedule takes --milestones and --gamma",
+    ),
+    (
+        crate::schedule::Kind::Exponential,
+        "the exponential schedule takes --gamma",
+    ),
+    (
+        crate::schedule::Kind::Cosine,
+        "the cosine schedule takes --t-max and --eta-min",
+    ),
+    (
+        crate::schedule::Kind::Linear,
+        "the linear schedule takes --start-factor, --end-factor and --total-iters",
+    ),
+    (
+        crate::schedule::Kind::Onecycle,
+        "the onecycle schedule takes --pct-start, --div-factor and --final-div-factor",
+    ),
+    (
+        crate::schedule::Kind::Plateau,
+        "the plateau schedule takes --factor, --patience, --threshold, --cooldown and --min-lr",
+    ),
+];
+
+/// Validation and early stopping, for `train`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ValidationArgs {
+    /// Hold out this share of the points, drawn from --seed (stratified by class when
+    /// classifying), and report the loss on them every epoch: a column val_loss (and
+    /// val_accuracy) and a second line on the figure, the best epoch marked.
+    #[arg(long, value_name = "F", allow_hyphen_values = true, value_parser = open_fraction, conflicts_with = "val")]
+    pub val_split: Option<f64>,
+    /// Validate on the points of this file instead (the same columns as --data).
+    #[arg(long, value_name = "FILE")]
+    pub val: Option<PathBuf>,
+    /// Stop when the validation loss has not improved for this many epochs; the best epoch's
+    /// parameters are the ones reported and saved.
+    #[arg(long, value_name = "PATIENCE", allow_hyphen_values = true, value_parser = whole(1, u64::MAX))]
+    pub early_stop: Option<u64>,
+    /// The least fall of the validation loss that counts as an improvement (--early-stop).
+    #[arg(long, value_name = "D", allow_hyphen_values = true, value_parser = non_negative)]
+    pub min_delta: Option<f64>,
+    /// Draw each line of the figure's loss panel smoothed over its faded raw self:
+    /// TensorBoard's debiased exponential moving average of this weight, in [0, 1) (0.6 is
+    /// TensorBoard's default), for noisy mini-batch runs.
+    #[arg(long, value_name = "W", allow_hyphen_values = true, value_parser = smoothing)]
+    pub smooth: Option<f64>,
+}
+
+fn smoothing(text: &str) -> Result<f64, String> {
+    match finite(text)? {
+        v if (0.0..1.0).contains(&v) => Ok(v),
+        v => Err(format!("{v} is not in [0, 1); give a weight such as 0.6")),
+    }
+}
+
+impl ValidationArgs {
+    /// The file `--val` reads, as an input no output may replace.
+    pub fn input(&self) -> Option<(&'static str, &Path)> {
+        self.val.as_deref().map(|p| ("--val", p))
+    }
+
+    /// Whether any validation data is asked for.
+    pub fn validates(&self) -> bool {
+        self.val_split.is_some() || self.val.is_some()
+    }
+
+    /// The course of a run: `schedule`, and early stopping when asked for (refused without
+    /// validation data, `--min-delta` without `--early-stop`, and `--smooth` unless the run
+    /// `draws` a figure).
+    pub fn course(
+        &self,
+        schedule: crate::schedule::Plan,
+        draws: bool,
+    ) -> anyhow::Result<crate::train::Course> {
+        if self.early_stop.is_some() && !self.validates() {
+            return Err(usage(
+                "--early-stop watches the validation loss: give --val-split F or --val FILE",
+            ));
+        }
+        refuse_unused(&[
+            (
+                "min_delta",
+                "--min-delta",
+                self.early_stop.is_some(),
+                "it tunes --early-stop",
+            ),
+            (
+                "smooth",
+                "--smooth",
+                draws,
+                "it smooths the figure's lines; give --plot",
+            ),
+        ])?;
+        Ok(crate::train::Course {
+            schedule,
+            early_stop: self.early_stop.map(|p| crate::train::EarlyStop {
+                patience: p as usize,
+                min_delta: self.min_delta.unwrap_or(0.0),
+            }),
+        })
     }
 }

@@ -63,14 +63,14 @@ fn run(
 ) -> (Vec<ClassRow>, explore::train::ClassFit) {
     let mut rows = Vec::new();
     let fit = fit_classifier(
-        data,
+        (data, None),
         &Classifier::Linear {
             weight: 0.1,
             bias: 0.0,
         },
         &loss.with(&Params::default()).unwrap(),
         settings,
-        (epochs, full(data)),
+        (epochs, full(data), &explore::train::Course::default()),
         0,
         |row| {
             rows.push(row.clone());
@@ -252,14 +252,14 @@ fn losses_that_cannot_classify_are_refused() {
     let data = labelled(&[[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], &[0, 1, 2], 3);
     let fit = |name: LossName| {
         fit_classifier(
-            &data,
+            (&data, None),
             &Classifier::Linear {
                 weight: 0.0,
                 bias: 0.0,
             },
             &name.with(&Params::default()).unwrap(),
             Settings::new(Algorithm::Sgd, 0.1),
-            (1, full(&data)),
+            (1, full(&data), &explore::train::Course::default()),
             0,
             |_| ControlFlow::Continue(()),
         )
@@ -289,11 +289,11 @@ fn an_mlp_draws_the_boundary_no_line_can() {
     let bce = LossName::BceLogits.with(&Params::default()).unwrap();
     let last = |classifier: &Classifier| {
         fit_classifier(
-            &data,
+            (&data, None),
             classifier,
             &bce,
             Settings::new(Algorithm::Adam, 0.05),
-            (300, full(&data)),
+            (300, full(&data), &explore::train::Course::default()),
             0,
             |_| ControlFlow::Continue(()),
         )
@@ -337,7 +337,7 @@ fn an_mlp_classifier_matches_pytorch() {
     );
     let mut rows = Vec::new();
     fit_classifier(
-        &data,
+        (&data, None),
         &Classifier::Mlp {
             hidden: vec![4],
             activation: model::Activation::Tanh,
@@ -345,7 +345,7 @@ fn an_mlp_classifier_matches_pytorch() {
         },
         &LossName::BceLogits.with(&Params::default()).unwrap(),
         Settings::new(Algorithm::Adam, 0.05),
-        (10, full(&data)),
+        (10, full(&data), &explore::train::Course::default()),
         0,
         |row| {
             rows.push(row.clone());
@@ -382,14 +382,14 @@ fn an_animation_keeps_the_map_at_evenly_spread_epochs() {
     );
     let mut rows = Vec::new();
     let fit = fit_classifier(
-        &data,
+        (&data, None),
         &Classifier::Linear {
             weight: 0.1,
             bias: 0.0,
         },
         &LossName::BceLogits.with(&Params::default()).unwrap(),
         Settings::new(Algorithm::Sgd, 0.5),
-        (20, full(&data)),
+        (20, full(&data), &explore::train::Course::default()),
         5,
         |row| {
             rows.push(row.clone());
@@ -418,14 +418,14 @@ fn an_animation_keeps_the_map_at_evenly_spread_epochs() {
         ..one
     };
     let fit = fit_classifier(
-        &one,
+        (&one, None),
         &Classifier::Linear {
             weight: 0.0,
             bias: 0.0,
         },
         &LossName::BceLogits.with(&Params::default()).unwrap(),
         Settings::new(Algorithm::Sgd, 0.5),
-        (3, full(&one)),
+        (3, full(&one), &explore::train::Course::default()),
         5,
         |_| ControlFlow::Continue(()),
     )
@@ -471,14 +471,14 @@ fn the_page_keeps_each_frames_map_as_a_picture() {
         2,
     );
     let fit = fit_classifier(
-        &data,
+        (&data, None),
         &Classifier::Linear {
             weight: 0.1,
             bias: 0.0,
         },
         &LossName::BceLogits.with(&Params::default()).unwrap(),
         Settings::new(Algorithm::Sgd, 0.5),
-        (20, full(&data)),
+        (20, full(&data), &explore::train::Course::default()),
         5,
         |_| ControlFlow::Continue(()),
     )
@@ -583,11 +583,11 @@ fn a_classifiers_landscape_is_its_training_and_its_loss_around_the_end() {
     let plane = features::of_labelled(&data, &linear, &bce, &config, &|_, _| {}).unwrap();
     let mut rows = Vec::new();
     fit_classifier(
-        &data,
+        (&data, None),
         &linear,
         &bce,
         settings,
-        (30, full(&data)),
+        (30, full(&data), &explore::train::Course::default()),
         0,
         |row| {
             rows.push(row.clone());

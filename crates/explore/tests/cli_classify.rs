@@ -50,7 +50,10 @@ fn logistic_regression_from_a_csv_matches_pytorch() {
         stderr(&out)
     );
     let (header, rows) = parse_csv(&common::stdout(&out));
-    assert_eq!(header, ["epoch", "w.a", "w.b", "bias", "loss", "accuracy"]);
+    assert_eq!(
+        header,
+        ["epoch", "w.a", "w.b", "bias", "loss", "accuracy", "lr"]
+    );
     assert_eq!(rows.len(), 21);
     // PyTorch 2.15, nn.Linear(2, 1) from weight 0.1 and bias 0, BCEWithLogitsLoss, SGD(lr=0.5).
     let want = [
@@ -166,7 +169,7 @@ fn a_small_network_learns_the_circles() {
         "--quiet",
     ]);
     let (header, rows) = parse_csv(&text);
-    assert_eq!(header, ["epoch", "loss", "accuracy"]);
+    assert_eq!(header, ["epoch", "loss", "accuracy", "lr"]);
     let last = rows.last().unwrap();
     assert!(last[2] > 0.97, "accuracy {}", last[2]);
     let line = ok(&[

@@ -64,7 +64,10 @@ fn standardized_logistic_regression_matches_pytorch_in_the_datas_units() {
         "--epochs",
         "10",
     ]);
-    assert_eq!(header, ["epoch", "w.a", "w.b", "bias", "loss", "accuracy"]);
+    assert_eq!(
+        header,
+        ["epoch", "w.a", "w.b", "bias", "loss", "accuracy", "lr"]
+    );
     for (epoch, want) in [
         (
             1,
@@ -114,7 +117,7 @@ fn a_standardized_plane_is_saved_and_read_back() {
         "--save",
         saved,
     ]);
-    assert_eq!(header, ["epoch", "w.a", "w.b", "w.c", "bias", "loss"]);
+    assert_eq!(header, ["epoch", "w.a", "w.b", "w.c", "bias", "loss", "lr"]);
     let last = &trained[300];
     // NumPy 2.4: np.linalg.lstsq on [X, 1].
     let want = [
@@ -249,7 +252,7 @@ fn classifiers_are_saved_with_pytorchs_names_and_read_back() {
         ]
         .concat(),
     );
-    assert_eq!(header, ["epoch", "loss", "accuracy"]);
+    assert_eq!(header, ["epoch", "loss", "accuracy", "lr"]);
     let tensors = candle_core::safetensors::load(net, &candle_core::Device::Cpu).unwrap();
     let mut shapes: Vec<(String, Vec<usize>)> = tensors
         .iter()
@@ -975,7 +978,7 @@ fn an_mlp_regresses_as_pytorch_does() {
         "--epochs",
         "10",
     ]);
-    assert_eq!(header, ["epoch", "loss"]);
+    assert_eq!(header, ["epoch", "loss", "lr"]);
     for (epoch, want) in [
         (0, 0.8549844782819963),
         (1, 0.5916781122055215),
@@ -1012,7 +1015,7 @@ fn saved_models_follow_their_features_by_name() {
         "--init-from",
         saved,
     ]);
-    assert_eq!(header, ["epoch", "w.c", "w.a", "w.b", "bias", "loss"]);
+    assert_eq!(header, ["epoch", "w.c", "w.a", "w.b", "bias", "loss", "lr"]);
     let (w, end) = (&again[0], &trained[30]);
     assert_eq!((w[1], w[2], w[3], w[4]), (end[3], end[1], end[2], end[4]));
     assert!(close(w[5], end[5]), "{} vs {}", w[5], end[5]);

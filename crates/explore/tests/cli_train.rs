@@ -22,7 +22,7 @@ fn csv_rows_are_epochs_zero_to_n_starting_at_the_start() {
         "csv",
     ]);
     let (header, rows) = parse_csv(&csv);
-    assert_eq!(header, ["epoch", "weight", "bias", "loss"]);
+    assert_eq!(header, ["epoch", "weight", "bias", "loss", "lr"]);
     // The lesson's numbers, in f32: 2 → 1.46 → 1.0172 → 0.654104.
     let want = [
         [0.0, 2.0, 0.0, 81.0],

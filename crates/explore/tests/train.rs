@@ -26,10 +26,18 @@ fn collect(model: &Linear, x: &Tensor, y: &Tensor, settings: Settings, epochs: u
     };
     let mut rows = Vec::new();
     let plan = Plan::full_batch(epochs);
-    let fit = fit_line(x, y, (weight, bias), settings, &plan, |row| {
-        rows.push(*row);
-        std::ops::ControlFlow::Continue(())
-    })
+    let fit = fit_line(
+        x,
+        y,
+        (weight, bias),
+        settings,
+        &plan,
+        (&explore::train::Course::default(), None),
+        |row| {
+            rows.push(*row);
+            std::ops::ControlFlow::Continue(())
+        },
+    )
     .unwrap();
     Collected {
         rows,
@@ -242,6 +250,7 @@ fn divergence_stops_once_the_loss_grows_a_millionfold() {
         learn_bias: false,
         settings: sgd(lr),
         plan: Plan::full_batch(10_000),
+        course: Default::default(),
         source: "the point".into(),
         dtype: DType::F32,
     }
@@ -281,9 +290,15 @@ fn saved_parameters_continue_training_exactly() {
         loss: loss::AnyLoss::default(),
     };
     let run = |start: explore::train::Start<'_>, epochs| {
-        fit_line(&x, &y, start, adam, &plan(epochs), |_| {
-            std::ops::ControlFlow::Continue(())
-        })
+        fit_line(
+            &x,
+            &y,
+            start,
+            adam,
+            &plan(epochs),
+            (&explore::train::Course::default(), None),
+            |_| std::ops::ControlFlow::Continue(()),
+        )
         .unwrap()
     };
     let start = (0.0, Bias::Learnable(0.0));
@@ -373,7 +388,7 @@ fn candle_sgd_linear_regression_reproduced_exactly() -> candle_core::Result<()> 
         &mut sgd,
         |_| mse(&model.forward(&xs)?, &ys, Reduction::Sum),
         1000,
-        |_| Ok(ControlFlow::Continue(())),
+        |_, _| Ok(ControlFlow::Continue(())),
     )?;
     assert_eq!(ended, explore::train::Ended::Completed);
     assert_eq!(

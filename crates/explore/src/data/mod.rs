@@ -147,6 +147,20 @@ impl Dataset {
         Ok(collect.finish())
     }
 
+    /// The points at `rows` (indices in order), as a data set of their own named `source`, in
+    /// the dtype these were read as (an empty set for a set read without its points).
+    pub fn rows(&self, rows: &[usize], source: String) -> Result<Self> {
+        let (x, y) = self.values()?;
+        let dtype = match &self.points {
+            Some((x, _)) => x.dtype(),
+            None => DType::F64,
+        };
+        let (x, y): (Vec<f64>, Vec<f64>) = rows.iter().map(|&i| (x[i], y[i])).unzip();
+        let mut collect = Collect::new(source, Load::Points(dtype), x.len());
+        collect.push(&x, &y)?;
+        Ok(collect.finish())
+    }
+
     /// "data/linear.csv (100 points)".
     pub fn describe(&self) -> String {
         let n = self.len();

@@ -37,6 +37,50 @@ impl Table {
         self.labels.is_empty()
     }
 
+    /// The rows at `rows` (indices in order), named `source`, with every class kept.
+    pub fn rows(&self, rows: &[usize], source: String) -> Table {
+        let d = self.features.len();
+        Table {
+            source,
+            features: self.features.clone(),
+            x: rows
+                .iter()
+                .flat_map(|&i| self.x[i * d..(i + 1) * d].iter().copied())
+                .collect(),
+            labels: rows.iter().map(|&i| self.labels[i]).collect(),
+            classes: self.classes.clone(),
+            y: match self.y.is_empty() {
+                true => Vec::new(),
+                false => rows.iter().map(|&i| self.y[i]).collect(),
+            },
+        }
+    }
+
+    /// Numbers the labels by `classes` (another table's, the one trained on); a class not
+    /// among them is refused.
+    pub fn relabel(&mut self, classes: &[String]) -> Result<()> {
+        let mut index = Vec::with_capacity(self.classes.len());
+        for c in &self.classes {
+            match classes.iter().position(|k| k == c) {
+                Some(i) => index.push(i as u32),
+                None => {
+                    return Err(Error::Data {
+                        at: self.source.clone(),
+                        msg: format!(
+                            "class `{c}` is not one of the training data's classes ({})",
+                            classes.join(", ")
+                        ),
+                    })
+                }
+            }
+        }
+        for l in &mut self.labels {
+            *l = index[*l as usize];
+        }
+        self.classes = classes.to_vec();
+        Ok(())
+    }
+
     /// Whether the class names are their own indices (`0`, `1`, …), so that nothing needs
     /// saying about which is which.
     pub fn classes_are_indices(&self) -> bool {

@@ -56,7 +56,7 @@ fn around(
     let run = record(
         &varmap,
         &value,
-        config.optimizer,
+        (config.optimizer, &config.course),
         (config.epochs, RECORDS),
         None,
     )?;

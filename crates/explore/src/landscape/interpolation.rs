@@ -55,7 +55,7 @@ impl LossLine {
         let run = super::record(
             net.varmap(),
             &loss,
-            config.optimizer,
+            (config.optimizer, &config.course),
             (config.epochs, RECORDS),
             config.stable_lr(data),
         )?;

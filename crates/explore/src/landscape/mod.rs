@@ -68,7 +68,13 @@ pub fn train_recorded(
     epochs: usize,
     records: usize,
 ) -> crate::Result<Recording> {
-    record(varmap, loss, settings, (epochs, records), None)
+    record(
+        varmap,
+        loss,
+        (settings, &crate::train::Course::default()),
+        (epochs, records),
+        None,
+    )
 }
 
 /// [`train_recorded`], with the stable learning rate `bound` where it is known (the line's) for
@@ -76,7 +82,7 @@ pub fn train_recorded(
 pub(crate) fn record(
     varmap: &VarMap,
     loss: &LossFn<'_>,
-    settings: Settings,
+    settings: (Settings, &crate::train::Course),
     (epochs, records): (usize, usize),
     bound: Option<f64>,
 ) -> crate::Result<Recording> {
@@ -95,14 +101,14 @@ pub(crate) fn record(
     Ok(rec)
 }
 
-/// Full-batch training of the model in `varmap` on `loss` with the optimizer of `settings`,
-/// through the project's one loop: `on_step` sees each of the `epochs + 1` steps (the start
+/// Full-batch training of the model in `varmap` on `loss` with the optimizer of `settings` at
+/// the rates of `course`'s schedule, through the project's one loop: `on_step` sees each of the `epochs + 1` steps (the start
 /// first). A run that breaks the divergence rule ([`crate::train::diverging`], the one every
 /// training path uses) is an error that says so.
 pub(crate) fn train_full_batch(
     varmap: &VarMap,
     loss: &LossFn<'_>,
-    settings: Settings,
+    (settings, course): (Settings, &crate::train::Course),
     epochs: usize,
     bound: Option<f64>,
     mut on_step: impl FnMut(&crate::train::Step<'_>) -> Result<()>,
@@ -112,18 +118,20 @@ pub(crate) fn train_full_batch(
         .map(|(_, v)| v)
         .collect();
     let mut optimizer = AnyOptimizer::new(vars, settings)?;
+    let mut pace = crate::train::Pace::new(course, &settings, (epochs, 1))?;
     let mut start = None;
     let mut diverged = None;
     let ended = train(
         &mut optimizer,
         |_| loss(varmap),
         epochs,
-        |step| {
+        |step, optimizer| {
             let first = *start.get_or_insert(step.loss);
             diverged = Diverged::check(step.step, step.loss, first);
             if diverged.is_some() {
                 return Ok(ControlFlow::Break(()));
             }
+            pace.at(step.step, Some(step.loss), optimizer);
             on_step(step).map(|()| ControlFlow::Continue(()))
         },
     )?;
@@ -153,6 +161,8 @@ pub struct Config {
     pub loss: loss::AnyLoss,
     /// The optimizer and learning rate of the training run.
     pub optimizer: Settings,
+    /// The learning rate's schedule.
+    pub course: crate::train::Course,
     pub epochs: usize,
     /// The plane's directions; `None`: [`Directions::default_for`] the model.
     pub directions: Option<Directions>,
@@ -181,6 +191,7 @@ impl Default for Config {
             activation: ::model::Activation::Tanh,
             loss: loss::AnyLoss::default(),
             optimizer: Settings::new(crate::optim::Algorithm::Adam, 0.01),
+            course: crate::train::Course::default(),
             epochs: 500,
             directions: None,
             normalization: Normalization::default(),
@@ -363,7 +374,7 @@ impl LossPlane {
         let run = record(
             net.varmap(),
             &loss,
-            config.optimizer,
+            (config.optimizer, &config.course),
             (config.epochs, RECORDS),
             config.stable_lr(data),
         )?;

@@ -67,7 +67,8 @@ impl Sharpness {
         };
         let last = config.epochs;
         let bound = config.stable_lr(data);
-        super::train_full_batch(net.varmap(), &loss, config.optimizer, last, bound, |step| {
+        let settings_now = (config.optimizer, &config.course);
+        super::train_full_batch(net.varmap(), &loss, settings_now, last, bound, |step| {
             history.push(step.loss);
             if step.step % every == 0 || step.step == last {
                 // The last step's eigenvector is a close guess for this one.

@@ -333,6 +333,26 @@ impl<R: Rule> Optim<R> {
         })
     }
 
+    /// The settings it updates with (the learning rate a schedule set last among them).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Sets the momentum μ, or Adam's β1, of the next updates — whichever the optimizer takes
+    /// (a one-cycle schedule cycles it, as PyTorch's `OneCycleLR` does); `false` when it takes
+    /// neither.
+    pub fn set_momentum(&mut self, momentum: f64) -> bool {
+        let uses = self.settings.kind.uses();
+        if uses.contains(&Hyper::Momentum) {
+            self.settings.momentum = momentum;
+        } else if uses.contains(&Hyper::Betas) {
+            self.settings.betas.0 = momentum;
+        } else {
+            return false;
+        }
+        true
+    }
+
     /// Its state: the steps taken and every parameter's buffers (as f64, which holds an f32
     /// exactly), so that [`Optim::restore`] continues exactly where this one is.
     pub fn state(&self) -> Result<OptimState> {

@@ -98,6 +98,8 @@ pub struct ClassFigure {
     pub loss: LossHistory,
     /// `(epoch, accuracy)`.
     pub accuracy: Vec<(f64, f64)>,
+    /// `(epoch, accuracy)` on the validation points, when there are some.
+    pub val_accuracy: Vec<(f64, f64)>,
     /// The epochs the accuracy's axis covers, when fixed (an animation's frames); else its own.
     pub epochs: Option<(f64, f64)>,
     /// A line above the panels: where an animation's frame is in the run.
@@ -128,15 +130,17 @@ impl ClassFigure {
             // past the axis.
             loss: LossHistory {
                 title: format!("{loss} per epoch"),
-                loss: String::new(),
-                series: vec![super::Series {
-                    label: "training loss".into(),
-                    losses: rows.iter().map(|r| (r.epoch as f64, r.loss)).collect(),
-                }],
-                optimum_loss: None,
-                extent: None,
-            },
+                ..Default::default()
+            }
+            .run(
+                rows.iter().map(|r| (r.epoch, r.loss, r.lr, r.val_loss)),
+                fit.best,
+            ),
             accuracy: rows.iter().map(|r| (r.epoch as f64, r.accuracy)).collect(),
+            val_accuracy: rows
+                .iter()
+                .filter_map(|r| Some((r.epoch as f64, r.val_accuracy?)))
+                .collect(),
             epochs: None,
             heading: None,
         }
@@ -147,21 +151,24 @@ impl ClassFigure {
     /// frame), and the epoch, loss and accuracy above.
     pub fn at(&self, frame: &ClassFrame) -> ClassFigure {
         let epoch = frame.row.epoch as f64;
-        let losses = &self.loss.series[0].losses;
-        let extent = span(losses.iter().map(|p| p.0)).zip(span(losses.iter().map(|p| p.1)));
-        let last = losses.last().map_or(epoch, |p| p.0);
+        let losses = || self.loss.series.iter().flat_map(|s| &s.losses);
+        let extent = span(losses().map(|p| p.0)).zip(span(losses().map(|p| p.1)));
+        let last = losses().map(|p| p.0).fold(epoch, f64::max);
+        // Each line up to the frame's epoch; the rate's panel shows the whole schedule, which
+        // is known from the start.
         let mut loss = self.loss.clone();
-        loss.series[0].losses.retain(|p| p.0 <= epoch);
+        for series in &mut loss.series {
+            series.losses.retain(|p| p.0 <= epoch);
+        }
+        loss.best = loss.best.filter(|b| b.0 <= epoch);
         loss.extent = extent;
+        let upto =
+            |points: &[(f64, f64)]| points.iter().copied().filter(|p| p.0 <= epoch).collect();
         ClassFigure {
             map: Some(frame.map.clone()),
             loss,
-            accuracy: self
-                .accuracy
-                .iter()
-                .copied()
-                .filter(|p| p.0 <= epoch)
-                .collect(),
+            accuracy: upto(&self.accuracy),
+            val_accuracy: upto(&self.val_accuracy),
             epochs: extent.map(|e| e.0),
             heading: Some(format!(
                 "epoch {} of {}: loss {}, accuracy {}",
@@ -289,12 +296,47 @@ impl ClassFigure {
             ("epoch", "accuracy"),
             &|v| tick(*v, 0.0, 1.0),
         )?;
+        let green = RGBColor(27, 158, 119);
         chart
             .draw_series(LineSeries::new(
                 self.accuracy.iter().copied(),
-                RGBColor(27, 158, 119).stroke_width(3),
+                green.stroke_width(3),
             ))
-            .map_err(msg)?;
+            .map_err(msg)?
+            .label("training")
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], green.stroke_width(3))
+            });
+        if !self.val_accuracy.is_empty() {
+            let red = RGBColor(227, 26, 28);
+            chart
+                .draw_series(LineSeries::new(
+                    self.val_accuracy.iter().copied(),
+                    red.stroke_width(3),
+                ))
+                .map_err(msg)?
+                .label("validation")
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], red.stroke_width(3))
+                });
+            let lines = self
+                .accuracy
+                .iter()
+                .chain(&self.val_accuracy)
+                .copied()
+                .collect();
+            let labels = ["training".to_string(), "validation".to_string()];
+            super::draw_legend(
+                &mut chart,
+                SeriesLabelPosition::LowerRight,
+                16,
+                &labels,
+                &super::Avoid {
+                    lines,
+                    ..Default::default()
+                },
+            )?;
+        }
         Ok(())
     }
 }
@@ -311,13 +353,17 @@ impl Figure for ClassFigure {
         };
         let (left, right) = root.split_horizontally(SIZE.0);
         self.draw_map(&left)?;
-        let (top, bottom) = right.split_vertically(SIZE.1 / 2);
+        // The loss (with the rate below it when it changes) above the accuracy.
+        let (top, bottom) = right.split_vertically(SIZE.1 / 2 + self.loss.rate_height(SIZE.1 / 2));
         self.loss.draw(&top)?;
         self.draw_accuracy(&bottom)
     }
 
     fn size(&self) -> (u32, u32) {
         let heading = if self.heading.is_some() { HEADING } else { 0 };
-        (2 * SIZE.0, SIZE.1 + heading)
+        (
+            2 * SIZE.0,
+            SIZE.1 + heading + self.loss.rate_height(SIZE.1 / 2),
+        )
     }
 }

@@ -27,7 +27,7 @@ pub use compare::CompareFigure;
 pub use curve::LossCurve;
 pub use fit::DataFit;
 pub use heatmap::Heatmap;
-pub use history::{LossHistory, Series};
+pub use history::{smoothed, EpochRow, LossHistory, Series};
 pub use html::{save_html, Page, PageHistory, PageTrack};
 pub use lines::LossLines;
 pub use sharpness::SharpnessFigure;

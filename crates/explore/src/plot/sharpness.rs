@@ -130,6 +130,7 @@ impl crate::landscape::Sharpness {
                 }],
                 optimum_loss: None,
                 extent: None,
+                ..Default::default()
             },
         }
     }

@@ -230,6 +230,7 @@ impl TrainFigure {
                 series,
                 optimum_loss: optimum.map(|o| o.loss),
                 extent: None,
+                ..Default::default()
             },
         }
     }
@@ -251,9 +252,10 @@ impl LineRun {
             &self.source,
         );
         figure.history.title = format!("loss per epoch{diverged}");
-        if let Some(series) = figure.history.series.first_mut() {
-            series.label = "training loss".into();
-        }
+        let rows = self.fit.history.items();
+        let best = self.fit.best.and_then(|r| Some((r.epoch, r.val_loss?)));
+        let rows = rows.iter().map(|r| (r.epoch, r.loss, r.lr, r.val_loss));
+        figure.history = figure.history.run(rows, best);
         figure
     }
 }
@@ -292,6 +294,7 @@ impl crate::landscape::LossPlane {
                 }],
                 optimum_loss: None,
                 extent: None,
+                ..Default::default()
             },
         }
     }

@@ -19,7 +19,7 @@ impl LineRun {
             None => String::new(),
         };
         let title = format!(
-            "gradient descent on {}: {} of {}, {} lr {}{batches}{}, {}, {}",
+            "gradient descent on {}: {} of {}, {} lr {}{}{batches}{}, {}, {}",
             self.source,
             self.objective.loss.label(),
             if self.learn_bias {
@@ -29,6 +29,10 @@ impl LineRun {
             },
             self.settings.kind.name(),
             human(self.settings.lr),
+            match self.course.schedule.is_constant() {
+                true => String::new(),
+                false => format!(" ({})", self.course.schedule.describe()),
+            },
             if self.plan.standardize.is_some() {
                 ", standardized x"
             } else {
@@ -56,7 +60,8 @@ impl LineRun {
             diverged: self.fit.diverged.is_some(),
             diverged_epoch: self.fit.diverged.map(|d| d.epoch),
         };
-        let mut report = Report::new(Self::COLUMNS.to_vec(), Vec::new(), self.dtype)
+        let validated = self.fit.first.is_some_and(|r| r.val_loss.is_some());
+        let mut report = Report::new(Self::columns(validated), Vec::new(), self.dtype)
             .title(title)
             .loss(&self.objective.loss)
             .optimum(optimum.clone().ok())
@@ -68,7 +73,7 @@ impl LineRun {
                 human(u.std)
             ));
         }
-        if let Some(last) = self.fit.last {
+        if let Some(last) = self.fit.kept() {
             let params = if self.learn_bias {
                 format!("A = {}, b = {}", human(last.weight), human(last.bias))
             } else {
@@ -80,6 +85,10 @@ impl LineRun {
                 human(last.loss),
                 describe_exact(&optimum, how, self.learn_bias, None)
             ));
+        }
+        let best = self.fit.best.and_then(|r| Some((r.epoch, r.val_loss?)));
+        if let Some(line) = crate::train::validation_summary(best, self.fit.stopped) {
+            report = report.summary(line);
         }
         report
     }

@@ -180,6 +180,94 @@ register! {
     Plateau => Plateau, "plateau";
 }
 
+/// When a schedule steps: after every epoch, or after every update (a mini-batch's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    Epoch,
+    Batch,
+}
+
+/// A run's schedule as chosen: which, its parameters, the warm-up in front and when it steps
+/// (`None`: PyTorch's usual use, every update for `onecycle`, every epoch for the others).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Plan {
+    pub kind: Kind,
+    pub params: Params,
+    /// Steps of linear warm-up (0: none).
+    pub warmup: u64,
+    pub per: Option<Per>,
+}
+
+impl Plan {
+    /// When it steps.
+    pub fn per(&self) -> Per {
+        self.per.unwrap_or(match self.kind {
+            Kind::Onecycle => Per::Batch,
+            _ => Per::Epoch,
+        })
+    }
+
+    /// Whether the rate never changes: the constant schedule, no warm-up.
+    pub fn is_constant(&self) -> bool {
+        self.kind == Kind::Constant && self.warmup == 0
+    }
+
+    /// The scheduler for a run of `epochs` epochs of `batches` updates each at the base rate
+    /// `base`: its steps are the epochs, or the updates when it steps per batch.
+    pub fn scheduler(&self, epochs: usize, batches: usize, base: f64) -> crate::Result<Scheduler> {
+        self.check()?;
+        let steps = match self.per() {
+            Per::Epoch => epochs,
+            Per::Batch => epochs.saturating_mul(batches),
+        };
+        Scheduler::new(self.kind, &self.params, (steps as u64, self.warmup), base)
+    }
+
+    /// Refuses what cannot run: a warm-up before `onecycle` or `plateau`, or `plateau` every
+    /// update.
+    pub fn check(&self) -> crate::Result<()> {
+        refuse_warmup(self.kind, self.warmup)?;
+        if self.kind == Kind::Plateau && self.per() == Per::Batch {
+            return Err(crate::Error::Usage(
+                "the plateau schedule steps once an epoch, on the epoch's loss".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A short description for titles and reports: `cosine`, `step (step size 10, γ 0.1)`,
+    /// `5 epochs of warm-up, then cosine`.
+    pub fn describe(&self) -> String {
+        let unit = match self.per() {
+            Per::Epoch => "epoch",
+            Per::Batch => "update",
+        };
+        let name = self.kind.name();
+        match self.warmup {
+            0 => name.to_string(),
+            n => format!("{}-{unit} warm-up, then {name}", n),
+        }
+    }
+}
+
+/// `onecycle` and `plateau` take no warm-up: the first has its own, the second follows the
+/// loss.
+fn refuse_warmup(kind: Kind, warmup: u64) -> crate::Result<()> {
+    if warmup > 0 && matches!(kind, Kind::Onecycle | Kind::Plateau) {
+        return Err(crate::Error::Usage(format!(
+            "the {} schedule takes no warm-up{}",
+            kind.name(),
+            match kind {
+                Kind::Onecycle => ": it rises to the rate by itself",
+                _ => ": it follows the loss",
+            }
+        )));
+    }
+    Ok(())
+}
+
 /// A schedule running: the rate (and momentum) for the next update, stepped after each.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -204,16 +292,7 @@ impl Scheduler {
         (steps, warmup): (u64, u64),
         base: f64,
     ) -> crate::Result<Self> {
-        if warmup > 0 && matches!(kind, Kind::Onecycle | Kind::Plateau) {
-            return Err(crate::Error::Usage(format!(
-                "the {} schedule takes no warm-up{}",
-                kind.name(),
-                match kind {
-                    Kind::Onecycle => ": it rises to the rate by itself",
-                    _ => ": it follows the loss",
-                }
-            )));
-        }
+        refuse_warmup(kind, warmup)?;
         let rule = AnyRule::new(kind, params, steps.saturating_sub(warmup), base);
         let (lr, warmup) = match warmup {
             0 => (rule.first(base), None),

@@ -122,6 +122,11 @@ pub struct ClassRow {
     pub params: Vec<f64>,
     pub loss: f64,
     pub accuracy: f64,
+    /// The rate of the next update (the schedule's).
+    pub lr: f64,
+    /// The loss and accuracy on the validation points, when there are some.
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
 }
 
 /// How a classifier's run went.
@@ -141,12 +146,17 @@ pub struct ClassFit {
     /// separated by a line (a plane), and the loss has no finite minimum.
     pub separable: bool,
     pub diverged: Option<Diverged>,
+    /// The best epoch by validation loss and that loss, when validated.
+    pub best: Option<(usize, f64)>,
+    /// Where the run stopped early, if it did.
+    pub stopped: Option<super::Stopped>,
     /// For two features: each class's probability over the plane of the data, at the end.
     pub map: Option<ClassMap>,
     /// For two features: the maps at the epochs an animation shows (see [`fit_classifier`]).
     #[serde(skip)]
     pub frames: Vec<ClassFrame>,
-    /// The layers at the end, in the data's units, as [`super::save_layers`] writes them.
+    /// The layers at the end (the best epoch's when it stopped early), in the data's units, as
+    /// [`super::save_layers`] writes them.
     #[serde(skip)]
     pub trained: Vec<Layer>,
 }
@@ -435,20 +445,30 @@ pub(crate) fn prepare(
         None => data.x.clone(),
     };
     let net = network(classifier, (d, outputs), units, dtype, &device)?;
-    // The targets as the loss reads them: 0/1 in the logits' shape, or class indices.
-    let targets = match outputs {
-        1 => {
-            let values: Vec<f64> = data.labels.iter().map(|&l| f64::from(l)).collect();
-            Tensor::from_vec(values, (n, 1), &device)?.to_dtype(dtype)?
-        }
-        _ => Tensor::from_vec(data.labels.clone(), n, &device)?,
-    };
+    let targets = targets_of(&data.labels, outputs, dtype, &device)?;
     Ok(Prepared {
         net,
         x,
         targets,
         outputs,
     })
+}
+
+/// The targets as the loss reads them: 0/1 in the logits' shape `(N, 1)` for one output, or
+/// class indices.
+fn targets_of(
+    labels: &[u32],
+    outputs: usize,
+    dtype: DType,
+    device: &Device,
+) -> candle_core::Result<Tensor> {
+    match outputs {
+        1 => {
+            let values: Vec<f64> = labels.iter().map(|&l| f64::from(l)).collect();
+            Tensor::from_vec(values, (labels.len(), 1), device)?.to_dtype(dtype)
+        }
+        _ => Tensor::from_vec(labels.to_vec(), labels.len(), device),
+    }
 }
 
 /// How many outputs the loss reads: one logit (or probability) for the binary losses, a logit
@@ -492,16 +512,18 @@ pub fn columns(classifier: &Classifier, outputs: usize, data: &Labelled) -> Vec<
 }
 
 /// Trains `classifier` on `data` under `loss` with the optimizer of `settings` for `epochs`
-/// epochs, an update a batch of `cut` (full batch: [`Batches::new`] without a size), showing
-/// `on_row` each epoch's row (the loss and accuracy on the whole data); `on_row` may stop the
-/// run. On two features it keeps the map at `frames` epochs evenly spread from the first to the
-/// last (none for 0), for an animation.
+/// epochs, an update a batch of `cut` (full batch: [`Batches::new`] without a size), at the
+/// rates of `course`'s schedule, showing `on_row` each epoch's row (the loss and accuracy on
+/// the whole data); `on_row` may stop the run. With validation points `val` (the same classes
+/// and units), each row has their loss and accuracy, the best epoch is marked and `course` may
+/// stop the run early. On two features it keeps the map at `frames` epochs evenly spread from
+/// the first to the last (none for 0), for an animation.
 pub fn fit_classifier(
-    data: &Labelled,
+    (data, val): (&Labelled, Option<&Labelled>),
     classifier: &Classifier,
     loss: &AnyLoss,
     settings: Settings,
-    (epochs, cut): (usize, Batches),
+    (epochs, cut, course): (usize, Batches, &super::Course),
     frames: usize,
     mut on_row: impl FnMut(&ClassRow) -> ControlFlow<()>,
 ) -> crate::Result<ClassFit> {
@@ -541,6 +563,8 @@ pub fn fit_classifier(
         confusion: vec![vec![0; classes]; classes],
         separable: false,
         diverged: None,
+        best: None,
+        stopped: None,
         map: None,
         frames: Vec::new(),
         trained: Vec::new(),
@@ -569,6 +593,44 @@ pub fn fit_classifier(
             None => candle_core::bail!("the fused pass is logistic regression's"),
         }
     };
+    // The validation points as the model sees them, their targets and labels.
+    let val = match val {
+        Some(v) => {
+            let xv = match units {
+                Some(u) => u.apply(&v.x)?,
+                None => v.x.clone(),
+            };
+            Some((
+                xv,
+                targets_of(&v.labels, outputs, dtype, &device)?,
+                &v.labels,
+            ))
+        }
+        None => None,
+    };
+    // The loss and accuracy on the validation points.
+    let validate = || -> candle_core::Result<Option<(f64, f64)>> {
+        let Some((xv, tv, labels)) = &val else {
+            return Ok(None);
+        };
+        let m = labels.len() as f64;
+        if fast.is_some() {
+            let out = logistic(xv, tv)?;
+            return Ok(Some((model::scalar(&out.loss)?, out.right as f64 / m)));
+        }
+        let out = scores(xv)?;
+        let v = model::scalar(&loss.forward(&out, tv, Reduction::Mean)?)?;
+        let right = predict(&out, threshold)?
+            .iter()
+            .zip(labels.iter())
+            .filter(|(p, l)| p == l)
+            .count();
+        Ok(Some((v, right as f64 / m)))
+    };
+    let mut pace = super::Pace::new(course, &settings, (epochs, batches))?;
+    let vars = net.parameters();
+    // The row of the best epoch by validation loss.
+    let mut best_row = None;
     let right_now = std::cell::Cell::new(0);
     // A full batch's scores are the whole data's: the row's accuracy reads them.
     let scored = std::cell::RefCell::new(None);
@@ -588,8 +650,9 @@ pub fn fit_classifier(
             loss.forward(&out, &part[1], Reduction::Mean)
         },
         steps,
-        |step| {
+        |step, optimizer| {
             if step.step % batches != 0 {
+                pace.at(step.step, None, optimizer);
                 return Ok(ControlFlow::Continue(()));
             }
             // The row's loss and accuracy are the whole data's, not the batch's.
@@ -638,11 +701,17 @@ pub fn fit_classifier(
                     .collect(),
                 Net::Mlp(_) => Vec::new(),
             };
+            let validated = validate()?;
+            // A plateau follows the validation loss where there is one.
+            pace.at(step.step, Some(validated.map_or(whole, |v| v.0)), optimizer);
             let row = ClassRow {
                 epoch: step.step / batches,
                 params,
                 loss: whole,
                 accuracy: right as f64 / n as f64,
+                lr: pace.lr(),
+                val_loss: validated.map(|v| v.0),
+                val_accuracy: validated.map(|v| v.1),
             };
             let start = fit.first.get_or_insert_with(|| row.clone()).loss;
             fit.diverged = Diverged::check(row.epoch, row.loss, start);
@@ -651,6 +720,16 @@ pub fn fit_classifier(
             if fit.diverged.is_some() {
                 return Ok(ControlFlow::Break(()));
             }
+            let mut stop = false;
+            if let Some((v, _)) = validated {
+                let stopped = pace.judge(row.epoch, v, &vars)?;
+                if pace.best().is_some_and(|b| b.0 == row.epoch) {
+                    best_row = Some(row.clone());
+                }
+                fit.best = pace.best();
+                fit.stopped = stopped;
+                stop = stopped.is_some();
+            }
             if framed.binary_search(&row.epoch).is_ok() {
                 let map = ClassMap::over(&data.x, outputs, probabilities, &scores_of_data)?;
                 fit.frames.push(ClassFrame {
@@ -658,7 +737,12 @@ pub fn fit_classifier(
                     map,
                 });
             }
-            Ok(on_row(&row))
+            let written = on_row(&row);
+            Ok(if stop {
+                ControlFlow::Break(())
+            } else {
+                written
+            })
         },
     )?;
     if let Ended::NonFinite { step } = ended {
@@ -667,8 +751,17 @@ pub fn fit_classifier(
             fit.first.as_ref().map(|f| f.loss),
         ));
     }
-    if let (Some(_), Some(last)) = (&fast, &fit.last) {
-        // The last row's layer, from its parameters: the weights may have moved on since.
+    // A run that stopped early ends at its best epoch: its parameters, confusion matrix and map.
+    pace.rewind(&vars)?;
+    let kept = match fit.stopped {
+        Some(_) => best_row,
+        None => fit.last.clone(),
+    };
+    if fit.stopped.is_some() && fast.is_none() {
+        predicted_last = predict(&scores(&x)?, threshold)?;
+    }
+    if let (Some(_), Some(last)) = (&fast, &kept) {
+        // The kept row's layer, from its parameters: the weights may have moved on since.
         let w = Tensor::from_vec(last.params[..d].to_vec(), (1, d), &device)?.to_dtype(dtype)?;
         let b = Tensor::from_vec(vec![last.params[d]], 1, &device)?.to_dtype(dtype)?;
         let z = data.x.matmul(&w.t()?)?.broadcast_add(&b)?;
@@ -680,7 +773,7 @@ pub fn fit_classifier(
     if d == 2 && fit.diverged.is_none() {
         // The last frame's map is the end's when it was taken at the last row.
         fit.map = match fit.frames.last() {
-            Some(frame) if Some(&frame.row) == fit.last.as_ref() => Some(frame.map.clone()),
+            Some(frame) if Some(&frame.row) == kept.as_ref() => Some(frame.map.clone()),
             _ => Some(ClassMap::over(
                 &data.x,
                 outputs,
@@ -690,7 +783,7 @@ pub fn fit_classifier(
         };
     }
     fit.trained = trained()?;
-    let all_right = fit.last.as_ref().is_some_and(|r| r.accuracy == 1.0);
+    let all_right = kept.as_ref().is_some_and(|r| r.accuracy == 1.0);
     fit.separable = classifier.is_linear()
         && all_right
         && settings.weight_decay() == 0.0

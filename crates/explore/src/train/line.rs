@@ -24,6 +24,10 @@ pub struct Row {
     pub grad_weight: f64,
     /// 0 when the bias is pinned.
     pub grad_bias: f64,
+    /// The rate of the next update (the schedule's).
+    pub lr: f64,
+    /// The loss on the validation points, when there are some.
+    pub val_loss: Option<f64>,
 }
 
 impl Row {
@@ -41,13 +45,23 @@ impl Row {
             loss,
             grad_weight: grad(Some(model.weight()))?,
             grad_bias: grad(model.bias())?,
+            lr: f64::NAN,
+            val_loss: None,
         })
     }
 
-    /// The row's values under [`LineRun::COLUMNS`](super::LineRun::COLUMNS): `epoch, weight,
-    /// bias, loss`.
-    pub fn values(&self) -> [f64; 4] {
-        [self.epoch as f64, self.weight, self.bias, self.loss]
+    /// The row's values under [`LineRun::columns`](super::LineRun::columns): `epoch, weight,
+    /// bias, loss, lr`, then `val_loss` when validated.
+    pub fn values(&self) -> Vec<f64> {
+        let mut values = vec![
+            self.epoch as f64,
+            self.weight,
+            self.bias,
+            self.loss,
+            self.lr,
+        ];
+        values.extend(self.val_loss);
+        values
     }
 }
 
@@ -121,6 +135,10 @@ pub struct Fit {
     /// `(weight, bias)` before every update (mini-batches too), thinned to a few thousand.
     pub path: Thinned<(f64, f64)>,
     pub diverged: Option<Diverged>,
+    /// The row of the best epoch by validation loss, when validated.
+    pub best: Option<Row>,
+    /// Where the run stopped early, if it did.
+    pub stopped: Option<super::Stopped>,
     /// Where a run that completed ended, for [`Start::Resume`] to continue from exactly (the
     /// optimizer's state, saved by `--save`, not data of the result).
     #[serde(skip)]
@@ -136,6 +154,8 @@ impl Default for Fit {
             history: Thinned::new(2000),
             path: Thinned::new(2000),
             diverged: None,
+            best: None,
+            stopped: None,
             end: None,
         }
     }
@@ -158,6 +178,15 @@ impl Fit {
         match self.diverged {
             Some(_) => ControlFlow::Break(()),
             None => ControlFlow::Continue(()),
+        }
+    }
+
+    /// The row whose parameters are the run's result: the best epoch's when it stopped early,
+    /// else the last.
+    pub fn kept(&self) -> Option<Row> {
+        match self.stopped {
+            Some(_) => self.best,
+            None => self.last,
         }
     }
 
@@ -337,7 +366,9 @@ impl From<(f64, Bias)> for Start<'_> {
 
 /// Trains the line `y = A·x + b` on `x`, `y` (both `(N,)`) from `start` (a line in the data's
 /// own units, or a saved run's end), with the optimizer of `settings` as `plan` says: `plan.epochs` epochs,
-/// each visiting every point once in batches, one update a batch on that batch's mean loss.
+/// each visiting every point once in batches, one update a batch on that batch's mean loss,
+/// at the rates of `course`'s schedule. With validation points `val` (`(x, y)`), each row has
+/// their loss, the best epoch is kept and `course` may stop the run early.
 /// `on_row` sees the row of every epoch as it is made (to write it out: the parameters then
 /// and the loss on the whole data); it may stop the run with `Break`, and so does divergence
 /// ([`Fit::push`]).
@@ -351,8 +382,9 @@ pub fn fit_line<'a>(
     start: impl Into<Start<'a>>,
     settings: Settings,
     plan: &Plan,
+    (course, val): (&super::Course, Option<(&Tensor, &Tensor)>),
     mut on_row: impl FnMut(&Row) -> ControlFlow<()>,
-) -> Result<Fit> {
+) -> crate::Result<Fit> {
     let units = plan.standardize;
     let (x, weight, bias, resume) = match (start.into(), units) {
         // Exactly the parameters the saved run's optimizer held, in its units.
@@ -364,9 +396,13 @@ pub fn fit_line<'a>(
         (Start::At(weight, bias), Some(u)) => {
             let b = match bias {
                 Bias::Learnable(b) => b,
-                Bias::Zero => candle_core::bail!(
-                    "fit_line: standardizing x needs a learnt bias (the centring moves it)"
-                ),
+                Bias::Zero => {
+                    return Err(candle_core::Error::Msg(
+                        "fit_line: standardizing x needs a learnt bias (the centring moves it)"
+                            .into(),
+                    )
+                    .into())
+                }
             };
             let (w, b) = u.to_standard(weight, b);
             (standardized(x, units)?, w, Bias::Learnable(b), None)
@@ -390,9 +426,16 @@ pub fn fit_line<'a>(
         plan.loss.line_loss(&part[0], &part[1], w, b)
     };
     let in_units = |row: Row| units.map_or(row, |u| u.row(row));
+    let val = match val {
+        Some((xv, yv)) => Some((standardized(xv, units)?, yv)),
+        None => None,
+    };
+    let mut pace = super::Pace::new(course, &settings, (plan.epochs, batches))?;
+    let vars = model.parameters();
     let mut fit = Fit::default();
-    let ended = train(&mut optimizer, loss, steps, |step| {
+    let ended = train(&mut optimizer, loss, steps, |step, optimizer| {
         if step.step % batches != 0 {
+            pace.at(step.step, None, optimizer);
             let (w_now, b_now) = model.line_values()?;
             let (w_now, b_now) = units.map_or((w_now, b_now), |u| u.to_original(w_now, b_now));
             fit.update(w_now, b_now);
@@ -407,8 +450,28 @@ pub fn fit_line<'a>(
             let grads = whole.backward()?;
             Row::of(epoch, &model, model::scalar(&whole)?, &grads)?
         };
-        let row = in_units(row);
-        let verdict = fit.push(row);
+        let val_loss = match &val {
+            Some((xv, yv)) => Some(model::scalar(&plan.loss.line_loss(xv, yv, w, b)?)?),
+            None => None,
+        };
+        // A plateau follows the validation loss where there is one.
+        pace.at(step.step, Some(val_loss.unwrap_or(row.loss)), optimizer);
+        let row = Row {
+            lr: pace.lr(),
+            val_loss,
+            ..in_units(row)
+        };
+        let mut verdict = fit.push(row);
+        if let Some(v) = val_loss {
+            let stopped = pace.judge(epoch, v, &vars)?;
+            if pace.best().is_some_and(|b| b.0 == epoch) {
+                fit.best = Some(row);
+            }
+            if stopped.is_some() {
+                fit.stopped = stopped;
+                verdict = ControlFlow::Break(());
+            }
+        }
         // The row that broke the rule is written too, when finite: it is the evidence.
         let written = if row.loss.is_finite() {
             on_row(&row)
@@ -424,6 +487,7 @@ pub fn fit_line<'a>(
             fit.first.map(|f| f.loss),
         ));
     }
+    pace.rewind(&vars)?;
     if ended == Ended::Completed {
         let (w_now, b_now) = model.line_values()?;
         fit.end = Some(Resume {

@@ -4,10 +4,12 @@
 mod batches;
 pub(crate) mod classes;
 mod line;
+mod pace;
 mod params;
 mod plane;
 mod race;
 mod run;
+mod split;
 mod units;
 
 use std::ops::ControlFlow;
@@ -25,10 +27,13 @@ pub use line::{
     check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,
     GROWTH_LIMIT,
 };
+pub(crate) use pace::Pace;
+pub use pace::{validation_summary, Course, EarlyStop, Stopped};
 pub use params::{load_layers, load_line, save_layers, save_line, Layer, Network, Saved};
 pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};
 pub use run::{bound_text, curvature, Divergence, LineRun};
+pub use split::split;
 pub use units::Units;
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and
@@ -55,7 +60,8 @@ pub enum Ended {
 /// Gradient descent: for each step `0..=steps`, the loss at the current parameters, its
 /// gradients by `backward`, `on_step`, then an update by `optimizer` (which holds the
 /// parameters) — except after the last, so that step `s` sees the parameters after `s`
-/// updates. Stops at the first non-finite loss, or when `on_step` says `Break`.
+/// updates. Stops at the first non-finite loss, or when `on_step` says `Break`. `on_step` is
+/// handed the optimizer to set the rate of the update that follows (a schedule's).
 ///
 /// `loss(s)` is any closure that computes a scalar loss from the parameters: the whole data
 /// set's (full batch: a step is an epoch) or the batch that update `s` trains on; `mse` of a
@@ -64,7 +70,7 @@ pub fn train<O: Optimizer>(
     optimizer: &mut O,
     mut loss: impl FnMut(usize) -> Result<Tensor>,
     steps: usize,
-    mut on_step: impl FnMut(&Step<'_>) -> Result<ControlFlow<()>>,
+    mut on_step: impl FnMut(&Step<'_>, &mut O) -> Result<ControlFlow<()>>,
 ) -> Result<Ended> {
     for step in 0..=steps {
         let loss = loss(step)?;
@@ -78,7 +84,7 @@ pub fn train<O: Optimizer>(
             loss: value,
             grads: &grads,
         };
-        if on_step(&seen)?.is_break() {
+        if on_step(&seen, optimizer)?.is_break() {
             return Ok(Ended::Stopped { step });
         }
         if step < steps {

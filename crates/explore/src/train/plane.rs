@@ -8,7 +8,7 @@ use candle_core::Tensor;
 use loss::{AnyLoss, Reduction};
 
 use super::classes::{network, Net};
-use super::{train, Batches, Classifier, Diverged, Ended, Layer, Units};
+use super::{train, Batches, Classifier, Course, Diverged, Ended, Layer, Pace, Stopped, Units};
 use crate::optim::{AnyOptimizer, Optimizer, Settings};
 use crate::thin::Thinned;
 
@@ -19,6 +19,10 @@ pub struct PlaneRow {
     pub epoch: usize,
     pub params: Vec<f64>,
     pub loss: f64,
+    /// The rate of the next update (the schedule's).
+    pub lr: f64,
+    /// The loss on the validation points, when there are some.
+    pub val_loss: Option<f64>,
 }
 
 /// How a plane's run went.
@@ -29,7 +33,12 @@ pub struct PlaneFit {
     pub first: Option<PlaneRow>,
     pub last: Option<PlaneRow>,
     pub diverged: Option<Diverged>,
-    /// The layers at the end, in the data's units, as [`super::save_layers`] writes them.
+    /// The best epoch by validation loss and that loss, when validated.
+    pub best: Option<(usize, f64)>,
+    /// Where the run stopped early, if it did.
+    pub stopped: Option<Stopped>,
+    /// The layers at the end (the best epoch's when it stopped early), in the data's units, as
+    /// [`super::save_layers`] writes them.
     #[serde(skip)]
     pub trained: Vec<Layer>,
 }
@@ -37,23 +46,30 @@ pub struct PlaneFit {
 /// Trains `model` (the plane: a linear layer `d → 1`, from [`Classifier::Linear`]'s start or
 /// [`Classifier::Given`]'s layer; or an MLP with one output) on `x` `(N, d)` and `y` `(N,)`
 /// under `loss` with the optimizer of `settings` for `epochs` epochs, an update a batch of
-/// `cut`, on the features in `units` where given (the rows and the start are in the data's
-/// units), showing `on_row` each epoch's row (the loss on the whole data; the plane's
-/// parameters, none for an MLP); `on_row` may stop the run.
+/// `cut`, at the rates of `course`'s schedule, on the features in `units` where given (the rows
+/// and the start are in the data's units), showing `on_row` each epoch's row (the loss on the
+/// whole data; the plane's parameters, none for an MLP); `on_row` may stop the run. With
+/// validation points `val` (`(x, y)` as `x`, `y`), each row has their loss, the best epoch is
+/// marked and `course` may stop the run early.
 pub fn fit_plane(
-    x: &Tensor,
-    y: &Tensor,
+    (x, y): (&Tensor, &Tensor),
+    val: Option<(&Tensor, &Tensor)>,
     loss: &AnyLoss,
     settings: Settings,
-    (epochs, cut): (usize, Batches),
+    (epochs, cut, course): (usize, Batches, &Course),
     (model, units): (&Classifier, Option<&Units>),
     mut on_row: impl FnMut(&PlaneRow) -> ControlFlow<()>,
 ) -> crate::Result<PlaneFit> {
     let (_, d) = x.dims2()?;
     let plane = network(model, (d, 1), units, x.dtype(), x.device())?;
-    let x = &match units {
-        Some(u) => u.apply(x)?,
-        None => x.clone(),
+    let in_units = |x: &Tensor| match units {
+        Some(u) => u.apply(x),
+        None => Ok(x.clone()),
+    };
+    let x = &in_units(x)?;
+    let val = match val {
+        Some((xv, yv)) => Some((in_units(xv)?, yv.reshape(((), 1))?)),
+        None => None,
     };
     // The layers in the data's units.
     let trained = || plane.layers(units);
@@ -65,9 +81,13 @@ pub fn fit_plane(
         first: None,
         last: None,
         diverged: None,
+        best: None,
+        stopped: None,
         trained: Vec::new(),
     };
     let (batches, steps) = (cut.count(), epochs.saturating_mul(cut.count()));
+    let mut pace = Pace::new(course, &settings, (epochs, batches))?;
+    let vars = plane.parameters();
     let mut epoch_data = Vec::new();
     let ended = train(
         &mut optimizer,
@@ -76,8 +96,9 @@ pub fn fit_plane(
             loss.forward(&plane.forward(&part[0])?, &part[1], Reduction::Mean)
         },
         steps,
-        |step| {
+        |step, optimizer| {
             if step.step % batches != 0 {
+                pace.at(step.step, None, optimizer);
                 return Ok(ControlFlow::Continue(()));
             }
             // The row's loss is the whole data's, not the batch's.
@@ -100,10 +121,22 @@ pub fn fit_plane(
                     .collect(),
                 false => Vec::new(),
             };
+            let val_loss = match &val {
+                Some((xv, yv)) => Some(model::scalar(&loss.forward(
+                    &plane.forward(xv)?,
+                    yv,
+                    Reduction::Mean,
+                )?)?),
+                None => None,
+            };
+            // A plateau follows the validation loss where there is one.
+            pace.at(step.step, Some(val_loss.unwrap_or(whole)), optimizer);
             let row = PlaneRow {
                 epoch: step.step / batches,
                 params,
                 loss: whole,
+                lr: pace.lr(),
+                val_loss,
             };
             let start = fit.first.get_or_insert_with(|| row.clone()).loss;
             fit.diverged = Diverged::check(row.epoch, row.loss, start);
@@ -111,6 +144,16 @@ pub fn fit_plane(
             fit.last = Some(row.clone());
             if fit.diverged.is_some() {
                 return Ok(ControlFlow::Break(()));
+            }
+            if let Some(v) = val_loss {
+                let stopped = pace.judge(row.epoch, v, &vars)?;
+                fit.best = pace.best();
+                if stopped.is_some() {
+                    fit.stopped = stopped;
+                    // The row is the evidence: written before stopping.
+                    let _ = on_row(&row);
+                    return Ok(ControlFlow::Break(()));
+                }
             }
             Ok(on_row(&row))
         },
@@ -121,6 +164,7 @@ pub fn fit_plane(
             fit.first.as_ref().map(|f| f.loss),
         ));
     }
+    pace.rewind(&vars)?;
     fit.trained = trained()?;
     Ok(fit)
 }

@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 
-use candle_core::{DType, Result, Tensor};
+use candle_core::{DType, Tensor};
 use model::Bias;
 
 use super::line::{fit_line, Fit, Plan};
@@ -15,6 +15,8 @@ use crate::optim::Settings;
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Lane {
     pub settings: Settings,
+    /// Its schedule (and early stopping, which a race without validation never does).
+    pub course: super::Course,
     pub fit: Fit,
     /// The first epoch whose loss was within 1% of the optimum's: at most `1.01·L*`.
     pub within: Option<usize>,
@@ -53,7 +55,8 @@ pub struct Race {
 }
 
 impl Race {
-    /// Trains the line with each of `entries` from `start` as `plan` says, showing `on_row`
+    /// Trains the line with each of `entries` (an optimizer and its schedule) from `start` as
+    /// `plan` says, showing `on_row`
     /// each lane's rows as they are made (the lane's index in `entries`, and the row). A lane
     /// that diverges stops there; the others go on.
     #[allow(clippy::too_many_arguments)]
@@ -61,19 +64,19 @@ impl Race {
         x: &Tensor,
         y: &Tensor,
         start: (f64, Bias),
-        entries: &[Settings],
+        entries: &[(Settings, super::Course)],
         plan: &Plan,
         objective: Objective,
         source: String,
         mut on_row: impl FnMut(usize, &super::Row),
-    ) -> Result<Self> {
+    ) -> crate::Result<Self> {
         let learn_bias = start.1 != Bias::Zero;
         let best = objective.best_if_cheap(model::BiasFit::learnt_or_pinned(learn_bias));
         let target = target(&best.0, &objective);
         let mut lanes = Vec::with_capacity(entries.len());
-        for (lane, &settings) in entries.iter().enumerate() {
-            let mut within = None;
-            let fit = fit_line(x, y, start, settings, plan, |row| {
+        for (lane, (settings, course)) in entries.iter().enumerate() {
+            let (settings, mut within) = (*settings, None);
+            let fit = fit_line(x, y, start, settings, plan, (course, None), |row| {
                 on_row(lane, row);
                 if within.is_none() && target.is_some_and(|t| row.loss <= t) {
                     within = Some(row.epoch);
@@ -82,6 +85,7 @@ impl Race {
             })?;
             lanes.push(Lane {
                 settings,
+                course: course.clone(),
                 fit,
                 within,
             });
@@ -127,8 +131,12 @@ impl Race {
 
     /// Each lane's name, in order ([`lane_names`]).
     pub fn names(&self) -> Vec<String> {
-        let settings: Vec<Settings> = self.lanes.iter().map(|l| l.settings).collect();
-        lane_names(&settings)
+        let entries: Vec<_> = self
+            .lanes
+            .iter()
+            .map(|l| (l.settings, l.course.schedule.kind))
+            .collect();
+        lane_names(&entries)
     }
 
     /// The loss that counts as within 1% of the optimum's, where there is an optimum.
@@ -157,17 +165,21 @@ impl Race {
 }
 
 /// Each lane's name: its optimizer's (`sgd`), with the rate where the optimizer runs in more
-/// than one lane (`sgd=0.01`, `sgd=0.02`), so that rows, tables and legends tell lanes apart.
-pub fn lane_names(entries: &[Settings]) -> Vec<String> {
+/// than one lane (`sgd=0.01`, `sgd=0.02`), and the schedule where the lanes' differ
+/// (`sgd@cosine`), so that rows, tables and legends tell lanes apart.
+pub fn lane_names(entries: &[(Settings, crate::schedule::Kind)]) -> Vec<String> {
+    let mixed = entries.iter().any(|(_, k)| *k != entries[0].1);
     entries
         .iter()
-        .map(|s| {
-            let name = s.kind.name();
-            if entries.iter().filter(|o| o.kind == s.kind).count() > 1 {
-                format!("{name}={}", crate::number::human(s.lr))
-            } else {
-                name.to_string()
+        .map(|(s, schedule)| {
+            let mut name = s.kind.name().to_string();
+            if entries.iter().filter(|(o, _)| o.kind == s.kind).count() > 1 {
+                name = format!("{name}={}", crate::number::human(s.lr));
             }
+            if mixed {
+                name = format!("{name}@{}", schedule.name());
+            }
+            name
         })
         .collect()
 }

@@ -31,6 +31,8 @@ pub struct LineRun {
     pub learn_bias: bool,
     pub settings: Settings,
     pub plan: Plan,
+    /// Its schedule and early stopping.
+    pub course: super::Course,
     /// "data/linear.csv (100 points)".
     pub source: String,
     #[serde(serialize_with = "crate::dtype_name")]
@@ -38,8 +40,15 @@ pub struct LineRun {
 }
 
 impl LineRun {
-    /// The columns of a run's rows, as [`Row::values`](super::Row::values) gives them.
-    pub const COLUMNS: [&'static str; 4] = ["epoch", "weight", "bias", "loss"];
+    /// The columns of a run's rows, as [`Row::values`](super::Row::values) gives them:
+    /// `epoch, weight, bias, loss, lr`, and `val_loss` when `validated`.
+    pub fn columns(validated: bool) -> Vec<&'static str> {
+        let mut columns = vec!["epoch", "weight", "bias", "loss", "lr"];
+        if validated {
+            columns.push("val_loss");
+        }
+        columns
+    }
 
     /// The largest stable learning rate of the run's optimizer, where one is known (a loss
     /// without a curvature bound, L1, has none).

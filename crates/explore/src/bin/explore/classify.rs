@@ -17,7 +17,7 @@ use explore::train::{fit_classifier, Classifier, Divergence, Labelled};
 use loss::{AnyLoss, LossName};
 use model::Activation;
 
-use crate::common::{annotate, check_outputs, open_device, Common};
+use crate::common::{annotate, check_outputs, open_device, split_rows, Common};
 
 /// The model `--model` names.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,8 +71,23 @@ pub struct Request<'a> {
     pub init_from: Option<&'a std::path::Path>,
     /// Save the trained layers to this file.
     pub save: Option<&'a std::path::Path>,
+    /// The schedule and early stopping.
+    pub course: explore::train::Course,
+    /// `--val-split` and `--val`: the validation points.
+    pub val_split: Option<f64>,
+    pub val: Option<&'a std::path::Path>,
+    /// `--smooth`: the figure's lines smoothed with this weight.
+    pub smooth: Option<f64>,
     pub animate: &'a explore::cli::AnimateArgs,
     pub common: &'a Common,
+}
+
+impl<'a> Request<'a> {
+    /// The files it reads: `--data`, and `--val` when given.
+    fn inputs(&self) -> Vec<(&'static str, &'a std::path::Path)> {
+        let val = self.val.map(|p| ("--val", p));
+        std::iter::once(("--data", self.data)).chain(val).collect()
+    }
 }
 
 /// What `--x`, `--model` and `--loss` make of a run of `train`, `race` or `landscape`.
@@ -165,6 +180,8 @@ fn classifier_of(r: &Request<'_>) -> Result<Classifier> {
 struct Classes {
     table: table::Table,
     data: Labelled,
+    /// The validation points, when asked for.
+    val: Option<Labelled>,
     outputs: usize,
     /// `logistic regression`, `mlp 2-16-16-1 tanh`, …
     what: String,
@@ -174,7 +191,8 @@ struct Classes {
 /// Reads the labelled table of `r`, says its classes, and puts it on the device in the units
 /// asked for.
 fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
-    let table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
+    let mut table = table::read_labelled(r.data, &r.features, &r.label, r.delimiter)?;
+    let held = hold_out(r, &mut table, true)?;
     // Targets that are probabilities, not two classes: the line's logistic regression takes
     // them, a classifier does not.
     let binary = matches!(r.loss.which(), LossName::Bce | LossName::BceLogits);
@@ -212,13 +230,21 @@ fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
         true => Some(explore::train::Units::of(&x, &table.features)?),
         false => None,
     };
-    let data = Labelled {
+    let labelled = |table: &table::Table, x: Tensor| Labelled {
         x,
         labels: table.labels.clone(),
         features: table.features.clone(),
         classes: table.classes.clone(),
-        units,
+        units: units.clone(),
     };
+    let val = match &held {
+        Some(v) => {
+            let xv = Tensor::from_vec(v.x.clone(), (v.len(), d), &device)?.to_dtype(dtype)?;
+            Some(labelled(v, xv))
+        }
+        None => None,
+    };
+    let data = labelled(&table, x);
     if let (Some(path), false) = (r.init_from, r.common.quiet) {
         say(&format!(
             "starting from the parameters in {}",
@@ -233,6 +259,7 @@ fn classes(r: &Request<'_>, classifier: &Classifier) -> Result<Classes> {
     Ok(Classes {
         table,
         data,
+        val,
         outputs,
         what,
         device,
@@ -253,7 +280,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         .into_iter()
         .chain(r.save.map(|p| ("--save", p)))
         .collect();
-    check_outputs(r.common, &outputs, &[("--data", r.data)])?;
+    check_outputs(r.common, &outputs, &r.inputs())?;
     let classifier = classifier_of(&r)?;
     if r.common.plot.is_some() && r.features.len() < 2 {
         return Err(explore::cli::usage(
@@ -263,6 +290,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     let Classes {
         table,
         data,
+        val,
         outputs,
         what,
         device,
@@ -287,20 +315,24 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     let columns = explore::train::columns(&classifier, outputs, &data);
     let mut header: Vec<String> = vec!["epoch".into()];
     header.extend(columns.iter().cloned());
-    header.extend(["loss".to_string(), "accuracy".to_string()]);
+    header.extend(["loss", "accuracy", "lr"].map(String::from));
+    if val.is_some() {
+        header.extend(["val_loss", "val_accuracy"].map(String::from));
+    }
     let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
     let cut = explore::train::Batches::new(table.len(), r.batch_size, r.shuffle, r.seed, 0);
     let fit = fit_classifier(
-        &data,
+        (&data, val.as_ref()),
         &classifier,
         &r.loss,
         r.settings,
-        (r.epochs, cut),
+        (r.epochs, cut, &r.course),
         frames(&r),
         |row| {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
-            values.extend([row.loss, row.accuracy]);
+            values.extend([row.loss, row.accuracy, row.lr]);
+            values.extend(row.val_loss.into_iter().chain(row.val_accuracy));
             stream(&mut sink, (None, &values), &mut written)
         },
     )?;
@@ -334,6 +366,9 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             (last.accuracy * table.len() as f64).round(),
             table.len()
         ));
+    }
+    if let Some(line) = explore::train::validation_summary(fit.best, fit.stopped) {
+        report = report.summary(line);
     }
     report = report.summary("confusion matrix (rows: the true class, columns: the predicted):");
     let names: Vec<String> = table
@@ -399,7 +434,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
                 )
             }
         };
-        let figure = explore::plot::ClassFigure::of(
+        let mut figure = explore::plot::ClassFigure::of(
             &fit,
             points,
             &table.classes,
@@ -407,6 +442,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             format!("{what} of {} on {}{on}", r.label, table.source),
             r.loss.label(),
         );
+        figure.loss.smooth = r.smooth;
         if let Some(plot) = &r.common.plot {
             match plot.format {
                 explore::plot::PlotFormat::Html => {
@@ -573,6 +609,38 @@ pub fn label(y: &str, given: bool) -> String {
     }
 }
 
+/// The validation points of `r`, taken out of `table` (`--val-split`, stratified when it holds
+/// `classes`) or read from `--val` (its classes numbered as `table`'s); `table` is left with the
+/// training points.
+fn hold_out(
+    r: &Request<'_>,
+    table: &mut table::Table,
+    classes: bool,
+) -> Result<Option<table::Table>> {
+    if let Some(share) = r.val_split {
+        let file = r.data.display().to_string();
+        let labels = classes.then_some(table.labels.as_slice());
+        let (train, val) = split_rows(table.len(), share, r.seed, labels, (&file, r.common.quiet))?;
+        let named = |rows: &[usize], what: &str| {
+            format!(
+                "{file} ({} {what})",
+                explore::number::count(rows.len(), "point")
+            )
+        };
+        let held = table.rows(&val, named(&val, "held out"));
+        *table = table.rows(&train, named(&train, "to train on"));
+        return Ok(Some(held));
+    }
+    let Some(path) = r.val else {
+        return Ok(None);
+    };
+    let mut held = table::read_table(path, &r.features, &r.label, r.delimiter, classes)?;
+    if classes {
+        held.relabel(&table.classes)?;
+    }
+    Ok(Some(held))
+}
+
 /// `train` on several features under a regression loss: the plane `y = w·x + b`, its rows
 /// `epoch, w.NAME…, bias, loss`, beside the least-squares plane under MSE.
 pub fn regress(mut r: Request<'_>) -> Result<()> {
@@ -583,11 +651,12 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         ));
     }
     let outputs: Vec<_> = r.save.map(|p| ("--save", p)).into_iter().collect();
-    check_outputs(r.common, &outputs, &[("--data", r.data)])?;
+    check_outputs(r.common, &outputs, &r.inputs())?;
     let Plane {
         table,
         x,
         y,
+        val,
         units,
         model: start,
         lambda,
@@ -624,20 +693,24 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         header.extend(names.iter().cloned());
         header.push("bias".to_string());
     }
-    header.push("loss".to_string());
+    header.extend(["loss", "lr"].map(String::from));
+    if val.is_some() {
+        header.push("val_loss".to_string());
+    }
     let mut sink = Sink::new(&mut out, r.common.format, header, dtype)?;
     let cut = explore::train::Batches::new(table.len(), r.batch_size, r.shuffle, r.seed, 0);
     let fit = explore::train::fit_plane(
-        &x,
-        &y,
+        (&x, &y),
+        val.as_ref().map(|(x, y)| (x, y)),
         &r.loss,
         r.settings,
-        (r.epochs, cut),
+        (r.epochs, cut, &r.course),
         (&start, units.as_ref()),
         |row| {
             let mut values = vec![row.epoch as f64];
             values.extend(&row.params);
-            values.push(row.loss);
+            values.extend([row.loss, row.lr]);
+            values.extend(row.val_loss);
             stream(&mut sink, (None, &values), &mut written)
         },
     )?;
@@ -686,6 +759,9 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     // does (an MLP's yardstick); computed once for the report and the figure.
     let least =
         (r.loss.which() == LossName::Mse).then(|| model::least_squares(&table.x, &table.y, d));
+    if let Some(line) = explore::train::validation_summary(fit.best, fit.stopped) {
+        report = report.summary(line);
+    }
     if let (false, Some(ls)) = (linear, &least) {
         report = report.summary(format!(
             "the least-squares {}'s loss, the best a linear model does: {}",
@@ -756,22 +832,24 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         // The loss per epoch, and under MSE the closed-form optimum's.
         let figure = explore::plot::LossHistory {
             title: format!(
-                "the {what} of {} on {}: loss per epoch",
-                r.label, table.source
+                "the {what} of {} on {}: loss per epoch, {} lr {}",
+                r.label,
+                table.source,
+                r.settings.kind.name(),
+                human(r.settings.lr)
             ),
             loss: r.loss.label(),
-            series: vec![explore::plot::Series {
-                label: format!("{} lr {}", r.settings.kind.name(), human(r.settings.lr)),
-                losses: fit
-                    .history
-                    .items()
-                    .iter()
-                    .map(|row| (row.epoch as f64, row.loss))
-                    .collect(),
-            }],
             optimum_loss: least.as_ref().filter(|_| linear).map(|ls| ls.loss),
-            extent: None,
-        };
+            smooth: r.smooth,
+            ..Default::default()
+        }
+        .run(
+            fit.history
+                .items()
+                .iter()
+                .map(|row| (row.epoch, row.loss, row.lr, row.val_loss)),
+            fit.best,
+        );
         explore::plot::save(&figure, plot)?;
         note(&format!("wrote plot: {}", plot.as_path().display()));
     }
@@ -798,6 +876,8 @@ struct Plane {
     table: table::Table,
     x: Tensor,
     y: Tensor,
+    /// The validation points `(x, y)`, when asked for.
+    val: Option<(Tensor, Tensor)>,
     units: Option<explore::train::Units>,
     /// The model every run starts from: the plane, or an MLP with one output.
     model: Classifier,
@@ -829,12 +909,18 @@ fn plane(r: &Request<'_>) -> Result<Plane> {
             bias: r.init.1,
         },
     };
-    let table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
+    let mut table = table::read_table(r.data, &r.features, &r.label, r.delimiter, false)?;
+    let held = hold_out(r, &mut table, false)?;
     let device = open_device(r.common)?;
     let d = table.features.len();
     let dtype = r.common.dtype.dtype();
-    let x = Tensor::from_vec(table.x.clone(), (table.len(), d), &device)?.to_dtype(dtype)?;
-    let y = Tensor::from_vec(table.y.clone(), table.len(), &device)?.to_dtype(dtype)?;
+    let tensors = |t: &table::Table| -> Result<(Tensor, Tensor)> {
+        let x = Tensor::from_vec(t.x.clone(), (t.len(), d), &device)?.to_dtype(dtype)?;
+        let y = Tensor::from_vec(t.y.clone(), t.len(), &device)?.to_dtype(dtype)?;
+        Ok((x, y))
+    };
+    let (x, y) = tensors(&table)?;
+    let val = held.as_ref().map(tensors).transpose()?;
     let units = match r.standardize {
         true => Some(explore::train::Units::of(&x, &table.features)?),
         false => None,
@@ -861,6 +947,7 @@ fn plane(r: &Request<'_>) -> Result<Plane> {
         table,
         x,
         y,
+        val,
         units,
         model,
         lambda,
@@ -871,7 +958,11 @@ fn plane(r: &Request<'_>) -> Result<Plane> {
 /// `race` on several features or on labels: each of `lanes` (its settings, and whether its rate
 /// was given) trains the same model from the same start on the same batches; the rows of every
 /// lane, labelled by its name, then a line a lane, and the losses on one axis with `--plot`.
-pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Result<()> {
+pub fn race(
+    r: Request<'_>,
+    lanes: Vec<(Settings, bool, explore::train::Course)>,
+    classify: bool,
+) -> Result<()> {
     if classify {
         check_model(&r)?;
     }
@@ -890,7 +981,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
     let rates = |lambda: f64| -> Vec<Settings> {
         lanes
             .iter()
-            .map(|&(mut s, given)| {
+            .map(|&(mut s, given, _)| {
                 if !given {
                     s.lr = s.default_lr(lambda);
                 }
@@ -898,32 +989,41 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
             })
             .collect()
     };
+    let courses: Vec<&explore::train::Course> = lanes.iter().map(|l| &l.2).collect();
+    let names_of = |settings: &[Settings]| {
+        let entries: Vec<_> = settings
+            .iter()
+            .zip(&courses)
+            .map(|(s, c)| (*s, c.schedule.kind))
+            .collect();
+        explore::train::lane_names(&entries)
+    };
     let optimum_loss = if classify {
         let classifier = classifier_of(&r)?;
         let c = classes(&r, &classifier)?;
         let settings = rates(f64::NAN);
-        let names = explore::train::lane_names(&settings);
+        let names = names_of(&settings);
         let header = ["epoch".to_string()]
             .into_iter()
             .chain(explore::train::columns(&classifier, c.outputs, &c.data))
-            .chain(["loss".to_string(), "accuracy".to_string()]);
+            .chain(["loss", "accuracy", "lr"].map(String::from));
         let mut sink = Sink::labelled(&mut out, r.common.format, Some("optimizer"), header, dtype)?;
-        for (name, &settings) in names.iter().zip(&settings) {
+        for ((name, &settings), course) in names.iter().zip(&settings).zip(&courses) {
             let cut =
                 explore::train::Batches::new(c.table.len(), r.batch_size, r.shuffle, r.seed, 0);
             let mut losses = Vec::new();
             let fit = fit_classifier(
-                &c.data,
+                (&c.data, None),
                 &classifier,
                 &r.loss,
                 settings,
-                (r.epochs, cut),
+                (r.epochs, cut, course),
                 0,
                 |row| {
                     losses.push((row.epoch as f64, row.loss));
                     let mut values = vec![row.epoch as f64];
                     values.extend(&row.params);
-                    values.extend([row.loss, row.accuracy]);
+                    values.extend([row.loss, row.accuracy, row.lr]);
                     stream(&mut sink, (Some(name), &values), &mut written)
                 },
             )?;
@@ -955,7 +1055,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
     } else {
         let p = plane(&r)?;
         let settings = rates(p.lambda);
-        let names = explore::train::lane_names(&settings);
+        let names = names_of(&settings);
         let d = p.table.features.len();
         // The closed-form optimum is the plane's; an MLP's has none.
         let optimum_loss = (r.loss.which() == LossName::Mse && p.model.is_linear())
@@ -971,24 +1071,24 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
                     .chain(["bias".to_string()])
                     .filter(|_| linear),
             )
-            .chain(["loss".to_string()]);
+            .chain(["loss", "lr"].map(String::from));
         let mut sink = Sink::labelled(&mut out, r.common.format, Some("optimizer"), header, dtype)?;
         // Within 1% of the optimum's loss (a millionth of y's mean square for an exact fit).
         let target = optimum_loss.map(|l| {
             let floor = p.table.y.iter().map(|y| y * y).sum::<f64>() / p.table.len() as f64;
             1.01 * l + 1e-6 * floor
         });
-        for (name, &settings) in names.iter().zip(&settings) {
+        for ((name, &settings), course) in names.iter().zip(&settings).zip(&courses) {
             let cut =
                 explore::train::Batches::new(p.table.len(), r.batch_size, r.shuffle, r.seed, 0);
             let mut losses = Vec::new();
             let mut within = None;
             let fit = explore::train::fit_plane(
-                &p.x,
-                &p.y,
+                (&p.x, &p.y),
+                None,
                 &r.loss,
                 settings,
-                (r.epochs, cut),
+                (r.epochs, cut, course),
                 (&p.model, p.units.as_ref()),
                 |row| {
                     losses.push((row.epoch as f64, row.loss));
@@ -997,7 +1097,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
                     }
                     let mut values = vec![row.epoch as f64];
                     values.extend(&row.params);
-                    values.push(row.loss);
+                    values.extend([row.loss, row.lr]);
                     stream(&mut sink, (Some(name), &values), &mut written)
                 },
             )?;
@@ -1043,6 +1143,7 @@ pub fn race(r: Request<'_>, lanes: Vec<(Settings, bool)>, classify: bool) -> Res
                 .collect(),
             optimum_loss,
             extent: None,
+            ..Default::default()
         };
         explore::plot::save(&figure, plot)?;
         if !r.common.quiet {

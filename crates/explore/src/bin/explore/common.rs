@@ -90,7 +90,7 @@ impl DataArgs {
         ]
     }
 
-    fn load(&self, load: Load) -> Result<Dataset> {
+    pub fn load(&self, load: Load) -> Result<Dataset> {
         Ok(match &self.data {
             Some(path) => {
                 if data::same_name(&self.x_column, &self.y_column) {
@@ -606,4 +606,39 @@ impl MlpArgs {
     pub fn sizes(&self) -> Vec<usize> {
         self.hidden.iter().map(|&h| h as usize).collect()
     }
+}
+
+/// The rows of `n` that train and those held out by `--val-split share`, at random from
+/// `seed` (stratified by `labels` when classifying), said unless `quiet`; a split that would
+/// leave either side empty is refused (the data at `at` has too few points).
+pub fn split_rows(
+    n: usize,
+    share: f64,
+    seed: u64,
+    labels: Option<&[u32]>,
+    (at, quiet): (&str, bool),
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let (train, val) = explore::train::split(n, share, seed, labels);
+    if train.is_empty() || val.is_empty() {
+        return Err(explore::Error::Data {
+            at: at.to_string(),
+            msg: format!(
+                "{} cannot be split into training and validation points: give more points",
+                explore::number::count(n, "point")
+            ),
+        }
+        .into());
+    }
+    if !quiet {
+        say(&format!(
+            "validating on {} of the {n} points, held out at random{} (--seed {seed})",
+            val.len(),
+            if labels.is_some() {
+                " from each class"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok((train, val))
 }

@@ -34,6 +34,8 @@ pub struct Args {
     #[command(flatten)]
     optim: OptimArgs,
     #[command(flatten)]
+    schedule: explore::cli::ScheduleArgs,
+    #[command(flatten)]
     loss: LossArgs,
     /// The plane's directions: two random Gaussian ones, the two principal components of the
     /// training path, or the model's own two parameters (the line's (A, b) plane). Default:
@@ -358,6 +360,10 @@ impl Args {
             optimizer: Settings {
                 lr: self.optim.lr.unwrap_or(0.01),
                 ..self.optim.settings(default)?
+            },
+            course: explore::train::Course {
+                schedule: self.schedule.plan()?,
+                early_stop: None,
             },
             epochs: self.epochs as usize,
             directions: self.directions,

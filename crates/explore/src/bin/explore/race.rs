@@ -11,7 +11,7 @@ use explore::report::Format;
 use explore::train::LineRun;
 use explore::train::Race;
 
-use explore::cli::AnimateArgs;
+use explore::cli::{AnimateArgs, ScheduleArgs};
 
 use crate::classify::{self, ModelChoice};
 use crate::common::{Common, DataArgs, HyperArgs, MlpArgs, Run};
@@ -23,8 +23,9 @@ use explore::objective::Objective;
 pub struct Args {
     #[command(flatten)]
     data: DataArgs,
-    /// The optimizers, comma separated, each NAME or NAME=LR (e.g. sgd,momentum,adam=0.5);
-    /// without a rate each takes its default (see `explore train --help`).
+    /// The optimizers, comma separated, each NAME, NAME=LR or either with its own schedule,
+    /// @SCHEDULE (e.g. sgd,momentum,adam=0.5, or sgd@cosine,sgd@onecycle); without a rate each
+    /// takes its default (see `explore train --help`), without a schedule --schedule's.
     #[arg(
         long,
         value_name = "LIST",
@@ -32,9 +33,11 @@ pub struct Args {
         default_value = "sgd,momentum,nesterov,adam",
         value_parser = parse_entry
     )]
-    optimizers: Vec<(Algorithm, Option<f64>)>,
+    optimizers: Vec<Entry>,
     #[command(flatten)]
     hyper: HyperArgs,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
     #[command(flatten)]
     fit: FitArgs,
     #[command(flatten)]
@@ -51,7 +54,27 @@ pub struct Args {
     common: Common,
 }
 
-fn parse_entry(text: &str) -> Result<(Algorithm, Option<f64>), String> {
+/// One lane of `--optimizers`: the optimizer, its rate and its schedule where given.
+type Entry = (Algorithm, Option<f64>, Option<explore::schedule::Kind>);
+
+fn parse_entry(text: &str) -> Result<Entry, String> {
+    let (text, schedule) = match text.split_once('@') {
+        Some((text, name)) => {
+            let kind = explore::schedule::Kind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.name() == name.trim())
+                .ok_or_else(|| {
+                    let names: Vec<&str> = explore::schedule::Kind::ALL
+                        .iter()
+                        .map(|k| k.name())
+                        .collect();
+                    format!("`{name}` is not a schedule: one of {}", names.join(", "))
+                })?;
+            (text, Some(kind))
+        }
+        None => (text, None),
+    };
     let (name, lr) = match text.split_once('=') {
         Some((name, lr)) => (name, Some(explore::cli::positive(lr)?)),
         None => (text, None),
@@ -64,32 +87,52 @@ fn parse_entry(text: &str) -> Result<(Algorithm, Option<f64>), String> {
             let names: Vec<&str> = Algorithm::ALL.iter().map(|k| k.name()).collect();
             format!("`{name}` is not an optimizer: one of {}", names.join(", "))
         })?;
-    Ok((kind, lr))
+    Ok((kind, lr, schedule))
+}
+
+/// Each lane's course: its own schedule or `--schedule`'s, with the schedule's flags.
+fn courses(args: &Args) -> Result<Vec<explore::train::Course>> {
+    let common = args.schedule.schedule.unwrap_or_default();
+    let kinds: Vec<_> = args
+        .optimizers
+        .iter()
+        .map(|e| e.2.unwrap_or(common))
+        .collect();
+    Ok(args
+        .schedule
+        .plans(&kinds)?
+        .into_iter()
+        .map(|schedule| explore::train::Course {
+            schedule,
+            early_stop: None,
+        })
+        .collect())
 }
 
 pub fn run(args: Args) -> Result<()> {
     let lanes = &args.optimizers;
-    if let Some((kind, _)) = lanes
+    if let Some((kind, ..)) = lanes
         .iter()
         .enumerate()
         .find_map(|(i, e)| lanes[..i].contains(e).then_some(e))
     {
         return Err(explore::cli::usage(format!(
-            "--optimizers runs {} twice at the same rate: give each lane its own optimizer or \
-             rate (NAME=LR)",
+            "--optimizers runs {} twice at the same rate: give each lane its own optimizer, \
+             rate (NAME=LR) or schedule (NAME@SCHEDULE)",
             kind.name()
         )));
     }
+    let courses = courses(&args)?;
     let task = classify::Task::of(&args.data.x_column, args.model, args.loss.loss)?;
     if task.classifying || task.several() || args.model == Some(ModelChoice::Mlp) {
-        return several(&args, task.loss, task.classifying);
+        return several(&args, task.loss, task.classifying, courses);
     }
     let mlp_why = "it shapes the MLP of --model mlp";
     explore::cli::refuse_unused(&[
         ("hidden", "--hidden", false, mlp_why),
         ("activation", "--activation", false, mlp_why),
     ])?;
-    let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
+    let kinds: Vec<Algorithm> = args.optimizers.iter().map(|e| e.0).collect();
     let uses = [
         args.data.uses().to_vec(),
         args.fit.uses(),
@@ -101,7 +144,7 @@ pub fn run(args: Args) -> Result<()> {
     let loss = args.loss.loss(args.common.dtype.dtype())?;
     // Each entrant's own rate, and the settings they share, in the precision of the run.
     let dtype = args.common.dtype.dtype();
-    for &(_, lr) in &args.optimizers {
+    for &(_, lr, _) in &args.optimizers {
         args.hyper.fit(lr, dtype)?;
     }
     let outputs: Vec<_> = args.animate.output().into_iter().collect();
@@ -119,13 +162,15 @@ pub fn run(args: Args) -> Result<()> {
     let entries = args
         .optimizers
         .iter()
-        .map(|&(kind, lr)| {
+        .zip(courses)
+        .map(|(&(kind, lr, _), course)| {
             let mut settings = args.hyper.settings(kind, 0.0, false)?;
             settings.lr = lr.unwrap_or_else(|| settings.default_lr(lambda));
-            Ok(settings)
+            Ok((settings, course))
         })
         .collect::<Result<Vec<_>>>()?;
-    let names = explore::train::lane_names(&entries);
+    let named: Vec<_> = entries.iter().map(|(s, c)| (*s, c.schedule.kind)).collect();
+    let names = explore::train::lane_names(&named);
     if let Some(twice) = names
         .iter()
         .enumerate()
@@ -144,7 +189,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = Stdout::new();
     let mut sink = match run.format() {
         Format::Table => None,
-        _ => Some(run.sink_labelled(&mut out, Some("optimizer"), &LineRun::COLUMNS)?),
+        _ => Some(run.sink_labelled(&mut out, Some("optimizer"), &LineRun::columns(false))?),
     };
     let mut failed = None;
     let race = Race::run(
@@ -202,8 +247,13 @@ pub fn run(args: Args) -> Result<()> {
 
 /// The race on several features (the plane), of an MLP regressing, or on labels (a
 /// classifier).
-fn several(args: &Args, name: loss::LossName, classifying: bool) -> Result<()> {
-    let kinds: Vec<Algorithm> = args.optimizers.iter().map(|&(k, _)| k).collect();
+fn several(
+    args: &Args,
+    name: loss::LossName,
+    classifying: bool,
+    courses: Vec<explore::train::Course>,
+) -> Result<()> {
+    let kinds: Vec<Algorithm> = args.optimizers.iter().map(|e| e.0).collect();
     let mlp = args.model == Some(ModelChoice::Mlp);
     explore::cli::refuse_unused(&args.fit.model_uses(mlp))?;
     explore::cli::refuse_unused(&args.hyper.uses(&kinds, args.fit.trains()))?;
@@ -240,11 +290,12 @@ fn several(args: &Args, name: loss::LossName, classifying: bool) -> Result<()> {
     let lanes = args
         .optimizers
         .iter()
-        .map(|&(kind, lr)| {
+        .zip(courses)
+        .map(|(&(kind, lr, _), course)| {
             args.hyper.fit(lr, dtype)?;
             let mut settings = args.hyper.settings(kind, 0.0, false)?;
             settings.lr = lr.unwrap_or(0.0);
-            Ok((settings, lr.is_some()))
+            Ok((settings, lr.is_some(), course))
         })
         .collect::<Result<Vec<_>>>()?;
     let label = match classifying {

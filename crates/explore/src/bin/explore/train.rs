@@ -18,7 +18,7 @@ use explore::train::{
 };
 use model::Bias;
 
-use explore::cli::AnimateArgs;
+use explore::cli::{AnimateArgs, ScheduleArgs, ValidationArgs};
 
 use crate::classify::{self, ModelChoice};
 use crate::common::{Common, DataArgs, MlpArgs, OptimArgs, Run};
@@ -42,6 +42,10 @@ pub struct Args {
     model: Option<ModelChoice>,
     #[command(flatten)]
     mlp: MlpArgs,
+    #[command(flatten)]
+    schedule: ScheduleArgs,
+    #[command(flatten)]
+    validation: ValidationArgs,
     #[command(flatten)]
     animate: AnimateArgs,
     /// Save the trained parameters to this safetensors file, with PyTorch's names and shapes:
@@ -116,12 +120,19 @@ pub struct Prepared {
 
 impl Prepared {
     /// Where training starts: exactly where the saved run ended when it can continue with
-    /// `settings` (a note says why not otherwise), else at the start line.
-    pub fn start(&self, settings: &explore::optim::Settings, run: &Run) -> Start<'_> {
+    /// `settings` and a constant rate (a note says why not otherwise), else at the start line.
+    pub fn start(
+        &self,
+        settings: &explore::optim::Settings,
+        run: &Run,
+        scheduled: bool,
+    ) -> Start<'_> {
         if let Some(resume) = &self.resume {
             let pinned = (self.start.1 == Bias::Zero) != resume.trained.1.is_none();
             let why = if pinned {
                 Some("its bias was learnt, now it is pinned".to_string())
+            } else if scheduled {
+                Some("a schedule starts afresh".to_string())
             } else {
                 resume.differs(settings, &self.plan, (run.dtype, run.data.len()))
             };
@@ -143,12 +154,14 @@ impl FitArgs {
     pub fn uses(&self) -> Vec<explore::cli::Use<'static>> {
         let batched = self.batch_size.is_some();
         let why = "it orders mini-batches; give --batch-size";
+        // The validation split is drawn from the seed, whether anything trains or not.
+        let splits = explore::cli::given("val_split");
         if self.epochs == 0 {
             let why = "--epochs 0 trains nothing, in batches or not";
             return ["batch_size", "shuffle", "no_shuffle", "seed"]
                 .into_iter()
                 .zip(["--batch-size", "--shuffle", "--no-shuffle", "--seed"])
-                .map(|(id, flag)| (id, flag, false, why))
+                .map(|(id, flag)| (id, flag, id == "seed" && splits, why))
                 .collect();
         }
         vec![
@@ -157,7 +170,7 @@ impl FitArgs {
             (
                 "seed",
                 "--seed",
-                batched && !self.no_shuffle,
+                (batched && !self.no_shuffle) || splits,
                 if batched {
                     "it seeds the shuffle, and --no-shuffle keeps file order"
                 } else {
@@ -185,8 +198,9 @@ impl FitArgs {
             (
                 "seed",
                 "--seed",
-                (mlp && !loaded) || shuffled,
-                "it seeds an MLP's start (--model mlp) and the shuffle of --batch-size",
+                (mlp && !loaded) || shuffled || explore::cli::given("val_split"),
+                "it seeds an MLP's start (--model mlp), the shuffle of --batch-size and \
+                 --val-split",
             ),
             ("hidden", "--hidden", mlp, shapes),
             ("activation", "--activation", mlp, shapes),
@@ -307,6 +321,8 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
+    let draws = args.common.plot.is_some() || args.animate.animate.is_some();
+    let course = args.validation.course(args.schedule.plan()?, draws)?;
     let loss = args.loss.loss(args.common.dtype.dtype())?;
     args.optim
         .hyper
@@ -314,7 +330,14 @@ pub fn run(args: Args) -> Result<()> {
     let mut settings = args.optim.settings(Algorithm::Sgd)?;
     let save = args.save.as_deref().map(|p| ("--save", p));
     let outputs: Vec<_> = save.into_iter().chain(args.animate.output()).collect();
-    let run = Run::open(&args.data, &args.common, &outputs, &args.fit.inputs(), true)?;
+    let inputs: Vec<_> = args
+        .fit
+        .inputs()
+        .into_iter()
+        .chain(args.validation.input())
+        .collect();
+    let mut run = Run::open(&args.data, &args.common, &outputs, &inputs, true)?;
+    let val = hold_out(&mut run, &args)?;
     let mut ready = args.fit.prepare(&run)?;
     ready.plan.loss = loss;
     let objective = Objective::new(loss, &run.data)?;
@@ -392,16 +415,21 @@ pub fn run(args: Args) -> Result<()> {
     let (x, y) = run.data.tensors(run.dtype, &run.device)?;
     // The rows go out as they are made, so memory stays flat for any number of epochs.
     let mut out = Stdout::new();
-    let mut sink = run.sink(&mut out, &LineRun::COLUMNS)?;
+    let mut sink = run.sink(&mut out, &LineRun::columns(val.is_some()))?;
+    let val = match &val {
+        Some(v) => Some(v.tensors(run.dtype, &run.device)?),
+        None => None,
+    };
     let mut failed = None;
     let progress = run.progress("train");
     let epochs = ready.plan.epochs;
     let fit = fit_line(
         &x,
         &y,
-        ready.start(&settings, &run),
+        ready.start(&settings, &run, !course.schedule.is_constant()),
         settings,
         &ready.plan,
+        (&course, val.as_ref().map(|(x, y)| (x, y))),
         |row| {
             progress.update(row.epoch + 1, epochs + 1);
             if let Err(e) = sink.row(&row.values()) {
@@ -424,6 +452,7 @@ pub fn run(args: Args) -> Result<()> {
         learn_bias: ready.learn_bias,
         settings,
         plan: ready.plan,
+        course,
         source: run.data.describe(),
         dtype: run.dtype,
     };
@@ -432,24 +461,23 @@ pub fn run(args: Args) -> Result<()> {
         .and_then(|()| out.flush())
         .map_err(explore::io::stdout_error)?;
     let objective = &line_run.objective;
-    run.draw(
-        || line_run.figure(),
-        || {
-            Page::of_training(&line_run.figure(), &run.data.plot_points(), &|w, b| {
-                objective.at(w, b).unwrap_or(f64::NAN)
-            })
-        },
-    )?;
-    if let Some(path) = args
-        .animate
-        .write(|| line_run.figure(), Some(&run.data.plot_points()))?
-    {
+    let figure = || {
+        let mut figure = line_run.figure();
+        figure.history.smooth = args.validation.smooth;
+        figure
+    };
+    run.draw(figure, || {
+        Page::of_training(&figure(), &run.data.plot_points(), &|w, b| {
+            objective.at(w, b).unwrap_or(f64::NAN)
+        })
+    })?;
+    if let Some(path) = args.animate.write(figure, Some(&run.data.plot_points()))? {
         run.note(&format!("wrote animation: {}", path.display()));
     }
     if let Some(diverged) = line_run.divergence() {
         return Err(diverged.into());
     }
-    if let (Some(path), Some(last)) = (&args.save, line_run.fit.last) {
+    if let (Some(path), Some(last)) = (&args.save, line_run.fit.kept()) {
         let bias = ready.learn_bias.then_some(last.bias);
         save_line(
             (last.weight, bias),
@@ -460,6 +488,33 @@ pub fn run(args: Args) -> Result<()> {
         run.note(&format!("saved parameters to {}", path.display()));
     }
     Ok(())
+}
+
+/// The validation points asked for, the training points being what they leave: held out of
+/// the data at random from `--seed` (`--val-split`), or read from `--val` (the same columns).
+fn hold_out(run: &mut Run, args: &Args) -> Result<Option<explore::data::Dataset>> {
+    if let Some(share) = args.validation.val_split {
+        let source = run.data.source.clone();
+        let (train, val) = crate::common::split_rows(
+            run.data.len(),
+            share,
+            args.fit.seed,
+            None,
+            (&source, args.common.quiet),
+        )?;
+        let held = run.data.rows(&val, format!("{source} (held out)"))?;
+        run.data = run.data.rows(&train, source)?;
+        return Ok(Some(held));
+    }
+    match &args.validation.val {
+        Some(path) => {
+            let mut data = args.data.clone();
+            data.data = Some(path.clone());
+            data.points.clear();
+            Ok(Some(data.load(explore::data::Load::Points(run.dtype))?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// `train` on several features under a regression loss: the plane, full batch.
@@ -498,7 +553,7 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
         args.data.y_column.clone(),
         loss,
         settings,
-    ))
+    )?)
 }
 
 /// `train` on labelled data: a classifier, full batch, as the loss `name` says.
@@ -531,7 +586,7 @@ fn classifier(args: &Args, name: loss::LossName) -> Result<()> {
         classify::label(&args.data.y_column, explore::cli::given("y_column")),
         loss,
         settings,
-    ))
+    )?)
 }
 
 /// What the plane and the classifiers need of `train`'s flags.
@@ -541,7 +596,7 @@ fn request<'a>(
     label: String,
     loss: loss::AnyLoss,
     settings: explore::optim::Settings,
-) -> classify::Request<'a> {
+) -> Result<classify::Request<'a>> {
     let mut request = features_request(
         (&args.data, &args.fit, &args.mlp),
         args.model,
@@ -552,7 +607,12 @@ fn request<'a>(
     );
     request.lr_given = args.optim.lr.is_some();
     request.save = args.save.as_deref();
-    request
+    request.val_split = args.validation.val_split;
+    request.val = args.validation.val.as_deref();
+    request.smooth = args.validation.smooth;
+    let draws = args.common.plot.is_some() || args.animate.animate.is_some();
+    request.course = args.validation.course(args.schedule.plan()?, draws)?;
+    Ok(request)
 }
 
 /// The request of `train` or `race` on several features or labels, from their shared flags;
@@ -584,6 +644,10 @@ pub fn features_request<'a>(
         standardize: fit.standardize,
         init_from: fit.init_from.as_deref(),
         save: None,
+        course: explore::train::Course::default(),
+        val_split: None,
+        val: None,
+        smooth: None,
         animate,
         common,
     }
