@@ -162,6 +162,28 @@ impl Report {
         self
     }
 
+    /// What validation found: the best epoch and its loss (`best`) and where the run stopped
+    /// early, as a summary line and in the JSON (`best_epoch`, `best_val_loss`, `stopped`).
+    pub fn validation(
+        self,
+        best: Option<(usize, f64)>,
+        stopped: Option<crate::train::Stopped>,
+    ) -> Self {
+        let line = match (stopped, best) {
+            (Some(s), _) => s.describe(),
+            (None, Some((epoch, loss))) => format!(
+                "best epoch by validation loss: {epoch} ({})",
+                crate::number::human(loss)
+            ),
+            (None, None) => return self,
+        };
+        self.summary(line).details(&serde_json::json!({
+            "best_epoch": best.map(|b| b.0),
+            "best_val_loss": best.map(|b| b.1),
+            "stopped": stopped,
+        }))
+    }
+
     /// The summary lines.
     pub fn summary_lines(&self) -> &[String] {
         &self.summary
@@ -205,8 +227,11 @@ pub struct Sink<'a> {
     out: &'a mut dyn Write,
     format: Format,
     columns: Vec<Column>,
-    /// Which column is the loss, whose smallest row is marked.
+    /// Which column is the loss, whose smallest row is marked: the validation loss when
+    /// there is one (the best epoch), else the loss.
     loss: usize,
+    /// What the mark says.
+    mark: &'static str,
     dtype: DType,
     count: usize,
     /// Every row while the table is short; `None` once it is long.
@@ -235,8 +260,8 @@ impl std::fmt::Debug for Sink<'_> {
 }
 
 impl<'a> Sink<'a> {
-    /// Starts writing rows of `columns` (the column `loss`, else the last, is the loss) in
-    /// `format`.
+    /// Starts writing rows of `columns` (the column `val_loss`, else `loss`, else the last, is
+    /// the loss whose smallest row is marked) in `format`.
     pub fn new<C: Into<Column>>(
         out: &'a mut dyn Write,
         format: Format,
@@ -256,10 +281,14 @@ impl<'a> Sink<'a> {
         dtype: DType,
     ) -> std::io::Result<Self> {
         let columns: Vec<Column> = columns.into_iter().map(Into::into).collect();
-        let loss = columns
-            .iter()
-            .position(|c| c == "loss")
-            .unwrap_or(columns.len().saturating_sub(1));
+        let at = |name: &str| columns.iter().position(|c| c == name);
+        let (loss, mark) = match at("val_loss") {
+            Some(i) => (i, "   ← best validation loss"),
+            None => (
+                at("loss").unwrap_or(columns.len().saturating_sub(1)),
+                "   ← minimum",
+            ),
+        };
         let header: Vec<&str> = label
             .into_iter()
             .chain(columns.iter().map(|c| c.as_ref()))
@@ -274,6 +303,7 @@ impl<'a> Sink<'a> {
             format,
             columns,
             loss,
+            mark,
             dtype,
             count: 0,
             all: Some(Vec::new()),
@@ -476,7 +506,7 @@ impl<'a> Sink<'a> {
                 line(out, &mut columns.iter().map(|_| "..."), "")?;
             }
             let mark = if Some(*index) == minimum {
-                "   ← minimum"
+                self.mark
             } else {
                 ""
             };
@@ -513,6 +543,13 @@ pub fn shortened(name: &str) -> String {
         Some((at, _)) => format!("{}…", &name[..at]),
         None => name.to_string(),
     }
+}
+
+/// `, validation loss 0.0371` for a row's summary when it was validated, else nothing.
+pub fn validated(val_loss: Option<f64>) -> String {
+    val_loss.map_or(String::new(), |v| {
+        format!(", validation loss {}", crate::number::human(v))
+    })
 }
 
 /// Why a grid has no minimum (no finite loss): every loss NaN, or beyond the range of `dtype`

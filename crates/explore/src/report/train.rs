@@ -73,24 +73,22 @@ impl LineRun {
                 human(u.std)
             ));
         }
-        if let Some(last) = self.fit.kept() {
+        if let Some(last) = self.fit.last {
             let params = if self.learn_bias {
                 format!("A = {}, b = {}", human(last.weight), human(last.bias))
             } else {
                 format!("A = {}", human(last.weight))
             };
             report = report.summary(format!(
-                "after {}: {params} (loss {}); {}",
+                "after {}: {params} (loss {}{}); {}",
                 count(last.epoch, "epoch"),
                 human(last.loss),
+                super::validated(last.val_loss),
                 describe_exact(&optimum, how, self.learn_bias, None)
             ));
         }
         let best = self.fit.best.and_then(|r| Some((r.epoch, r.val_loss?)));
-        if let Some(line) = crate::train::validation_summary(best, self.fit.stopped) {
-            report = report.summary(line);
-        }
-        report
+        report.validation(best, self.fit.stopped)
     }
 }
 

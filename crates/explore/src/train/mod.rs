@@ -28,7 +28,7 @@ pub use line::{
     GROWTH_LIMIT,
 };
 pub(crate) use pace::Pace;
-pub use pace::{validation_summary, Course, EarlyStop, Stopped};
+pub use pace::{Course, EarlyStop, Stopped};
 pub use params::{load_layers, load_line, save_layers, save_line, Layer, Network, Saved};
 pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};

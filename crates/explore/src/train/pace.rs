@@ -51,19 +51,6 @@ impl Stopped {
     }
 }
 
-/// What the report says of validation: where the run stopped early and which epoch it kept, or
-/// the best epoch by validation loss (`best`: the epoch and its loss).
-pub fn validation_summary(best: Option<(usize, f64)>, stopped: Option<Stopped>) -> Option<String> {
-    match (stopped, best) {
-        (Some(s), _) => Some(s.describe()),
-        (None, Some((epoch, loss))) => Some(format!(
-            "best epoch by validation loss: {epoch} ({})",
-            crate::number::human(loss)
-        )),
-        (None, None) => None,
-    }
-}
-
 /// A run's schedule and early stopping as it runs.
 #[derive(Debug, Clone)]
 pub(crate) struct Pace {

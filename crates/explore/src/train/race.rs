@@ -29,6 +29,8 @@ pub struct LaneSummary {
     pub lane: String,
     pub optimizer: &'static str,
     pub lr: f64,
+    /// The lane's schedule of the rate, from `lr`.
+    pub schedule: &'static str,
     pub stable_below: Option<f64>,
     pub epochs_to_1pct: Option<usize>,
     pub diverged: bool,
@@ -114,6 +116,7 @@ impl Race {
                 lane,
                 optimizer: l.settings.kind.name(),
                 lr: l.settings.lr,
+                schedule: l.course.schedule.kind.name(),
                 stable_below: lambda
                     .and_then(|lambda| l.settings.stable_lr(lambda))
                     .and_then(finite),

@@ -359,17 +359,20 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     }));
     if let Some(last) = &fit.last {
         report = report.summary(format!(
-            "after {}: loss {}, accuracy {} ({} of {} points right)",
+            "after {}: loss {}, accuracy {} ({} of {} points right){}",
             count(last.epoch, "epoch"),
             human(last.loss),
             human(last.accuracy),
             (last.accuracy * table.len() as f64).round(),
-            table.len()
+            table.len(),
+            match (last.val_loss, last.val_accuracy) {
+                (Some(l), Some(a)) =>
+                    format!("; validation loss {}, accuracy {}", human(l), human(a)),
+                _ => String::new(),
+            }
         ));
     }
-    if let Some(line) = explore::train::validation_summary(fit.best, fit.stopped) {
-        report = report.summary(line);
-    }
+    report = report.validation(fit.best, fit.stopped);
     report = report.summary("confusion matrix (rows: the true class, columns: the predicted):");
     let names: Vec<String> = table
         .classes
@@ -398,6 +401,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
     sink.finish(&report)
         .and_then(|()| out.flush())
         .map_err(stdout_error)?;
+    stopped_note(r.common, fit.stopped, &note);
     // A run with no row (its first loss was not finite) has nothing to draw: its error says why.
     let drawing = r.common.plot.is_some() || r.animate.animate.is_some();
     if d >= 2 && fit.last.is_some() && drawing {
@@ -476,6 +480,18 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         dtype,
         &note,
     )
+}
+
+/// Where a run stopped early, said on stderr when the rows go out as CSV or JSON (the table's
+/// report says it).
+pub fn stopped_note(
+    common: &Common,
+    stopped: Option<explore::train::Stopped>,
+    note: &dyn Fn(&str),
+) {
+    if let (Some(s), false) = (stopped, common.format == explore::report::Format::Table) {
+        note(&s.describe());
+    }
 }
 
 /// The maps a run keeps for its pictures: the animation's frames, or the page's.
@@ -740,17 +756,19 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     match (&fit.last, linear) {
         (Some(last), true) => {
             report = report.summary(format!(
-                "after {}: {} (loss {})",
+                "after {}: {} (loss {}{})",
                 count(last.epoch, "epoch"),
                 plane(&last.params[..d], last.params[d]),
-                human(last.loss)
+                human(last.loss),
+                explore::report::validated(last.val_loss)
             ))
         }
         (Some(last), false) => {
             report = report.summary(format!(
-                "after {}: loss {}",
+                "after {}: loss {}{}",
                 count(last.epoch, "epoch"),
-                human(last.loss)
+                human(last.loss),
+                explore::report::validated(last.val_loss)
             ))
         }
         (None, _) => {}
@@ -759,9 +777,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     // does (an MLP's yardstick); computed once for the report and the figure.
     let least =
         (r.loss.which() == LossName::Mse).then(|| model::least_squares(&table.x, &table.y, d));
-    if let Some(line) = explore::train::validation_summary(fit.best, fit.stopped) {
-        report = report.summary(line);
-    }
+    report = report.validation(fit.best, fit.stopped);
     if let (false, Some(ls)) = (linear, &least) {
         report = report.summary(format!(
             "the least-squares {}'s loss, the best a linear model does: {}",
@@ -828,6 +844,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     sink.finish(&report)
         .and_then(|()| out.flush())
         .map_err(stdout_error)?;
+    stopped_note(r.common, fit.stopped, &note);
     if let Some(plot) = &r.common.plot {
         // The loss per epoch, and under MSE the closed-form optimum's.
         let figure = explore::plot::LossHistory {
@@ -1034,6 +1051,7 @@ pub fn race(
                 lane: name.clone(),
                 optimizer: settings.kind.name(),
                 lr: settings.lr,
+                schedule: course.schedule.kind.name(),
                 stable_below: None,
                 epochs_to_1pct: None,
                 final_loss: fit.last.as_ref().map(|l| l.loss),
@@ -1108,6 +1126,7 @@ pub fn race(
                 lane: name.clone(),
                 optimizer: settings.kind.name(),
                 lr: settings.lr,
+                schedule: course.schedule.kind.name(),
                 stable_below: settings.stable_lr(p.lambda),
                 epochs_to_1pct: within,
                 final_loss: fit.last.as_ref().map(|l| l.loss),
@@ -1175,6 +1194,8 @@ struct RaceLane {
     lane: String,
     optimizer: &'static str,
     lr: f64,
+    /// The lane's schedule of the rate, from `lr`.
+    schedule: &'static str,
     stable_below: Option<f64>,
     /// The first epoch within 1% of the closed-form optimum's loss (the plane under MSE).
     epochs_to_1pct: Option<usize>,

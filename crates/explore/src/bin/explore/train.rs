@@ -460,6 +460,7 @@ pub fn run(args: Args) -> Result<()> {
     sink.finish(&run.annotate(line_run.report(), None))
         .and_then(|()| out.flush())
         .map_err(explore::io::stdout_error)?;
+    classify::stopped_note(&args.common, line_run.fit.stopped, &|line| run.note(line));
     let objective = &line_run.objective;
     let figure = || {
         let mut figure = line_run.figure();
