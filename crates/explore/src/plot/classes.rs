@@ -296,45 +296,36 @@ impl ClassFigure {
             ("epoch", "accuracy"),
             &|v| tick(*v, 0.0, 1.0),
         )?;
-        let green = RGBColor(27, 158, 119);
-        chart
-            .draw_series(LineSeries::new(
-                self.accuracy.iter().copied(),
-                green.stroke_width(3),
-            ))
-            .map_err(msg)?
-            .label("training")
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], green.stroke_width(3))
-            });
-        if !self.val_accuracy.is_empty() {
-            let red = RGBColor(227, 26, 28);
+        // The training accuracy, and the validation accuracy beside it when there is one.
+        let lines = [
+            ("training", &self.accuracy, RGBColor(27, 158, 119)),
+            ("validation", &self.val_accuracy, RGBColor(227, 26, 28)),
+        ];
+        let lines = lines.iter().filter(|(_, points, _)| !points.is_empty());
+        for &(label, points, colour) in lines.clone() {
             chart
                 .draw_series(LineSeries::new(
-                    self.val_accuracy.iter().copied(),
-                    red.stroke_width(3),
+                    points.iter().copied(),
+                    colour.stroke_width(3),
                 ))
                 .map_err(msg)?
-                .label("validation")
+                .label(label)
                 .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], red.stroke_width(3))
+                    PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
                 });
-            let lines = self
-                .accuracy
-                .iter()
-                .chain(&self.val_accuracy)
-                .copied()
-                .collect();
-            let labels = ["training".to_string(), "validation".to_string()];
+        }
+        if !self.val_accuracy.is_empty() {
+            let labels: Vec<String> = lines.clone().map(|l| l.0.to_string()).collect();
+            let avoid = super::Avoid {
+                lines: lines.flat_map(|l| l.1.iter().copied()).collect(),
+                ..Default::default()
+            };
             super::draw_legend(
                 &mut chart,
                 SeriesLabelPosition::LowerRight,
                 16,
                 &labels,
-                &super::Avoid {
-                    lines,
-                    ..Default::default()
-                },
+                &avoid,
             )?;
         }
         Ok(())

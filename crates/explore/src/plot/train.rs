@@ -87,11 +87,15 @@ impl TrainFigure {
                     .collect(),
             })
             .collect();
+        let seen = |epoch: f64| epoch <= fraction * last_epoch + 1e-9;
         TrainFigure {
             landscape,
             history: LossHistory {
                 series,
                 extent: self.history.extent.or(x.zip(y)),
+                // The best epoch is marked once the run has reached it; the rate's panel shows
+                // the whole schedule, known from the start.
+                best: self.history.best.filter(|b| seen(b.0)),
                 ..self.history.clone()
             },
         }
