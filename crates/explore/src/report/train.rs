@@ -101,8 +101,18 @@ impl Race {
         let lambda = self
             .objective
             .curvature(self.learn_bias, self.plan.standardize.is_some());
+        // A schedule every lane shares is said once; lanes of their own are named by it.
+        let schedule = match self.lanes.first().map(|l| &l.course.schedule) {
+            Some(first)
+                if !first.is_constant()
+                    && self.lanes.iter().all(|l| l.course.schedule == *first) =>
+            {
+                format!(", the rate on a {} schedule", first.describe())
+            }
+            _ => String::new(),
+        };
         let title = format!(
-            "race on {}: {}, {}{}{}, {}",
+            "race on {}: {}, {}{}{schedule}{}, {}",
             self.source,
             self.objective.loss.label(),
             count(self.plan.epochs, "epoch"),
