@@ -29,16 +29,20 @@
     yaxis: { title: { text: page.y_label }, range: [y0, y1], showgrid: false, zeroline: false },
   }, config);
 
-  // The loss and the accuracy per epoch, the current epoch marked.
-  const panel = (id, y, title, range) => Plotly.newPlot(id, [{
-    type: "scatter", mode: "lines", x: page.epoch, y: y, line: { color: "#1f77b4", width: 2 },
-    hovertemplate: `epoch %{x}<br>${title} %{y}<extra></extra>`,
-  }], {
-    title: { text: `${title} per epoch` }, showlegend: false, margin: { t: 40 },
+  // The loss and the accuracy per epoch (on the validation points too, when there are some),
+  // the current epoch marked.
+  const panel = (id, y, val, title, range) => Plotly.newPlot(id, [
+    ["training", y, "#1f77b4"], ["validation", val, "#e31a1c"],
+  ].filter(([, ys]) => ys.length > 0).map(([name, ys, color]) => ({
+    type: "scatter", mode: "lines", name: name, x: page.epoch, y: ys, line: { color: color, width: 2 },
+    hovertemplate: `epoch %{x}<br>${name} ${title} %{y}<extra></extra>`,
+  })), {
+    title: { text: `${title} per epoch` }, showlegend: val.length > 0, margin: { t: 40 },
+    legend: { orientation: "h", y: -0.25 },
     xaxis: { title: { text: "epoch" } }, yaxis: { title: { text: title }, range: range },
   }, { ...config, displayModeBar: false });
-  panel("loss", page.losses, page.loss, undefined);
-  panel("accuracy", page.accuracy, "accuracy", [0, 1.02]);
+  panel("loss", page.losses, page.val_losses, page.loss, undefined);
+  panel("accuracy", page.accuracy, page.val_accuracy, "accuracy", [0, 1.02]);
 
   const slider = document.getElementById("frame");
   slider.max = String(frames.length - 1);

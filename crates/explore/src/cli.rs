@@ -558,14 +558,15 @@ pub struct ScheduleArgs {
     /// The learning rate's schedule (PyTorch's lr_scheduler), from --lr: step (StepLR),
     /// multistep, exponential, cosine (CosineAnnealingLR), linear (LinearLR), onecycle
     /// (OneCycleLR, --lr its max_lr; it cycles momentum or β1 0.95→0.85→0.95), plateau
-    /// (ReduceLROnPlateau, on the validation loss when there is one). Each steps once an epoch,
-    /// onecycle every update (--schedule-per). Default: constant.
+    /// (ReduceLROnPlateau, on each epoch's loss: train's validation loss when it has one).
+    /// Each steps once an epoch, onecycle every update (--schedule-per). Default: constant.
     #[arg(long, value_enum, value_name = "NAME")]
     pub schedule: Option<crate::schedule::Kind>,
     /// step: multiply the rate by --gamma every this many epochs (StepLR's step_size).
     #[arg(long, default_value_t = 10, allow_hyphen_values = true, value_parser = whole(1, u64::MAX))]
     pub step_size: u64,
-    /// step, multistep, exponential: the factor the rate is multiplied by (> 0).
+    /// step, multistep, exponential: the factor the rate is multiplied by (> 0; exponential
+    /// has no default, as PyTorch's ExponentialLR).
     #[arg(long, default_value_t = 0.1, allow_hyphen_values = true, value_parser = positive)]
     pub gamma: f64,
     /// multistep: the epochs at which the rate is multiplied by --gamma, increasing (e.g.
@@ -578,7 +579,7 @@ pub struct ScheduleArgs {
     /// cosine: the rate at the bottom of the cosine.
     #[arg(long, default_value_t = 0.0, allow_hyphen_values = true, value_parser = non_negative)]
     pub eta_min: f64,
-    /// linear, and --warmup: the rate's first factor, in (0, 1].
+    /// linear, and --warmup (both read it): the rate's first factor, in (0, 1].
     #[arg(long, default_value_t = 1.0 / 3.0, allow_hyphen_values = true, value_parser = start_factor)]
     pub start_factor: f64,
     /// linear: the rate's last factor, in [0, 1].
@@ -706,10 +707,11 @@ impl ScheduleArgs {
         uses
     }
 
-    /// The schedule asked for, its warm-up and steps checked (a usage error before any work).
-    pub fn plan(&self) -> anyhow::Result<crate::schedule::Plan> {
+    /// The schedule asked for over a run of `epochs` epochs, its warm-up and steps checked (a
+    /// usage error before any work).
+    pub fn plan(&self, epochs: u64) -> anyhow::Result<crate::schedule::Plan> {
         let kind = self.schedule.unwrap_or_default();
-        Ok(self.plans(&[kind])?.remove(0))
+        Ok(self.plans(&[kind], epochs)?.remove(0))
     }
 
     /// The schedule of each of `kinds` with these flags (a race's lanes), checked as
@@ -717,12 +719,21 @@ impl ScheduleArgs {
     pub fn plans(
         &self,
         kinds: &[crate::schedule::Kind],
+        epochs: u64,
     ) -> anyhow::Result<Vec<crate::schedule::Plan>> {
         refuse_unused(&self.uses(kinds))?;
-        kinds.iter().map(|&kind| self.plan_of(kind)).collect()
+        kinds
+            .iter()
+            .map(|&kind| self.plan_of(kind, epochs))
+            .collect()
     }
 
-    fn plan_of(&self, kind: crate::schedule::Kind) -> anyhow::Result<crate::schedule::Plan> {
+    fn plan_of(
+        &self,
+        kind: crate::schedule::Kind,
+        epochs: u64,
+    ) -> anyhow::Result<crate::schedule::Plan> {
+        use crate::schedule::{Kind, Per};
         let params = crate::schedule::Params {
             step_size: self.step_size,
             gamma: self.gamma,
@@ -747,10 +758,37 @@ impl ScheduleArgs {
             warmup: self.warmup,
             per: self.schedule_per,
         };
-        if plan.kind == crate::schedule::Kind::Multistep && self.milestones.is_none() {
+        if plan.kind == Kind::Multistep && self.milestones.is_none() {
             return Err(usage(
                 "--schedule multistep needs --milestones E1,E2,… (the epochs where the rate falls)",
             ));
+        }
+        if plan.kind == Kind::Exponential && !given("gamma") {
+            return Err(usage(
+                "--schedule exponential needs --gamma, the factor an epoch (PyTorch's \
+                 ExponentialLR has no default), e.g. --gamma 0.95",
+            ));
+        }
+        // Steps a run never reaches, counted in epochs (a schedule stepped every update
+        // counts updates, known once the data is read).
+        if plan.per() == Per::Epoch && epochs > 0 {
+            if plan.warmup >= epochs {
+                return Err(usage(format!(
+                    "--warmup {} is as long as the run (--epochs {epochs}): the schedule would \
+                     never start",
+                    plan.warmup
+                )));
+            }
+            let milestones = &plan.params.milestones;
+            if let Some(m) = milestones
+                .iter()
+                .find(|&&m| m > epochs && kind == Kind::Multistep)
+            {
+                return Err(usage(format!(
+                    "--milestones: {m} is past the run's last epoch ({epochs}): the rate would \
+                     never fall there"
+                )));
+            }
         }
         plan.check()?;
         Ok(plan)
@@ -860,7 +898,7 @@ impl ValidationArgs {
                 "smooth",
                 "--smooth",
                 draws,
-                "it smooths the figure's lines; give --plot",
+                "it smooths the lines of a .png or .svg figure; give --plot FILE.png",
             ),
         ])?;
         Ok(crate::train::Course {

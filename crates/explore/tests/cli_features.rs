@@ -584,7 +584,7 @@ fn a_race_on_several_features_runs_each_lane_as_train_does() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("drawn as .png or .svg"),
+        stderr(&out).contains("is drawn as its loss per epoch, in .png or .svg"),
         "{}",
         stderr(&out)
     );

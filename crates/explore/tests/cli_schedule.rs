@@ -403,6 +403,15 @@ fn bad_schedule_and_validation_values_are_usage_errors_before_any_work() {
             "once an epoch",
         ),
         (&["--min-delta", "0.1"][..], "--min-delta is not used here"),
+        (&["--schedule", "exponential"][..], "needs --gamma"),
+        (
+            &["--schedule", "cosine", "--warmup", "100"][..],
+            "never start",
+        ),
+        (
+            &["--schedule", "multistep", "--milestones", "50,150"][..],
+            "past the run's last epoch",
+        ),
     ] {
         // The data does not exist: exit 2 proves the refusal came before reading it.
         let all = [
@@ -535,4 +544,145 @@ fn a_scheduled_validated_run_draws_its_figure() {
         "--quiet",
     ]);
     assert!(explore::plot::inspect_png(&png).unwrap().colours > 20);
+}
+
+#[test]
+fn validation_from_stdin_twice_and_smoothing_a_page_are_refused() {
+    for (args, says) in [
+        (
+            &["train", "--data", "-", "--val", "-"][..],
+            "cannot both read standard input",
+        ),
+        (
+            &[
+                "train",
+                "--data",
+                "/nonexistent.csv",
+                "--smooth",
+                "0.6",
+                "--plot",
+                "x.html",
+            ][..],
+            "--smooth is not used here",
+        ),
+    ] {
+        let out = explore(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_rate_a_schedule_raises_past_the_bound_is_blamed() {
+    // ExponentialLR(γ 1.2) from sgd's default rate, full batch: the rate passes sgd's bound.
+    let out = explore(&[
+        "train",
+        "--data",
+        "data/linear.csv",
+        "--schedule",
+        "exponential",
+        "--gamma",
+        "1.2",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("its schedule raised it from 0.00257123") && err.contains("too large"),
+        "{err}"
+    );
+    assert!(!err.contains("mini-batch"), "{err}");
+}
+
+#[test]
+fn a_classifier_stopped_early_reports_its_kept_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("moons.csv");
+    let data = data.to_str().unwrap();
+    ok(&[
+        "gen", "--kind", "moons", "--n", "80", "--noise", "0.35", "--seed", "2", "--out", data,
+    ]);
+    let out = ok(&[
+        "train",
+        "--data",
+        data,
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--loss",
+        "cross-entropy",
+        "--hidden",
+        "32,32",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.02",
+        "--epochs",
+        "1000",
+        "--val-split",
+        "0.25",
+        "--early-stop",
+        "50",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let stopped = &doc["stopped"];
+    let (best, at) = (
+        stopped["best"].as_u64().unwrap(),
+        stopped["epoch"].as_u64().unwrap(),
+    );
+    assert_eq!(at, best + 50);
+    assert_eq!(doc["best_epoch"].as_u64(), Some(best));
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len() as u64, at + 1);
+    // The confusion matrix is the kept epoch's: its diagonal is that row's accuracy.
+    let confusion = doc["confusion"].as_array().unwrap();
+    let right: u64 = (0..2).map(|c| confusion[c][c].as_u64().unwrap()).sum();
+    let total: u64 = confusion
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    let kept = rows[best as usize]["accuracy"].as_f64().unwrap();
+    assert!(
+        (right as f64 / total as f64 - kept).abs() < 1e-6,
+        "{right}/{total} against {kept}"
+    );
+    // The table says the same of the kept epoch.
+    let table = ok(&[
+        "train",
+        "--data",
+        data,
+        "--x",
+        "x1,x2",
+        "--model",
+        "mlp",
+        "--loss",
+        "cross-entropy",
+        "--hidden",
+        "32,32",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.02",
+        "--epochs",
+        "1000",
+        "--val-split",
+        "0.25",
+        "--early-stop",
+        "50",
+        "--quiet",
+    ]);
+    assert!(
+        table.contains(&format!("at epoch {best}, the best (kept)")),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("stopped early at epoch {at}")),
+        "{table}"
+    );
 }

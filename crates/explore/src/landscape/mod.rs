@@ -144,6 +144,7 @@ pub(crate) fn train_full_batch(
             settings,
             bound,
             others: None,
+            peak: None,
         }))),
         None => Ok(()),
     }

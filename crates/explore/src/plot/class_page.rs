@@ -33,6 +33,9 @@ pub struct ClassPage {
     pub epoch: Vec<f64>,
     pub losses: Vec<f64>,
     pub accuracy: Vec<f64>,
+    /// The loss and the accuracy on the validation points, epoch by epoch (empty without).
+    pub val_losses: Vec<f64>,
+    pub val_accuracy: Vec<f64>,
 }
 
 /// One kept epoch: its row, its map as a PNG data URL (none for more than two features), and
@@ -129,6 +132,12 @@ impl ClassFigure {
             epoch: losses.iter().map(|p| p.0).collect(),
             losses: losses.iter().map(|p| p.1).collect(),
             accuracy: self.accuracy.iter().map(|p| p.1).collect(),
+            val_losses: self
+                .loss
+                .series
+                .get(1)
+                .map_or(Vec::new(), |s| s.losses.iter().map(|p| p.1).collect()),
+            val_accuracy: self.val_accuracy.iter().map(|p| p.1).collect(),
         })
     }
 }

@@ -134,7 +134,7 @@ impl ClassFigure {
             }
             .run(
                 rows.iter().map(|r| (r.epoch, r.loss, r.lr, r.val_loss)),
-                fit.best,
+                fit.best_epoch(),
             ),
             accuracy: rows.iter().map(|r| (r.epoch as f64, r.accuracy)).collect(),
             val_accuracy: rows
@@ -296,10 +296,19 @@ impl ClassFigure {
             ("epoch", "accuracy"),
             &|v| tick(*v, 0.0, 1.0),
         )?;
-        // The training accuracy, and the validation accuracy beside it when there is one.
+        // The training accuracy, and the validation accuracy beside it when there is one, in
+        // the loss panel's colours for the two.
+        let validated = !self.val_accuracy.is_empty();
         let lines = [
-            ("training", &self.accuracy, RGBColor(27, 158, 119)),
-            ("validation", &self.val_accuracy, RGBColor(227, 26, 28)),
+            (
+                "training",
+                &self.accuracy,
+                match validated {
+                    true => super::track_colour(0, 2),
+                    false => RGBColor(27, 158, 119),
+                },
+            ),
+            ("validation", &self.val_accuracy, super::track_colour(1, 2)),
         ];
         let lines = lines.iter().filter(|(_, points, _)| !points.is_empty());
         for &(label, points, colour) in lines.clone() {
@@ -314,7 +323,7 @@ impl ClassFigure {
                     PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
                 });
         }
-        if !self.val_accuracy.is_empty() {
+        if validated {
             let labels: Vec<String> = lines.clone().map(|l| l.0.to_string()).collect();
             let avoid = super::Avoid {
                 lines: lines.flat_map(|l| l.1.iter().copied()).collect(),

@@ -257,7 +257,7 @@ impl LineRun {
         );
         figure.history.title = format!("loss per epoch{diverged}");
         let rows = self.fit.history.items();
-        let best = self.fit.best.and_then(|r| Some((r.epoch, r.val_loss?)));
+        let best = self.fit.best_epoch();
         let rows = rows.iter().map(|r| (r.epoch, r.loss, r.lr, r.val_loss));
         figure.history = figure.history.run(rows, best);
         figure

@@ -545,6 +545,15 @@ pub fn shortened(name: &str) -> String {
     }
 }
 
+/// How a summary names the row it describes: `after 200 epochs` (the last), or, for a run that
+/// stopped early, `at epoch 125, the best (kept)`.
+pub fn ended(epoch: usize, stopped_early: bool) -> String {
+    match stopped_early {
+        true => format!("at epoch {epoch}, the best (kept)"),
+        false => format!("after {}", crate::number::count(epoch, "epoch")),
+    }
+}
+
 /// `, validation loss 0.0371` for a row's summary when it was validated, else nothing.
 pub fn validated(val_loss: Option<f64>) -> String {
     val_loss.map_or(String::new(), |v| {

@@ -73,22 +73,21 @@ impl LineRun {
                 human(u.std)
             ));
         }
-        if let Some(last) = self.fit.last {
+        if let Some(last) = self.fit.kept() {
             let params = if self.learn_bias {
                 format!("A = {}, b = {}", human(last.weight), human(last.bias))
             } else {
                 format!("A = {}", human(last.weight))
             };
             report = report.summary(format!(
-                "after {}: {params} (loss {}{}); {}",
-                count(last.epoch, "epoch"),
+                "{}: {params} (loss {}{}); {}",
+                super::ended(last.epoch, self.fit.stopped.is_some()),
                 human(last.loss),
                 super::validated(last.val_loss),
                 describe_exact(&optimum, how, self.learn_bias, None)
             ));
         }
-        let best = self.fit.best.and_then(|r| Some((r.epoch, r.val_loss?)));
-        report.validation(best, self.fit.stopped)
+        report.validation(self.fit.best_epoch(), self.fit.stopped)
     }
 }
 

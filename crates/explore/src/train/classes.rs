@@ -146,8 +146,8 @@ pub struct ClassFit {
     /// separated by a line (a plane), and the loss has no finite minimum.
     pub separable: bool,
     pub diverged: Option<Diverged>,
-    /// The best epoch by validation loss and that loss, when validated.
-    pub best: Option<(usize, f64)>,
+    /// The row of the best epoch by validation loss, when validated.
+    pub best: Option<ClassRow>,
     /// Where the run stopped early, if it did.
     pub stopped: Option<super::Stopped>,
     /// For two features: each class's probability over the plane of the data, at the end.
@@ -159,6 +159,24 @@ pub struct ClassFit {
     /// [`super::save_layers`] writes them.
     #[serde(skip)]
     pub trained: Vec<Layer>,
+}
+
+impl ClassFit {
+    /// The row whose parameters are the run's result: the best epoch's when it stopped early,
+    /// else the last.
+    pub fn kept(&self) -> Option<&ClassRow> {
+        match self.stopped {
+            Some(_) => self.best.as_ref(),
+            None => self.last.as_ref(),
+        }
+    }
+
+    /// The best epoch by validation loss, and that loss.
+    pub fn best_epoch(&self) -> Option<(usize, f64)> {
+        self.best
+            .as_ref()
+            .and_then(|r| Some((r.epoch, r.val_loss?)))
+    }
 }
 
 /// A moment of a classifier's run, for its animation: the epoch's row and the map then.
@@ -629,8 +647,6 @@ pub fn fit_classifier(
     };
     let mut pace = super::Pace::new(course, &settings, (epochs, batches))?;
     let vars = net.parameters();
-    // The row of the best epoch by validation loss.
-    let mut best_row = None;
     let right_now = std::cell::Cell::new(0);
     // A full batch's scores are the whole data's: the row's accuracy reads them.
     let scored = std::cell::RefCell::new(None);
@@ -724,13 +740,13 @@ pub fn fit_classifier(
             if let Some((v, _)) = validated {
                 let stopped = pace.judge(row.epoch, v, &vars)?;
                 if pace.best().is_some_and(|b| b.0 == row.epoch) {
-                    best_row = Some(row.clone());
+                    fit.best = Some(row.clone());
                 }
-                fit.best = pace.best();
                 fit.stopped = stopped;
                 stop = stopped.is_some();
             }
-            if framed.binary_search(&row.epoch).is_ok() {
+            // A run that stops early ends its animation where it stopped.
+            if framed.binary_search(&row.epoch).is_ok() || (stop && !framed.is_empty()) {
                 let map = ClassMap::over(&data.x, outputs, probabilities, &scores_of_data)?;
                 fit.frames.push(ClassFrame {
                     row: row.clone(),
@@ -753,10 +769,7 @@ pub fn fit_classifier(
     }
     // A run that stopped early ends at its best epoch: its parameters, confusion matrix and map.
     pace.rewind(&vars)?;
-    let kept = match fit.stopped {
-        Some(_) => best_row,
-        None => fit.last.clone(),
-    };
+    let kept = fit.kept().cloned();
     if fit.stopped.is_some() && fast.is_none() {
         predicted_last = predict(&scores(&x)?, threshold)?;
     }

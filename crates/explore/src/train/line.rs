@@ -190,6 +190,11 @@ impl Fit {
         }
     }
 
+    /// The best epoch by validation loss, and that loss.
+    pub fn best_epoch(&self) -> Option<(usize, f64)> {
+        self.best.and_then(|r| Some((r.epoch, r.val_loss?)))
+    }
+
     /// Records the parameters before an update inside an epoch (a mini-batch's; the first
     /// update of each epoch is its row's, recorded by [`Fit::push`]).
     pub fn update(&mut self, weight: f64, bias: f64) {

@@ -33,6 +33,7 @@ pub struct Stopped {
     pub best: usize,
     pub best_loss: f64,
     pub patience: usize,
+    pub min_delta: f64,
 }
 
 impl Stopped {
@@ -142,6 +143,7 @@ impl Pace {
                     best,
                     best_loss,
                     patience: stop.patience,
+                    min_delta: stop.min_delta,
                 })
             }
             _ => None,

@@ -33,14 +33,32 @@ pub struct PlaneFit {
     pub first: Option<PlaneRow>,
     pub last: Option<PlaneRow>,
     pub diverged: Option<Diverged>,
-    /// The best epoch by validation loss and that loss, when validated.
-    pub best: Option<(usize, f64)>,
+    /// The row of the best epoch by validation loss, when validated.
+    pub best: Option<PlaneRow>,
     /// Where the run stopped early, if it did.
     pub stopped: Option<Stopped>,
     /// The layers at the end (the best epoch's when it stopped early), in the data's units, as
     /// [`super::save_layers`] writes them.
     #[serde(skip)]
     pub trained: Vec<Layer>,
+}
+
+impl PlaneFit {
+    /// The row whose parameters are the run's result: the best epoch's when it stopped early,
+    /// else the last.
+    pub fn kept(&self) -> Option<&PlaneRow> {
+        match self.stopped {
+            Some(_) => self.best.as_ref(),
+            None => self.last.as_ref(),
+        }
+    }
+
+    /// The best epoch by validation loss, and that loss.
+    pub fn best_epoch(&self) -> Option<(usize, f64)> {
+        self.best
+            .as_ref()
+            .and_then(|r| Some((r.epoch, r.val_loss?)))
+    }
 }
 
 /// Trains `model` (the plane: a linear layer `d → 1`, from [`Classifier::Linear`]'s start or
@@ -147,7 +165,9 @@ pub fn fit_plane(
             }
             if let Some(v) = val_loss {
                 let stopped = pace.judge(row.epoch, v, &vars)?;
-                fit.best = pace.best();
+                if pace.best().is_some_and(|b| b.0 == row.epoch) {
+                    fit.best = Some(row.clone());
+                }
                 if stopped.is_some() {
                     fit.stopped = stopped;
                     // The row is the evidence: written before stopping.

@@ -163,6 +163,10 @@ impl Race {
             settings: lane.settings,
             bound: lambda.and_then(|lambda| lane.settings.stable_lr(lambda)),
             others: Some(diverged.count()),
+            peak: super::Divergence::peak(
+                lane.fit.history.items().iter().map(|r| r.lr),
+                &lane.settings,
+            ),
         })))
     }
 }

@@ -68,6 +68,10 @@ impl LineRun {
             settings: self.settings,
             bound: self.stable_lr(),
             others: None,
+            peak: Divergence::peak(
+                self.fit.history.items().iter().map(|r| r.lr),
+                &self.settings,
+            ),
         })))
     }
 }
@@ -82,9 +86,19 @@ pub struct Divergence {
     pub bound: Option<f64>,
     /// In a race: how many other lanes diverged too (the message names this lane).
     pub others: Option<usize>,
+    /// The highest rate a schedule raised the rate to, above the base rate, when one did: the
+    /// rate to blame.
+    pub peak: Option<f64>,
 }
 
 impl Divergence {
+    /// The highest of a run's `rates` (its rows'), when a schedule raised it above the base
+    /// rate of `settings`.
+    pub fn peak(rates: impl Iterator<Item = f64>, settings: &Settings) -> Option<f64> {
+        let top = rates.fold(f64::NAN, f64::max);
+        (top > settings.lr).then_some(top)
+    }
+
     /// The one-line message, the remedy said by `say` (see [`crate::Error::explain`]).
     pub fn explain(&self, say: &dyn Fn(crate::Remedy) -> String) -> String {
         let message = self.reason(say);
@@ -105,10 +119,18 @@ impl Divergence {
                 .to_string();
         }
         let name = settings.kind.name();
-        let lr = human(settings.lr);
+        let rate = self.peak.unwrap_or(settings.lr);
+        let lr = match self.peak {
+            Some(p) => format!(
+                "{} (its schedule raised it from {})",
+                human(p),
+                human(settings.lr)
+            ),
+            None => human(settings.lr),
+        };
         let why = match bound {
             // Below full-batch descent's bound: the curvature of a mini-batch was larger.
-            Some(b) if b > 0.0 && settings.lr < b => format!(
+            Some(b) if b > 0.0 && rate < b => format!(
                 "learning rate {lr} is below full-batch {name}'s bound {} on this data, but a \
              mini-batch's curvature can exceed the whole data's: {}",
                 bound_text(b),

@@ -357,10 +357,10 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
         "confusion": fit.confusion,
         "separable": fit.separable,
     }));
-    if let Some(last) = &fit.last {
+    if let Some(last) = fit.kept() {
         report = report.summary(format!(
-            "after {}: loss {}, accuracy {} ({} of {} points right){}",
-            count(last.epoch, "epoch"),
+            "{}: loss {}, accuracy {} ({} of {} points right){}",
+            explore::report::ended(last.epoch, fit.stopped.is_some()),
             human(last.loss),
             human(last.accuracy),
             (last.accuracy * table.len() as f64).round(),
@@ -372,7 +372,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             }
         ));
     }
-    report = report.validation(fit.best, fit.stopped);
+    report = report.validation(fit.best_epoch(), fit.stopped);
     report = report.summary("confusion matrix (rows: the true class, columns: the predicted):");
     let names: Vec<String> = table
         .classes
@@ -470,6 +470,7 @@ pub fn run(mut r: Request<'_>) -> Result<()> {
             settings: r.settings,
             bound: None,
             others: None,
+            peak: Divergence::peak(fit.history.items().iter().map(|r| r.lr), &r.settings),
         }))
         .into());
     }
@@ -663,7 +664,8 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     let html = explore::plot::PlotFormat::Html;
     if r.common.plot.as_ref().is_some_and(|p| p.format == html) {
         return Err(explore::cli::usage(
-            "--plot: the plane's loss per epoch is drawn as .png or .svg",
+            "--plot: a regression on several features or by an MLP is drawn as its loss per \
+             epoch, in .png or .svg",
         ));
     }
     let outputs: Vec<_> = r.save.map(|p| ("--save", p)).into_iter().collect();
@@ -753,11 +755,11 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             .collect();
         format!("{}, bias = {}", parts.join(", "), human(bias))
     };
-    match (&fit.last, linear) {
+    match (fit.kept(), linear) {
         (Some(last), true) => {
             report = report.summary(format!(
-                "after {}: {} (loss {}{})",
-                count(last.epoch, "epoch"),
+                "{}: {} (loss {}{})",
+                explore::report::ended(last.epoch, fit.stopped.is_some()),
                 plane(&last.params[..d], last.params[d]),
                 human(last.loss),
                 explore::report::validated(last.val_loss)
@@ -765,8 +767,8 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
         }
         (Some(last), false) => {
             report = report.summary(format!(
-                "after {}: loss {}{}",
-                count(last.epoch, "epoch"),
+                "{}: loss {}{}",
+                explore::report::ended(last.epoch, fit.stopped.is_some()),
                 human(last.loss),
                 explore::report::validated(last.val_loss)
             ))
@@ -777,7 +779,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
     // does (an MLP's yardstick); computed once for the report and the figure.
     let least =
         (r.loss.which() == LossName::Mse).then(|| model::least_squares(&table.x, &table.y, d));
-    report = report.validation(fit.best, fit.stopped);
+    report = report.validation(fit.best_epoch(), fit.stopped);
     if let (false, Some(ls)) = (linear, &least) {
         report = report.summary(format!(
             "the least-squares {}'s loss, the best a linear model does: {}",
@@ -865,7 +867,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
                 .items()
                 .iter()
                 .map(|row| (row.epoch, row.loss, row.lr, row.val_loss)),
-            fit.best,
+            fit.best_epoch(),
         );
         explore::plot::save(&figure, plot)?;
         note(&format!("wrote plot: {}", plot.as_path().display()));
@@ -876,6 +878,7 @@ pub fn regress(mut r: Request<'_>) -> Result<()> {
             settings: r.settings,
             bound,
             others: None,
+            peak: Divergence::peak(fit.history.items().iter().map(|r| r.lr), &r.settings),
         }))
         .into());
     }

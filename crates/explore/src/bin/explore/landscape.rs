@@ -362,7 +362,7 @@ impl Args {
                 ..self.optim.settings(default)?
             },
             course: explore::train::Course {
-                schedule: self.schedule.plan()?,
+                schedule: self.schedule.plan(self.epochs)?,
                 early_stop: None,
             },
             epochs: self.epochs as usize,

@@ -100,7 +100,7 @@ fn courses(args: &Args) -> Result<Vec<explore::train::Course>> {
         .collect();
     Ok(args
         .schedule
-        .plans(&kinds)?
+        .plans(&kinds, args.fit.epochs())?
         .into_iter()
         .map(|schedule| explore::train::Course {
             schedule,

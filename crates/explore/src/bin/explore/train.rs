@@ -57,6 +57,16 @@ pub struct Args {
     common: Common,
 }
 
+impl Args {
+    /// Whether the run draws a figure with lines `--smooth` can smooth: a .png or .svg plot,
+    /// or an animation.
+    fn draws(&self) -> bool {
+        let html = explore::plot::PlotFormat::Html;
+        self.common.plot.as_ref().is_some_and(|p| p.format != html)
+            || self.animate.animate.is_some()
+    }
+}
+
 /// How the line is trained, whatever the optimizer: for `train` and `race`.
 #[derive(clap::Args, Clone)]
 pub struct FitArgs {
@@ -210,6 +220,11 @@ impl FitArgs {
         uses
     }
 
+    /// How many epochs the run trains.
+    pub fn epochs(&self) -> u64 {
+        self.epochs
+    }
+
     /// Whether any epoch runs.
     pub fn trains(&self) -> bool {
         self.epochs > 0
@@ -294,6 +309,12 @@ impl FitArgs {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let stdin = Some(Path::new("-"));
+    if args.data.data.as_deref() == stdin && args.validation.val.as_deref() == stdin {
+        return Err(explore::cli::usage(
+            "--data - and --val - cannot both read standard input: give one of them a file",
+        ));
+    }
     let task = classify::Task::of(&args.data.x_column, args.model, args.loss.loss)?;
     let loss_name = task.loss;
     if task.classifying {
@@ -321,8 +342,10 @@ pub fn run(args: Args) -> Result<()> {
         args.animate.uses().to_vec(),
     ];
     explore::cli::refuse_unused(&uses.concat())?;
-    let draws = args.common.plot.is_some() || args.animate.animate.is_some();
-    let course = args.validation.course(args.schedule.plan()?, draws)?;
+    let draws = args.draws();
+    let course = args
+        .validation
+        .course(args.schedule.plan(args.fit.epochs)?, draws)?;
     let loss = args.loss.loss(args.common.dtype.dtype())?;
     args.optim
         .hyper
@@ -336,8 +359,23 @@ pub fn run(args: Args) -> Result<()> {
         .into_iter()
         .chain(args.validation.input())
         .collect();
+    // A file to validate on is read before the run opens its device (and says which).
+    crate::common::check_outputs(&args.common, &outputs, &inputs)?;
+    let val_file = match &args.validation.val {
+        Some(path) => {
+            let mut data = args.data.clone();
+            data.data = Some(path.clone());
+            data.points.clear();
+            let dtype = args.common.dtype.dtype();
+            Some(data.load(explore::data::Load::Points(dtype))?)
+        }
+        None => None,
+    };
     let mut run = Run::open(&args.data, &args.common, &outputs, &inputs, true)?;
-    let val = hold_out(&mut run, &args)?;
+    let val = match val_file {
+        Some(val) => Some(val),
+        None => split(&mut run, &args)?,
+    };
     let mut ready = args.fit.prepare(&run)?;
     ready.plan.loss = loss;
     let objective = Objective::new(loss, &run.data)?;
@@ -380,13 +418,18 @@ pub fn run(args: Args) -> Result<()> {
                 // A warning, so not silenced by --quiet.
                 say(&format!(
                     "warning: --lr {} is at or above the stable bound {}: {whose} will not \
-                     converge{}",
+                     converge{}{}",
                     human(settings.lr),
                     bound_text(bound),
                     if batched {
                         ", and mini-batches, on average, will not either"
                     } else {
                         ""
+                    },
+                    if course.schedule.is_constant() {
+                        ""
+                    } else {
+                        " while its schedule keeps the rate there"
                     }
                 ));
             }
@@ -491,9 +534,9 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// The validation points asked for, the training points being what they leave: held out of
-/// the data at random from `--seed` (`--val-split`), or read from `--val` (the same columns).
-fn hold_out(run: &mut Run, args: &Args) -> Result<Option<explore::data::Dataset>> {
+/// The validation points `--val-split` holds out of the data at random from `--seed`, the
+/// training points being what they leave.
+fn split(run: &mut Run, args: &Args) -> Result<Option<explore::data::Dataset>> {
     if let Some(share) = args.validation.val_split {
         let source = run.data.source.clone();
         let (train, val) = crate::common::split_rows(
@@ -507,15 +550,7 @@ fn hold_out(run: &mut Run, args: &Args) -> Result<Option<explore::data::Dataset>
         run.data = run.data.rows(&train, source)?;
         return Ok(Some(held));
     }
-    match &args.validation.val {
-        Some(path) => {
-            let mut data = args.data.clone();
-            data.data = Some(path.clone());
-            data.points.clear();
-            Ok(Some(data.load(explore::data::Load::Points(run.dtype))?))
-        }
-        None => Ok(None),
-    }
+    Ok(None)
 }
 
 /// `train` on several features under a regression loss: the plane, full batch.
@@ -535,7 +570,8 @@ fn plane(args: &Args, name: loss::LossName) -> Result<()> {
             "animate",
             "--animate",
             false,
-            "the plane is drawn as its loss per epoch, with --plot",
+            "a regression on several features or by an MLP is drawn as its loss per epoch, \
+             with --plot",
         ),
     ])?;
     let Some(data) = args.data.data.as_deref() else {
@@ -611,8 +647,10 @@ fn request<'a>(
     request.val_split = args.validation.val_split;
     request.val = args.validation.val.as_deref();
     request.smooth = args.validation.smooth;
-    let draws = args.common.plot.is_some() || args.animate.animate.is_some();
-    request.course = args.validation.course(args.schedule.plan()?, draws)?;
+    let draws = args.draws();
+    request.course = args
+        .validation
+        .course(args.schedule.plan(args.fit.epochs)?, draws)?;
     Ok(request)
 }
 
