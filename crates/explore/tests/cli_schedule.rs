@@ -456,10 +456,10 @@ fn a_race_gives_each_lane_its_schedule() {
             .collect()
     };
     // StepLR(step_size=1, γ 0.1), and CosineAnnealingLR(T_max=3) in f32.
-    let step = lr("sgd=0.004@step");
+    let step = lr("sgd@step");
     assert_eq!(step.len(), 4);
     assert!(close(step[3], 0.004e-3, 1e-6), "{step:?}");
-    let cosine = lr("sgd=0.004@cosine");
+    let cosine = lr("sgd@cosine");
     assert!(
         close(cosine[1], 0.003, 1e-6) && cosine[3] == 0.0,
         "{cosine:?}"
@@ -509,6 +509,7 @@ fn the_loss_panel_draws_the_rate_below_only_when_it_changes() {
     assert_eq!(decaying.series.len(), 2, "training and validation");
     assert_eq!(decaying.best, Some((20.0, 0.5)));
     assert!(rate_pixels(&decaying) > 500);
+    assert_eq!(decaying.rates.len(), 1);
     assert_eq!(rate_pixels(&rows(&|_| 0.1)), 0);
     assert_eq!(decaying.size(), rows(&|_| 0.1).size());
 }
@@ -685,4 +686,48 @@ fn a_classifier_stopped_early_reports_its_kept_epoch() {
         table.contains(&format!("stopped early at epoch {at}")),
         "{table}"
     );
+}
+
+#[test]
+fn a_race_draws_each_lanes_rate() {
+    use explore::schedule::{Kind, Plan};
+    use explore::train::{Course, Race};
+    let points: Vec<(f64, f64)> = (0..20).map(|i| (i as f64 / 4.0, 1.0 + i as f64)).collect();
+    let data = explore::data::Dataset::from_points(&points);
+    let (x, y) = data
+        .tensors(candle_core::DType::F64, &candle_core::Device::Cpu)
+        .unwrap();
+    let objective = explore::objective::Objective::new(Default::default(), &data).unwrap();
+    let lane = |kind| {
+        let settings = explore::optim::Settings::new(explore::optim::Algorithm::Sgd, 0.01);
+        let schedule = Plan {
+            kind,
+            ..Plan::default()
+        };
+        let course = Course {
+            schedule,
+            early_stop: None,
+        };
+        (settings, course)
+    };
+    let lanes = [lane(Kind::Cosine), lane(Kind::Constant)];
+    let plan = explore::train::Plan::full_batch(10);
+    let start = (0.0, model::Bias::Learnable(0.0));
+    let race = Race::run(
+        &x,
+        &y,
+        start,
+        &lanes,
+        &plan,
+        objective,
+        "p".into(),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(race.names(), ["sgd@cosine", "sgd@constant"]);
+    let rates = race.figure().history.rates;
+    assert_eq!(rates.len(), 2);
+    // CosineAnnealingLR(T_max=10) from 0.01: half the rate at epoch 5, 0 at 10.
+    assert!(close(rates[0].losses[5].1, 0.005, 1e-12) && rates[0].losses[10].1.abs() < 1e-15);
+    assert!(rates[1].losses.iter().all(|p| p.1 == 0.01));
 }

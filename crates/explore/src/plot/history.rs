@@ -31,8 +31,10 @@ pub struct LossHistory {
     /// The `(epoch, loss)` extent the axes cover, when fixed (the frames of an animation, whose
     /// series grow); else the series' own.
     pub extent: Option<((f64, f64), (f64, f64))>,
-    /// The learning rate `(epoch, lr)`: a panel below the loss when it changes.
-    pub rates: Vec<(f64, f64)>,
+    /// The learning rate against epoch, a line a run (a race's lanes in their loss lines'
+    /// colours): a panel below the loss when it changes. Several are drawn as factors of each
+    /// one's highest rate, their scales being far apart.
+    pub rates: Vec<Series>,
     /// The best epoch by validation loss, and that loss: marked.
     pub best: Option<(f64, f64)>,
     /// TensorBoard's smoothing weight in [0, 1): each series drawn as its debiased exponential
@@ -228,7 +230,10 @@ impl LossHistory {
                     .collect(),
             });
         }
-        self.rates = rows.iter().map(|r| (r.0 as f64, r.2)).collect();
+        self.rates = vec![Series {
+            label: "learning rate".into(),
+            losses: rows.iter().map(|r| (r.0 as f64, r.2)).collect(),
+        }];
         self.best = best.map(|(e, l)| (e as f64, l));
         self
     }
@@ -236,7 +241,9 @@ impl LossHistory {
     /// Whether the rate changes over the run: a rate that never does says nothing a title does
     /// not, and gets no panel.
     fn rate_varies(&self) -> bool {
-        self.rates.iter().any(|r| r.1 != self.rates[0].1)
+        self.rates
+            .iter()
+            .any(|s| s.losses.iter().any(|r| r.1 != s.losses[0].1))
     }
 
     /// The pixels the rate's panel takes below a loss panel `height` pixels high, when it is
@@ -257,8 +264,24 @@ impl LossHistory {
         left: u32,
     ) -> std::result::Result<(), String> {
         const MARGIN: u32 = 24;
-        let top = self.rates.iter().map(|p| p.1).fold(0.0, f64::max);
+        let n = self.rates.len();
+        let highest = |s: &Series| s.losses.iter().map(|p| p.1).fold(0.0, f64::max);
+        // One run's rate as it is; several as factors of each one's highest.
+        let lines: Vec<Vec<(f64, f64)>> = self
+            .rates
+            .iter()
+            .map(|s| match (n, highest(s)) {
+                (1, _) => s.losses.clone(),
+                (_, h) if h > 0.0 => s.losses.iter().map(|&(e, r)| (e, r / h)).collect(),
+                _ => s.losses.clone(),
+            })
+            .collect();
+        let top = lines.iter().flatten().map(|p| p.1).fold(0.0, f64::max);
         let top = if top > 0.0 { top } else { 1.0 };
+        let desc = match n {
+            1 => "learning rate",
+            _ => "rate ÷ its highest",
+        };
         let mut chart = ChartBuilder::on(area)
             .margin_left(MARGIN)
             .margin_right(MARGIN)
@@ -272,7 +295,7 @@ impl LossHistory {
             .configure_mesh()
             .y_labels(3)
             .x_desc("epoch")
-            .y_desc("learning rate")
+            .y_desc(desc)
             .label_style((FAMILY, 16))
             .axis_desc_style((FAMILY, 18))
             .x_label_formatter(&|v| tick(*v, x_lo, x_hi))
@@ -281,13 +304,16 @@ impl LossHistory {
             .bold_line_style(RGBColor(215, 215, 215))
             .draw()
             .map_err(msg)?;
-        chart
-            .draw_series(clipped_lines(
-                &chart,
-                self.rates.iter().copied(),
-                RATE.stroke_width(3),
-            ))
-            .map_err(msg)?;
+        for (i, line) in lines.into_iter().enumerate() {
+            let colour = match n {
+                1 => RATE,
+                _ => track_colour(i, n),
+            };
+            let width = layered_width(i, n, 3);
+            chart
+                .draw_series(clipped_lines(&chart, line, colour.stroke_width(width)))
+                .map_err(msg)?;
+        }
         Ok(())
     }
 }

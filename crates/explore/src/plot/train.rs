@@ -275,6 +275,18 @@ impl Race {
             .collect();
         let mut figure = TrainFigure::of(&runs, &self.objective, self.learn_bias, &self.source);
         figure.history.title = "loss per epoch".into();
+        figure.history.rates = runs
+            .iter()
+            .map(|(name, fit)| Series {
+                label: name.to_string(),
+                losses: fit
+                    .history
+                    .items()
+                    .iter()
+                    .map(|r| (r.epoch as f64, r.lr))
+                    .collect(),
+            })
+            .collect();
         figure
     }
 }

@@ -171,16 +171,16 @@ impl Race {
     }
 }
 
-/// Each lane's name: its optimizer's (`sgd`), with the rate where the optimizer runs in more
-/// than one lane (`sgd=0.01`, `sgd=0.02`), and the schedule where the lanes' differ
-/// (`sgd@cosine`), so that rows, tables and legends tell lanes apart.
+/// Each lane's name: its optimizer's (`sgd`), with the rate where the optimizer runs at more
+/// than one (`sgd=0.01`, `sgd=0.02`), and the schedule where the lanes' differ (`sgd@cosine`),
+/// so that rows, tables and legends tell lanes apart.
 pub fn lane_names(entries: &[(Settings, crate::schedule::Kind)]) -> Vec<String> {
     let mixed = entries.iter().any(|(_, k)| *k != entries[0].1);
     entries
         .iter()
         .map(|(s, schedule)| {
             let mut name = s.kind.name().to_string();
-            if entries.iter().filter(|(o, _)| o.kind == s.kind).count() > 1 {
+            if entries.iter().any(|(o, _)| o.kind == s.kind && o.lr != s.lr) {
                 name = format!("{name}={}", crate::number::human(s.lr));
             }
             if mixed {

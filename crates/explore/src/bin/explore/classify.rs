@@ -1031,7 +1031,7 @@ pub fn race(
         for ((name, &settings), course) in names.iter().zip(&settings).zip(&courses) {
             let cut =
                 explore::train::Batches::new(c.table.len(), r.batch_size, r.shuffle, r.seed, 0);
-            let mut losses = Vec::new();
+            let (mut losses, mut rates) = (Vec::new(), Vec::new());
             let fit = fit_classifier(
                 (&c.data, None),
                 &classifier,
@@ -1041,6 +1041,7 @@ pub fn race(
                 0,
                 |row| {
                     losses.push((row.epoch as f64, row.loss));
+                    rates.push((row.epoch as f64, row.lr));
                     let mut values = vec![row.epoch as f64];
                     values.extend(&row.params);
                     values.extend([row.loss, row.accuracy, row.lr]);
@@ -1061,6 +1062,7 @@ pub fn race(
                 accuracy: fit.last.as_ref().map(|l| l.accuracy),
                 diverged: fit.diverged.is_some(),
                 losses,
+                rates,
             });
         }
         let what = format!(
@@ -1102,7 +1104,7 @@ pub fn race(
         for ((name, &settings), course) in names.iter().zip(&settings).zip(&courses) {
             let cut =
                 explore::train::Batches::new(p.table.len(), r.batch_size, r.shuffle, r.seed, 0);
-            let mut losses = Vec::new();
+            let (mut losses, mut rates) = (Vec::new(), Vec::new());
             let mut within = None;
             let fit = explore::train::fit_plane(
                 (&p.x, &p.y),
@@ -1113,6 +1115,7 @@ pub fn race(
                 (&p.model, p.units.as_ref()),
                 |row| {
                     losses.push((row.epoch as f64, row.loss));
+                    rates.push((row.epoch as f64, row.lr));
                     if within.is_none() && target.is_some_and(|t| row.loss <= t) {
                         within = Some(row.epoch);
                     }
@@ -1136,6 +1139,7 @@ pub fn race(
                 accuracy: None,
                 diverged: fit.diverged.is_some(),
                 losses,
+                rates,
             });
         }
         let what = format!(
@@ -1161,6 +1165,13 @@ pub fn race(
                 .map(|l| explore::plot::Series {
                     label: l.lane.clone(),
                     losses: l.losses.clone(),
+                })
+                .collect(),
+            rates: lanes_done
+                .iter()
+                .map(|l| explore::plot::Series {
+                    label: l.lane.clone(),
+                    losses: l.rates.clone(),
                 })
                 .collect(),
             optimum_loss,
@@ -1207,6 +1218,9 @@ struct RaceLane {
     diverged: bool,
     #[serde(skip)]
     losses: Vec<(f64, f64)>,
+    /// `(epoch, lr)`: the rate of each row.
+    #[serde(skip)]
+    rates: Vec<(f64, f64)>,
 }
 
 /// Ends the race's output: a line a lane, and the lanes in the JSON.

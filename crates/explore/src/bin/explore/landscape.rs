@@ -147,7 +147,15 @@ fn show(
         ViewKind::Map | ViewKind::Line => View::Map(plane.figure()),
         ViewKind::Solid => View::Surface(plane.figure3d(args.view.angle)),
     };
-    run.finish(run.annotate(plane.report(), None), view, || plane.page())?;
+    let mut report = plane.report();
+    let schedule = args.schedule.plan(args.epochs).ok();
+    if let Some(schedule) = schedule.filter(|s| !s.is_constant()) {
+        report = report.summary(format!(
+            "the rate followed a {} schedule from --lr",
+            schedule.describe()
+        ));
+    }
+    run.finish(run.annotate(report, None), view, || plane.page())?;
     match (named, &args.save) {
         (Some(named), Some(path)) => {
             let layers = explore::landscape::features::layers(&plane.trained)?;
