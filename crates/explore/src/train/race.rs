@@ -180,7 +180,10 @@ pub fn lane_names(entries: &[(Settings, crate::schedule::Kind)]) -> Vec<String> 
         .iter()
         .map(|(s, schedule)| {
             let mut name = s.kind.name().to_string();
-            if entries.iter().any(|(o, _)| o.kind == s.kind && o.lr != s.lr) {
+            if entries
+                .iter()
+                .any(|(o, _)| o.kind == s.kind && o.lr != s.lr)
+            {
                 name = format!("{name}={}", crate::number::human(s.lr));
             }
             if mixed {
