@@ -118,7 +118,7 @@ pub(crate) fn train_full_batch(
         .map(|(_, v)| v)
         .collect();
     let mut optimizer = AnyOptimizer::new(vars, settings)?;
-    let mut pace = crate::train::Pace::new(course, &settings, (epochs, 1))?;
+    let mut pace = crate::train::Pace::<()>::new(course, &settings, (epochs, 1))?;
     let mut start = None;
     let mut diverged = None;
     let ended = train(

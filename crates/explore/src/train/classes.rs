@@ -738,10 +738,7 @@ pub fn fit_classifier(
             }
             let mut stop = false;
             if let Some((v, _)) = validated {
-                let stopped = pace.judge(row.epoch, v, &vars)?;
-                if pace.best().is_some_and(|b| b.0 == row.epoch) {
-                    fit.best = Some(row.clone());
-                }
+                let stopped = pace.judge((row.epoch, v), &row, &vars)?;
                 fit.stopped = stopped;
                 stop = stopped.is_some();
             }
@@ -769,6 +766,7 @@ pub fn fit_classifier(
     }
     // A run that stopped early ends at its best epoch: its parameters, confusion matrix and map.
     pace.rewind(&vars)?;
+    fit.best = pace.take_best();
     let kept = fit.kept().cloned();
     if fit.stopped.is_some() && fast.is_none() {
         predicted_last = predict(&scores(&x)?, threshold)?;

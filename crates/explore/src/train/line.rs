@@ -468,10 +468,7 @@ pub fn fit_line<'a>(
         };
         let mut verdict = fit.push(row);
         if let Some(v) = val_loss {
-            let stopped = pace.judge(epoch, v, &vars)?;
-            if pace.best().is_some_and(|b| b.0 == epoch) {
-                fit.best = Some(row);
-            }
+            let stopped = pace.judge((epoch, v), &row, &vars)?;
             if stopped.is_some() {
                 fit.stopped = stopped;
                 verdict = ControlFlow::Break(());
@@ -493,6 +490,7 @@ pub fn fit_line<'a>(
         ));
     }
     pace.rewind(&vars)?;
+    fit.best = pace.take_best();
     if ended == Ended::Completed {
         let (w_now, b_now) = model.line_values()?;
         fit.end = Some(Resume {

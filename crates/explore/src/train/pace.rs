@@ -52,24 +52,24 @@ impl Stopped {
     }
 }
 
-/// A run's schedule and early stopping as it runs.
+/// A run's schedule and early stopping as it runs, keeping the best epoch's row `R`.
 #[derive(Debug, Clone)]
-pub(crate) struct Pace {
+pub(crate) struct Pace<R> {
     scheduler: Scheduler,
     per: Per,
     batches: usize,
     /// Whether the schedule's momentum reaches the optimizer (it takes momentum or β1).
     cycles: bool,
     stop: Option<EarlyStop>,
-    /// The best epoch by validation loss so far, and that loss.
-    best: Option<(usize, f64)>,
+    /// The best epoch by validation loss so far, that loss and the epoch's row.
+    best: Option<(usize, f64, R)>,
     /// The parameters' values at the best epoch, when stopping early (to return to).
     kept: Vec<Tensor>,
     /// Where it stopped early.
     stopped: Option<Stopped>,
 }
 
-impl Pace {
+impl<R: Clone> Pace<R> {
     /// The pace of a run of `epochs` epochs of `batches` updates each, with the optimizer of
     /// `settings` (its rate the schedule's base).
     pub(crate) fn new(
@@ -113,22 +113,22 @@ impl Pace {
         self.scheduler.lr()
     }
 
-    /// Epoch `epoch`'s validation loss, the parameters being `vars`: whether it is the best so
-    /// far (by more than the early stop's `min_delta`; its parameters are kept when stopping
-    /// early), and where the run stops early, if it does here.
+    /// Epoch `epoch`'s validation loss, its row being `row` and the parameters `vars`: kept
+    /// when it is the best so far (by more than the early stop's `min_delta`; its parameters
+    /// too when stopping early), and where the run stops early, if it does here.
     pub(crate) fn judge(
         &mut self,
-        epoch: usize,
-        val_loss: f64,
+        (epoch, val_loss): (usize, f64),
+        row: &R,
         vars: &[Var],
     ) -> candle_core::Result<Option<Stopped>> {
         let min_delta = self.stop.map_or(0.0, |s| s.min_delta);
-        let better = match self.best {
+        let better = match &self.best {
             None => val_loss.is_finite(),
-            Some((_, best)) => val_loss < best - min_delta,
+            Some((_, best, _)) => val_loss < best - min_delta,
         };
         if better {
-            self.best = Some((epoch, val_loss));
+            self.best = Some((epoch, val_loss, row.clone()));
             if self.stop.is_some() {
                 self.kept = vars
                     .iter()
@@ -136,12 +136,14 @@ impl Pace {
                     .collect::<candle_core::Result<_>>()?;
             }
         }
-        let stopped = match (self.stop, self.best) {
-            (Some(stop), Some((best, best_loss))) if epoch >= best + stop.patience && !better => {
+        let stopped = match (self.stop, &self.best) {
+            (Some(stop), Some((best, best_loss, _)))
+                if epoch >= *best + stop.patience && !better =>
+            {
                 Some(Stopped {
                     epoch,
-                    best,
-                    best_loss,
+                    best: *best,
+                    best_loss: *best_loss,
                     patience: stop.patience,
                     min_delta: stop.min_delta,
                 })
@@ -162,8 +164,8 @@ impl Pace {
         Ok(())
     }
 
-    /// The best epoch by validation loss so far, and that loss.
-    pub(crate) fn best(&self) -> Option<(usize, f64)> {
-        self.best
+    /// The row of the best epoch by validation loss, taken out at the end of the run.
+    pub(crate) fn take_best(&mut self) -> Option<R> {
+        self.best.take().map(|b| b.2)
     }
 }

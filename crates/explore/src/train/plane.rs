@@ -164,10 +164,7 @@ pub fn fit_plane(
                 return Ok(ControlFlow::Break(()));
             }
             if let Some(v) = val_loss {
-                let stopped = pace.judge(row.epoch, v, &vars)?;
-                if pace.best().is_some_and(|b| b.0 == row.epoch) {
-                    fit.best = Some(row.clone());
-                }
+                let stopped = pace.judge((row.epoch, v), &row, &vars)?;
                 if stopped.is_some() {
                     fit.stopped = stopped;
                     // The row is the evidence: written before stopping.
@@ -185,6 +182,7 @@ pub fn fit_plane(
         ));
     }
     pace.rewind(&vars)?;
+    fit.best = pace.take_best();
     fit.trained = trained()?;
     Ok(fit)
 }

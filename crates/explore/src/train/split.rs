@@ -32,7 +32,7 @@ pub fn split(
         let take =
             ((fraction * m as f64).round() as usize).clamp(usize::from(m >= 2), m - m.min(1));
         group.shuffle(&mut rng);
-        for &i in &group[..take.min(m)] {
+        for &i in &group[..take] {
             held[i] = true;
         }
     }
