@@ -160,12 +160,25 @@ fn a_classifiers_page_moves_through_its_epochs() {
         .skip(1)
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
         .collect();
-    // 40 frames over epochs 0..=78: frame k is epoch 2k.
-    for (frame, epoch) in [(0, 0), (10, 20), (39, 78)] {
+    // The kept epochs, evenly over 0..=78 (up to 40, fewer if the maps would pass the page's
+    // budget): the slider walks them, first to last.
+    let html = std::fs::read_to_string(&page).unwrap();
+    let start = html.find(r#"id="slope-data">"#).unwrap() + 16;
+    let end = start + html[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let epochs: Vec<f64> = data["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["epoch"].as_f64().unwrap())
+        .collect();
+    assert!(epochs.len() >= 20, "{epochs:?}");
+    assert_eq!((epochs[0], epochs[epochs.len() - 1]), (0.0, 78.0));
+    for frame in [0, 10, epochs.len() - 1] {
         let (st, log) = state(&page, frame);
         assert_eq!(st["frame"], frame);
-        assert_eq!(st["epoch"].as_f64(), Some(epoch as f64), "{st}");
-        let row = &rows[epoch];
+        assert_eq!(st["epoch"].as_f64(), Some(epochs[frame]), "{st}");
+        let row = &rows[epochs[frame] as usize];
         assert!(
             (st["loss"].as_f64().unwrap() - row[1]).abs() <= 1e-6 * row[1],
             "{st} vs {row:?}"

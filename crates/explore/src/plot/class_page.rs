@@ -7,13 +7,18 @@ use plotters::style::RGBColor;
 use serde::Serialize;
 
 use super::classes::{boundary, colour, shade};
-use super::html::write_page;
+use super::html::{to_json, write_page, PAGE_BUDGET, PLOTLY_2D};
 use super::{encode_png, ClassFigure};
 use crate::train::{ClassFrame, ClassMap};
 use crate::Result;
 
 /// The frames a page without maps keeps of the run's rows.
 const FRAMES: usize = 40;
+/// The most points of the curves and of the data a page keeps; its maps are then thinned to
+/// keep it within the budget, counting the page's own markup as `SHELL` bytes.
+const CURVE: usize = 1000;
+const POINTS: usize = 5000;
+const SHELL: usize = 4000;
 
 /// Our script for the page.
 const SCRIPT: &str = include_str!("../../assets/classes.js");
@@ -106,11 +111,11 @@ impl ClassFigure {
             .iter()
             .enumerate()
             .map(|(c, name)| {
-                let (x, y) = self
-                    .points
-                    .iter()
-                    .filter(|p| p.2 == c)
-                    .map(|p| (p.0, p.1))
+                let mine: Vec<_> = self.points.iter().filter(|p| p.2 == c).collect();
+                let share = (POINTS * mine.len()).div_ceil(self.points.len().max(1));
+                let (x, y) = crate::thin::evenly(mine.len(), share)
+                    .into_iter()
+                    .map(|k| (mine[k].0, mine[k].1))
                     .unzip();
                 let RGBColor(r, g, b) = colour(c);
                 PageClass {
@@ -121,7 +126,7 @@ impl ClassFigure {
                 }
             })
             .collect();
-        Ok(ClassPage {
+        let mut page = ClassPage {
             title: self.title.clone(),
             x_label: self.features.0.clone(),
             y_label: self.features.1.clone(),
@@ -129,16 +134,26 @@ impl ClassFigure {
             extent,
             frames: kept,
             classes,
-            epoch: losses.iter().map(|p| p.0).collect(),
-            losses: losses.iter().map(|p| p.1).collect(),
-            accuracy: self.accuracy.iter().map(|p| p.1).collect(),
+            epoch: curve(losses, |p| p.0),
+            losses: curve(losses, |p| p.1),
+            accuracy: curve(&self.accuracy, |p| p.1),
             val_losses: self
                 .loss
                 .series
                 .get(1)
-                .map_or(Vec::new(), |s| s.losses.iter().map(|p| p.1).collect()),
-            val_accuracy: self.val_accuracy.iter().map(|p| p.1).collect(),
-        })
+                .map_or(Vec::new(), |s| curve(&s.losses, |p| p.1)),
+            val_accuracy: curve(&self.val_accuracy, |p| p.1),
+        };
+        // The maps and boundaries grow as the boundary curls: past the page's budget, fewer of
+        // them, evenly, the first and the last kept.
+        let frames = to_json(&page.frames)?.len();
+        let rest = to_json(&page)?.len() - frames + PLOTLY_2D.len() + SCRIPT.len() + SHELL;
+        if rest + frames > PAGE_BUDGET {
+            let fit = page.frames.len() * PAGE_BUDGET.saturating_sub(rest) / frames;
+            let keep = crate::thin::evenly(page.frames.len(), fit.max(2));
+            page.frames = keep.into_iter().map(|k| page.frames[k].clone()).collect();
+        }
+        Ok(page)
     }
 }
 
@@ -188,6 +203,14 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// At most [`CURVE`] evenly spaced values of `rows`, each `pick`ed.
+fn curve(rows: &[(f64, f64)], pick: impl Fn(&(f64, f64)) -> f64) -> Vec<f64> {
+    crate::thin::evenly(rows.len(), CURVE)
+        .into_iter()
+        .map(|k| pick(&rows[k]))
+        .collect()
+}
+
 /// Writes the classifier's `page` as one self-contained HTML file, atomically.
 pub fn save_class_page(page: &ClassPage, path: &std::path::Path) -> Result<()> {
     let body = r#"<div id="controls">
@@ -204,7 +227,7 @@ pub fn save_class_page(page: &ClassPage, path: &std::path::Path) -> Result<()> {
 </div>"#;
     let style = "#map { width: 720px; height: 640px; }\n  \
                  #loss, #accuracy { width: 560px; height: 320px; }";
-    write_page(&page.title, (style, body), page, SCRIPT, path)
+    write_page(&page.title, (style, body), (PLOTLY_2D, page, SCRIPT), path)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The interactive page (`--plot FILE.html`): one self-contained file that works offline — the
-//! vendored Plotly (MIT, `assets/plotly/LICENSE`), a small script of our own, and the run's
-//! data as JSON. A rotatable 3-D surface and a heat map (or the loss curve), the training paths
+//! vendored Plotly (MIT, `assets/plotly/`, trimmed to the traces slope draws and rebuilt by
+//! `scripts/plotly/build.sh`), a small script of our own, and the run's data as JSON. A rotatable 3-D surface and a heat map (or the loss curve), the training paths
 //! with their epochs on hover, the loss per epoch, and for the line the data with the current
 //! line, moved together by an epoch slider with play and pause.
 
@@ -10,9 +10,15 @@ use super::{Heatmap, Landscape, LossCurve, TrainFigure};
 use crate::io::write_atomic;
 use crate::Result;
 
-/// The vendored chart library, and our page script.
-const PLOTLY: &str = include_str!("../../assets/plotly/plotly.min.js");
+/// The vendored chart library: the flat traces (scatter, heat map, contour), or those and the
+/// 3-D ones (surface, scatter3d), whose engine alone is a third of a page's budget.
+pub const PLOTLY_2D: &str = include_str!("../../assets/plotly/plotly-2d.min.js");
+pub const PLOTLY_3D: &str = include_str!("../../assets/plotly/plotly-3d.min.js");
+/// Our page script.
 const SCRIPT: &str = include_str!("../../assets/page.js");
+
+/// The most a page weighs: the issue's budget, held by the tests on the largest pages.
+pub const PAGE_BUDGET: usize = 2_000_000;
 
 /// A training path on the page: its points (`z`: the bias, or the second direction), their
 /// losses and epochs.
@@ -60,9 +66,13 @@ pub struct Page {
     pub data: Option<serde_json::Value>,
 }
 
-/// The most points a path or a grid axis keeps on the page.
-const MAX: usize = 2000;
-const MAX_AXIS: usize = 200;
+/// The most points the paths of a page keep together, the loss curves together, the data, and
+/// a grid axis: what fits the page's budget beside the 3-D library, seven lanes of a long race
+/// included (a 101 × 101 surface is kept whole).
+const MAX: usize = 1500;
+const MAX_HISTORY: usize = 3000;
+const MAX_DATA: usize = 2000;
+const MAX_AXIS: usize = 101;
 
 impl Page {
     /// The page of a heat map (a surface or a landscape plane): its grid, its tracks with
@@ -90,7 +100,7 @@ impl Page {
                 .iter()
                 .enumerate()
                 .map(|(t, track)| {
-                    let keep = super::evenly(track.points.len(), MAX);
+                    let keep = super::evenly(track.points.len(), shared(MAX, map.tracks.len()));
                     let pick = |v: &[f64]| {
                         keep.iter()
                             .map(|&k| v.get(k).copied().unwrap_or(f64::NAN))
@@ -134,7 +144,7 @@ impl Page {
                 .iter()
                 .enumerate()
                 .map(|(t, track)| {
-                    let keep = super::evenly(track.points.len(), MAX);
+                    let keep = super::evenly(track.points.len(), shared(MAX, curve.tracks.len()));
                     let epochs = track_epochs.get(t).map_or(&[][..], |v| v);
                     PageTrack {
                         label: track.label.clone(),
@@ -203,14 +213,18 @@ impl Page {
                 Page::of_curve(curve, &epochs)
             }
         };
+        let series = figure.history.series.len();
         page.history = figure
             .history
             .series
             .iter()
-            .map(|s| PageHistory {
-                label: s.label.clone(),
-                epoch: s.losses.iter().map(|p| p.0).collect(),
-                loss: s.losses.iter().map(|p| p.1).collect(),
+            .map(|s| {
+                let keep = super::evenly(s.losses.len(), shared(MAX_HISTORY, series));
+                PageHistory {
+                    label: s.label.clone(),
+                    epoch: keep.iter().map(|&k| s.losses[k].0).collect(),
+                    loss: keep.iter().map(|&k| s.losses[k].1).collect(),
+                }
             })
             .collect();
         let (lo, hi) = page
@@ -221,7 +235,7 @@ impl Page {
                 (lo.min(l), hi.max(l))
             });
         page.log_history = lo > 0.0 && hi / lo > 100.0;
-        let shown: Vec<usize> = super::evenly(points.len(), MAX);
+        let shown: Vec<usize> = super::evenly(points.len(), MAX_DATA);
         page.data = Some(serde_json::json!({
             "x": shown.iter().map(|&i| points[i].0).collect::<Vec<_>>(),
             "y": shown.iter().map(|&i| points[i].1).collect::<Vec<_>>(),
@@ -248,22 +262,30 @@ pub fn save_html(page: &Page, path: &std::path::Path) -> Result<()> {
 </div>"#;
     let style = "#surface, #map { width: 820px; height: 600px; }\n  \
                  #history, #data { width: 520px; height: 380px; }";
-    write_page(&page.title, (style, body), page, SCRIPT, path)
+    let library = if page.kind == "grid" {
+        PLOTLY_3D
+    } else {
+        PLOTLY_2D
+    };
+    write_page(&page.title, (style, body), (library, page, SCRIPT), path)
 }
 
-/// Writes a page: `title`, the `style` and `body` of its views, the vendored Plotly, `data` as
-/// JSON and the `script` that draws it from there; one file that loads nothing, atomically.
+/// What each of `lines` keeps of `total` shared: never fewer than 200 points.
+fn shared(total: usize, lines: usize) -> usize {
+    (total / lines.max(1)).max(200)
+}
+
+/// Writes a page: `title`, the `style` and `body` of its views, the vendored Plotly `library`,
+/// `data` as JSON and the `script` that draws it from there; one file that loads nothing,
+/// atomically.
 pub(super) fn write_page(
     title: &str,
     (style, body): (&str, &str),
-    data: &impl Serialize,
-    script: &str,
+    (library, data, script): (&str, &impl Serialize, &str),
     path: &std::path::Path,
 ) -> Result<()> {
     // JSON cannot end the script element early once every `</` is `<\/`.
-    let data = serde_json::to_string(data)
-        .map_err(|e| crate::Error::Plot(e.to_string()))?
-        .replace("</", "<\\/");
+    let data = to_json(data)?.replace("</", "<\\/");
     let title = html_escape(title);
     let html = format!(
         r#"<!DOCTYPE html>
@@ -283,7 +305,7 @@ pub(super) fn write_page(
 <body>
 {body}
 <pre id="state"></pre>
-<script>{PLOTLY}</script>
+<script>{library}</script>
 <script type="application/json" id="slope-data">{data}</script>
 <script>{script}</script>
 </body>
@@ -291,6 +313,36 @@ pub(super) fn write_page(
 "#
     );
     write_atomic(path, html.as_bytes())
+}
+
+/// `data` as JSON with every number at f32's precision, the shortest text that reads back as
+/// the same f32: a page draws pixels, and seven digits rather than seventeen halve its data.
+pub fn to_json(data: &impl Serialize) -> Result<String> {
+    let mut out = Vec::new();
+    data.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Short))
+        .map_err(|e| crate::Error::Plot(e.to_string()))?;
+    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+}
+
+/// The formatter of [`to_json`].
+struct Short;
+
+impl serde_json::ser::Formatter for Short {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        let short = value as f32;
+        if !short.is_finite() {
+            // Past f32's range: serde_json has already written a non-finite value as null.
+            write!(w, "{value:e}")
+        } else if short == 0.0 || (1e-4..1e9).contains(&short.abs()) {
+            write!(w, "{short}")
+        } else {
+            write!(w, "{short:e}")
+        }
+    }
 }
 
 fn html_escape(text: &str) -> String {
@@ -315,5 +367,29 @@ impl crate::landscape::LossPlane {
             loss: self.path_losses.clone(),
         }];
         page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_json;
+
+    #[test]
+    fn numbers_are_written_at_f32_precision_and_stay_json() {
+        let values = [
+            0.1,
+            1e-20,
+            1e300,
+            123456789.0,
+            -0.0,
+            1.5,
+            -2.5e-5,
+            1.0879370289971102,
+        ];
+        assert_eq!(
+            to_json(&values).unwrap(),
+            "[0.1,1e-20,1e300,123456790,-0,1.5,-2.5e-5,1.087937]"
+        );
+        assert_eq!(to_json(&[f64::NAN]).unwrap(), "[null]");
     }
 }

@@ -28,7 +28,9 @@ pub use curve::LossCurve;
 pub use fit::DataFit;
 pub use heatmap::Heatmap;
 pub use history::{smoothed, EpochRow, LossHistory, Series};
-pub use html::{save_html, Page, PageHistory, PageTrack};
+pub use html::{
+    save_html, to_json, Page, PageHistory, PageTrack, PAGE_BUDGET, PLOTLY_2D, PLOTLY_3D,
+};
 pub use lines::LossLines;
 pub use sharpness::SharpnessFigure;
 pub use surface3d::{Surface3d, Track3, View};
