@@ -9,6 +9,7 @@
 //! | what does the loss look like around a trained network? | [`landscape`] |
 //! | which loss fits best, with outliers? | [`compare`] |
 //! | how are results printed and drawn? | [`report`], [`plot`] (one file per figure) |
+//! | how does a page retrain as its controls move? | `serve` (the playground), over [`train`] |
 //! | numbers as text, long runs kept short, files, devices | [`number`], [`thin`], [`io`], [`device`], [`progress`] |
 //!
 //! Computation returns plain data and knows nothing of presentation: `sweep`, `train`,
@@ -33,6 +34,8 @@ pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod schedule;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod slice;
 pub mod sweep;
 pub mod thin;

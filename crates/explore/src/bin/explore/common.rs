@@ -58,7 +58,7 @@ pub struct DataArgs {
     pub delimiter: Option<u8>,
 }
 
-fn parse_delimiter(text: &str) -> Result<u8, String> {
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
     match text {
         "tab" | "\\t" | "\t" => Ok(b'\t'),
         "comma" => Ok(b','),

@@ -8,6 +8,7 @@ mod compare;
 mod gen;
 mod landscape;
 mod race;
+mod serve;
 mod surface;
 mod sweep;
 mod train;
@@ -50,6 +51,8 @@ enum Command {
     Landscape(landscape::Args),
     /// Write a data set: a noisy line (or a sine wave with --kind sine).
     Gen(gen::Args),
+    /// The playground: a page in the browser that retrains and redraws as its controls move.
+    Serve(serve::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -62,5 +65,6 @@ fn main() -> std::process::ExitCode {
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Landscape(args)) => landscape::run(args),
         Some(Command::Gen(args)) => gen::run(args),
+        Some(Command::Serve(args)) => serve::run(args),
     })
 }

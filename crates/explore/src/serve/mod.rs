@@ -1,0 +1,406 @@
+//! The playground (`explore serve`): a page whose controls retrain the line and redraw it as
+//! they move, served over HTTP from this binary with its assets, so it works offline.
+//!
+//! [`view`] computes (a [`view::LineView`] in, a [`view::Scene`] out, no HTTP); this module
+//! serves it. What a server facing a classroom needs is here: it binds loopback unless told,
+//! and then asks for a random token; it checks the `Host` and `Origin` of every request
+//! (so no other web page can drive it); runs computations on a bounded pool off the request
+//! threads, a newer request from a page cancelling its stale one; caps request bodies, the time
+//! to send them, idle connections and their number.
+
+pub mod view;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tokio::sync::Semaphore;
+
+use crate::data::Dataset;
+use view::{DataFlags, LineView, Source};
+
+/// The page and its script, and the chart library it draws with.
+const PAGE: &str = include_str!("../../assets/playground.html");
+const SCRIPT: &str = include_str!("../../assets/playground.js");
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The access token every request must carry (`None`: loopback, where only this machine's
+    /// users reach it).
+    pub token: Option<String>,
+    /// The largest upload, in bytes.
+    pub max_upload: usize,
+    /// Computations at once; more wait their turn.
+    pub jobs: usize,
+    /// Connections at once; more wait to be accepted.
+    pub connections: usize,
+    /// How long a client may take to send a request's head or body, or stay idle between two.
+    pub timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            token: None,
+            max_upload: 100 << 20,
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            connections: 256,
+            timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+/// The data the server was started with: the points, and the flags that name them in an
+/// `explore` command (`--data FILE --x a --y b`).
+#[derive(Debug, Clone)]
+pub struct Served {
+    pub data: Dataset,
+    pub flags: String,
+}
+
+/// The largest view a page sends, in bytes.
+const VIEW_BYTES: usize = 64 << 10;
+
+/// What every request shares.
+struct Shared {
+    config: Config,
+    file: Option<Served>,
+    jobs: Semaphore,
+    /// The newest request number each page (by its client id) has sent.
+    latest: Mutex<HashMap<String, u64>>,
+}
+
+/// A page's id and the number of its request, from the `x-slope-client` and `x-slope-seq`
+/// headers: a request is stale once its page has sent a newer one.
+#[derive(Debug, Clone)]
+struct Ticket {
+    client: String,
+    seq: u64,
+}
+
+/// The most pages the server remembers the newest request of; past it, it forgets them all
+/// (their stale requests then run to the end, which is only slower).
+const MAX_CLIENTS: usize = 10_000;
+
+impl Shared {
+    /// Records `ticket` as its page's newest request.
+    fn arrive(&self, ticket: &Ticket) {
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        if latest.len() >= MAX_CLIENTS && !latest.contains_key(&ticket.client) {
+            latest.clear();
+        }
+        let seq = latest.entry(ticket.client.clone()).or_insert(ticket.seq);
+        *seq = (*seq).max(ticket.seq);
+    }
+
+    /// Whether a newer request from the same page has arrived.
+    fn stale(&self, ticket: &Ticket) -> bool {
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
+        latest.get(&ticket.client).is_some_and(|&s| s > ticket.seq)
+    }
+}
+
+/// The server's routes over `file` (the data it was started with), as `config` says.
+pub fn router(config: Config, file: Option<Served>) -> Router {
+    let shared = Arc::new(Shared {
+        jobs: Semaphore::new(config.jobs.max(1)),
+        config,
+        file,
+        latest: Mutex::new(HashMap::new()),
+    });
+    Router::new()
+        .route("/", get(page))
+        .route("/api/info", get(info))
+        .route("/api/line", post(line))
+        // A view is a few hundred bytes; an upload has its own limit.
+        .layer(DefaultBodyLimit::max(VIEW_BYTES))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            shared.config.timeout,
+        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}
+
+/// An error the page shows: a status and one line, as JSON `{"error": "..."}`.
+fn error(status: StatusCode, msg: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": msg.into() }))).into_response()
+}
+
+/// Equal strings, compared in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+/// The token a request carries: in the query (`?token=`, the printed URL), the
+/// `x-slope-token` header (the page's requests) or the cookie the page was given.
+fn carried(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    if let Some(t) = query.and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("token="))
+            .map(str::to_string)
+    }) {
+        return Some(t);
+    }
+    if let Some(t) = headers.get("x-slope-token").and_then(|v| v.to_str().ok()) {
+        return Some(t.to_string());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|c| c.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix("slope_token="))
+        .map(str::to_string)
+}
+
+/// Whether `host` (a `Host` header) names this machine's loopback.
+fn loopback(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+/// Every request passes here: the token when there is one, else a loopback `Host` (a web page
+/// elsewhere cannot rebind its name to this server), and an `Origin`, when sent, that is this
+/// server's own.
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    request: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        if origin != format!("http://{host}") {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!("requests from {origin} are refused: open the playground's own page"),
+            );
+        }
+    }
+    let Some(token) = &shared.config.token else {
+        if !loopback(host) {
+            return error(
+                StatusCode::FORBIDDEN,
+                format!("this server answers only at 127.0.0.1 or localhost, not at {host}"),
+            );
+        }
+        return next.run(request).await;
+    };
+    let given = carried(headers, request.uri().query());
+    if !given.is_some_and(|g| same(&g, token)) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "this server needs its access token: open the URL it printed, which ends in \
+             ?token=…",
+        );
+    }
+    let mut response = next.run(request).await;
+    if let Ok(cookie) = HeaderValue::from_str(&format!(
+        "slope_token={token}; HttpOnly; SameSite=Strict; Path=/"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The playground's page: its markup, the chart library and its script, in one response.
+async fn page() -> impl IntoResponse {
+    let html = PAGE
+        .replacen("/*PLOTLY*/", crate::plot::PLOTLY_2D, 1)
+        .replacen("/*SCRIPT*/", SCRIPT, 1);
+    ([(header::CACHE_CONTROL, "no-store")], Html(html))
+}
+
+/// What the page offers: the data sources, the optimizers, losses and schedules, the limits.
+async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
+    let file = shared.file.as_ref().map(|f| {
+        serde_json::json!({ "source": f.data.source, "points": f.data.len(), "flags": f.flags })
+    });
+    Json(serde_json::json!({
+        "file": file,
+        "optimizers": crate::optim::Algorithm::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
+        "losses": ["mse", "l1", "huber", "smooth-l1"],
+        "schedules": ["constant", "step", "exponential", "cosine", "linear", "onecycle"],
+        "limits": {
+            "epochs": view::MAX_EPOCHS,
+            "grid": view::MAX_GRID,
+            "updates": view::MAX_UPDATES,
+            "gen": view::MAX_GEN,
+            "upload": shared.config.max_upload,
+        },
+        "view": LineView::default(),
+    }))
+}
+
+/// Trains and draws a view of the line: 200 with the scene, 400 with why not, 409 when a newer
+/// request from the same page made it stale.
+async fn line(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let view = match body {
+        Ok(Json(view)) => view,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                e.status(),
+                format!("a view is at most {VIEW_BYTES} bytes, and this request is larger"),
+            )
+        }
+        Err(e) => {
+            // serde's words for a field of the wrong type or an unknown one are clear once
+            // axum's preamble is off; every bad view is a 400, as every bad parameter is.
+            let text = e.body_text();
+            let why = text
+                .rsplit_once("target type: ")
+                .map_or(&*text, |(_, why)| why);
+            let status = match e.status() {
+                StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
+                other => other,
+            };
+            return error(status, format!("a bad view: {why}"));
+        }
+    };
+    let ticket = headers
+        .get("x-slope-client")
+        .and_then(|c| c.to_str().ok())
+        .filter(|c| !c.is_empty() && c.len() <= 64)
+        .map(|client| Ticket {
+            client: client.to_string(),
+            seq: headers
+                .get("x-slope-seq")
+                .and_then(|s| s.to_str().ok()?.parse().ok())
+                .unwrap_or(0),
+        });
+    if let Some(t) = &ticket {
+        shared.arrive(t);
+    }
+    let (data, flags) = match view.data {
+        Source::Lesson => (
+            Dataset::from_points(&[(-3.0, 3.0)]),
+            DataFlags {
+                flags: "--point -3,3".into(),
+                made_by: None,
+            },
+        ),
+        Source::File => match &shared.file {
+            Some(f) => (
+                f.data.clone(),
+                DataFlags {
+                    flags: f.flags.clone(),
+                    made_by: None,
+                },
+            ),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "this server was started without a data file: choose the lesson or a \
+                     generated set",
+                )
+            }
+        },
+        Source::Gen => (view.generated(), view.gen_flags()),
+        Source::Upload => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "uploads are not in the playground yet",
+            )
+        }
+    };
+    // Wait for a turn on the pool, then compute off the request threads.
+    let Ok(_permit) = shared.jobs.acquire().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+    };
+    if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
+        return error(
+            StatusCode::CONFLICT,
+            "a newer request from this page replaced it",
+        );
+    }
+    let job = shared.clone();
+    let computed = tokio::task::spawn_blocking(move || {
+        let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
+        view::line_scene(&view, &data, &flags, &stale)
+    })
+    .await;
+    match computed {
+        Ok(Ok(Some(scene))) => match crate::plot::to_json(&scene) {
+            Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        },
+        Ok(Ok(None)) => error(
+            StatusCode::CONFLICT,
+            "a newer request from this page replaced it",
+        ),
+        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the computation failed: this is a bug in slope, please report it",
+        ),
+    }
+}
+
+/// Serves `router` on `listener` until the process ends: hyper's HTTP/1 server, at most
+/// `config.connections` connections at once, each closed when its client takes longer than
+/// `config.timeout` to send a request's head or leaves it idle that long.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router, config: &Config) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let connections = Arc::new(Semaphore::new(config.connections.max(1)));
+    let timeout = config.timeout;
+    loop {
+        let Ok(permit) = connections.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, say: wait for some to close.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+}
+
+/// A fresh access token: 32 hexadecimal digits from the system's randomness.
+pub fn new_token() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The address a browser opens for `addr`: a wildcard one by its loopback name.
+pub fn url(addr: SocketAddr, token: Option<&str>) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() || ip.is_loopback() => "127.0.0.1".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    match token {
+        Some(t) => format!("http://{host}:{}/?token={t}", addr.port()),
+        None => format!("http://{host}:{}/", addr.port()),
+    }
+}

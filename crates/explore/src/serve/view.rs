@@ -1,0 +1,672 @@
+//! What the playground shows of a line, as plain data: a [`LineView`] (the page's controls, as
+//! its URL holds them) is checked, trained with [`fit_line`] exactly as `explore train` trains,
+//! and returned as a [`Scene`] — the loss over a grid of (A, b) (or over A when the bias is
+//! pinned), the descent's path on it, the loss and rate per epoch, the data with the line, and
+//! the `explore` command that reproduces it. Nothing here knows HTTP.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device};
+use model::{Bias, BiasFit};
+use serde::{Deserialize, Serialize};
+
+use crate::data::gen::{self, LineSpec};
+use crate::data::Dataset;
+use crate::objective::Objective;
+use crate::optim::{Algorithm, Settings};
+use crate::plot::{Heatmap, LossCurve, Page, PageHistory, Track};
+use crate::schedule::{Kind, Params, Plan as Schedule};
+use crate::train::{check_start, fit_line, Course, LineRun, Plan, Standardize, Start};
+
+/// The most epochs, grid points a side and updates a view may ask for: what keeps one
+/// recomputation well under a second on 10,000 points.
+pub const MAX_EPOCHS: usize = 10_000;
+pub const MAX_GRID: usize = 201;
+pub const MAX_UPDATES: usize = 1_000_000;
+/// The most points a generated set has.
+pub const MAX_GEN: usize = 100_000;
+
+/// Where a view's points come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The lesson's one point (-3, 3), the bias pinned at 0.
+    #[default]
+    Lesson,
+    /// The file the server was started with.
+    File,
+    /// `explore gen`'s noisy line, from [`LineView::gen`].
+    Gen,
+    /// A file the page uploaded, named by [`LineView::upload`].
+    Upload,
+}
+
+/// The settings of `explore gen --kind line` a view may change.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenView {
+    pub n: usize,
+    pub seed: u64,
+    pub slope: f64,
+    pub intercept: f64,
+    pub noise: f64,
+    pub outliers: f64,
+}
+
+impl Default for GenView {
+    fn default() -> Self {
+        let spec = LineSpec::default();
+        GenView {
+            n: spec.n,
+            seed: spec.seed,
+            slope: spec.slope,
+            intercept: spec.intercept,
+            noise: spec.noise,
+            outliers: 0.0,
+        }
+    }
+}
+
+/// Everything the playground's controls set for the line: the page's state, in its URL and in
+/// each request. Every field has the default `explore train` has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LineView {
+    pub data: Source,
+    pub gen: GenView,
+    /// The uploaded file's id, for [`Source::Upload`].
+    pub upload: Option<String>,
+    pub optimizer: String,
+    /// `None`: the optimizer's default for this data, as `explore train` picks it.
+    pub lr: Option<f64>,
+    pub momentum: f64,
+    pub beta1: f64,
+    pub beta2: f64,
+    pub weight_decay: Option<f64>,
+    pub loss: String,
+    /// Huber's δ, smooth-L1's β.
+    pub delta: Option<f64>,
+    pub beta: Option<f64>,
+    /// `None`: full batch.
+    pub batch_size: Option<usize>,
+    pub shuffle: bool,
+    pub seed: u64,
+    pub epochs: usize,
+    /// The start `(A, b)`.
+    pub weight: f64,
+    pub bias: f64,
+    /// Pin the bias at 0 (the lesson's single point has it pinned).
+    pub pin_bias: Option<bool>,
+    pub standardize: bool,
+    pub schedule: String,
+    pub step_size: u64,
+    pub gamma: f64,
+    pub t_max: Option<u64>,
+    pub warmup: u64,
+    /// Grid points a side.
+    pub grid: usize,
+    /// The grid's extent `[A_lo, A_hi, b_lo, b_hi]`; `None`: around the best line.
+    pub extent: Option<[f64; 4]>,
+}
+
+impl Default for LineView {
+    fn default() -> Self {
+        let settings = Settings::new(Algorithm::Sgd, 0.0);
+        let schedule = Params::default();
+        LineView {
+            data: Source::default(),
+            gen: GenView::default(),
+            upload: None,
+            optimizer: "sgd".into(),
+            lr: None,
+            momentum: settings.momentum,
+            beta1: settings.betas.0,
+            beta2: settings.betas.1,
+            weight_decay: None,
+            loss: "mse".into(),
+            delta: None,
+            beta: None,
+            batch_size: None,
+            shuffle: true,
+            seed: 0,
+            epochs: 100,
+            weight: 0.0,
+            bias: 0.0,
+            pin_bias: None,
+            standardize: false,
+            schedule: "constant".into(),
+            step_size: schedule.step_size,
+            gamma: schedule.gamma,
+            t_max: None,
+            warmup: 0,
+            grid: 101,
+            extent: None,
+        }
+    }
+}
+
+/// A view that cannot be computed, in one line that names the control.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, Refused> {
+    Err(Refused(msg.into()))
+}
+
+/// A number a control must hold: finite, and at least `lo` (`open`: more than `lo`).
+fn number(name: &str, value: f64, lo: f64, open: bool) -> Result<f64, Refused> {
+    if !value.is_finite() {
+        return refuse(format!("{name} must be a finite number, got {value}"));
+    }
+    if value < lo || (open && value == lo) {
+        let than = if open { "more than" } else { "at least" };
+        return refuse(format!("{name} must be {than} {lo}, got {value}"));
+    }
+    Ok(value)
+}
+
+fn at_most(name: &str, value: usize, most: usize) -> Result<usize, Refused> {
+    match value {
+        v if v > most => refuse(format!("{name} must be at most {most}, got {v}")),
+        v => Ok(v),
+    }
+}
+
+impl LineView {
+    /// Whether the bias is pinned: as asked, else for the lesson's single point.
+    pub fn pinned(&self) -> bool {
+        self.pin_bias.unwrap_or(self.data == Source::Lesson)
+    }
+
+    /// The optimizer's settings, the loss, the schedule, checked; the rate is set later, from
+    /// the data, when the view leaves it to the default.
+    fn check(&self) -> Result<(Settings, loss::AnyLoss, Schedule), Refused> {
+        let Some(&kind) = Algorithm::ALL.iter().find(|a| a.name() == self.optimizer) else {
+            let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+            return refuse(format!(
+                "no optimizer `{}`: one of {}",
+                self.optimizer,
+                names.join(", ")
+            ));
+        };
+        let mut settings = Settings::new(kind, 0.0);
+        if let Some(lr) = self.lr {
+            settings.lr = number("the learning rate", lr, 0.0, true)?;
+        }
+        settings.momentum = number("the momentum", self.momentum, 0.0, false)?;
+        if settings.momentum >= 1.0 {
+            return refuse(format!(
+                "the momentum must be below 1, got {}",
+                self.momentum
+            ));
+        }
+        for (name, beta) in [("β1", self.beta1), ("β2", self.beta2)] {
+            if !(0.0..1.0).contains(&number(name, beta, 0.0, false)?) {
+                return refuse(format!("{name} must be in [0, 1), got {beta}"));
+            }
+        }
+        settings.betas = (self.beta1, self.beta2);
+        if let Some(wd) = self.weight_decay {
+            settings.weight_decay = Some(number("the weight decay", wd, 0.0, false)?);
+        }
+        let Some(name) = loss::LossName::parse(&self.loss) else {
+            return refuse(format!("no loss `{}`", self.loss));
+        };
+        use loss::LossName::{Huber, Mse, SmoothL1, L1};
+        if !matches!(name, Mse | L1 | Huber | SmoothL1) {
+            return refuse(format!(
+                "the line's output is a number, not a probability or a class: {} is a \
+                 classifier's loss",
+                name.name()
+            ));
+        }
+        let params = loss::Params {
+            delta: self.delta,
+            beta: self.beta,
+            ..Default::default()
+        };
+        let loss = name.with(&params).map_err(|e| Refused(e.to_string()))?;
+        let Some(&kind) = Kind::ALL.iter().find(|k| k.name() == self.schedule) else {
+            let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+            return refuse(format!(
+                "no schedule `{}`: one of {}",
+                self.schedule,
+                names.join(", ")
+            ));
+        };
+        if matches!(kind, Kind::Multistep | Kind::Plateau) {
+            return refuse(format!(
+                "the {} schedule is not in the playground yet: use explore train",
+                kind.name()
+            ));
+        }
+        let schedule = Schedule {
+            kind,
+            params: Params {
+                step_size: self.step_size.max(1),
+                gamma: number("γ", self.gamma, 0.0, true)?,
+                t_max: self.t_max,
+                ..Params::default()
+            },
+            warmup: self.warmup,
+            per: None,
+        };
+        schedule.check().map_err(|e| Refused(e.to_string()))?;
+        at_most("the epochs", self.epochs, MAX_EPOCHS)?;
+        if (self.warmup as usize) >= self.epochs.max(1) && self.warmup > 0 {
+            return refuse(format!(
+                "the warm-up ({} epochs) must be shorter than the run ({} epochs)",
+                self.warmup, self.epochs
+            ));
+        }
+        if !(11..=MAX_GRID).contains(&self.grid) {
+            return refuse(format!(
+                "the grid must have 11 to {MAX_GRID} points a side, got {}",
+                self.grid
+            ));
+        }
+        if let Some([a0, a1, b0, b1]) = self.extent {
+            for v in [a0, a1, b0, b1] {
+                number("the view's extent", v, f64::MIN, false)?;
+            }
+            if a0 >= a1 || b0 >= b1 {
+                return refuse("the view's extent must run from low to high");
+            }
+        }
+        number("the start's weight", self.weight, f64::MIN, false)?;
+        number("the start's bias", self.bias, f64::MIN, false)?;
+        if self.batch_size == Some(0) {
+            return refuse("the batch size must be at least 1");
+        }
+        if self.data == Source::Gen {
+            let g = &self.gen;
+            if !(1..=MAX_GEN).contains(&g.n) {
+                return refuse(format!(
+                    "a generated set has 1 to {MAX_GEN} points, got {}",
+                    g.n
+                ));
+            }
+            number("the generated slope", g.slope, f64::MIN, false)?;
+            number("the generated intercept", g.intercept, f64::MIN, false)?;
+            number("the generated noise", g.noise, 0.0, false)?;
+            if !(0.0..=1.0).contains(&number("the outlier share", g.outliers, 0.0, false)?) {
+                return refuse(format!(
+                    "the outlier share must be in [0, 1], got {}",
+                    g.outliers
+                ));
+            }
+        }
+        if self.pinned() && self.standardize {
+            return refuse("standardizing x moves the bias: it cannot be pinned");
+        }
+        Ok((settings, loss, schedule))
+    }
+
+    /// The generated data set this view asks for.
+    pub fn generated(&self) -> Dataset {
+        let g = &self.gen;
+        gen::line(&LineSpec {
+            n: g.n,
+            seed: g.seed,
+            slope: g.slope,
+            intercept: g.intercept,
+            noise: g.noise,
+            outliers: g.outliers,
+            outlier_shift: if g.outliers > 0.0 { OUTLIER_SHIFT } else { 0.0 },
+            ..LineSpec::default()
+        })
+    }
+
+    /// The `explore` command that trains this view on `data` and draws it as a page: the data's
+    /// flags (`--data FILE`), after the command that makes the file when there is one.
+    pub fn command(&self, data: &DataFlags, settings: &Settings) -> String {
+        let mut cmd = match &data.made_by {
+            Some(made) => format!("{made} && explore train {}", data.flags),
+            None => format!("explore train {}", data.flags),
+        };
+        let mut flag = |text: String| {
+            cmd.push(' ');
+            cmd.push_str(&text);
+        };
+        if self.optimizer != "sgd" {
+            flag(format!("--optimizer {}", self.optimizer));
+        }
+        flag(format!("--lr {}", settings.lr));
+        let uses = settings.kind.uses();
+        let default = Settings::new(settings.kind, settings.lr);
+        if uses.contains(&crate::optim::Hyper::Momentum) && self.momentum != default.momentum {
+            flag(format!("--momentum {}", self.momentum));
+        }
+        if uses.contains(&crate::optim::Hyper::Betas) && settings.betas != default.betas {
+            flag(format!("--betas {},{}", self.beta1, self.beta2));
+        }
+        if let Some(wd) = self.weight_decay {
+            flag(format!("--weight-decay {wd}"));
+        }
+        if self.loss != "mse" {
+            flag(format!("--loss {}", self.loss));
+        }
+        if let Some(d) = self.delta {
+            flag(format!("--delta {d}"));
+        }
+        if let Some(b) = self.beta {
+            flag(format!("--beta {b}"));
+        }
+        if let Some(b) = self.batch_size {
+            flag(format!("--batch-size {b}"));
+            if !self.shuffle {
+                flag("--no-shuffle".into());
+            } else if self.seed != 0 {
+                flag(format!("--seed {}", self.seed));
+            }
+        }
+        flag(format!("--epochs {}", self.epochs));
+        if self.weight != 0.0 {
+            flag(format!("--init-weight {}", self.weight));
+        }
+        if self.pinned() {
+            flag("--no-bias".into());
+        } else if self.bias != 0.0 {
+            flag(format!("--init-bias {}", self.bias));
+        }
+        if self.standardize {
+            flag("--standardize".into());
+        }
+        if self.schedule != "constant" {
+            flag(format!("--schedule {}", self.schedule));
+            match self.schedule.as_str() {
+                "step" => flag(format!(
+                    "--step-size {} --gamma {}",
+                    self.step_size, self.gamma
+                )),
+                "exponential" => flag(format!("--gamma {}", self.gamma)),
+                "cosine" => {
+                    if let Some(t) = self.t_max {
+                        flag(format!("--t-max {t}"));
+                    }
+                }
+                _ => {}
+            }
+            if self.warmup > 0 {
+                flag(format!("--warmup {}", self.warmup));
+            }
+        }
+        flag("--plot run.html".into());
+        cmd
+    }
+}
+
+/// How an `explore` command names a view's data: `--data FILE` (or `--point -3,3`), and the
+/// command that writes the file first (`explore gen …`) for a generated set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataFlags {
+    pub flags: String,
+    pub made_by: Option<String>,
+}
+
+impl LineView {
+    /// How a command names the generated set of this view.
+    pub fn gen_flags(&self) -> DataFlags {
+        let g = &self.gen;
+        let mut made = format!(
+            "explore gen --n {} --seed {} --slope {} --intercept {} --noise {}",
+            g.n, g.seed, g.slope, g.intercept, g.noise
+        );
+        if g.outliers > 0.0 {
+            made.push_str(&format!(
+                " --outliers {} --outlier-shift {OUTLIER_SHIFT}",
+                g.outliers
+            ));
+        }
+        made.push_str(" --out gen.csv");
+        DataFlags {
+            flags: "--data gen.csv".into(),
+            made_by: Some(made),
+        }
+    }
+}
+
+/// How far a generated outlier's y is moved: a gross error on the default line's scale.
+const OUTLIER_SHIFT: f64 = 30.0;
+
+/// What the page draws of a view: the run on its landscape as the `--plot FILE.html` pages draw
+/// it, the run's own numbers, and the command that makes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scene {
+    pub page: Page,
+    /// The learning rate the run used (the default for this data when the view gave none).
+    pub lr: f64,
+    /// The largest stable rate of full-batch descent here, where one holds.
+    pub bound: Option<f64>,
+    /// The last row: `epoch, weight, bias, loss`.
+    pub last: Option<[f64; 4]>,
+    /// Why the run stopped short, when it diverged.
+    pub diverged: Option<String>,
+    /// The grid's extent, for the page to keep while other controls change.
+    pub extent: [f64; 4],
+    pub points: usize,
+    pub command: String,
+}
+
+/// Trains `view` on `data` and draws it, stopping early (`Ok(None)`) when `stale()` says a newer
+/// request has superseded this one. `flags` name the data in the command it returns.
+pub fn line_scene(
+    view: &LineView,
+    data: &Dataset,
+    flags: &DataFlags,
+    stale: &dyn Fn() -> bool,
+) -> crate::Result<Option<Scene>> {
+    let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
+    let dtype = DType::F32;
+    let moments = data.moments();
+    let pinned = view.pinned();
+    let bias = if pinned {
+        Bias::Zero
+    } else {
+        Bias::Learnable(view.bias)
+    };
+    let standardize = match view.standardize {
+        false => None,
+        true => Some(Standardize::of(&moments).ok_or_else(|| {
+            crate::Error::Usage("every x is the same, so x cannot be standardized".into())
+        })?),
+    };
+    check_start(
+        data,
+        &moments,
+        (view.weight, bias),
+        standardize.is_some(),
+        dtype,
+        "the start",
+    )?;
+    let batches = view
+        .batch_size
+        .map_or(1, |b| data.len().div_ceil(b.min(data.len()).max(1)));
+    let updates = view.epochs.saturating_mul(batches);
+    if updates > MAX_UPDATES {
+        return Err(crate::Error::Usage(format!(
+            "{} epochs of {batches} batches is {updates} updates: at most {MAX_UPDATES}; use \
+             larger batches or fewer epochs",
+            view.epochs
+        )));
+    }
+    let objective = Objective::new(loss, data)?;
+    let standardized = standardize.is_some();
+    if view.lr.is_none() {
+        // The default, to three digits: what the page's slider shows and the command says.
+        let lr = settings.default_lr(objective.rate_curvature(!pinned, standardized));
+        settings.lr = format!("{lr:.2e}").parse().unwrap_or(lr);
+    }
+    let plan = Plan {
+        epochs: view.epochs,
+        batch_size: view.batch_size.filter(|&b| b < data.len()),
+        shuffle: view.shuffle,
+        seed: view.seed,
+        standardize,
+        loss,
+    };
+    let course = Course {
+        schedule,
+        early_stop: None,
+    };
+    let (x, y) = data.tensors(dtype, &Device::Cpu)?;
+    let mut superseded = false;
+    let fit = fit_line(
+        &x,
+        &y,
+        Start::At(view.weight, bias),
+        settings,
+        &plan,
+        (&course, None),
+        |_| {
+            superseded = stale();
+            match superseded {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
+        },
+    )?;
+    if superseded {
+        return Ok(None);
+    }
+    let run = LineRun {
+        fit,
+        objective,
+        learn_bias: !pinned,
+        settings,
+        plan,
+        course,
+        source: data.describe(),
+        dtype,
+    };
+    let (page, extent) = draw(&run, data, view)?;
+    let last = run.fit.last.as_ref();
+    Ok(Some(Scene {
+        page,
+        lr: settings.lr,
+        bound: run.stable_lr(),
+        last: last.map(|r| [r.epoch as f64, r.weight, r.bias, r.loss]),
+        diverged: run.divergence().map(|e| e.to_string()),
+        extent,
+        points: data.len(),
+        command: view.command(flags, &settings),
+    }))
+}
+
+/// The run on its landscape: over the view's extent, else around the best line (or, pinned,
+/// the curve over A), so that the picture holds still while the controls move the path.
+fn draw(run: &LineRun, data: &Dataset, view: &LineView) -> crate::Result<(Page, [f64; 4])> {
+    let objective = &run.objective;
+    let moments = data.moments();
+    let fit = if run.learn_bias {
+        BiasFit::Learn
+    } else {
+        BiasFit::Fixed(0.0)
+    };
+    let (best, _) = objective.best_if_cheap(fit);
+    let best = best.ok();
+    let count = view.grid;
+    let (weights, biases) = match view.extent {
+        Some([a0, a1, b0, b1]) => (
+            crate::grid::linspace(a0, a1, count),
+            crate::grid::linspace(b0, b1, count),
+        ),
+        None => {
+            let centre = best.map_or((0.0, 0.0), |o| (o.weight, o.bias));
+            crate::grid::grid_around(&moments, centre, count)
+        }
+    };
+    let extent = [
+        weights[0],
+        weights[weights.len() - 1],
+        biases[0],
+        biases[biases.len() - 1],
+    ];
+    let title = format!(
+        "{} on {} under {}",
+        run.settings.kind.name(),
+        run.source,
+        run.plan.loss.label()
+    );
+    let points = run.fit.path.items();
+    let label = format!(
+        "{} at lr {}",
+        run.settings.kind.name(),
+        crate::number::human(run.settings.lr)
+    );
+    let mut page = if run.learn_bias {
+        let losses = objective.grid(&weights, &biases)?;
+        let map = Heatmap {
+            title: title.clone(),
+            loss: run.plan.loss.label(),
+            x_label: "weight A".into(),
+            y_label: "bias b".into(),
+            weights,
+            biases,
+            losses,
+            minimum: None,
+            optimum: best.map(|o| (o.weight, o.bias, o.loss)),
+            tracks: vec![Track {
+                label,
+                steps: run.fit.path.seen().saturating_sub(1),
+                points: points.clone(),
+            }],
+        };
+        let track_losses: Vec<f64> = points
+            .iter()
+            .map(|&(w, b)| objective.at(w, b).unwrap_or(f64::NAN))
+            .collect();
+        let epochs = path_epochs(run, points.len());
+        Page::of_map(&map, &[track_losses], &[epochs])
+    } else {
+        let curve = objective.grid(&weights, &[0.0])?;
+        let ws: Vec<f64> = points.iter().map(|p| p.0).collect();
+        let path_losses = objective.grid(&ws, &[0.0])?;
+        let curve = LossCurve {
+            title: title.clone(),
+            loss: run.plan.loss.label(),
+            x_label: "weight A".into(),
+            curve: weights.iter().copied().zip(curve).collect(),
+            points: Vec::new(),
+            minimum: None,
+            optimum: best.map(|o| (o.weight, o.loss)),
+            how: objective.how().into(),
+            tracks: vec![Track {
+                label,
+                steps: run.fit.path.seen().saturating_sub(1),
+                points: ws.into_iter().zip(path_losses).collect(),
+            }],
+        };
+        Page::of_curve(&curve, &[path_epochs(run, points.len())])
+    };
+    let rows = run.fit.history.items();
+    page.history = vec![
+        PageHistory {
+            label: "loss".into(),
+            epoch: rows.iter().map(|r| r.epoch as f64).collect(),
+            loss: rows.iter().map(|r| r.loss).collect(),
+        },
+        PageHistory {
+            label: "lr".into(),
+            epoch: rows.iter().map(|r| r.epoch as f64).collect(),
+            loss: rows.iter().map(|r| r.lr).collect(),
+        },
+    ];
+    let (x, y): (Vec<f64>, Vec<f64>) = data.plot_points().into_iter().unzip();
+    page.data = Some(serde_json::json!({ "x": x, "y": y }));
+    page.title = title;
+    Ok((page, extent))
+}
+
+/// The epoch of each of `n` kept points of the path: the path holds a point before every update,
+/// thinned evenly, so point k of n stands at epoch k·E/(n − 1).
+fn path_epochs(run: &LineRun, n: usize) -> Vec<f64> {
+    let last = run.fit.last.as_ref().map_or(0.0, |r| r.epoch as f64);
+    (0..n)
+        .map(|k| match n {
+            0 | 1 => 0.0,
+            _ => (k as f64 * last / (n - 1) as f64).round(),
+        })
+        .collect()
+}

@@ -1,0 +1,492 @@
+//! The playground's server, driven as the page drives it: `explore serve --port 0` on loopback
+//! (it stops by itself after two minutes, and when the test ends), each control through
+//! `/api/line`, the numbers against the `explore` command the page exports, every refusal with
+//! its status and one line, the token and the `Host` and `Origin` rules.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{explore, parse_csv, root};
+use serde_json::{json, Value};
+
+/// A running `explore serve`, killed when dropped.
+struct Server {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    addr: String,
+    /// The token of its URL, if it asks for one.
+    token: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `explore serve --port 0 ARGS` and reads the URL it prints.
+fn start(args: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_explore"))
+        .args(["serve", "--port", "0", "--stop-after", "120"])
+        .args(args)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("slope playground: http://")
+        .unwrap_or_else(|| panic!("the server says where it is: {line:?}"))
+        .to_string();
+    let (addr, rest) = url.split_once('/').unwrap();
+    let token = rest.strip_prefix("?token=").map(str::to_string);
+    Server {
+        child,
+        addr: addr.to_string(),
+        token,
+    }
+}
+
+/// A response: status, headers (lower-case names), body.
+struct Reply {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("JSON: {}", self.body))
+    }
+
+    /// The one-line error of a refusal with `status`.
+    fn refused(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "{}", self.body);
+        let msg = self.json()["error"].as_str().unwrap().to_string();
+        assert!(!msg.is_empty() && !msg.contains('\n'), "{msg:?}");
+        msg
+    }
+}
+
+impl Server {
+    /// Sends one request on its own connection: `extra` headers are `Name: value` lines.
+    fn request(&self, method: &str, path: &str, extra: &[&str], body: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        if extra.iter().any(|h| h.to_lowercase().starts_with("host:")) {
+            head = head.replace(&format!("Host: {}\r\n", self.addr), "");
+        }
+        for h in extra {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        // A server may answer (413) before it has read all of a large body.
+        let _ = stream.write_all(body);
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = if head.to_lowercase().contains("transfer-encoding: chunked") {
+            unchunk(body)
+        } else {
+            body.to_string()
+        };
+        Reply {
+            status,
+            headers: head.to_lowercase(),
+            body,
+        }
+    }
+
+    /// POSTs `view` to `/api/line`, with the token when there is one.
+    fn line(&self, view: &Value) -> Reply {
+        let token = self.token.as_ref().map(|t| format!("x-slope-token: {t}"));
+        let mut headers = vec!["Content-Type: application/json"];
+        if let Some(t) = &token {
+            headers.push(t);
+        }
+        self.request("POST", "/api/line", &headers, view.to_string().as_bytes())
+    }
+}
+
+fn unchunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = &tail[n + 2..];
+    }
+    out
+}
+
+/// The scene's last row `[epoch, weight, bias, loss]`.
+fn last(scene: &Value) -> [f64; 4] {
+    let row = scene["last"].as_array().unwrap();
+    [0, 1, 2, 3].map(|i| row[i].as_f64().unwrap())
+}
+
+#[test]
+fn the_page_is_served_whole_and_offline() {
+    let server = start(&[]);
+    let page = server.request("GET", "/", &[], b"");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<title>slope playground</title>"));
+    // The chart library and the script are in the page: nothing is fetched from elsewhere.
+    assert!(page
+        .body
+        .contains("/* plotly.js v4.1.1 (MIT), trimmed for slope"));
+    assert!(page.body.contains("fetch(\"/api/line\""));
+    assert!(!page.body.contains("<script src") && !page.body.contains("<link"));
+    let info = server.request("GET", "/api/info", &[], b"").json();
+    assert_eq!(info["optimizers"].as_array().unwrap().len(), 7);
+    assert_eq!(info["view"]["data"], "lesson");
+    assert!(info["file"].is_null());
+}
+
+#[test]
+fn the_lesson_descends_to_minus_one() {
+    let server = start(&[]);
+    let scene = server.line(&json!({})).json();
+    // One point (-3, 3), the bias pinned: loss (3 + 3A)², curvature 2·9 = 18, so SGD's
+    // default rate is 1/(2·18) = 0.0278 and each step halves the distance to A = -1.
+    assert_eq!(scene["lr"].as_f64(), Some(0.0278));
+    assert_eq!(scene["page"]["kind"], "curve");
+    let [epoch, weight, bias, loss] = last(&scene);
+    assert_eq!((epoch, bias), (100.0, 0.0));
+    assert!(
+        (weight + 1.0).abs() < 1e-5 && loss < 1e-9,
+        "{weight} {loss}"
+    );
+    let track = &scene["page"]["tracks"][0];
+    // A(1) = 0 − 0.0278·2·3·(3 + 0) = −0.5004: the first step, to f32's precision.
+    assert!((track["x"][1].as_f64().unwrap() + 0.5004).abs() < 1e-6);
+    let curve_min = scene["page"]["curve_loss"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(curve_min, 0.0, "the curve's grid holds A = -1");
+    assert_eq!(
+        scene["command"],
+        "explore train --point -3,3 --lr 0.0278 --epochs 100 --no-bias --plot run.html"
+    );
+}
+
+#[test]
+fn a_view_gives_the_numbers_of_the_command_it_exports() {
+    let server = start(&["--data", "data/linear.csv"]);
+    let views = [
+        json!({"data": "file", "optimizer": "adam", "lr": 0.3, "epochs": 40, "weight": -1.5, "bias": 4}),
+        json!({"data": "gen", "gen": {"n": 300, "noise": 5, "seed": 7, "outliers": 0.1},
+               "optimizer": "momentum", "momentum": 0.8, "loss": "huber", "delta": 2,
+               "batch_size": 32, "seed": 3, "epochs": 15, "schedule": "step", "step_size": 5,
+               "gamma": 0.5}),
+        json!({"data": "file", "optimizer": "sgd", "standardize": true, "epochs": 30,
+               "schedule": "cosine", "warmup": 3}),
+    ];
+    for view in views {
+        let scene = server.line(&view).json();
+        let command = scene["command"].as_str().unwrap().to_string();
+        // Run what the page exports, in a scratch directory for the generated file.
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = String::new();
+        for part in command.split(" && ") {
+            let mut args: Vec<String> = part
+                .split(' ')
+                .skip(1)
+                .map(|a| a.replace("data/", &format!("{}/data/", root().display())))
+                .map(|a| match a.as_str() {
+                    "gen.csv" => dir.path().join("gen.csv").display().to_string(),
+                    "run.html" => dir.path().join("run.html").display().to_string(),
+                    _ => a,
+                })
+                .collect();
+            if args[0] == "train" {
+                args.extend(["--format", "csv", "--quiet"].map(String::from));
+            }
+            let out = explore(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            assert!(out.status.success(), "{part}: {}", common::stderr(&out));
+            csv = common::stdout(&out);
+        }
+        let (_, rows) = parse_csv(&csv);
+        let row = rows.last().unwrap();
+        let got = last(&scene);
+        for (k, name) in ["epoch", "weight", "bias", "loss"].iter().enumerate() {
+            assert!(
+                (got[k] - row[k]).abs() <= 1e-6 * row[k].abs().max(1.0),
+                "{command}: {name} {} vs the command's {}",
+                got[k],
+                row[k]
+            );
+        }
+        assert!(std::path::Path::new(&dir.path().join("run.html")).exists());
+    }
+}
+
+#[test]
+fn every_control_changes_the_run() {
+    let server = start(&["--data", "data/linear.csv"]);
+    let base = json!({"data": "file", "epochs": 20});
+    let scene = |change: Value| {
+        let mut view = base.clone();
+        for (k, v) in change.as_object().unwrap() {
+            view[k] = v.clone();
+        }
+        let reply = server.line(&view);
+        assert_eq!(reply.status, 200, "{change}: {}", reply.body);
+        reply.json()
+    };
+    let plain = scene(json!({}));
+    for change in [
+        json!({"optimizer": "nesterov"}),
+        json!({"lr": 0.001}),
+        json!({"optimizer": "momentum", "momentum": 0.5}),
+        json!({"optimizer": "adam", "lr": 0.1, "beta1": 0.5}),
+        json!({"optimizer": "adamw", "lr": 0.1, "weight_decay": 0.5}),
+        json!({"loss": "l1"}),
+        json!({"loss": "huber", "delta": 0.5}),
+        json!({"loss": "smooth-l1", "beta": 2}),
+        json!({"batch_size": 10}),
+        json!({"batch_size": 10, "shuffle": false}),
+        json!({"epochs": 5}),
+        json!({"weight": 3, "bias": -2}),
+        json!({"pin_bias": true}),
+        json!({"standardize": true}),
+        json!({"schedule": "exponential", "gamma": 0.8}),
+        json!({"schedule": "onecycle"}),
+        json!({"schedule": "linear", "warmup": 2}),
+    ] {
+        let changed = scene(change.clone());
+        assert_ne!(last(&changed), last(&plain), "{change} changed nothing");
+    }
+    // The grid: its size and extent, as asked.
+    let grid = scene(json!({"grid": 31, "extent": [-1, 3, -5, 5]}));
+    let xs = grid["page"]["xs"].as_array().unwrap();
+    assert_eq!(xs.len(), 31);
+    assert_eq!((xs[0].as_f64(), xs[30].as_f64()), (Some(-1.0), Some(3.0)));
+    assert_eq!(grid["extent"], json!([-1, 3, -5, 5]));
+    assert_eq!(
+        last(&grid),
+        last(&plain),
+        "the view does not change the run"
+    );
+}
+
+#[test]
+fn bad_views_get_a_400_with_one_line() {
+    let server = start(&[]);
+    for (view, says) in [
+        (json!({"lr": -1}), "the learning rate must be more than 0"),
+        (json!({"lr": 0}), "the learning rate must be more than 0"),
+        (
+            json!({"epochs": 1_000_000}),
+            "the epochs must be at most 10000",
+        ),
+        (json!({"epochs": -5}), "epochs"),
+        (
+            json!({"grid": 5}),
+            "the grid must have 11 to 201 points a side",
+        ),
+        (json!({"grid": 100000}), "the grid must have 11 to 201"),
+        (json!({"momentum": 1.5}), "the momentum must be below 1"),
+        (json!({"beta2": 1}), "β2 must be in [0, 1)"),
+        (
+            json!({"optimizer": "lbfgs"}),
+            "no optimizer `lbfgs`: one of sgd",
+        ),
+        (json!({"loss": "bce-logits"}), "a classifier's loss"),
+        (json!({"loss": "huber", "delta": -1}), "delta"),
+        (json!({"schedule": "plateau"}), "not in the playground yet"),
+        (
+            json!({"schedule": "cosine", "warmup": 500}),
+            "shorter than the run",
+        ),
+        (
+            json!({"batch_size": 0}),
+            "the batch size must be at least 1",
+        ),
+        (json!({"weight": 1e300}), "start"),
+        (json!({"extent": [1, 0, 0, 1]}), "from low to high"),
+        (json!({"data": "file"}), "started without a data file"),
+        (
+            json!({"data": "gen", "gen": {"n": 0}}),
+            "a generated set has 1 to",
+        ),
+        (
+            json!({"data": "gen", "gen": {"n": 10000}, "batch_size": 1, "epochs": 200}),
+            "updates: at most 1000000",
+        ),
+        (json!({"standardize": true}), "cannot be pinned"),
+        (json!({"colour": "red"}), "unknown field `colour`"),
+    ] {
+        let msg = server.line(&view).refused(400);
+        assert!(msg.contains(says), "{view}: {msg}");
+    }
+    // JSON has no NaN or infinity; a number too large for f64 is refused as such.
+    for body in [
+        &b"{\"lr\": NaN}"[..],
+        b"{\"lr\": 1e999}",
+        b"{\"lr\": ",
+        b"not json",
+    ] {
+        let reply = server.request(
+            "POST",
+            "/api/line",
+            &["Content-Type: application/json"],
+            body,
+        );
+        reply.refused(400);
+    }
+    // A body past the view's limit is refused before it is read whole.
+    let big = vec![b' '; 100_000];
+    let reply = server.request(
+        "POST",
+        "/api/line",
+        &["Content-Type: application/json"],
+        &big,
+    );
+    assert!(reply.refused(413).contains("a view is at most 65536 bytes"));
+}
+
+#[test]
+fn a_newer_request_from_the_same_page_supersedes_an_older_one() {
+    let server = start(&[]);
+    let send = |seq: &str| {
+        server.request(
+            "POST",
+            "/api/line",
+            &[
+                "Content-Type: application/json",
+                "x-slope-client: page-1",
+                &format!("x-slope-seq: {seq}"),
+            ],
+            b"{}",
+        )
+    };
+    assert_eq!(send("2").status, 200);
+    let stale = send("1");
+    assert!(stale.refused(409).contains("newer request"));
+    // Another page is not affected.
+    let other = server.request(
+        "POST",
+        "/api/line",
+        &[
+            "Content-Type: application/json",
+            "x-slope-client: page-2",
+            "x-slope-seq: 1",
+        ],
+        b"{}",
+    );
+    assert_eq!(other.status, 200);
+}
+
+#[test]
+fn the_token_is_asked_for_and_the_origin_checked() {
+    let server = start(&["--token"]);
+    let token = server.token.clone().expect("the URL carries a token");
+    assert_eq!(token.len(), 32);
+    assert!(server
+        .request("GET", "/", &[], b"")
+        .refused(401)
+        .contains("needs its access token"));
+    server.request("GET", "/?token=0123", &[], b"").refused(401);
+    let page = server.request("GET", &format!("/?token={token}"), &[], b"");
+    assert_eq!(page.status, 200);
+    // The page's later requests carry it as a cookie, or as a header.
+    assert!(page
+        .headers
+        .contains(&format!("set-cookie: slope_token={token}")));
+    let cookie = format!("Cookie: slope_token={token}");
+    assert_eq!(
+        server.request("GET", "/api/info", &[&cookie], b"").status,
+        200
+    );
+    assert_eq!(server.line(&json!({})).status, 200);
+    let mut wrong = start(&["--token"]);
+    wrong.token = Some("f".repeat(32));
+    wrong.line(&json!({})).refused(401);
+
+    // Without a token, only loopback names, and only the server's own pages.
+    let open = start(&[]);
+    let msg = open
+        .request("GET", "/api/info", &["Host: evil.example:80"], b"")
+        .refused(403);
+    assert!(msg.contains("not at evil.example:80"), "{msg}");
+    let msg = open
+        .request(
+            "POST",
+            "/api/line",
+            &[
+                "Origin: http://evil.example",
+                "Content-Type: application/json",
+            ],
+            b"{}",
+        )
+        .refused(403);
+    assert!(msg.contains("http://evil.example"), "{msg}");
+    let same = format!("Origin: http://{}", open.addr);
+    assert_eq!(
+        open.request(
+            "POST",
+            "/api/line",
+            &[&same, "Content-Type: application/json"],
+            b"{}"
+        )
+        .status,
+        200
+    );
+}
+
+#[test]
+fn bad_command_lines_are_refused_before_serving() {
+    for (args, says) in [
+        (vec!["--no-token"], "--no-token is not used here"),
+        (
+            vec!["--host", "0.0.0.0", "--token"],
+            "--token is not used here",
+        ),
+        (vec!["--x", "a"], "--x is not used here"),
+        (vec!["--max-upload", "0"], "--max-upload"),
+        (vec!["--max-upload", "12 parsecs"], "--max-upload"),
+        (vec!["--jobs", "0"], "--jobs"),
+    ] {
+        let out = explore(&[&["serve", "--port", "0"], &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = common::stderr(&out);
+        assert!(
+            err.contains(says) && err.trim().lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
+    // A port in use is a runtime error that says what to do.
+    let server = start(&[]);
+    let port = server.addr.rsplit_once(':').unwrap().1;
+    let out = explore(&["serve", "--port", port, "--stop-after", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("give another --port, or --port 0"));
+}
