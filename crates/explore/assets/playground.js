@@ -12,8 +12,16 @@
   let defaults = null, info = null, view = null, scene = null;
   let seq = 0, shown = 0, inFlight = false, pending = false, changedAt = 0;
   let frame = -1, timer = null;
-  // Input-to-redraw times of the last changes (ms), read by the browser test.
+  // What was last drawn of the landscape and the data: kept (the same arrays) while the scene's
+  // fingerprints say they are unchanged, so Plotly redraws only what moved.
+  let grid = null, points = null;
+  // What each plot shows now, to redraw only what changed.
+  const drawn = { landscape: null, data: null };
+  // Input-to-redraw times of the last changes (ms), and the requests' share of each, read by
+  // the browser test.
   window.slopeTimings = [];
+  window.slopeRequests = [];
+  window.slopeComputes = [];
 
   const $ = (id) => document.getElementById(id);
   const human = (v) => (v === null || v === undefined) ? "" : Number(v.toPrecision(4)).toString();
@@ -103,9 +111,11 @@
     const mine = ++seq;
     const started = performance.now();
     $("status").textContent = "computing…";
-    fetch("/api/line", { method: "POST", headers: headers(), body: JSON.stringify(view) })
-      .then((r) => r.json().then((body) => ({ status: r.status, body })))
-      .then(({ status, body }) => {
+    // The grid and the data the page holds are not sent again while they stay the same.
+    const sent = Object.assign({}, view, { held: grid && points ? [grid.id, points.id] : null });
+    fetch("/api/line", { method: "POST", headers: headers(), body: JSON.stringify(sent) })
+      .then((r) => r.json().then((body) => ({ status: r.status, body, timing: r.headers.get("server-timing") })))
+      .then(({ status, body, timing }) => {
         if (status === 409 || mine < shown) return;
         if (status !== 200) {
           $("error").textContent = body.error || ("the server answered " + status);
@@ -114,12 +124,22 @@
         }
         shown = mine;
         $("error").textContent = "";
+        if (grid && grid.id === body.grid_id) {
+          for (const k of ["xs", "zs", "losses", "curve_x", "curve_loss"]) body.page[k] = grid.page[k];
+        } else {
+          grid = { id: body.grid_id, page: body.page };
+        }
+        if (points && points.id === body.data_id) body.page.data = points.data;
+        else points = { id: body.data_id, data: body.page.data };
         scene = body;
         const server = performance.now() - started;
         return draw().then(() => {
           const total = performance.now() - changedAt;
           window.slopeTimings.push(total);
-          $("status").textContent = `${scene.points} points · redrawn ${total.toFixed(0)} ms after the change (the request took ${server.toFixed(0)} ms)`;
+          window.slopeRequests.push(server);
+          const compute = /dur=([0-9.]+)/.exec(timing || "");
+          if (compute) window.slopeComputes.push(Number(compute[1]));
+          $("status").textContent = `${scene.points} point${scene.points === 1 ? "" : "s"} · redrawn ${total.toFixed(0)} ms after the change (the request took ${server.toFixed(0)} ms)`;
         });
       })
       .catch((e) => { $("error").textContent = "the server did not answer: " + e; })
@@ -136,61 +156,93 @@
     const page = scene.page, t = track();
     const n = frame < 0 ? t.x.length : Math.min(frame + 1, t.x.length);
     const last = n - 1;
-    const path = { type: "scatter", mode: "lines+markers", name: t.label, marker: { size: 4, color: "#ff7f0e" }, line: { color: "#ff7f0e" },
-      hovertemplate: "A %{x:.4g}<br>" + (page.kind === "grid" ? "b %{y:.4g}" : "loss %{y:.4g}") + "<br>epoch %{text}<extra></extra>", text: t.epoch.slice(0, n) };
-    const start = { type: "scatter", mode: "markers", name: "start (drag it)", marker: { size: 14, color: "#d62728", symbol: "circle-open", line: { width: 3 } } };
+    // The landscape's traces stay the same while the grid does; the path, the start and the
+    // point now are shapes, so a new path redraws only them (not the heat map and contours).
+    const isGrid = page.kind === "grid";
+    const ys = isGrid ? t.z : t.loss;
+    const xr = isGrid ? [page.xs[0], page.xs[page.xs.length - 1]] : [page.curve_x[0], page.curve_x[page.curve_x.length - 1]];
+    // A path that leaves the view (a divergence) is drawn to its edge, not to 1e30.
+    const clamp = (v, lo, hi) => Math.max(lo - 10 * (hi - lo), Math.min(hi + 10 * (hi - lo), v));
+    const yr = isGrid ? [page.zs[0], page.zs[page.zs.length - 1]] : [0, Math.max(...page.curve_loss)];
+    const pts = [];
+    for (let i = 0; i < n; i++) pts.push(clamp(t.x[i], xr[0], xr[1]) + "," + clamp(ys[i], yr[0], yr[1]));
+    const dot = (x, y, size, colour, width, fill) => ({ type: "circle", xref: "x", yref: "y", xsizemode: "pixel", ysizemode: "pixel",
+      xanchor: clamp(x, xr[0], xr[1]), yanchor: clamp(y, yr[0], yr[1]), x0: -size, x1: size, y0: -size, y1: size,
+      line: { color: colour, width }, fillcolor: fill });
+    const shapes = [
+      { type: "path", xref: "x", yref: "y", path: "M" + pts.join("L"), line: { color: "#ff7f0e", width: 2 } },
+      dot(t.x[last], ys[last], 5, "#ff7f0e", 1, "#ff7f0e"),
+      dot(t.x[0], ys[0], 8, "#d62728", 3, "rgba(0,0,0,0)"),
+    ];
     let traces, layout;
     const axis = (title, extra) => Object.assign({ title: { text: title }, zeroline: false }, extra || {});
-    if (page.kind === "grid") {
+    if (isGrid) {
       traces = [
         { type: "heatmap", x: page.xs, y: page.zs, z: page.losses, colorscale: "Viridis", colorbar: { title: { text: "loss" } }, showlegend: false,
           hovertemplate: "A %{x:.4g}<br>b %{y:.4g}<br>loss %{z:.4g}<extra></extra>" },
         { type: "contour", x: page.xs, y: page.zs, z: page.losses, showscale: false, showlegend: false, hoverinfo: "skip",
           contours: { coloring: "none" }, line: { color: "rgba(255,255,255,0.45)", width: 1 }, ncontours: 18 },
-        Object.assign(path, { x: t.x.slice(0, n), y: t.z.slice(0, n) }),
-        Object.assign(start, { x: [t.x[0]], y: [t.z[0]] }),
       ];
       if (page.optimum) traces.push({ type: "scatter", mode: "markers", name: "best line", x: [page.optimum.x], y: [page.optimum.z], marker: { symbol: "x", size: 11, color: "white" } });
-      layout = { xaxis: axis(page.x_label, { range: [page.xs[0], page.xs[page.xs.length - 1]] }),
-        yaxis: axis(page.z_label, { range: [page.zs[0], page.zs[page.zs.length - 1]] }) };
+      layout = { xaxis: axis(page.x_label, { range: xr }), yaxis: axis(page.z_label, { range: yr }) };
     } else {
-      traces = [
-        { type: "scatter", mode: "lines", name: "loss", x: page.curve_x, y: page.curve_loss, line: { color: "#1f77b4" } },
-        Object.assign(path, { x: t.x.slice(0, n), y: t.loss.slice(0, n) }),
-        Object.assign(start, { x: [t.x[0]], y: [t.loss[0]] }),
-      ];
+      traces = [{ type: "scatter", mode: "lines", name: "loss", x: page.curve_x, y: page.curve_loss, line: { color: "#1f77b4" } }];
       if (page.optimum) traces.push({ type: "scatter", mode: "markers", name: "best", x: [page.optimum.x], y: [page.optimum.loss], marker: { symbol: "x", size: 11, color: "#2ca02c" } });
-      layout = { xaxis: axis(page.x_label, { range: [page.curve_x[0], page.curve_x[page.curve_x.length - 1]] }), yaxis: axis(page.loss_axis) };
+      layout = { xaxis: axis(page.x_label, { range: xr }), yaxis: axis(page.loss_axis) };
     }
-    Object.assign(layout, { title: { text: page.title, font: { size: 13 } }, dragmode: false, margin: { t: 40, r: 10, b: 45, l: 55 },
-      legend: { orientation: "h", y: -0.18 }, uirevision: "landscape" });
+    Object.assign(layout, { title: { text: page.title + "<br><sub>orange: the descent · red ring: its start (drag it) · ×: the best line</sub>", font: { size: 13 } },
+      dragmode: false, margin: { t: 55, r: 10, b: 45, l: 55 }, showlegend: false, shapes, uirevision: "landscape" });
     const w = t.x[last], b = page.kind === "grid" ? t.z[last] : 0;
-    const xs = page.data.x, lo = Math.min(...xs), hi = Math.max(...xs);
+    // The line spans the data, and a little around a single point.
+    const xs = page.data.x, x0 = Math.min(...xs), x1 = Math.max(...xs);
+    const pad = x1 > x0 ? 0.05 * (x1 - x0) : Math.max(1, Math.abs(x0));
+    const lo = x0 - pad, hi = x1 + pad;
+    // The points are one trace that stays the same; the line is a shape, so moving it redraws
+    // only the shape, not thousands of points.
     const dataTraces = [
       { type: "scatter", mode: "markers", name: "data", x: xs, y: page.data.y, marker: { color: "#1f77b4", size: xs.length > 50 ? 4 : 9 } },
-      { type: "scatter", mode: "lines", name: `y = ${human(w)}·x + ${human(b)}`, x: [lo, hi], y: [w * lo + b, w * hi + b], line: { color: "#ff7f0e", width: 3 } },
     ];
+    const fitted = [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: w * lo + b, y1: w * hi + b, line: { color: "#ff7f0e", width: 3 } }];
     const hist = page.history[0], rate = page.history[1];
     const epochNow = t.epoch[last];
     const mark = [{ type: "line", xref: "x", yref: "paper", x0: epochNow, x1: epochNow, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }];
     const positive = hist.loss.every((v) => v > 0);
     $("epoch-label").textContent = `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}` + (scene.diverged ? " — " + scene.diverged : "");
     $("command").value = scene.command;
-    $("state").textContent = JSON.stringify({ seq: shown, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged });
+    $("state").textContent = JSON.stringify({ seq: shown, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged,
+      start: [t.x[0], page.kind === "grid" ? t.z[0] : 0], end: [t.x[t.x.length - 1], page.kind === "grid" ? t.z[t.z.length - 1] : 0] });
     const lrNow = scene.lr;
     $("lr").value = Math.log10(lrNow);
     $("lr-value").textContent = human(lrNow) + (scene.bound ? ` (stable < ${human(scene.bound)})` : "");
+    // Each plot's redraw (ms), read by the browser test.
+    const timed = (name, draw) => {
+      const t0 = performance.now();
+      const done = draw();
+      (window.slopeDraws = window.slopeDraws || []).push([name, performance.now() - t0]);
+      return done;
+    };
+    // Where only the shapes moved (the same grid, the same data), only they are redrawn.
+    const landKey = [grid ? grid.id : "", page.title, page.kind, JSON.stringify(page.optimum)].join("|");
+    const dataKey = points ? points.id : "";
+    const lossAndRate = [
+      { type: "scatter", mode: "lines", name: "loss", x: hist.epoch, y: hist.loss, line: { color: "#ff7f0e" } },
+      { type: "scatter", mode: "lines", name: "learning rate", x: rate.epoch, y: rate.loss, yaxis: "y2", line: { color: "#2ca02c", shape: "hv" } },
+    ];
     return Promise.all([
-      Plotly.react("landscape", traces, layout, config),
-      Plotly.react("data", dataTraces, { title: { text: "the data and the line", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
-        xaxis: axis("x"), yaxis: axis("y"), legend: { orientation: "h", y: -0.18 }, uirevision: "data" }, config),
-      Plotly.react("history", [{ type: "scatter", mode: "lines", name: "loss", x: hist.epoch, y: hist.loss, line: { color: "#ff7f0e" } }],
-        { title: { text: "loss per epoch", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 }, shapes: mark,
-          xaxis: axis("epoch"), yaxis: axis(page.loss_axis, { type: positive ? "log" : "linear" }) }, config),
-      Plotly.react("rate", [{ type: "scatter", mode: "lines", name: "lr", x: rate.epoch, y: rate.loss, line: { color: "#2ca02c", shape: "hv" } }],
-        { title: { text: "learning rate per epoch", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 }, shapes: mark,
-          xaxis: axis("epoch"), yaxis: axis("lr", { range: [0, 1.1 * Math.max(...rate.loss)] }) }, config),
-    ]);
+      timed("landscape", () => drawn.landscape === landKey
+        ? Plotly.relayout("landscape", { shapes })
+        : Plotly.react("landscape", traces, layout, config)),
+      timed("data", () => drawn.data === dataKey
+        ? Plotly.relayout("data", { shapes: fitted })
+        : Plotly.react("data", dataTraces, { title: { text: "the data and the line (orange)", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
+          xaxis: axis("x"), yaxis: axis("y"), showlegend: false, shapes: fitted, uirevision: "data" }, config)),
+      timed("history", () => Plotly.react("history", lossAndRate,
+        { title: { text: "the loss and the learning rate per epoch", font: { size: 13 } }, margin: { t: 40, r: 60, b: 45, l: 55 }, shapes: mark,
+          legend: { orientation: "h", x: 0.6, y: 1.12 },
+          xaxis: axis("epoch"), yaxis: axis(page.loss_axis, { type: positive ? "log" : "linear" }),
+          yaxis2: axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
+            range: [0, 1.1 * Math.max(...rate.loss)], tickfont: { color: "#2ca02c" } }) }, config)),
+    ]).then(() => { drawn.landscape = landKey; drawn.data = dataKey; });
   }
 
   // Dragging on the landscape moves the start, recomputing as it goes.
@@ -239,7 +291,7 @@
         setField(key, value);
         // A new data set or loss has a new landscape: let the server frame it again.
         if (["data", "gen.n", "gen.noise", "gen.outliers", "gen.seed", "loss", "standardize", "pin_bias"].includes(key)) view.extent = null;
-        if (key === "optimizer") view.lr = null;
+        if (key === "optimizer" || key === "data") view.lr = null;
         showControls();
         recompute();
       });
@@ -251,10 +303,39 @@
       $("lr-value").textContent = human(view.lr);
       recompute();
     });
+    $("upload").addEventListener("change", () => {
+      const file = $("upload").files[0];
+      if (!file) return;
+      const q = new URLSearchParams({ name: file.name, x: $("upload-x").value || "x", y: $("upload-y").value || "y" });
+      $("status").textContent = `uploading ${file.name}…`;
+      const h = token ? { "x-slope-token": token } : {};
+      fetch("/api/upload?" + q.toString(), { method: "POST", headers: h, body: file })
+        .then((r) => r.json().then((body) => ({ status: r.status, body })))
+        .then(({ status, body }) => {
+          if (status !== 200) { $("error").textContent = body.error; $("status").textContent = ""; return; }
+          addSource("upload", `${body.source} (${body.points} points)`);
+          view.data = "upload";
+          view.upload = body.id;
+          view.extent = null;
+          view.lr = null;
+          changedAt = performance.now();
+          showControls();
+          recompute();
+        })
+        .catch((e) => { $("error").textContent = "the upload failed: " + e; });
+    });
     $("copy").onclick = () => navigator.clipboard && navigator.clipboard.writeText($("command").value);
     $("png").onclick = () => Plotly.downloadImage("landscape", { format: "png", filename: "slope-landscape", width: 1000, height: 700 });
     dragStart();
     playback();
+  }
+
+  // Adds (or renames) a choice of data.
+  function addSource(value, label) {
+    const select = document.querySelector('select[data-key="data"]');
+    let option = [...select.options].find((o) => o.value === value);
+    if (!option) { option = document.createElement("option"); option.value = value; select.appendChild(option); }
+    option.textContent = label;
   }
 
   fetch("/api/info", { headers: headers() })
@@ -278,6 +359,7 @@
         if (k === "token" || k === "hide") continue;
         if (k.startsWith("gen.") ? k.slice(4) in defaults.gen : k in defaults) setField(k, parse(k, v));
       }
+      if (view.data === "upload") addSource("upload", "your file (upload it again if the server restarted)");
       showControls();
       wire();
       recompute();

@@ -577,7 +577,65 @@ fn write_parquet(path: &std::path::Path, data: &explore::data::Dataset) {
     writer.close().unwrap();
 }
 
+/// The playground's recomputation (`explore serve`): the case, a line on 10,000 points
+/// trained for 500 epochs and drawn over a 101 × 101 grid, from the view to the JSON the server
+/// sends; and the same with Adam and a cosine schedule, and on 100 points.
+fn playground(c: &mut Criterion) {
+    use explore::serve::view::{line_scene, LineView};
+    let data = |n| {
+        line(&LineSpec {
+            n,
+            ..LineSpec::default()
+        })
+    };
+    let mut g = c.benchmark_group(format!("playground/threads={}", threads()));
+    g.sample_size(30);
+    for (name, n, view) in [
+        (
+            "sgd_10000_points_500_epochs_101x101",
+            10_000,
+            LineView {
+                epochs: 500,
+                ..LineView::default()
+            },
+        ),
+        (
+            "adam_cosine_10000_points_500_epochs_101x101",
+            10_000,
+            LineView {
+                epochs: 500,
+                optimizer: "adam".into(),
+                lr: Some(0.1),
+                schedule: "cosine".into(),
+                ..LineView::default()
+            },
+        ),
+        (
+            "sgd_100_points_500_epochs_101x101",
+            100,
+            LineView {
+                epochs: 500,
+                ..LineView::default()
+            },
+        ),
+    ] {
+        let view = LineView {
+            data: explore::serve::view::Source::File,
+            ..view
+        };
+        let points = data(n);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let scene = line_scene(&view, &points, &|| false).unwrap().unwrap();
+                explore::plot::to_json(&scene).unwrap().len()
+            })
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
-    benches, sweep, surface, epoch, logistic, mlp, minibatch, landscape, animation, read
+    benches, sweep, surface, epoch, logistic, mlp, minibatch, landscape, animation, read,
+    playground
 );
 criterion_main!(benches);

@@ -910,3 +910,146 @@ impl ValidationArgs {
         })
     }
 }
+
+/// How an `explore` command names the playground's data: `--data FILE` (or `--point -3,3`), and
+/// the command that writes the file first (`explore gen …`) for a generated set.
+#[cfg(feature = "serve")]
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataFlags {
+    pub flags: String,
+    pub made_by: Option<String>,
+}
+
+#[cfg(feature = "serve")]
+impl DataFlags {
+    /// The lesson's one point.
+    pub fn lesson() -> Self {
+        DataFlags {
+            flags: "--point -3,3".into(),
+            made_by: None,
+        }
+    }
+
+    /// A file named `name`, its columns `x` and `y` (named only when not the defaults).
+    pub fn file(name: &str, x: &str, y: &str) -> Self {
+        let mut flags = format!("--data {name}");
+        if x != "x" {
+            flags.push_str(&format!(" --x {x}"));
+        }
+        if y != "y" {
+            flags.push_str(&format!(" --y {y}"));
+        }
+        DataFlags {
+            flags,
+            made_by: None,
+        }
+    }
+
+    /// The generated set `gen`, written first by `explore gen`.
+    pub fn generated(g: &crate::serve::view::GenView) -> Self {
+        let mut made = format!(
+            "explore gen --n {} --seed {} --slope {} --intercept {} --noise {}",
+            g.n, g.seed, g.slope, g.intercept, g.noise
+        );
+        if g.outliers > 0.0 {
+            made.push_str(&format!(
+                " --outliers {} --outlier-shift {}",
+                g.outliers,
+                crate::serve::view::OUTLIER_SHIFT
+            ));
+        }
+        made.push_str(" --out gen.csv");
+        DataFlags {
+            flags: "--data gen.csv".into(),
+            made_by: Some(made),
+        }
+    }
+}
+
+#[cfg(feature = "serve")]
+/// The `explore` command that trains `view` at rate `lr` on `data` and draws it as a page: the
+/// data's flags (`--data FILE`), after the command that makes the file when there is one. What
+/// the playground exports.
+pub fn line_command(view: &crate::serve::view::LineView, lr: f64, data: &DataFlags) -> String {
+    let settings = crate::optim::Settings::new(
+        crate::optim::Algorithm::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == view.optimizer)
+            .unwrap_or(crate::optim::Algorithm::Sgd),
+        lr,
+    );
+    let mut cmd = match &data.made_by {
+        Some(made) => format!("{made} && explore train {}", data.flags),
+        None => format!("explore train {}", data.flags),
+    };
+    let mut flag = |text: String| {
+        cmd.push(' ');
+        cmd.push_str(&text);
+    };
+    if view.optimizer != "sgd" {
+        flag(format!("--optimizer {}", view.optimizer));
+    }
+    flag(format!("--lr {}", settings.lr));
+    let uses = settings.kind.uses();
+    let default = crate::optim::Settings::new(settings.kind, lr);
+    if uses.contains(&crate::optim::Hyper::Momentum) && view.momentum != default.momentum {
+        flag(format!("--momentum {}", view.momentum));
+    }
+    if uses.contains(&crate::optim::Hyper::Betas) && (view.beta1, view.beta2) != default.betas {
+        flag(format!("--betas {},{}", view.beta1, view.beta2));
+    }
+    if let Some(wd) = view.weight_decay {
+        flag(format!("--weight-decay {wd}"));
+    }
+    if view.loss != "mse" {
+        flag(format!("--loss {}", view.loss));
+    }
+    if let Some(d) = view.delta {
+        flag(format!("--delta {d}"));
+    }
+    if let Some(b) = view.beta {
+        flag(format!("--beta {b}"));
+    }
+    if let Some(b) = view.batch_size {
+        flag(format!("--batch-size {b}"));
+        if !view.shuffle {
+            flag("--no-shuffle".into());
+        } else if view.seed != 0 {
+            flag(format!("--seed {}", view.seed));
+        }
+    }
+    flag(format!("--epochs {}", view.epochs));
+    if view.weight != 0.0 {
+        flag(format!("--init-weight {}", view.weight));
+    }
+    if view.pinned() {
+        flag("--no-bias".into());
+    } else if view.bias != 0.0 {
+        flag(format!("--init-bias {}", view.bias));
+    }
+    if view.standardize {
+        flag("--standardize".into());
+    }
+    if view.schedule != "constant" {
+        flag(format!("--schedule {}", view.schedule));
+        match view.schedule.as_str() {
+            "step" => flag(format!(
+                "--step-size {} --gamma {}",
+                view.step_size, view.gamma
+            )),
+            "exponential" => flag(format!("--gamma {}", view.gamma)),
+            "cosine" => {
+                if let Some(t) = view.t_max {
+                    flag(format!("--t-max {t}"));
+                }
+            }
+            _ => {}
+        }
+        if view.warmup > 0 {
+            flag(format!("--warmup {}", view.warmup));
+        }
+    }
+    flag("--plot run.html".into());
+    cmd
+}

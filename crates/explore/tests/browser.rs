@@ -238,3 +238,291 @@ fn every_command_writes_a_page_that_loads_without_error() {
         }
     }
 }
+
+/// A headless Chromium driven through WebDriver (Debian's chromium-driver): real key presses and
+/// pointer drags, real time. The driver listens on a free loopback port and is killed on drop.
+struct Driver {
+    child: std::process::Child,
+    addr: String,
+    session: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = common::server::http(
+            &self.addr,
+            ("DELETE", &format!("/session/{}", self.session)),
+            &[],
+            b"",
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let driver = ["chromedriver", "chromium-driver"]
+            .into_iter()
+            .find(|name| Command::new(name).arg("--version").output().is_ok())
+            .expect("no ChromeDriver found: apt-get install -y chromium-driver (.ci/run does)");
+        let mut child = Command::new(driver)
+            .arg("--port=0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut port = None;
+        for _ in 0..10 {
+            let mut line = String::new();
+            out.read_line(&mut line).unwrap();
+            if let Some(p) = line
+                .trim()
+                .strip_prefix("ChromeDriver was started successfully on port ")
+            {
+                port = Some(p.trim_end_matches('.').to_string());
+                break;
+            }
+        }
+        let addr = format!("127.0.0.1:{}", port.expect("ChromeDriver says its port"));
+        let capabilities = serde_json::json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium().display().to_string(),
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--window-size=1500,1000"],
+            },
+        }}});
+        let mut driver = Driver {
+            child,
+            addr,
+            session: String::new(),
+        };
+        let reply = driver.call("POST", "/session", &capabilities);
+        driver.session = reply["sessionId"].as_str().expect("a session").to_string();
+        driver
+    }
+
+    /// A WebDriver command: its `value`.
+    fn call(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+        let path = if path.starts_with("/session/") || path == "/session" {
+            path.to_string()
+        } else {
+            format!("/session/{}{path}", self.session)
+        };
+        let reply = common::server::http(
+            &self.addr,
+            (method, &path),
+            &["Content-Type: application/json"],
+            body.to_string().as_bytes(),
+        );
+        let value = reply.json()["value"].clone();
+        assert_eq!(reply.status, 200, "{method} {path}: {value}");
+        value
+    }
+
+    fn run(&self, script: &str) -> serde_json::Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            &serde_json::json!({"script": script, "args": []}),
+        )
+    }
+
+    /// The page's `#state`, once its `seq` is past `after` (waited for in the page, so the
+    /// wait does not load the machine).
+    fn state_after(&self, after: u64) -> serde_json::Value {
+        let script = "const [after, done] = arguments; const t0 = Date.now();
+            const look = () => {
+              let s = null;
+              try { s = JSON.parse(document.getElementById('state').textContent); } catch (e) {}
+              if (s && s.seq > after) done(s);
+              else if (Date.now() - t0 > 20000) done(document.getElementById('error').textContent);
+              else setTimeout(look, 5);
+            };
+            look();";
+        let state = self.call(
+            "POST",
+            "/execute/async",
+            &serde_json::json!({"script": script, "args": [after]}),
+        );
+        assert!(
+            state.is_object(),
+            "the page did not redraw past request {after}: {state}"
+        );
+        state
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            &serde_json::json!({"using": "css selector", "value": css}),
+        );
+        found["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+/// The playground in a real browser: the learning-rate slider, moved by key presses, changes the
+/// drawn path to the numbers of the command the page exports; a drag on the landscape moves the
+/// start; and the time from each input to the redrawn page is recorded (on the issue's 10,000
+/// points and 500 epochs).
+#[test]
+#[ignore = "needs Chromium and ChromeDriver: .ci/run installs them and runs this test"]
+fn the_playground_redraws_as_the_slider_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("line10k.csv");
+    ok(&[
+        "gen",
+        "--n",
+        "10000",
+        "--out",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let server = common::server::start(&["--data", data.to_str().unwrap()]);
+    let driver = Driver::start();
+    driver.call(
+        "POST",
+        "/url",
+        &serde_json::json!({"url": format!("http://{}/?epochs=500", server.addr)}),
+    );
+    let before = driver.state_after(0);
+    assert_eq!(before["path"].as_u64(), Some(501), "{before}");
+
+    // Thirty presses of → on the slider: each a real input event and a recomputation.
+    let slider = driver.element("#lr");
+    for _ in 0..30 {
+        let seq = driver.run("return JSON.parse(document.getElementById('state').textContent).seq");
+        driver.call(
+            "POST",
+            &format!("/element/{slider}/value"),
+            &serde_json::json!({"text": "\u{E014}"}),
+        );
+        driver.state_after(seq.as_u64().unwrap());
+    }
+    let after = driver.run("return JSON.parse(document.getElementById('state').textContent)");
+    let (lr0, lr1) = (
+        before["lr"].as_f64().unwrap(),
+        after["lr"].as_f64().unwrap(),
+    );
+    // 30 steps of 0.01 in log10: the rate × 10^0.3, to the slider's three digits.
+    assert!((lr1 / lr0 - 10f64.powf(0.3)).abs() < 0.02, "{lr0} → {lr1}");
+    assert_ne!(before["last"], after["last"], "the path changed");
+
+    // The drawn run is the exported command's run.
+    let command = driver.run("return document.getElementById('command').value");
+    let command = command.as_str().unwrap().replace(
+        "--plot run.html",
+        &format!("--plot {}", dir.path().join("run.html").display()),
+    );
+    let args: Vec<&str> = command
+        .split(' ')
+        .skip(2)
+        .chain(["--format", "csv", "--quiet"])
+        .collect();
+    let csv = ok(&[&["train"], &args[..]].concat());
+    let row: Vec<f64> = csv
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let last: Vec<f64> = after["last"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for k in 0..4 {
+        assert!(
+            (last[k] - row[k]).abs() <= 1e-6 * row[k].abs().max(1.0),
+            "{command}: the page's {last:?} vs the command's {row:?}"
+        );
+    }
+
+    // A drag on the landscape moves the start to where it was let go.
+    let seq = after["seq"].as_u64().unwrap();
+    let landscape = driver.element("#landscape");
+    let origin = serde_json::json!({"element-6066-11e4-a52e-4f735466cecf": landscape});
+    driver.call(
+        "POST",
+        "/actions",
+        &serde_json::json!({"actions": [{"type": "pointer", "id": "mouse",
+        "parameters": {"pointerType": "mouse"}, "actions": [
+            {"type": "pointerMove", "origin": origin, "x": -100, "y": 40},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerMove", "origin": origin, "x": -60, "y": 20, "duration": 200},
+            {"type": "pointerUp", "button": 0},
+        ]}]}),
+    );
+    let dragged = driver.state_after(seq);
+    assert_ne!(dragged["start"], after["start"], "{dragged}");
+    let error = driver.run("return document.getElementById('error').textContent");
+    assert_eq!(error, "", "the page shows no error");
+
+    // Input to redrawn page, as the page measured it.
+    let mut times: Vec<f64> = driver
+        .run("return window.slopeTimings")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect();
+    // Each plot's share, as the page measured it.
+    let draws = driver.run(
+        "const by = {}; for (const [k, v] of window.slopeDraws) (by[k] = by[k] || []).push(v);
+         return Object.entries(by).map(([k, v]) => k + ' ' + v.sort((a, b) => a - b)[v.length >> 1].toFixed(0) + ' ms').join(', ')",
+    );
+    println!("median redraw of each plot: {}", draws.as_str().unwrap());
+    let mut requests: Vec<f64> = driver
+        .run("return window.slopeRequests")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect();
+    let quantile = |v: &mut Vec<f64>, q: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() - 1) as f64 * q).round() as usize]
+    };
+    let mut computes: Vec<f64> = driver
+        .run("return window.slopeComputes")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect();
+    println!(
+        "input to redraw, 10,000 points, 500 epochs, 101 × 101 grid: p50 {:.0} ms, p99 {:.0} ms \
+         over {} inputs; the request's share: p50 {:.0} ms, of which the server's computation \
+         p50 {:.1} ms",
+        quantile(&mut times, 0.5),
+        quantile(&mut times, 0.99),
+        times.len(),
+        quantile(&mut requests, 0.5),
+        quantile(&mut computes, 0.5),
+    );
+
+    // And the page, as a learner sees it.
+    let shot = dir.path().join("playground.png");
+    browse(
+        &format!(
+            "http://{}/?data=gen&optimizer=momentum&epochs=60",
+            server.addr
+        ),
+        &[
+            "--window-size=1500,1000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let summary = inspect_png(&shot).unwrap();
+    assert!(summary.colours > 200, "the page looks blank: {summary:?}");
+}

@@ -625,6 +625,15 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("train", "--early-stop", always("refused without validation data")),
         ("train", "--min-delta", Ok(vec!["--val-split", "0.2", "--min-delta", "0.1"])),
         ("train", "--smooth", Ok(vec!["--smooth", "0.6"])),
+        ("serve", "--data", always("the data the page starts with")),
+        ("serve", "--port", always("where it listens")),
+        ("serve", "--host", always("where it listens")),
+        ("serve", "--no-token", Ok(vec!["--no-token"])),
+        ("serve", "--token", Ok(vec!["--host", "0.0.0.0", "--token"])),
+        ("serve", "--open", always("opens the page")),
+        ("serve", "--max-upload", always("the uploads' limit")),
+        ("serve", "--jobs", always("the computations at once")),
+        ("serve", "--stop-after", always("when it stops")),
     ];
     for sub in [
         "sweep",
@@ -634,6 +643,7 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         "compare",
         "landscape",
         "gen",
+        "serve",
     ] {
         for flag in flags_of(sub) {
             let case = cases
@@ -645,7 +655,9 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
             };
             let Ok(args) = case else { continue };
             // The data's own flags are unused with --point.
-            let source: &[&str] = if sub == "gen" {
+            // The playground's data flags are unused without --data.
+            let data_flag = ["--x", "--y", "--delimiter"].contains(&flag.as_str());
+            let source: &[&str] = if sub == "gen" || (sub == "serve" && data_flag) {
                 &[]
             } else if ["--x", "--y", "--delimiter"].contains(&flag.as_str()) {
                 &point

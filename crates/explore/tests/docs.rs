@@ -183,7 +183,15 @@ fn every_command_the_pages_show_runs_and_prints_what_they_show() {
                     to.display().to_string()
                 })
                 .collect();
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+            // The playground runs until stopped: here on any free port, for a second.
+            let serving = args[0] == "serve";
+            if serving && !args.contains(&"--port") {
+                args.extend(["--port", "0"]);
+            }
+            if serving {
+                args.extend(["--stop-after", "1"]);
+            }
             let out = explore(&args);
             let what = format!("{}: explore {}", shown.page, shown.command);
             assert!(out.status.success(), "{what}\n{}", stderr(&out));
@@ -195,8 +203,18 @@ fn every_command_the_pages_show_runs_and_prints_what_they_show() {
                     shipped.display()
                 );
             }
-            let printed = stdout(&out);
+            // The port a server printed is the one it was given.
+            let port = |text: &str| match (serving, text.find("http://127.0.0.1:")) {
+                (true, Some(at)) => {
+                    let from = at + "http://127.0.0.1:".len();
+                    let digits = text[from..].bytes().take_while(u8::is_ascii_digit).count();
+                    format!("{}PORT{}", &text[..from], &text[from + digits..])
+                }
+                _ => text.to_string(),
+            };
+            let printed = port(&stdout(&out));
             for line in shown.output.iter().filter(|l| !l.trim().is_empty()) {
+                let line = port(line);
                 assert!(
                     printed.lines().any(|p| p.trim_end() == line.trim_end()),
                     "{what}: the page shows\n{line}\nbut it prints\n{printed}"

@@ -5,143 +5,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
+use common::server::start;
 use common::{explore, parse_csv, root};
 use serde_json::{json, Value};
-
-/// A running `explore serve`, killed when dropped.
-struct Server {
-    child: Child,
-    /// `127.0.0.1:PORT`.
-    addr: String,
-    /// The token of its URL, if it asks for one.
-    token: Option<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `explore serve --port 0 ARGS` and reads the URL it prints.
-fn start(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_explore"))
-        .args(["serve", "--port", "0", "--stop-after", "120"])
-        .args(args)
-        .current_dir(root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("slope playground: http://")
-        .unwrap_or_else(|| panic!("the server says where it is: {line:?}"))
-        .to_string();
-    let (addr, rest) = url.split_once('/').unwrap();
-    let token = rest.strip_prefix("?token=").map(str::to_string);
-    Server {
-        child,
-        addr: addr.to_string(),
-        token,
-    }
-}
-
-/// A response: status, headers (lower-case names), body.
-struct Reply {
-    status: u16,
-    headers: String,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("JSON: {}", self.body))
-    }
-
-    /// The one-line error of a refusal with `status`.
-    fn refused(&self, status: u16) -> String {
-        assert_eq!(self.status, status, "{}", self.body);
-        let msg = self.json()["error"].as_str().unwrap().to_string();
-        assert!(!msg.is_empty() && !msg.contains('\n'), "{msg:?}");
-        msg
-    }
-}
-
-impl Server {
-    /// Sends one request on its own connection: `extra` headers are `Name: value` lines.
-    fn request(&self, method: &str, path: &str, extra: &[&str], body: &[u8]) -> Reply {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        if extra.iter().any(|h| h.to_lowercase().starts_with("host:")) {
-            head = head.replace(&format!("Host: {}\r\n", self.addr), "");
-        }
-        for h in extra {
-            head.push_str(h);
-            head.push_str("\r\n");
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        // A server may answer (413) before it has read all of a large body.
-        let _ = stream.write_all(body);
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = if head.to_lowercase().contains("transfer-encoding: chunked") {
-            unchunk(body)
-        } else {
-            body.to_string()
-        };
-        Reply {
-            status,
-            headers: head.to_lowercase(),
-            body,
-        }
-    }
-
-    /// POSTs `view` to `/api/line`, with the token when there is one.
-    fn line(&self, view: &Value) -> Reply {
-        let token = self.token.as_ref().map(|t| format!("x-slope-token: {t}"));
-        let mut headers = vec!["Content-Type: application/json"];
-        if let Some(t) = &token {
-            headers.push(t);
-        }
-        self.request("POST", "/api/line", &headers, view.to_string().as_bytes())
-    }
-}
-
-fn unchunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = &tail[n + 2..];
-    }
-    out
-}
 
 /// The scene's last row `[epoch, weight, bias, loss]`.
 fn last(scene: &Value) -> [f64; 4] {
@@ -310,9 +176,9 @@ fn bad_views_get_a_400_with_one_line() {
         (json!({"epochs": -5}), "epochs"),
         (
             json!({"grid": 5}),
-            "the grid must have 11 to 201 points a side",
+            "the grid must have 11 to 101 points a side",
         ),
-        (json!({"grid": 100000}), "the grid must have 11 to 201"),
+        (json!({"grid": 100000}), "the grid must have 11 to 101"),
         (json!({"momentum": 1.5}), "the momentum must be below 1"),
         (json!({"beta2": 1}), "β2 must be in [0, 1)"),
         (
@@ -489,4 +355,103 @@ fn bad_command_lines_are_refused_before_serving() {
     let out = explore(&["serve", "--port", port, "--stop-after", "1"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(common::stderr(&out).contains("give another --port, or --port 0"));
+}
+
+/// Uploads `bytes` as `name` (query `extra`, e.g. `&x=sqft&y=price`).
+fn upload(
+    server: &common::server::Server,
+    name: &str,
+    extra: &str,
+    bytes: &[u8],
+) -> common::server::Reply {
+    server.request(
+        "POST",
+        &format!("/api/upload?name={name}{extra}"),
+        &["Content-Type: application/octet-stream"],
+        bytes,
+    )
+}
+
+#[test]
+fn an_upload_of_each_form_is_read_as_data_reads_it() {
+    // The five points of tests/files (x = -2, -0.5, 1, 2.5, 4), in every form the CLI reads.
+    let server = start(&[]);
+    let files = root().join("crates/explore/tests/files");
+    let csv = "x,y\n-2,-3.1\n-0.5,-0.4\n1,1.7\n2.5,3.2\n4,6.9\n";
+    let uploads: Vec<(&str, &str, Vec<u8>)> = vec![
+        ("points.csv", "", csv.as_bytes().to_vec()),
+        ("points.tsv", "", csv.replace(',', "\t").into_bytes()),
+        (
+            "numpy.npy",
+            "",
+            std::fs::read(files.join("numpy.npy")).unwrap(),
+        ),
+        (
+            "numpy_compressed.npz",
+            "&x=sqft&y=price",
+            std::fs::read(files.join("numpy_compressed.npz")).unwrap(),
+        ),
+        (
+            "polars_zstd.parquet",
+            "",
+            std::fs::read(files.join("polars_zstd.parquet")).unwrap(),
+        ),
+        (
+            "pandas_snappy.parquet",
+            "&x=sqft&y=price",
+            std::fs::read(files.join("pandas_snappy.parquet")).unwrap(),
+        ),
+    ];
+    let mut ends = Vec::new();
+    for (name, columns, bytes) in &uploads {
+        let reply = upload(&server, name, columns, bytes);
+        assert_eq!(reply.status, 200, "{name}: {}", reply.body);
+        let info = reply.json();
+        assert_eq!(info["points"], 5, "{name}");
+        assert_eq!(info["source"], *name);
+        let scene = server
+            .line(&json!({"data": "upload", "upload": info["id"], "epochs": 20}))
+            .json();
+        let command = scene["command"].as_str().unwrap();
+        assert!(
+            command.starts_with(&format!("explore train --data {name}")),
+            "{command}"
+        );
+        if !columns.is_empty() {
+            assert!(command.contains("--x sqft --y price"), "{command}");
+        }
+        ends.push(last(&scene));
+    }
+    // The same points, the same run, whatever the form.
+    assert!(ends.windows(2).all(|w| w[0] == w[1]), "{ends:?}");
+}
+
+#[test]
+fn bad_uploads_are_refused_with_one_line() {
+    let server = start(&["--max-upload", "1KB"]);
+    let big = vec![b'1'; 2000];
+    let msg = upload(&server, "big.csv", "", &big).refused(413);
+    assert!(msg.contains("at most 1 KB"), "{msg}");
+    // A bad value is named by the upload's name, line and column: never a path on the server.
+    let msg = upload(&server, "mine.csv", "", b"x,y\n1,2\n3,oops\n").refused(400);
+    assert!(msg.starts_with("mine.csv:3:"), "{msg}");
+    assert!(!msg.contains("slope-upload"), "{msg}");
+    let msg = upload(&server, "mine.csv", "&x=size", b"x,y\n1,2\n").refused(400);
+    assert!(msg.contains("no `size` column"), "{msg}");
+    let msg = upload(&server, "notes.docx", "", b"x,y\n1,2\n").refused(400);
+    assert!(
+        msg.contains("reads .csv, .tsv, .npy, .npz and .parquet"),
+        "{msg}"
+    );
+    // A name is only a name: a path in it is not followed.
+    let reply = upload(&server, "../../etc/passwd.csv", "", b"x,y\n1,2\n2,4\n");
+    assert_eq!(reply.json()["source"], "passwd.csv", "{}", reply.body);
+    let msg = server
+        .request("POST", "/api/upload", &[], b"x,y\n1,2\n")
+        .refused(400);
+    assert!(msg.contains("?name=FILE.csv"), "{msg}");
+    let msg = server
+        .line(&json!({"data": "upload", "upload": "nope"}))
+        .refused(400);
+    assert!(msg.contains("upload the file again"), "{msg}");
 }

@@ -141,6 +141,18 @@ impl TrainFigure {
         learn_bias: bool,
         source: &str,
     ) -> TrainFigure {
+        Self::over(runs, objective, learn_bias, source, None)
+    }
+
+    /// [`TrainFigure::of`] over the given `axes` (weights, biases) rather than a view fitted to
+    /// the paths: a landscape that holds still while the paths change (the playground's).
+    pub fn over(
+        runs: &[(&str, &Fit)],
+        objective: &Objective,
+        learn_bias: bool,
+        source: &str,
+        axes: Option<(Vec<f64>, Vec<f64>)>,
+    ) -> TrainFigure {
         let fit = model::BiasFit::learnt_or_pinned(learn_bias);
         let optimum = objective.optimum(fit).ok();
         let moments = &objective.moments;
@@ -159,7 +171,13 @@ impl TrainFigure {
             let (lo, hi) = pad(span(values).unwrap_or((-1.0, 1.0)), 0.15);
             crate::grid::linspace(lo, hi, 121)
         };
-        let weights = around(&mut all().map(|p| p.0).chain(optimum.map(|o| o.weight)));
+        let (weights, fixed_biases) = match axes {
+            Some((weights, biases)) => (weights, Some(biases)),
+            None => (
+                around(&mut all().map(|p| p.0).chain(optimum.map(|o| o.weight))),
+                None,
+            ),
+        };
         let track = |(label, fit): &(&str, &Fit), points: Vec<(f64, f64)>| Track {
             label: label.to_string(),
             points,
@@ -167,15 +185,18 @@ impl TrainFigure {
         };
         let title = format!("gradient descent on {source} under {label}");
         let landscape = if learn_bias {
-            let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
-            // At least the bias range that costs as much loss as the weight's range does.
-            let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
-            let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
-            let half = crate::grid::bias_radius(moments, 0.5 * (w_hi - w_lo));
-            if half > 0.5 * (b_hi - b_lo) {
-                let mid = 0.5 * (b_lo + b_hi);
-                biases = crate::grid::linspace(mid - half, mid + half, biases.len());
-            }
+            let biases = fixed_biases.unwrap_or_else(|| {
+                let mut biases = around(&mut all().map(|p| p.1).chain(optimum.map(|o| o.bias)));
+                // At least the bias range that costs as much loss as the weight's range does.
+                let (w_lo, w_hi) = (weights[0], weights[weights.len() - 1]);
+                let (b_lo, b_hi) = (biases[0], biases[biases.len() - 1]);
+                let half = crate::grid::bias_radius(moments, 0.5 * (w_hi - w_lo));
+                if half > 0.5 * (b_hi - b_lo) {
+                    let mid = 0.5 * (b_lo + b_hi);
+                    biases = crate::grid::linspace(mid - half, mid + half, biases.len());
+                }
+                biases
+            });
             let losses = grid(&weights, &biases);
             Landscape::Map(Heatmap {
                 title,

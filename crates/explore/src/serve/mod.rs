@@ -23,8 +23,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tokio::sync::Semaphore;
 
+use candle_core::DType;
+
+use crate::cli::DataFlags;
 use crate::data::Dataset;
-use view::{DataFlags, LineView, Source};
+use view::{LineView, Source};
 
 /// The page and its script, and the chart library it draws with.
 const PAGE: &str = include_str!("../../assets/playground.html");
@@ -58,8 +61,8 @@ impl Default for Config {
     }
 }
 
-/// The data the server was started with: the points, and the flags that name them in an
-/// `explore` command (`--data FILE --x a --y b`).
+/// The data the server was started with: the points, and how an `explore` command names them
+/// ([`DataFlags::file`]).
 #[derive(Debug, Clone)]
 pub struct Served {
     pub data: Dataset,
@@ -74,6 +77,10 @@ struct Shared {
     config: Config,
     file: Option<Served>,
     jobs: Semaphore,
+    /// Uploads read at once (each is held in memory while it is read).
+    reading: Semaphore,
+    /// The uploaded data sets by id, oldest first.
+    uploads: Mutex<Vec<(String, Served)>>,
     /// The newest request number each page (by its client id) has sent.
     latest: Mutex<HashMap<String, u64>>,
 }
@@ -112,6 +119,8 @@ impl Shared {
 pub fn router(config: Config, file: Option<Served>) -> Router {
     let shared = Arc::new(Shared {
         jobs: Semaphore::new(config.jobs.max(1)),
+        reading: Semaphore::new(2),
+        uploads: Mutex::new(Vec::new()),
         config,
         file,
         latest: Mutex::new(HashMap::new()),
@@ -122,6 +131,10 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
         .route("/api/line", post(line))
         // A view is a few hundred bytes; an upload has its own limit.
         .layer(DefaultBodyLimit::max(VIEW_BYTES))
+        .route(
+            "/api/upload",
+            post(upload).layer(DefaultBodyLimit::disable()),
+        )
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             shared.config.timeout,
         ))
@@ -289,38 +302,45 @@ async fn line(
     if let Some(t) = &ticket {
         shared.arrive(t);
     }
-    let (data, flags) = match view.data {
-        Source::Lesson => (
-            Dataset::from_points(&[(-3.0, 3.0)]),
-            DataFlags {
-                flags: "--point -3,3".into(),
-                made_by: None,
-            },
-        ),
-        Source::File => match &shared.file {
-            Some(f) => (
-                f.data.clone(),
-                DataFlags {
-                    flags: f.flags.clone(),
-                    made_by: None,
-                },
-            ),
-            None => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "this server was started without a data file: choose the lesson or a \
+    let (data, flags) =
+        match view.data {
+            Source::Lesson => (Dataset::from_points(&[(-3.0, 3.0)]), DataFlags::lesson()),
+            Source::File => match &shared.file {
+                Some(f) => (
+                    f.data.clone(),
+                    DataFlags {
+                        flags: f.flags.clone(),
+                        made_by: None,
+                    },
+                ),
+                None => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "this server was started without a data file: choose the lesson or a \
                      generated set",
-                )
+                    )
+                }
+            },
+            Source::Gen => (view.generated(), DataFlags::generated(&view.gen)),
+            Source::Upload => {
+                let uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
+                let id = view.upload.as_deref().unwrap_or("");
+                match uploads.iter().find(|(i, _)| i == id) {
+                    Some((_, f)) => (
+                        f.data.clone(),
+                        DataFlags {
+                            flags: f.flags.clone(),
+                            made_by: None,
+                        },
+                    ),
+                    None => return error(
+                        StatusCode::BAD_REQUEST,
+                        "no such upload on this server (it keeps the last few, until it stops): \
+                         upload the file again",
+                    ),
+                }
             }
-        },
-        Source::Gen => (view.generated(), view.gen_flags()),
-        Source::Upload => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "uploads are not in the playground yet",
-            )
-        }
-    };
+        };
     // Wait for a turn on the pool, then compute off the request threads.
     let Ok(_permit) = shared.jobs.acquire().await else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
@@ -333,13 +353,30 @@ async fn line(
     }
     let job = shared.clone();
     let computed = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
-        view::line_scene(&view, &data, &flags, &stale)
+        view::line_scene(&view, &data, &stale).map(|scene| {
+            scene.map(|mut s| {
+                s.command = crate::cli::line_command(&view, s.lr, &flags);
+                (crate::plot::to_json(&s), started.elapsed())
+            })
+        })
     })
     .await;
     match computed {
-        Ok(Ok(Some(scene))) => match crate::plot::to_json(&scene) {
-            Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Ok(Ok(Some((json, took)))) => match json {
+            // The computation's time, for the page to tell it from the network's and its own.
+            Ok(json) => (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_string()),
+                    (
+                        header::HeaderName::from_static("server-timing"),
+                        format!("compute;dur={:.1}", took.as_secs_f64() * 1e3),
+                    ),
+                ],
+                json,
+            )
+                .into_response(),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         },
         Ok(Ok(None)) => error(
@@ -352,6 +389,146 @@ async fn line(
             "the computation failed: this is a bug in slope, please report it",
         ),
     }
+}
+
+/// `bytes` as people write a size: `100 MB`, `512 KB`, `1500 bytes`.
+fn size_text(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1_000_000 && b % 1_000_000 == 0 => format!("{} MB", b / 1_000_000),
+        b if b >= 1_000 && b % 1_000 == 0 => format!("{} KB", b / 1_000),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// The most uploaded data sets the server keeps; an older one is forgotten.
+const KEPT_UPLOADS: usize = 8;
+
+/// How an upload names itself: a file name for its form (by extension, as `--data` reads it)
+/// and the columns to read.
+#[derive(Debug, serde::Deserialize)]
+struct UploadQuery {
+    name: String,
+    #[serde(default = "x_name")]
+    x: String,
+    #[serde(default = "y_name")]
+    y: String,
+}
+
+fn x_name() -> String {
+    "x".into()
+}
+
+fn y_name() -> String {
+    "y".into()
+}
+
+/// A data file from the page, as the request's body: read with `--data`'s readers and limits
+/// (the form told by `name`'s extension; no path on this machine is ever named by the client),
+/// kept under a fresh id. 200 with `{id, source, points}`; 413 past `--max-upload`; 400 with the
+/// reader's one line for a bad file.
+async fn upload(
+    State(shared): State<Arc<Shared>>,
+    query: Result<axum::extract::Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let Ok(axum::extract::Query(query)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "an upload names its file: /api/upload?name=FILE.csv (and &x=COLUMN&y=COLUMN)",
+        );
+    };
+    let max = shared.config.max_upload;
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the file is larger than this server takes: at most {}",
+                size_text(max)
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return too_large();
+    }
+    let Ok(_turn) = shared.reading.acquire().await else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+    };
+    let bytes = match axum::body::to_bytes(body, max).await {
+        Ok(bytes) => bytes,
+        Err(_) => return too_large(),
+    };
+    // Only the name's extension is used: it tells the form, as for a file on the command line.
+    let name: String = query
+        .name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let extension = std::path::Path::new(&name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| ["csv", "tsv", "txt", "npy", "npz", "parquet", "pq"].contains(&e.as_str()));
+    let Some(extension) = extension else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{name}: the playground reads .csv, .tsv, .npy, .npz and .parquet files (told by \
+                 the name's extension)"
+            ),
+        );
+    };
+    let read = tokio::task::spawn_blocking(move || -> Result<Served, String> {
+        let file = tempfile::Builder::new()
+            .prefix("slope-upload-")
+            .suffix(&format!(".{extension}"))
+            .tempfile()
+            .map_err(|e| format!("cannot hold the upload: {e}"))?;
+        std::fs::write(file.path(), &bytes).map_err(|e| format!("cannot hold the upload: {e}"))?;
+        let columns = crate::data::Columns {
+            x: query.x.clone(),
+            y: query.y.clone(),
+            delimiter: None,
+        };
+        let at = file.path().display().to_string();
+        let data = crate::data::read(file.path(), &columns, crate::data::Load::Points(DType::F64))
+            // The reader names the file it read: the page's name, not this machine's path.
+            .map_err(|e| e.to_string().replace(&at, &name))?;
+        let mut data = data;
+        data.source = name.clone();
+        let flags = DataFlags::file(&name, &query.x, &query.y).flags;
+        Ok(Served { data, flags })
+    })
+    .await;
+    let served = match read {
+        Ok(Ok(served)) => served,
+        Ok(Err(msg)) => return error(StatusCode::BAD_REQUEST, msg),
+        Err(_) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "reading the upload failed: this is a bug in slope, please report it",
+            )
+        }
+    };
+    let id = new_token();
+    let reply = serde_json::json!({
+        "id": id,
+        "source": served.data.source,
+        "points": served.data.len(),
+    });
+    let mut uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
+    if uploads.len() >= KEPT_UPLOADS {
+        uploads.remove(0);
+    }
+    uploads.push((id, served));
+    Json(reply).into_response()
 }
 
 /// Serves `router` on `listener` until the process ends: hyper's HTTP/1 server, at most

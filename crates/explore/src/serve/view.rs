@@ -14,14 +14,14 @@ use crate::data::gen::{self, LineSpec};
 use crate::data::Dataset;
 use crate::objective::Objective;
 use crate::optim::{Algorithm, Settings};
-use crate::plot::{Heatmap, LossCurve, Page, PageHistory, Track};
+use crate::plot::{Page, PageHistory, TrainFigure};
 use crate::schedule::{Kind, Params, Plan as Schedule};
 use crate::train::{check_start, fit_line, Course, LineRun, Plan, Standardize, Start};
 
-/// The most epochs, grid points a side and updates a view may ask for: what keeps one
-/// recomputation well under a second on 10,000 points.
+/// The most epochs, grid points a side (all a page carries) and updates a view may ask for:
+/// what keeps one recomputation well under a second on 10,000 points.
 pub const MAX_EPOCHS: usize = 10_000;
-pub const MAX_GRID: usize = 201;
+pub const MAX_GRID: usize = 101;
 pub const MAX_UPDATES: usize = 1_000_000;
 /// The most points a generated set has.
 pub const MAX_GEN: usize = 100_000;
@@ -107,6 +107,9 @@ pub struct LineView {
     pub grid: usize,
     /// The grid's extent `[A_lo, A_hi, b_lo, b_hi]`; `None`: around the best line.
     pub extent: Option<[f64; 4]>,
+    /// The fingerprints of the grid and the data the page already holds ([`Scene::grid_id`],
+    /// [`Scene::data_id`]): a scene leaves out what they match.
+    pub held: Option<[String; 2]>,
 }
 
 impl Default for LineView {
@@ -141,6 +144,7 @@ impl Default for LineView {
             warmup: 0,
             grid: 101,
             extent: None,
+            held: None,
         }
     }
 }
@@ -317,118 +321,10 @@ impl LineView {
             ..LineSpec::default()
         })
     }
-
-    /// The `explore` command that trains this view on `data` and draws it as a page: the data's
-    /// flags (`--data FILE`), after the command that makes the file when there is one.
-    pub fn command(&self, data: &DataFlags, settings: &Settings) -> String {
-        let mut cmd = match &data.made_by {
-            Some(made) => format!("{made} && explore train {}", data.flags),
-            None => format!("explore train {}", data.flags),
-        };
-        let mut flag = |text: String| {
-            cmd.push(' ');
-            cmd.push_str(&text);
-        };
-        if self.optimizer != "sgd" {
-            flag(format!("--optimizer {}", self.optimizer));
-        }
-        flag(format!("--lr {}", settings.lr));
-        let uses = settings.kind.uses();
-        let default = Settings::new(settings.kind, settings.lr);
-        if uses.contains(&crate::optim::Hyper::Momentum) && self.momentum != default.momentum {
-            flag(format!("--momentum {}", self.momentum));
-        }
-        if uses.contains(&crate::optim::Hyper::Betas) && settings.betas != default.betas {
-            flag(format!("--betas {},{}", self.beta1, self.beta2));
-        }
-        if let Some(wd) = self.weight_decay {
-            flag(format!("--weight-decay {wd}"));
-        }
-        if self.loss != "mse" {
-            flag(format!("--loss {}", self.loss));
-        }
-        if let Some(d) = self.delta {
-            flag(format!("--delta {d}"));
-        }
-        if let Some(b) = self.beta {
-            flag(format!("--beta {b}"));
-        }
-        if let Some(b) = self.batch_size {
-            flag(format!("--batch-size {b}"));
-            if !self.shuffle {
-                flag("--no-shuffle".into());
-            } else if self.seed != 0 {
-                flag(format!("--seed {}", self.seed));
-            }
-        }
-        flag(format!("--epochs {}", self.epochs));
-        if self.weight != 0.0 {
-            flag(format!("--init-weight {}", self.weight));
-        }
-        if self.pinned() {
-            flag("--no-bias".into());
-        } else if self.bias != 0.0 {
-            flag(format!("--init-bias {}", self.bias));
-        }
-        if self.standardize {
-            flag("--standardize".into());
-        }
-        if self.schedule != "constant" {
-            flag(format!("--schedule {}", self.schedule));
-            match self.schedule.as_str() {
-                "step" => flag(format!(
-                    "--step-size {} --gamma {}",
-                    self.step_size, self.gamma
-                )),
-                "exponential" => flag(format!("--gamma {}", self.gamma)),
-                "cosine" => {
-                    if let Some(t) = self.t_max {
-                        flag(format!("--t-max {t}"));
-                    }
-                }
-                _ => {}
-            }
-            if self.warmup > 0 {
-                flag(format!("--warmup {}", self.warmup));
-            }
-        }
-        flag("--plot run.html".into());
-        cmd
-    }
-}
-
-/// How an `explore` command names a view's data: `--data FILE` (or `--point -3,3`), and the
-/// command that writes the file first (`explore gen …`) for a generated set.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DataFlags {
-    pub flags: String,
-    pub made_by: Option<String>,
-}
-
-impl LineView {
-    /// How a command names the generated set of this view.
-    pub fn gen_flags(&self) -> DataFlags {
-        let g = &self.gen;
-        let mut made = format!(
-            "explore gen --n {} --seed {} --slope {} --intercept {} --noise {}",
-            g.n, g.seed, g.slope, g.intercept, g.noise
-        );
-        if g.outliers > 0.0 {
-            made.push_str(&format!(
-                " --outliers {} --outlier-shift {OUTLIER_SHIFT}",
-                g.outliers
-            ));
-        }
-        made.push_str(" --out gen.csv");
-        DataFlags {
-            flags: "--data gen.csv".into(),
-            made_by: Some(made),
-        }
-    }
 }
 
 /// How far a generated outlier's y is moved: a gross error on the default line's scale.
-const OUTLIER_SHIFT: f64 = 30.0;
+pub const OUTLIER_SHIFT: f64 = 30.0;
 
 /// What the page draws of a view: the run on its landscape as the `--plot FILE.html` pages draw
 /// it, the run's own numbers, and the command that makes it.
@@ -445,16 +341,31 @@ pub struct Scene {
     pub diverged: Option<String>,
     /// The grid's extent, for the page to keep while other controls change.
     pub extent: [f64; 4],
+    /// Fingerprints of the landscape's grid and of the data drawn: the page keeps what it has
+    /// drawn while they stay the same, so a change of the rate redraws only the path.
+    pub grid_id: String,
+    pub data_id: String,
     pub points: usize,
+    /// The `explore` command that makes this run (`explore::cli::line_command`).
     pub command: String,
 }
 
+/// A fingerprint of `values`' bits.
+fn fingerprint<'a>(values: impl Iterator<Item = &'a f64>) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for v in values {
+        v.to_bits().hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
 /// Trains `view` on `data` and draws it, stopping early (`Ok(None)`) when `stale()` says a newer
-/// request has superseded this one. `flags` name the data in the command it returns.
+/// request has superseded this one. The scene's `command` is left for the caller, who knows how
+/// the data is named.
 pub fn line_scene(
     view: &LineView,
     data: &Dataset,
-    flags: &DataFlags,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<Scene>> {
     let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
@@ -541,7 +452,34 @@ pub fn line_scene(
         dtype,
     };
     let (page, extent) = draw(&run, data, view)?;
+    let data_xy: (Vec<f64>, Vec<f64>) = data.plot_points().into_iter().unzip();
     let last = run.fit.last.as_ref();
+    let grid_id = fingerprint(
+        page.xs
+            .iter()
+            .chain(&page.zs)
+            .chain(page.losses.iter().flatten())
+            .chain(&page.curve_x)
+            .chain(&page.curve_loss),
+    );
+    let data_id = fingerprint(data_xy.0.iter().chain(&data_xy.1));
+    let mut page = page;
+    if let Some([grid, points]) = &view.held {
+        if *grid == grid_id {
+            for v in [
+                &mut page.xs,
+                &mut page.zs,
+                &mut page.curve_x,
+                &mut page.curve_loss,
+            ] {
+                v.clear();
+            }
+            page.losses.clear();
+        }
+        if *points == data_id {
+            page.data = None;
+        }
+    }
     Ok(Some(Scene {
         page,
         lr: settings.lr,
@@ -549,8 +487,10 @@ pub fn line_scene(
         last: last.map(|r| [r.epoch as f64, r.weight, r.bias, r.loss]),
         diverged: run.divergence().map(|e| e.to_string()),
         extent,
+        grid_id,
+        data_id,
         points: data.len(),
-        command: view.command(flags, &settings),
+        command: String::new(),
     }))
 }
 
@@ -583,90 +523,27 @@ fn draw(run: &LineRun, data: &Dataset, view: &LineView) -> crate::Result<(Page, 
         biases[0],
         biases[biases.len() - 1],
     ];
-    let title = format!(
-        "{} on {} under {}",
-        run.settings.kind.name(),
-        run.source,
-        run.plan.loss.label()
-    );
-    let points = run.fit.path.items();
     let label = format!(
         "{} at lr {}",
         run.settings.kind.name(),
         crate::number::human(run.settings.lr)
     );
-    let mut page = if run.learn_bias {
-        let losses = objective.grid(&weights, &biases)?;
-        let map = Heatmap {
-            title: title.clone(),
-            loss: run.plan.loss.label(),
-            x_label: "weight A".into(),
-            y_label: "bias b".into(),
-            weights,
-            biases,
-            losses,
-            minimum: None,
-            optimum: best.map(|o| (o.weight, o.bias, o.loss)),
-            tracks: vec![Track {
-                label,
-                steps: run.fit.path.seen().saturating_sub(1),
-                points: points.clone(),
-            }],
-        };
-        let track_losses: Vec<f64> = points
-            .iter()
-            .map(|&(w, b)| objective.at(w, b).unwrap_or(f64::NAN))
-            .collect();
-        let epochs = path_epochs(run, points.len());
-        Page::of_map(&map, &[track_losses], &[epochs])
-    } else {
-        let curve = objective.grid(&weights, &[0.0])?;
-        let ws: Vec<f64> = points.iter().map(|p| p.0).collect();
-        let path_losses = objective.grid(&ws, &[0.0])?;
-        let curve = LossCurve {
-            title: title.clone(),
-            loss: run.plan.loss.label(),
-            x_label: "weight A".into(),
-            curve: weights.iter().copied().zip(curve).collect(),
-            points: Vec::new(),
-            minimum: None,
-            optimum: best.map(|o| (o.weight, o.loss)),
-            how: objective.how().into(),
-            tracks: vec![Track {
-                label,
-                steps: run.fit.path.seen().saturating_sub(1),
-                points: ws.into_iter().zip(path_losses).collect(),
-            }],
-        };
-        Page::of_curve(&curve, &[path_epochs(run, points.len())])
-    };
+    let figure = TrainFigure::over(
+        &[(&label, &run.fit)],
+        objective,
+        run.learn_bias,
+        &run.source,
+        Some((weights, biases)),
+    );
+    let mut page = Page::of_training(&figure, &data.plot_points(), &|w, b| {
+        objective.at(w, b).unwrap_or(f64::NAN)
+    });
+    // Beside the loss per epoch, the rate: what a schedule does to it.
     let rows = run.fit.history.items();
-    page.history = vec![
-        PageHistory {
-            label: "loss".into(),
-            epoch: rows.iter().map(|r| r.epoch as f64).collect(),
-            loss: rows.iter().map(|r| r.loss).collect(),
-        },
-        PageHistory {
-            label: "lr".into(),
-            epoch: rows.iter().map(|r| r.epoch as f64).collect(),
-            loss: rows.iter().map(|r| r.lr).collect(),
-        },
-    ];
-    let (x, y): (Vec<f64>, Vec<f64>) = data.plot_points().into_iter().unzip();
-    page.data = Some(serde_json::json!({ "x": x, "y": y }));
-    page.title = title;
+    page.history.push(PageHistory {
+        label: "lr".into(),
+        epoch: rows.iter().map(|r| r.epoch as f64).collect(),
+        loss: rows.iter().map(|r| r.lr).collect(),
+    });
     Ok((page, extent))
-}
-
-/// The epoch of each of `n` kept points of the path: the path holds a point before every update,
-/// thinned evenly, so point k of n stands at epoch k·E/(n − 1).
-fn path_epochs(run: &LineRun, n: usize) -> Vec<f64> {
-    let last = run.fit.last.as_ref().map_or(0.0, |r| r.epoch as f64);
-    (0..n)
-        .map(|k| match n {
-            0 | 1 => 0.0,
-            _ => (k as f64 * last / (n - 1) as f64).round(),
-        })
-        .collect()
 }

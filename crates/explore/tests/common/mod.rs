@@ -1,6 +1,8 @@
 //! Running the `explore` binary from tests.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -124,13 +124,8 @@ pub fn run(args: Args) -> Result<()> {
                 delimiter: args.delimiter,
             }
             .load(Load::Points(candle_core::DType::F64))?;
-            let mut flags = format!("--data {}", path.display());
-            if explore::cli::given("x_column") {
-                flags.push_str(&format!(" --x {}", args.x_column));
-            }
-            if explore::cli::given("y_column") {
-                flags.push_str(&format!(" --y {}", args.y_column));
-            }
+            let name = path.display().to_string();
+            let flags = explore::cli::DataFlags::file(&name, &args.x_column, &args.y_column).flags;
             Some(Served { data, flags })
         }
         None => {
