@@ -96,9 +96,11 @@
     };
     for (const [k, on] of Object.entries(uses)) $("c-" + k).classList.toggle("hidden", !on);
     for (const el of document.querySelectorAll("[data-gen]")) el.classList.toggle("hidden", view.data !== "gen");
+    // A group's name hides the group (`optimizer`: every optimizer setting), else a control's.
     for (const h of hidden) {
-      const el = $("c-" + h) || $("f-" + h);
+      const el = $("f-" + h) || $("c-" + h);
       if (el) el.classList.add("hidden");
+      if (h === "lr") $("lr-value").classList.add("hidden");
     }
   }
 

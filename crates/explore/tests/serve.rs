@@ -27,6 +27,10 @@ fn the_page_is_served_whole_and_offline() {
         .contains("/* plotly.js v4.1.1 (MIT), trimmed for slope"));
     assert!(page.body.contains("fetch(\"/api/line\""));
     assert!(!page.body.contains("<script src") && !page.body.contains("<link"));
+    assert!(server
+        .request("GET", "/nowhere", &[], b"")
+        .refused(404)
+        .contains("the playground is at /"));
     let info = server.request("GET", "/api/info", &[], b"").json();
     assert_eq!(info["optimizers"].as_array().unwrap().len(), 7);
     assert_eq!(info["view"]["data"], "lesson");
@@ -208,6 +212,43 @@ fn bad_views_get_a_400_with_one_line() {
             "updates: at most 1000000",
         ),
         (json!({"standardize": true}), "cannot be pinned"),
+        // From a hostile review: sizes checked before any work, and what the f32 run (and so
+        // the exported command) cannot hold.
+        (
+            json!({"data": "gen", "gen": {"n": 9_007_199_254_740_993_u64}}),
+            "a generated set has 1 to 100000",
+        ),
+        (
+            json!({"data": "gen", "gen": {"n": 4_294_967_296_u64}}),
+            "a generated set has 1 to 100000",
+        ),
+        (
+            json!({"schedule": "step", "step_size": 0}),
+            "at least 1 epoch",
+        ),
+        (
+            json!({"schedule": "cosine", "t_max": 0}),
+            "at least 1 epoch",
+        ),
+        (
+            json!({"loss": "huber", "delta": 1e-300}),
+            "beyond what f32 holds",
+        ),
+        (
+            json!({"lr": 1e-320}),
+            "the learning rate 9.99989e-321 is beyond what f32 holds",
+        ),
+        (json!({"weight_decay": 1e308}), "the weight decay"),
+        (
+            json!({"extent": [0, 1e-300, 0, 1e-300]}),
+            "not too narrowly",
+        ),
+        (json!({"extent": [-1e308, 1e308, -1, 1]}), "at most ±1e12"),
+        (json!({"loss": "MSE"}), "one of mse, l1, huber, smooth-l1"),
+        (
+            json!({"optimizer": "x".repeat(60_000)}),
+            "no optimizer `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…`",
+        ),
         (json!({"colour": "red"}), "unknown field `colour`"),
     ] {
         let msg = server.line(&view).refused(400);
@@ -257,6 +298,8 @@ fn a_newer_request_from_the_same_page_supersedes_an_older_one() {
     assert_eq!(send("2").status, 200);
     let stale = send("1");
     assert!(stale.refused(409).contains("newer request"));
+    // A number that is not one leaves the request unordered, not stale.
+    assert_eq!(send("abc").status, 200);
     // Another page is not affected.
     let other = server.request(
         "POST",
@@ -315,6 +358,10 @@ fn the_token_is_asked_for_and_the_origin_checked() {
         )
         .refused(403);
     assert!(msg.contains("http://evil.example"), "{msg}");
+    // Host names are case-insensitive.
+    let port = open.addr.rsplit_once(':').unwrap().1;
+    let upper = format!("Host: LOCALHOST:{port}");
+    assert_eq!(open.request("GET", "/api/info", &[&upper], b"").status, 200);
     let same = format!("Origin: http://{}", open.addr);
     assert_eq!(
         open.request(
@@ -443,6 +490,11 @@ fn bad_uploads_are_refused_with_one_line() {
         msg.contains("reads .csv, .tsv, .npy, .npz and .parquet"),
         "{msg}"
     );
+    // A long name keeps its extension.
+    let long = format!("{}.csv", "a".repeat(5000));
+    let reply = upload(&server, &long, "", b"x,y\n1,2\n2,4\n");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.json()["source"].as_str().unwrap().ends_with("….csv"));
     // A name is only a name: a path in it is not followed.
     let reply = upload(&server, "../../etc/passwd.csv", "", b"x,y\n1,2\n2,4\n");
     assert_eq!(reply.json()["source"], "passwd.csv", "{}", reply.body);

@@ -135,6 +135,13 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
             "/api/upload",
             post(upload).layer(DefaultBodyLimit::disable()),
         )
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "no such address here: the playground is at /, its API at /api/info, /api/line \
+                 and /api/upload",
+            )
+        })
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             shared.config.timeout,
         ))
@@ -180,7 +187,10 @@ fn loopback(host: &str) -> bool {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => host,
     };
-    matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "[::1]"
+    )
 }
 
 /// Every request passes here: the token when there is one, else a loopback `Host` (a web page
@@ -281,26 +291,27 @@ async fn line(
             let why = text
                 .rsplit_once("target type: ")
                 .map_or(&*text, |(_, why)| why);
-            let status = match e.status() {
-                StatusCode::UNPROCESSABLE_ENTITY => StatusCode::BAD_REQUEST,
-                other => other,
-            };
-            return error(status, format!("a bad view: {why}"));
+            return error(StatusCode::BAD_REQUEST, format!("a bad view: {why}"));
         }
     };
     let ticket = headers
         .get("x-slope-client")
         .and_then(|c| c.to_str().ok())
         .filter(|c| !c.is_empty() && c.len() <= 64)
-        .map(|client| Ticket {
-            client: client.to_string(),
-            seq: headers
-                .get("x-slope-seq")
-                .and_then(|s| s.to_str().ok()?.parse().ok())
-                .unwrap_or(0),
+        .and_then(|client| {
+            // Without a readable number the request is not ordered among its page's.
+            let seq = headers.get("x-slope-seq")?.to_str().ok()?.parse().ok()?;
+            Some(Ticket {
+                client: client.to_string(),
+                seq,
+            })
         });
     if let Some(t) = &ticket {
         shared.arrive(t);
+    }
+    // Checked before any work: a generated set's size among the rest.
+    if let Err(refused) = view.check() {
+        return error(StatusCode::BAD_REQUEST, refused.0);
     }
     let (data, flags) =
         match view.data {
@@ -462,20 +473,24 @@ async fn upload(
         Err(_) => return too_large(),
     };
     // Only the name's extension is used: it tells the form, as for a file on the command line.
-    let name: String = query
+    let whole: String = query
         .name
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or("")
         .chars()
         .filter(|c| !c.is_control())
-        .take(100)
         .collect();
-    let extension = std::path::Path::new(&name)
+    let extension = std::path::Path::new(&whole)
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
-        .filter(|e| ["csv", "tsv", "txt", "npy", "npz", "parquet", "pq"].contains(&e.as_str()));
+        .filter(|e| ["csv", "tsv", "npy", "npz", "parquet", "pq"].contains(&e.as_str()));
+    // A long name is shortened in its middle, keeping its extension.
+    let name = match whole.char_indices().nth(60) {
+        Some((at, _)) => format!("{}….{}", &whole[..at], extension.as_deref().unwrap_or("")),
+        None => whole,
+    };
     let Some(extension) = extension else {
         return error(
             StatusCode::BAD_REQUEST,

@@ -25,6 +25,8 @@ pub const MAX_GRID: usize = 101;
 pub const MAX_UPDATES: usize = 1_000_000;
 /// The most points a generated set has.
 pub const MAX_GEN: usize = 100_000;
+/// The farthest a view's extent reaches from 0.
+pub const MAX_EXTENT: f64 = 1e12;
 
 /// Where a view's points come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -170,6 +172,26 @@ fn number(name: &str, value: f64, lo: f64, open: bool) -> Result<f64, Refused> {
     Ok(value)
 }
 
+/// A setting the f32 run must hold: a normal f32 (or 0), as `explore train` requires.
+fn held(name: &str, value: f64) -> Result<f64, Refused> {
+    let short = value as f32;
+    if value != 0.0 && !(short.is_finite() && short.is_normal()) {
+        return refuse(format!(
+            "{name} {} is beyond what f32 holds (normal numbers from 1.2e-38 to 3.4e38)",
+            crate::number::human(value)
+        ));
+    }
+    Ok(value)
+}
+
+/// At most the first 40 characters of a name the page sent, for a message.
+fn shown(name: &str) -> String {
+    match name.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_string(),
+    }
+}
+
 fn at_most(name: &str, value: usize, most: usize) -> Result<usize, Refused> {
     match value {
         v if v > most => refuse(format!("{name} must be at most {most}, got {v}")),
@@ -185,18 +207,21 @@ impl LineView {
 
     /// The optimizer's settings, the loss, the schedule, checked; the rate is set later, from
     /// the data, when the view leaves it to the default.
-    fn check(&self) -> Result<(Settings, loss::AnyLoss, Schedule), Refused> {
+    pub fn check(&self) -> Result<(Settings, loss::AnyLoss, Schedule), Refused> {
         let Some(&kind) = Algorithm::ALL.iter().find(|a| a.name() == self.optimizer) else {
             let names: Vec<_> = Algorithm::ALL.iter().map(|a| a.name()).collect();
             return refuse(format!(
                 "no optimizer `{}`: one of {}",
-                self.optimizer,
+                shown(&self.optimizer),
                 names.join(", ")
             ));
         };
         let mut settings = Settings::new(kind, 0.0);
         if let Some(lr) = self.lr {
-            settings.lr = number("the learning rate", lr, 0.0, true)?;
+            settings.lr = held(
+                "the learning rate",
+                number("the learning rate", lr, 0.0, true)?,
+            )?;
         }
         settings.momentum = number("the momentum", self.momentum, 0.0, false)?;
         if settings.momentum >= 1.0 {
@@ -212,10 +237,16 @@ impl LineView {
         }
         settings.betas = (self.beta1, self.beta2);
         if let Some(wd) = self.weight_decay {
-            settings.weight_decay = Some(number("the weight decay", wd, 0.0, false)?);
+            settings.weight_decay = Some(held(
+                "the weight decay",
+                number("the weight decay", wd, 0.0, false)?,
+            )?);
         }
         let Some(name) = loss::LossName::parse(&self.loss) else {
-            return refuse(format!("no loss `{}`", self.loss));
+            return refuse(format!(
+                "no loss `{}`: one of mse, l1, huber, smooth-l1",
+                shown(&self.loss)
+            ));
         };
         use loss::LossName::{Huber, Mse, SmoothL1, L1};
         if !matches!(name, Mse | L1 | Huber | SmoothL1) {
@@ -224,6 +255,11 @@ impl LineView {
                  classifier's loss",
                 name.name()
             ));
+        }
+        for (what, value) in [("δ", self.delta), ("β", self.beta)] {
+            if let Some(v) = value {
+                held(&format!("the loss's {what}"), v)?;
+            }
         }
         let params = loss::Params {
             delta: self.delta,
@@ -235,7 +271,7 @@ impl LineView {
             let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
             return refuse(format!(
                 "no schedule `{}`: one of {}",
-                self.schedule,
+                shown(&self.schedule),
                 names.join(", ")
             ));
         };
@@ -245,10 +281,13 @@ impl LineView {
                 kind.name()
             ));
         }
+        if self.step_size == 0 || self.t_max == Some(0) {
+            return refuse("the step size and T_max must be at least 1 epoch");
+        }
         let schedule = Schedule {
             kind,
             params: Params {
-                step_size: self.step_size.max(1),
+                step_size: self.step_size,
                 gamma: number("γ", self.gamma, 0.0, true)?,
                 t_max: self.t_max,
                 ..Params::default()
@@ -273,9 +312,17 @@ impl LineView {
         if let Some([a0, a1, b0, b1]) = self.extent {
             for v in [a0, a1, b0, b1] {
                 number("the view's extent", v, f64::MIN, false)?;
+                if v.abs() > MAX_EXTENT {
+                    return refuse(format!(
+                        "the view's extent reaches {}: at most ±{MAX_EXTENT:e}",
+                        crate::number::human(v)
+                    ));
+                }
             }
-            if a0 >= a1 || b0 >= b1 {
-                return refuse("the view's extent must run from low to high");
+            // Wide enough that the page, which holds f32, still tells its ends apart.
+            let narrow = |lo: f64, hi: f64| hi - lo <= 1e-6 * lo.abs().max(hi.abs()).max(1e-30);
+            if a0 >= a1 || b0 >= b1 || narrow(a0, a1) || narrow(b0, b1) {
+                return refuse("the view's extent must run from low to high, and not too narrowly");
             }
         }
         number("the start's weight", self.weight, f64::MIN, false)?;
@@ -389,7 +436,7 @@ pub fn line_scene(
         (view.weight, bias),
         standardize.is_some(),
         dtype,
-        "the start",
+        "start A and start b",
     )?;
     let batches = view
         .batch_size
@@ -408,6 +455,8 @@ pub fn line_scene(
         // The default, to three digits: what the page's slider shows and the command says.
         let lr = settings.default_lr(objective.rate_curvature(!pinned, standardized));
         settings.lr = format!("{lr:.2e}").parse().unwrap_or(lr);
+        held("the default learning rate for this data", settings.lr)
+            .map_err(|e| crate::Error::Usage(format!("{e}: give one")))?;
     }
     let plan = Plan {
         epochs: view.epochs,

@@ -166,10 +166,14 @@ pub fn run(args: Args) -> Result<()> {
         ));
     }
     if !loopback {
+        let with = if token.is_some() {
+            ", with its token,"
+        } else {
+            ""
+        };
         say(&format!(
-            "serving {bound} to the network: give the address above, with its token, to the \
-             class (with this machine's name or address in place of {})",
-            args.host
+            "serving {bound} to the network: give the address above{with} to the class, with \
+             this machine's name or address in place of 127.0.0.1"
         ));
     }
     say("Ctrl-C stops it");
