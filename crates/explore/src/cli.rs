@@ -268,11 +268,7 @@ pub fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone
 /// Refuses a flag's number that `dtype` cannot hold, as a usage error: in f32 a weight decay
 /// of 1e40 is infinite and a rate of 1e-50 is zero (or subnormal), so no step or bound is true.
 pub fn held(flag: &str, value: f64, dtype: candle_core::DType) -> anyhow::Result<()> {
-    let f32_holds = |v: f64| {
-        let held = v as f32;
-        held.is_finite() && (v == 0.0 || held.is_normal())
-    };
-    if dtype == candle_core::DType::F32 && !f32_holds(value) {
+    if dtype == candle_core::DType::F32 && !crate::number::f32_holds(value) {
         return Err(usage(format!(
             "{flag} {} is beyond what f32 holds (normal numbers from 1.2e-38 to 3.4e38): use \
              --dtype f64",

@@ -63,6 +63,12 @@ fn shortest(v: f64, plain: String, exponent: String) -> String {
     }
 }
 
+/// Whether an f32 run holds `v`: 0, or a finite normal f32 (subnormals lose their digits).
+pub fn f32_holds(v: f64) -> bool {
+    let held = v as f32;
+    held.is_finite() && (v == 0.0 || held.is_normal())
+}
+
 /// Up to six significant digits, trailing zeros dropped, exponent form for the very large and
 /// very small: for tables and messages.
 pub fn human(v: f64) -> String {

@@ -163,9 +163,7 @@ fn a_classifiers_page_moves_through_its_epochs() {
     // The kept epochs, evenly over 0..=78 (up to 40, fewer if the maps would pass the page's
     // budget): the slider walks them, first to last.
     let html = std::fs::read_to_string(&page).unwrap();
-    let start = html.find(r#"id="slope-data">"#).unwrap() + 16;
-    let end = start + html[start..].find("</script>").unwrap();
-    let data: serde_json::Value = serde_json::from_str(&html[start..end]).unwrap();
+    let data = common::page_data(&html);
     let epochs: Vec<f64> = data["frames"]
         .as_array()
         .unwrap()

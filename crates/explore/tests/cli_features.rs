@@ -622,9 +622,7 @@ fn more_than_two_features_are_drawn_on_their_principal_components() {
     let summary = explore::plot::inspect_png(&png).unwrap();
     assert!(summary.colours > 50, "{summary:?}");
     let page = std::fs::read_to_string(&html).unwrap();
-    let start = page.find("id=\"slope-data\">").unwrap() + 16;
-    let end = start + page[start..].find("</script>").unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    let doc = common::page_data(&page);
     assert!(doc["x_label"].as_str().unwrap().starts_with("PC1 ("));
     let frames = doc["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 40);

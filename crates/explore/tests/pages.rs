@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::ok;
+use common::{ok, page_data as data};
 use explore::plot::{PAGE_BUDGET, PLOTLY_2D, PLOTLY_3D};
 
 /// Runs `explore ARGS --plot page.html --quiet`; returns the page.
@@ -15,13 +15,6 @@ fn page(args: &[&str]) -> String {
     all.extend(["--plot", path.to_str().unwrap(), "--quiet"]);
     ok(&all);
     std::fs::read_to_string(&path).unwrap()
-}
-
-/// The page's data, as its script reads it.
-fn data(html: &str) -> serde_json::Value {
-    let start = html.find(r#"id="slope-data">"#).unwrap() + 16;
-    let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap()
 }
 
 /// Asserts the page is within budget and carries `library` and not the other one.

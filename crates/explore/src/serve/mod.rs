@@ -242,10 +242,13 @@ async fn guard(
 
 /// The playground's page: its markup, the chart library and its script, in one response.
 async fn page() -> impl IntoResponse {
-    let html = PAGE
-        .replacen("/*PLOTLY*/", crate::plot::PLOTLY_2D, 1)
-        .replacen("/*SCRIPT*/", SCRIPT, 1);
-    ([(header::CACHE_CONTROL, "no-store")], Html(html))
+    // Put together once: it is 1.2 MB, and the same for every request.
+    static HTML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let html = HTML.get_or_init(|| {
+        PAGE.replacen("/*SCRIPT*/", SCRIPT, 1)
+            .replacen("/*PLOTLY*/", crate::plot::PLOTLY_2D, 1)
+    });
+    ([(header::CACHE_CONTROL, "no-store")], Html(html.as_str()))
 }
 
 /// What the page offers: the data sources, the optimizers, losses and schedules, the limits.

@@ -174,8 +174,7 @@ fn number(name: &str, value: f64, lo: f64, open: bool) -> Result<f64, Refused> {
 
 /// A setting the f32 run must hold: a normal f32 (or 0), as `explore train` requires.
 fn held(name: &str, value: f64) -> Result<f64, Refused> {
-    let short = value as f32;
-    if value != 0.0 && !(short.is_finite() && short.is_normal()) {
+    if !crate::number::f32_holds(value) {
         return refuse(format!(
             "{name} {} is beyond what f32 holds (normal numbers from 1.2e-38 to 3.4e38)",
             crate::number::human(value)
@@ -500,8 +499,9 @@ pub fn line_scene(
         source: data.describe(),
         dtype,
     };
-    let (page, extent) = draw(&run, data, view)?;
-    let data_xy: (Vec<f64>, Vec<f64>) = data.plot_points().into_iter().unzip();
+    let points = data.plot_points();
+    let (page, extent) = draw(&run, (data, &points), view)?;
+    let data_xy: (Vec<f64>, Vec<f64>) = points.into_iter().unzip();
     let last = run.fit.last.as_ref();
     let grid_id = fingerprint(
         page.xs
@@ -545,7 +545,11 @@ pub fn line_scene(
 
 /// The run on its landscape: over the view's extent, else around the best line (or, pinned,
 /// the curve over A), so that the picture holds still while the controls move the path.
-fn draw(run: &LineRun, data: &Dataset, view: &LineView) -> crate::Result<(Page, [f64; 4])> {
+fn draw(
+    run: &LineRun,
+    (data, points): (&Dataset, &[(f64, f64)]),
+    view: &LineView,
+) -> crate::Result<(Page, [f64; 4])> {
     let objective = &run.objective;
     let moments = data.moments();
     let fit = if run.learn_bias {
@@ -584,7 +588,7 @@ fn draw(run: &LineRun, data: &Dataset, view: &LineView) -> crate::Result<(Page, 
         &run.source,
         Some((weights, biases)),
     );
-    let mut page = Page::of_training(&figure, &data.plot_points(), &|w, b| {
+    let mut page = Page::of_training(&figure, points, &|w, b| {
         objective.at(w, b).unwrap_or(f64::NAN)
     });
     // Beside the loss per epoch, the rate: what a schedule does to it.

@@ -6,6 +6,13 @@ pub mod server;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The data of a `--plot FILE.html` page, as its script reads it.
+pub fn page_data(html: &str) -> serde_json::Value {
+    let start = html.find(r#"id="slope-data">"#).unwrap() + 16;
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap()
+}
+
 /// The workspace root, where `data/` lives.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
