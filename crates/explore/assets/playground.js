@@ -328,8 +328,30 @@
     });
     $("copy").onclick = () => navigator.clipboard && navigator.clipboard.writeText($("command").value);
     $("png").onclick = () => Plotly.downloadImage("landscape", { format: "png", filename: "slope-landscape", width: 1000, height: 700 });
+    $("params").onclick = () => download("/api/line/params", "line.safetensors");
+    $("gif").onclick = () => download("/api/line/gif", "run.gif");
     dragStart();
     playback();
+  }
+
+  // Asks the server for a file of the current view (the trained parameters, the run as a GIF:
+  // what the exported command's --save and --animate write) and saves it.
+  function download(path, name) {
+    $("status").textContent = `making ${name}…`;
+    const h = headers();
+    delete h["x-slope-client"];
+    fetch(path, { method: "POST", headers: h, body: JSON.stringify(Object.assign({}, view, { held: null })) })
+      .then((r) => r.ok ? r.blob() : r.json().then((body) => { throw new Error(body.error); }))
+      .then((blob) => {
+        const a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = name;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+        $("status").textContent = `saved ${name}`;
+        $("error").textContent = "";
+      })
+      .catch((e) => { $("error").textContent = e.message; $("status").textContent = ""; });
   }
 
   // Adds (or renames) a choice of data.

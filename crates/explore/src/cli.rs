@@ -315,10 +315,10 @@ pub struct AnimateArgs {
     pub animate: Option<crate::plot::GifPath>,
     /// Frames of the animation, the path thinned evenly between them (first and last kept); a
     /// classifier's: epochs spread evenly, at most one an epoch.
-    #[arg(long, default_value_t = 100, allow_hyphen_values = true, value_parser = whole(2, 1000))]
+    #[arg(long, default_value_t = crate::plot::FRAMES, allow_hyphen_values = true, value_parser = whole(2, 1000))]
     pub frames: u64,
     /// Frames a second; the last frame is held a second longer.
-    #[arg(long, default_value_t = 12, allow_hyphen_values = true, value_parser = whole(1, 50))]
+    #[arg(long, default_value_t = crate::plot::FPS, allow_hyphen_values = true, value_parser = whole(1, 50))]
     pub fps: u64,
 }
 
@@ -1011,7 +1011,7 @@ pub fn line_command(view: &crate::serve::view::LineView, lr: f64, data: &DataFla
         flag(format!("--batch-size {b}"));
         if !view.shuffle {
             flag("--no-shuffle".into());
-        } else if view.seed != 0 {
+        } else if view.seed != crate::train::SEED {
             flag(format!("--seed {}", view.seed));
         }
     }

@@ -74,12 +74,21 @@ pub fn write_safetensors(
     tensors: &std::collections::HashMap<String, candle_core::Tensor>,
     metadata: Option<std::collections::HashMap<String, String>>,
 ) -> Result<()> {
+    write_atomic(path, &safetensors_bytes(tensors, metadata)?)
+}
+
+/// The safetensors file of `tensors` and `metadata`, byte for byte the same for the same
+/// tensors (what [`write_safetensors`] writes).
+pub fn safetensors_bytes(
+    tensors: &std::collections::HashMap<String, candle_core::Tensor>,
+    metadata: Option<std::collections::HashMap<String, String>>,
+) -> Result<Vec<u8>> {
     // The crate lays the data out by dtype and name; the header is put in key order below.
     let sorted: std::collections::BTreeMap<&String, &candle_core::Tensor> =
         tensors.iter().collect();
     let bytes = safetensors::serialize(sorted, metadata)
         .map_err(|e| candle_core::Error::Msg(format!("safetensors: {e}")))?;
-    write_atomic(path, &in_key_order(bytes)?)
+    in_key_order(bytes)
 }
 
 /// The safetensors file `bytes` with its JSON header's keys in order: the crate writes the

@@ -79,25 +79,31 @@ fn a_view_gives_the_numbers_of_the_command_it_exports() {
         json!({"data": "file", "optimizer": "sgd", "standardize": true, "epochs": 30,
                "schedule": "cosine", "warmup": 3}),
     ];
-    for view in views {
-        let scene = server.line(&view).json();
+    for (k, view) in views.iter().enumerate() {
+        let scene = server.line(view).json();
         let command = scene["command"].as_str().unwrap().to_string();
-        // Run what the page exports, in a scratch directory for the generated file.
+        // Run what the page exports (from the workspace, as the server runs), in a scratch
+        // directory for the generated file, saving the
+        // parameters (and, once, the run as a GIF: slow in a debug build) as the page does.
         let dir = tempfile::tempdir().unwrap();
+        let saved = dir.path().join("line.safetensors");
+        let gif = (k == 0).then(|| dir.path().join("run.gif"));
         let mut csv = String::new();
         for part in command.split(" && ") {
             let mut args: Vec<String> = part
                 .split(' ')
                 .skip(1)
-                .map(|a| a.replace("data/", &format!("{}/data/", root().display())))
-                .map(|a| match a.as_str() {
-                    "gen.csv" => dir.path().join("gen.csv").display().to_string(),
-                    "run.html" => dir.path().join("run.html").display().to_string(),
-                    _ => a,
+                .map(|a| match a {
+                    "gen.csv" | "run.html" => dir.path().join(a).display().to_string(),
+                    _ => a.to_string(),
                 })
                 .collect();
             if args[0] == "train" {
                 args.extend(["--format", "csv", "--quiet"].map(String::from));
+                args.extend(["--save".into(), saved.display().to_string()]);
+                if let Some(gif) = &gif {
+                    args.extend(["--animate".into(), gif.display().to_string()]);
+                }
             }
             let out = explore(&args.iter().map(String::as_str).collect::<Vec<_>>());
             assert!(out.status.success(), "{part}: {}", common::stderr(&out));
@@ -115,7 +121,25 @@ fn a_view_gives_the_numbers_of_the_command_it_exports() {
             );
         }
         assert!(std::path::Path::new(&dir.path().join("run.html")).exists());
+        // The page's downloads are the files the command writes, byte for byte.
+        let params = server.post("/api/line/params", view);
+        assert_eq!(params.status, 200, "{}", params.body);
+        assert!(params
+            .headers
+            .contains("content-disposition: attachment; filename=\"line.safetensors\""));
+        assert_eq!(params.bytes, std::fs::read(&saved).unwrap(), "{command}");
+        if let Some(gif) = &gif {
+            let run = server.post("/api/line/gif", view);
+            assert_eq!(run.status, 200, "{}", run.body);
+            assert!(run.headers.contains("content-type: image/gif"));
+            assert!(run.bytes.starts_with(b"GIF89a"));
+            assert_eq!(run.bytes, std::fs::read(gif).unwrap(), "{command}");
+        }
     }
+    // A run that diverged has nothing worth saving: refused as the command refuses it.
+    let diverged = json!({"data": "file", "lr": 5, "epochs": 40});
+    let msg = server.post("/api/line/params", &diverged).refused(400);
+    assert!(msg.contains("learning rate 5 is too large"), "{msg}");
 }
 
 #[test]

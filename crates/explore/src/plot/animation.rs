@@ -72,6 +72,10 @@ impl Figure for Frame {
     }
 }
 
+/// The frames of an animation and their rate when none are asked for (`--frames`, `--fps`).
+pub const FRAMES: u64 = 100;
+pub const FPS: u64 = 12;
+
 /// Draws `count` frames (`frame(k)` for `k` in `0..count`) into a GIF at `fps` frames a second,
 /// the last held a second longer, and writes it atomically to `path`. Frames are drawn in
 /// parallel, a few at a time.
@@ -81,6 +85,30 @@ pub fn save_gif<F: Figure + Send>(
     frame: impl Fn(usize) -> F + Sync,
     path: &Path,
 ) -> Result<()> {
+    encode_gif(count, fps, frame, |write| write_atomic_stream(path, write))
+}
+
+/// The GIF [`save_gif`] writes, as bytes (the playground sends them).
+pub fn gif_bytes<F: Figure + Send>(
+    count: usize,
+    fps: u32,
+    frame: impl Fn(usize) -> F + Sync,
+) -> Result<Vec<u8>> {
+    encode_gif(count, fps, frame, |write| {
+        let mut out = Vec::new();
+        write(&mut out).map_err(|e| Error::Plot(e.to_string()))?;
+        Ok(out)
+    })
+}
+
+/// Learns the palette from the first and last frames (refusing what a GIF cannot hold before
+/// anything is written), then hands `finish` the writer of the whole GIF.
+fn encode_gif<F: Figure + Send, R>(
+    count: usize,
+    fps: u32,
+    frame: impl Fn(usize) -> F + Sync,
+    finish: impl FnOnce(&dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<R>,
+) -> Result<R> {
     if count == 0 {
         return Err(Error::Plot("an animation needs at least one frame".into()));
     }
@@ -139,7 +167,7 @@ pub fn save_gif<F: Figure + Send>(
         }
         Ok(())
     };
-    write_atomic_stream(path, write)
+    finish(&write)
 }
 
 /// The GIF frame that turns `previous` into `now`: the bounding box of the changed pixels, the

@@ -20,7 +20,7 @@ mod slice;
 mod surface3d;
 mod train;
 
-pub use animation::{save_gif, Frame, GifPath};
+pub use animation::{gif_bytes, save_gif, Frame, GifPath, FPS, FRAMES};
 pub use class_page::{save_class_page, ClassPage, PageClass, PageFrame};
 pub use classes::ClassFigure;
 pub use compare::CompareFigure;

@@ -129,6 +129,8 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
         .route("/", get(page))
         .route("/api/info", get(info))
         .route("/api/line", post(line))
+        .route("/api/line/params", post(line_params))
+        .route("/api/line/gif", post(line_gif))
         // A view is a few hundred bytes; an upload has its own limit.
         .layer(DefaultBodyLimit::max(VIEW_BYTES))
         .route(
@@ -139,7 +141,7 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
             error(
                 StatusCode::NOT_FOUND,
                 "no such address here: the playground is at /, its API at /api/info, /api/line \
-                 and /api/upload",
+                 (/params, /gif) and /api/upload",
             )
         })
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -272,12 +274,51 @@ async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
     }))
 }
 
+/// What a request for a view of the line asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// The scene the page draws, as JSON.
+    Scene,
+    /// The trained parameters, as `explore train --save FILE.safetensors` writes them.
+    Params,
+    /// The run as `explore train --animate FILE.gif` draws it.
+    Gif,
+}
+
 /// Trains and draws a view of the line: 200 with the scene, 400 with why not, 409 when a newer
 /// request from the same page made it stale.
 async fn line(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    answer(shared, headers, body, Ask::Scene).await
+}
+
+/// The trained parameters of a view of the line, as a `line.safetensors` download.
+async fn line_params(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    answer(shared, headers, body, Ask::Params).await
+}
+
+/// The run of a view of the line as a `run.gif` download.
+async fn line_gif(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    answer(shared, headers, body, Ask::Gif).await
+}
+
+/// Trains a view and answers what `ask` asks of it.
+async fn answer(
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
+    ask: Ask,
 ) -> Response {
     let view = match body {
         Ok(Json(view)) => view,
@@ -297,8 +338,10 @@ async fn line(
             return error(StatusCode::BAD_REQUEST, format!("a bad view: {why}"));
         }
     };
+    // An export is never stale: it does not take the place of the page's last scene.
     let ticket = headers
         .get("x-slope-client")
+        .filter(|_| ask == Ask::Scene)
         .and_then(|c| c.to_str().ok())
         .filter(|c| !c.is_empty() && c.len() <= 64)
         .and_then(|client| {
@@ -366,33 +409,58 @@ async fn line(
         );
     }
     let job = shared.clone();
-    let computed = tokio::task::spawn_blocking(move || {
+    let computed = tokio::task::spawn_blocking(move || -> crate::Result<Option<_>> {
         let started = std::time::Instant::now();
         let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
-        view::line_scene(&view, &data, &stale).map(|scene| {
-            scene.map(|mut s| {
-                s.command = crate::cli::line_command(&view, s.lr, &flags);
-                (crate::plot::to_json(&s), started.elapsed())
-            })
-        })
+        let Some(run) = view::line_run(&view, &data, &stale)? else {
+            return Ok(None);
+        };
+        let reply = match ask {
+            Ask::Scene => {
+                let mut scene = view::scene(&view, &data, &run)?;
+                scene.command = crate::cli::line_command(&view, scene.lr, &flags);
+                (
+                    "application/json",
+                    None,
+                    crate::plot::to_json(&scene)?.into(),
+                )
+            }
+            Ask::Params => (
+                "application/octet-stream",
+                Some("attachment; filename=\"line.safetensors\""),
+                view::line_params(&run)?,
+            ),
+            Ask::Gif => (
+                "image/gif",
+                Some("attachment; filename=\"run.gif\""),
+                view::line_gif(&run, &data)?,
+            ),
+        };
+        Ok(Some((reply, started.elapsed())))
     })
     .await;
     match computed {
-        Ok(Ok(Some((json, took)))) => match json {
-            // The computation's time, for the page to tell it from the network's and its own.
-            Ok(json) => (
+        Ok(Ok(Some(((kind, file, bytes), took)))) => {
+            let mut response = (
                 [
-                    (header::CONTENT_TYPE, "application/json".to_string()),
+                    (header::CONTENT_TYPE, kind.to_string()),
+                    // The computation's time, for the page to tell it from the network's and its
+                    // own.
                     (
                         header::HeaderName::from_static("server-timing"),
                         format!("compute;dur={:.1}", took.as_secs_f64() * 1e3),
                     ),
                 ],
-                json,
+                bytes,
             )
-                .into_response(),
-            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        },
+                .into_response();
+            if let Some(file) = file {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(file));
+            }
+            response
+        }
         Ok(Ok(None)) => error(
             StatusCode::CONFLICT,
             "a newer request from this page replaced it",

@@ -133,7 +133,7 @@ impl Default for LineView {
             beta: None,
             batch_size: None,
             shuffle: true,
-            seed: 0,
+            seed: crate::train::SEED,
             epochs: 100,
             weight: 0.0,
             bias: 0.0,
@@ -414,6 +414,44 @@ pub fn line_scene(
     data: &Dataset,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<Scene>> {
+    match line_run(view, data, stale)? {
+        Some(run) => scene(view, data, &run).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The trained line of a run, as `explore train --save FILE.safetensors` writes it: refused
+/// for a run that diverged, as there.
+pub fn line_params(run: &LineRun) -> crate::Result<Vec<u8>> {
+    if let Some(diverged) = run.divergence() {
+        return Err(diverged);
+    }
+    let Some(last) = run.fit.kept() else {
+        return Err(crate::Error::Usage(
+            "a run of 0 epochs trains nothing to save".into(),
+        ));
+    };
+    let bias = run.learn_bias.then_some(last.bias);
+    crate::train::line_safetensors((last.weight, bias), run.fit.end.as_ref(), run.dtype)
+}
+
+/// The run as `explore train --animate FILE.gif` draws it (its frames and rate by default).
+pub fn line_gif(run: &LineRun, data: &Dataset) -> crate::Result<Vec<u8>> {
+    let figure = run.figure();
+    let points = data.plot_points();
+    let count = crate::plot::FRAMES as usize;
+    crate::plot::gif_bytes(count, crate::plot::FPS as u32, |k| {
+        crate::plot::Frame::of(&figure, Some(&points), k, count)
+    })
+}
+
+/// Trains `view` on `data` as `explore train` would, stopping early (`Ok(None)`) when
+/// `stale()` says a newer request has superseded this one.
+pub fn line_run(
+    view: &LineView,
+    data: &Dataset,
+    stale: &dyn Fn() -> bool,
+) -> crate::Result<Option<LineRun>> {
     let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
     let dtype = DType::F32;
     let moments = data.moments();
@@ -489,7 +527,7 @@ pub fn line_scene(
     if superseded {
         return Ok(None);
     }
-    let run = LineRun {
+    Ok(Some(LineRun {
         fit,
         objective,
         learn_bias: !pinned,
@@ -498,9 +536,13 @@ pub fn line_scene(
         course,
         source: data.describe(),
         dtype,
-    };
+    }))
+}
+
+/// The scene of a trained `run` of `view` on `data`.
+pub fn scene(view: &LineView, data: &Dataset, run: &LineRun) -> crate::Result<Scene> {
     let points = data.plot_points();
-    let (page, extent) = draw(&run, (data, &points), view)?;
+    let (page, extent) = draw(run, (data, &points), view)?;
     let data_xy: (Vec<f64>, Vec<f64>) = points.into_iter().unzip();
     let last = run.fit.last.as_ref();
     let grid_id = fingerprint(
@@ -529,9 +571,9 @@ pub fn line_scene(
             page.data = None;
         }
     }
-    Ok(Some(Scene {
+    Ok(Scene {
         page,
-        lr: settings.lr,
+        lr: run.settings.lr,
         bound: run.stable_lr(),
         last: last.map(|r| [r.epoch as f64, r.weight, r.bias, r.loss]),
         diverged: run.divergence().map(|e| e.to_string()),
@@ -540,7 +582,7 @@ pub fn line_scene(
         data_id,
         points: data.len(),
         command: String::new(),
-    }))
+    })
 }
 
 /// The run on its landscape: over the view's extent, else around the best line (or, pinned,

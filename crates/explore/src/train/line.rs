@@ -243,6 +243,9 @@ impl Standardize {
     }
 }
 
+/// The seed of the shuffle (and of an MLP's start) when none is given.
+pub const SEED: u64 = 1;
+
 /// How the line is trained besides its optimizer: how long, in which batches, in which units.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Plan {

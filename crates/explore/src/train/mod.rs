@@ -25,11 +25,13 @@ pub use classes::{
 };
 pub use line::{
     check_start, diverging, fit_line, Diverged, Fit, Plan, Resume, Row, Standardize, Start,
-    GROWTH_LIMIT,
+    GROWTH_LIMIT, SEED,
 };
 pub(crate) use pace::Pace;
 pub use pace::{Course, EarlyStop, Stopped};
-pub use params::{load_layers, load_line, save_layers, save_line, Layer, Network, Saved};
+pub use params::{
+    line_safetensors, load_layers, load_line, save_layers, save_line, Layer, Network, Saved,
+};
 pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};
 pub use run::{bound_text, curvature, Divergence, LineRun};

@@ -29,11 +29,20 @@ const RUN: &str = "slope.optimizer";
 /// and the parameters as trained (`optimizer.NAME.K`, `trained.NAME`, in `dtype`) and the step
 /// count, epochs, batches, shuffle and units in the header.
 pub fn save_line(
-    (weight, bias): (f64, Option<f64>),
+    line: (f64, Option<f64>),
     resume: Option<&Resume>,
     dtype: DType,
     path: &std::path::Path,
 ) -> crate::Result<()> {
+    crate::io::write_atomic(path, &line_safetensors(line, resume, dtype)?)
+}
+
+/// The file [`save_line`] writes, as bytes (the playground sends them).
+pub fn line_safetensors(
+    (weight, bias): (f64, Option<f64>),
+    resume: Option<&Resume>,
+    dtype: DType,
+) -> crate::Result<Vec<u8>> {
     let cpu = candle_core::Device::Cpu;
     let scalar = |v: f64, name: &str| -> candle_core::Result<Tensor> {
         let t = Tensor::new(&[v], &cpu)?.to_dtype(dtype)?;
@@ -82,7 +91,7 @@ pub fn save_line(
             ("slope.loss".to_string(), r.loss.clone()),
         ]));
     }
-    crate::io::write_safetensors(path, &tensors, header)
+    crate::io::safetensors_bytes(&tensors, header)
 }
 
 /// The run's end that [`save_line`] wrote in `header` and `tensors`; `None` for a file without

@@ -57,11 +57,12 @@ pub fn start(args: &[&str]) -> Server {
     }
 }
 
-/// A response: status, headers (lower-case names), body.
+/// A response: status, headers (lower-case names), body (as text, and as sent).
 pub struct Reply {
     pub status: u16,
     pub headers: String,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -79,6 +80,11 @@ impl Reply {
 }
 
 impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends one request on its own connection: `extra` headers are `Name: value` lines.
     pub fn request(&self, method: &str, path: &str, extra: &[&str], body: &[u8]) -> Reply {
         http(&self.addr, (method, path), extra, body)
@@ -86,12 +92,17 @@ impl Server {
 
     /// POSTs `view` to `/api/line`, with the token when there is one.
     pub fn line(&self, view: &Value) -> Reply {
+        self.post("/api/line", view)
+    }
+
+    /// POSTs `view` to `path`, with the token when there is one.
+    pub fn post(&self, path: &str, view: &Value) -> Reply {
         let token = self.token.as_ref().map(|t| format!("x-slope-token: {t}"));
         let mut headers = vec!["Content-Type: application/json"];
         if let Some(t) = &token {
             headers.push(t);
         }
-        self.request("POST", "/api/line", &headers, view.to_string().as_bytes())
+        self.request("POST", path, &headers, view.to_string().as_bytes())
     }
 }
 
@@ -140,30 +151,37 @@ pub fn http(addr: &str, (method, path): (&str, &str), extra: &[&str], body: &[u8
             Ok(n) => raw.extend_from_slice(&buf[..n]),
         }
     }
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+    let body = raw.get(end + 4..).unwrap_or(&[]);
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = if head.to_lowercase().contains("transfer-encoding: chunked") {
+    let bytes = if head.contains("transfer-encoding: chunked") {
         unchunk(body)
     } else {
-        body.to_string()
+        body.to_vec()
     };
     Reply {
         status,
-        headers: head.to_lowercase(),
-        body,
+        headers: head,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
     }
 }
 
-fn unchunk(body: &str) -> String {
-    let mut out = String::new();
+fn unchunk(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
     let mut rest = body;
-    while let Some((size, tail)) = rest.split_once("\r\n") {
+    while let Some(at) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = String::from_utf8_lossy(&rest[..at]);
         let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
         if n == 0 {
             break;
         }
-        out.push_str(&tail[..n]);
+        let tail = &rest[at + 2..];
+        out.extend_from_slice(&tail[..n]);
         rest = &tail[n + 2..];
     }
     out

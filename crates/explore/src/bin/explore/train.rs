@@ -82,7 +82,7 @@ pub struct FitArgs {
     no_shuffle: bool,
     /// Seed of the shuffling and of an MLP's start: the same seed gives the same run on any
     /// machine.
-    #[arg(long, default_value_t = 1, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
+    #[arg(long, default_value_t = explore::train::SEED, allow_hyphen_values = true, value_parser = explore::cli::whole(0, u64::MAX))]
     seed: u64,
     /// Train on standardized x, (x − mean)/std for each feature, and report the weights and
     /// biases in the data's own units: the cure for features far from zero or far apart in
