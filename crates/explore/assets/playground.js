@@ -1,6 +1,6 @@
 // The playground's page (`explore serve`): every control is a field of the view the server
-// trains (its URL holds them all, so a link shares the view); each change sends the view to
-// /api/line and redraws the scene that comes back. A newer request supersedes an older one:
+// trains, the line or an MLP (its URL holds them all, so a link shares the view); each change
+// sends the view to /api/view and redraws the scene that comes back. A newer request supersedes an older one:
 // the server stops the stale computation, and the page ignores a stale answer.
 (function () {
   "use strict";
@@ -53,6 +53,7 @@
   function parse(key, text) {
     const like = key.startsWith("gen.") ? defaults.gen[key.slice(4)] : defaults[key];
     if (text === "" || text === "null") return null;
+    if (key === "hidden") return text.split(",").map((h) => Number(h.trim()));
     if (typeof like === "boolean" || key === "pin_bias") return text === "true";
     if (typeof like === "string" || key === "data") return text;
     const n = Number(text);
@@ -81,18 +82,21 @@
     const lr = scene ? scene.lr : (view.lr || 0.01);
     $("lr").value = Math.log10(lr);
     $("lr-value").textContent = human(lr);
+    const mlp = view.model === "mlp";
     const uses = {
+      hidden: mlp, activation: mlp,
+      pin_bias: !mlp, standardize: !mlp, weight: !mlp, batch_size: !mlp,
       momentum: ["momentum", "nesterov"].includes(view.optimizer),
       beta1: ["adam", "adamw"].includes(view.optimizer),
       beta2: ["adam", "adamw", "rmsprop"].includes(view.optimizer) && view.optimizer !== "rmsprop",
       delta: view.loss === "huber",
       beta: view.loss === "smooth-l1",
-      shuffle: view.batch_size !== null,
+      shuffle: !mlp && view.batch_size !== null,
       step_size: view.schedule === "step",
       gamma: ["step", "exponential"].includes(view.schedule),
       t_max: view.schedule === "cosine",
       warmup: !["constant", "onecycle"].includes(view.schedule),
-      bias: !(view.pin_bias === null ? view.data === "lesson" : view.pin_bias),
+      bias: !mlp && !(view.pin_bias === null ? view.data === "lesson" : view.pin_bias),
     };
     for (const [k, on] of Object.entries(uses)) $("c-" + k).classList.toggle("hidden", !on);
     for (const el of document.querySelectorAll("[data-gen]")) el.classList.toggle("hidden", view.data !== "gen");
@@ -115,7 +119,7 @@
     $("status").textContent = "computing…";
     // The grid and the data the page holds are not sent again while they stay the same.
     const sent = Object.assign({}, view, { held: grid && points ? [grid.id, points.id] : null });
-    fetch("/api/line", { method: "POST", headers: headers(), body: JSON.stringify(sent) })
+    fetch("/api/view", { method: "POST", headers: headers(), body: JSON.stringify(sent) })
       .then((r) => r.json().then((body) => ({ status: r.status, body, timing: r.headers.get("server-timing") })))
       .then(({ status, body, timing }) => {
         if (status === 409 || mine < shown) return;
@@ -160,7 +164,7 @@
     const last = n - 1;
     // The landscape's traces stay the same while the grid does; the path, the start and the
     // point now are shapes, so a new path redraws only them (not the heat map and contours).
-    const isGrid = page.kind === "grid";
+    const isGrid = page.kind === "grid", mlp = !!scene.fit;
     const ys = isGrid ? t.z : t.loss;
     const xr = isGrid ? [page.xs[0], page.xs[page.xs.length - 1]] : [page.curve_x[0], page.curve_x[page.curve_x.length - 1]];
     // A path that leaves the view (a divergence) is drawn to its edge, not to 1e30.
@@ -181,7 +185,7 @@
     if (isGrid) {
       traces = [
         { type: "heatmap", x: page.xs, y: page.zs, z: page.losses, colorscale: "Viridis", colorbar: { title: { text: "loss" } }, showlegend: false,
-          hovertemplate: "A %{x:.4g}<br>b %{y:.4g}<br>loss %{z:.4g}<extra></extra>" },
+          hovertemplate: `${mlp ? "α" : "A"} %{x:.4g}<br>${mlp ? "β" : "b"} %{y:.4g}<br>loss %{z:.4g}<extra></extra>` },
         { type: "contour", x: page.xs, y: page.zs, z: page.losses, showscale: false, showlegend: false, hoverinfo: "skip",
           contours: { coloring: "none" }, line: { color: "rgba(255,255,255,0.45)", width: 1 }, ncontours: 18 },
       ];
@@ -192,7 +196,9 @@
       if (page.optimum) traces.push({ type: "scatter", mode: "markers", name: "best", x: [page.optimum.x], y: [page.optimum.loss], marker: { symbol: "x", size: 11, color: "#2ca02c" } });
       layout = { xaxis: axis(page.x_label, { range: xr }), yaxis: axis(page.loss_axis) };
     }
-    Object.assign(layout, { title: { text: page.title + "<br><sub>orange: the descent · red ring: its start (drag it) · ×: the best line</sub>", font: { size: 13 } },
+    const legend = mlp ? "orange: the descent, projected on a plane of two random directions through where it ended · red ring: its start"
+      : "orange: the descent · red ring: its start (drag it) · ×: the best line";
+    Object.assign(layout, { title: { text: page.title + `<br><sub>${legend}</sub>`, font: { size: 13 } },
       dragmode: false, margin: { t: 55, r: 10, b: 45, l: 55 }, showlegend: false, shapes, uirevision: "landscape" });
     const w = t.x[last], b = page.kind === "grid" ? t.z[last] : 0;
     // The line spans the data, and a little around a single point.
@@ -204,14 +210,17 @@
     const dataTraces = [
       { type: "scatter", mode: "markers", name: "data", x: xs, y: page.data.y, marker: { color: "#1f77b4", size: xs.length > 50 ? 4 : 9 } },
     ];
-    const fitted = [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: w * lo + b, y1: w * hi + b, line: { color: "#ff7f0e", width: 3 } }];
+    // The line from its (A, b) now; the MLP's curve, as trained.
+    const fitted = mlp
+      ? [{ type: "path", xref: "x", yref: "y", path: "M" + scene.fit[0].map((x, i) => x + "," + scene.fit[1][i]).join("L"), line: { color: "#ff7f0e", width: 3 } }]
+      : [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: w * lo + b, y1: w * hi + b, line: { color: "#ff7f0e", width: 3 } }];
     const hist = page.history[0], rate = page.history[1];
     const epochNow = t.epoch[last];
     const mark = [{ type: "line", xref: "x", yref: "paper", x0: epochNow, x1: epochNow, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }];
     const positive = hist.loss.every((v) => v > 0);
-    $("epoch-label").textContent = `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}` + (scene.diverged ? " — " + scene.diverged : "");
+    $("epoch-label").textContent = (mlp ? `epoch ${epochNow}: α = ${human(w)}, β = ${human(b)}, loss ${human(t.loss[last])}` : `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}`) + (scene.diverged ? " — " + scene.diverged : "");
     $("command").value = scene.command;
-    $("state").textContent = JSON.stringify({ seq: shown, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged,
+    $("state").textContent = JSON.stringify({ seq: shown, model: view.model, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged,
       start: [t.x[0], page.kind === "grid" ? t.z[0] : 0], end: [t.x[t.x.length - 1], page.kind === "grid" ? t.z[t.z.length - 1] : 0] });
     const lrNow = scene.lr;
     $("lr").value = Math.log10(lrNow);
@@ -228,22 +237,23 @@
     const dataKey = points ? points.id : "";
     const lossAndRate = [
       { type: "scatter", mode: "lines", name: "loss", x: hist.epoch, y: hist.loss, line: { color: "#ff7f0e" } },
-      { type: "scatter", mode: "lines", name: "learning rate", x: rate.epoch, y: rate.loss, yaxis: "y2", line: { color: "#2ca02c", shape: "hv" } },
     ];
+    // The line's run has its rate per epoch; the MLP's landscape records the loss only.
+    if (rate) lossAndRate.push({ type: "scatter", mode: "lines", name: "learning rate", x: rate.epoch, y: rate.loss, yaxis: "y2", line: { color: "#2ca02c", shape: "hv" } });
     return Promise.all([
       timed("landscape", () => drawn.landscape === landKey
         ? Plotly.relayout("landscape", { shapes })
         : Plotly.react("landscape", traces, layout, config)),
       timed("data", () => drawn.data === dataKey
         ? Plotly.relayout("data", { shapes: fitted })
-        : Plotly.react("data", dataTraces, { title: { text: "the data and the line (orange)", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
+        : Plotly.react("data", dataTraces, { title: { text: mlp ? "the data and the trained MLP (orange)" : "the data and the line (orange)", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
           xaxis: axis("x"), yaxis: axis("y"), showlegend: false, shapes: fitted, uirevision: "data" }, config)),
       timed("history", () => Plotly.react("history", lossAndRate,
-        { title: { text: "the loss and the learning rate per epoch", font: { size: 13 } }, margin: { t: 40, r: 60, b: 45, l: 55 }, shapes: mark,
+        Object.assign({ title: { text: rate ? "the loss and the learning rate per epoch" : "the loss per epoch", font: { size: 13 } }, margin: { t: 40, r: 60, b: 45, l: 55 }, shapes: mark,
           legend: { orientation: "h", x: 0.6, y: 1.12 },
-          xaxis: axis("epoch"), yaxis: axis(page.loss_axis, { type: positive ? "log" : "linear" }),
-          yaxis2: axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
-            range: [0, 1.1 * Math.max(...rate.loss)], tickfont: { color: "#2ca02c" } }) }, config)),
+          xaxis: axis("epoch"), yaxis: axis(page.loss_axis || "loss", { type: positive ? "log" : "linear" }) },
+        rate ? { yaxis2: axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
+            range: [0, 1.1 * Math.max(...rate.loss)], tickfont: { color: "#2ca02c" } }) } : {}), config)),
     ]).then(() => { drawn.landscape = landKey; drawn.data = dataKey; });
   }
 
@@ -252,7 +262,8 @@
     const el = $("landscape");
     let dragging = false;
     const move = (ev) => {
-      if (!scene) return;
+      // The MLP starts where its seed puts it; only the line's start is dragged.
+      if (!scene || scene.fit) return;
       const full = el._fullLayout, xa = full.xaxis, ya = full.yaxis;
       const box = el.getBoundingClientRect();
       const px = ev.clientX - box.left - xa._offset, py = ev.clientY - box.top - ya._offset;
@@ -292,8 +303,16 @@
         let value = el.type === "checkbox" ? el.checked : parse(key, el.value);
         setField(key, value);
         // A new data set or loss has a new landscape: let the server frame it again.
-        if (["data", "gen.n", "gen.noise", "gen.outliers", "gen.seed", "loss", "standardize", "pin_bias"].includes(key)) view.extent = null;
-        if (key === "optimizer" || key === "data") view.lr = null;
+        if (["data", "gen.kind", "gen.n", "gen.noise", "gen.outliers", "gen.seed", "loss", "standardize", "pin_bias", "model", "hidden", "activation"].includes(key)) view.extent = null;
+        if (key === "optimizer" || key === "data" || key === "model") view.lr = null;
+        // A sine wave's noise is on its own scale (`explore gen`'s defaults).
+        if (key === "gen.kind") view.gen.noise = value === "sine" ? 0.1 : defaults.gen.noise;
+        // The MLP's landscape trains with Adam by default (`explore landscape`), the line SGD.
+        if (key === "model") {
+          view.optimizer = value === "mlp" ? "adam" : defaults.optimizer;
+          // The line's own settings go back to their defaults: the MLP has none of them.
+          for (const k of ["weight", "bias", "batch_size", "standardize", "pin_bias"]) view[k] = defaults[k];
+        }
         showControls();
         recompute();
       });
@@ -328,8 +347,8 @@
     });
     $("copy").onclick = () => navigator.clipboard && navigator.clipboard.writeText($("command").value);
     $("png").onclick = () => Plotly.downloadImage("landscape", { format: "png", filename: "slope-landscape", width: 1000, height: 700 });
-    $("params").onclick = () => download("/api/line/params", "line.safetensors");
-    $("gif").onclick = () => download("/api/line/gif", "run.gif");
+    $("params").onclick = () => download("/api/view/params", view.model === "mlp" ? "mlp.safetensors" : "line.safetensors");
+    $("gif").onclick = () => download("/api/view/gif", "run.gif");
     dragStart();
     playback();
   }
@@ -375,7 +394,7 @@
       const sources = ["lesson", "gen"];
       if (info.file) sources.unshift("file");
       fill("data", sources);
-      for (const o of $$("data").options) o.textContent = o.value === "file" ? info.file.source : o.value === "gen" ? "a generated line" : "the lesson: one point (-3, 3)";
+      for (const o of $$("data").options) o.textContent = o.value === "file" ? info.file.source : o.value === "gen" ? "a generated set" : "the lesson: one point (-3, 3)";
       fill("optimizer", info.optimizers);
       fill("loss", info.losses);
       fill("schedule", info.schedules);

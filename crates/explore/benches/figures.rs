@@ -581,7 +581,7 @@ fn write_parquet(path: &std::path::Path, data: &explore::data::Dataset) {
 /// trained for 500 epochs and drawn over a 101 × 101 grid, from the view to the JSON the server
 /// sends; and the same with Adam and a cosine schedule, and on 100 points.
 fn playground(c: &mut Criterion) {
-    use explore::serve::view::{line_scene, LineView};
+    use explore::serve::view::{line_scene, View};
     let data = |n| {
         line(&LineSpec {
             n,
@@ -594,32 +594,32 @@ fn playground(c: &mut Criterion) {
         (
             "sgd_10000_points_500_epochs_101x101",
             10_000,
-            LineView {
+            View {
                 epochs: 500,
-                ..LineView::default()
+                ..View::default()
             },
         ),
         (
             "adam_cosine_10000_points_500_epochs_101x101",
             10_000,
-            LineView {
+            View {
                 epochs: 500,
                 optimizer: "adam".into(),
                 lr: Some(0.1),
                 schedule: "cosine".into(),
-                ..LineView::default()
+                ..View::default()
             },
         ),
         (
             "sgd_100_points_500_epochs_101x101",
             100,
-            LineView {
+            View {
                 epochs: 500,
-                ..LineView::default()
+                ..View::default()
             },
         ),
     ] {
-        let view = LineView {
+        let view = View {
             data: explore::serve::view::Source::File,
             ..view
         };

@@ -943,8 +943,12 @@ impl DataFlags {
 
     /// The generated set `gen`, written first by `explore gen`.
     pub fn generated(g: &crate::serve::view::GenView) -> Self {
+        let kind = match g.kind.as_str() {
+            "line" => String::new(),
+            kind => format!("--kind {kind} "),
+        };
         let mut made = format!(
-            "explore gen --n {} --seed {} --slope {} --intercept {} --noise {}",
+            "explore gen {kind}--n {} --seed {} --slope {} --intercept {} --noise {}",
             g.n, g.seed, g.slope, g.intercept, g.noise
         );
         if g.outliers > 0.0 {
@@ -963,10 +967,12 @@ impl DataFlags {
 }
 
 #[cfg(feature = "serve")]
-/// The `explore` command that trains `view` at rate `lr` on `data` and draws it as a page: the
-/// data's flags (`--data FILE`), after the command that makes the file when there is one. What
-/// the playground exports.
-pub fn line_command(view: &crate::serve::view::LineView, lr: f64, data: &DataFlags) -> String {
+/// The `explore` command that trains `view` at rate `lr` on `data` and draws it as a page
+/// (`explore train` for the line, `explore landscape` for the MLP): the data's flags (`--data
+/// FILE`), after the command that makes the file when there is one. What the playground
+/// exports.
+pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) -> String {
+    let mlp = view.is_mlp();
     let settings = crate::optim::Settings::new(
         crate::optim::Algorithm::ALL
             .iter()
@@ -975,15 +981,22 @@ pub fn line_command(view: &crate::serve::view::LineView, lr: f64, data: &DataFla
             .unwrap_or(crate::optim::Algorithm::Sgd),
         lr,
     );
+    let command = if mlp { "landscape" } else { "train" };
     let mut cmd = match &data.made_by {
-        Some(made) => format!("{made} && explore train {}", data.flags),
-        None => format!("explore train {}", data.flags),
+        Some(made) => format!("{made} && explore {command} {}", data.flags),
+        None => format!("explore {command} {}", data.flags),
     };
     let mut flag = |text: String| {
         cmd.push(' ');
         cmd.push_str(&text);
     };
-    if view.optimizer != "sgd" {
+    if mlp {
+        let sizes: Vec<String> = view.hidden.iter().map(usize::to_string).collect();
+        flag(format!("--hidden {}", sizes.join(",")));
+        flag(format!("--activation {}", view.activation));
+    }
+    // The landscape's default optimizer is Adam, the line's SGD: the MLP's is always said.
+    if view.optimizer != "sgd" || mlp {
         flag(format!("--optimizer {}", view.optimizer));
     }
     flag(format!("--lr {}", settings.lr));
@@ -1016,10 +1029,16 @@ pub fn line_command(view: &crate::serve::view::LineView, lr: f64, data: &DataFla
         }
     }
     flag(format!("--epochs {}", view.epochs));
+    if mlp {
+        flag(format!("--steps {}", view.grid));
+        if view.seed != crate::train::SEED {
+            flag(format!("--seed {}", view.seed));
+        }
+    }
     if view.weight != 0.0 {
         flag(format!("--init-weight {}", view.weight));
     }
-    if view.pinned() {
+    if view.pinned() && !mlp {
         flag("--no-bias".into());
     } else if view.bias != 0.0 {
         flag(format!("--init-bias {}", view.bias));

@@ -1,6 +1,6 @@
 //! The playground's server, driven as the page drives it: `explore serve --port 0` on loopback
 //! (it stops by itself after two minutes, and when the test ends), each control through
-//! `/api/line`, the numbers against the `explore` command the page exports, every refusal with
+//! `/api/view`, the numbers against the `explore` command the page exports, every refusal with
 //! its status and one line, the token and the `Host` and `Origin` rules.
 
 mod common;
@@ -25,7 +25,7 @@ fn the_page_is_served_whole_and_offline() {
     assert!(page
         .body
         .contains("/* plotly.js v4.1.1 (MIT), trimmed for slope"));
-    assert!(page.body.contains("fetch(\"/api/line\""));
+    assert!(page.body.contains("fetch(\"/api/view\""));
     assert!(!page.body.contains("<script src") && !page.body.contains("<link"));
     assert!(server
         .request("GET", "/nowhere", &[], b"")
@@ -122,14 +122,14 @@ fn a_view_gives_the_numbers_of_the_command_it_exports() {
         }
         assert!(std::path::Path::new(&dir.path().join("run.html")).exists());
         // The page's downloads are the files the command writes, byte for byte.
-        let params = server.post("/api/line/params", view);
+        let params = server.post("/api/view/params", view);
         assert_eq!(params.status, 200, "{}", params.body);
         assert!(params
             .headers
             .contains("content-disposition: attachment; filename=\"line.safetensors\""));
         assert_eq!(params.bytes, std::fs::read(&saved).unwrap(), "{command}");
         if let Some(gif) = &gif {
-            let run = server.post("/api/line/gif", view);
+            let run = server.post("/api/view/gif", view);
             assert_eq!(run.status, 200, "{}", run.body);
             assert!(run.headers.contains("content-type: image/gif"));
             assert!(run.bytes.starts_with(b"GIF89a"));
@@ -138,8 +138,63 @@ fn a_view_gives_the_numbers_of_the_command_it_exports() {
     }
     // A run that diverged has nothing worth saving: refused as the command refuses it.
     let diverged = json!({"data": "file", "lr": 5, "epochs": 40});
-    let msg = server.post("/api/line/params", &diverged).refused(400);
+    let msg = server.post("/api/view/params", &diverged).refused(400);
     assert!(msg.contains("learning rate 5 is too large"), "{msg}");
+}
+
+#[test]
+fn an_mlp_view_is_the_landscape_its_command_draws() {
+    let server = start(&["--data", "data/sine.csv"]);
+    let view = json!({"model": "mlp", "data": "file", "hidden": [8, 8], "activation": "relu",
+                      "optimizer": "adam", "lr": 0.02, "epochs": 150, "grid": 21, "seed": 3,
+                      "schedule": "cosine"});
+    let scene = server.line(&view).json();
+    let command = scene["command"].as_str().unwrap();
+    assert_eq!(
+        command,
+        "explore landscape --data data/sine.csv --hidden 8,8 --activation relu --optimizer adam \
+         --lr 0.02 --epochs 150 --steps 21 --seed 3 --schedule cosine --plot run.html"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (page, saved) = (
+        dir.path().join("run.html"),
+        dir.path().join("mlp.safetensors"),
+    );
+    let mut args: Vec<String> = command.split(' ').skip(1).map(String::from).collect();
+    *args.last_mut().unwrap() = page.display().to_string();
+    args.extend([
+        "--quiet".into(),
+        "--save".into(),
+        saved.display().to_string(),
+    ]);
+    common::ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let html = std::fs::read_to_string(&page).unwrap();
+    let cli = common::page_data(&html);
+    // The same training, plane and path as the command's page (both written at f32 precision).
+    for key in ["xs", "zs", "losses", "tracks"] {
+        assert_eq!(scene["page"][key], cli[key], "{key}");
+    }
+    assert_eq!(scene["page"]["history"][0], cli["history"][0]);
+    let end = last(&scene);
+    assert_eq!(end[0], 150.0);
+    assert!(
+        end[3] < 0.05,
+        "a 8-8 ReLU MLP fits the sine: loss {}",
+        end[3]
+    );
+    // The trained network's curve over the data follows the sine it was trained on.
+    let fit = &scene["fit"];
+    let (xs, ys) = (fit[0].as_array().unwrap(), fit[1].as_array().unwrap());
+    assert_eq!(xs.len(), 200);
+    for (x, y) in xs.iter().zip(ys) {
+        let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+        assert!((y - x.sin()).abs() < 0.4, "the fit at x = {x}: {y}");
+    }
+    // The download is the command's --save, byte for byte.
+    let params = server.post("/api/view/params", &view);
+    assert_eq!(params.status, 200, "{}", params.body);
+    assert!(params.headers.contains("filename=\"mlp.safetensors\""));
+    assert_eq!(params.bytes, std::fs::read(&saved).unwrap());
 }
 
 #[test]
@@ -274,6 +329,40 @@ fn bad_views_get_a_400_with_one_line() {
             "no optimizer `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…`",
         ),
         (json!({"colour": "red"}), "unknown field `colour`"),
+        // The MLP's shape, and the line's settings it has not.
+        (json!({"model": "cnn"}), "no model `cnn`: line or mlp"),
+        (
+            json!({"model": "mlp", "hidden": []}),
+            "1 to 4 hidden layers",
+        ),
+        (
+            json!({"model": "mlp", "hidden": [8, 0]}),
+            "1 to 256 units, got 0",
+        ),
+        (
+            json!({"model": "mlp", "hidden": [1000]}),
+            "1 to 256 units, got 1000",
+        ),
+        (
+            json!({"model": "mlp", "activation": "gelu"}),
+            "no activation `gelu`",
+        ),
+        (
+            json!({"model": "mlp", "batch_size": 10}),
+            "a batch size is the line's",
+        ),
+        (
+            json!({"model": "mlp", "weight": 2}),
+            "a start (A, b) is the line's",
+        ),
+        (
+            json!({"model": "mlp", "data": "gen", "gen": {"n": 100000}, "epochs": 10000}),
+            "multiply-adds: at most 2e10",
+        ),
+        (
+            json!({"data": "gen", "gen": {"kind": "moons"}}),
+            "no generated set `moons`",
+        ),
     ] {
         let msg = server.line(&view).refused(400);
         assert!(msg.contains(says), "{view}: {msg}");
@@ -287,7 +376,7 @@ fn bad_views_get_a_400_with_one_line() {
     ] {
         let reply = server.request(
             "POST",
-            "/api/line",
+            "/api/view",
             &["Content-Type: application/json"],
             body,
         );
@@ -297,7 +386,7 @@ fn bad_views_get_a_400_with_one_line() {
     let big = vec![b' '; 100_000];
     let reply = server.request(
         "POST",
-        "/api/line",
+        "/api/view",
         &["Content-Type: application/json"],
         &big,
     );
@@ -310,7 +399,7 @@ fn a_newer_request_from_the_same_page_supersedes_an_older_one() {
     let send = |seq: &str| {
         server.request(
             "POST",
-            "/api/line",
+            "/api/view",
             &[
                 "Content-Type: application/json",
                 "x-slope-client: page-1",
@@ -327,7 +416,7 @@ fn a_newer_request_from_the_same_page_supersedes_an_older_one() {
     // Another page is not affected.
     let other = server.request(
         "POST",
-        "/api/line",
+        "/api/view",
         &[
             "Content-Type: application/json",
             "x-slope-client: page-2",
@@ -373,7 +462,7 @@ fn the_token_is_asked_for_and_the_origin_checked() {
     let msg = open
         .request(
             "POST",
-            "/api/line",
+            "/api/view",
             &[
                 "Origin: http://evil.example",
                 "Content-Type: application/json",
@@ -390,7 +479,7 @@ fn the_token_is_asked_for_and_the_origin_checked() {
     assert_eq!(
         open.request(
             "POST",
-            "/api/line",
+            "/api/view",
             &[&same, "Content-Type: application/json"],
             b"{}"
         )

@@ -40,7 +40,7 @@ fn fifty_pages_recomputing_at_once_are_all_answered() {
     assert_eq!(
         http(
             &server.addr,
-            ("POST", "/api/line"),
+            ("POST", "/api/view"),
             &headers,
             one.as_bytes()
         )
@@ -70,7 +70,7 @@ fn fifty_pages_recomputing_at_once_are_all_answered() {
                     let t = Instant::now();
                     let reply = http(
                         &server.addr,
-                        ("POST", "/api/line"),
+                        ("POST", "/api/view"),
                         &headers,
                         view.to_string().as_bytes(),
                     );
@@ -125,7 +125,7 @@ fn fifty_pages_recomputing_at_once_are_all_answered() {
     // Still serving after the load.
     let reply = http(
         &server.addr,
-        ("POST", "/api/line"),
+        ("POST", "/api/view"),
         &headers,
         one.as_bytes(),
     );

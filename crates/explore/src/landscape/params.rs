@@ -127,6 +127,11 @@ impl Params {
     /// `slope.model` in the header: what [`Params::load_like`] reads back, and what candle's
     /// `VarMap::load` and the `safetensors` package of PyTorch read.
     pub fn save(&self, path: &std::path::Path, model: &str) -> crate::Result<()> {
+        crate::io::write_atomic(path, &self.safetensors(model)?)
+    }
+
+    /// The file [`Params::save`] writes, as bytes (the playground sends them).
+    pub fn safetensors(&self, model: &str) -> crate::Result<Vec<u8>> {
         let tensors: std::collections::HashMap<String, Tensor> = self
             .names
             .iter()
@@ -134,7 +139,7 @@ impl Params {
             .zip(self.tensors.iter().cloned())
             .collect();
         let about = [(MODEL.to_string(), model.to_string())].into();
-        crate::io::write_safetensors(path, &tensors, Some(about))
+        crate::io::safetensors_bytes(&tensors, Some(about))
     }
 
     /// Reads parameters saved by [`Params::save`] for a model shaped like `self` and described

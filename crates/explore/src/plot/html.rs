@@ -235,12 +235,17 @@ impl Page {
                 (lo.min(l), hi.max(l))
             });
         page.log_history = lo > 0.0 && hi / lo > 100.0;
+        page.show_data(points);
+        page
+    }
+
+    /// Shows the data `points` beside the landscape (at most 2,000 of them, evenly).
+    pub fn show_data(&mut self, points: &[(f64, f64)]) {
         let shown: Vec<usize> = super::evenly(points.len(), MAX_DATA);
-        page.data = Some(serde_json::json!({
+        self.data = Some(serde_json::json!({
             "x": shown.iter().map(|&i| points[i].0).collect::<Vec<_>>(),
             "y": shown.iter().map(|&i| points[i].1).collect::<Vec<_>>(),
         }));
-        page
     }
 }
 

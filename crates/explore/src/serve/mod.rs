@@ -1,13 +1,15 @@
-//! The playground (`explore serve`): a page whose controls retrain the line and redraw it as
-//! they move, served over HTTP from this binary with its assets, so it works offline.
+//! The playground (`explore serve`): a page whose controls retrain the line or an MLP and
+//! redraw it as they move, served over HTTP from this binary with its assets, so it works
+//! offline.
 //!
-//! [`view`] computes (a [`view::LineView`] in, a [`view::Scene`] out, no HTTP); this module
-//! serves it. What a server facing a classroom needs is here: it binds loopback unless told,
+//! [`view`] (the line) and [`mlp`] compute (a [`view::View`] in, a [`view::Scene`] out, no
+//! HTTP); this module serves it. What a server facing a classroom needs is here: it binds loopback unless told,
 //! and then asks for a random token; it checks the `Host` and `Origin` of every request
 //! (so no other web page can drive it); runs computations on a bounded pool off the request
 //! threads, a newer request from a page cancelling its stale one; caps request bodies, the time
 //! to send them, idle connections and their number.
 
+pub mod mlp;
 pub mod view;
 
 use std::collections::HashMap;
@@ -27,7 +29,7 @@ use candle_core::DType;
 
 use crate::cli::DataFlags;
 use crate::data::Dataset;
-use view::{LineView, Source};
+use view::{Source, View};
 
 /// The page and its script, and the chart library it draws with.
 const PAGE: &str = include_str!("../../assets/playground.html");
@@ -128,9 +130,9 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
     Router::new()
         .route("/", get(page))
         .route("/api/info", get(info))
-        .route("/api/line", post(line))
-        .route("/api/line/params", post(line_params))
-        .route("/api/line/gif", post(line_gif))
+        .route("/api/view", post(answer))
+        .route("/api/view/params", post(answer))
+        .route("/api/view/gif", post(answer))
         // A view is a few hundred bytes; an upload has its own limit.
         .layer(DefaultBodyLimit::max(VIEW_BYTES))
         .route(
@@ -140,7 +142,7 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
         .fallback(|| async {
             error(
                 StatusCode::NOT_FOUND,
-                "no such address here: the playground is at /, its API at /api/info, /api/line \
+                "no such address here: the playground is at /, its API at /api/info, /api/view \
                  (/params, /gif) and /api/upload",
             )
         })
@@ -270,11 +272,11 @@ async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
             "gen": view::MAX_GEN,
             "upload": shared.config.max_upload,
         },
-        "view": LineView::default(),
+        "view": View::default(),
     }))
 }
 
-/// What a request for a view of the line asks for.
+/// What a request for a view asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ask {
     /// The scene the page draws, as JSON.
@@ -285,41 +287,28 @@ enum Ask {
     Gif,
 }
 
-/// Trains and draws a view of the line: 200 with the scene, 400 with why not, 409 when a newer
-/// request from the same page made it stale.
-async fn line(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    answer(shared, headers, body, Ask::Scene).await
+/// What a view's model made of what was asked.
+enum Made {
+    Scene(Box<view::Scene>),
+    Params(Vec<u8>),
+    Gif(Vec<u8>),
 }
 
-/// The trained parameters of a view of the line, as a `line.safetensors` download.
-async fn line_params(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    answer(shared, headers, body, Ask::Params).await
-}
-
-/// The run of a view of the line as a `run.gif` download.
-async fn line_gif(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
-) -> Response {
-    answer(shared, headers, body, Ask::Gif).await
-}
-
-/// Trains a view and answers what `ask` asks of it.
+/// Trains a view and answers what its address asks of it: `/api/view` the scene (200, or 400
+/// with why not, 409 when a newer request from the same page made it stale), `/params` the
+/// trained parameters as a `line.safetensors` or `mlp.safetensors` download, `/gif` the run as a
+/// `run.gif` download.
 async fn answer(
-    shared: Arc<Shared>,
+    State(shared): State<Arc<Shared>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
-    body: Result<Json<LineView>, axum::extract::rejection::JsonRejection>,
-    ask: Ask,
+    body: Result<Json<View>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
+    let ask = match uri.path() {
+        "/api/view/params" => Ask::Params,
+        "/api/view/gif" => Ask::Gif,
+        _ => Ask::Scene,
+    };
     let view = match body {
         Ok(Json(view)) => view,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -412,29 +401,41 @@ async fn answer(
     let computed = tokio::task::spawn_blocking(move || -> crate::Result<Option<_>> {
         let started = std::time::Instant::now();
         let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
-        let Some(run) = view::line_run(&view, &data, &stale)? else {
-            return Ok(None);
+        // What the view's model makes of what is asked; then the same reply for either.
+        let made = if view.is_mlp() {
+            match ask {
+                Ask::Scene => Made::Scene(Box::new(mlp::mlp_scene(&view, &data)?)),
+                Ask::Params => Made::Params(mlp::mlp_params(&view, &data)?),
+                Ask::Gif => Made::Gif(mlp::mlp_gif(&view, &data)?),
+            }
+        } else {
+            let Some(run) = view::line_run(&view, &data, &stale)? else {
+                return Ok(None);
+            };
+            match ask {
+                Ask::Scene => Made::Scene(Box::new(view::scene(&view, &data, &run)?)),
+                Ask::Params => Made::Params(view::line_params(&run)?),
+                Ask::Gif => Made::Gif(view::line_gif(&run, &data)?),
+            }
         };
-        let reply = match ask {
-            Ask::Scene => {
-                let mut scene = view::scene(&view, &data, &run)?;
-                scene.command = crate::cli::line_command(&view, scene.lr, &flags);
+        let reply = match made {
+            Made::Scene(mut scene) => {
+                scene.command = crate::cli::view_command(&view, scene.lr, &flags);
                 (
                     "application/json",
                     None,
                     crate::plot::to_json(&scene)?.into(),
                 )
             }
-            Ask::Params => (
+            Made::Params(bytes) => (
                 "application/octet-stream",
-                Some("attachment; filename=\"line.safetensors\""),
-                view::line_params(&run)?,
+                Some(match view.is_mlp() {
+                    true => "attachment; filename=\"mlp.safetensors\"",
+                    false => "attachment; filename=\"line.safetensors\"",
+                }),
+                bytes,
             ),
-            Ask::Gif => (
-                "image/gif",
-                Some("attachment; filename=\"run.gif\""),
-                view::line_gif(&run, &data)?,
-            ),
+            Made::Gif(bytes) => ("image/gif", Some("attachment; filename=\"run.gif\""), bytes),
         };
         Ok(Some((reply, started.elapsed())))
     })

@@ -1,4 +1,4 @@
-//! What the playground shows of a line, as plain data: a [`LineView`] (the page's controls, as
+//! What the playground shows of a line, as plain data: a [`View`] (the page's controls, as
 //! its URL holds them) is checked, trained with [`fit_line`] exactly as `explore train` trains,
 //! and returned as a [`Scene`] — the loss over a grid of (A, b) (or over A when the bias is
 //! pinned), the descent's path on it, the loss and rate per epoch, the data with the line, and
@@ -27,6 +27,9 @@ pub const MAX_UPDATES: usize = 1_000_000;
 pub const MAX_GEN: usize = 100_000;
 /// The farthest a view's extent reaches from 0.
 pub const MAX_EXTENT: f64 = 1e12;
+/// The MLP's most hidden layers and units a layer.
+pub const MAX_LAYERS: usize = 4;
+pub const MAX_WIDTH: usize = 256;
 
 /// Where a view's points come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -37,16 +40,18 @@ pub enum Source {
     Lesson,
     /// The file the server was started with.
     File,
-    /// `explore gen`'s noisy line, from [`LineView::gen`].
+    /// `explore gen`'s noisy line, from [`View::gen`].
     Gen,
-    /// A file the page uploaded, named by [`LineView::upload`].
+    /// A file the page uploaded, named by [`View::upload`].
     Upload,
 }
 
-/// The settings of `explore gen --kind line` a view may change.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The settings of `explore gen` a view may change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GenView {
+    /// `line` or `sine`.
+    pub kind: String,
     pub n: usize,
     pub seed: u64,
     pub slope: f64,
@@ -59,6 +64,7 @@ impl Default for GenView {
     fn default() -> Self {
         let spec = LineSpec::default();
         GenView {
+            kind: "line".into(),
             n: spec.n,
             seed: spec.seed,
             slope: spec.slope,
@@ -69,11 +75,17 @@ impl Default for GenView {
     }
 }
 
-/// Everything the playground's controls set for the line: the page's state, in its URL and in
-/// each request. Every field has the default `explore train` has.
+/// Everything the playground's controls set: the page's state, in its URL and in each request.
+/// Every field has the default `explore train` (the line) or `explore landscape` (the MLP) has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct LineView {
+pub struct View {
+    /// `line` (the lesson's `y = A·x + b`) or `mlp`.
+    pub model: String,
+    /// The MLP's hidden layers' sizes.
+    pub hidden: Vec<usize>,
+    /// The MLP's activation: tanh, relu or sigmoid.
+    pub activation: String,
     pub data: Source,
     pub gen: GenView,
     /// The uploaded file's id, for [`Source::Upload`].
@@ -114,11 +126,15 @@ pub struct LineView {
     pub held: Option<[String; 2]>,
 }
 
-impl Default for LineView {
+impl Default for View {
     fn default() -> Self {
         let settings = Settings::new(Algorithm::Sgd, 0.0);
         let schedule = Params::default();
-        LineView {
+        let mlp = crate::landscape::Config::default();
+        View {
+            model: "line".into(),
+            hidden: mlp.hidden,
+            activation: mlp.activation.name().into(),
             data: Source::default(),
             gen: GenView::default(),
             upload: None,
@@ -198,7 +214,7 @@ fn at_most(name: &str, value: usize, most: usize) -> Result<usize, Refused> {
     }
 }
 
-impl LineView {
+impl View {
     /// Whether the bias is pinned: as asked, else for the lesson's single point.
     pub fn pinned(&self) -> bool {
         self.pin_bias.unwrap_or(self.data == Source::Lesson)
@@ -350,22 +366,90 @@ impl LineView {
         if self.pinned() && self.standardize {
             return refuse("standardizing x moves the bias: it cannot be pinned");
         }
+        if self.data == Source::Gen && !["line", "sine"].contains(&self.gen.kind.as_str()) {
+            return refuse(format!(
+                "no generated set `{}`: line or sine",
+                shown(&self.gen.kind)
+            ));
+        }
+        match self.model.as_str() {
+            "line" => {}
+            "mlp" => self.check_mlp()?,
+            other => return refuse(format!("no model `{}`: line or mlp", shown(other))),
+        }
         Ok((settings, loss, schedule))
+    }
+
+    /// What only the MLP's view must hold: its shape, and settings of the line it has not.
+    fn check_mlp(&self) -> Result<(), Refused> {
+        if self.hidden.is_empty() || self.hidden.len() > MAX_LAYERS {
+            return refuse(format!(
+                "the MLP has 1 to {MAX_LAYERS} hidden layers, got {}",
+                self.hidden.len()
+            ));
+        }
+        if let Some(&h) = self.hidden.iter().find(|&&h| !(1..=MAX_WIDTH).contains(&h)) {
+            return refuse(format!(
+                "a hidden layer has 1 to {MAX_WIDTH} units, got {h}"
+            ));
+        }
+        self.mlp_activation()?;
+        // The landscape trains full batch from the seeded start, on x as it is.
+        let line_only = [
+            ("a batch size", self.batch_size.is_some()),
+            ("standardizing x", self.standardize),
+            ("pinning the bias", self.pin_bias == Some(true)),
+            ("a start (A, b)", self.weight != 0.0 || self.bias != 0.0),
+        ];
+        if let Some((what, _)) = line_only.iter().find(|(_, set)| *set) {
+            return refuse(format!(
+                "{what} is the line's setting: the MLP trains full batch from its seeded start"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The MLP's activation, by name.
+    pub fn mlp_activation(&self) -> Result<model::Activation, Refused> {
+        model::Activation::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == self.activation)
+            .ok_or_else(|| {
+                Refused(format!(
+                    "no activation `{}`: tanh, relu or sigmoid",
+                    shown(&self.activation)
+                ))
+            })
+    }
+
+    /// Whether the view is of the MLP.
+    pub fn is_mlp(&self) -> bool {
+        self.model == "mlp"
     }
 
     /// The generated data set this view asks for.
     pub fn generated(&self) -> Dataset {
         let g = &self.gen;
-        gen::line(&LineSpec {
+        let curve = match g.kind.as_str() {
+            "sine" => gen::Curve::Sine,
+            _ => gen::Curve::Line,
+        };
+        let spec = LineSpec {
             n: g.n,
             seed: g.seed,
             slope: g.slope,
             intercept: g.intercept,
             noise: g.noise,
+            x_scale: curve.defaults().1,
             outliers: g.outliers,
             outlier_shift: if g.outliers > 0.0 { OUTLIER_SHIFT } else { 0.0 },
             ..LineSpec::default()
-        })
+        };
+        match curve {
+            gen::Curve::Sine => gen::sine(&spec),
+            gen::Curve::Line => gen::line(&spec),
+        }
     }
 }
 
@@ -392,7 +476,9 @@ pub struct Scene {
     pub grid_id: String,
     pub data_id: String,
     pub points: usize,
-    /// The `explore` command that makes this run (`explore::cli::line_command`).
+    /// The trained MLP's curve over the data's x, `[x, y]` (the line's is its `last` row).
+    pub fit: Option<[Vec<f64>; 2]>,
+    /// The `explore` command that makes this run (`explore::cli::view_command`).
     pub command: String,
 }
 
@@ -410,7 +496,7 @@ fn fingerprint<'a>(values: impl Iterator<Item = &'a f64>) -> String {
 /// request has superseded this one. The scene's `command` is left for the caller, who knows how
 /// the data is named.
 pub fn line_scene(
-    view: &LineView,
+    view: &View,
     data: &Dataset,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<Scene>> {
@@ -448,7 +534,7 @@ pub fn line_gif(run: &LineRun, data: &Dataset) -> crate::Result<Vec<u8>> {
 /// Trains `view` on `data` as `explore train` would, stopping early (`Ok(None)`) when
 /// `stale()` says a newer request has superseded this one.
 pub fn line_run(
-    view: &LineView,
+    view: &View,
     data: &Dataset,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<LineRun>> {
@@ -540,11 +626,33 @@ pub fn line_run(
 }
 
 /// The scene of a trained `run` of `view` on `data`.
-pub fn scene(view: &LineView, data: &Dataset, run: &LineRun) -> crate::Result<Scene> {
+pub fn scene(view: &View, data: &Dataset, run: &LineRun) -> crate::Result<Scene> {
     let points = data.plot_points();
-    let (page, extent) = draw(run, (data, &points), view)?;
-    let data_xy: (Vec<f64>, Vec<f64>) = points.into_iter().unzip();
+    let (mut page, extent) = draw(run, (data, &points), view)?;
     let last = run.fit.last.as_ref();
+    let (grid_id, data_id) = hold(&mut page, &points, view.held.as_ref());
+    Ok(Scene {
+        page,
+        lr: run.settings.lr,
+        bound: run.stable_lr(),
+        last: last.map(|r| [r.epoch as f64, r.weight, r.bias, r.loss]),
+        diverged: run.divergence().map(|e| e.to_string()),
+        extent,
+        grid_id,
+        data_id,
+        points: data.len(),
+        fit: None,
+        command: String::new(),
+    })
+}
+
+/// The fingerprints of `page`'s grid and of the data `points`, leaving out of the page what
+/// `held` (the page's fingerprints of what it already has) says it holds.
+pub(super) fn hold(
+    page: &mut Page,
+    points: &[(f64, f64)],
+    held: Option<&[String; 2]>,
+) -> (String, String) {
     let grid_id = fingerprint(
         page.xs
             .iter()
@@ -553,9 +661,8 @@ pub fn scene(view: &LineView, data: &Dataset, run: &LineRun) -> crate::Result<Sc
             .chain(&page.curve_x)
             .chain(&page.curve_loss),
     );
-    let data_id = fingerprint(data_xy.0.iter().chain(&data_xy.1));
-    let mut page = page;
-    if let Some([grid, points]) = &view.held {
+    let data_id = fingerprint(points.iter().flat_map(|(x, y)| [x, y]));
+    if let Some([grid, data]) = held {
         if *grid == grid_id {
             for v in [
                 &mut page.xs,
@@ -567,22 +674,11 @@ pub fn scene(view: &LineView, data: &Dataset, run: &LineRun) -> crate::Result<Sc
             }
             page.losses.clear();
         }
-        if *points == data_id {
+        if *data == data_id {
             page.data = None;
         }
     }
-    Ok(Scene {
-        page,
-        lr: run.settings.lr,
-        bound: run.stable_lr(),
-        last: last.map(|r| [r.epoch as f64, r.weight, r.bias, r.loss]),
-        diverged: run.divergence().map(|e| e.to_string()),
-        extent,
-        grid_id,
-        data_id,
-        points: data.len(),
-        command: String::new(),
-    })
+    (grid_id, data_id)
 }
 
 /// The run on its landscape: over the view's extent, else around the best line (or, pinned,
@@ -590,7 +686,7 @@ pub fn scene(view: &LineView, data: &Dataset, run: &LineRun) -> crate::Result<Sc
 fn draw(
     run: &LineRun,
     (data, points): (&Dataset, &[(f64, f64)]),
-    view: &LineView,
+    view: &View,
 ) -> crate::Result<(Page, [f64; 4])> {
     let objective = &run.objective;
     let moments = data.moments();

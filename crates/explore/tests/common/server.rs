@@ -90,9 +90,9 @@ impl Server {
         http(&self.addr, (method, path), extra, body)
     }
 
-    /// POSTs `view` to `/api/line`, with the token when there is one.
+    /// POSTs `view` to `/api/view`, with the token when there is one.
     pub fn line(&self, view: &Value) -> Reply {
-        self.post("/api/line", view)
+        self.post("/api/view", view)
     }
 
     /// POSTs `view` to `path`, with the token when there is one.

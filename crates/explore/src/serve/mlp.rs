@@ -1,0 +1,139 @@
+//! What the playground shows of an MLP, as plain data: a [`View`] of `model: mlp` is trained and
+//! drawn exactly as `explore landscape` trains and draws it ([`LossPlane::run`]: full batch from
+//! the seeded start, the loss over a plane of two random directions around where training
+//! ended, the path projected onto it), with the trained network's curve over the data.
+
+use candle_core::{DType, Device, Tensor};
+
+use super::view::{hold, Refused, Scene, View};
+use crate::data::Dataset;
+use crate::landscape::{Config, LossPlane, Model, ModelKind};
+use crate::train::Course;
+
+/// The most multiply-adds one MLP view may take (its training's passes and the plane's), about
+/// two seconds here: what keeps a recomputation interactive.
+pub const MAX_WORK: f64 = 2e10;
+
+/// Points of the trained network's curve drawn over the data.
+const CURVE: usize = 200;
+
+/// What `explore landscape` does for `view`: its model, training and plane.
+pub fn config(view: &View) -> Result<Config, Refused> {
+    let (mut settings, loss, schedule) = view.check()?;
+    let defaults = Config::default();
+    settings.lr = view.lr.unwrap_or(defaults.optimizer.lr);
+    Ok(Config {
+        model: ModelKind::Mlp,
+        hidden: view.hidden.clone(),
+        activation: view.mlp_activation()?,
+        loss,
+        optimizer: settings,
+        course: Course {
+            schedule,
+            early_stop: None,
+        },
+        epochs: view.epochs,
+        steps: view.grid,
+        seed: view.seed,
+        ..defaults
+    })
+}
+
+/// Trains the MLP of `view` on `data`, with the plane around where it ended.
+pub fn mlp_plane(view: &View, data: &Dataset) -> crate::Result<(Config, LossPlane)> {
+    let config = config(view).map_err(|e| crate::Error::Usage(e.0))?;
+    // Forward and backward passes of training, one forward pass per grid point.
+    let passes = 3.0 * view.epochs as f64 + (view.grid * view.grid) as f64;
+    let work = passes * data.len() as f64 * config.parameters() as f64;
+    if work > MAX_WORK {
+        return Err(crate::Error::Usage(format!(
+            "this MLP on {} points for {} epochs over a {}² grid is {:.1e} multiply-adds: at \
+             most {MAX_WORK:.0e} here; use fewer epochs, points, units or grid points",
+            data.len(),
+            view.epochs,
+            view.grid,
+            work
+        )));
+    }
+    config.check(DType::F32)?;
+    let plane = LossPlane::run(data, &config, DType::F32, &Device::Cpu, &|_, _| {})?;
+    Ok((config, plane))
+}
+
+/// The scene of the MLP of `view` trained on `data`: the plane with the path, the loss per
+/// recorded epoch, and the trained network's curve over the data.
+pub fn mlp_scene(view: &View, data: &Dataset) -> crate::Result<Scene> {
+    let (config, plane) = mlp_plane(view, data)?;
+    let points = data.plot_points();
+    let mut page = plane.page();
+    page.show_data(&points);
+    let (grid_id, data_id) = hold(&mut page, &points, view.held.as_ref());
+    let d = plane.distance;
+    let last = plane
+        .epochs
+        .last()
+        .zip(plane.path.last())
+        .zip(plane.path_losses.last())
+        .map(|((&epoch, &(a, b)), &loss)| [epoch as f64, a, b, loss]);
+    Ok(Scene {
+        page,
+        lr: config.optimizer.lr,
+        bound: None,
+        last,
+        diverged: None,
+        extent: [-d, d, -d, d],
+        grid_id,
+        data_id,
+        points: data.len(),
+        fit: Some(curve(&config, &plane, &points)?),
+        command: String::new(),
+    })
+}
+
+/// The trained network's output at `CURVE` points across the x of `points`.
+fn curve(
+    config: &Config,
+    plane: &LossPlane,
+    points: &[(f64, f64)],
+) -> crate::Result<[Vec<f64>; 2]> {
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.0), hi.max(p.0))
+        });
+    let xs = crate::grid::linspace(lo, hi, if hi > lo { CURVE } else { 1 });
+    let net = Model::new(
+        ModelKind::Mlp,
+        &config.hidden,
+        config.activation,
+        config.seed,
+        DType::F32,
+        &Device::Cpu,
+    )?;
+    plane.trained.set_into(net.varmap())?;
+    let x = Tensor::new(xs.as_slice(), &Device::Cpu)?
+        .to_dtype(DType::F32)?
+        .unsqueeze(1)?;
+    let y = net
+        .forward(&x)?
+        .squeeze(1)?
+        .to_dtype(DType::F64)?
+        .to_vec1()?;
+    Ok([xs, y])
+}
+
+/// The trained network's parameters, as `explore landscape --save FILE.safetensors` writes them.
+pub fn mlp_params(view: &View, data: &Dataset) -> crate::Result<Vec<u8>> {
+    let (_, plane) = mlp_plane(view, data)?;
+    plane.trained.safetensors(&plane.model)
+}
+
+/// The run as `explore landscape --animate FILE.gif` draws it.
+pub fn mlp_gif(view: &View, data: &Dataset) -> crate::Result<Vec<u8>> {
+    let (_, plane) = mlp_plane(view, data)?;
+    let figure = plane.train_figure();
+    let count = crate::plot::FRAMES as usize;
+    crate::plot::gif_bytes(count, crate::plot::FPS as u32, |k| {
+        crate::plot::Frame::of(&figure, None, k, count)
+    })
+}
