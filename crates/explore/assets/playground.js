@@ -24,6 +24,9 @@
   window.slopeComputes = [];
 
   const $ = (id) => document.getElementById(id);
+  // The generated sets of labelled classes, and each set's noise (the page's defaults).
+  const CLASSES = ["moons", "circles", "xor", "spiral", "blobs"];
+  const NOISE = { line: 3, sine: 0.1, moons: 0.1, circles: 0.05, xor: 0, spiral: 0, blobs: 1 };
   const human = (v) => (v === null || v === undefined) ? "" : Number(v.toPrecision(4)).toString();
 
   function headers() {
@@ -82,24 +85,26 @@
     const lr = scene ? scene.lr : (view.lr || 0.01);
     $("lr").value = Math.log10(lr);
     $("lr-value").textContent = human(lr);
-    const mlp = view.model === "mlp";
+    const mlp = view.model === "mlp", cls = view.data === "gen" && CLASSES.includes(view.gen.kind);
     const uses = {
       hidden: mlp, activation: mlp,
-      pin_bias: !mlp, standardize: !mlp, weight: !mlp, batch_size: !mlp,
+      pin_bias: !mlp && !cls, standardize: !mlp || cls, weight: !mlp, batch_size: !mlp || cls,
+      val_split: cls, "gen-classes": cls && ["blobs", "spiral"].includes(view.gen.kind),
+      "gen-outliers": view.data === "gen" && !cls,
       momentum: ["momentum", "nesterov"].includes(view.optimizer),
       beta1: ["adam", "adamw"].includes(view.optimizer),
       beta2: ["adam", "adamw", "rmsprop"].includes(view.optimizer) && view.optimizer !== "rmsprop",
       delta: view.loss === "huber",
       beta: view.loss === "smooth-l1",
-      shuffle: !mlp && view.batch_size !== null,
+      shuffle: (!mlp || cls) && view.batch_size !== null,
       step_size: view.schedule === "step",
       gamma: ["step", "exponential"].includes(view.schedule),
       t_max: view.schedule === "cosine",
       warmup: !["constant", "onecycle"].includes(view.schedule),
-      bias: !mlp && !(view.pin_bias === null ? view.data === "lesson" : view.pin_bias),
+      bias: !mlp && (cls || !(view.pin_bias === null ? view.data === "lesson" : view.pin_bias)),
     };
-    for (const [k, on] of Object.entries(uses)) $("c-" + k).classList.toggle("hidden", !on);
     for (const el of document.querySelectorAll("[data-gen]")) el.classList.toggle("hidden", view.data !== "gen");
+    for (const [k, on] of Object.entries(uses)) $("c-" + k).classList.toggle("hidden", !on);
     // A group's name hides the group (`optimizer`: every optimizer setting), else a control's.
     for (const h of hidden) {
       const el = $("f-" + h) || $("c-" + h);
@@ -164,7 +169,8 @@
     const last = n - 1;
     // The landscape's traces stay the same while the grid does; the path, the start and the
     // point now are shapes, so a new path redraws only them (not the heat map and contours).
-    const isGrid = page.kind === "grid", mlp = !!scene.fit;
+    // An MLP's and a classifier's landscapes are planes through where training ended.
+    const isGrid = page.kind === "grid", mlp = !!scene.fit, cls = scene.classes, plane = mlp || !!cls;
     const ys = isGrid ? t.z : t.loss;
     const xr = isGrid ? [page.xs[0], page.xs[page.xs.length - 1]] : [page.curve_x[0], page.curve_x[page.curve_x.length - 1]];
     // A path that leaves the view (a divergence) is drawn to its edge, not to 1e30.
@@ -185,7 +191,7 @@
     if (isGrid) {
       traces = [
         { type: "heatmap", x: page.xs, y: page.zs, z: page.losses, colorscale: "Viridis", colorbar: { title: { text: "loss" } }, showlegend: false,
-          hovertemplate: `${mlp ? "α" : "A"} %{x:.4g}<br>${mlp ? "β" : "b"} %{y:.4g}<br>loss %{z:.4g}<extra></extra>` },
+          hovertemplate: `${plane ? "α" : "A"} %{x:.4g}<br>${plane ? "β" : "b"} %{y:.4g}<br>loss %{z:.4g}<extra></extra>` },
         { type: "contour", x: page.xs, y: page.zs, z: page.losses, showscale: false, showlegend: false, hoverinfo: "skip",
           contours: { coloring: "none" }, line: { color: "rgba(255,255,255,0.45)", width: 1 }, ncontours: 18 },
       ];
@@ -196,19 +202,19 @@
       if (page.optimum) traces.push({ type: "scatter", mode: "markers", name: "best", x: [page.optimum.x], y: [page.optimum.loss], marker: { symbol: "x", size: 11, color: "#2ca02c" } });
       layout = { xaxis: axis(page.x_label, { range: xr }), yaxis: axis(page.loss_axis) };
     }
-    const legend = mlp ? "orange: the descent, projected on a plane of two random directions through where it ended · red ring: its start"
+    const legend = plane ? "orange: the descent, projected on a plane of two random directions through where it ended · red ring: its start"
       : "orange: the descent · red ring: its start (drag it) · ×: the best line";
     Object.assign(layout, { title: { text: page.title + `<br><sub>${legend}</sub>`, font: { size: 13 } },
       dragmode: false, margin: { t: 55, r: 10, b: 45, l: 55 }, showlegend: false, shapes, uirevision: "landscape" });
     const w = t.x[last], b = page.kind === "grid" ? t.z[last] : 0;
     // The line spans the data, and a little around a single point.
-    const xs = page.data.x, x0 = Math.min(...xs), x1 = Math.max(...xs);
+    const xs = cls ? [] : page.data.x, x0 = Math.min(...xs), x1 = Math.max(...xs);
     const pad = x1 > x0 ? 0.05 * (x1 - x0) : Math.max(1, Math.abs(x0));
     const lo = x0 - pad, hi = x1 + pad;
     // The points are one trace that stays the same; the line is a shape, so moving it redraws
     // only the shape, not thousands of points.
     const dataTraces = [
-      { type: "scatter", mode: "markers", name: "data", x: xs, y: page.data.y, marker: { color: "#1f77b4", size: xs.length > 50 ? 4 : 9 } },
+      { type: "scatter", mode: "markers", name: "data", x: xs, y: cls ? [] : page.data.y, marker: { color: "#1f77b4", size: xs.length > 50 ? 4 : 9 } },
     ];
     // The line from its (A, b) now; the MLP's curve, as trained.
     const fitted = mlp
@@ -218,7 +224,8 @@
     const epochNow = t.epoch[last];
     const mark = [{ type: "line", xref: "x", yref: "paper", x0: epochNow, x1: epochNow, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }];
     const positive = hist.loss.every((v) => v > 0);
-    $("epoch-label").textContent = (mlp ? `epoch ${epochNow}: α = ${human(w)}, β = ${human(b)}, loss ${human(t.loss[last])}` : `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}`) + (scene.diverged ? " — " + scene.diverged : "");
+    const now = cls && classFrame(cls, epochNow);
+    $("epoch-label").textContent = (cls ? `epoch ${now.epoch}: loss ${human(now.loss)}, accuracy ${human(now.accuracy)}` : mlp ? `epoch ${epochNow}: α = ${human(w)}, β = ${human(b)}, loss ${human(t.loss[last])}` : `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}`) + (scene.diverged ? " — " + scene.diverged : "");
     $("command").value = scene.command;
     $("state").textContent = JSON.stringify({ seq: shown, model: view.model, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged,
       start: [t.x[0], page.kind === "grid" ? t.z[0] : 0], end: [t.x[t.x.length - 1], page.kind === "grid" ? t.z[t.z.length - 1] : 0] });
@@ -244,17 +251,55 @@
       timed("landscape", () => drawn.landscape === landKey
         ? Plotly.relayout("landscape", { shapes })
         : Plotly.react("landscape", traces, layout, config)),
-      timed("data", () => drawn.data === dataKey
+      timed("data", () => cls ? drawClassMap(cls, now) : drawn.data === dataKey
         ? Plotly.relayout("data", { shapes: fitted })
         : Plotly.react("data", dataTraces, { title: { text: mlp ? "the data and the trained MLP (orange)" : "the data and the line (orange)", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
           xaxis: axis("x"), yaxis: axis("y"), showlegend: false, shapes: fitted, uirevision: "data" }, config)),
-      timed("history", () => Plotly.react("history", lossAndRate,
+      timed("history", () => cls ? drawClassCurves(cls, mark) : Plotly.react("history", lossAndRate,
         Object.assign({ title: { text: rate ? "the loss and the learning rate per epoch" : "the loss per epoch", font: { size: 13 } }, margin: { t: 40, r: 60, b: 45, l: 55 }, shapes: mark,
           legend: { orientation: "h", x: 0.6, y: 1.12 },
           xaxis: axis("epoch"), yaxis: axis(page.loss_axis || "loss", { type: positive ? "log" : "linear" }) },
         rate ? { yaxis2: axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
             range: [0, 1.1 * Math.max(...rate.loss)], tickfont: { color: "#2ca02c" } }) } : {}), config)),
-    ]).then(() => { drawn.landscape = landKey; drawn.data = dataKey; });
+    ]).then(() => { drawn.landscape = landKey; drawn.data = cls ? null : dataKey; });
+  }
+
+  // A classifier's kept epoch at or before `epoch` (its page keeps a few dozen).
+  function classFrame(cls, epoch) {
+    let k = 0;
+    cls.frames.forEach((f, i) => { if (f.epoch <= epoch) k = i; });
+    return cls.frames[k];
+  }
+
+  // A classifier's map at frame `f`, as its --plot page draws it: the picture of its classes,
+  // the boundary, the points by class.
+  function drawClassMap(cls, f) {
+    const [x0, x1, y0, y1] = cls.extent;
+    const traces = [{ type: "scatter", mode: "lines", name: "boundary", x: f.boundary_x, y: f.boundary_y,
+      line: { color: "#000", width: 2 }, hoverinfo: "skip", connectgaps: false }];
+    cls.classes.forEach((c) => traces.push({ type: "scatter", mode: "markers", name: c.name, x: c.x, y: c.y,
+      marker: { size: c.x.length > 500 ? 4 : 6, color: c.colour, line: { color: "#000", width: 1 } } }));
+    const images = f.image ? [{ source: f.image, xref: "x", yref: "y", x: x0, y: y1, sizex: x1 - x0, sizey: y1 - y0, sizing: "stretch", layer: "below" }] : [];
+    return Plotly.react("data", traces, { title: { text: cls.title, font: { size: 13 } }, images, margin: { t: 40, r: 10, b: 45, l: 55 },
+      xaxis: { title: { text: cls.x_label }, range: [x0, x1], showgrid: false, zeroline: false },
+      yaxis: { title: { text: cls.y_label }, range: [y0, y1], showgrid: false, zeroline: false },
+      legend: { orientation: "h", y: -0.18 }, uirevision: "classes" }, config);
+  }
+
+  // A classifier's loss and accuracy per epoch, on the training points and, when some are held
+  // out, on the validation points: where they part is overfitting.
+  function drawClassCurves(cls, mark) {
+    const val = cls.val_losses.length > 0;
+    const traces = [{ type: "scatter", mode: "lines", name: "training loss", x: cls.epoch, y: cls.losses, line: { color: "#ff7f0e" } }];
+    if (val) traces.push({ type: "scatter", mode: "lines", name: "validation loss", x: cls.epoch, y: cls.val_losses, line: { color: "#ff7f0e", dash: "dash" } });
+    traces.push({ type: "scatter", mode: "lines", name: "training accuracy", x: cls.epoch, y: cls.accuracy, yaxis: "y2", line: { color: "#2ca02c" } });
+    if (val) traces.push({ type: "scatter", mode: "lines", name: "validation accuracy", x: cls.epoch, y: cls.val_accuracy, yaxis: "y2", line: { color: "#2ca02c", dash: "dash" } });
+    const positive = cls.losses.concat(cls.val_losses).every((v) => v > 0);
+    const axis = (title, extra) => Object.assign({ title: { text: title }, zeroline: false }, extra || {});
+    return Plotly.react("history", traces, { title: { text: `the ${cls.loss} and the accuracy per epoch` + (val ? " (dashed: the validation points)" : ""), font: { size: 13 } },
+      margin: { t: 40, r: 60, b: 80, l: 55 }, shapes: mark, legend: { orientation: "h", x: 0, y: -0.3 },
+      xaxis: axis("epoch"), yaxis: axis(cls.loss, { type: positive ? "log" : "linear" }),
+      yaxis2: axis("accuracy", { overlaying: "y", side: "right", range: [0, 1.02], tickvals: [0, 0.2, 0.4, 0.6, 0.8, 1], showgrid: false, tickfont: { color: "#2ca02c" } }) }, config);
   }
 
   // Dragging on the landscape moves the start, recomputing as it goes.
@@ -263,7 +308,7 @@
     let dragging = false;
     const move = (ev) => {
       // The MLP starts where its seed puts it; only the line's start is dragged.
-      if (!scene || scene.fit) return;
+      if (!scene || scene.fit || scene.classes) return;
       const full = el._fullLayout, xa = full.xaxis, ya = full.yaxis;
       const box = el.getBoundingClientRect();
       const px = ev.clientX - box.left - xa._offset, py = ev.clientY - box.top - ya._offset;
@@ -305,8 +350,18 @@
         // A new data set or loss has a new landscape: let the server frame it again.
         if (["data", "gen.kind", "gen.n", "gen.noise", "gen.outliers", "gen.seed", "loss", "standardize", "pin_bias", "model", "hidden", "activation"].includes(key)) view.extent = null;
         if (key === "optimizer" || key === "data" || key === "model") view.lr = null;
-        // A sine wave's noise is on its own scale (`explore gen`'s defaults).
-        if (key === "gen.kind") view.gen.noise = value === "sine" ? 0.1 : defaults.gen.noise;
+        // Each set's noise on its own scale; classes take a classifier's loss, points a
+        // regression's.
+        if (key === "gen.kind") {
+          view.gen.noise = NOISE[value];
+          view.gen.classes = null;
+          const classes = CLASSES.includes(value);
+          if (classes) view.loss = value === "blobs" ? "cross-entropy" : "bce-logits";
+          else if (["bce-logits", "bce", "cross-entropy"].includes(view.loss)) view.loss = "mse";
+          if (!classes) view.val_split = null;
+          view.lr = null;
+        }
+        if (key === "gen.classes" && view.gen.kind === "spiral") view.loss = value > 2 ? "cross-entropy" : "bce-logits";
         // The MLP's landscape trains with Adam by default (`explore landscape`), the line SGD.
         if (key === "model") {
           view.optimizer = value === "mlp" ? "adam" : defaults.optimizer;

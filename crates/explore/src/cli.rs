@@ -943,6 +943,20 @@ impl DataFlags {
 
     /// The generated set `gen`, written first by `explore gen`.
     pub fn generated(g: &crate::serve::view::GenView) -> Self {
+        if crate::serve::classes::kind(&g.kind).is_some() {
+            let mut made = format!(
+                "explore gen --kind {} --n {} --seed {} --noise {}",
+                g.kind, g.n, g.seed, g.noise
+            );
+            if let Some(c) = g.classes {
+                made.push_str(&format!(" --classes {c}"));
+            }
+            made.push_str(" --out gen.csv");
+            return DataFlags {
+                flags: "--data gen.csv --x x1,x2 --y label".into(),
+                made_by: Some(made),
+            };
+        }
         let kind = match g.kind.as_str() {
             "line" => String::new(),
             kind => format!("--kind {kind} "),
@@ -972,7 +986,7 @@ impl DataFlags {
 /// FILE`), after the command that makes the file when there is one. What the playground
 /// exports.
 pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) -> String {
-    let mlp = view.is_mlp();
+    let (mlp, classifier) = (view.is_mlp(), view.classifies());
     let settings = crate::optim::Settings::new(
         crate::optim::Algorithm::ALL
             .iter()
@@ -981,7 +995,12 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
             .unwrap_or(crate::optim::Algorithm::Sgd),
         lr,
     );
-    let command = if mlp { "landscape" } else { "train" };
+    // The MLP's regression is the landscape's; a classifier (an MLP too) is trained.
+    let command = if mlp && !classifier {
+        "landscape"
+    } else {
+        "train"
+    };
     let mut cmd = match &data.made_by {
         Some(made) => format!("{made} && explore {command} {}", data.flags),
         None => format!("explore {command} {}", data.flags),
@@ -990,13 +1009,16 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
         cmd.push(' ');
         cmd.push_str(&text);
     };
+    if classifier && mlp {
+        flag("--model mlp".into());
+    }
     if mlp {
         let sizes: Vec<String> = view.hidden.iter().map(usize::to_string).collect();
         flag(format!("--hidden {}", sizes.join(",")));
         flag(format!("--activation {}", view.activation));
     }
     // The landscape's default optimizer is Adam, the line's SGD: the MLP's is always said.
-    if view.optimizer != "sgd" || mlp {
+    if view.optimizer != "sgd" || (mlp && !classifier) {
         flag(format!("--optimizer {}", view.optimizer));
     }
     flag(format!("--lr {}", settings.lr));
@@ -1014,6 +1036,9 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
     if view.loss != "mse" {
         flag(format!("--loss {}", view.loss));
     }
+    if let Some(share) = view.val_split {
+        flag(format!("--val-split {share}"));
+    }
     if let Some(d) = view.delta {
         flag(format!("--delta {d}"));
     }
@@ -1024,16 +1049,16 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
         flag(format!("--batch-size {b}"));
         if !view.shuffle {
             flag("--no-shuffle".into());
-        } else if view.seed != crate::train::SEED {
-            flag(format!("--seed {}", view.seed));
         }
     }
     flag(format!("--epochs {}", view.epochs));
-    if mlp {
+    if mlp && !classifier {
         flag(format!("--steps {}", view.grid));
-        if view.seed != crate::train::SEED {
-            flag(format!("--seed {}", view.seed));
-        }
+    }
+    // The seed draws an MLP's start, the shuffle of mini-batches and the validation points.
+    let seeded = mlp || (view.batch_size.is_some() && view.shuffle) || view.val_split.is_some();
+    if seeded && view.seed != crate::train::SEED {
+        flag(format!("--seed {}", view.seed));
     }
     if view.weight != 0.0 {
         flag(format!("--init-weight {}", view.weight));

@@ -67,18 +67,9 @@ pub fn write_atomic_stream(
     tmp.persist(&target, path)
 }
 
-/// Writes `tensors` (and `metadata`, the header's string map) to `path` as safetensors, the
-/// format candle and PyTorch's `safetensors` read, atomically.
-pub fn write_safetensors(
-    path: &Path,
-    tensors: &std::collections::HashMap<String, candle_core::Tensor>,
-    metadata: Option<std::collections::HashMap<String, String>>,
-) -> Result<()> {
-    write_atomic(path, &safetensors_bytes(tensors, metadata)?)
-}
-
-/// The safetensors file of `tensors` and `metadata`, byte for byte the same for the same
-/// tensors (what [`write_safetensors`] writes).
+/// `tensors` (and `metadata`, the header's string map) as a safetensors file, the format candle
+/// and PyTorch's `safetensors` read: byte for byte the same for the same tensors (written with
+/// [`write_atomic`]).
 pub fn safetensors_bytes(
     tensors: &std::collections::HashMap<String, candle_core::Tensor>,
     metadata: Option<std::collections::HashMap<String, String>>,

@@ -198,6 +198,95 @@ fn an_mlp_view_is_the_landscape_its_command_draws() {
 }
 
 #[test]
+fn a_classifier_view_gives_the_numbers_of_its_command() {
+    let server = start(&[]);
+    let views = [
+        // An MLP on moons, a quarter held out for validation.
+        json!({"model": "mlp", "data": "gen", "gen": {"kind": "moons", "n": 120, "noise": 0.1},
+               "loss": "bce-logits", "optimizer": "adam", "lr": 0.02, "hidden": [8],
+               "epochs": 60, "val_split": 0.25, "grid": 11}),
+        // Softmax regression on three blobs, in mini-batches, standardized, from a start.
+        json!({"data": "gen", "gen": {"kind": "blobs", "n": 90, "seed": 4},
+               "loss": "cross-entropy", "batch_size": 16, "standardize": true, "epochs": 20,
+               "weight": 0.5, "bias": -0.5, "seed": 9, "schedule": "step", "step_size": 5,
+               "grid": 11}),
+    ];
+    for view in &views {
+        let scene = server.line(view).json();
+        let command = scene["command"].as_str().unwrap().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let saved = dir.path().join("classifier.safetensors");
+        let mut csv = String::new();
+        for part in command.split(" && ") {
+            let mut args: Vec<String> = part
+                .split(' ')
+                .skip(1)
+                .map(|a| match a {
+                    "gen.csv" | "run.html" => dir.path().join(a).display().to_string(),
+                    _ => a.to_string(),
+                })
+                .collect();
+            if args[0] == "train" {
+                args.extend(["--format", "csv", "--quiet", "--save"].map(String::from));
+                args.push(saved.display().to_string());
+            }
+            csv = common::ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        }
+        // The last row: epoch, accuracy, validation accuracy, loss; the command's has
+        // `epoch, [parameters,] loss, accuracy, lr[, val_loss, val_accuracy]`.
+        let (header, rows) = parse_csv(&csv);
+        let row = rows.last().unwrap();
+        let col = |name: &str| row[header.iter().position(|h| h == name).unwrap()];
+        let got = &scene["last"];
+        assert_eq!(got[0].as_f64(), Some(col("epoch")), "{command}");
+        assert_eq!(got[1].as_f64(), Some(col("accuracy")), "{command}");
+        let loss = got[3].as_f64().unwrap();
+        assert!(
+            (loss - col("loss")).abs() <= 1e-6 * col("loss").max(1.0),
+            "{command}: {loss}"
+        );
+        let page = &scene["classes"];
+        let epochs = page["epoch"].as_array().unwrap().len();
+        assert_eq!(epochs, rows.len(), "a point of the curves an epoch");
+        if header.iter().any(|h| h == "val_loss") {
+            assert_eq!(got[2].as_f64(), Some(col("val_accuracy")), "{command}");
+            assert_eq!(page["val_losses"].as_array().unwrap().len(), epochs);
+        } else {
+            assert!(got[2].is_null() && page["val_losses"].as_array().unwrap().is_empty());
+        }
+        assert!(page["frames"].as_array().unwrap().len() >= 10);
+        assert!(page["frames"][0]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png"));
+        // The landscape plane is the classifier's, with its path.
+        assert_eq!(scene["page"]["xs"].as_array().unwrap().len(), 11);
+        assert!(!scene["page"]["tracks"][0]["x"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+        let params = server.post("/api/view/params", view);
+        assert_eq!(params.status, 200, "{}", params.body);
+        assert!(params
+            .headers
+            .contains("filename=\"classifier.safetensors\""));
+        assert_eq!(params.bytes, std::fs::read(&saved).unwrap(), "{command}");
+    }
+    // A classifier's loss on classes, a regression's on points.
+    let msg = server
+        .line(&json!({"data": "gen", "gen": {"kind": "moons"}}))
+        .refused(400);
+    assert!(msg.contains("mse is a regression loss"), "{msg}");
+    let msg = server
+        .line(&json!({"data": "gen", "gen": {"kind": "blobs"}, "loss": "bce-logits"}))
+        .refused(400);
+    assert!(
+        msg.contains("tells two classes apart, and the data has 3"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn every_control_changes_the_run() {
     let server = start(&["--data", "data/linear.csv"]);
     let base = json!({"data": "file", "epochs": 20});
@@ -360,8 +449,20 @@ fn bad_views_get_a_400_with_one_line() {
             "multiply-adds: at most 2e10",
         ),
         (
-            json!({"data": "gen", "gen": {"kind": "moons"}}),
-            "no generated set `moons`",
+            json!({"data": "gen", "gen": {"kind": "cubes"}}),
+            "no generated set `cubes`",
+        ),
+        (
+            json!({"data": "gen", "gen": {"kind": "blobs", "classes": 1}, "loss": "cross-entropy"}),
+            "2 to 10 classes, got 1",
+        ),
+        (
+            json!({"data": "gen", "gen": {"kind": "moons"}, "loss": "bce-logits", "val_split": 1.5}),
+            "the validation share must be between 0 and 1",
+        ),
+        (
+            json!({"val_split": 0.2}),
+            "the classifier's in the playground yet",
         ),
     ] {
         let msg = server.line(&view).refused(400);

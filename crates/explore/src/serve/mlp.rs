@@ -86,6 +86,7 @@ pub fn mlp_scene(view: &View, data: &Dataset) -> crate::Result<Scene> {
         data_id,
         points: data.len(),
         fit: Some(curve(&config, &plane, &points)?),
+        classes: None,
         command: String::new(),
     })
 }

@@ -9,6 +9,7 @@
 //! threads, a newer request from a page cancelling its stale one; caps request bodies, the time
 //! to send them, idle connections and their number.
 
+pub mod classes;
 pub mod mlp;
 pub mod view;
 
@@ -263,7 +264,7 @@ async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "file": file,
         "optimizers": crate::optim::Algorithm::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
-        "losses": ["mse", "l1", "huber", "smooth-l1"],
+        "losses": ["mse", "l1", "huber", "smooth-l1", "bce-logits", "bce", "cross-entropy"],
         "schedules": ["constant", "step", "exponential", "cosine", "linear", "onecycle"],
         "limits": {
             "epochs": view::MAX_EPOCHS,
@@ -285,6 +286,13 @@ enum Ask {
     Params,
     /// The run as `explore train --animate FILE.gif` draws it.
     Gif,
+}
+
+/// What a view trains on: points `x, y` (the line's and a regression MLP's), or labelled ones
+/// `x1, x2, label` (a classifier's).
+enum Points {
+    Curve(Dataset),
+    Classes(Vec<[f64; 3]>),
 }
 
 /// What a view's model made of what was asked.
@@ -350,10 +358,13 @@ async fn answer(
     }
     let (data, flags) =
         match view.data {
-            Source::Lesson => (Dataset::from_points(&[(-3.0, 3.0)]), DataFlags::lesson()),
+            Source::Lesson => (
+                Points::Curve(Dataset::from_points(&[(-3.0, 3.0)])),
+                DataFlags::lesson(),
+            ),
             Source::File => match &shared.file {
                 Some(f) => (
-                    f.data.clone(),
+                    Points::Curve(f.data.clone()),
                     DataFlags {
                         flags: f.flags.clone(),
                         made_by: None,
@@ -367,13 +378,20 @@ async fn answer(
                     )
                 }
             },
-            Source::Gen => (view.generated(), DataFlags::generated(&view.gen)),
+            Source::Gen if view.classifies() => (
+                Points::Classes(classes::rows(&view)),
+                DataFlags::generated(&view.gen),
+            ),
+            Source::Gen => (
+                Points::Curve(view.generated()),
+                DataFlags::generated(&view.gen),
+            ),
             Source::Upload => {
                 let uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
                 let id = view.upload.as_deref().unwrap_or("");
                 match uploads.iter().find(|(i, _)| i == id) {
                     Some((_, f)) => (
-                        f.data.clone(),
+                        Points::Curve(f.data.clone()),
                         DataFlags {
                             flags: f.flags.clone(),
                             made_by: None,
@@ -401,21 +419,42 @@ async fn answer(
     let computed = tokio::task::spawn_blocking(move || -> crate::Result<Option<_>> {
         let started = std::time::Instant::now();
         let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
-        // What the view's model makes of what is asked; then the same reply for either.
-        let made = if view.is_mlp() {
-            match ask {
+        // What the view's model makes of what is asked; then the same reply for each.
+        let made = match data {
+            Points::Classes(rows) => {
+                let frames = match ask {
+                    Ask::Gif => crate::plot::FRAMES as usize,
+                    _ => classes::PAGE_FRAMES,
+                };
+                let Some(run) = classes::class_run(&view, &rows, frames, &stale)? else {
+                    return Ok(None);
+                };
+                let source = format!(
+                    "gen {} seed {} ({} points)",
+                    view.gen.kind, view.gen.seed, view.gen.n
+                );
+                match ask {
+                    Ask::Scene => {
+                        Made::Scene(Box::new(classes::class_scene(&view, &run, &source)?))
+                    }
+                    Ask::Params => Made::Params(run.params()?),
+                    Ask::Gif => Made::Gif(run.gif(&source)?),
+                }
+            }
+            Points::Curve(data) if view.is_mlp() => match ask {
                 Ask::Scene => Made::Scene(Box::new(mlp::mlp_scene(&view, &data)?)),
                 Ask::Params => Made::Params(mlp::mlp_params(&view, &data)?),
                 Ask::Gif => Made::Gif(mlp::mlp_gif(&view, &data)?),
-            }
-        } else {
-            let Some(run) = view::line_run(&view, &data, &stale)? else {
-                return Ok(None);
-            };
-            match ask {
-                Ask::Scene => Made::Scene(Box::new(view::scene(&view, &data, &run)?)),
-                Ask::Params => Made::Params(view::line_params(&run)?),
-                Ask::Gif => Made::Gif(view::line_gif(&run, &data)?),
+            },
+            Points::Curve(data) => {
+                let Some(run) = view::line_run(&view, &data, &stale)? else {
+                    return Ok(None);
+                };
+                match ask {
+                    Ask::Scene => Made::Scene(Box::new(view::scene(&view, &data, &run)?)),
+                    Ask::Params => Made::Params(view::line_params(&run)?),
+                    Ask::Gif => Made::Gif(view::line_gif(&run, &data)?),
+                }
             }
         };
         let reply = match made {
@@ -429,9 +468,10 @@ async fn answer(
             }
             Made::Params(bytes) => (
                 "application/octet-stream",
-                Some(match view.is_mlp() {
-                    true => "attachment; filename=\"mlp.safetensors\"",
-                    false => "attachment; filename=\"line.safetensors\"",
+                Some(match (view.classifies(), view.is_mlp()) {
+                    (true, _) => "attachment; filename=\"classifier.safetensors\"",
+                    (false, true) => "attachment; filename=\"mlp.safetensors\"",
+                    (false, false) => "attachment; filename=\"line.safetensors\"",
                 }),
                 bytes,
             ),

@@ -50,7 +50,8 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GenView {
-    /// `line` or `sine`.
+    /// `line` or `sine` (points `x, y`), or classes: `blobs`, `moons`, `circles`, `xor`,
+    /// `spiral` (points `x1, x2, label`).
     pub kind: String,
     pub n: usize,
     pub seed: u64,
@@ -58,6 +59,8 @@ pub struct GenView {
     pub intercept: f64,
     pub noise: f64,
     pub outliers: f64,
+    /// Blobs and spiral arms; `None`: the kind's default.
+    pub classes: Option<usize>,
 }
 
 impl Default for GenView {
@@ -71,6 +74,7 @@ impl Default for GenView {
             intercept: spec.intercept,
             noise: spec.noise,
             outliers: 0.0,
+            classes: None,
         }
     }
 }
@@ -97,6 +101,8 @@ pub struct View {
     pub beta1: f64,
     pub beta2: f64,
     pub weight_decay: Option<f64>,
+    /// The share of the points held out for validation (a classifier's).
+    pub val_split: Option<f64>,
     pub loss: String,
     /// Huber's δ, smooth-L1's β.
     pub delta: Option<f64>,
@@ -144,6 +150,7 @@ impl Default for View {
             beta1: settings.betas.0,
             beta2: settings.betas.1,
             weight_decay: None,
+            val_split: None,
             loss: "mse".into(),
             delta: None,
             beta: None,
@@ -217,7 +224,7 @@ fn at_most(name: &str, value: usize, most: usize) -> Result<usize, Refused> {
 impl View {
     /// Whether the bias is pinned: as asked, else for the lesson's single point.
     pub fn pinned(&self) -> bool {
-        self.pin_bias.unwrap_or(self.data == Source::Lesson)
+        self.pin_bias.unwrap_or(self.data == Source::Lesson) && !self.classifies()
     }
 
     /// The optimizer's settings, the loss, the schedule, checked; the rate is set later, from
@@ -259,17 +266,28 @@ impl View {
         }
         let Some(name) = loss::LossName::parse(&self.loss) else {
             return refuse(format!(
-                "no loss `{}`: one of mse, l1, huber, smooth-l1",
+                "no loss `{}`: one of mse, l1, huber, smooth-l1, bce-logits, bce, cross-entropy",
                 shown(&self.loss)
             ));
         };
-        use loss::LossName::{Huber, Mse, SmoothL1, L1};
-        if !matches!(name, Mse | L1 | Huber | SmoothL1) {
-            return refuse(format!(
-                "the line's output is a number, not a probability or a class: {} is a \
-                 classifier's loss",
-                name.name()
-            ));
+        use loss::LossName::{Bce, BceLogits, CrossEntropy, Huber, Mse, SmoothL1, L1};
+        match (self.classifies(), name) {
+            (false, Mse | L1 | Huber | SmoothL1) | (true, Bce | BceLogits | CrossEntropy) => {}
+            (false, _) => {
+                return refuse(format!(
+                    "the {} output is a number, not a probability or a class: {} is a \
+                     classifier's loss (pick a set of classes)",
+                    if self.is_mlp() { "MLP's" } else { "line's" },
+                    name.name()
+                ))
+            }
+            (true, _) => {
+                return refuse(format!(
+                    "{} is a regression loss: a classifier trains under bce-logits, bce or \
+                     cross-entropy",
+                    name.name()
+                ))
+            }
         }
         for (what, value) in [("δ", self.delta), ("β", self.beta)] {
             if let Some(v) = value {
@@ -366,11 +384,31 @@ impl View {
         if self.pinned() && self.standardize {
             return refuse("standardizing x moves the bias: it cannot be pinned");
         }
-        if self.data == Source::Gen && !["line", "sine"].contains(&self.gen.kind.as_str()) {
+        let kind = self.gen.kind.as_str();
+        if self.data == Source::Gen
+            && !["line", "sine"].contains(&kind)
+            && super::classes::kind(kind).is_none()
+        {
             return refuse(format!(
-                "no generated set `{}`: line or sine",
-                shown(&self.gen.kind)
+                "no generated set `{}`: line, sine, blobs, moons, circles, xor or spiral",
+                shown(kind)
             ));
+        }
+        if let Some(c) = self.gen.classes.filter(|c| !(2..=10).contains(c)) {
+            return refuse(format!("a generated set has 2 to 10 classes, got {c}"));
+        }
+        if let Some(share) = self.val_split {
+            if !(share > 0.0 && share < 1.0) {
+                return refuse(format!(
+                    "the validation share must be between 0 and 1, got {share}"
+                ));
+            }
+            if !self.classifies() {
+                return refuse(
+                    "a validation split is the classifier's in the playground yet: pick a set \
+                     of classes",
+                );
+            }
         }
         match self.model.as_str() {
             "line" => {}
@@ -394,10 +432,14 @@ impl View {
             ));
         }
         self.mlp_activation()?;
-        // The landscape trains full batch from the seeded start, on x as it is.
+        // The landscape of a regression trains full batch from the seeded start, on x as it is;
+        // a classifier takes batches and units as `explore train` does.
         let line_only = [
-            ("a batch size", self.batch_size.is_some()),
-            ("standardizing x", self.standardize),
+            (
+                "a batch size",
+                self.batch_size.is_some() && !self.classifies(),
+            ),
+            ("standardizing x", self.standardize && !self.classifies()),
             ("pinning the bias", self.pin_bias == Some(true)),
             ("a start (A, b)", self.weight != 0.0 || self.bias != 0.0),
         ];
@@ -426,6 +468,11 @@ impl View {
     /// Whether the view is of the MLP.
     pub fn is_mlp(&self) -> bool {
         self.model == "mlp"
+    }
+
+    /// Whether the view's points are labelled classes: a classifier's.
+    pub fn classifies(&self) -> bool {
+        self.data == Source::Gen && super::classes::kind(&self.gen.kind).is_some()
     }
 
     /// The generated data set this view asks for.
@@ -478,6 +525,10 @@ pub struct Scene {
     pub points: usize,
     /// The trained MLP's curve over the data's x, `[x, y]` (the line's is its `last` row).
     pub fit: Option<[Vec<f64>; 2]>,
+    /// A classifier's page: its maps and boundaries at kept epochs, its loss and accuracy
+    /// (its `page` is the landscape plane, and `last` is `epoch, accuracy, validation
+    /// accuracy, loss`).
+    pub classes: Option<crate::plot::ClassPage>,
     /// The `explore` command that makes this run (`explore::cli::view_command`).
     pub command: String,
 }
@@ -642,6 +693,7 @@ pub fn scene(view: &View, data: &Dataset, run: &LineRun) -> crate::Result<Scene>
         data_id,
         points: data.len(),
         fit: None,
+        classes: None,
         command: String::new(),
     })
 }

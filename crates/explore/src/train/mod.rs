@@ -30,7 +30,8 @@ pub use line::{
 pub(crate) use pace::Pace;
 pub use pace::{Course, EarlyStop, Stopped};
 pub use params::{
-    line_safetensors, load_layers, load_line, save_layers, save_line, Layer, Network, Saved,
+    layers_safetensors, line_safetensors, load_layers, load_line, save_layers, save_line, Layer,
+    Network, Saved,
 };
 pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};

@@ -391,10 +391,19 @@ const FEATURES: &str = "slope.features";
 /// header.
 pub fn save_layers(
     layers: &[Layer],
-    (activation, features): (Activation, &[String]),
+    about: (Activation, &[String]),
     dtype: DType,
     path: &std::path::Path,
 ) -> crate::Result<()> {
+    crate::io::write_atomic(path, &layers_safetensors(layers, about, dtype)?)
+}
+
+/// The file [`save_layers`] writes, as bytes (the playground sends them).
+pub fn layers_safetensors(
+    layers: &[Layer],
+    (activation, features): (Activation, &[String]),
+    dtype: DType,
+) -> crate::Result<Vec<u8>> {
     let cpu = candle_core::Device::Cpu;
     let mut tensors = HashMap::new();
     for (i, layer) in layers.iter().enumerate() {
@@ -413,7 +422,7 @@ pub fn save_layers(
     if layers.len() > 1 {
         header.insert(ACTIVATION.to_string(), activation.name().to_string());
     }
-    crate::io::write_safetensors(path, &tensors, Some(header))
+    crate::io::safetensors_bytes(&tensors, Some(header))
 }
 
 /// Reads the layers [`save_layers`] wrote (or PyTorch saved with those names): each weight

@@ -1,0 +1,282 @@
+//! What the playground shows of a classifier, as plain data: a [`View`] of labelled points (a
+//! generated set of classes) is trained exactly as `explore train --x x1,x2 --y label` trains
+//! it ([`fit_classifier`]: logistic or softmax regression, or an MLP), with its validation split,
+//! and drawn as its `--plot FILE.html` page draws it (the map of the classes and the boundary
+//! at kept epochs, the loss and the accuracy per epoch); beside it the loss over a plane through
+//! where it ended, as `explore landscape` draws a classifier's.
+
+use std::ops::ControlFlow;
+
+use candle_core::{DType, Device};
+
+use super::view::{hold, Scene, View};
+use crate::data::gen::{self, ClassSpec, Classes};
+use crate::landscape::{features::of_labelled, Config, ModelKind};
+use crate::plot::{ClassFigure, ClassPage};
+use crate::train::{fit_classifier, outputs, Batches, ClassFit, Classifier, Course, Labelled};
+
+/// The kept epochs of a classifier's page, as `explore train --plot FILE.html` keeps them.
+pub const PAGE_FRAMES: usize = 40;
+
+/// The generated classes of a kind's name (`explore gen --kind`).
+pub fn kind(name: &str) -> Option<Classes> {
+    Some(match name {
+        "blobs" => Classes::Blobs,
+        "moons" => Classes::Moons,
+        "circles" => Classes::Circles,
+        "xor" => Classes::Xor,
+        "spiral" => Classes::Spiral,
+        _ => return None,
+    })
+}
+
+/// The points `[x1, x2, label]` of the view's generated classes, as `explore gen` writes them.
+pub fn rows(view: &View) -> Vec<[f64; 3]> {
+    let g = &view.gen;
+    let kind = kind(&g.kind).unwrap_or(Classes::Moons);
+    let spec = ClassSpec {
+        n: g.n,
+        seed: g.seed,
+        noise: g.noise,
+        classes: g.classes.unwrap_or(kind.defaults().1),
+        factor: 0.8,
+    };
+    gen::classes::points(kind, &spec)
+}
+
+/// A classifier trained for a view: its run and what it was trained on.
+pub struct ClassRun {
+    pub fit: ClassFit,
+    pub data: Labelled,
+    pub classifier: Classifier,
+    pub loss: loss::AnyLoss,
+    pub config: Config,
+    /// The training points `(x1, x2, class)`, for the figure.
+    pub points: Vec<(f64, f64, usize)>,
+}
+
+/// The classifier `view` asks for.
+fn classifier(view: &View) -> Classifier {
+    match view.is_mlp() {
+        true => Classifier::Mlp {
+            hidden: view.hidden.clone(),
+            activation: view.mlp_activation().unwrap_or_default(),
+            seed: view.seed,
+        },
+        false => Classifier::Linear {
+            weight: view.weight,
+            bias: view.bias,
+        },
+    }
+}
+
+/// Trains the classifier of `view` on `rows` as `explore train` does, keeping the maps of
+/// `frames` epochs; `Ok(None)` when `stale()` says a newer request superseded this one.
+pub fn class_run(
+    view: &View,
+    rows: &[[f64; 3]],
+    frames: usize,
+    stale: &dyn Fn() -> bool,
+) -> crate::Result<Option<ClassRun>> {
+    let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
+    let cpu = Device::Cpu;
+    let all = Labelled::of_rows(rows, DType::F32, &cpu)?;
+    let labels = all.labels.clone();
+    // The validation points, held out at random from each class (`--val-split`).
+    let (train, val) = match view.val_split {
+        Some(share) => {
+            let (train, val) = crate::train::split(rows.len(), share, view.seed, Some(&labels));
+            if train.is_empty() || val.is_empty() {
+                return Err(crate::Error::Usage(format!(
+                    "{} points cannot be split into training and validation points: give more \
+                     points",
+                    rows.len()
+                )));
+            }
+            (train, Some(val))
+        }
+        None => ((0..rows.len()).collect(), None),
+    };
+    let pick = |at: &[usize]| -> Vec<[f64; 3]> { at.iter().map(|&i| rows[i]).collect() };
+    let training = pick(&train);
+    let mut data = Labelled::of_rows(&training, DType::F32, &cpu)?;
+    // Every class numbered as in the whole set, even one the training points lack.
+    data.classes.clone_from(&all.classes);
+    if view.standardize {
+        data.units = Some(crate::train::Units::of(&data.x, &data.features)?);
+    }
+    let val = match &val {
+        Some(at) => {
+            let mut v = Labelled::of_rows(&pick(at), DType::F32, &cpu)?;
+            v.classes.clone_from(&all.classes);
+            v.units.clone_from(&data.units);
+            Some(v)
+        }
+        None => None,
+    };
+    outputs(&loss, data.classes.len())?;
+    if view.lr.is_none() {
+        settings.lr = settings.default_lr(f64::NAN);
+    }
+    let course = Course {
+        schedule,
+        early_stop: None,
+    };
+    let classifier = classifier(view);
+    let n = training.len();
+    let cut = Batches::new(n, view.batch_size, view.shuffle, view.seed, 0);
+    let mut superseded = false;
+    let fit = fit_classifier(
+        (&data, val.as_ref()),
+        &classifier,
+        &loss,
+        settings,
+        (view.epochs, cut, &course),
+        frames,
+        |_| {
+            superseded = stale();
+            match superseded {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
+        },
+    )?;
+    if superseded {
+        return Ok(None);
+    }
+    let config = Config {
+        model: match view.is_mlp() {
+            true => ModelKind::Mlp,
+            false => ModelKind::Line,
+        },
+        hidden: view.hidden.clone(),
+        activation: classifier.activation(),
+        loss,
+        optimizer: settings,
+        course,
+        epochs: view.epochs,
+        steps: view.grid,
+        seed: view.seed,
+        ..Config::default()
+    };
+    let points = training
+        .iter()
+        .map(|r| (r[0], r[1], r[2] as usize))
+        .collect();
+    Ok(Some(ClassRun {
+        fit,
+        data,
+        classifier,
+        loss,
+        config,
+        points,
+    }))
+}
+
+impl ClassRun {
+    /// The figure of the run, titled as `explore train` titles it.
+    fn figure(&self, source: &str) -> ClassFigure {
+        let outputs = outputs(&self.loss, self.data.classes.len()).unwrap_or(1);
+        let what = match (self.classifier.mlp_name(2, outputs), self.loss.which()) {
+            (Some(mlp), _) => mlp,
+            (None, loss::LossName::CrossEntropy) => "softmax regression".to_string(),
+            (None, _) => "logistic regression".to_string(),
+        };
+        ClassFigure::of(
+            &self.fit,
+            self.points.clone(),
+            &self.data.classes,
+            ("x1", "x2"),
+            format!("{what} of label on {source}"),
+            self.loss.label(),
+        )
+    }
+
+    /// Why the run stopped short, when it diverged: the command's message.
+    pub fn divergence(&self) -> Option<crate::Error> {
+        let settings = self.config.optimizer;
+        let rates = self
+            .fit
+            .history
+            .items()
+            .iter()
+            .map(|r| r.lr)
+            .collect::<Vec<_>>();
+        self.fit.diverged.map(|diverged| {
+            crate::Error::Diverged(Box::new(crate::train::Divergence {
+                diverged,
+                settings,
+                bound: None,
+                others: None,
+                peak: crate::train::Divergence::peak(rates.into_iter(), &settings),
+            }))
+        })
+    }
+
+    /// The run's page: the maps and boundaries at its kept epochs, the loss and accuracy.
+    pub fn page(&self, source: &str) -> crate::Result<ClassPage> {
+        self.figure(source).page(&self.fit.frames)
+    }
+
+    /// The trained layers, as `explore train --save FILE.safetensors` writes them: refused for
+    /// a run that diverged, as there.
+    pub fn params(&self) -> crate::Result<Vec<u8>> {
+        if let Some(diverged) = self.divergence() {
+            return Err(diverged);
+        }
+        let features = self.data.features.clone();
+        crate::train::layers_safetensors(
+            &self.fit.trained,
+            (self.classifier.activation(), &features),
+            DType::F32,
+        )
+    }
+
+    /// The run as `explore train --animate FILE.gif` draws it (trained with its frames).
+    pub fn gif(&self, source: &str) -> crate::Result<Vec<u8>> {
+        let figure = self.figure(source);
+        let frames = &self.fit.frames;
+        crate::plot::gif_bytes(frames.len(), crate::plot::FPS as u32, |k| {
+            figure.at(&frames[k])
+        })
+    }
+}
+
+/// The scene of a classifier's run: its page, and the landscape of the same classifier trained
+/// full batch (`explore landscape --x x1,x2 --y label`).
+pub fn class_scene(view: &View, run: &ClassRun, source: &str) -> crate::Result<Scene> {
+    let classes = run.page(source)?;
+    let mut plane = of_labelled(
+        &run.data,
+        &run.classifier,
+        &run.loss,
+        &run.config,
+        &|_, _| {},
+    )?;
+    plane.source = source.to_string();
+    let mut page = plane.page();
+    let (grid_id, data_id) = hold(&mut page, &[], view.held.as_ref());
+    let d = plane.distance;
+    let last = run.fit.last.as_ref().map(|r| {
+        [
+            r.epoch as f64,
+            r.accuracy,
+            r.val_accuracy.unwrap_or(f64::NAN),
+            r.loss,
+        ]
+    });
+    Ok(Scene {
+        page,
+        lr: run.config.optimizer.lr,
+        bound: None,
+        last,
+        diverged: run.divergence().map(|e| e.to_string()),
+        extent: [-d, d, -d, d],
+        grid_id,
+        data_id,
+        points: run.points.len(),
+        fit: None,
+        classes: Some(classes),
+        command: String::new(),
+    })
+}
