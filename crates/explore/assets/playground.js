@@ -9,7 +9,7 @@
   const client = Math.random().toString(36).slice(2) + Date.now().toString(36);
   const hidden = new Set((params.get("hide") || "").split(",").filter(Boolean));
   const config = { displaylogo: false, responsive: true, displayModeBar: false };
-  let defaults = null, info = null, view = null, scene = null;
+  let defaults = null, info = null, view = null, scene = null, uploadClasses = 0;
   let seq = 0, shown = 0, inFlight = false, pending = false, changedAt = 0;
   let frame = -1, timer = null;
   // What was last drawn of the landscape and the data: kept (the same arrays) while the scene's
@@ -56,7 +56,7 @@
   function parse(key, text) {
     const like = key.startsWith("gen.") ? defaults.gen[key.slice(4)] : defaults[key];
     if (text === "" || text === "null") return null;
-    if (key === "hidden") return text.split(",").map((h) => Number(h.trim()));
+    if (key === "hidden" || key === "milestones") return text.split(",").filter((h) => h.trim()).map((h) => Number(h.trim()));
     if (typeof like === "boolean" || key === "pin_bias") return text === "true";
     if (typeof like === "string" || key === "data") return text;
     const n = Number(text);
@@ -85,11 +85,11 @@
     const lr = scene ? scene.lr : (view.lr || 0.01);
     $("lr").value = Math.log10(lr);
     $("lr-value").textContent = human(lr);
-    const mlp = view.model === "mlp", cls = view.data === "gen" && CLASSES.includes(view.gen.kind);
+    const mlp = view.model === "mlp", cls = classes() > 0;
     const uses = {
       hidden: mlp, activation: mlp,
       pin_bias: !mlp && !cls, standardize: !mlp || cls, weight: !mlp, batch_size: !mlp || cls,
-      val_split: cls, "gen-classes": cls && ["blobs", "spiral"].includes(view.gen.kind),
+      val_split: cls || !mlp, "gen-classes": cls && ["blobs", "spiral"].includes(view.gen.kind),
       "gen-outliers": view.data === "gen" && !cls,
       momentum: ["momentum", "nesterov"].includes(view.optimizer),
       beta1: ["adam", "adamw"].includes(view.optimizer),
@@ -98,9 +98,11 @@
       beta: view.loss === "smooth-l1",
       shuffle: (!mlp || cls) && view.batch_size !== null,
       step_size: view.schedule === "step",
-      gamma: ["step", "exponential"].includes(view.schedule),
+      gamma: ["step", "exponential", "multistep"].includes(view.schedule),
+      milestones: view.schedule === "multistep",
+      factor: view.schedule === "plateau", patience: view.schedule === "plateau",
       t_max: view.schedule === "cosine",
-      warmup: !["constant", "onecycle"].includes(view.schedule),
+      warmup: !["constant", "onecycle", "plateau"].includes(view.schedule),
       bias: !mlp && (cls || !(view.pin_bias === null ? view.data === "lesson" : view.pin_bias)),
     };
     for (const el of document.querySelectorAll("[data-gen]")) el.classList.toggle("hidden", view.data !== "gen");
@@ -220,10 +222,11 @@
     const fitted = mlp
       ? [{ type: "path", xref: "x", yref: "y", path: "M" + scene.fit[0].map((x, i) => x + "," + scene.fit[1][i]).join("L"), line: { color: "#ff7f0e", width: 3 } }]
       : [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: w * lo + b, y1: w * hi + b, line: { color: "#ff7f0e", width: 3 } }];
-    const hist = page.history[0], rate = page.history[1];
+    const hist = page.history[0], rate = page.history.find((h) => h.label === "lr");
+    const val = page.history.find((h) => h.label === "validation loss");
     const epochNow = t.epoch[last];
     const mark = [{ type: "line", xref: "x", yref: "paper", x0: epochNow, x1: epochNow, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }];
-    const positive = hist.loss.every((v) => v > 0);
+    const positive = hist.loss.concat(val ? val.loss : []).every((v) => v > 0);
     const now = cls && classFrame(cls, epochNow);
     $("epoch-label").textContent = (cls ? `epoch ${now.epoch}: loss ${human(now.loss)}, accuracy ${human(now.accuracy)}` : mlp ? `epoch ${epochNow}: α = ${human(w)}, β = ${human(b)}, loss ${human(t.loss[last])}` : `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}`) + (scene.diverged ? " — " + scene.diverged : "");
     $("command").value = scene.command;
@@ -243,8 +246,9 @@
     const landKey = [grid ? grid.id : "", page.title, page.kind, JSON.stringify(page.optimum)].join("|");
     const dataKey = points ? points.id : "";
     const lossAndRate = [
-      { type: "scatter", mode: "lines", name: "loss", x: hist.epoch, y: hist.loss, line: { color: "#ff7f0e" } },
+      { type: "scatter", mode: "lines", name: val ? "training loss" : "loss", x: hist.epoch, y: hist.loss, line: { color: "#ff7f0e" } },
     ];
+    if (val) lossAndRate.push({ type: "scatter", mode: "lines", name: "validation loss", x: val.epoch, y: val.loss, line: { color: "#ff7f0e", dash: "dash" } });
     // The line's run has its rate per epoch; the MLP's landscape records the loss only.
     if (rate) lossAndRate.push({ type: "scatter", mode: "lines", name: "learning rate", x: rate.epoch, y: rate.loss, yaxis: "y2", line: { color: "#2ca02c", shape: "hv" } });
     return Promise.all([
@@ -262,6 +266,23 @@
         rate ? { yaxis2: axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
             range: [0, 1.1 * Math.max(...rate.loss)], tickfont: { color: "#2ca02c" } }) } : {}), config)),
     ]).then(() => { drawn.landscape = landKey; drawn.data = cls ? null : dataKey; });
+  }
+
+  // How many classes the view's points have: 0 for points `x, y` (a regression's).
+  function classes() {
+    if (view.data === "gen" && CLASSES.includes(view.gen.kind)) return view.gen.classes || (view.gen.kind === "blobs" ? 3 : 2);
+    if (view.data === "file" && info.file) return info.file.classes;
+    if (view.data === "upload") return uploadClasses;
+    return 0;
+  }
+
+  // A loss that fits the points: a classifier's for classes (cross-entropy past two), a
+  // regression's for points; no validation share for the MLP's regression.
+  function fitLoss() {
+    const k = classes(), classifying = ["bce-logits", "bce", "cross-entropy"].includes(view.loss);
+    if (k > 0 && (!classifying || (k > 2 && view.loss !== "cross-entropy"))) view.loss = k > 2 ? "cross-entropy" : "bce-logits";
+    if (k === 0 && classifying) view.loss = "mse";
+    if (k === 0 && view.model === "mlp") view.val_split = null;
   }
 
   // A classifier's kept epoch at or before `epoch` (its page keeps a few dozen).
@@ -355,18 +376,19 @@
         if (key === "gen.kind") {
           view.gen.noise = NOISE[value];
           view.gen.classes = null;
-          const classes = CLASSES.includes(value);
-          if (classes) view.loss = value === "blobs" ? "cross-entropy" : "bce-logits";
-          else if (["bce-logits", "bce", "cross-entropy"].includes(view.loss)) view.loss = "mse";
-          if (!classes) view.val_split = null;
           view.lr = null;
         }
-        if (key === "gen.classes" && view.gen.kind === "spiral") view.loss = value > 2 ? "cross-entropy" : "bce-logits";
+        if (["data", "gen.kind", "gen.classes"].includes(key)) fitLoss();
+        // Milestones to start from: a third and two thirds of the run.
+        if (key === "schedule" && value === "multistep" && !view.milestones.length) {
+          view.milestones = [Math.max(1, Math.round(view.epochs / 3)), Math.max(2, Math.round(2 * view.epochs / 3))];
+        }
         // The MLP's landscape trains with Adam by default (`explore landscape`), the line SGD.
         if (key === "model") {
           view.optimizer = value === "mlp" ? "adam" : defaults.optimizer;
           // The line's own settings go back to their defaults: the MLP has none of them.
           for (const k of ["weight", "bias", "batch_size", "standardize", "pin_bias"]) view[k] = defaults[k];
+          fitLoss();
         }
         showControls();
         recompute();
@@ -389,9 +411,11 @@
         .then((r) => r.json().then((body) => ({ status: r.status, body })))
         .then(({ status, body }) => {
           if (status !== 200) { $("error").textContent = body.error; $("status").textContent = ""; return; }
-          addSource("upload", `${body.source} (${body.points} points)`);
+          addSource("upload", body.source + (body.classes ? ` (${body.classes} classes)` : ` (${body.points} points)`));
           view.data = "upload";
           view.upload = body.id;
+          uploadClasses = body.classes;
+          fitLoss();
           view.extent = null;
           view.lr = null;
           changedAt = performance.now();
@@ -444,6 +468,7 @@
       defaults = info.view;
       view = JSON.parse(JSON.stringify(defaults));
       if (info.file) view.data = "file";
+      if (info.file && info.file.classes) view.loss = info.file.classes > 2 ? "cross-entropy" : "bce-logits";
       const fill = (key, names) => { $$(key).innerHTML = names.map((n) => `<option value="${n}">${n}</option>`).join(""); };
       const $$ = (key) => document.querySelector(`select[data-key="${key}"]`);
       const sources = ["lesson", "gen"];

@@ -1079,6 +1079,18 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
                 view.step_size, view.gamma
             )),
             "exponential" => flag(format!("--gamma {}", view.gamma)),
+            "multistep" => {
+                let at: Vec<String> = view.milestones.iter().map(u64::to_string).collect();
+                flag(format!(
+                    "--milestones {} --gamma {}",
+                    at.join(","),
+                    view.gamma
+                ));
+            }
+            "plateau" => flag(format!(
+                "--factor {} --patience {}",
+                view.factor, view.patience
+            )),
             "cosine" => {
                 if let Some(t) = view.t_max {
                     flag(format!("--t-max {t}"));

@@ -78,6 +78,14 @@ fn a_view_gives_the_numbers_of_the_command_it_exports() {
                "gamma": 0.5}),
         json!({"data": "file", "optimizer": "sgd", "standardize": true, "epochs": 30,
                "schedule": "cosine", "warmup": 3}),
+        // The multistep and plateau schedules (plateau on the validation loss).
+        json!({"data": "file", "schedule": "multistep", "milestones": [5, 12], "gamma": 0.5,
+               "epochs": 20, "lr": 0.003}),
+        json!({"data": "file", "optimizer": "adam", "lr": 0.5, "schedule": "plateau",
+               "factor": 0.5, "patience": 2, "epochs": 30, "val_split": 0.2}),
+        // A third of the points held out: the validation loss per epoch, as --val-split.
+        json!({"data": "file", "optimizer": "adam", "lr": 0.5, "epochs": 25, "val_split": 0.3,
+               "seed": 5}),
     ];
     for (k, view) in views.iter().enumerate() {
         let scene = server.line(view).json();
@@ -109,9 +117,28 @@ fn a_view_gives_the_numbers_of_the_command_it_exports() {
             assert!(out.status.success(), "{part}: {}", common::stderr(&out));
             csv = common::stdout(&out);
         }
-        let (_, rows) = parse_csv(&csv);
+        let (header, rows) = parse_csv(&csv);
         let row = rows.last().unwrap();
         let got = last(&scene);
+        if let Some(at) = header.iter().position(|h| h == "val_loss") {
+            let history = scene["page"]["history"].as_array().unwrap();
+            let val = history
+                .iter()
+                .find(|h| h["label"] == "validation loss")
+                .unwrap();
+            let shown = val["loss"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_f64()
+                .unwrap();
+            assert!(
+                (shown - row[at]).abs() <= 1e-5 * row[at],
+                "{shown} vs {}",
+                row[at]
+            );
+        }
         for (k, name) in ["epoch", "weight", "bias", "loss"].iter().enumerate() {
             assert!(
                 (got[k] - row[k]).abs() <= 1e-6 * row[k].abs().max(1.0),
@@ -287,6 +314,65 @@ fn a_classifier_view_gives_the_numbers_of_its_command() {
 }
 
 #[test]
+fn a_labelled_file_or_upload_is_a_classifier_s() {
+    // Started on a labelled file of three blobs: its classes, and the command names its
+    // columns.
+    let dir = tempfile::tempdir().unwrap();
+    let blobs = dir.path().join("blobs.csv").display().to_string();
+    common::ok(&[
+        "gen", "--kind", "blobs", "--n", "150", "--seed", "2", "--out", &blobs,
+    ]);
+    let server = start(&["--data", &blobs, "--x", "x1,x2", "--y", "label"]);
+    let info = server.request("GET", "/api/info", &[], b"").json();
+    assert_eq!(info["file"]["classes"], 3);
+    let view = json!({"data": "file", "loss": "cross-entropy", "epochs": 30, "grid": 11});
+    let scene = server.line(&view).json();
+    let command = scene["command"].as_str().unwrap();
+    assert!(
+        command.starts_with(&format!(
+            "explore train --data {blobs} --x x1,x2 --y label --lr "
+        )),
+        "{command}"
+    );
+    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
+    args.pop();
+    args.pop();
+    args.extend(["--format", "csv", "--quiet"]);
+    let (header, rows) = parse_csv(&common::ok(&args));
+    let row = rows.last().unwrap();
+    let at = |name: &str| row[header.iter().position(|h| h == name).unwrap()];
+    assert_eq!(scene["last"][1].as_f64(), Some(at("accuracy")));
+    let loss = scene["last"][3].as_f64().unwrap();
+    assert!((loss - at("loss")).abs() <= 1e-6 * at("loss").max(1.0));
+    assert_eq!(scene["classes"]["classes"].as_array().unwrap().len(), 3);
+    // Its points take a classifier's loss only.
+    let msg = server.line(&json!({"data": "file"})).refused(400);
+    assert!(msg.contains("mse is a regression loss"), "{msg}");
+    // An upload naming two columns of x is labelled too, and trains the same.
+    let csv = std::fs::read(&blobs).unwrap();
+    let reply = upload(&server, "mine.csv", "&x=x1,x2&y=label", &csv).json();
+    assert_eq!(
+        (reply["classes"].as_u64(), reply["points"].as_u64()),
+        (Some(3), Some(150))
+    );
+    let uploaded = json!({"data": "upload", "upload": reply["id"], "loss": "cross-entropy",
+                          "epochs": 30, "grid": 11});
+    let same = server.line(&uploaded).json();
+    assert_eq!(same["last"], scene["last"]);
+    assert!(same["command"]
+        .as_str()
+        .unwrap()
+        .starts_with("explore train --data mine.csv --x x1,x2 --y label"));
+    // Three features are not drawn; a missing column is named.
+    let three = b"a,b,c,label\n1,2,3,0\n4,5,6,1\n";
+    let msg = upload(&server, "three.csv", "&x=a,b,c&y=label", three).refused(400);
+    assert!(msg.contains("over two features, and 3 are named"), "{msg}");
+    let msg = upload(&server, "mine.csv", "&x=x1,x9&y=label", &csv).refused(400);
+    assert!(msg.contains("mine.csv") && msg.contains("x9"), "{msg}");
+    assert!(!msg.contains("slope-upload"), "{msg}");
+}
+
+#[test]
 fn every_control_changes_the_run() {
     let server = start(&["--data", "data/linear.csv"]);
     let base = json!({"data": "file", "epochs": 20});
@@ -359,7 +445,15 @@ fn bad_views_get_a_400_with_one_line() {
         ),
         (json!({"loss": "bce-logits"}), "a classifier's loss"),
         (json!({"loss": "huber", "delta": -1}), "delta"),
-        (json!({"schedule": "plateau"}), "not in the playground yet"),
+        (json!({"schedule": "multistep"}), "needs its milestones"),
+        (
+            json!({"schedule": "multistep", "milestones": [5, 3]}),
+            "the milestone 3 does not come after 5",
+        ),
+        (
+            json!({"schedule": "plateau", "factor": 1}),
+            "the plateau's factor must be between 0 and 1",
+        ),
         (
             json!({"schedule": "cosine", "warmup": 500}),
             "shorter than the run",
@@ -462,7 +556,7 @@ fn bad_views_get_a_400_with_one_line() {
         ),
         (
             json!({"val_split": 0.2}),
-            "the classifier's in the playground yet",
+            "1 point cannot be split into training and validation",
         ),
     ] {
         let msg = server.line(&view).refused(400);

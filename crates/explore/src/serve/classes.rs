@@ -30,18 +30,77 @@ pub fn kind(name: &str) -> Option<Classes> {
     })
 }
 
-/// The points `[x1, x2, label]` of the view's generated classes, as `explore gen` writes them.
-pub fn rows(view: &View) -> Vec<[f64; 3]> {
-    let g = &view.gen;
-    let kind = kind(&g.kind).unwrap_or(Classes::Moons);
-    let spec = ClassSpec {
-        n: g.n,
-        seed: g.seed,
-        noise: g.noise,
-        classes: g.classes.unwrap_or(kind.defaults().1),
-        factor: 0.8,
-    };
-    gen::classes::points(kind, &spec)
+/// Labelled points on two features: what a classifier's view trains on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labels {
+    /// Each point's two features and its class (an index into `classes`).
+    pub rows: Vec<[f64; 3]>,
+    pub features: [String; 2],
+    /// The label column's name, and the classes' names (the labels), in index order.
+    pub label: String,
+    pub classes: Vec<String>,
+    /// "gen moons seed 1", "data/moons.csv (200 points)": for titles.
+    pub source: String,
+}
+
+impl Labels {
+    /// The view's generated classes, as `explore gen` writes them: `x1, x2, label`.
+    pub fn generated(view: &View) -> Self {
+        let g = &view.gen;
+        let kind = kind(&g.kind).unwrap_or(Classes::Moons);
+        let spec = ClassSpec {
+            n: g.n,
+            seed: g.seed,
+            noise: g.noise,
+            classes: g.classes.unwrap_or(kind.defaults().1),
+            factor: 0.8,
+        };
+        let rows = gen::classes::points(kind, &spec);
+        let count = rows.iter().map(|r| r[2] as usize + 1).max().unwrap_or(0);
+        Labels {
+            rows,
+            features: ["x1".into(), "x2".into()],
+            label: "label".into(),
+            classes: (0..count).map(|c| c.to_string()).collect(),
+            source: format!("gen {} seed {} ({} points)", g.kind, g.seed, g.n),
+        }
+    }
+
+    /// A labelled table read from a file: the playground classifies on two features.
+    pub fn of_table(table: crate::data::table::Table, label: &str) -> crate::Result<Self> {
+        let [a, b] = <[String; 2]>::try_from(table.features.clone()).map_err(|features| {
+            crate::Error::Data {
+                at: table.source.clone(),
+                msg: format!(
+                    "the playground draws a classifier over two features, and {} are named: \
+                     name two",
+                    features.len()
+                ),
+            }
+        })?;
+        let rows = table
+            .x
+            .chunks(2)
+            .zip(&table.labels)
+            .map(|(x, &l)| [x[0], x[1], f64::from(l)])
+            .collect();
+        Ok(Labels {
+            rows,
+            features: [a, b],
+            label: label.to_string(),
+            classes: table.classes,
+            source: table.source,
+        })
+    }
+
+    /// The points as the classifier reads them, in f32: features named, classes numbered as
+    /// the whole set's.
+    fn labelled(&self, rows: &[[f64; 3]]) -> crate::Result<Labelled> {
+        let mut data = Labelled::of_rows(rows, DType::F32, &Device::Cpu)?;
+        data.features = self.features.to_vec();
+        data.classes.clone_from(&self.classes);
+        Ok(data)
+    }
 }
 
 /// A classifier trained for a view: its run and what it was trained on.
@@ -53,6 +112,9 @@ pub struct ClassRun {
     pub config: Config,
     /// The training points `(x1, x2, class)`, for the figure.
     pub points: Vec<(f64, f64, usize)>,
+    /// The label column's name and where the points came from, for titles.
+    pub label: String,
+    pub source: String,
 }
 
 /// The classifier `view` asks for.
@@ -74,18 +136,17 @@ fn classifier(view: &View) -> Classifier {
 /// `frames` epochs; `Ok(None)` when `stale()` says a newer request superseded this one.
 pub fn class_run(
     view: &View,
-    rows: &[[f64; 3]],
+    labels: &Labels,
     frames: usize,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<ClassRun>> {
     let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
-    let cpu = Device::Cpu;
-    let all = Labelled::of_rows(rows, DType::F32, &cpu)?;
-    let labels = all.labels.clone();
+    let rows = &labels.rows;
+    let classes: Vec<u32> = rows.iter().map(|r| r[2] as u32).collect();
     // The validation points, held out at random from each class (`--val-split`).
     let (train, val) = match view.val_split {
         Some(share) => {
-            let (train, val) = crate::train::split(rows.len(), share, view.seed, Some(&labels));
+            let (train, val) = crate::train::split(rows.len(), share, view.seed, Some(&classes));
             if train.is_empty() || val.is_empty() {
                 return Err(crate::Error::Usage(format!(
                     "{} points cannot be split into training and validation points: give more \
@@ -99,22 +160,25 @@ pub fn class_run(
     };
     let pick = |at: &[usize]| -> Vec<[f64; 3]> { at.iter().map(|&i| rows[i]).collect() };
     let training = pick(&train);
-    let mut data = Labelled::of_rows(&training, DType::F32, &cpu)?;
-    // Every class numbered as in the whole set, even one the training points lack.
-    data.classes.clone_from(&all.classes);
+    let mut data = labels.labelled(&training)?;
     if view.standardize {
         data.units = Some(crate::train::Units::of(&data.x, &data.features)?);
     }
     let val = match &val {
         Some(at) => {
-            let mut v = Labelled::of_rows(&pick(at), DType::F32, &cpu)?;
-            v.classes.clone_from(&all.classes);
+            let mut v = labels.labelled(&pick(at))?;
             v.units.clone_from(&data.units);
             Some(v)
         }
         None => None,
     };
-    outputs(&loss, data.classes.len())?;
+    let outputs = outputs(&loss, data.classes.len())?;
+    let hidden: &[usize] = if view.is_mlp() { &view.hidden } else { &[] };
+    let sizes: Vec<usize> = std::iter::once(2)
+        .chain(hidden.iter().copied())
+        .chain([outputs])
+        .collect();
+    super::mlp::check_work(view, rows.len(), ::model::Mlp::parameters_of(&sizes))?;
     if view.lr.is_none() {
         settings.lr = settings.default_lr(f64::NAN);
     }
@@ -170,24 +234,27 @@ pub fn class_run(
         loss,
         config,
         points,
+        label: labels.label.clone(),
+        source: labels.source.clone(),
     }))
 }
 
 impl ClassRun {
     /// The figure of the run, titled as `explore train` titles it.
-    fn figure(&self, source: &str) -> ClassFigure {
+    fn figure(&self) -> ClassFigure {
         let outputs = outputs(&self.loss, self.data.classes.len()).unwrap_or(1);
         let what = match (self.classifier.mlp_name(2, outputs), self.loss.which()) {
             (Some(mlp), _) => mlp,
             (None, loss::LossName::CrossEntropy) => "softmax regression".to_string(),
             (None, _) => "logistic regression".to_string(),
         };
+        let [a, b] = [&self.data.features[0], &self.data.features[1]];
         ClassFigure::of(
             &self.fit,
             self.points.clone(),
             &self.data.classes,
-            ("x1", "x2"),
-            format!("{what} of label on {source}"),
+            (a, b),
+            format!("{what} of {} on {}", self.label, self.source),
             self.loss.label(),
         )
     }
@@ -214,8 +281,8 @@ impl ClassRun {
     }
 
     /// The run's page: the maps and boundaries at its kept epochs, the loss and accuracy.
-    pub fn page(&self, source: &str) -> crate::Result<ClassPage> {
-        self.figure(source).page(&self.fit.frames)
+    pub fn page(&self) -> crate::Result<ClassPage> {
+        self.figure().page(&self.fit.frames)
     }
 
     /// The trained layers, as `explore train --save FILE.safetensors` writes them: refused for
@@ -233,8 +300,8 @@ impl ClassRun {
     }
 
     /// The run as `explore train --animate FILE.gif` draws it (trained with its frames).
-    pub fn gif(&self, source: &str) -> crate::Result<Vec<u8>> {
-        let figure = self.figure(source);
+    pub fn gif(&self) -> crate::Result<Vec<u8>> {
+        let figure = self.figure();
         let frames = &self.fit.frames;
         crate::plot::gif_bytes(frames.len(), crate::plot::FPS as u32, |k| {
             figure.at(&frames[k])
@@ -244,8 +311,8 @@ impl ClassRun {
 
 /// The scene of a classifier's run: its page, and the landscape of the same classifier trained
 /// full batch (`explore landscape --x x1,x2 --y label`).
-pub fn class_scene(view: &View, run: &ClassRun, source: &str) -> crate::Result<Scene> {
-    let classes = run.page(source)?;
+pub fn class_scene(view: &View, run: &ClassRun) -> crate::Result<Scene> {
+    let classes = run.page()?;
     let mut plane = of_labelled(
         &run.data,
         &run.classifier,
@@ -253,7 +320,7 @@ pub fn class_scene(view: &View, run: &ClassRun, source: &str) -> crate::Result<S
         &run.config,
         &|_, _| {},
     )?;
-    plane.source = source.to_string();
+    plane.source.clone_from(&run.source);
     let mut page = plane.page();
     let (grid_id, data_id) = hold(&mut page, &[], view.held.as_ref());
     let d = plane.distance;

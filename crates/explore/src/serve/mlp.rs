@@ -17,6 +17,23 @@ pub const MAX_WORK: f64 = 2e10;
 /// Points of the trained network's curve drawn over the data.
 const CURVE: usize = 200;
 
+/// Refuses a view of a model of `parameters` on `points` points that would take more than
+/// [`MAX_WORK`]: its training's forward and backward passes and a forward pass a grid point.
+pub fn check_work(view: &View, points: usize, parameters: usize) -> crate::Result<()> {
+    let passes = 3.0 * view.epochs as f64 + (view.grid * view.grid) as f64;
+    let work = passes * points as f64 * parameters as f64;
+    if work > MAX_WORK {
+        let model = if view.is_mlp() { "MLP" } else { "model" };
+        return Err(crate::Error::Usage(format!(
+            "this {model} on {points} points for {} epochs over a {}² grid is {work:.1e} \
+             multiply-adds: at most {MAX_WORK:.0e} here; use fewer epochs, points, units or \
+             grid points",
+            view.epochs, view.grid
+        )));
+    }
+    Ok(())
+}
+
 /// What `explore landscape` does for `view`: its model, training and plane.
 pub fn config(view: &View) -> Result<Config, Refused> {
     let (mut settings, loss, schedule) = view.check()?;
@@ -42,19 +59,7 @@ pub fn config(view: &View) -> Result<Config, Refused> {
 /// Trains the MLP of `view` on `data`, with the plane around where it ended.
 pub fn mlp_plane(view: &View, data: &Dataset) -> crate::Result<(Config, LossPlane)> {
     let config = config(view).map_err(|e| crate::Error::Usage(e.0))?;
-    // Forward and backward passes of training, one forward pass per grid point.
-    let passes = 3.0 * view.epochs as f64 + (view.grid * view.grid) as f64;
-    let work = passes * data.len() as f64 * config.parameters() as f64;
-    if work > MAX_WORK {
-        return Err(crate::Error::Usage(format!(
-            "this MLP on {} points for {} epochs over a {}² grid is {:.1e} multiply-adds: at \
-             most {MAX_WORK:.0e} here; use fewer epochs, points, units or grid points",
-            data.len(),
-            view.epochs,
-            view.grid,
-            work
-        )));
-    }
+    check_work(view, data.len(), config.parameters())?;
     config.check(DType::F32)?;
     let plane = LossPlane::run(data, &config, DType::F32, &Device::Cpu, &|_, _| {})?;
     Ok((config, plane))

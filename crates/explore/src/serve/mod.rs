@@ -64,12 +64,22 @@ impl Default for Config {
     }
 }
 
-/// The data the server was started with: the points, and how an `explore` command names them
-/// ([`DataFlags::file`]).
+/// The data the server was started with (or a page uploaded): the points, and how an
+/// `explore` command names them ([`DataFlags::file`]).
 #[derive(Debug, Clone)]
 pub struct Served {
-    pub data: Dataset,
+    pub data: Points,
     pub flags: String,
+}
+
+impl Served {
+    /// "data/linear.csv (100 points)", its points and classes (0 for points `x, y`).
+    fn about(&self) -> (String, usize, usize) {
+        match &self.data {
+            Points::Curve(d) => (d.source.clone(), d.len(), 0),
+            Points::Classes(l) => (l.source.clone(), l.rows.len(), l.classes.len()),
+        }
+    }
 }
 
 /// The largest view a page sends, in bytes.
@@ -259,13 +269,14 @@ async fn page() -> impl IntoResponse {
 /// What the page offers: the data sources, the optimizers, losses and schedules, the limits.
 async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
     let file = shared.file.as_ref().map(|f| {
-        serde_json::json!({ "source": f.data.source, "points": f.data.len(), "flags": f.flags })
+        let (source, points, classes) = f.about();
+        serde_json::json!({ "source": source, "points": points, "classes": classes, "flags": f.flags })
     });
     Json(serde_json::json!({
         "file": file,
         "optimizers": crate::optim::Algorithm::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
         "losses": ["mse", "l1", "huber", "smooth-l1", "bce-logits", "bce", "cross-entropy"],
-        "schedules": ["constant", "step", "exponential", "cosine", "linear", "onecycle"],
+        "schedules": crate::schedule::Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>(),
         "limits": {
             "epochs": view::MAX_EPOCHS,
             "grid": view::MAX_GRID,
@@ -289,10 +300,11 @@ enum Ask {
 }
 
 /// What a view trains on: points `x, y` (the line's and a regression MLP's), or labelled ones
-/// `x1, x2, label` (a classifier's).
-enum Points {
+/// on two features (a classifier's).
+#[derive(Debug, Clone)]
+pub enum Points {
     Curve(Dataset),
-    Classes(Vec<[f64; 3]>),
+    Classes(classes::Labels),
 }
 
 /// What a view's model made of what was asked.
@@ -352,6 +364,18 @@ async fn answer(
     if let Some(t) = &ticket {
         shared.arrive(t);
     }
+    // Whether a file's points are labelled decides the losses the view may take.
+    let mut view = view;
+    let labelled = |s: &Served| matches!(s.data, Points::Classes(_));
+    view.labelled = match view.data {
+        Source::File => shared.file.as_ref().is_some_and(labelled),
+        Source::Upload => {
+            let uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
+            let id = view.upload.as_deref().unwrap_or("");
+            uploads.iter().any(|(i, s)| i == id && labelled(s))
+        }
+        Source::Lesson | Source::Gen => false,
+    };
     // Checked before any work: a generated set's size among the rest.
     if let Err(refused) = view.check() {
         return error(StatusCode::BAD_REQUEST, refused.0);
@@ -364,7 +388,7 @@ async fn answer(
             ),
             Source::File => match &shared.file {
                 Some(f) => (
-                    Points::Curve(f.data.clone()),
+                    f.data.clone(),
                     DataFlags {
                         flags: f.flags.clone(),
                         made_by: None,
@@ -379,7 +403,7 @@ async fn answer(
                 }
             },
             Source::Gen if view.classifies() => (
-                Points::Classes(classes::rows(&view)),
+                Points::Classes(classes::Labels::generated(&view)),
                 DataFlags::generated(&view.gen),
             ),
             Source::Gen => (
@@ -391,7 +415,7 @@ async fn answer(
                 let id = view.upload.as_deref().unwrap_or("");
                 match uploads.iter().find(|(i, _)| i == id) {
                     Some((_, f)) => (
-                        Points::Curve(f.data.clone()),
+                        f.data.clone(),
                         DataFlags {
                             flags: f.flags.clone(),
                             made_by: None,
@@ -421,24 +445,18 @@ async fn answer(
         let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
         // What the view's model makes of what is asked; then the same reply for each.
         let made = match data {
-            Points::Classes(rows) => {
+            Points::Classes(labels) => {
                 let frames = match ask {
                     Ask::Gif => crate::plot::FRAMES as usize,
                     _ => classes::PAGE_FRAMES,
                 };
-                let Some(run) = classes::class_run(&view, &rows, frames, &stale)? else {
+                let Some(run) = classes::class_run(&view, &labels, frames, &stale)? else {
                     return Ok(None);
                 };
-                let source = format!(
-                    "gen {} seed {} ({} points)",
-                    view.gen.kind, view.gen.seed, view.gen.n
-                );
                 match ask {
-                    Ask::Scene => {
-                        Made::Scene(Box::new(classes::class_scene(&view, &run, &source)?))
-                    }
+                    Ask::Scene => Made::Scene(Box::new(classes::class_scene(&view, &run)?)),
                     Ask::Params => Made::Params(run.params()?),
-                    Ask::Gif => Made::Gif(run.gif(&source)?),
+                    Ask::Gif => Made::Gif(run.gif()?),
                 }
             }
             Points::Curve(data) if view.is_mlp() => match ask {
@@ -447,7 +465,8 @@ async fn answer(
                 Ask::Gif => Made::Gif(mlp::mlp_gif(&view, &data)?),
             },
             Points::Curve(data) => {
-                let Some(run) = view::line_run(&view, &data, &stale)? else {
+                let (data, val) = view.split(&data)?;
+                let Some(run) = view::line_run(&view, &data, val.as_ref(), &stale)? else {
                     return Ok(None);
                 };
                 match ask {
@@ -619,19 +638,38 @@ async fn upload(
             .tempfile()
             .map_err(|e| format!("cannot hold the upload: {e}"))?;
         std::fs::write(file.path(), &bytes).map_err(|e| format!("cannot hold the upload: {e}"))?;
+        let at = file.path().display().to_string();
+        // The reader names the file it read: the page's name, not this machine's path.
+        let named = |e: crate::Error| e.to_string().replace(&at, &name);
+        let flags = DataFlags::file(&name, &query.x, &query.y).flags;
+        // Two columns of x are a classifier's features, y its label.
+        let features: Vec<String> = query.x.split(',').map(|f| f.trim().to_string()).collect();
+        if features.len() > 1 {
+            let table = crate::data::table::read_labelled(file.path(), &features, &query.y, None)
+                .map_err(named)?;
+            let mut labels = classes::Labels::of_table(table, &query.y).map_err(named)?;
+            labels.source = format!(
+                "{name} ({})",
+                crate::number::count(labels.rows.len(), "point")
+            );
+            return Ok(Served {
+                data: Points::Classes(labels),
+                flags,
+            });
+        }
         let columns = crate::data::Columns {
             x: query.x.clone(),
             y: query.y.clone(),
             delimiter: None,
         };
-        let at = file.path().display().to_string();
-        let data = crate::data::read(file.path(), &columns, crate::data::Load::Points(DType::F64))
-            // The reader names the file it read: the page's name, not this machine's path.
-            .map_err(|e| e.to_string().replace(&at, &name))?;
-        let mut data = data;
+        let mut data =
+            crate::data::read(file.path(), &columns, crate::data::Load::Points(DType::F64))
+                .map_err(named)?;
         data.source = name.clone();
-        let flags = DataFlags::file(&name, &query.x, &query.y).flags;
-        Ok(Served { data, flags })
+        Ok(Served {
+            data: Points::Curve(data),
+            flags,
+        })
     })
     .await;
     let served = match read {
@@ -645,10 +683,12 @@ async fn upload(
         }
     };
     let id = new_token();
+    let (source, points, classes) = served.about();
     let reply = serde_json::json!({
         "id": id,
-        "source": served.data.source,
-        "points": served.data.len(),
+        "source": source,
+        "points": points,
+        "classes": classes,
     });
     let mut uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
     if uploads.len() >= KEPT_UPLOADS {

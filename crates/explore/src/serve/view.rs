@@ -123,6 +123,11 @@ pub struct View {
     pub gamma: f64,
     pub t_max: Option<u64>,
     pub warmup: u64,
+    /// The multistep schedule's epochs, increasing.
+    pub milestones: Vec<u64>,
+    /// The plateau schedule's factor and patience.
+    pub factor: f64,
+    pub patience: u64,
     /// Grid points a side.
     pub grid: usize,
     /// The grid's extent `[A_lo, A_hi, b_lo, b_hi]`; `None`: around the best line.
@@ -130,6 +135,10 @@ pub struct View {
     /// The fingerprints of the grid and the data the page already holds ([`Scene::grid_id`],
     /// [`Scene::data_id`]): a scene leaves out what they match.
     pub held: Option<[String; 2]>,
+    /// Whether the view's file (or upload) holds labelled points: set by the server, which
+    /// holds the file, never by the page.
+    #[serde(skip)]
+    pub labelled: bool,
 }
 
 impl Default for View {
@@ -167,9 +176,13 @@ impl Default for View {
             gamma: schedule.gamma,
             t_max: None,
             warmup: 0,
+            milestones: Vec::new(),
+            factor: schedule.factor,
+            patience: schedule.patience,
             grid: 101,
             extent: None,
             held: None,
+            labelled: false,
         }
     }
 }
@@ -308,10 +321,21 @@ impl View {
                 names.join(", ")
             ));
         };
-        if matches!(kind, Kind::Multistep | Kind::Plateau) {
+        if kind == Kind::Multistep {
+            if self.milestones.is_empty() || self.milestones.contains(&0) {
+                return refuse("the multistep schedule needs its milestones: epochs from 1 up");
+            }
+            if let Some(w) = self.milestones.windows(2).find(|w| w[1] <= w[0]) {
+                return refuse(format!(
+                    "the milestone {} does not come after {}: give them in increasing order",
+                    w[1], w[0]
+                ));
+            }
+        }
+        if !(self.factor > 0.0 && self.factor < 1.0) {
             return refuse(format!(
-                "the {} schedule is not in the playground yet: use explore train",
-                kind.name()
+                "the plateau's factor must be between 0 and 1, got {}",
+                self.factor
             ));
         }
         if self.step_size == 0 || self.t_max == Some(0) {
@@ -323,6 +347,9 @@ impl View {
                 step_size: self.step_size,
                 gamma: number("γ", self.gamma, 0.0, true)?,
                 t_max: self.t_max,
+                milestones: self.milestones.clone(),
+                factor: self.factor,
+                patience: self.patience,
                 ..Params::default()
             },
             warmup: self.warmup,
@@ -403,10 +430,10 @@ impl View {
                     "the validation share must be between 0 and 1, got {share}"
                 ));
             }
-            if !self.classifies() {
+            if self.is_mlp() && !self.classifies() {
                 return refuse(
-                    "a validation split is the classifier's in the playground yet: pick a set \
-                     of classes",
+                    "the MLP's landscape trains on every point: a validation split is the \
+                     line's and a classifier's",
                 );
             }
         }
@@ -472,7 +499,29 @@ impl View {
 
     /// Whether the view's points are labelled classes: a classifier's.
     pub fn classifies(&self) -> bool {
-        self.data == Source::Gen && super::classes::kind(&self.gen.kind).is_some()
+        match self.data {
+            Source::Gen => super::classes::kind(&self.gen.kind).is_some(),
+            Source::File | Source::Upload => self.labelled,
+            Source::Lesson => false,
+        }
+    }
+
+    /// The training points and the validation points of `data`: those `val_split` holds out
+    /// at random from `seed`, as `explore train --val-split` does; all of them and none without.
+    pub fn split(&self, data: &Dataset) -> crate::Result<(Dataset, Option<Dataset>)> {
+        let Some(share) = self.val_split else {
+            return Ok((data.clone(), None));
+        };
+        let (train, val) = crate::train::split(data.len(), share, self.seed, None);
+        if train.is_empty() || val.is_empty() {
+            return Err(crate::Error::Usage(format!(
+                "{} cannot be split into training and validation points: give more points",
+                crate::number::count(data.len(), "point")
+            )));
+        }
+        let source = data.source.clone();
+        let held = data.rows(&val, format!("{source} (held out)"))?;
+        Ok((data.rows(&train, source)?, Some(held)))
     }
 
     /// The generated data set this view asks for.
@@ -551,8 +600,9 @@ pub fn line_scene(
     data: &Dataset,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<Scene>> {
-    match line_run(view, data, stale)? {
-        Some(run) => scene(view, data, &run).map(Some),
+    let (train, val) = view.split(data)?;
+    match line_run(view, &train, val.as_ref(), stale)? {
+        Some(run) => scene(view, &train, &run).map(Some),
         None => Ok(None),
     }
 }
@@ -582,11 +632,13 @@ pub fn line_gif(run: &LineRun, data: &Dataset) -> crate::Result<Vec<u8>> {
     })
 }
 
-/// Trains `view` on `data` as `explore train` would, stopping early (`Ok(None)`) when
-/// `stale()` says a newer request has superseded this one.
+/// Trains `view` on `data` as `explore train` would (with the validation points `val` that
+/// [`View::split`] held out), stopping early (`Ok(None)`) when `stale()` says a newer request
+/// has superseded this one.
 pub fn line_run(
     view: &View,
     data: &Dataset,
+    val: Option<&Dataset>,
     stale: &dyn Fn() -> bool,
 ) -> crate::Result<Option<LineRun>> {
     let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
@@ -645,6 +697,10 @@ pub fn line_run(
         early_stop: None,
     };
     let (x, y) = data.tensors(dtype, &Device::Cpu)?;
+    let val = match val {
+        Some(v) => Some(v.tensors(dtype, &Device::Cpu)?),
+        None => None,
+    };
     let mut superseded = false;
     let fit = fit_line(
         &x,
@@ -652,7 +708,7 @@ pub fn line_run(
         Start::At(view.weight, bias),
         settings,
         &plan,
-        (&course, None),
+        (&course, val.as_ref().map(|(x, y)| (x, y))),
         |_| {
             superseded = stale();
             match superseded {
@@ -781,8 +837,19 @@ fn draw(
     let mut page = Page::of_training(&figure, points, &|w, b| {
         objective.at(w, b).unwrap_or(f64::NAN)
     });
-    // Beside the loss per epoch, the rate: what a schedule does to it.
+    // Beside the loss per epoch, the validation points' and the rate: what a schedule does.
     let rows = run.fit.history.items();
+    let val: Vec<(f64, f64)> = rows
+        .iter()
+        .filter_map(|r| Some((r.epoch as f64, r.val_loss?)))
+        .collect();
+    if !val.is_empty() {
+        page.history.push(PageHistory {
+            label: "validation loss".into(),
+            epoch: val.iter().map(|v| v.0).collect(),
+            loss: val.iter().map(|v| v.1).collect(),
+        });
+    }
     page.history.push(PageHistory {
         label: "lr".into(),
         epoch: rows.iter().map(|r| r.epoch as f64).collect(),

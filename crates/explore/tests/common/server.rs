@@ -1,5 +1,5 @@
 //! `explore serve` from tests: started on an ephemeral loopback port (stopping by itself after
-//! two minutes, and when dropped), and a small HTTP/1.1 client for it.
+//! ten minutes, and when dropped), and a small HTTP/1.1 client for it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -32,7 +32,7 @@ pub fn start(args: &[&str]) -> Server {
     let binary = std::env::var("SLOPE_EXPLORE_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_explore").to_string());
     let mut child = Command::new(binary)
-        .args(["serve", "--port", "0", "--stop-after", "120"])
+        .args(["serve", "--port", "0", "--stop-after", "600"])
         .args(args)
         .current_dir(root())
         .stdout(Stdio::piped())
@@ -111,7 +111,7 @@ impl Server {
 pub fn http(addr: &str, (method, path): (&str, &str), extra: &[&str], body: &[u8]) -> Reply {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
+        .set_read_timeout(Some(Duration::from_secs(300)))
         .unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",

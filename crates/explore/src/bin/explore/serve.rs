@@ -19,7 +19,8 @@ pub struct Args {
     /// Without it the page starts at the lesson's one point, and offers generated sets.
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
-    /// The name of the x column (or .npz array) in --data, any case.
+    /// The name of the x column (or .npz array) in --data, any case; two names (`x1,x2`, with
+    /// --y the label) make the data a classifier's.
     #[arg(
         long = "x",
         value_name = "NAME",
@@ -115,6 +116,24 @@ pub fn run(args: Args) -> Result<()> {
         )));
     }
     let file = match &args.data {
+        // Two columns of --x are a classifier's features, --y its label.
+        Some(path) if args.x_column.contains(',') => {
+            let features = crate::classify::features(&args.x_column);
+            crate::classify::check_features(&features)?;
+            let table = explore::data::table::read_labelled(
+                path,
+                &features,
+                &args.y_column,
+                args.delimiter,
+            )?;
+            let labels = serve::classes::Labels::of_table(table, &args.y_column)?;
+            let name = path.display().to_string();
+            let flags = explore::cli::DataFlags::file(&name, &args.x_column, &args.y_column).flags;
+            Some(Served {
+                data: serve::Points::Classes(labels),
+                flags,
+            })
+        }
         Some(path) => {
             let data = DataArgs {
                 data: Some(path.clone()),
@@ -126,7 +145,10 @@ pub fn run(args: Args) -> Result<()> {
             .load(Load::Points(candle_core::DType::F64))?;
             let name = path.display().to_string();
             let flags = explore::cli::DataFlags::file(&name, &args.x_column, &args.y_column).flags;
-            Some(Served { data, flags })
+            Some(Served {
+                data: serve::Points::Curve(data),
+                flags,
+            })
         }
         None => {
             explore::cli::refuse_unused(&[
