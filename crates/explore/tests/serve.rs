@@ -623,6 +623,41 @@ fn a_newer_request_from_the_same_page_supersedes_an_older_one() {
 }
 
 #[test]
+fn a_newer_request_stops_the_stale_computation_midway() {
+    let server = std::sync::Arc::new(start(&[]));
+    // Runs of many seconds: the line, the MLP and the classifier, each stopped by the next
+    // request from its page while it trains.
+    let slow = [
+        json!({"data": "gen", "gen": {"n": 100000}, "loss": "huber", "epochs": 10000,
+               "grid": 11}),
+        json!({"model": "mlp", "data": "gen", "gen": {"kind": "sine", "n": 2000},
+               "epochs": 10000, "grid": 11}),
+        json!({"model": "mlp", "data": "gen", "gen": {"kind": "moons", "n": 1900},
+               "loss": "bce-logits", "epochs": 10000, "grid": 11}),
+    ];
+    for (k, view) in slow.into_iter().enumerate() {
+        let client = format!("x-slope-client: page-{k}");
+        let first = {
+            let (server, client) = (server.clone(), client.clone());
+            std::thread::spawn(move || {
+                let headers = ["Content-Type: application/json", &client, "x-slope-seq: 1"];
+                let body = view.to_string();
+                let started = std::time::Instant::now();
+                let reply = server.request("POST", "/api/view", &headers, body.as_bytes());
+                (reply, started.elapsed())
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let headers = ["Content-Type: application/json", &client, "x-slope-seq: 2"];
+        let newer = server.request("POST", "/api/view", &headers, b"{}");
+        assert_eq!(newer.status, 200, "{}", newer.body);
+        let (stale, took) = first.join().unwrap();
+        assert!(stale.refused(409).contains("newer request"), "view {k}");
+        println!("view {k}: stopped after {took:?}");
+    }
+}
+
+#[test]
 fn the_token_is_asked_for_and_the_origin_checked() {
     let server = start(&["--token"]);
     let token = server.token.clone().expect("the URL carries a token");

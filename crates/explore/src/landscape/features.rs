@@ -19,8 +19,26 @@ pub fn of_labelled(
     config: &Config,
     progress: &dyn Fn(usize, usize),
 ) -> crate::Result<LossPlane> {
+    of_labelled_until(data, classifier, loss, config, (progress, &|| false))
+}
+
+/// [`of_labelled`], given up with an error ([`super::STOPPED`]) at the first step after
+/// `stop()` says so.
+pub fn of_labelled_until(
+    data: &Labelled,
+    classifier: &Classifier,
+    loss: &AnyLoss,
+    config: &Config,
+    (progress, stop): (&dyn Fn(usize, usize), &dyn Fn() -> bool),
+) -> crate::Result<LossPlane> {
     let ready = prepare(data, classifier, loss)?;
-    around(&ready.net, &ready.x, &ready.targets, loss, config, progress)
+    around(
+        &ready.net,
+        (&ready.x, &ready.targets),
+        loss,
+        config,
+        (progress, stop),
+    )
 }
 
 /// The landscape of `model` (a linear layer or an MLP, one output) regressing `y` `(N,)` on the
@@ -39,20 +57,28 @@ pub fn of_values(
         Some(u) => u.apply(x)?,
         None => x.clone(),
     };
-    around(&net, &x, &y.reshape((n, 1))?, loss, config, progress)
+    around(
+        &net,
+        (&x, &y.reshape((n, 1))?),
+        loss,
+        config,
+        (progress, &|| false),
+    )
 }
 
 /// Trains `net` on `x` and `targets` and draws the plane around its end.
 fn around(
     net: &Net,
-    x: &Tensor,
-    targets: &Tensor,
+    (x, targets): (&Tensor, &Tensor),
     loss: &AnyLoss,
     config: &Config,
-    progress: &dyn Fn(usize, usize),
+    (progress, stop): (&dyn Fn(usize, usize), &dyn Fn() -> bool),
 ) -> crate::Result<LossPlane> {
     let varmap = net.varmap()?;
-    let value = |_: &VarMap| loss.forward(&net.forward(x)?, targets, Reduction::Mean);
+    let value = |_: &VarMap| {
+        super::stopped(stop)?;
+        loss.forward(&net.forward(x)?, targets, Reduction::Mean)
+    };
     let run = record(
         &varmap,
         &value,

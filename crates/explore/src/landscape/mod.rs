@@ -49,6 +49,17 @@ pub use model::{Model, ModelKind};
 pub use params::Params;
 pub use sharpness::Sharpness;
 
+/// The error of a computation given up because its caller said stop.
+pub const STOPPED: &str = "stopped: a newer request replaced it";
+
+/// An error ([`STOPPED`]) once `stop()` says so.
+pub(crate) fn stopped(stop: &dyn Fn() -> bool) -> Result<()> {
+    match stop() {
+        true => Err(candle_core::Error::Msg(STOPPED.into())),
+        false => Ok(()),
+    }
+}
+
 /// A loss closure: reads the model's parameters from the `VarMap` and returns a scalar loss.
 pub type LossFn<'a> = dyn Fn(&VarMap) -> Result<Tensor> + 'a;
 
@@ -364,9 +375,23 @@ impl LossPlane {
         device: &Device,
         progress: &dyn Fn(usize, usize),
     ) -> crate::Result<Self> {
+        Self::run_until(data, config, dtype, device, progress, &|| false)
+    }
+
+    /// [`LossPlane::run`], given up with an error ([`STOPPED`]) at the first step after
+    /// `stop()` says so: for a caller that no longer wants it (a page that asked for another).
+    pub fn run_until(
+        data: &Dataset,
+        config: &Config,
+        dtype: DType,
+        device: &Device,
+        progress: &dyn Fn(usize, usize),
+        stop: &dyn Fn() -> bool,
+    ) -> crate::Result<Self> {
         let (net, x, y) = build(data, config, dtype, device)?;
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
         let loss = |_: &VarMap| {
+            stopped(stop)?;
             config
                 .loss
                 .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)

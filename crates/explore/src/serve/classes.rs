@@ -11,7 +11,7 @@ use candle_core::{DType, Device};
 
 use super::view::{hold, Scene, View};
 use crate::data::gen::{self, ClassSpec, Classes};
-use crate::landscape::{features::of_labelled, Config, ModelKind};
+use crate::landscape::{features::of_labelled_until, Config, ModelKind};
 use crate::plot::{ClassFigure, ClassPage};
 use crate::train::{fit_classifier, outputs, Batches, ClassFit, Classifier, Course, Labelled};
 
@@ -310,16 +310,26 @@ impl ClassRun {
 }
 
 /// The scene of a classifier's run: its page, and the landscape of the same classifier trained
-/// full batch (`explore landscape --x x1,x2 --y label`).
-pub fn class_scene(view: &View, run: &ClassRun) -> crate::Result<Scene> {
+/// full batch (`explore landscape --x x1,x2 --y label`); `Ok(None)` when `stale()` says a newer
+/// request superseded this one.
+pub fn class_scene(
+    view: &View,
+    run: &ClassRun,
+    stale: &dyn Fn() -> bool,
+) -> crate::Result<Option<Scene>> {
     let classes = run.page()?;
-    let mut plane = of_labelled(
+    let plane = of_labelled_until(
         &run.data,
         &run.classifier,
         &run.loss,
         &run.config,
-        &|_, _| {},
-    )?;
+        (&|_, _| {}, stale),
+    );
+    let mut plane = match plane {
+        Ok(plane) => plane,
+        Err(_) if stale() => return Ok(None),
+        Err(e) => return Err(e),
+    };
     plane.source.clone_from(&run.source);
     let mut page = plane.page();
     let (grid_id, data_id) = hold(&mut page, &[], view.held.as_ref());
@@ -332,7 +342,7 @@ pub fn class_scene(view: &View, run: &ClassRun) -> crate::Result<Scene> {
             r.loss,
         ]
     });
-    Ok(Scene {
+    Ok(Some(Scene {
         page,
         lr: run.config.optimizer.lr,
         bound: None,
@@ -345,5 +355,5 @@ pub fn class_scene(view: &View, run: &ClassRun) -> crate::Result<Scene> {
         fit: None,
         classes: Some(classes),
         command: String::new(),
-    })
+    }))
 }

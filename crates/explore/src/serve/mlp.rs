@@ -56,19 +56,33 @@ pub fn config(view: &View) -> Result<Config, Refused> {
     })
 }
 
-/// Trains the MLP of `view` on `data`, with the plane around where it ended.
-pub fn mlp_plane(view: &View, data: &Dataset) -> crate::Result<(Config, LossPlane)> {
+/// Trains the MLP of `view` on `data`, with the plane around where it ended; `Ok(None)` when
+/// `stale()` says a newer request superseded this one.
+pub fn mlp_plane(
+    view: &View,
+    data: &Dataset,
+    stale: &dyn Fn() -> bool,
+) -> crate::Result<Option<(Config, LossPlane)>> {
     let config = config(view).map_err(|e| crate::Error::Usage(e.0))?;
     check_work(view, data.len(), config.parameters())?;
     config.check(DType::F32)?;
-    let plane = LossPlane::run(data, &config, DType::F32, &Device::Cpu, &|_, _| {})?;
-    Ok((config, plane))
+    match LossPlane::run_until(data, &config, DType::F32, &Device::Cpu, &|_, _| {}, stale) {
+        Ok(plane) => Ok(Some((config, plane))),
+        Err(_) if stale() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The scene of the MLP of `view` trained on `data`: the plane with the path, the loss per
 /// recorded epoch, and the trained network's curve over the data.
-pub fn mlp_scene(view: &View, data: &Dataset) -> crate::Result<Scene> {
-    let (config, plane) = mlp_plane(view, data)?;
+pub fn mlp_scene(
+    view: &View,
+    data: &Dataset,
+    stale: &dyn Fn() -> bool,
+) -> crate::Result<Option<Scene>> {
+    let Some((config, plane)) = mlp_plane(view, data, stale)? else {
+        return Ok(None);
+    };
     let points = data.plot_points();
     let mut page = plane.page();
     page.show_data(&points);
@@ -80,7 +94,7 @@ pub fn mlp_scene(view: &View, data: &Dataset) -> crate::Result<Scene> {
         .zip(plane.path.last())
         .zip(plane.path_losses.last())
         .map(|((&epoch, &(a, b)), &loss)| [epoch as f64, a, b, loss]);
-    Ok(Scene {
+    Ok(Some(Scene {
         page,
         lr: config.optimizer.lr,
         bound: None,
@@ -93,7 +107,7 @@ pub fn mlp_scene(view: &View, data: &Dataset) -> crate::Result<Scene> {
         fit: Some(curve(&config, &plane, &points)?),
         classes: None,
         command: String::new(),
-    })
+    }))
 }
 
 /// The trained network's output at `CURVE` points across the x of `points`.
@@ -130,13 +144,18 @@ fn curve(
 
 /// The trained network's parameters, as `explore landscape --save FILE.safetensors` writes them.
 pub fn mlp_params(view: &View, data: &Dataset) -> crate::Result<Vec<u8>> {
-    let (_, plane) = mlp_plane(view, data)?;
+    let (_, plane) = mlp_plane(view, data, &|| false)?.ok_or_else(stopped)?;
     plane.trained.safetensors(&plane.model)
+}
+
+/// The error of an export that was stopped, which only a stale request is.
+fn stopped() -> crate::Error {
+    candle_core::Error::Msg(crate::landscape::STOPPED.into()).into()
 }
 
 /// The run as `explore landscape --animate FILE.gif` draws it.
 pub fn mlp_gif(view: &View, data: &Dataset) -> crate::Result<Vec<u8>> {
-    let (_, plane) = mlp_plane(view, data)?;
+    let (_, plane) = mlp_plane(view, data, &|| false)?.ok_or_else(stopped)?;
     let figure = plane.train_figure();
     let count = crate::plot::FRAMES as usize;
     crate::plot::gif_bytes(count, crate::plot::FPS as u32, |k| {

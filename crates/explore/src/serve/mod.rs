@@ -454,13 +454,19 @@ async fn answer(
                     return Ok(None);
                 };
                 match ask {
-                    Ask::Scene => Made::Scene(Box::new(classes::class_scene(&view, &run)?)),
+                    Ask::Scene => match classes::class_scene(&view, &run, &stale)? {
+                        Some(scene) => Made::Scene(Box::new(scene)),
+                        None => return Ok(None),
+                    },
                     Ask::Params => Made::Params(run.params()?),
                     Ask::Gif => Made::Gif(run.gif()?),
                 }
             }
             Points::Curve(data) if view.is_mlp() => match ask {
-                Ask::Scene => Made::Scene(Box::new(mlp::mlp_scene(&view, &data)?)),
+                Ask::Scene => match mlp::mlp_scene(&view, &data, &stale)? {
+                    Some(scene) => Made::Scene(Box::new(scene)),
+                    None => return Ok(None),
+                },
                 Ask::Params => Made::Params(mlp::mlp_params(&view, &data)?),
                 Ask::Gif => Made::Gif(mlp::mlp_gif(&view, &data)?),
             },
