@@ -524,3 +524,63 @@ fn the_playground_redraws_as_the_slider_moves() {
     let summary = inspect_png(&shot).unwrap();
     assert!(summary.colours > 200, "the page looks blank: {summary:?}");
 }
+
+/// The playground's other models in a real browser: an MLP on a sine draws its plane and the
+/// trained network's curve; choosing a set of classes from the page's menu turns the model into
+/// a classifier, picks a classifier's loss, and draws the boundary over the classes.
+#[test]
+#[ignore = "needs Chromium and ChromeDriver: .ci/run installs them and runs this test"]
+fn the_playground_draws_an_mlp_and_a_classifier() {
+    let server = common::server::start(&[]);
+    let driver = Driver::start();
+    let url = format!(
+        "http://{}/?model=mlp&data=gen&gen.kind=sine&gen.noise=0.1&optimizer=adam&epochs=200&grid=41",
+        server.addr
+    );
+    driver.call("POST", "/url", &serde_json::json!({ "url": url }));
+    let mlp = driver.state_after(0);
+    assert_eq!(mlp["model"], "mlp", "{mlp}");
+    assert_eq!(mlp["last"][0].as_f64(), Some(200.0), "{mlp}");
+    let drawn = driver.run(
+        "const d = document.getElementById('data'), l = document.getElementById('landscape');
+         return [d.layout.shapes[0].type, d.layout.shapes[0].path.split('L').length,
+                 l.data[0].type, l.layout.xaxis.title.text];",
+    );
+    assert_eq!(
+        drawn,
+        serde_json::json!(["path", 200, "heatmap", "direction 1 (α)"]),
+        "the MLP's curve over the data and its plane"
+    );
+
+    // The page's own menu: moons make a classifier, under BCE with logits.
+    let seq = mlp["seq"].as_u64().unwrap();
+    let moons = driver.element("select[data-key='gen.kind'] option[value='moons']");
+    driver.call(
+        "POST",
+        &format!("/element/{moons}/click"),
+        &serde_json::json!({}),
+    );
+    let classes = driver.state_after(seq);
+    let drawn = driver.run(
+        "const d = document.getElementById('data');
+         return [document.querySelector(\"select[data-key='loss']\").value,
+                 d.layout.images.length, d.data.map((t) => t.name),
+                 document.getElementById('command').value];",
+    );
+    assert_eq!(drawn[0], "bce-logits", "{drawn}");
+    assert_eq!(drawn[1], 1, "the map of the classes: {drawn}");
+    assert_eq!(
+        drawn[2],
+        serde_json::json!(["boundary", "class 0", "class 1"]),
+        "{drawn}"
+    );
+    let command = drawn[3].as_str().unwrap();
+    assert!(
+        command.starts_with("explore gen --kind moons")
+            && command.contains("explore train --data gen.csv --x x1,x2 --y label --model mlp"),
+        "{command}"
+    );
+    // The last row: epoch, accuracy, validation accuracy (none), loss.
+    assert_eq!(classes["last"][0].as_f64(), Some(200.0), "{classes}");
+    assert!(classes["last"][1].as_f64().unwrap() > 0.8, "{classes}");
+}
