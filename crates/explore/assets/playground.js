@@ -56,7 +56,7 @@
   function parse(key, text) {
     const like = key.startsWith("gen.") ? defaults.gen[key.slice(4)] : defaults[key];
     if (text === "" || text === "null") return null;
-    if (key === "hidden" || key === "milestones") return text.split(",").filter((h) => h.trim()).map((h) => Number(h.trim()));
+    if (key === "hidden" || key === "milestones") return text.split(/[\s,]+/).filter((h) => h).map(Number);
     if (typeof like === "boolean" || key === "pin_bias") return text === "true";
     if (typeof like === "string" || key === "data") return text;
     const n = Number(text);
@@ -74,17 +74,6 @@
 
   // The controls show the view: values, and only the settings that apply.
   function showControls() {
-    for (const el of document.querySelectorAll("[data-key]")) {
-      const v = getField(el.dataset.key);
-      if (el.type === "checkbox") {
-        el.checked = el.dataset.key === "pin_bias" ? (v === null ? view.data === "lesson" : v) : !!v;
-      } else {
-        el.value = v === null || v === undefined ? "" : v;
-      }
-    }
-    const lr = scene ? scene.lr : (view.lr || 0.01);
-    $("lr").value = Math.log10(lr);
-    $("lr-value").textContent = human(lr);
     const mlp = view.model === "mlp", cls = classes() > 0;
     const uses = {
       hidden: mlp, activation: mlp,
@@ -102,9 +91,31 @@
       milestones: view.schedule === "multistep",
       factor: view.schedule === "plateau", patience: view.schedule === "plateau",
       t_max: view.schedule === "cosine",
-      warmup: !["constant", "onecycle", "plateau"].includes(view.schedule),
+      warmup: !["onecycle", "plateau"].includes(view.schedule),
       bias: !mlp && (cls || !(view.pin_bias === null ? view.data === "lesson" : view.pin_bias)),
     };
+    // A setting whose control is hidden does not apply: it goes back to its default, so that
+    // the view (and its link and command) never carries one the page does not show.
+    for (const [k, on] of Object.entries(uses)) {
+      const key = k.startsWith("gen-") ? "gen." + k.slice(4) : k;
+      if (!on && key !== "bias" && getField(key) !== undefined) setField(key, key.startsWith("gen.") ? defaults.gen[key.slice(4)] : defaults[key]);
+    }
+    if (!uses.bias) view.bias = defaults.bias;
+    // On classes the linear model is logistic (or softmax) regression, its start every weight's.
+    document.querySelector("select[data-key='model'] option[value='line']").textContent = cls ? "linear: logistic or softmax regression" : "the line y = A·x + b";
+    $("c-weight").firstChild.textContent = cls ? "start weights " : "start A ";
+    $("c-bias").firstChild.textContent = cls ? "start bias " : "start b ";
+    for (const el of document.querySelectorAll("[data-key]")) {
+      const v = getField(el.dataset.key);
+      if (el.type === "checkbox") {
+        el.checked = el.dataset.key === "pin_bias" ? (v === null ? view.data === "lesson" : v) : !!v;
+      } else {
+        el.value = v === null || v === undefined ? "" : v;
+      }
+    }
+    const lr = scene ? scene.lr : (view.lr || 0.01);
+    $("lr").value = Math.log10(lr);
+    $("lr-value").textContent = human(lr);
     for (const el of document.querySelectorAll("[data-gen]")) el.classList.toggle("hidden", view.data !== "gen");
     for (const [k, on] of Object.entries(uses)) $("c-" + k).classList.toggle("hidden", !on);
     // A group's name hides the group (`optimizer`: every optimizer setting), else a control's.
@@ -426,7 +437,7 @@
     });
     $("copy").onclick = () => navigator.clipboard && navigator.clipboard.writeText($("command").value);
     $("png").onclick = () => Plotly.downloadImage("landscape", { format: "png", filename: "slope-landscape", width: 1000, height: 700 });
-    $("params").onclick = () => download("/api/view/params", view.model === "mlp" ? "mlp.safetensors" : "line.safetensors");
+    $("params").onclick = () => download("/api/view/params", classes() > 0 ? "classifier.safetensors" : view.model === "mlp" ? "mlp.safetensors" : "line.safetensors");
     $("gif").onclick = () => download("/api/view/gif", "run.gif");
     dragStart();
     playback();

@@ -945,9 +945,12 @@ impl DataFlags {
     pub fn generated(g: &crate::serve::view::GenView) -> Self {
         if crate::serve::classes::kind(&g.kind).is_some() {
             let mut made = format!(
-                "explore gen --kind {} --n {} --seed {} --noise {}",
-                g.kind, g.n, g.seed, g.noise
+                "explore gen --kind {} --n {} --seed {}",
+                g.kind, g.n, g.seed
             );
+            if let Some(noise) = g.noise {
+                made.push_str(&format!(" --noise {noise}"));
+            }
             if let Some(c) = g.classes {
                 made.push_str(&format!(" --classes {c}"));
             }
@@ -962,9 +965,12 @@ impl DataFlags {
             kind => format!("--kind {kind} "),
         };
         let mut made = format!(
-            "explore gen {kind}--n {} --seed {} --slope {} --intercept {} --noise {}",
-            g.n, g.seed, g.slope, g.intercept, g.noise
+            "explore gen {kind}--n {} --seed {} --slope {} --intercept {}",
+            g.n, g.seed, g.slope, g.intercept
         );
+        if let Some(noise) = g.noise {
+            made.push_str(&format!(" --noise {noise}"));
+        }
         if g.outliers > 0.0 {
             made.push_str(&format!(
                 " --outliers {} --outlier-shift {}",
@@ -1021,7 +1027,12 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
     if view.optimizer != "sgd" || (mlp && !classifier) {
         flag(format!("--optimizer {}", view.optimizer));
     }
-    flag(format!("--lr {}", settings.lr));
+    // The shortest text that reads back as the rate: 1e-30 rather than thirty zeros.
+    let rate = match format!("{}", settings.lr) {
+        text if text.len() > 12 => format!("{:e}", settings.lr),
+        text => text,
+    };
+    flag(format!("--lr {rate}"));
     let uses = settings.kind.uses();
     let default = crate::optim::Settings::new(settings.kind, lr);
     if uses.contains(&crate::optim::Hyper::Momentum) && view.momentum != default.momentum {
@@ -1098,9 +1109,10 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
             }
             _ => {}
         }
-        if view.warmup > 0 {
-            flag(format!("--warmup {}", view.warmup));
-        }
+    }
+    // A warm-up goes before any schedule, the constant rate's too.
+    if view.warmup > 0 {
+        flag(format!("--warmup {}", view.warmup));
     }
     flag("--plot run.html".into());
     cmd

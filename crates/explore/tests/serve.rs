@@ -243,21 +243,25 @@ fn a_classifier_view_gives_the_numbers_of_its_command() {
         let command = scene["command"].as_str().unwrap().to_string();
         let dir = tempfile::tempdir().unwrap();
         let saved = dir.path().join("classifier.safetensors");
+        // The first one's run as a GIF too (slow in a debug build): titled as the command's.
+        let gif = std::ptr::eq(view, &views[0]).then(|| dir.path().join("run.gif"));
+        // Run from the scratch directory, where the command's gen.csv is (and is so named).
         let mut csv = String::new();
         for part in command.split(" && ") {
-            let mut args: Vec<String> = part
-                .split(' ')
-                .skip(1)
-                .map(|a| match a {
-                    "gen.csv" | "run.html" => dir.path().join(a).display().to_string(),
-                    _ => a.to_string(),
-                })
-                .collect();
+            let mut args: Vec<String> = part.split(' ').skip(1).map(String::from).collect();
             if args[0] == "train" {
                 args.extend(["--format", "csv", "--quiet", "--save"].map(String::from));
                 args.push(saved.display().to_string());
+                if let Some(gif) = &gif {
+                    args.extend(["--animate".into(), gif.display().to_string()]);
+                }
             }
-            csv = common::ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            let out = common::explore_in(
+                dir.path(),
+                &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            );
+            assert!(out.status.success(), "{part}: {}", common::stderr(&out));
+            csv = common::stdout(&out);
         }
         // The last row: epoch, accuracy, validation accuracy, loss; the command's has
         // `epoch, [parameters,] loss, accuracy, lr[, val_loss, val_accuracy]`.
@@ -298,6 +302,11 @@ fn a_classifier_view_gives_the_numbers_of_its_command() {
             .headers
             .contains("filename=\"classifier.safetensors\""));
         assert_eq!(params.bytes, std::fs::read(&saved).unwrap(), "{command}");
+        if let Some(gif) = &gif {
+            let run = server.post("/api/view/gif", view);
+            assert_eq!(run.status, 200, "{}", run.body);
+            assert_eq!(run.bytes, std::fs::read(gif).unwrap(), "{command}");
+        }
     }
     // A classifier's loss on classes, a regression's on points.
     let msg = server
@@ -512,6 +521,19 @@ fn bad_views_get_a_400_with_one_line() {
             "no optimizer `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…`",
         ),
         (json!({"colour": "red"}), "unknown field `colour`"),
+        // From a second hostile review: settings the command would refuse.
+        (
+            json!({"loss": "mse", "delta": 2}),
+            "δ is huber's setting, and the loss is mse",
+        ),
+        (
+            json!({"data": "gen", "gen": {"kind": "moons", "classes": 3}, "loss": "bce-logits"}),
+            "moons have two classes",
+        ),
+        (
+            json!({"data": "gen", "gen": {"kind": "circles"}, "loss": "bce"}),
+            "use bce-logits",
+        ),
         // The MLP's shape, and the line's settings it has not.
         (json!({"model": "cnn"}), "no model `cnn`: line or mlp"),
         (
@@ -520,11 +542,11 @@ fn bad_views_get_a_400_with_one_line() {
         ),
         (
             json!({"model": "mlp", "hidden": [8, 0]}),
-            "1 to 256 units, got 0",
+            "1 to 64 units, got 0",
         ),
         (
             json!({"model": "mlp", "hidden": [1000]}),
-            "1 to 256 units, got 1000",
+            "1 to 64 units, got 1000",
         ),
         (
             json!({"model": "mlp", "activation": "gelu"}),
@@ -552,7 +574,7 @@ fn bad_views_get_a_400_with_one_line() {
         ),
         (
             json!({"data": "gen", "gen": {"kind": "moons"}, "loss": "bce-logits", "val_split": 1.5}),
-            "the validation share must be between 0 and 1",
+            "the validation share must be more than 0 and less than 1",
         ),
         (
             json!({"val_split": 0.2}),

@@ -39,8 +39,8 @@ pub struct Labels {
     /// The label column's name, and the classes' names (the labels), in index order.
     pub label: String,
     pub classes: Vec<String>,
-    /// "gen moons seed 1", "data/moons.csv (200 points)": for titles.
-    pub source: String,
+    /// The file as the exported command names it (`gen.csv`, `data/moons.csv`): for titles.
+    pub name: String,
 }
 
 impl Labels {
@@ -51,7 +51,7 @@ impl Labels {
         let spec = ClassSpec {
             n: g.n,
             seed: g.seed,
-            noise: g.noise,
+            noise: g.noise.unwrap_or(kind.defaults().0),
             classes: g.classes.unwrap_or(kind.defaults().1),
             factor: 0.8,
         };
@@ -62,12 +62,17 @@ impl Labels {
             features: ["x1".into(), "x2".into()],
             label: "label".into(),
             classes: (0..count).map(|c| c.to_string()).collect(),
-            source: format!("gen {} seed {} ({} points)", g.kind, g.seed, g.n),
+            name: "gen.csv".into(),
         }
     }
 
-    /// A labelled table read from a file: the playground classifies on two features.
-    pub fn of_table(table: crate::data::table::Table, label: &str) -> crate::Result<Self> {
+    /// A labelled table read from the file the command calls `name`: the playground classifies
+    /// on two features.
+    pub fn of_table(
+        table: crate::data::table::Table,
+        name: &str,
+        label: &str,
+    ) -> crate::Result<Self> {
         let [a, b] = <[String; 2]>::try_from(table.features.clone()).map_err(|features| {
             crate::Error::Data {
                 at: table.source.clone(),
@@ -89,7 +94,7 @@ impl Labels {
             features: [a, b],
             label: label.to_string(),
             classes: table.classes,
-            source: table.source,
+            name: name.to_string(),
         })
     }
 
@@ -149,9 +154,8 @@ pub fn class_run(
             let (train, val) = crate::train::split(rows.len(), share, view.seed, Some(&classes));
             if train.is_empty() || val.is_empty() {
                 return Err(crate::Error::Usage(format!(
-                    "{} points cannot be split into training and validation points: give more \
-                     points",
-                    rows.len()
+                    "{} cannot be split into training and validation points: give more points",
+                    crate::number::count(rows.len(), "point")
                 )));
             }
             (train, Some(val))
@@ -235,7 +239,15 @@ pub fn class_run(
         config,
         points,
         label: labels.label.clone(),
-        source: labels.source.clone(),
+        // As `explore train` names the points it trains on.
+        source: match view.val_split {
+            Some(_) => format!(
+                "{} ({} to train on)",
+                labels.name,
+                crate::number::count(n, "point")
+            ),
+            None => format!("{} ({})", labels.name, crate::number::count(n, "point")),
+        },
     }))
 }
 

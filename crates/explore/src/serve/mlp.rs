@@ -18,10 +18,12 @@ pub const MAX_WORK: f64 = 2e10;
 const CURVE: usize = 200;
 
 /// Refuses a view of a model of `parameters` on `points` points that would take more than
-/// [`MAX_WORK`]: its training's forward and backward passes and a forward pass a grid point.
+/// [`MAX_WORK`]: its training's forward and backward passes and a forward pass a grid point
+/// (about two seconds in a release build here at the most; a debug build is many times slower).
 pub fn check_work(view: &View, points: usize, parameters: usize) -> crate::Result<()> {
-    let passes = 3.0 * view.epochs as f64 + (view.grid * view.grid) as f64;
-    let work = passes * points as f64 * parameters as f64;
+    // A grid point also moves every parameter along the two directions.
+    let (n, grid) = (points as f64, (view.grid * view.grid) as f64);
+    let work = (3.0 * view.epochs as f64 * n + grid * (n + 8.0)) * parameters as f64;
     if work > MAX_WORK {
         let model = if view.is_mlp() { "MLP" } else { "model" };
         return Err(crate::Error::Usage(format!(

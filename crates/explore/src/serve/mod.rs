@@ -77,7 +77,7 @@ impl Served {
     fn about(&self) -> (String, usize, usize) {
         match &self.data {
             Points::Curve(d) => (d.source.clone(), d.len(), 0),
-            Points::Classes(l) => (l.source.clone(), l.rows.len(), l.classes.len()),
+            Points::Classes(l) => (l.name.clone(), l.rows.len(), l.classes.len()),
         }
     }
 }
@@ -307,6 +307,17 @@ pub enum Points {
     Classes(classes::Labels),
 }
 
+/// Set when dropped: whether the request that holds it has gone (answered, or its client hung
+/// up), for the computation it started.
+#[derive(Default)]
+struct Gone(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// What a view's model made of what was asked.
 enum Made {
     Scene(Box<view::Scene>),
@@ -406,10 +417,12 @@ async fn answer(
                 Points::Classes(classes::Labels::generated(&view)),
                 DataFlags::generated(&view.gen),
             ),
-            Source::Gen => (
-                Points::Curve(view.generated()),
-                DataFlags::generated(&view.gen),
-            ),
+            // Named as the exported command names the file it writes.
+            Source::Gen => {
+                let mut data = view.generated();
+                data.source = "gen.csv".into();
+                (Points::Curve(data), DataFlags::generated(&view.gen))
+            }
             Source::Upload => {
                 let uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
                 let id = view.upload.as_deref().unwrap_or("");
@@ -440,9 +453,16 @@ async fn answer(
         );
     }
     let job = shared.clone();
+    // A client that hangs up takes its computation with it: this guard, dropped with the
+    // request, tells the computation it is no longer wanted.
+    let gone = Gone::default();
+    let hung_up = gone.0.clone();
     let computed = tokio::task::spawn_blocking(move || -> crate::Result<Option<_>> {
         let started = std::time::Instant::now();
-        let stale = || ticket.as_ref().is_some_and(|t| job.stale(t));
+        let stale = || {
+            hung_up.load(std::sync::atomic::Ordering::Relaxed)
+                || ticket.as_ref().is_some_and(|t| job.stale(t))
+        };
         // What the view's model makes of what is asked; then the same reply for each.
         let made = match data {
             Points::Classes(labels) => {
@@ -653,11 +673,7 @@ async fn upload(
         if features.len() > 1 {
             let table = crate::data::table::read_labelled(file.path(), &features, &query.y, None)
                 .map_err(named)?;
-            let mut labels = classes::Labels::of_table(table, &query.y).map_err(named)?;
-            labels.source = format!(
-                "{name} ({})",
-                crate::number::count(labels.rows.len(), "point")
-            );
+            let labels = classes::Labels::of_table(table, &name, &query.y).map_err(named)?;
             return Ok(Served {
                 data: Points::Classes(labels),
                 flags,

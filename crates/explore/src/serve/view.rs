@@ -29,7 +29,7 @@ pub const MAX_GEN: usize = 100_000;
 pub const MAX_EXTENT: f64 = 1e12;
 /// The MLP's most hidden layers and units a layer.
 pub const MAX_LAYERS: usize = 4;
-pub const MAX_WIDTH: usize = 256;
+pub const MAX_WIDTH: usize = 64;
 
 /// Where a view's points come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -57,7 +57,9 @@ pub struct GenView {
     pub seed: u64,
     pub slope: f64,
     pub intercept: f64,
-    pub noise: f64,
+    /// `None`: the kind's own (`explore gen`'s default: 3 for a line, 0.1 for a sine, 1 for
+    /// blobs, 0 for the other classes).
+    pub noise: Option<f64>,
     pub outliers: f64,
     /// Blobs and spiral arms; `None`: the kind's default.
     pub classes: Option<usize>,
@@ -72,7 +74,7 @@ impl Default for GenView {
             seed: spec.seed,
             slope: spec.slope,
             intercept: spec.intercept,
-            noise: spec.noise,
+            noise: None,
             outliers: 0.0,
             classes: None,
         }
@@ -235,9 +237,9 @@ fn at_most(name: &str, value: usize, most: usize) -> Result<usize, Refused> {
 }
 
 impl View {
-    /// Whether the bias is pinned: as asked, else for the lesson's single point.
+    /// Whether the line's bias is pinned: as asked, else for the lesson's single point.
     pub fn pinned(&self) -> bool {
-        self.pin_bias.unwrap_or(self.data == Source::Lesson) && !self.classifies()
+        self.pin_bias.unwrap_or(self.data == Source::Lesson) && !self.classifies() && !self.is_mlp()
     }
 
     /// The optimizer's settings, the loss, the schedule, checked; the rate is set later, from
@@ -285,7 +287,13 @@ impl View {
         };
         use loss::LossName::{Bce, BceLogits, CrossEntropy, Huber, Mse, SmoothL1, L1};
         match (self.classifies(), name) {
-            (false, Mse | L1 | Huber | SmoothL1) | (true, Bce | BceLogits | CrossEntropy) => {}
+            (false, Mse | L1 | Huber | SmoothL1) | (true, BceLogits | CrossEntropy) => {}
+            (true, Bce) => {
+                return refuse(
+                    "bce reads probabilities, and the playground's classifiers give logits (as \
+                     its landscape needs): use bce-logits, the same loss on logits",
+                )
+            }
             (false, _) => {
                 return refuse(format!(
                     "the {} output is a number, not a probability or a class: {} is a \
@@ -296,15 +304,22 @@ impl View {
             }
             (true, _) => {
                 return refuse(format!(
-                    "{} is a regression loss: a classifier trains under bce-logits, bce or \
-                     cross-entropy",
+                    "{} is a regression loss: a classifier trains under bce-logits (two \
+                     classes) or cross-entropy",
                     name.name()
                 ))
             }
         }
-        for (what, value) in [("δ", self.delta), ("β", self.beta)] {
+        for (what, value, takes) in [("δ", self.delta, Huber), ("β", self.beta, SmoothL1)] {
             if let Some(v) = value {
                 held(&format!("the loss's {what}"), v)?;
+                if name != takes {
+                    return refuse(format!(
+                        "{what} is {}'s setting, and the loss is {}: leave it out",
+                        takes.name(),
+                        name.name()
+                    ));
+                }
             }
         }
         let params = loss::Params {
@@ -400,7 +415,9 @@ impl View {
             }
             number("the generated slope", g.slope, f64::MIN, false)?;
             number("the generated intercept", g.intercept, f64::MIN, false)?;
-            number("the generated noise", g.noise, 0.0, false)?;
+            if let Some(noise) = g.noise {
+                number("the generated noise", noise, 0.0, false)?;
+            }
             if !(0.0..=1.0).contains(&number("the outlier share", g.outliers, 0.0, false)?) {
                 return refuse(format!(
                     "the outlier share must be in [0, 1], got {}",
@@ -424,10 +441,16 @@ impl View {
         if let Some(c) = self.gen.classes.filter(|c| !(2..=10).contains(c)) {
             return refuse(format!("a generated set has 2 to 10 classes, got {c}"));
         }
+        if self.gen.classes.is_some() && !["blobs", "spiral"].contains(&kind) {
+            return refuse(format!(
+                "{} have two classes: the number of classes is for blobs and spirals",
+                shown(kind)
+            ));
+        }
         if let Some(share) = self.val_split {
             if !(share > 0.0 && share < 1.0) {
                 return refuse(format!(
-                    "the validation share must be between 0 and 1, got {share}"
+                    "the validation share must be more than 0 and less than 1, got {share}"
                 ));
             }
             if self.is_mlp() && !self.classifies() {
@@ -536,7 +559,7 @@ impl View {
             seed: g.seed,
             slope: g.slope,
             intercept: g.intercept,
-            noise: g.noise,
+            noise: g.noise.unwrap_or(curve.defaults().0),
             x_scale: curve.defaults().1,
             outliers: g.outliers,
             outlier_shift: if g.outliers > 0.0 { OUTLIER_SHIFT } else { 0.0 },

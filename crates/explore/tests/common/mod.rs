@@ -20,9 +20,14 @@ pub fn root() -> PathBuf {
 
 /// Runs `explore` with `args` from the workspace root.
 pub fn explore(args: &[&str]) -> Output {
+    explore_in(&root(), args)
+}
+
+/// Runs `explore` with `args` from `dir`.
+pub fn explore_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_explore"))
         .args(args)
-        .current_dir(root())
+        .current_dir(dir)
         .output()
         .expect("explore runs")
 }

@@ -126,8 +126,8 @@ pub fn run(args: Args) -> Result<()> {
                 &args.y_column,
                 args.delimiter,
             )?;
-            let labels = serve::classes::Labels::of_table(table, &args.y_column)?;
             let name = path.display().to_string();
+            let labels = serve::classes::Labels::of_table(table, &name, &args.y_column)?;
             let flags = explore::cli::DataFlags::file(&name, &args.x_column, &args.y_column).flags;
             Some(Served {
                 data: serve::Points::Classes(labels),
