@@ -5,8 +5,6 @@
 //! at kept epochs, the loss and the accuracy per epoch); beside it the loss over a plane through
 //! where it ended, as `explore landscape` draws a classifier's.
 
-use std::ops::ControlFlow;
-
 use candle_core::{DType, Device};
 
 use super::view::{hold, Scene, View};
@@ -201,13 +199,7 @@ pub fn class_run(
         settings,
         (view.epochs, cut, &course),
         frames,
-        |_| {
-            superseded = stale();
-            match superseded {
-                true => ControlFlow::Break(()),
-                false => ControlFlow::Continue(()),
-            }
-        },
+        |_| super::view::go_on(stale, &mut superseded),
     )?;
     if superseded {
         return Ok(None);

@@ -732,13 +732,7 @@ pub fn line_run(
         settings,
         &plan,
         (&course, val.as_ref().map(|(x, y)| (x, y))),
-        |_| {
-            superseded = stale();
-            match superseded {
-                true => ControlFlow::Break(()),
-                false => ControlFlow::Continue(()),
-            }
-        },
+        |_| go_on(stale, &mut superseded),
     )?;
     if superseded {
         return Ok(None);
@@ -753,6 +747,16 @@ pub fn line_run(
         source: data.describe(),
         dtype,
     }))
+}
+
+/// Whether a run goes on after an epoch: it breaks off (`superseded` set) once `stale()` says a
+/// newer request from its page has come.
+pub(super) fn go_on(stale: &dyn Fn() -> bool, superseded: &mut bool) -> ControlFlow<()> {
+    *superseded = stale();
+    match *superseded {
+        true => ControlFlow::Break(()),
+        false => ControlFlow::Continue(()),
+    }
 }
 
 /// The scene of a trained `run` of `view` on `data`.
