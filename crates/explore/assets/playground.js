@@ -1,7 +1,8 @@
 // The playground's page (`explore serve`): every control is a field of the view the server
-// trains, the line or an MLP (its URL holds them all, so a link shares the view); each change
-// sends the view to /api/view and redraws the scene that comes back. A newer request supersedes an older one:
-// the server stops the stale computation, and the page ignores a stale answer.
+// trains, the line, an MLP or a classifier (its URL holds them all, so a link shares the view);
+// each change sends the view to /api/view/stream, draws the run's epochs as the server streams
+// them, then the scene that ends the stream. A newer request supersedes an older one: the server
+// stops the stale computation, and the page ignores a stale answer.
 (function () {
   "use strict";
   const params = new URLSearchParams(location.search);
@@ -11,7 +12,9 @@
   const config = { displaylogo: false, responsive: true, displayModeBar: false };
   let defaults = null, info = null, view = null, scene = null, uploadClasses = 0;
   let seq = 0, shown = 0, inFlight = false, pending = false, changedAt = 0;
-  let frame = -1, timer = null;
+  let frame = -1, timer = null, paused = false;
+  // The run the server is streaming, and whether a frame is asked to draw it.
+  let live = { seq: 0, ticks: [], done: true }, liveQueued = false;
   // What was last drawn of the landscape and the data: kept (the same arrays) while the scene's
   // fingerprints say they are unchanged, so Plotly redraws only what moved.
   let grid = null, points = null;
@@ -28,6 +31,16 @@
   const CLASSES = ["moons", "circles", "xor", "spiral", "blobs"];
   const NOISE = { line: 3, sine: 0.1, moons: 0.1, circles: 0.05, xor: 0, spiral: 0, blobs: 1 };
   const human = (v) => (v === null || v === undefined) ? "" : Number(v.toPrecision(4)).toString();
+
+  const axis = (title, extra) => Object.assign({ title: { text: title }, zeroline: false }, extra || {});
+  // A loss axis: logarithmic where every loss is positive, labelled at powers of ten alone once
+  // it spans two of them, else at 2 and 5 too (every digit between crowds it).
+  function lossAxis(title, losses) {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of losses) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    if (!(lo > 0)) return axis(title, { type: "linear" });
+    return axis(title, { type: "log", dtick: hi / lo >= 100 ? 1 : "D2" });
+  }
 
   function headers() {
     const h = { "content-type": "application/json", "x-slope-client": client, "x-slope-seq": String(seq) };
@@ -137,13 +150,23 @@
     $("status").textContent = "computing…";
     // The grid and the data the page holds are not sent again while they stay the same.
     const sent = Object.assign({}, view, { held: grid && points ? [grid.id, points.id] : null });
-    fetch("/api/view", { method: "POST", headers: headers(), body: JSON.stringify(sent) })
-      .then((r) => r.json().then((body) => ({ status: r.status, body, timing: r.headers.get("server-timing") })))
+    const run = live = { seq: mine, ticks: [], done: false };
+    fetch("/api/view/stream", { method: "POST", headers: headers(), body: JSON.stringify(sent) })
+      .then((r) => r.status === 200 ? readStream(r, run) : r.json().then((body) => ({ status: r.status, body })))
       .then(({ status, body, timing }) => {
+        run.done = true;
         if (status === 409 || mine < shown) return;
         if (status !== 200) {
           $("error").textContent = body.error || ("the server answered " + status);
           $("status").textContent = "";
+          // A run that trained and then failed (it diverged) shows how far it went, and no
+          // longer the last run's pictures.
+          if (run.ticks.length) {
+            shown = mine;
+            drawLive(run);
+            blank("landscape", "no landscape: the run failed (the message above says why)");
+            blank("data", "");
+          }
           return;
         }
         shown = mine;
@@ -156,24 +179,83 @@
         if (points && points.id === body.data_id) body.page.data = points.data;
         else points = { id: body.data_id, data: body.page.data };
         scene = body;
+        scene.streamed = run.ticks.length;
         const server = performance.now() - started;
         return draw().then(() => {
           const total = performance.now() - changedAt;
           window.slopeTimings.push(total);
           window.slopeRequests.push(server);
-          const compute = /dur=([0-9.]+)/.exec(timing || "");
-          if (compute) window.slopeComputes.push(Number(compute[1]));
+          if (timing !== undefined) window.slopeComputes.push(timing);
           $("status").textContent = `${scene.points} point${scene.points === 1 ? "" : "s"} · redrawn ${total.toFixed(0)} ms after the change (the request took ${server.toFixed(0)} ms)`;
         });
       })
       .catch((e) => { $("error").textContent = "the server did not answer: " + e; })
       .finally(() => {
+        run.done = true;
         inFlight = false;
         if (pending) { pending = false; recompute(); } else { changedAt = 0; }
       });
   }
 
+  // Reads a run as the server streams it: its epochs as they are trained (drawn as they come),
+  // then its scene, or why there is none.
+  function readStream(response, run) {
+    const reader = response.body.getReader(), decoder = new TextDecoder();
+    let text = "";
+    const next = () => reader.read().then(({ done, value }) => {
+      text += decoder.decode(value || new Uint8Array(), { stream: !done });
+      const lines = text.split("\n");
+      text = lines.pop();
+      for (const line of lines) {
+        if (!line) continue;
+        const m = JSON.parse(line);
+        if (m.scene) return { status: 200, body: m.scene, timing: m.compute_ms };
+        if (m.error) return { status: 400, body: m };
+        if (m.stale) return { status: 409, body: m };
+        run.ticks.push(m);
+        if (!liveQueued) { liveQueued = true; requestAnimationFrame(() => drawLive()); }
+      }
+      if (done) throw new Error("the run's stream ended early");
+      return next();
+    });
+    return next();
+  }
+
+  // The run being trained, drawn as it streams in: its loss (and accuracy) per epoch so far,
+  // and the line where it is now. The scene, once it comes, replaces it.
+  function drawLive(ended) {
+    liveQueued = false;
+    const run = ended || live, t = run.ticks;
+    if ((run.done && !ended) || paused || !t.length || run.seq < shown) return;
+    const now = t[t.length - 1], epochs = t.map((k) => k.epoch);
+    window.slopeLiveDraws = (window.slopeLiveDraws || 0) + 1;
+    const trained = now.epoch >= view.epochs && (view.model === "mlp" || classes() > 0);
+    if (!ended) $("status").textContent = `training: epoch ${now.epoch} of ${view.epochs}, loss ${human(now.loss)}` + (now.accuracy === undefined ? "" : `, accuracy ${human(now.accuracy)}`)
+      + (trained ? " · trained; drawing the landscape around where it ended…" : "");
+    const pick = (key) => t.map((k) => k[key]);
+    const title = ended ? `the loss per epoch, until the run failed at epoch ${now.epoch}` : `training: epoch ${now.epoch} of ${view.epochs}`;
+    // A few epochs (a run that soon diverged) are marked, to be seen.
+    drawCurves({
+      epoch: epochs, loss: pick("loss"), val: now.val_loss === undefined ? null : { epoch: epochs, loss: pick("val_loss") },
+      accuracy: now.accuracy === undefined ? null : pick("accuracy"), val_accuracy: now.val_accuracy === undefined ? null : pick("val_accuracy"),
+    }, { title, name: now.accuracy === undefined ? "loss" : view.loss, range: [0, view.epochs], markers: t.length < 30 });
+    // The line moves over the data it was drawn on.
+    if (now.weight !== undefined && drawn.data && scene && !scene.fit && !scene.classes) {
+      const xs = scene.page.data.x, x0 = Math.min(...xs), x1 = Math.max(...xs);
+      const pad = x1 > x0 ? 0.05 * (x1 - x0) : Math.max(1, Math.abs(x0)), lo = x0 - pad, hi = x1 + pad;
+      Plotly.relayout("data", { shapes: [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: now.weight * lo + now.bias, y1: now.weight * hi + now.bias, line: { color: "#ff7f0e", width: 3 } }] });
+    }
+  }
+
   function track() { return scene.page.tracks[0]; }
+
+  // An empty plot with a word in its middle.
+  function blank(id, text) {
+    drawn[id] = null;
+    const hide = { visible: false };
+    return Plotly.react(id, [], { xaxis: hide, yaxis: hide, margin: { t: 40, r: 10, b: 45, l: 55 },
+      annotations: text ? [{ text, showarrow: false, xref: "paper", yref: "paper", x: 0.5, y: 0.5, font: { color: "#888" } }] : [] }, config);
+  }
 
   // Draws the scene: the landscape with the path, the data with the line, the loss and rate.
   function draw() {
@@ -200,7 +282,6 @@
       dot(t.x[0], ys[0], 8, "#d62728", 3, "rgba(0,0,0,0)"),
     ];
     let traces, layout;
-    const axis = (title, extra) => Object.assign({ title: { text: title }, zeroline: false }, extra || {});
     if (isGrid) {
       traces = [
         { type: "heatmap", x: page.xs, y: page.zs, z: page.losses, colorscale: "Viridis", colorbar: { title: { text: "loss" } }, showlegend: false,
@@ -237,11 +318,10 @@
     const val = page.history.find((h) => h.label === "validation loss");
     const epochNow = t.epoch[last];
     const mark = [{ type: "line", xref: "x", yref: "paper", x0: epochNow, x1: epochNow, y0: 0, y1: 1, line: { color: "#888", dash: "dot" } }];
-    const positive = hist.loss.concat(val ? val.loss : []).every((v) => v > 0);
     const now = cls && classFrame(cls, epochNow);
     $("epoch-label").textContent = (cls ? `epoch ${now.epoch}: loss ${human(now.loss)}, accuracy ${human(now.accuracy)}` : mlp ? `epoch ${epochNow}: α = ${human(w)}, β = ${human(b)}, loss ${human(t.loss[last])}` : `epoch ${epochNow}: A = ${human(w)}, b = ${human(b)}`) + (scene.diverged ? " — " + scene.diverged : "");
     $("command").value = scene.command;
-    $("state").textContent = JSON.stringify({ seq: shown, model: view.model, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged,
+    $("state").textContent = JSON.stringify({ seq: shown, model: view.model, lr: scene.lr, bound: scene.bound, last: scene.last, path: t.x.length, frame, diverged: scene.diverged, streamed: scene.streamed,
       start: [t.x[0], page.kind === "grid" ? t.z[0] : 0], end: [t.x[t.x.length - 1], page.kind === "grid" ? t.z[t.z.length - 1] : 0] });
     const lrNow = scene.lr;
     $("lr").value = Math.log10(lrNow);
@@ -256,12 +336,6 @@
     // Where only the shapes moved (the same grid, the same data), only they are redrawn.
     const landKey = [grid ? grid.id : "", page.title, page.kind, JSON.stringify(page.optimum)].join("|");
     const dataKey = points ? points.id : "";
-    const lossAndRate = [
-      { type: "scatter", mode: "lines", name: val ? "training loss" : "loss", x: hist.epoch, y: hist.loss, line: { color: "#ff7f0e" } },
-    ];
-    if (val) lossAndRate.push({ type: "scatter", mode: "lines", name: "validation loss", x: val.epoch, y: val.loss, line: { color: "#ff7f0e", dash: "dash" } });
-    // The line's run has its rate per epoch; the MLP's landscape records the loss only.
-    if (rate) lossAndRate.push({ type: "scatter", mode: "lines", name: "learning rate", x: rate.epoch, y: rate.loss, yaxis: "y2", line: { color: "#2ca02c", shape: "hv" } });
     return Promise.all([
       timed("landscape", () => drawn.landscape === landKey
         ? Plotly.relayout("landscape", { shapes })
@@ -270,12 +344,9 @@
         ? Plotly.relayout("data", { shapes: fitted })
         : Plotly.react("data", dataTraces, { title: { text: mlp ? "the data and the trained MLP (orange)" : "the data and the line (orange)", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
           xaxis: axis("x"), yaxis: axis("y"), showlegend: false, shapes: fitted, uirevision: "data" }, config)),
-      timed("history", () => cls ? drawClassCurves(cls, mark) : Plotly.react("history", lossAndRate,
-        Object.assign({ title: { text: rate ? "the loss and the learning rate per epoch" : "the loss per epoch", font: { size: 13 } }, margin: { t: 40, r: 60, b: 45, l: 55 }, shapes: mark,
-          legend: { orientation: "h", x: 0.6, y: 1.12 },
-          xaxis: axis("epoch"), yaxis: axis(page.loss_axis || "loss", { type: positive ? "log" : "linear" }) },
-        rate ? { yaxis2: axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
-            range: [0, 1.1 * Math.max(...rate.loss)], tickfont: { color: "#2ca02c" } }) } : {}), config)),
+      // The line's run has its rate per epoch; the MLP's landscape records the loss only.
+      timed("history", () => cls ? drawClassCurves(cls, mark) : drawCurves({ epoch: hist.epoch, loss: hist.loss, val, rate },
+        { title: rate ? "the loss and the learning rate per epoch" : "the loss per epoch", name: page.loss_axis || "loss", mark })),
     ]).then(() => { drawn.landscape = landKey; drawn.data = cls ? null : dataKey; });
   }
 
@@ -290,7 +361,7 @@
   // A loss that fits the points: a classifier's for classes (cross-entropy past two), a
   // regression's for points; no validation share for the MLP's regression.
   function fitLoss() {
-    const k = classes(), classifying = ["bce-logits", "bce", "cross-entropy"].includes(view.loss);
+    const k = classes(), classifying = ["bce-logits", "cross-entropy"].includes(view.loss);
     if (k > 0 && (!classifying || (k > 2 && view.loss !== "cross-entropy"))) view.loss = k > 2 ? "cross-entropy" : "bce-logits";
     if (k === 0 && classifying) view.loss = "mse";
     if (k === 0 && view.model === "mlp") view.val_split = null;
@@ -322,16 +393,35 @@
   // out, on the validation points: where they part is overfitting.
   function drawClassCurves(cls, mark) {
     const val = cls.val_losses.length > 0;
-    const traces = [{ type: "scatter", mode: "lines", name: "training loss", x: cls.epoch, y: cls.losses, line: { color: "#ff7f0e" } }];
-    if (val) traces.push({ type: "scatter", mode: "lines", name: "validation loss", x: cls.epoch, y: cls.val_losses, line: { color: "#ff7f0e", dash: "dash" } });
-    traces.push({ type: "scatter", mode: "lines", name: "training accuracy", x: cls.epoch, y: cls.accuracy, yaxis: "y2", line: { color: "#2ca02c" } });
-    if (val) traces.push({ type: "scatter", mode: "lines", name: "validation accuracy", x: cls.epoch, y: cls.val_accuracy, yaxis: "y2", line: { color: "#2ca02c", dash: "dash" } });
-    const positive = cls.losses.concat(cls.val_losses).every((v) => v > 0);
-    const axis = (title, extra) => Object.assign({ title: { text: title }, zeroline: false }, extra || {});
-    return Plotly.react("history", traces, { title: { text: `the ${cls.loss} and the accuracy per epoch` + (val ? " (dashed: the validation points)" : ""), font: { size: 13 } },
-      margin: { t: 40, r: 60, b: 80, l: 55 }, shapes: mark, legend: { orientation: "h", x: 0, y: -0.3 },
-      xaxis: axis("epoch"), yaxis: axis(cls.loss, { type: positive ? "log" : "linear" }),
-      yaxis2: axis("accuracy", { overlaying: "y", side: "right", range: [0, 1.02], tickvals: [0, 0.2, 0.4, 0.6, 0.8, 1], showgrid: false, tickfont: { color: "#2ca02c" } }) }, config);
+    return drawCurves({ epoch: cls.epoch, loss: cls.losses, val: val ? { epoch: cls.epoch, loss: cls.val_losses } : null,
+      accuracy: cls.accuracy, val_accuracy: val ? cls.val_accuracy : null },
+    { title: `the ${cls.loss} and the accuracy per epoch` + (val ? " (dashed: the validation points)" : ""), name: cls.loss, mark });
+  }
+
+  // The loss per epoch (`s.epoch`, `s.loss`), and on the validation points (`s.val`), with a
+  // classifier's accuracy or the line's learning rate (`s.rate`) on a second axis: what a run
+  // drew, or what has streamed in of one that trains.
+  function drawCurves(s, { title, name, mark, range, markers }) {
+    const mode = markers ? "lines+markers" : "lines";
+    const traces = [{ type: "scatter", mode, name: s.val ? "training loss" : "loss", x: s.epoch, y: s.loss, line: { color: "#ff7f0e" } }];
+    if (s.val) traces.push({ type: "scatter", mode, name: "validation loss", x: s.val.epoch, y: s.val.loss, line: { color: "#ff7f0e", dash: "dash" } });
+    let second = {};
+    if (s.accuracy) {
+      traces.push({ type: "scatter", mode: "lines", name: "training accuracy", x: s.epoch, y: s.accuracy, yaxis: "y2", line: { color: "#2ca02c" } });
+      if (s.val_accuracy) traces.push({ type: "scatter", mode: "lines", name: "validation accuracy", x: s.epoch, y: s.val_accuracy, yaxis: "y2", line: { color: "#2ca02c", dash: "dash" } });
+      second = axis("accuracy", { overlaying: "y", side: "right", range: [0, 1.02], tickvals: [0, 0.2, 0.4, 0.6, 0.8, 1], showgrid: false, tickfont: { color: "#2ca02c" } });
+    } else if (s.rate) {
+      traces.push({ type: "scatter", mode: "lines", name: "learning rate", x: s.rate.epoch, y: s.rate.loss, yaxis: "y2", line: { color: "#2ca02c", shape: "hv" } });
+      second = axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
+        range: [0, 1.1 * Math.max(...s.rate.loss)], tickfont: { color: "#2ca02c" } });
+    }
+    // Four names need the room under the plot.
+    const below = !!s.accuracy;
+    return Plotly.react("history", traces, Object.assign({ title: { text: title, font: { size: 13 } },
+      margin: { t: 40, r: 60, b: below ? 80 : 45, l: 55 }, shapes: mark || [],
+      legend: below ? { orientation: "h", x: 0, y: -0.3 } : { orientation: "h", x: 0.6, y: 1.12 },
+      xaxis: axis("epoch", range ? { range } : {}), yaxis: lossAxis(name, s.loss.concat(s.val ? s.val.loss : [])) },
+    s.accuracy || s.rate ? { yaxis2: second } : {}), config);
   }
 
   // Dragging on the landscape moves the start, recomputing as it goes.
@@ -366,10 +456,12 @@
       draw();
       if (frame >= n - 1) { stop(); frame = -1; }
     };
-    $("run").onclick = () => { stop(); frame = 0; draw(); timer = setInterval(advance, 40); };
-    $("pause").onclick = stop;
-    $("step").onclick = () => { stop(); advance(); };
-    $("reset").onclick = () => { stop(); frame = 0; draw(); };
+    // While a run streams in, pause holds its drawing where it is; run goes on with it.
+    const streaming = () => !live.done;
+    $("run").onclick = () => { stop(); paused = false; if (streaming()) return drawLive(); frame = 0; draw(); timer = setInterval(advance, 40); };
+    $("pause").onclick = () => { stop(); paused = true; };
+    $("step").onclick = () => { stop(); paused = false; advance(); };
+    $("reset").onclick = () => { stop(); paused = false; frame = 0; draw(); };
   }
 
   function wire() {

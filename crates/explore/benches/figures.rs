@@ -581,7 +581,7 @@ fn write_parquet(path: &std::path::Path, data: &explore::data::Dataset) {
 /// trained for 500 epochs and drawn over a 101 × 101 grid, from the view to the JSON the server
 /// sends; and the same with Adam and a cosine schedule, and on 100 points.
 fn playground(c: &mut Criterion) {
-    use explore::serve::view::{line_scene, View};
+    use explore::serve::view::{line_scene, View, Watch};
     let data = |n| {
         line(&LineSpec {
             n,
@@ -626,7 +626,7 @@ fn playground(c: &mut Criterion) {
         let points = data(n);
         g.bench_function(name, |b| {
             b.iter(|| {
-                let scene = line_scene(&view, &points, &|| false).unwrap().unwrap();
+                let scene = line_scene(&view, &points, Watch::quiet()).unwrap().unwrap();
                 explore::plot::to_json(&scene).unwrap().len()
             })
         });

@@ -541,6 +541,14 @@ fn the_playground_draws_an_mlp_and_a_classifier() {
     let mlp = driver.state_after(0);
     assert_eq!(mlp["model"], "mlp", "{mlp}");
     assert_eq!(mlp["last"][0].as_f64(), Some(200.0), "{mlp}");
+    // The run streamed in as it trained: every second epoch of 200, drawn as it came (the
+    // plane, computed after the training, comes last).
+    assert_eq!(mlp["streamed"], 101, "{mlp}");
+    let live = driver.run("return window.slopeLiveDraws || 0;");
+    assert!(
+        live.as_u64().unwrap() >= 1,
+        "drawn while it trained: {live}"
+    );
     let drawn = driver.run(
         "const d = document.getElementById('data'), l = document.getElementById('landscape');
          return [d.layout.shapes[0].type, d.layout.shapes[0].path.split('L').length,
@@ -582,5 +590,6 @@ fn the_playground_draws_an_mlp_and_a_classifier() {
     );
     // The last row: epoch, accuracy, validation accuracy (none), loss.
     assert_eq!(classes["last"][0].as_f64(), Some(200.0), "{classes}");
+    assert_eq!(classes["streamed"], 101, "{classes}");
     assert!(classes["last"][1].as_f64().unwrap() > 0.8, "{classes}");
 }

@@ -25,7 +25,7 @@ fn the_page_is_served_whole_and_offline() {
     assert!(page
         .body
         .contains("/* plotly.js v4.1.1 (MIT), trimmed for slope"));
-    assert!(page.body.contains("fetch(\"/api/view\""));
+    assert!(page.body.contains("fetch(\"/api/view/stream\""));
     assert!(!page.body.contains("<script src") && !page.body.contains("<link"));
     assert!(server
         .request("GET", "/nowhere", &[], b"")
@@ -33,6 +33,18 @@ fn the_page_is_served_whole_and_offline() {
         .contains("the playground is at /"));
     let info = server.request("GET", "/api/info", &[], b"").json();
     assert_eq!(info["optimizers"].as_array().unwrap().len(), 7);
+    // Every loss offered is one a view takes (bce is refused: the classifiers give logits).
+    assert_eq!(
+        info["losses"],
+        json!([
+            "mse",
+            "l1",
+            "huber",
+            "smooth-l1",
+            "bce-logits",
+            "cross-entropy"
+        ])
+    );
     assert_eq!(info["view"]["data"], "lesson");
     assert!(info["file"].is_null());
 }
@@ -608,6 +620,22 @@ fn bad_views_get_a_400_with_one_line() {
         &big,
     );
     assert!(reply.refused(413).contains("a view is at most 65536 bytes"));
+    // A remedy is said as the page's controls, not as the command line's flags: a 1-1-1 MLP's
+    // two random directions (which leave the biases at zero) are parallel at this seed.
+    let msg = server
+        .line(
+            &json!({"model": "mlp", "hidden": [1], "data": "gen", "gen": {"kind": "sine"},
+                      "grid": 11}),
+        )
+        .refused(400);
+    assert!(
+        msg.ends_with(
+            "parallel or zero (random directions leave biases at zero); try another \
+             seed, or hidden layers of 2 units or more"
+        ),
+        "{msg}"
+    );
+    assert!(!msg.contains("--"), "{msg}");
 }
 
 #[test]
@@ -642,6 +670,137 @@ fn a_newer_request_from_the_same_page_supersedes_an_older_one() {
         b"{}",
     );
     assert_eq!(other.status, 200);
+}
+
+/// Whether `a` and `b` agree to f32's precision (the scene is written at it, a tick at f64).
+fn close(a: f64, b: &Value) -> bool {
+    let b = b.as_f64().unwrap();
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1e-12)
+}
+
+/// The value of a page's series (`epoch` and `key` arrays) at `epoch`, when it has it.
+fn at(series: &Value, key: &str, epoch: f64) -> Option<Value> {
+    let epochs = series["epoch"].as_array().unwrap();
+    let k = epochs.iter().position(|e| e.as_f64() == Some(epoch))?;
+    Some(series[key][k].clone())
+}
+
+#[test]
+fn a_run_streams_its_epochs_then_its_scene() {
+    let server = start(&[]);
+    let views = [
+        // The line, a fifth held out: A, b, the loss and the validation loss an epoch.
+        json!({"data": "gen", "gen": {"n": 200}, "epochs": 250, "val_split": 0.2, "lr": 0.001}),
+        // An MLP: its loss an epoch.
+        json!({"model": "mlp", "data": "gen", "gen": {"kind": "sine", "n": 100},
+               "hidden": [8], "epochs": 300, "grid": 11}),
+        // A classifier: its loss and accuracy, on the training and the validation points.
+        json!({"data": "gen", "gen": {"kind": "moons", "n": 80}, "loss": "bce-logits",
+               "epochs": 40, "val_split": 0.25, "grid": 11}),
+    ];
+    for (k, view) in views.iter().enumerate() {
+        let lines: Vec<Value> = server.stream(view, &[]).collect();
+        let (end, ticks) = lines.split_last().unwrap();
+        // The stream ends with the scene /api/view answers, and how long it took.
+        let scene = &end["scene"];
+        assert!(end["compute_ms"].as_f64().unwrap() > 0.0, "{end}");
+        let whole = server.line(view).json();
+        assert_eq!(scene, &whole, "view {k}");
+        // About 100 epochs, evenly spaced, the start and the last among them.
+        let epochs = view["epochs"].as_u64().unwrap();
+        let every = (epochs / 100).max(1);
+        let want: Vec<u64> = (0..=epochs).filter(|e| e % every == 0).collect();
+        let got: Vec<u64> = ticks.iter().map(|t| t["epoch"].as_u64().unwrap()).collect();
+        assert_eq!(got, want, "view {k}");
+        // Each tick is the scene's own number at its epoch.
+        let mut checked = 0;
+        for t in ticks {
+            let epoch = t["epoch"].as_f64().unwrap();
+            let loss = t["loss"].as_f64().unwrap();
+            match k {
+                0 => {
+                    let history = &scene["page"]["history"];
+                    let (train, val) = (&history[0], &history[1]);
+                    assert_eq!(val["label"], "validation loss");
+                    let track = &scene["page"]["tracks"][0];
+                    let a = at(track, "x", epoch).unwrap();
+                    let b = at(track, "z", epoch).unwrap();
+                    assert!(close(t["weight"].as_f64().unwrap(), &a), "{t} {a}");
+                    assert!(close(t["bias"].as_f64().unwrap(), &b), "{t} {b}");
+                    assert!(close(loss, &at(train, "loss", epoch).unwrap()), "{t}");
+                    let v = at(val, "loss", epoch).unwrap();
+                    assert!(close(t["val_loss"].as_f64().unwrap(), &v), "{t}");
+                    checked += 1;
+                }
+                1 => {
+                    assert!(t.get("weight").is_none() && t.get("val_loss").is_none());
+                    if let Some(l) = at(&scene["page"]["history"][0], "loss", epoch) {
+                        assert!(close(loss, &l), "{t} {l}");
+                        checked += 1;
+                    }
+                }
+                _ => {
+                    let page = &scene["classes"];
+                    let i = page["epoch"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .position(|e| e.as_f64() == Some(epoch))
+                        .unwrap();
+                    for (tick, series) in [
+                        ("loss", "losses"),
+                        ("accuracy", "accuracy"),
+                        ("val_loss", "val_losses"),
+                        ("val_accuracy", "val_accuracy"),
+                    ] {
+                        let v = t[tick].as_f64().unwrap();
+                        assert!(close(v, &page[series][i]), "{tick}: {t}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        // The MLP's page records some epochs, the start and the end among them.
+        assert!(
+            checked >= 2 && (k == 1 || checked == ticks.len()),
+            "view {k}"
+        );
+    }
+    // A bad view is refused before any stream, as /api/view refuses it.
+    let msg = server
+        .post("/api/view/stream", &json!({"epochs": -1}))
+        .refused(400);
+    assert!(msg.contains("epochs"), "{msg}");
+    // A run that diverges on its way ends its stream with why.
+    let view = json!({"model": "mlp", "data": "gen", "gen": {"kind": "sine"}, "lr": 100,
+                      "optimizer": "sgd", "grid": 11});
+    let end = server.stream(&view, &[]).last().unwrap();
+    let why = end["error"].as_str().unwrap();
+    assert!(why.contains("learning rate 100 is too large"), "{why}");
+    // The stream is live: its first epoch comes while the run trains, and a newer request from
+    // the page, sent then, ends it as stale.
+    let slow = json!({"model": "mlp", "data": "gen", "gen": {"kind": "sine", "n": 2000},
+                      "epochs": 10000, "grid": 11});
+    let headers = ["x-slope-client: streamer", "x-slope-seq: 1"];
+    let mut stream = server.stream(&slow, &headers);
+    let first = stream.next().unwrap();
+    assert_eq!(first["epoch"], 0, "{first}");
+    let newer = server.request(
+        "POST",
+        "/api/view",
+        &[
+            "Content-Type: application/json",
+            "x-slope-client: streamer",
+            "x-slope-seq: 2",
+        ],
+        b"{}",
+    );
+    assert_eq!(newer.status, 200, "{}", newer.body);
+    let end = stream.last().unwrap();
+    assert!(
+        end["stale"].as_str().unwrap().contains("newer request"),
+        "{end}"
+    );
 }
 
 #[test]

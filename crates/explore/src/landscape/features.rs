@@ -23,7 +23,8 @@ pub fn of_labelled(
 }
 
 /// [`of_labelled`], given up with an error ([`super::STOPPED`]) at the first step after
-/// `stop()` says so.
+/// `stop()` says so. (A classifier's run is streamed by `fit_classifier`; this trains its
+/// landscape's full-batch run.)
 pub fn of_labelled_until(
     data: &Labelled,
     classifier: &Classifier,
@@ -85,6 +86,7 @@ fn around(
         (config.optimizer, &config.course),
         (config.epochs, RECORDS),
         None,
+        &|_, _| {},
     )?;
     let mut plane = LossPlane::around(&varmap, &value, &run, config, progress)?;
     plane.model = net.describe();

@@ -58,6 +58,7 @@ impl LossLine {
             (config.optimizer, &config.course),
             (config.epochs, RECORDS),
             config.stable_lr(data),
+            &|_, _| {},
         )?;
         let (Some(start), Some(trained)) = (run.points.first(), run.points.last()) else {
             return Err(candle_core::Error::Msg(

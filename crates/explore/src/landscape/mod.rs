@@ -85,6 +85,7 @@ pub fn train_recorded(
         (settings, &crate::train::Course::default()),
         (epochs, records),
         None,
+        &|_, _| {},
     )
 }
 
@@ -96,6 +97,7 @@ pub(crate) fn record(
     settings: (Settings, &crate::train::Course),
     (epochs, records): (usize, usize),
     bound: Option<f64>,
+    heard: &dyn Fn(usize, f64),
 ) -> crate::Result<Recording> {
     let every = (epochs / records.max(1)).max(1);
     let mut rec = Recording {
@@ -103,6 +105,7 @@ pub(crate) fn record(
         points: Vec::new(),
     };
     train_full_batch(varmap, loss, settings, epochs, bound, |step| {
+        heard(step.step, step.loss);
         if step.step % every == 0 || step.step == epochs {
             rec.epochs.push(step.step);
             rec.points.push(Params::of(varmap)?);
@@ -375,11 +378,13 @@ impl LossPlane {
         device: &Device,
         progress: &dyn Fn(usize, usize),
     ) -> crate::Result<Self> {
-        Self::run_until(data, config, dtype, device, progress, &|| false)
+        Self::run_until(data, config, dtype, device, progress, &|| false, &|_, _| {})
     }
 
     /// [`LossPlane::run`], given up with an error ([`STOPPED`]) at the first step after
     /// `stop()` says so: for a caller that no longer wants it (a page that asked for another).
+    /// `heard(epoch, loss)` is told each epoch's loss as training computes it, for a caller
+    /// that shows the run while it lasts.
     pub fn run_until(
         data: &Dataset,
         config: &Config,
@@ -387,6 +392,7 @@ impl LossPlane {
         device: &Device,
         progress: &dyn Fn(usize, usize),
         stop: &dyn Fn() -> bool,
+        heard: &dyn Fn(usize, f64),
     ) -> crate::Result<Self> {
         let (net, x, y) = build(data, config, dtype, device)?;
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
@@ -403,6 +409,7 @@ impl LossPlane {
             (config.optimizer, &config.course),
             (config.epochs, RECORDS),
             config.stable_lr(data),
+            heard,
         )?;
         // The fused kernel knows MSE and the model's activation; any other loss goes a point at
         // a time through `loss`.

@@ -12,8 +12,9 @@ use super::{encode_png, ClassFigure};
 use crate::train::{ClassFrame, ClassMap};
 use crate::Result;
 
-/// The frames a page without maps keeps of the run's rows.
-const FRAMES: usize = 40;
+/// The epochs a classifier's page keeps: a map of each, as a run is asked to keep them
+/// (`fit_classifier`'s `frames`), or of its rows where it kept none.
+pub const PAGE_FRAMES: usize = 40;
 /// The most points of the curves and of the data a page keeps; its maps are then thinned to
 /// keep it within the budget, counting the page's own markup as `SHELL` bytes.
 const CURVE: usize = 1000;
@@ -83,7 +84,7 @@ impl ClassFigure {
         if kept.is_empty() {
             // No map (more than two features): the slider still walks the run's rows.
             let rows = losses.iter().zip(&self.accuracy);
-            let picked = crate::thin::evenly(losses.len(), FRAMES);
+            let picked = crate::thin::evenly(losses.len(), PAGE_FRAMES);
             kept = rows
                 .enumerate()
                 .filter(|(k, _)| picked.binary_search(k).is_ok())

@@ -21,7 +21,7 @@ mod surface3d;
 mod train;
 
 pub use animation::{gif_bytes, save_gif, Frame, GifPath, FPS, FRAMES};
-pub use class_page::{save_class_page, ClassPage, PageClass, PageFrame};
+pub use class_page::{save_class_page, ClassPage, PageClass, PageFrame, PAGE_FRAMES};
 pub use classes::ClassFigure;
 pub use compare::CompareFigure;
 pub use curve::LossCurve;

@@ -7,14 +7,11 @@
 
 use candle_core::{DType, Device};
 
-use super::view::{hold, Scene, View};
+use super::view::{hold, Scene, Tick, View, Watch};
 use crate::data::gen::{self, ClassSpec, Classes};
 use crate::landscape::{features::of_labelled_until, Config, ModelKind};
 use crate::plot::{ClassFigure, ClassPage};
 use crate::train::{fit_classifier, outputs, Batches, ClassFit, Classifier, Course, Labelled};
-
-/// The kept epochs of a classifier's page, as `explore train --plot FILE.html` keeps them.
-pub const PAGE_FRAMES: usize = 40;
 
 /// The generated classes of a kind's name (`explore gen --kind`).
 pub fn kind(name: &str) -> Option<Classes> {
@@ -136,12 +133,13 @@ fn classifier(view: &View) -> Classifier {
 }
 
 /// Trains the classifier of `view` on `rows` as `explore train` does, keeping the maps of
-/// `frames` epochs; `Ok(None)` when `stale()` says a newer request superseded this one.
+/// `frames` epochs and streaming its epochs to `watch`; `Ok(None)` when `watch` says a newer
+/// request superseded this one.
 pub fn class_run(
     view: &View,
     labels: &Labels,
     frames: usize,
-    stale: &dyn Fn() -> bool,
+    watch: Watch<'_>,
 ) -> crate::Result<Option<ClassRun>> {
     let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
     let rows = &labels.rows;
@@ -199,7 +197,18 @@ pub fn class_run(
         settings,
         (view.epochs, cut, &course),
         frames,
-        |_| super::view::go_on(stale, &mut superseded),
+        |row| {
+            watch.hear(
+                view.epochs,
+                Tick {
+                    val_loss: row.val_loss,
+                    accuracy: Some(row.accuracy),
+                    val_accuracy: row.val_accuracy,
+                    ..Tick::loss(row.epoch, row.loss)
+                },
+            );
+            watch.go_on(&mut superseded)
+        },
     )?;
     if superseded {
         return Ok(None);
@@ -314,13 +323,10 @@ impl ClassRun {
 }
 
 /// The scene of a classifier's run: its page, and the landscape of the same classifier trained
-/// full batch (`explore landscape --x x1,x2 --y label`); `Ok(None)` when `stale()` says a newer
+/// full batch (`explore landscape --x x1,x2 --y label`); `Ok(None)` when `watch` says a newer
 /// request superseded this one.
-pub fn class_scene(
-    view: &View,
-    run: &ClassRun,
-    stale: &dyn Fn() -> bool,
-) -> crate::Result<Option<Scene>> {
+pub fn class_scene(view: &View, run: &ClassRun, watch: Watch<'_>) -> crate::Result<Option<Scene>> {
+    let stale = watch.stale;
     let classes = run.page()?;
     let plane = of_labelled_until(
         &run.data,
@@ -351,7 +357,7 @@ pub fn class_scene(
         lr: run.config.optimizer.lr,
         bound: None,
         last,
-        diverged: run.divergence().map(|e| e.to_string()),
+        diverged: run.divergence().map(|e| super::view::said(&e)),
         extent: [-d, d, -d, d],
         grid_id,
         data_id,

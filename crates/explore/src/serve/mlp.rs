@@ -5,7 +5,7 @@
 
 use candle_core::{DType, Device, Tensor};
 
-use super::view::{hold, Refused, Scene, View};
+use super::view::{hold, Refused, Scene, Tick, View, Watch};
 use crate::data::Dataset;
 use crate::landscape::{Config, LossPlane, Model, ModelKind};
 use crate::train::Course;
@@ -59,30 +59,42 @@ pub fn config(view: &View) -> Result<Config, Refused> {
 }
 
 /// Trains the MLP of `view` on `data`, with the plane around where it ended; `Ok(None)` when
-/// `stale()` says a newer request superseded this one.
+/// `watch` says a newer request superseded this one; its epochs' losses are streamed to `watch`
+/// as it trains.
 pub fn mlp_plane(
     view: &View,
     data: &Dataset,
-    stale: &dyn Fn() -> bool,
+    watch: Watch<'_>,
 ) -> crate::Result<Option<(Config, LossPlane)>> {
     let config = config(view).map_err(|e| crate::Error::Usage(e.0))?;
     check_work(view, data.len(), config.parameters())?;
     config.check(DType::F32)?;
-    match LossPlane::run_until(data, &config, DType::F32, &Device::Cpu, &|_, _| {}, stale) {
+    let heard = |epoch, loss| watch.hear(view.epochs, Tick::loss(epoch, loss));
+    let plane = LossPlane::run_until(
+        data,
+        &config,
+        DType::F32,
+        &Device::Cpu,
+        &|_, _| {},
+        watch.stale,
+        &heard,
+    );
+    match plane {
         Ok(plane) => Ok(Some((config, plane))),
-        Err(_) if stale() => Ok(None),
+        Err(_) if (watch.stale)() => Ok(None),
+        // The epoch that broke the rule is streamed too, whatever its number: the evidence.
+        Err(crate::Error::Diverged(d)) if d.diverged.loss.is_finite() => {
+            (watch.tick)(Tick::loss(d.diverged.epoch, d.diverged.loss));
+            Err(crate::Error::Diverged(d))
+        }
         Err(e) => Err(e),
     }
 }
 
 /// The scene of the MLP of `view` trained on `data`: the plane with the path, the loss per
 /// recorded epoch, and the trained network's curve over the data.
-pub fn mlp_scene(
-    view: &View,
-    data: &Dataset,
-    stale: &dyn Fn() -> bool,
-) -> crate::Result<Option<Scene>> {
-    let Some((config, plane)) = mlp_plane(view, data, stale)? else {
+pub fn mlp_scene(view: &View, data: &Dataset, watch: Watch<'_>) -> crate::Result<Option<Scene>> {
+    let Some((config, plane)) = mlp_plane(view, data, watch)? else {
         return Ok(None);
     };
     let points = data.plot_points();
@@ -146,7 +158,7 @@ fn curve(
 
 /// The trained network's parameters, as `explore landscape --save FILE.safetensors` writes them.
 pub fn mlp_params(view: &View, data: &Dataset) -> crate::Result<Vec<u8>> {
-    let (_, plane) = mlp_plane(view, data, &|| false)?.ok_or_else(stopped)?;
+    let (_, plane) = mlp_plane(view, data, Watch::quiet())?.ok_or_else(stopped)?;
     plane.trained.safetensors(&plane.model)
 }
 
@@ -157,7 +169,7 @@ fn stopped() -> crate::Error {
 
 /// The run as `explore landscape --animate FILE.gif` draws it.
 pub fn mlp_gif(view: &View, data: &Dataset) -> crate::Result<Vec<u8>> {
-    let (_, plane) = mlp_plane(view, data, &|| false)?.ok_or_else(stopped)?;
+    let (_, plane) = mlp_plane(view, data, Watch::quiet())?.ok_or_else(stopped)?;
     let figure = plane.train_figure();
     let count = crate::plot::FRAMES as usize;
     crate::plot::gif_bytes(count, crate::plot::FPS as u32, |k| {

@@ -1,13 +1,14 @@
-//! The playground (`explore serve`): a page whose controls retrain the line or an MLP and
-//! redraw it as they move, served over HTTP from this binary with its assets, so it works
-//! offline.
+//! The playground (`explore serve`): a page whose controls retrain the line, an MLP or a
+//! classifier and redraw it as they move, served over HTTP from this binary with its assets, so
+//! it works offline.
 //!
-//! [`view`] (the line) and [`mlp`] compute (a [`view::View`] in, a [`view::Scene`] out, no
-//! HTTP); this module serves it. What a server facing a classroom needs is here: it binds loopback unless told,
-//! and then asks for a random token; it checks the `Host` and `Origin` of every request
-//! (so no other web page can drive it); runs computations on a bounded pool off the request
-//! threads, a newer request from a page cancelling its stale one; caps request bodies, the time
-//! to send them, idle connections and their number.
+//! [`view`] (the line), [`mlp`] and [`classes`] compute (a [`view::View`] in, a
+//! [`view::Scene`] out, the run's epochs streamed as it trains; no HTTP); this module serves
+//! them. What a server facing a classroom needs is here: it binds loopback unless told, and then
+//! asks for a random token; it checks the `Host` and `Origin` of every request (so no other web
+//! page can drive it); runs computations on a bounded pool off the request threads, a newer
+//! request from a page cancelling its stale one; caps request bodies, the time to send them,
+//! idle connections and their number.
 
 pub mod classes;
 pub mod mlp;
@@ -144,6 +145,7 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
         .route("/api/view", post(answer))
         .route("/api/view/params", post(answer))
         .route("/api/view/gif", post(answer))
+        .route("/api/view/stream", post(answer))
         // A view is a few hundred bytes; an upload has its own limit.
         .layer(DefaultBodyLimit::max(VIEW_BYTES))
         .route(
@@ -154,7 +156,7 @@ pub fn router(config: Config, file: Option<Served>) -> Router {
             error(
                 StatusCode::NOT_FOUND,
                 "no such address here: the playground is at /, its API at /api/info, /api/view \
-                 (/params, /gif) and /api/upload",
+                 (/stream, /params, /gif) and /api/upload",
             )
         })
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
@@ -275,7 +277,7 @@ async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "file": file,
         "optimizers": crate::optim::Algorithm::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
-        "losses": ["mse", "l1", "huber", "smooth-l1", "bce-logits", "bce", "cross-entropy"],
+        "losses": ["mse", "l1", "huber", "smooth-l1", "bce-logits", "cross-entropy"],
         "schedules": crate::schedule::Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>(),
         "limits": {
             "epochs": view::MAX_EPOCHS,
@@ -293,6 +295,8 @@ async fn info(State(shared): State<Arc<Shared>>) -> Json<serde_json::Value> {
 enum Ask {
     /// The scene the page draws, as JSON.
     Scene,
+    /// The run's epochs as it trains them, then the scene (newline-delimited JSON).
+    Stream,
     /// The trained parameters, as `explore train --save FILE.safetensors` writes them.
     Params,
     /// The run as `explore train --animate FILE.gif` draws it.
@@ -326,9 +330,10 @@ enum Made {
 }
 
 /// Trains a view and answers what its address asks of it: `/api/view` the scene (200, or 400
-/// with why not, 409 when a newer request from the same page made it stale), `/params` the
-/// trained parameters as a `line.safetensors` or `mlp.safetensors` download, `/gif` the run as a
-/// `run.gif` download.
+/// with why not, 409 when a newer request from the same page made it stale), `/stream` its
+/// epochs as it trains and then the scene ([`stream`]), `/params` the trained parameters as a
+/// `line.safetensors`, `mlp.safetensors` or `classifier.safetensors` download, `/gif` the run as
+/// a `run.gif` download.
 async fn answer(
     State(shared): State<Arc<Shared>>,
     uri: axum::http::Uri,
@@ -338,6 +343,7 @@ async fn answer(
     let ask = match uri.path() {
         "/api/view/params" => Ask::Params,
         "/api/view/gif" => Ask::Gif,
+        "/api/view/stream" => Ask::Stream,
         _ => Ask::Scene,
     };
     let view = match body {
@@ -361,7 +367,7 @@ async fn answer(
     // An export is never stale: it does not take the place of the page's last scene.
     let ticket = headers
         .get("x-slope-client")
-        .filter(|_| ask == Ask::Scene)
+        .filter(|_| matches!(ask, Ask::Scene | Ask::Stream))
         .and_then(|c| c.to_str().ok())
         .filter(|c| !c.is_empty() && c.len() <= 64)
         .and_then(|client| {
@@ -375,36 +381,13 @@ async fn answer(
     if let Some(t) = &ticket {
         shared.arrive(t);
     }
-    // Whether a file's points are labelled decides the losses the view may take.
+    // The points of a file or an upload, looked up once: whether they are labelled decides the
+    // losses the view may take.
     let mut view = view;
-    let labelled = |s: &Served| matches!(s.data, Points::Classes(_));
-    view.labelled = match view.data {
-        Source::File => shared.file.as_ref().is_some_and(labelled),
-        Source::Upload => {
-            let uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
-            let id = view.upload.as_deref().unwrap_or("");
-            uploads.iter().any(|(i, s)| i == id && labelled(s))
-        }
-        Source::Lesson | Source::Gen => false,
-    };
-    // Checked before any work: a generated set's size among the rest.
-    if let Err(refused) = view.check() {
-        return error(StatusCode::BAD_REQUEST, refused.0);
-    }
-    let (data, flags) =
+    let kept =
         match view.data {
-            Source::Lesson => (
-                Points::Curve(Dataset::from_points(&[(-3.0, 3.0)])),
-                DataFlags::lesson(),
-            ),
             Source::File => match &shared.file {
-                Some(f) => (
-                    f.data.clone(),
-                    DataFlags {
-                        flags: f.flags.clone(),
-                        made_by: None,
-                    },
-                ),
+                Some(f) => Some(f.clone()),
                 None => {
                     return error(
                         StatusCode::BAD_REQUEST,
@@ -413,27 +396,11 @@ async fn answer(
                     )
                 }
             },
-            Source::Gen if view.classifies() => (
-                Points::Classes(classes::Labels::generated(&view)),
-                DataFlags::generated(&view.gen),
-            ),
-            // Named as the exported command names the file it writes.
-            Source::Gen => {
-                let mut data = view.generated();
-                data.source = "gen.csv".into();
-                (Points::Curve(data), DataFlags::generated(&view.gen))
-            }
             Source::Upload => {
                 let uploads = shared.uploads.lock().unwrap_or_else(|e| e.into_inner());
                 let id = view.upload.as_deref().unwrap_or("");
                 match uploads.iter().find(|(i, _)| i == id) {
-                    Some((_, f)) => (
-                        f.data.clone(),
-                        DataFlags {
-                            flags: f.flags.clone(),
-                            made_by: None,
-                        },
-                    ),
+                    Some((_, f)) => Some(f.clone()),
                     None => return error(
                         StatusCode::BAD_REQUEST,
                         "no such upload on this server (it keeps the last few, until it stops): \
@@ -441,88 +408,64 @@ async fn answer(
                     ),
                 }
             }
+            Source::Lesson | Source::Gen => None,
         };
+    view.labelled = kept
+        .as_ref()
+        .is_some_and(|s| matches!(s.data, Points::Classes(_)));
+    // Checked before any work: a generated set's size among the rest.
+    if let Err(refused) = view.check() {
+        return error(StatusCode::BAD_REQUEST, refused.0);
+    }
+    let (data, flags) = match (kept, view.data) {
+        (Some(f), _) => (
+            f.data,
+            DataFlags {
+                flags: f.flags,
+                made_by: None,
+            },
+        ),
+        (None, Source::Gen) if view.classifies() => (
+            Points::Classes(classes::Labels::generated(&view)),
+            DataFlags::generated(&view.gen),
+        ),
+        // Named as the exported command names the file it writes.
+        (None, Source::Gen) => {
+            let mut data = view.generated();
+            data.source = "gen.csv".into();
+            (Points::Curve(data), DataFlags::generated(&view.gen))
+        }
+        (None, _) => (
+            Points::Curve(Dataset::from_points(&[(-3.0, 3.0)])),
+            DataFlags::lesson(),
+        ),
+    };
+    if ask == Ask::Stream {
+        return stream(shared, ticket, view, data, flags);
+    }
     // Wait for a turn on the pool, then compute off the request threads.
     let Ok(_permit) = shared.jobs.acquire().await else {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
     };
     if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
-        return error(
-            StatusCode::CONFLICT,
-            "a newer request from this page replaced it",
-        );
+        return error(StatusCode::CONFLICT, REPLACED);
     }
     let job = shared.clone();
     // A client that hangs up takes its computation with it: this guard, dropped with the
     // request, tells the computation it is no longer wanted.
     let gone = Gone::default();
     let hung_up = gone.0.clone();
-    let computed = tokio::task::spawn_blocking(move || -> crate::Result<Option<_>> {
+    let computed = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
         let stale = || {
             hung_up.load(std::sync::atomic::Ordering::Relaxed)
                 || ticket.as_ref().is_some_and(|t| job.stale(t))
         };
-        // What the view's model makes of what is asked; then the same reply for each.
-        let made = match data {
-            Points::Classes(labels) => {
-                let frames = match ask {
-                    Ask::Gif => crate::plot::FRAMES as usize,
-                    _ => classes::PAGE_FRAMES,
-                };
-                let Some(run) = classes::class_run(&view, &labels, frames, &stale)? else {
-                    return Ok(None);
-                };
-                match ask {
-                    Ask::Scene => match classes::class_scene(&view, &run, &stale)? {
-                        Some(scene) => Made::Scene(Box::new(scene)),
-                        None => return Ok(None),
-                    },
-                    Ask::Params => Made::Params(run.params()?),
-                    Ask::Gif => Made::Gif(run.gif()?),
-                }
-            }
-            Points::Curve(data) if view.is_mlp() => match ask {
-                Ask::Scene => match mlp::mlp_scene(&view, &data, &stale)? {
-                    Some(scene) => Made::Scene(Box::new(scene)),
-                    None => return Ok(None),
-                },
-                Ask::Params => Made::Params(mlp::mlp_params(&view, &data)?),
-                Ask::Gif => Made::Gif(mlp::mlp_gif(&view, &data)?),
-            },
-            Points::Curve(data) => {
-                let (data, val) = view.split(&data)?;
-                let Some(run) = view::line_run(&view, &data, val.as_ref(), &stale)? else {
-                    return Ok(None);
-                };
-                match ask {
-                    Ask::Scene => Made::Scene(Box::new(view::scene(&view, &data, &run)?)),
-                    Ask::Params => Made::Params(view::line_params(&run)?),
-                    Ask::Gif => Made::Gif(view::line_gif(&run, &data)?),
-                }
-            }
+        let watch = view::Watch {
+            stale: &stale,
+            tick: &|_| {},
         };
-        let reply = match made {
-            Made::Scene(mut scene) => {
-                scene.command = crate::cli::view_command(&view, scene.lr, &flags);
-                (
-                    "application/json",
-                    None,
-                    crate::plot::to_json(&scene)?.into(),
-                )
-            }
-            Made::Params(bytes) => (
-                "application/octet-stream",
-                Some(match (view.classifies(), view.is_mlp()) {
-                    (true, _) => "attachment; filename=\"classifier.safetensors\"",
-                    (false, true) => "attachment; filename=\"mlp.safetensors\"",
-                    (false, false) => "attachment; filename=\"line.safetensors\"",
-                }),
-                bytes,
-            ),
-            Made::Gif(bytes) => ("image/gif", Some("attachment; filename=\"run.gif\""), bytes),
-        };
-        Ok(Some((reply, started.elapsed())))
+        make(&view, data, &flags, ask, watch).map(|made| made.map(|m| (m, started.elapsed())))
     })
     .await;
     match computed {
@@ -547,16 +490,166 @@ async fn answer(
             }
             response
         }
-        Ok(Ok(None)) => error(
-            StatusCode::CONFLICT,
-            "a newer request from this page replaced it",
-        ),
-        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, e.to_string()),
-        Err(_) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the computation failed: this is a bug in slope, please report it",
-        ),
+        Ok(Ok(None)) => error(StatusCode::CONFLICT, REPLACED),
+        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, view::said(&e)),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, BUG),
     }
+}
+
+/// Why a page's request was not answered: a newer one took its place.
+const REPLACED: &str = "a newer request from this page replaced it";
+/// What a computation that panicked answers.
+const BUG: &str = "the computation failed: this is a bug in slope, please report it";
+
+/// An answer: its content type, the name of the file it downloads as (if it is one), its bytes.
+type Reply = (&'static str, Option<&'static str>, Vec<u8>);
+
+/// What `ask` wants of `view` trained on `data` (named by `flags` in its command), computed
+/// under `watch`: `Ok(None)` when `watch` says it went stale.
+fn make(
+    view: &View,
+    data: Points,
+    flags: &DataFlags,
+    ask: Ask,
+    watch: view::Watch<'_>,
+) -> crate::Result<Option<Reply>> {
+    let made = match data {
+        Points::Classes(labels) => {
+            let frames = match ask {
+                Ask::Gif => crate::plot::FRAMES as usize,
+                _ => crate::plot::PAGE_FRAMES,
+            };
+            let Some(run) = classes::class_run(view, &labels, frames, watch)? else {
+                return Ok(None);
+            };
+            match ask {
+                Ask::Scene | Ask::Stream => match classes::class_scene(view, &run, watch)? {
+                    Some(scene) => Made::Scene(Box::new(scene)),
+                    None => return Ok(None),
+                },
+                Ask::Params => Made::Params(run.params()?),
+                Ask::Gif => Made::Gif(run.gif()?),
+            }
+        }
+        Points::Curve(data) if view.is_mlp() => match ask {
+            Ask::Scene | Ask::Stream => match mlp::mlp_scene(view, &data, watch)? {
+                Some(scene) => Made::Scene(Box::new(scene)),
+                None => return Ok(None),
+            },
+            Ask::Params => Made::Params(mlp::mlp_params(view, &data)?),
+            Ask::Gif => Made::Gif(mlp::mlp_gif(view, &data)?),
+        },
+        Points::Curve(data) => {
+            let (data, val) = view.split(&data)?;
+            let Some(run) = view::line_run(view, &data, val.as_ref(), watch)? else {
+                return Ok(None);
+            };
+            match ask {
+                Ask::Scene | Ask::Stream => Made::Scene(Box::new(view::scene(view, &data, &run)?)),
+                Ask::Params => Made::Params(view::line_params(&run)?),
+                Ask::Gif => Made::Gif(view::line_gif(&run, &data)?),
+            }
+        }
+    };
+    Ok(Some(match made {
+        Made::Scene(mut scene) => {
+            scene.command = crate::cli::view_command(view, scene.lr, flags);
+            (
+                "application/json",
+                None,
+                crate::plot::to_json(&scene)?.into(),
+            )
+        }
+        Made::Params(bytes) => (
+            "application/octet-stream",
+            Some(match (view.classifies(), view.is_mlp()) {
+                (true, _) => "attachment; filename=\"classifier.safetensors\"",
+                (false, true) => "attachment; filename=\"mlp.safetensors\"",
+                (false, false) => "attachment; filename=\"line.safetensors\"",
+            }),
+            bytes,
+        ),
+        Made::Gif(bytes) => ("image/gif", Some("attachment; filename=\"run.gif\""), bytes),
+    }))
+}
+
+/// Answers `/api/view/stream` at once with a 200 of newline-delimited JSON: a line a
+/// [`view::Tick`] of the run as it trains (about [`view::TICKS`] of its epochs), then one
+/// `{"scene": …, "compute_ms": …}` with what `/api/view` answers, or `{"error": …}` with why
+/// not, or `{"stale": …}` when a newer request from the page replaced it. The stream holds a
+/// place on the pool as `/api/view` does, and a client that hangs up stops it.
+fn stream(
+    shared: Arc<Shared>,
+    ticket: Option<Ticket>,
+    view: View,
+    data: Points,
+    flags: DataFlags,
+) -> Response {
+    let line = |key: &str, value: &str| {
+        let mut bytes = serde_json::json!({ key: value }).to_string().into_bytes();
+        bytes.push(b'\n');
+        bytes
+    };
+    // At most a few hundred lines a run, so the channel needs no bound.
+    let (lines, read) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let gone = Gone::default();
+    let hung_up = gone.0.clone();
+    tokio::spawn(async move {
+        let Ok(_permit) = shared.jobs.acquire().await else {
+            let _ = lines.send(line("error", "the server is stopping"));
+            return;
+        };
+        if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
+            let _ = lines.send(line("stale", REPLACED));
+            return;
+        }
+        let ticks = lines.clone();
+        let job = shared.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let stale = || {
+                hung_up.load(std::sync::atomic::Ordering::Relaxed)
+                    || ticket.as_ref().is_some_and(|t| job.stale(t))
+            };
+            let tick = |t: view::Tick| {
+                if let Ok(mut bytes) = serde_json::to_vec(&t) {
+                    bytes.push(b'\n');
+                    let _ = ticks.send(bytes);
+                }
+            };
+            let watch = view::Watch {
+                stale: &stale,
+                tick: &tick,
+            };
+            make(&view, data, &flags, Ask::Stream, watch)
+                .map(|made| made.map(|(_, _, scene)| (scene, started.elapsed())))
+        })
+        .await;
+        let last = match computed {
+            Ok(Ok(Some((scene, took)))) => {
+                let mut bytes = b"{\"scene\":".to_vec();
+                bytes.extend_from_slice(&scene);
+                let ms = took.as_secs_f64() * 1e3;
+                bytes.extend_from_slice(format!(",\"compute_ms\":{ms:.1}}}\n").as_bytes());
+                bytes
+            }
+            Ok(Ok(None)) => line("stale", REPLACED),
+            Ok(Err(e)) => line("error", &view::said(&e)),
+            Err(_) => line("error", BUG),
+        };
+        let _ = lines.send(last);
+    });
+    // The body reads the channel until the run's last line; dropped (the client gone), it drops
+    // the guard that stops the run.
+    let body = futures_util::stream::unfold((read, gone), |(mut read, gone)| async move {
+        let bytes = read.recv().await?;
+        Some((Ok::<_, std::convert::Infallible>(bytes), (read, gone)))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response()
 }
 
 /// `bytes` as people write a size: `100 MB`, `512 KB`, `1500 bytes`.

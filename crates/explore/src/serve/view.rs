@@ -575,6 +575,108 @@ impl View {
 /// How far a generated outlier's y is moved: a gross error on the default line's scale.
 pub const OUTLIER_SHIFT: f64 = 30.0;
 
+/// An error as the page says it: each remedy as the controls that apply it.
+pub fn said(e: &crate::Error) -> String {
+    use crate::Remedy;
+    e.explain(&|r| match r {
+        Remedy::RescaleOrStandardize => {
+            "rescale x (divide it by a power of ten), or tick standardize".into()
+        }
+        Remedy::F64 => "run the exported command in f64 (the playground computes in f32)".into(),
+        Remedy::SmallerStepsOrLargerBatches => {
+            "lower the learning rate or enlarge the batch size".into()
+        }
+        Remedy::NameColumns => "name the columns that hold x and y beside your file".into(),
+        // The page's plane is always of random directions, which leave biases at zero.
+        Remedy::PcaOrKeep1d => "try another seed, or hidden layers of 2 units or more".into(),
+        Remedy::Classify => {
+            "to tell classes apart, pick the loss bce-logits or cross-entropy".into()
+        }
+        other => other.to_string(),
+    })
+}
+
+/// About how many epochs of a run are streamed to its page while it trains: evenly spaced, the
+/// start and the last always among them.
+pub const TICKS: usize = 100;
+
+/// One epoch of a run, streamed to its page as it is computed: the loss (and the validation
+/// loss, and a classifier's accuracies, where there are some), and the line's `A` and `b`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tick {
+    pub epoch: usize,
+    pub loss: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_loss: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub val_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bias: Option<f64>,
+}
+
+impl Tick {
+    /// An epoch's loss, and nothing else yet.
+    pub fn loss(epoch: usize, loss: f64) -> Self {
+        Self {
+            epoch,
+            loss,
+            val_loss: None,
+            accuracy: None,
+            val_accuracy: None,
+            weight: None,
+            bias: None,
+        }
+    }
+}
+
+/// What a computation is told while it runs by whoever waits for it: `stale()` says that a
+/// newer request from its page has superseded it, and `tick` hears the epochs it streams.
+#[derive(Clone, Copy)]
+pub struct Watch<'a> {
+    pub stale: &'a dyn Fn() -> bool,
+    pub tick: &'a dyn Fn(Tick),
+}
+
+fn never() -> bool {
+    false
+}
+
+fn unheard(_: Tick) {}
+
+impl Watch<'static> {
+    /// For a computation nobody stops or streams: an export's, a benchmark's.
+    pub fn quiet() -> Self {
+        Self {
+            stale: &never,
+            tick: &unheard,
+        }
+    }
+}
+
+impl Watch<'_> {
+    /// Streams `tick` when its epoch is one of those a run of `epochs` streams ([`TICKS`]).
+    pub fn hear(&self, epochs: usize, tick: Tick) {
+        let every = (epochs / TICKS).max(1);
+        if tick.epoch % every == 0 || tick.epoch == epochs {
+            (self.tick)(tick);
+        }
+    }
+
+    /// Whether a run goes on after an epoch: it breaks off (`superseded` set) once a newer
+    /// request from its page has come.
+    pub fn go_on(&self, superseded: &mut bool) -> ControlFlow<()> {
+        *superseded = (self.stale)();
+        match *superseded {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
+    }
+}
+
 /// What the page draws of a view: the run on its landscape as the `--plot FILE.html` pages draw
 /// it, the run's own numbers, and the command that makes it.
 #[derive(Debug, Clone, Serialize)]
@@ -615,16 +717,12 @@ fn fingerprint<'a>(values: impl Iterator<Item = &'a f64>) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// Trains `view` on `data` and draws it, stopping early (`Ok(None)`) when `stale()` says a newer
-/// request has superseded this one. The scene's `command` is left for the caller, who knows how
-/// the data is named.
-pub fn line_scene(
-    view: &View,
-    data: &Dataset,
-    stale: &dyn Fn() -> bool,
-) -> crate::Result<Option<Scene>> {
+/// Trains `view` on `data` and draws it, streaming its epochs to `watch` and stopping early
+/// (`Ok(None)`) when `watch` says a newer request has superseded this one. The scene's `command`
+/// is left for the caller, who knows how the data is named.
+pub fn line_scene(view: &View, data: &Dataset, watch: Watch<'_>) -> crate::Result<Option<Scene>> {
     let (train, val) = view.split(data)?;
-    match line_run(view, &train, val.as_ref(), stale)? {
+    match line_run(view, &train, val.as_ref(), watch)? {
         Some(run) => scene(view, &train, &run).map(Some),
         None => Ok(None),
     }
@@ -656,13 +754,13 @@ pub fn line_gif(run: &LineRun, data: &Dataset) -> crate::Result<Vec<u8>> {
 }
 
 /// Trains `view` on `data` as `explore train` would (with the validation points `val` that
-/// [`View::split`] held out), stopping early (`Ok(None)`) when `stale()` says a newer request
-/// has superseded this one.
+/// [`View::split`] held out), streaming its epochs to `watch` and stopping early (`Ok(None)`)
+/// when `watch` says a newer request has superseded this one.
 pub fn line_run(
     view: &View,
     data: &Dataset,
     val: Option<&Dataset>,
-    stale: &dyn Fn() -> bool,
+    watch: Watch<'_>,
 ) -> crate::Result<Option<LineRun>> {
     let (mut settings, loss, schedule) = view.check().map_err(|e| crate::Error::Usage(e.0))?;
     let dtype = DType::F32;
@@ -732,7 +830,18 @@ pub fn line_run(
         settings,
         &plan,
         (&course, val.as_ref().map(|(x, y)| (x, y))),
-        |_| go_on(stale, &mut superseded),
+        |row| {
+            watch.hear(
+                view.epochs,
+                Tick {
+                    val_loss: row.val_loss,
+                    weight: Some(row.weight),
+                    bias: Some(row.bias),
+                    ..Tick::loss(row.epoch, row.loss)
+                },
+            );
+            watch.go_on(&mut superseded)
+        },
     )?;
     if superseded {
         return Ok(None);
@@ -749,16 +858,6 @@ pub fn line_run(
     }))
 }
 
-/// Whether a run goes on after an epoch: it breaks off (`superseded` set) once `stale()` says a
-/// newer request from its page has come.
-pub(super) fn go_on(stale: &dyn Fn() -> bool, superseded: &mut bool) -> ControlFlow<()> {
-    *superseded = stale();
-    match *superseded {
-        true => ControlFlow::Break(()),
-        false => ControlFlow::Continue(()),
-    }
-}
-
 /// The scene of a trained `run` of `view` on `data`.
 pub fn scene(view: &View, data: &Dataset, run: &LineRun) -> crate::Result<Scene> {
     let points = data.plot_points();
@@ -770,7 +869,7 @@ pub fn scene(view: &View, data: &Dataset, run: &LineRun) -> crate::Result<Scene>
         lr: run.settings.lr,
         bound: run.stable_lr(),
         last: last.map(|r| [r.epoch as f64, r.weight, r.bias, r.loss]),
-        diverged: run.divergence().map(|e| e.to_string()),
+        diverged: run.divergence().map(|e| said(&e)),
         extent,
         grid_id,
         data_id,

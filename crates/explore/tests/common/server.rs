@@ -107,6 +107,87 @@ impl Server {
     }
 }
 
+impl Server {
+    /// POSTs `view` to `/api/view/stream` (with the `extra` header lines) and reads the head
+    /// of the 200 that starts the stream.
+    pub fn stream(&self, view: &Value, extra: &[&str]) -> Stream {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(300)))
+            .unwrap();
+        let body = view.to_string();
+        let mut head = format!(
+            "POST /api/view/stream HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        if let Some(t) = &self.token {
+            head.push_str(&format!("x-slope-token: {t}\r\n"));
+        }
+        for h in extra {
+            head.push_str(h);
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body.as_bytes()).unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            lines.push(line.trim().to_lowercase());
+        }
+        assert!(lines[0].starts_with("http/1.1 200"), "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "content-type: application/x-ndjson")
+                && lines.iter().any(|l| l == "transfer-encoding: chunked"),
+            "{lines:?}"
+        );
+        Stream {
+            reader,
+            pending: Vec::new(),
+        }
+    }
+}
+
+/// A streamed answer, read a JSON line at a time as the server sends it.
+pub struct Stream {
+    reader: BufReader<TcpStream>,
+    pending: Vec<u8>,
+}
+
+impl Iterator for Stream {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        loop {
+            if let Some(at) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=at).collect();
+                return Some(serde_json::from_slice(&line).unwrap());
+            }
+            // The next chunk: its size in hex, its bytes, CRLF; a size of 0 ends the body.
+            let mut size = String::new();
+            if self.reader.read_line(&mut size).ok()? == 0 {
+                return None;
+            }
+            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            if n == 0 {
+                return None;
+            }
+            let mut chunk = vec![0; n + 2];
+            self.reader.read_exact(&mut chunk).unwrap();
+            self.pending.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
 /// Sends one HTTP/1.1 request to `addr` on its own connection: `extra` headers are
 /// `Name: value` lines (a `Host` among them replaces the default).
 pub fn http(addr: &str, (method, path): (&str, &str), extra: &[&str], body: &[u8]) -> Reply {

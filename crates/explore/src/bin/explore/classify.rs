@@ -504,13 +504,10 @@ fn frames(r: &Request<'_>) -> usize {
         .is_some_and(|p| p.format == explore::plot::PlotFormat::Html);
     match (r.animate.animate.is_some(), page) {
         (true, _) => r.animate.frames(),
-        (false, true) => PAGE_FRAMES,
+        (false, true) => explore::plot::PAGE_FRAMES,
         (false, false) => 0,
     }
 }
-
-/// The epochs a classifier's page keeps a map of, evenly spread over the run.
-const PAGE_FRAMES: usize = 40;
 
 /// Saves `layers` to `path` when asked, and says so.
 fn save(
