@@ -91,7 +91,7 @@
     const uses = {
       hidden: mlp, activation: mlp,
       pin_bias: !mlp && !cls, standardize: !mlp || cls, weight: !mlp, batch_size: !mlp || cls,
-      val_split: cls || !mlp, "gen-classes": cls && ["blobs", "spiral"].includes(view.gen.kind),
+      val_split: true, "gen-classes": cls && ["blobs", "spiral"].includes(view.gen.kind),
       "gen-outliers": view.data === "gen" && !cls,
       momentum: ["momentum", "nesterov"].includes(view.optimizer),
       beta1: ["adam", "adamw"].includes(view.optimizer),
@@ -359,12 +359,11 @@
   }
 
   // A loss that fits the points: a classifier's for classes (cross-entropy past two), a
-  // regression's for points; no validation share for the MLP's regression.
+  // regression's for points.
   function fitLoss() {
     const k = classes(), classifying = ["bce-logits", "cross-entropy"].includes(view.loss);
     if (k > 0 && (!classifying || (k > 2 && view.loss !== "cross-entropy"))) view.loss = k > 2 ? "cross-entropy" : "bce-logits";
     if (k === 0 && classifying) view.loss = "mse";
-    if (k === 0 && view.model === "mlp") view.val_split = null;
   }
 
   // A classifier's kept epoch at or before `epoch` (its page keeps a few dozen).

@@ -48,6 +48,62 @@ fn mlp_landscape_on_the_sine_data() {
     assert!(inspect_png(&plot).unwrap().colours > 50);
 }
 
+/// The trajectory of `explore landscape ARGS --format json`: `(epoch, loss, validation loss)`.
+fn trajectory(args: &[&str]) -> Vec<(f64, f64, Option<f64>)> {
+    let mut all = vec!["landscape", "--data", "data/sine.csv", "--steps", "3"];
+    all.extend(args);
+    all.extend(["--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&ok(&all)).unwrap();
+    let path = doc["trajectory"].as_array().unwrap();
+    path.iter()
+        .map(|p| {
+            let val = p.get("val_loss").map(|v| v.as_f64().unwrap());
+            (
+                p["epoch"].as_f64().unwrap(),
+                p["loss"].as_f64().unwrap(),
+                val,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_held_out_share_has_its_loss_at_each_recorded_epoch() {
+    // At the start, the 140 training points' and the 60 held-out points' mean squared errors
+    // weigh up to the 200 points' one, from the same seeded network.
+    let all = trajectory(&["--epochs", "0"]);
+    let split = trajectory(&["--epochs", "0", "--val-split", "0.3"]);
+    let (whole, train, val) = (all[0].1, split[0].1, split[0].2.unwrap());
+    assert!(all[0].2.is_none());
+    let weighed = (140.0 * train + 60.0 * val) / 200.0;
+    assert!(
+        (weighed - whole).abs() <= 1e-5 * whole,
+        "{weighed} vs {whole}"
+    );
+    // Trained, the held-out loss falls with the training loss: the MLP learns the sine, and it
+    // is measured at the recorded epochs, not at the start.
+    let run = trajectory(&["--epochs", "300", "--val-split", "0.3"]);
+    let (first, last) = (run[0], run[run.len() - 1]);
+    assert_eq!(last.0, 300.0);
+    assert!(run.iter().all(|p| p.2.is_some()));
+    assert!(
+        last.2.unwrap() < 0.05 && last.2.unwrap() < first.2.unwrap() / 10.0,
+        "{first:?} → {last:?}"
+    );
+    // A view that does not train the plane's run holds nothing out.
+    let out = explore(&[
+        "landscape",
+        "--data",
+        "data/sine.csv",
+        "--view",
+        "line",
+        "--val-split",
+        "0.3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--val-split is not used here"));
+}
+
 #[test]
 fn pca_and_csv_and_reproducible() {
     let args = [

@@ -186,13 +186,14 @@ fn an_mlp_view_is_the_landscape_its_command_draws() {
     let server = start(&["--data", "data/sine.csv"]);
     let view = json!({"model": "mlp", "data": "file", "hidden": [8, 8], "activation": "relu",
                       "optimizer": "adam", "lr": 0.02, "epochs": 150, "grid": 21, "seed": 3,
-                      "schedule": "cosine"});
+                      "schedule": "cosine", "val_split": 0.25});
     let scene = server.line(&view).json();
     let command = scene["command"].as_str().unwrap();
     assert_eq!(
         command,
         "explore landscape --data data/sine.csv --hidden 8,8 --activation relu --optimizer adam \
-         --lr 0.02 --epochs 150 --steps 21 --seed 3 --schedule cosine --plot run.html"
+         --lr 0.02 --val-split 0.25 --epochs 150 --steps 21 --seed 3 --schedule cosine --plot \
+         run.html"
     );
     let dir = tempfile::tempdir().unwrap();
     let (page, saved) = (
@@ -213,7 +214,14 @@ fn an_mlp_view_is_the_landscape_its_command_draws() {
     for key in ["xs", "zs", "losses", "tracks"] {
         assert_eq!(scene["page"][key], cli[key], "{key}");
     }
-    assert_eq!(scene["page"]["history"][0], cli["history"][0]);
+    // The loss per recorded epoch on the 150 training points and the 50 held out.
+    let history = &scene["page"]["history"];
+    assert_eq!(history, &cli["history"]);
+    assert_eq!(history[1]["label"], "validation loss");
+    assert_eq!(scene["points"], 150);
+    let held = history[1]["loss"].as_array().unwrap();
+    let held = held.last().unwrap().as_f64().unwrap();
+    assert!(held < 0.1, "the held-out sine is fitted too: {held}");
     let end = last(&scene);
     assert_eq!(end[0], 150.0);
     assert!(

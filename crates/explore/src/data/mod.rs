@@ -161,6 +161,23 @@ impl Dataset {
         Ok(collect.finish())
     }
 
+    /// The points that train and those held out for validation: `share` of them at random
+    /// (drawn from `seed`, as `--val-split` draws them), or all of them and none.
+    pub fn held_out(&self, share: Option<f64>, seed: u64) -> crate::Result<(Self, Option<Self>)> {
+        let Some(share) = share else {
+            return Ok((self.clone(), None));
+        };
+        let (train, val) = crate::train::split(self.len(), share, seed, None);
+        if train.is_empty() || val.is_empty() {
+            return Err(crate::Error::Usage(format!(
+                "{} cannot be split into training and validation points: give more points",
+                crate::number::count(self.len(), "point")
+            )));
+        }
+        let held = self.rows(&val, format!("{} (held out)", self.source))?;
+        Ok((self.rows(&train, self.source.clone())?, Some(held)))
+    }
+
     /// "data/linear.csv (100 points)".
     pub fn describe(&self) -> String {
         let n = self.len();

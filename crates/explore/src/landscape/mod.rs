@@ -193,6 +193,9 @@ pub struct Config {
     pub seed: u64,
     /// Start from these saved parameters ([`Params::save`]) rather than the seeded ones.
     pub init_from: Option<std::path::PathBuf>,
+    /// Hold out this share of the points (drawn from `seed`) and give their loss at each
+    /// recorded epoch ([`LossPlane::val_losses`]).
+    pub val_split: Option<f64>,
 }
 
 impl Default for Config {
@@ -215,6 +218,7 @@ impl Default for Config {
             distance: None,
             seed: 1,
             init_from: None,
+            val_split: None,
         }
     }
 }
@@ -353,6 +357,8 @@ pub struct LossPlane {
     pub epochs: Vec<usize>,
     pub path: Vec<(f64, f64)>,
     pub path_losses: Vec<f64>,
+    /// The loss on the held-out points at each of `epochs` (`Config::val_split`; else empty).
+    pub val_losses: Vec<f64>,
     pub directions: Directions,
     pub normalization: Normalization,
     /// The grid's half-width.
@@ -394,6 +400,8 @@ impl LossPlane {
         stop: &dyn Fn() -> bool,
         heard: &dyn Fn(usize, f64),
     ) -> crate::Result<Self> {
+        let (data, val) = data.held_out(config.val_split, config.seed)?;
+        let data = &data;
         let (net, x, y) = build(data, config, dtype, device)?;
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
         let loss = |_: &VarMap| {
@@ -411,6 +419,19 @@ impl LossPlane {
             config.stable_lr(data),
             heard,
         )?;
+        let val_losses = match &val {
+            Some(val) => {
+                let (x, y) = val.tensors(dtype, device)?;
+                let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
+                let on_val = |_: &VarMap| {
+                    config
+                        .loss
+                        .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
+                };
+                path_losses(net.varmap(), &on_val, &run.points)?
+            }
+            None => Vec::new(),
+        };
         // The fused kernel knows MSE and the model's activation; any other loss goes a point at
         // a time through `loss`.
         let fast =
@@ -418,6 +439,7 @@ impl LossPlane {
         let mut plane = Self::around_with(net.varmap(), &loss, &run, config, fast, progress)?;
         plane.model = net.name().to_string();
         plane.source = data.describe();
+        plane.val_losses = val_losses;
         Ok(plane)
     }
 
@@ -496,6 +518,7 @@ impl LossPlane {
             epochs: run.epochs.clone(),
             path,
             path_losses,
+            val_losses: Vec::new(),
             directions,
             normalization: config.normalization,
             distance,

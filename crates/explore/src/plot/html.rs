@@ -227,14 +227,7 @@ impl Page {
                 }
             })
             .collect();
-        let (lo, hi) = page
-            .history
-            .iter()
-            .flat_map(|h| &h.loss)
-            .fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| {
-                (lo.min(l), hi.max(l))
-            });
-        page.log_history = lo > 0.0 && hi / lo > 100.0;
+        page.log_history = log_scale(&page.history);
         page.show_data(points);
         page
     }
@@ -350,6 +343,17 @@ impl serde_json::ser::Formatter for Short {
     }
 }
 
+/// Whether losses per epoch are drawn on a log scale: all positive, over two decades or more.
+fn log_scale(history: &[PageHistory]) -> bool {
+    let (lo, hi) = history
+        .iter()
+        .flat_map(|h| &h.loss)
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| {
+            (lo.min(l), hi.max(l))
+        });
+    lo > 0.0 && hi / lo > 100.0
+}
+
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -368,9 +372,17 @@ impl crate::landscape::LossPlane {
         );
         page.history = vec![PageHistory {
             label: "training loss".into(),
-            epoch: epochs,
+            epoch: epochs.clone(),
             loss: self.path_losses.clone(),
         }];
+        if !self.val_losses.is_empty() {
+            page.history.push(PageHistory {
+                label: "validation loss".into(),
+                epoch: epochs,
+                loss: self.val_losses.clone(),
+            });
+        }
+        page.log_history = log_scale(&page.history);
         page
     }
 }

@@ -29,6 +29,9 @@ impl LossPlane {
             alpha: f64,
             beta: f64,
             loss: f64,
+            /// The loss on the held-out points (`--val-split`).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            val_loss: Option<f64>,
         }
         #[derive(serde::Serialize)]
         struct Details<'a> {
@@ -44,11 +47,13 @@ impl LossPlane {
             .iter()
             .zip(&self.path)
             .zip(&self.path_losses)
-            .map(|((&epoch, &(alpha, beta)), &loss)| Point {
+            .enumerate()
+            .map(|(k, ((&epoch, &(alpha, beta)), &loss))| Point {
                 epoch,
                 alpha,
                 beta,
                 loss,
+                val_loss: self.val_losses.get(k).copied(),
             })
             .collect();
         let details = Details {
@@ -76,6 +81,13 @@ impl LossPlane {
             human(first),
             human(last)
         ));
+        if let (Some(first), Some(last)) = (self.val_losses.first(), self.val_losses.last()) {
+            report = report.summary(format!(
+                "on the held-out points: loss {} → {}",
+                human(*first),
+                human(*last)
+            ));
+        }
         if let Some(i) = minimum {
             report = report.summary(format!(
                 "grid minimum at α = {}, β = {} (loss {}); the trained model sits at α = 0, β = 0 (loss {})",

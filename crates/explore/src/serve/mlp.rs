@@ -54,6 +54,7 @@ pub fn config(view: &View) -> Result<Config, Refused> {
         epochs: view.epochs,
         steps: view.grid,
         seed: view.seed,
+        val_split: view.val_split,
         ..defaults
     })
 }
@@ -97,6 +98,9 @@ pub fn mlp_scene(view: &View, data: &Dataset, watch: Watch<'_>) -> crate::Result
     let Some((config, plane)) = mlp_plane(view, data, watch)? else {
         return Ok(None);
     };
+    // The points it trained on, as the line's scene shows them.
+    let (data, _) = view.split(data)?;
+    let data = &data;
     let points = data.plot_points();
     let mut page = plane.page();
     page.show_data(&points);

@@ -453,12 +453,6 @@ impl View {
                     "the validation share must be more than 0 and less than 1, got {share}"
                 ));
             }
-            if self.is_mlp() && !self.classifies() {
-                return refuse(
-                    "the MLP's landscape trains on every point: a validation split is the \
-                     line's and a classifier's",
-                );
-            }
         }
         match self.model.as_str() {
             "line" => {}
@@ -532,19 +526,7 @@ impl View {
     /// The training points and the validation points of `data`: those `val_split` holds out
     /// at random from `seed`, as `explore train --val-split` does; all of them and none without.
     pub fn split(&self, data: &Dataset) -> crate::Result<(Dataset, Option<Dataset>)> {
-        let Some(share) = self.val_split else {
-            return Ok((data.clone(), None));
-        };
-        let (train, val) = crate::train::split(data.len(), share, self.seed, None);
-        if train.is_empty() || val.is_empty() {
-            return Err(crate::Error::Usage(format!(
-                "{} cannot be split into training and validation points: give more points",
-                crate::number::count(data.len(), "point")
-            )));
-        }
-        let source = data.source.clone();
-        let held = data.rows(&val, format!("{source} (held out)"))?;
-        Ok((data.rows(&train, source)?, Some(held)))
+        data.held_out(self.val_split, self.seed)
     }
 
     /// The generated data set this view asks for.

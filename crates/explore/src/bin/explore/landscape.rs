@@ -31,6 +31,11 @@ pub struct Args {
     /// Full-batch training steps before the landscape is drawn around the result.
     #[arg(long, default_value_t = 500, allow_hyphen_values = true, value_parser = explore::cli::whole(0, 1_000_000_000))]
     epochs: u64,
+    /// Hold out this share of the points, drawn from --seed, train on the rest, and report the
+    /// loss on them at the recorded epochs: a second line on the page's loss per epoch (where
+    /// it turns up, the MLP overfits).
+    #[arg(long, value_name = "F", allow_hyphen_values = true, value_parser = explore::cli::open_fraction)]
+    val_split: Option<f64>,
     #[command(flatten)]
     optim: OptimArgs,
     #[command(flatten)]
@@ -230,6 +235,13 @@ fn of_features(args: &Args, task: classify::Task) -> Result<()> {
             ("points", "--point", false, "it reads labelled --data"),
             ("sharpness", "--sharpness", false, why),
             (
+                "val_split",
+                "--val-split",
+                false,
+                "a landscape on several features or on labels holds none out (explore train \
+                 --val-split does)",
+            ),
+            (
                 "hidden",
                 "--hidden",
                 mlp,
@@ -381,6 +393,7 @@ impl Args {
             distance: self.distance,
             seed: self.seed,
             init_from: self.init_from.clone(),
+            val_split: self.val_split,
         })
     }
 
@@ -430,9 +443,15 @@ impl Args {
             (
                 "seed",
                 "--seed",
-                (mlp && self.init_from.is_none()) || random,
+                (mlp && self.init_from.is_none()) || random || self.val_split.is_some(),
                 "it seeds the MLP's start and random directions; here the start is fixed (the \
                  line starts at 0, or --init-from) and the directions are not random",
+            ),
+            (
+                "val_split",
+                "--val-split",
+                self.sharpness.is_none() && self.view.view != ViewKind::Line,
+                "the plane's run holds points out; --sharpness and --view line do not",
             ),
             ("keep_1d", "--keep-1d", random, random_why),
             (
