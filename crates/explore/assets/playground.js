@@ -37,9 +37,17 @@
   // it spans two of them, else at 2 and 5 too (every digit between crowds it).
   function lossAxis(title, losses) {
     let lo = Infinity, hi = -Infinity;
-    for (const v of losses) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    if (!(lo > 0)) return axis(title, { type: "linear" });
-    return axis(title, { type: "log", dtick: hi / lo >= 100 ? 1 : "D2" });
+    for (const v of losses) { if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
+    // Within a decade a log scale shows little; the linear one reads as it is.
+    if (!(lo > 0) || hi / lo < 10) return axis(title, { type: "linear" });
+    // Ticks at 1, 2 and 5 times the powers of ten (the powers alone past two decades), each
+    // labelled in full: a lone "5" reads as a loss of 5.
+    const steps = hi / lo >= 100 ? [1] : [1, 2, 5], tickvals = [];
+    for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); k++) {
+      for (const m of steps) tickvals.push(Number((m * Math.pow(10, k)).toPrecision(1)));
+    }
+    const label = (v) => v >= 1e-3 && v < 1e5 ? String(v) : v.toExponential(0).replace("e+", "e");
+    return axis(title, { type: "log", tickmode: "array", tickvals, ticktext: tickvals.map(label) });
   }
 
   function headers() {
@@ -150,6 +158,8 @@
     $("status").textContent = "computing…";
     // The grid and the data the page holds are not sent again while they stay the same.
     const sent = Object.assign({}, view, { held: grid && points ? [grid.id, points.id] : null });
+    // A pause holds the run that was streaming; this one is drawn as it comes.
+    paused = false;
     const run = live = { seq: mine, ticks: [], done: false };
     fetch("/api/view/stream", { method: "POST", headers: headers(), body: JSON.stringify(sent) })
       .then((r) => r.status === 200 ? readStream(r, run) : r.json().then((body) => ({ status: r.status, body })))
@@ -163,6 +173,7 @@
           // longer the last run's pictures.
           if (run.ticks.length) {
             shown = mine;
+            $("epoch-label").textContent = "";
             drawLive(run);
             blank("landscape", "no landscape: the run failed (the message above says why)");
             blank("data", "");
@@ -226,7 +237,8 @@
   function drawLive(ended) {
     liveQueued = false;
     const run = ended || live, t = run.ticks;
-    if ((run.done && !ended) || paused || !t.length || run.seq < shown) return;
+    if ((run.done || paused) && !ended) return;
+    if (!t.length || run.seq < shown) return;
     const now = t[t.length - 1], epochs = t.map((k) => k.epoch);
     window.slopeLiveDraws = (window.slopeLiveDraws || 0) + 1;
     const trained = now.epoch >= view.epochs && (view.model === "mlp" || classes() > 0);
@@ -414,11 +426,9 @@
       second = axis("learning rate", { overlaying: "y", side: "right", showgrid: false, tickmode: "auto", nticks: 5,
         range: [0, 1.1 * Math.max(...s.rate.loss)], tickfont: { color: "#2ca02c" } });
     }
-    // Four names need the room under the plot.
-    const below = !!s.accuracy;
+    // The names go under the plot, clear of its title.
     return Plotly.react("history", traces, Object.assign({ title: { text: title, font: { size: 13 } },
-      margin: { t: 40, r: 60, b: below ? 80 : 45, l: 55 }, shapes: mark || [],
-      legend: below ? { orientation: "h", x: 0, y: -0.3 } : { orientation: "h", x: 0.6, y: 1.12 },
+      margin: { t: 40, r: 60, b: 80, l: 55 }, shapes: mark || [], legend: { orientation: "h", x: 0, y: -0.3 },
       xaxis: axis("epoch", range ? { range } : {}), yaxis: lossAxis(name, s.loss.concat(s.val ? s.val.loss : [])) },
     s.accuracy || s.rate ? { yaxis2: second } : {}), config);
   }

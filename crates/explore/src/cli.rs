@@ -986,6 +986,14 @@ impl DataFlags {
     }
 }
 
+/// A number as the shortest text that reads back as it: `1e-30` rather than thirty zeros.
+fn number(v: f64) -> String {
+    match v.to_string() {
+        text if text.len() > 12 => format!("{v:e}"),
+        text => text,
+    }
+}
+
 #[cfg(feature = "serve")]
 /// The `explore` command that trains `view` at rate `lr` on `data` and draws it as a page
 /// (`explore train` for the line, `explore landscape` for the MLP): the data's flags (`--data
@@ -1023,38 +1031,41 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
         flag(format!("--hidden {}", sizes.join(",")));
         flag(format!("--activation {}", view.activation));
     }
+    // A landscape of no epochs trains nothing, and refuses an optimizer's flags.
+    let trains = !(mlp && !classifier && view.epochs == 0);
     // The landscape's default optimizer is Adam, the line's SGD: the MLP's is always said.
-    if view.optimizer != "sgd" || (mlp && !classifier) {
+    if trains && (view.optimizer != "sgd" || (mlp && !classifier)) {
         flag(format!("--optimizer {}", view.optimizer));
     }
-    // The shortest text that reads back as the rate: 1e-30 rather than thirty zeros.
-    let rate = match format!("{}", settings.lr) {
-        text if text.len() > 12 => format!("{:e}", settings.lr),
-        text => text,
-    };
-    flag(format!("--lr {rate}"));
     let uses = settings.kind.uses();
     let default = crate::optim::Settings::new(settings.kind, lr);
-    if uses.contains(&crate::optim::Hyper::Momentum) && view.momentum != default.momentum {
-        flag(format!("--momentum {}", view.momentum));
-    }
-    if uses.contains(&crate::optim::Hyper::Betas) && (view.beta1, view.beta2) != default.betas {
-        flag(format!("--betas {},{}", view.beta1, view.beta2));
-    }
-    if let Some(wd) = view.weight_decay {
-        flag(format!("--weight-decay {wd}"));
+    if trains {
+        flag(format!("--lr {}", number(settings.lr)));
+        if uses.contains(&crate::optim::Hyper::Momentum) && view.momentum != default.momentum {
+            flag(format!("--momentum {}", number(view.momentum)));
+        }
+        if uses.contains(&crate::optim::Hyper::Betas) && (view.beta1, view.beta2) != default.betas {
+            flag(format!(
+                "--betas {},{}",
+                number(view.beta1),
+                number(view.beta2)
+            ));
+        }
+        if let Some(wd) = view.weight_decay {
+            flag(format!("--weight-decay {}", number(wd)));
+        }
     }
     if view.loss != "mse" {
         flag(format!("--loss {}", view.loss));
     }
     if let Some(share) = view.val_split {
-        flag(format!("--val-split {share}"));
+        flag(format!("--val-split {}", number(share)));
     }
     if let Some(d) = view.delta {
-        flag(format!("--delta {d}"));
+        flag(format!("--delta {}", number(d)));
     }
     if let Some(b) = view.beta {
-        flag(format!("--beta {b}"));
+        flag(format!("--beta {}", number(b)));
     }
     if let Some(b) = view.batch_size {
         flag(format!("--batch-size {b}"));
@@ -1072,12 +1083,12 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
         flag(format!("--seed {}", view.seed));
     }
     if view.weight != 0.0 {
-        flag(format!("--init-weight {}", view.weight));
+        flag(format!("--init-weight {}", number(view.weight)));
     }
     if view.pinned() && !mlp {
         flag("--no-bias".into());
     } else if view.bias != 0.0 {
-        flag(format!("--init-bias {}", view.bias));
+        flag(format!("--init-bias {}", number(view.bias)));
     }
     if view.standardize {
         flag("--standardize".into());

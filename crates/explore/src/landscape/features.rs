@@ -86,7 +86,8 @@ fn around(
         (config.optimizer, &config.course),
         (config.epochs, RECORDS),
         None,
-        &|_, _| {},
+        &|_, _, _| {},
+        None,
     )?;
     let mut plane = LossPlane::around(&varmap, &value, &run, config, progress)?;
     plane.model = net.describe();

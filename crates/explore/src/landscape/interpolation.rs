@@ -58,7 +58,8 @@ impl LossLine {
             (config.optimizer, &config.course),
             (config.epochs, RECORDS),
             config.stable_lr(data),
-            &|_, _| {},
+            &|_, _, _| {},
+            None,
         )?;
         let (Some(start), Some(trained)) = (run.points.first(), run.points.last()) else {
             return Err(candle_core::Error::Msg(

@@ -68,6 +68,8 @@ pub type LossFn<'a> = dyn Fn(&VarMap) -> Result<Tensor> + 'a;
 pub struct Recording {
     pub epochs: Vec<usize>,
     pub points: Vec<Params>,
+    /// The loss on held-out points at each of `epochs`, where [`record`] is given them.
+    pub val_losses: Vec<f64>,
 }
 
 /// Trains the model in `varmap` on `loss` with the optimizer of `settings` for `epochs` full
@@ -85,30 +87,39 @@ pub fn train_recorded(
         (settings, &crate::train::Course::default()),
         (epochs, records),
         None,
-        &|_, _| {},
+        &|_, _, _| {},
+        None,
     )
 }
 
 /// [`train_recorded`], with the stable learning rate `bound` where it is known (the line's) for
-/// the message of a run that diverges.
+/// the message of a run that diverges, the loss `val` on held-out points (when given) at each
+/// recorded epoch, and `heard(epoch, loss, val_loss)` told them as training reaches it.
 pub(crate) fn record(
     varmap: &VarMap,
     loss: &LossFn<'_>,
     settings: (Settings, &crate::train::Course),
     (epochs, records): (usize, usize),
     bound: Option<f64>,
-    heard: &dyn Fn(usize, f64),
+    heard: &dyn Fn(usize, f64, Option<f64>),
+    val: Option<&LossFn<'_>>,
 ) -> crate::Result<Recording> {
     let every = (epochs / records.max(1)).max(1);
     let mut rec = Recording {
         epochs: Vec::new(),
         points: Vec::new(),
+        val_losses: Vec::new(),
     };
     train_full_batch(varmap, loss, settings, epochs, bound, |step| {
-        heard(step.step, step.loss);
         if step.step % every == 0 || step.step == epochs {
             rec.epochs.push(step.step);
             rec.points.push(Params::of(varmap)?);
+            let val_loss = match val {
+                Some(val) => Some(evaluate::loss_value(varmap, val)?),
+                None => None,
+            };
+            rec.val_losses.extend(val_loss);
+            heard(step.step, step.loss, val_loss);
         }
         Ok(())
     })?;
@@ -384,13 +395,21 @@ impl LossPlane {
         device: &Device,
         progress: &dyn Fn(usize, usize),
     ) -> crate::Result<Self> {
-        Self::run_until(data, config, dtype, device, progress, &|| false, &|_, _| {})
+        Self::run_until(
+            data,
+            config,
+            dtype,
+            device,
+            progress,
+            &|| false,
+            &|_, _, _| {},
+        )
     }
 
     /// [`LossPlane::run`], given up with an error ([`STOPPED`]) at the first step after
     /// `stop()` says so: for a caller that no longer wants it (a page that asked for another).
-    /// `heard(epoch, loss)` is told each epoch's loss as training computes it, for a caller
-    /// that shows the run while it lasts.
+    /// `heard(epoch, loss, val_loss)` is told the loss (and the held-out points' loss) at each
+    /// recorded epoch as training reaches it, for a caller that shows the run while it lasts.
     pub fn run_until(
         data: &Dataset,
         config: &Config,
@@ -398,7 +417,7 @@ impl LossPlane {
         device: &Device,
         progress: &dyn Fn(usize, usize),
         stop: &dyn Fn() -> bool,
-        heard: &dyn Fn(usize, f64),
+        heard: &dyn Fn(usize, f64, Option<f64>),
     ) -> crate::Result<Self> {
         let (data, val) = data.held_out(config.val_split, config.seed)?;
         let data = &data;
@@ -410,7 +429,19 @@ impl LossPlane {
                 .loss
                 .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
         };
-
+        let val = match &val {
+            Some(val) => {
+                let (x, y) = val.tensors(dtype, device)?;
+                Some((x.unsqueeze(1)?, y.unsqueeze(1)?))
+            }
+            None => None,
+        };
+        let on_val = |_: &VarMap| match &val {
+            Some((x, y)) => config
+                .loss
+                .forward(&net.forward(x)?, y, loss::Reduction::Mean),
+            None => Err(candle_core::Error::Msg("no held-out points".into())),
+        };
         let run = record(
             net.varmap(),
             &loss,
@@ -418,20 +449,8 @@ impl LossPlane {
             (config.epochs, RECORDS),
             config.stable_lr(data),
             heard,
+            val.as_ref().map(|_| &on_val as &LossFn<'_>),
         )?;
-        let val_losses = match &val {
-            Some(val) => {
-                let (x, y) = val.tensors(dtype, device)?;
-                let (x, y) = (x.unsqueeze(1)?, y.unsqueeze(1)?);
-                let on_val = |_: &VarMap| {
-                    config
-                        .loss
-                        .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
-                };
-                path_losses(net.varmap(), &on_val, &run.points)?
-            }
-            None => Vec::new(),
-        };
         // The fused kernel knows MSE and the model's activation; any other loss goes a point at
         // a time through `loss`.
         let fast =
@@ -439,7 +458,7 @@ impl LossPlane {
         let mut plane = Self::around_with(net.varmap(), &loss, &run, config, fast, progress)?;
         plane.model = net.name().to_string();
         plane.source = data.describe();
-        plane.val_losses = val_losses;
+        plane.val_losses = run.val_losses;
         Ok(plane)
     }
 

@@ -70,7 +70,13 @@ pub fn mlp_plane(
     let config = config(view).map_err(|e| crate::Error::Usage(e.0))?;
     check_work(view, data.len(), config.parameters())?;
     config.check(DType::F32)?;
-    let heard = |epoch, loss| watch.hear(view.epochs, Tick::loss(epoch, loss));
+    let heard = |epoch, loss, val_loss| {
+        let tick = Tick {
+            val_loss,
+            ..Tick::loss(epoch, loss)
+        };
+        watch.hear(view.epochs, tick);
+    };
     let plane = LossPlane::run_until(
         data,
         &config,

@@ -441,7 +441,7 @@ async fn answer(
         ),
     };
     if ask == Ask::Stream {
-        return stream(shared, ticket, view, data, flags);
+        return stream(shared, ticket, view, data, flags).await;
     }
     // Wait for a turn on the pool, then compute off the request threads.
     let Ok(_permit) = shared.jobs.acquire().await else {
@@ -573,34 +573,55 @@ fn make(
     }))
 }
 
-/// Answers `/api/view/stream` at once with a 200 of newline-delimited JSON: a line a
-/// [`view::Tick`] of the run as it trains (about [`view::TICKS`] of its epochs), then one
-/// `{"scene": …, "compute_ms": …}` with what `/api/view` answers, or `{"error": …}` with why
-/// not, or `{"stale": …}` when a newer request from the page replaced it. The stream holds a
-/// place on the pool as `/api/view` does, and a client that hangs up stops it.
-fn stream(
+/// What a streamed run sends: an epoch's line, then its end.
+enum Line {
+    Tick(Vec<u8>),
+    Scene(Vec<u8>),
+    Failed(String),
+    Stale,
+}
+
+impl Line {
+    /// The line as the stream writes it.
+    fn bytes(self) -> Vec<u8> {
+        let mut bytes = match self {
+            Line::Tick(bytes) | Line::Scene(bytes) => bytes,
+            Line::Failed(why) => serde_json::json!({ "error": why }).to_string().into_bytes(),
+            Line::Stale => serde_json::json!({ "stale": REPLACED })
+                .to_string()
+                .into_bytes(),
+        };
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// Answers `/api/view/stream` with newline-delimited JSON: a line a [`view::Tick`] of the run as
+/// it trains (about [`view::TICKS`] of its epochs), then one `{"scene": …, "compute_ms": …}`
+/// with what `/api/view` answers, or `{"error": …}` with why not (a run that diverged), or
+/// `{"stale": …}` when a newer request from the page replaced it. The answer starts with the
+/// run's first epoch: what fails before it (a view past the cost bound, points too few to split)
+/// is a 400, and a request replaced before it a 409, as `/api/view` answers them. The stream
+/// holds a place on the pool as `/api/view` does, and a client that hangs up stops it.
+async fn stream(
     shared: Arc<Shared>,
     ticket: Option<Ticket>,
     view: View,
     data: Points,
     flags: DataFlags,
 ) -> Response {
-    let line = |key: &str, value: &str| {
-        let mut bytes = serde_json::json!({ key: value }).to_string().into_bytes();
-        bytes.push(b'\n');
-        bytes
-    };
     // At most a few hundred lines a run, so the channel needs no bound.
-    let (lines, read) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let (lines, mut read) = tokio::sync::mpsc::unbounded_channel::<Line>();
+    // Dropped with this request, or later with the stream's body: the run stops.
     let gone = Gone::default();
     let hung_up = gone.0.clone();
     tokio::spawn(async move {
         let Ok(_permit) = shared.jobs.acquire().await else {
-            let _ = lines.send(line("error", "the server is stopping"));
+            let _ = lines.send(Line::Failed("the server is stopping".into()));
             return;
         };
         if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
-            let _ = lines.send(line("stale", REPLACED));
+            let _ = lines.send(Line::Stale);
             return;
         }
         let ticks = lines.clone();
@@ -612,9 +633,8 @@ fn stream(
                     || ticket.as_ref().is_some_and(|t| job.stale(t))
             };
             let tick = |t: view::Tick| {
-                if let Ok(mut bytes) = serde_json::to_vec(&t) {
-                    bytes.push(b'\n');
-                    let _ = ticks.send(bytes);
+                if let Ok(bytes) = serde_json::to_vec(&t) {
+                    let _ = ticks.send(Line::Tick(bytes));
                 }
             };
             let watch = view::Watch {
@@ -630,21 +650,36 @@ fn stream(
                 let mut bytes = b"{\"scene\":".to_vec();
                 bytes.extend_from_slice(&scene);
                 let ms = took.as_secs_f64() * 1e3;
-                bytes.extend_from_slice(format!(",\"compute_ms\":{ms:.1}}}\n").as_bytes());
-                bytes
+                bytes.extend_from_slice(format!(",\"compute_ms\":{ms:.1}}}").as_bytes());
+                Line::Scene(bytes)
             }
-            Ok(Ok(None)) => line("stale", REPLACED),
-            Ok(Err(e)) => line("error", &view::said(&e)),
-            Err(_) => line("error", BUG),
+            Ok(Ok(None)) => Line::Stale,
+            Ok(Err(e)) => Line::Failed(view::said(&e)),
+            Err(_) => Line::Failed(BUG.into()),
         };
         let _ = lines.send(last);
     });
+    let first = match read.recv().await {
+        Some(first @ (Line::Tick(_) | Line::Scene(_))) => first,
+        Some(Line::Failed(why)) => return error(StatusCode::BAD_REQUEST, why),
+        Some(Line::Stale) => return error(StatusCode::CONFLICT, REPLACED),
+        None => return error(StatusCode::INTERNAL_SERVER_ERROR, BUG),
+    };
     // The body reads the channel until the run's last line; dropped (the client gone), it drops
     // the guard that stops the run.
-    let body = futures_util::stream::unfold((read, gone), |(mut read, gone)| async move {
-        let bytes = read.recv().await?;
-        Some((Ok::<_, std::convert::Infallible>(bytes), (read, gone)))
-    });
+    let body = futures_util::stream::unfold(
+        (Some(first), read, gone),
+        |(first, mut read, gone)| async move {
+            let line = match first {
+                Some(line) => line,
+                None => read.recv().await?,
+            };
+            Some((
+                Ok::<_, std::convert::Infallible>(line.bytes()),
+                (None, read, gone),
+            ))
+        },
+    );
     (
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         axum::body::Body::from_stream(body),
