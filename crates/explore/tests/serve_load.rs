@@ -62,7 +62,8 @@ fn fifty_pages_recomputing_at_once_are_all_answered() {
                             .push(format!("client {c}: out of time"));
                         return;
                     }
-                    // A page moving its learning-rate slider: every request a new run.
+                    // A page moving its learning-rate slider: every request a new run, streamed
+                    // as the page asks for it (101 epochs, then the scene).
                     let lr = 1e-3 * (1.0 + ((c * REQUESTS + seq) % 97) as f64 / 10.0);
                     let view = json!({"data": "file", "lr": lr});
                     let seq_header = format!("x-slope-seq: {seq}");
@@ -70,14 +71,19 @@ fn fifty_pages_recomputing_at_once_are_all_answered() {
                     let t = Instant::now();
                     let reply = http(
                         &server.addr,
-                        ("POST", "/api/view"),
+                        ("POST", "/api/view/stream"),
                         &headers,
                         view.to_string().as_bytes(),
                     );
                     let took = t.elapsed().as_secs_f64() * 1e3;
-                    let scene: Option<serde_json::Value> = serde_json::from_str(&reply.body).ok();
-                    let lr_back = scene.as_ref().and_then(|s| s["lr"].as_f64());
-                    if reply.status != 200 || lr_back.is_none_or(|l| (l - lr).abs() > 1e-12) {
+                    let lines: Vec<&str> = reply.body.lines().collect();
+                    let end: Option<serde_json::Value> =
+                        lines.last().and_then(|l| serde_json::from_str(l).ok());
+                    let lr_back = end.as_ref().and_then(|e| e["scene"]["lr"].as_f64());
+                    if reply.status != 200
+                        || lines.len() != 102
+                        || lr_back.is_none_or(|l| (l - lr).abs() > 1e-12)
+                    {
                         failures.lock().unwrap().push(format!(
                             "client {c}, request {seq}: {} {}",
                             reply.status,

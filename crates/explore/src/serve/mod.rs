@@ -674,10 +674,12 @@ async fn stream(
                 Some(line) => line,
                 None => read.recv().await?,
             };
-            Some((
-                Ok::<_, std::convert::Infallible>(line.bytes()),
-                (None, read, gone),
-            ))
+            // The lines made meanwhile go out together: one write, not one each.
+            let mut bytes = line.bytes();
+            while let Ok(more) = read.try_recv() {
+                bytes.extend(more.bytes());
+            }
+            Some((Ok::<_, std::convert::Infallible>(bytes), (None, read, gone)))
         },
     );
     (
