@@ -246,6 +246,13 @@
       + (trained ? " · trained; drawing the landscape around where it ended…" : "");
     const pick = (key) => t.map((k) => k[key]);
     const title = ended ? `the loss per epoch, until the run failed at epoch ${now.epoch}` : `training: epoch ${now.epoch} of ${view.epochs}`;
+    // An MLP's or a classifier's pictures are of where its run ends: the last run's would
+    // mislead beside this one's curves.
+    if ((view.model === "mlp" || classes() > 0) && !run.blanked && !ended) {
+      run.blanked = true;
+      blank("landscape", "the landscape comes when training ends: a plane through where it ended");
+      blank("data", classes() > 0 ? "the classes and the boundary come when training ends" : "the network's curve comes when training ends");
+    }
     // A few epochs (a run that soon diverged) are marked, to be seen.
     drawCurves({
       epoch: epochs, loss: pick("loss"), val: now.val_loss === undefined ? null : { epoch: epochs, loss: pick("val_loss") },
