@@ -169,6 +169,9 @@
         if (status !== 200) {
           $("error").textContent = body.error || ("the server answered " + status);
           $("status").textContent = "";
+          // What is drawn is no longer the view asked for: faded, and no command for it.
+          $("plots").classList.toggle("stale", !run.ticks.length);
+          $("command").value = "";
           // A run that trained and then failed (it diverged) shows how far it went, and no
           // longer the last run's pictures.
           if (run.ticks.length) {
@@ -191,6 +194,12 @@
         else points = { id: body.data_id, data: body.page.data };
         scene = body;
         scene.streamed = run.ticks.length;
+        $("plots").classList.remove("stale");
+        // A link to an upload of classes says so only by its scene: its controls follow.
+        if (view.data === "upload" && scene.classes && !uploadClasses) {
+          uploadClasses = scene.classes.classes.length;
+          showControls();
+        }
         const server = performance.now() - started;
         return draw().then(() => {
           const total = performance.now() - changedAt;
@@ -354,7 +363,7 @@
     };
     // Where only the shapes moved (the same grid, the same data), only they are redrawn.
     const landKey = [grid ? grid.id : "", page.title, page.kind, JSON.stringify(page.optimum)].join("|");
-    const dataKey = points ? points.id : "";
+    const dataKey = (points ? points.id : "") + "|" + (mlp ? "mlp" : "line");
     return Promise.all([
       timed("landscape", () => drawn.landscape === landKey
         ? Plotly.relayout("landscape", { shapes })

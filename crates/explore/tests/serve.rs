@@ -576,6 +576,11 @@ fn bad_views_get_a_400_with_one_line() {
             json!({"data": "gen", "gen": {"kind": "circles"}, "loss": "bce"}),
             "use bce-logits",
         ),
+        (
+            json!({"data": "gen", "gen": {"kind": "moons"}, "loss": "bce-logits",
+                   "pin_bias": true}),
+            "a classifier learns its bias",
+        ),
         // The MLP's shape, and the line's settings it has not.
         (json!({"model": "cnn"}), "no model `cnn`: line or mlp"),
         (

@@ -68,7 +68,7 @@ pub type LossFn<'a> = dyn Fn(&VarMap) -> Result<Tensor> + 'a;
 pub struct Recording {
     pub epochs: Vec<usize>,
     pub points: Vec<Params>,
-    /// The loss on held-out points at each of `epochs`, where [`record`] is given them.
+    /// The loss on held-out points at each of `epochs`, where the run was given some.
     pub val_losses: Vec<f64>,
 }
 

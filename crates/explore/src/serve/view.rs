@@ -454,6 +454,11 @@ impl View {
                 ));
             }
         }
+        if self.classifies() && self.pin_bias == Some(true) {
+            return refuse(
+                "a classifier learns its bias: pinning the bias at 0 is the line's setting",
+            );
+        }
         match self.model.as_str() {
             "line" => {}
             "mlp" => self.check_mlp()?,
