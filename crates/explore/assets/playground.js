@@ -338,6 +338,10 @@
     const dataTraces = [
       { type: "scatter", mode: "markers", name: "data", x: xs, y: cls ? [] : page.data.y, marker: { color: "#1f77b4", size: xs.length > 50 ? 4 : 9 } },
     ];
+    // The points a validation share held out, as rings: the line or curve never saw them.
+    const held = scene.held_out;
+    if (held) dataTraces.push({ type: "scatter", mode: "markers", name: "held out", x: held[0], y: held[1],
+      marker: { symbol: "circle-open", color: "#d62728", size: held[0].length > 50 ? 5 : 9, line: { width: 1.5 } } });
     // The line from its (A, b) now; the MLP's curve, as trained.
     const fitted = mlp
       ? [{ type: "path", xref: "x", yref: "y", path: "M" + scene.fit[0].map((x, i) => x + "," + scene.fit[1][i]).join("L"), line: { color: "#ff7f0e", width: 3 } }]
@@ -363,14 +367,14 @@
     };
     // Where only the shapes moved (the same grid, the same data), only they are redrawn.
     const landKey = [grid ? grid.id : "", page.title, page.kind, JSON.stringify(page.optimum)].join("|");
-    const dataKey = (points ? points.id : "") + "|" + (mlp ? "mlp" : "line");
+    const dataKey = (points ? points.id : "") + "|" + (mlp ? "mlp" : "line") + "|" + (held ? held[0].length : 0);
     return Promise.all([
       timed("landscape", () => drawn.landscape === landKey
         ? Plotly.relayout("landscape", { shapes })
         : Plotly.react("landscape", traces, layout, config)),
       timed("data", () => cls ? drawClassMap(cls, now) : drawn.data === dataKey
         ? Plotly.relayout("data", { shapes: fitted })
-        : Plotly.react("data", dataTraces, { title: { text: mlp ? "the data and the trained MLP (orange)" : "the data and the line (orange)", font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
+        : Plotly.react("data", dataTraces, { title: { text: (mlp ? "the data and the trained MLP (orange)" : "the data and the line (orange)") + (held ? "; red rings: held out" : ""), font: { size: 13 } }, margin: { t: 40, r: 10, b: 45, l: 55 },
           xaxis: axis("x"), yaxis: axis("y"), showlegend: false, shapes: fitted, uirevision: "data" }, config)),
       // The line's run has its rate per epoch; the MLP's landscape records the loss only.
       timed("history", () => cls ? drawClassCurves(cls, mark) : drawCurves({ epoch: hist.epoch, loss: hist.loss, val, rate },

@@ -741,6 +741,16 @@ fn a_run_streams_its_epochs_then_its_scene() {
         assert!(end["compute_ms"].as_f64().unwrap() > 0.0, "{end}");
         let whole = server.line(view).json();
         assert_eq!(scene, &whole, "view {k}");
+        // The points a fifth held out are drawn apart, the line's and the MLP's.
+        let held = &scene["held_out"];
+        match k {
+            0 | 1 => {
+                let all = [200, 100][k];
+                assert_eq!(held[0].as_array().unwrap().len(), all / 5, "view {k}");
+                assert_eq!(scene["points"], all - all / 5, "view {k}");
+            }
+            _ => assert!(held.is_null(), "{held}"),
+        }
         // About 100 epochs, evenly spaced, the start and the last among them.
         let epochs = view["epochs"].as_u64().unwrap();
         let every = (epochs / 100).max(1);

@@ -363,6 +363,7 @@ pub fn class_scene(view: &View, run: &ClassRun, watch: Watch<'_>) -> crate::Resu
         data_id,
         points: run.points.len(),
         fit: None,
+        held_out: None,
         classes: Some(classes),
         command: String::new(),
     }))

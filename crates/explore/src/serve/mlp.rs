@@ -105,7 +105,7 @@ pub fn mlp_scene(view: &View, data: &Dataset, watch: Watch<'_>) -> crate::Result
         return Ok(None);
     };
     // The points it trained on, as the line's scene shows them.
-    let (data, _) = view.split(data)?;
+    let (data, val) = view.split(data)?;
     let data = &data;
     let points = data.plot_points();
     let mut page = plane.page();
@@ -129,6 +129,7 @@ pub fn mlp_scene(view: &View, data: &Dataset, watch: Watch<'_>) -> crate::Result
         data_id,
         points: data.len(),
         fit: Some(curve(&config, &plane, &points)?),
+        held_out: super::view::held_out(val.as_ref()),
         classes: None,
         command: String::new(),
     }))

@@ -545,7 +545,9 @@ fn make(
                 return Ok(None);
             };
             match ask {
-                Ask::Scene | Ask::Stream => Made::Scene(Box::new(view::scene(view, &data, &run)?)),
+                Ask::Scene | Ask::Stream => {
+                    Made::Scene(Box::new(view::scene(view, (&data, val.as_ref()), &run)?))
+                }
                 Ask::Params => Made::Params(view::line_params(&run)?),
                 Ask::Gif => Made::Gif(view::line_gif(&run, &data)?),
             }

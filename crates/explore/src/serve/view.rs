@@ -686,6 +686,8 @@ pub struct Scene {
     pub points: usize,
     /// The trained MLP's curve over the data's x, `[x, y]` (the line's is its `last` row).
     pub fit: Option<[Vec<f64>; 2]>,
+    /// The points a validation share held out, `[x, y]`: drawn apart from those trained on.
+    pub held_out: Option<[Vec<f64>; 2]>,
     /// A classifier's page: its maps and boundaries at kept epochs, its loss and accuracy
     /// (its `page` is the landscape plane, and `last` is `epoch, accuracy, validation
     /// accuracy, loss`).
@@ -710,7 +712,7 @@ fn fingerprint<'a>(values: impl Iterator<Item = &'a f64>) -> String {
 pub fn line_scene(view: &View, data: &Dataset, watch: Watch<'_>) -> crate::Result<Option<Scene>> {
     let (train, val) = view.split(data)?;
     match line_run(view, &train, val.as_ref(), watch)? {
-        Some(run) => scene(view, &train, &run).map(Some),
+        Some(run) => scene(view, (&train, val.as_ref()), &run).map(Some),
         None => Ok(None),
     }
 }
@@ -845,8 +847,12 @@ pub fn line_run(
     }))
 }
 
-/// The scene of a trained `run` of `view` on `data`.
-pub fn scene(view: &View, data: &Dataset, run: &LineRun) -> crate::Result<Scene> {
+/// The scene of a trained `run` of `view` on `data`, `val` the points it held out.
+pub fn scene(
+    view: &View,
+    (data, val): (&Dataset, Option<&Dataset>),
+    run: &LineRun,
+) -> crate::Result<Scene> {
     let points = data.plot_points();
     let (mut page, extent) = draw(run, (data, &points), view)?;
     let last = run.fit.last.as_ref();
@@ -862,9 +868,19 @@ pub fn scene(view: &View, data: &Dataset, run: &LineRun) -> crate::Result<Scene>
         data_id,
         points: data.len(),
         fit: None,
+        held_out: held_out(val),
         classes: None,
         command: String::new(),
     })
+}
+
+/// The points of `val` as a scene draws them, `[x, y]` (thinned as the data's).
+pub(super) fn held_out(val: Option<&Dataset>) -> Option<[Vec<f64>; 2]> {
+    let points = val?.plot_points();
+    Some([
+        points.iter().map(|p| p.0).collect(),
+        points.iter().map(|p| p.1).collect(),
+    ])
 }
 
 /// The fingerprints of `page`'s grid and of the data `points`, leaving out of the page what
