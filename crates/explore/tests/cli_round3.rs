@@ -562,6 +562,7 @@ fn every_flag_of_every_subcommand_is_used_or_refused() {
         ("landscape", "--hidden", Ok(vec!["--model", "line", "--hidden", "4"])),
         ("landscape", "--activation", Ok(vec!["--model", "line", "--activation", "relu"])),
         ("landscape", "--epochs", always("how long")),
+        ("landscape", "--val-split", Ok(vec!["--view", "line", "--val-split", "0.3"])),
         ("landscape", "--optimizer", Ok(vec!["--optimizer", "sgd", "--epochs", "0"])),
         ("landscape", "--lr", Ok(vec!["--lr", "0.1", "--epochs", "0"])),
         ("landscape", "--momentum", Ok(vec!["--momentum", "0.5"])),
