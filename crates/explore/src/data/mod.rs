@@ -167,13 +167,7 @@ impl Dataset {
         let Some(share) = share else {
             return Ok((self.clone(), None));
         };
-        let (train, val) = crate::train::split(self.len(), share, seed, None);
-        if train.is_empty() || val.is_empty() {
-            return Err(crate::Error::Usage(format!(
-                "{} cannot be split into training and validation points: give more points",
-                crate::number::count(self.len(), "point")
-            )));
-        }
+        let (train, val) = crate::train::split_both(self.len(), share, seed, None)?;
         let held = self.rows(&val, format!("{} (held out)", self.source))?;
         Ok((self.rows(&train, self.source.clone())?, Some(held)))
     }

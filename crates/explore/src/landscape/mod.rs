@@ -423,25 +423,24 @@ impl LossPlane {
         let data = &data;
         let (net, x, y) = build(data, config, dtype, device)?;
         let (xs, ys) = (x.squeeze(1)?, y.squeeze(1)?);
-        let loss = |_: &VarMap| {
-            stopped(stop)?;
+        // The loss on the points `(x, y)` of the network as its parameters are now.
+        let loss_on = |x: &Tensor, y: &Tensor| {
             config
                 .loss
-                .forward(&net.forward(&x)?, &y, loss::Reduction::Mean)
+                .forward(&net.forward(x)?, y, loss::Reduction::Mean)
         };
-        let val = match &val {
+        let loss = |_: &VarMap| {
+            stopped(stop)?;
+            loss_on(&x, &y)
+        };
+        let held = match &val {
             Some(val) => {
                 let (x, y) = val.tensors(dtype, device)?;
                 Some((x.unsqueeze(1)?, y.unsqueeze(1)?))
             }
             None => None,
         };
-        let on_val = |_: &VarMap| match &val {
-            Some((x, y)) => config
-                .loss
-                .forward(&net.forward(x)?, y, loss::Reduction::Mean),
-            None => Err(candle_core::Error::Msg("no held-out points".into())),
-        };
+        let on_val = held.as_ref().map(|(x, y)| move |_: &VarMap| loss_on(x, y));
         let run = record(
             net.varmap(),
             &loss,
@@ -449,7 +448,7 @@ impl LossPlane {
             (config.epochs, RECORDS),
             config.stable_lr(data),
             heard,
-            val.as_ref().map(|_| &on_val as &LossFn<'_>),
+            on_val.as_ref().map(|f| f as &LossFn<'_>),
         )?;
         // The fused kernel knows MSE and the model's activation; any other loss goes a point at
         // a time through `loss`.

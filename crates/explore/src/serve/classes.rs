@@ -147,13 +147,8 @@ pub fn class_run(
     // The validation points, held out at random from each class (`--val-split`).
     let (train, val) = match view.val_split {
         Some(share) => {
-            let (train, val) = crate::train::split(rows.len(), share, view.seed, Some(&classes));
-            if train.is_empty() || val.is_empty() {
-                return Err(crate::Error::Usage(format!(
-                    "{} cannot be split into training and validation points: give more points",
-                    crate::number::count(rows.len(), "point")
-                )));
-            }
+            let (train, val) =
+                crate::train::split_both(rows.len(), share, view.seed, Some(&classes))?;
             (train, Some(val))
         }
         None => ((0..rows.len()).collect(), None),

@@ -36,7 +36,7 @@ pub use params::{
 pub use plane::{fit_plane, PlaneFit, PlaneRow};
 pub use race::{lane_names, Lane, LaneSummary, Race};
 pub use run::{bound_text, curvature, Divergence, LineRun};
-pub use split::split;
+pub use split::{split, split_both};
 pub use units::Units;
 
 /// What the loop shows `on_step` before each update: the loss at the current parameters and

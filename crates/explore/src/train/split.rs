@@ -39,3 +39,20 @@ pub fn split(
     let (val, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| held[i]);
     (train, val)
 }
+
+/// [`split`], refused when it would leave either side empty: too few points.
+pub fn split_both(
+    n: usize,
+    fraction: f64,
+    seed: u64,
+    labels: Option<&[u32]>,
+) -> crate::Result<(Vec<usize>, Vec<usize>)> {
+    let (train, val) = split(n, fraction, seed, labels);
+    if train.is_empty() || val.is_empty() {
+        return Err(crate::Error::Usage(format!(
+            "{} cannot be split into training and validation points: give more points",
+            crate::number::count(n, "point")
+        )));
+    }
+    Ok((train, val))
+}

@@ -618,17 +618,11 @@ pub fn split_rows(
     labels: Option<&[u32]>,
     (at, quiet): (&str, bool),
 ) -> Result<(Vec<usize>, Vec<usize>)> {
-    let (train, val) = explore::train::split(n, share, seed, labels);
-    if train.is_empty() || val.is_empty() {
-        return Err(explore::Error::Data {
+    let (train, val) =
+        explore::train::split_both(n, share, seed, labels).map_err(|e| explore::Error::Data {
             at: at.to_string(),
-            msg: format!(
-                "{} cannot be split into training and validation points: give more points",
-                explore::number::count(n, "point")
-            ),
-        }
-        .into());
-    }
+            msg: e.to_string(),
+        })?;
     if !quiet {
         say(&format!(
             "validating on {} of the {n} points, held out at random{} (--seed {seed})",
