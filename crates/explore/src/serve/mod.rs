@@ -440,36 +440,20 @@ async fn answer(
             DataFlags::lesson(),
         ),
     };
-    if ask == Ask::Stream {
-        return stream(shared, ticket, view, data, flags).await;
-    }
-    // Wait for a turn on the pool, then compute off the request threads.
-    let Ok(_permit) = shared.jobs.acquire().await else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+    let job = Job {
+        view,
+        data,
+        flags,
+        ask,
     };
-    if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
-        return error(StatusCode::CONFLICT, REPLACED);
+    if ask == Ask::Stream {
+        return stream(shared, ticket, job).await;
     }
-    let job = shared.clone();
     // A client that hangs up takes its computation with it: this guard, dropped with the
     // request, tells the computation it is no longer wanted.
     let gone = Gone::default();
-    let hung_up = gone.0.clone();
-    let computed = tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        let stale = || {
-            hung_up.load(std::sync::atomic::Ordering::Relaxed)
-                || ticket.as_ref().is_some_and(|t| job.stale(t))
-        };
-        let watch = view::Watch {
-            stale: &stale,
-            tick: &|_| {},
-        };
-        make(&view, data, &flags, ask, watch).map(|made| made.map(|m| (m, started.elapsed())))
-    })
-    .await;
-    match computed {
-        Ok(Ok(Some(((kind, file, bytes), took)))) => {
+    match on_pool(shared, ticket, gone.0.clone(), job, |_| {}).await {
+        Ran::Made((kind, file, bytes), took) => {
             let mut response = (
                 [
                     (header::CONTENT_TYPE, kind.to_string()),
@@ -490,14 +474,78 @@ async fn answer(
             }
             response
         }
-        Ok(Ok(None)) => error(StatusCode::CONFLICT, REPLACED),
-        Ok(Err(e)) => error(StatusCode::BAD_REQUEST, view::said(&e)),
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, BUG),
+        Ran::Stopping => error(StatusCode::SERVICE_UNAVAILABLE, STOPPING),
+        Ran::Replaced => error(StatusCode::CONFLICT, REPLACED),
+        Ran::Failed(why) => error(StatusCode::BAD_REQUEST, why),
+        Ran::Panicked => error(StatusCode::INTERNAL_SERVER_ERROR, BUG),
+    }
+}
+
+/// A view to compute, the points it trains on, how its command names them, and what is asked.
+struct Job {
+    view: View,
+    data: Points,
+    flags: DataFlags,
+    ask: Ask,
+}
+
+/// How a computation on the pool ended.
+enum Ran {
+    /// What was asked, and how long it took.
+    Made(Reply, std::time::Duration),
+    /// The server stops: no place on the pool.
+    Stopping,
+    /// A newer request from the page replaced it, before it started or midway.
+    Replaced,
+    /// Why it could not be made (said as the page says it).
+    Failed(String),
+    /// It panicked.
+    Panicked,
+}
+
+/// Computes `job` off the request threads once a place on the pool is free, streaming its
+/// epochs to `tick`; it stops midway once a newer request from its page comes or `hung_up` is
+/// set.
+async fn on_pool(
+    shared: Arc<Shared>,
+    ticket: Option<Ticket>,
+    hung_up: Arc<std::sync::atomic::AtomicBool>,
+    job: Job,
+    tick: impl Fn(view::Tick) + Send + 'static,
+) -> Ran {
+    let Ok(_permit) = shared.jobs.acquire().await else {
+        return Ran::Stopping;
+    };
+    if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
+        return Ran::Replaced;
+    }
+    let pool = shared.clone();
+    let computed = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        let stale = || {
+            hung_up.load(std::sync::atomic::Ordering::Relaxed)
+                || ticket.as_ref().is_some_and(|t| pool.stale(t))
+        };
+        let watch = view::Watch {
+            stale: &stale,
+            tick: &tick,
+        };
+        let made = make(&job.view, job.data, &job.flags, job.ask, watch);
+        made.map(|made| made.map(|m| (m, started.elapsed())))
+    })
+    .await;
+    match computed {
+        Ok(Ok(Some((made, took)))) => Ran::Made(made, took),
+        Ok(Ok(None)) => Ran::Replaced,
+        Ok(Err(e)) => Ran::Failed(view::said(&e)),
+        Err(_) => Ran::Panicked,
     }
 }
 
 /// Why a page's request was not answered: a newer one took its place.
 const REPLACED: &str = "a newer request from this page replaced it";
+/// Why a request found no place on the pool.
+const STOPPING: &str = "the server is stopping";
 /// What a computation that panicked answers.
 const BUG: &str = "the computation failed: this is a bug in slope, please report it";
 
@@ -605,59 +653,31 @@ impl Line {
 /// run's first epoch: what fails before it (a view past the cost bound, points too few to split)
 /// is a 400, and a request replaced before it a 409, as `/api/view` answers them. The stream
 /// holds a place on the pool as `/api/view` does, and a client that hangs up stops it.
-async fn stream(
-    shared: Arc<Shared>,
-    ticket: Option<Ticket>,
-    view: View,
-    data: Points,
-    flags: DataFlags,
-) -> Response {
+async fn stream(shared: Arc<Shared>, ticket: Option<Ticket>, job: Job) -> Response {
     // At most a few hundred lines a run, so the channel needs no bound.
     let (lines, mut read) = tokio::sync::mpsc::unbounded_channel::<Line>();
     // Dropped with this request, or later with the stream's body: the run stops.
     let gone = Gone::default();
     let hung_up = gone.0.clone();
     tokio::spawn(async move {
-        let Ok(_permit) = shared.jobs.acquire().await else {
-            let _ = lines.send(Line::Failed("the server is stopping".into()));
-            return;
-        };
-        if ticket.as_ref().is_some_and(|t| shared.stale(t)) {
-            let _ = lines.send(Line::Stale);
-            return;
-        }
         let ticks = lines.clone();
-        let job = shared.clone();
-        let computed = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let stale = || {
-                hung_up.load(std::sync::atomic::Ordering::Relaxed)
-                    || ticket.as_ref().is_some_and(|t| job.stale(t))
-            };
-            let tick = |t: view::Tick| {
-                if let Ok(bytes) = serde_json::to_vec(&t) {
-                    let _ = ticks.send(Line::Tick(bytes));
-                }
-            };
-            let watch = view::Watch {
-                stale: &stale,
-                tick: &tick,
-            };
-            make(&view, data, &flags, Ask::Stream, watch)
-                .map(|made| made.map(|(_, _, scene)| (scene, started.elapsed())))
-        })
-        .await;
-        let last = match computed {
-            Ok(Ok(Some((scene, took)))) => {
+        let tick = move |t: view::Tick| {
+            if let Ok(bytes) = serde_json::to_vec(&t) {
+                let _ = ticks.send(Line::Tick(bytes));
+            }
+        };
+        let last = match on_pool(shared, ticket, hung_up, job, tick).await {
+            Ran::Made((_, _, scene), took) => {
                 let mut bytes = b"{\"scene\":".to_vec();
                 bytes.extend_from_slice(&scene);
                 let ms = took.as_secs_f64() * 1e3;
                 bytes.extend_from_slice(format!(",\"compute_ms\":{ms:.1}}}").as_bytes());
                 Line::Scene(bytes)
             }
-            Ok(Ok(None)) => Line::Stale,
-            Ok(Err(e)) => Line::Failed(view::said(&e)),
-            Err(_) => Line::Failed(BUG.into()),
+            Ran::Stopping => Line::Failed(STOPPING.into()),
+            Ran::Replaced => Line::Stale,
+            Ran::Failed(why) => Line::Failed(why),
+            Ran::Panicked => Line::Failed(BUG.into()),
         };
         let _ = lines.send(last);
     });
@@ -755,7 +775,7 @@ async fn upload(
         return too_large();
     }
     let Ok(_turn) = shared.reading.acquire().await else {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping");
+        return error(StatusCode::SERVICE_UNAVAILABLE, STOPPING);
     };
     let bytes = match axum::body::to_bytes(body, max).await {
         Ok(bytes) => bytes,
