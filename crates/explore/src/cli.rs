@@ -949,7 +949,7 @@ impl DataFlags {
                 g.kind, g.n, g.seed
             );
             if let Some(noise) = g.noise {
-                made.push_str(&format!(" --noise {noise}"));
+                made.push_str(&format!(" --noise {}", number(noise)));
             }
             if let Some(c) = g.classes {
                 made.push_str(&format!(" --classes {c}"));
@@ -966,15 +966,18 @@ impl DataFlags {
         };
         let mut made = format!(
             "explore gen {kind}--n {} --seed {} --slope {} --intercept {}",
-            g.n, g.seed, g.slope, g.intercept
+            g.n,
+            g.seed,
+            number(g.slope),
+            number(g.intercept)
         );
         if let Some(noise) = g.noise {
-            made.push_str(&format!(" --noise {noise}"));
+            made.push_str(&format!(" --noise {}", number(noise)));
         }
         if g.outliers > 0.0 {
             made.push_str(&format!(
                 " --outliers {} --outlier-shift {}",
-                g.outliers,
+                number(g.outliers),
                 crate::serve::view::OUTLIER_SHIFT
             ));
         }
@@ -1098,20 +1101,22 @@ pub fn view_command(view: &crate::serve::view::View, lr: f64, data: &DataFlags) 
         match view.schedule.as_str() {
             "step" => flag(format!(
                 "--step-size {} --gamma {}",
-                view.step_size, view.gamma
+                view.step_size,
+                number(view.gamma)
             )),
-            "exponential" => flag(format!("--gamma {}", view.gamma)),
+            "exponential" => flag(format!("--gamma {}", number(view.gamma))),
             "multistep" => {
                 let at: Vec<String> = view.milestones.iter().map(u64::to_string).collect();
                 flag(format!(
                     "--milestones {} --gamma {}",
                     at.join(","),
-                    view.gamma
+                    number(view.gamma)
                 ));
             }
             "plateau" => flag(format!(
                 "--factor {} --patience {}",
-                view.factor, view.patience
+                number(view.factor),
+                view.patience
             )),
             "cosine" => {
                 if let Some(t) = view.t_max {
