@@ -269,10 +269,15 @@
     }, { title, name: now.accuracy === undefined ? "loss" : view.loss, range: [0, view.epochs], markers: t.length < 30 });
     // The line moves over the data it was drawn on.
     if (now.weight !== undefined && drawn.data && scene && !scene.fit && !scene.classes) {
-      const xs = scene.page.data.x, x0 = Math.min(...xs), x1 = Math.max(...xs);
-      const pad = x1 > x0 ? 0.05 * (x1 - x0) : Math.max(1, Math.abs(x0)), lo = x0 - pad, hi = x1 + pad;
-      Plotly.relayout("data", { shapes: [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: now.weight * lo + now.bias, y1: now.weight * hi + now.bias, line: { color: "#ff7f0e", width: 3 } }] });
+      Plotly.relayout("data", { shapes: [lineShape(scene.page.data.x, now.weight, now.bias)] });
     }
+  }
+
+  // The line y = w·x + b across the data's x `xs`, and a little around a single point.
+  function lineShape(xs, w, b) {
+    const x0 = Math.min(...xs), x1 = Math.max(...xs);
+    const pad = x1 > x0 ? 0.05 * (x1 - x0) : Math.max(1, Math.abs(x0)), lo = x0 - pad, hi = x1 + pad;
+    return { type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: w * lo + b, y1: w * hi + b, line: { color: "#ff7f0e", width: 3 } };
   }
 
   function track() { return scene.page.tracks[0]; }
@@ -329,10 +334,7 @@
     Object.assign(layout, { title: { text: page.title + `<br><sub>${legend}</sub>`, font: { size: 13 } },
       dragmode: false, margin: { t: 55, r: 10, b: 45, l: 55 }, showlegend: false, shapes, uirevision: "landscape" });
     const w = t.x[last], b = page.kind === "grid" ? t.z[last] : 0;
-    // The line spans the data, and a little around a single point.
-    const xs = cls ? [] : page.data.x, x0 = Math.min(...xs), x1 = Math.max(...xs);
-    const pad = x1 > x0 ? 0.05 * (x1 - x0) : Math.max(1, Math.abs(x0));
-    const lo = x0 - pad, hi = x1 + pad;
+    const xs = cls ? [] : page.data.x;
     // The points are one trace that stays the same; the line is a shape, so moving it redraws
     // only the shape, not thousands of points.
     const dataTraces = [
@@ -345,7 +347,7 @@
     // The line from its (A, b) now; the MLP's curve, as trained.
     const fitted = mlp
       ? [{ type: "path", xref: "x", yref: "y", path: "M" + scene.fit[0].map((x, i) => x + "," + scene.fit[1][i]).join("L"), line: { color: "#ff7f0e", width: 3 } }]
-      : [{ type: "line", xref: "x", yref: "y", x0: lo, x1: hi, y0: w * lo + b, y1: w * hi + b, line: { color: "#ff7f0e", width: 3 } }];
+      : [lineShape(xs, w, b)];
     const hist = page.history[0], rate = page.history.find((h) => h.label === "lr");
     const val = page.history.find((h) => h.label === "validation loss");
     const epochNow = t.epoch[last];
